@@ -99,7 +99,7 @@ def render(spec: Path, target: Path) -> None:
 
 
 def ruff(*args: str, cwd: Path) -> None:
-    run(sys.executable, "-m", "ruff", *args, "--isolated", "--no-cache", "--target-version", "py311", cwd=cwd)
+    run(sys.executable, "-P", "-m", "ruff", *args, "--isolated", "--no-cache", "--target-version", "py311", cwd=cwd)
 
 
 def format_tree(target: Path) -> None:

@@ -40,7 +40,6 @@ _BODY = {
     "item_ids": "item_ids",
     "page_size": "page_size",
 }
-_PATH = frozenset({})
 _REQUIRED = frozenset(
     {
         "job_config",
@@ -50,7 +49,7 @@ _REQUIRED = frozenset(
 
 def build_request(params: CreateBatchJobParams) -> RequestSpec:
     """The request for these arguments; None counts as not given. Path values are percent-encoded."""
-    unknown = params.keys() - _QUERY.keys() - _HEADERS.keys() - _BODY.keys() - _PATH
+    unknown = params.keys() - _QUERY.keys() - _HEADERS.keys() - _BODY.keys()
     if unknown:
         raise TypeError(
             f"create_batch_job() got unexpected keyword arguments: {', '.join(sorted(unknown))}"

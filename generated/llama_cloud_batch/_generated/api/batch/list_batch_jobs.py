@@ -40,13 +40,12 @@ _QUERY = {
 }
 _HEADERS = {}
 _BODY = {}
-_PATH = frozenset({})
 _REQUIRED = frozenset({})
 
 
 def build_request(params: ListBatchJobsParams) -> RequestSpec:
     """The request for these arguments; None counts as not given. Path values are percent-encoded."""
-    unknown = params.keys() - _QUERY.keys() - _HEADERS.keys() - _BODY.keys() - _PATH
+    unknown = params.keys() - _QUERY.keys() - _HEADERS.keys() - _BODY.keys()
     if unknown:
         raise TypeError(
             f"list_batch_jobs() got unexpected keyword arguments: {', '.join(sorted(unknown))}"
