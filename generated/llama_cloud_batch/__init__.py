@@ -1,6 +1,93 @@
 # Copied by generator/generate.py from overrides/llama_cloud_batch/__init__.py. Edit it there.
-"""A typed Python client for LlamaCloud's batch-processing API."""
+"""A typed Python client for LlamaCloud's batch-processing API.
 
+    from llama_cloud_batch import LlamaCloud
+
+    client = LlamaCloud()  # reads LLAMA_CLOUD_API_KEY
+    for job in client.beta.batch.list(status="running"):
+        print(job.id, job.status)
+
+Models and enums live in llama_cloud_batch.types; the most used ones are importable from here.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from . import types
+from ._client import AsyncLlamaCloud, LlamaCloud
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InsecureConnectionError,
+    InternalServerError,
+    LlamaCloudError,
+    MissingAPIKeyError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    UnprocessableEntityError,
+    WaitTimeoutError,
+)
+from ._pagination import AsyncPage, AsyncPager, SyncPage
 from ._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from .types import (
+        BatchItemStatus,
+        BatchJob,
+        BatchJobItem,
+        BatchJobProgress,
+        BatchJobStatus,
+        JobType,
+    )
+
+_MODELS = frozenset(
+    {"BatchItemStatus", "BatchJob", "BatchJobItem", "BatchJobProgress", "BatchJobStatus", "JobType"}
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncLlamaCloud",
+    "AsyncPage",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchItemStatus",
+    "BatchJob",
+    "BatchJobItem",
+    "BatchJobProgress",
+    "BatchJobStatus",
+    "ConflictError",
+    "InsecureConnectionError",
+    "InternalServerError",
+    "JobType",
+    "LlamaCloud",
+    "LlamaCloudError",
+    "MissingAPIKeyError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "SyncPage",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+    "__version__",
+    "types",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Models load on first use, keeping `import llama_cloud_batch` cheap.
+    if name in _MODELS:
+        return getattr(types, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

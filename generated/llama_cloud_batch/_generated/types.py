@@ -5,6 +5,7 @@ import datetime
 import enum
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
+from urllib.parse import quote
 
 
 class Unset:
@@ -27,6 +28,8 @@ class RequestSpec(NamedTuple):
 
     operation_id: str
     method: str
+    # Whether sending it twice does no more than sending it once (only GETs here).
+    idempotent: bool
     path: str
     params: dict[str, str | int | float | bool]
     headers: dict[str, str]
@@ -46,6 +49,14 @@ def to_json(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_json(item) for item in value]
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
+
+
+def quote_path(value: str) -> str:
+    """A path parameter percent-encoded whole: "/", "?", "#" and dot segments cannot change the path."""
+    quoted = quote(value, safe="")
+    if quoted in (".", ".."):
+        return quoted.replace(".", "%2E")
+    return quoted
 
 
 def parse_datetime(value: Any, name: str) -> datetime.datetime:
@@ -85,6 +96,7 @@ __all__ = [
     "Unset",
     "expect_object",
     "parse_datetime",
+    "quote_path",
     "to_json",
     "to_query",
 ]

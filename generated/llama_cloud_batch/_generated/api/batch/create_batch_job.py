@@ -3,6 +3,8 @@ from collections.abc import Mapping
 from typing import Any, Required, TypedDict
 
 from ...models.batch_job import BatchJob
+from ...models.classify_job_param import ClassifyJobParam
+from ...models.parse_job_config_param import ParseJobConfigParam
 from ...types import RequestSpec, to_json, to_query
 
 OPERATION_ID = "create_batch_job"
@@ -75,7 +77,7 @@ def build_request(params: CreateBatchJobParams) -> RequestSpec:
         for name, wire in _BODY.items()
         if (value := params.get(name)) is not None
     }
-    return RequestSpec(OPERATION_ID, "POST", path, query, headers, body)
+    return RequestSpec(OPERATION_ID, "POST", False, path, query, headers, body)
 
 
 def parse_response(data: Any) -> BatchJob:

@@ -67,7 +67,7 @@ def build_request(params: ListBatchJobsParams) -> RequestSpec:
         if (value := params.get(name)) is not None
     }
     body: Any = None
-    return RequestSpec(OPERATION_ID, "GET", path, query, headers, body)
+    return RequestSpec(OPERATION_ID, "GET", True, path, query, headers, body)
 
 
 def parse_response(data: Any) -> BatchJobPage:

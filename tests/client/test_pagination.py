@@ -1,0 +1,169 @@
+"""Walking listings: every item once, the right offsets, no silent short ends, no loops."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import API_KEY
+from factories import item, job, page, paged
+from scripted_server import Received, Reply, ScriptedServer
+
+from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud, PaginationError
+
+JOBS = [job(i) for i in range(250)]
+
+
+def serve_jobs(jobs: list[dict], total: int | None = None):
+    def script(request: Received) -> Reply:
+        return Reply(200, paged(jobs, request.query, total))
+
+    return script
+
+
+def test_seed_page_shape(server: ScriptedServer) -> None:
+    server.script = lambda r: Reply(200, page([job(1)], total_size=1, token="next"))
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        first = client.beta.batch.list()
+    assert [j.id for j in first.items] == ["bjb-00000001"]
+    assert first.total_size == 1
+    assert first.next_page_token == "next"
+    assert not first.has_next_page()
+
+
+def test_250_jobs_in_pages_of_100_take_3_requests(server: ScriptedServer) -> None:
+    server.script = serve_jobs(JOBS)
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        ids = [j.id for j in client.beta.batch.list(limit=100)]
+    assert ids == [j["id"] for j in JOBS]
+    assert [r.query.get("offset", "0") for r in server.received] == ["0", "100", "200"]
+    assert all(r.query["limit"] == "100" for r in server.received)
+
+
+async def test_250_jobs_async_in_pages_of_100_take_3_requests(server: ScriptedServer) -> None:
+    server.script = serve_jobs(JOBS)
+    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        ids = [j.id async for j in client.beta.batch.list(limit=100)]
+    assert ids == [j["id"] for j in JOBS]
+    assert sorted(r.query.get("offset", "0") for r in server.received) == ["0", "100", "200"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+async def test_async_concurrent_pages_keep_server_order(server: ScriptedServer, concurrency: int) -> None:
+    server.script = serve_jobs(JOBS)
+    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=concurrency) as client:
+        ids = [j.id async for j in client.beta.batch.list(limit=20)]
+    assert ids == [j["id"] for j in JOBS]
+    assert len(server.received) == 13
+
+
+def test_iter_pages_and_next_page(server: ScriptedServer) -> None:
+    server.script = serve_jobs(JOBS)
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        first = client.beta.batch.list(limit=100)
+        assert first.has_next_page()
+        second = first.get_next_page()
+        assert second.items[0].id == JOBS[100]["id"]
+        sizes = [len(p.items) for p in first.iter_pages()]
+        last = second.get_next_page()
+        assert not last.has_next_page()
+        with pytest.raises(PaginationError):
+            last.get_next_page()
+    assert sizes == [100, 100, 50]
+
+
+def _inserting(jobs: list[dict], inserted: int):
+    """Serves jobs newest first; after the first page, `inserted` new jobs appear at the front."""
+    state = {"served": 0}
+
+    def script(request: Received) -> Reply:
+        current = jobs
+        if state["served"] >= 1:
+            current = [job(10_000 + i) for i in range(inserted)] + jobs
+        state["served"] += 1
+        return Reply(200, paged(current, request.query))
+
+    return script
+
+
+def test_jobs_pushed_to_the_next_page_are_yielded_once(server: ScriptedServer) -> None:
+    server.script = _inserting(JOBS, 5)
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        ids = [j.id for j in client.beta.batch.list(limit=100)]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {j["id"] for j in JOBS}
+
+
+async def test_async_jobs_pushed_to_the_next_page_are_yielded_once(server: ScriptedServer) -> None:
+    server.script = _inserting(JOBS, 5)
+    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
+        ids = [j.id async for j in client.beta.batch.list(limit=100)]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {j["id"] for j in JOBS}
+
+
+def _empty_third_page(request: Received) -> Reply:
+    offset = int(request.query.get("offset", 0))
+    if offset >= 200:
+        return Reply(200, page([], total_size=10_000))
+    return Reply(200, page([job(i) for i in range(offset, offset + 100)], total_size=10_000))
+
+
+def test_empty_page_before_total_size_raises_after_one_more_try(server: ScriptedServer) -> None:
+    server.script = _empty_third_page
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        seen = []
+        with pytest.raises(PaginationError, match="200 of 10000"):
+            for j in client.beta.batch.list(limit=100):
+                seen.append(j.id)
+    assert len(seen) == 200
+    assert [r.query.get("offset", "0") for r in server.received] == ["0", "100", "200", "200"]
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_async_empty_page_raises_the_same_error(server: ScriptedServer, concurrency: int) -> None:
+    server.script = _empty_third_page
+    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=concurrency) as client:
+        seen = []
+        with pytest.raises(PaginationError, match="200 of 10000"):
+            async for j in client.beta.batch.list(limit=100):
+                seen.append(j.id)
+    assert len(seen) == 200
+
+
+def test_without_total_size_a_short_page_ends_the_listing(server: ScriptedServer) -> None:
+    jobs = [job(i) for i in range(130)]
+    server.script = lambda r: Reply(
+        200, page(paged(jobs, r.query)["items"], total_size=None)
+    )
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        ids = [j.id for j in client.beta.batch.list(limit=50)]
+    assert len(ids) == 130
+    assert len(server.received) == 3
+
+
+def test_a_server_ignoring_offset_cannot_make_the_walk_loop(server: ScriptedServer) -> None:
+    server.script = lambda r: Reply(200, page([job(i) for i in range(10)], total_size=30))
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        ids = [j.id for j in client.beta.batch.list(limit=10)]
+    assert len(ids) == 10  # the same ten jobs again are not yielded twice
+    assert len(server.received) == 3  # offsets 0, 10, 20 and then the total is reached
+
+
+def test_job_items_listing_walks_pages(server: ScriptedServer) -> None:
+    items = [item(i) for i in range(25)]
+    server.script = lambda r: Reply(200, paged(items, r.query))
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        names = [i.item_name for i in client.beta.batch.job_items.list("bjb-1", limit=10)]
+    assert names == [i["item_name"] for i in items]
+    assert {r.path for r in server.received} == {"/api/v1/beta/batch-processing/bjb-1/items"}
+
+
+async def test_async_job_items_first_page(server: ScriptedServer) -> None:
+    items = [item(i) for i in range(5)]
+    server.script = lambda r: Reply(200, paged(items, r.query))
+    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        first = await client.beta.batch.job_items.list("bjb-1", limit=2)
+        assert [i.item_id for i in first.items] == ["itm-0", "itm-1"]
+        following = await first.get_next_page()
+        assert [i.item_id for i in following.items] == ["itm-2", "itm-3"]
+        pages = [len(p.items) async for p in first.iter_pages()]
+    assert pages == [2, 2, 1]
