@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hashable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Hashable,
+    Iterator,
+)
 from typing import Any, Generic, Protocol, TypeVar
 
 from ._exceptions import PaginationError
@@ -219,7 +227,7 @@ class AsyncPage(_PageBase[T]):
             and len(page.items) == page._limit
         )
 
-    async def _prefetch_run(self, page: AsyncPage[T]) -> AsyncIterator[AsyncPage[T]]:
+    async def _prefetch_run(self, page: AsyncPage[T]) -> AsyncGenerator[AsyncPage[T]]:
         """Fetches the pages the latest total_size promises, a window at a time, in order.
 
         The run stops at the first page that is not full (a gap, an early end, or the last

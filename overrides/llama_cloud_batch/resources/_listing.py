@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .._pagination import AsyncPage, SyncPage, _ListPage
 
@@ -12,22 +12,21 @@ if TYPE_CHECKING:
     from .._generated.types import RequestSpec
 
 T = TypeVar("T")
+P = TypeVar("P", bound=Mapping[str, Any])
 
-Build = Callable[[Mapping[str, Any]], "RequestSpec"]
 
-
-def _at(params: Mapping[str, Any], offset: int) -> Mapping[str, Any]:
+def _at(params: P, offset: int) -> P:
     # The first page goes out as the caller asked; later ones carry their offset.
     if offset == 0 and params.get("offset") is None:
         return params
-    return {**params, "offset": offset}
+    return cast("P", {**params, "offset": offset})
 
 
 def first_sync_page(
     client: SyncAPIClient,
-    build: Build,
+    build: Callable[[P], RequestSpec],
     parse: Callable[[Any], _ListPage[T]],
-    params: Mapping[str, Any],
+    params: P,
     options: RequestOptions,
     key: Callable[[T], Hashable],
 ) -> SyncPage[T]:
@@ -42,9 +41,9 @@ def first_sync_page(
 
 async def first_async_page(
     client: AsyncAPIClient,
-    build: Build,
+    build: Callable[[P], RequestSpec],
     parse: Callable[[Any], _ListPage[T]],
-    params: Mapping[str, Any],
+    params: P,
     options: RequestOptions,
     key: Callable[[T], Hashable],
     concurrency: int,

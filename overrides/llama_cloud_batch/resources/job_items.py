@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     )
     from .._generated.api.batch_job_items.list_batch_job_items import ListBatchJobItemsParams
     from .._generated.models import BatchJobItem, ItemProcessingResults
+    from .._generated.types import RequestSpec
 
 
 def _item_id(item: BatchJobItem) -> str:
@@ -40,8 +41,8 @@ class JobItems:
         """Lists a job's items. Iterate the page for every item of every page."""
         from .._generated.api.batch_job_items import list_batch_job_items as op
 
-        def build(page_params: Mapping[str, Any]) -> Any:
-            return op.build_request(job_id, page_params)  # type: ignore[arg-type]
+        def build(page_params: ListBatchJobItemsParams) -> RequestSpec:
+            return op.build_request(job_id, page_params)
 
         options = RequestOptions(timeout, extra_headers, max_retries)
         return first_sync_page(self._client, build, op.parse_response, params, options, _item_id)
@@ -81,8 +82,8 @@ class AsyncJobItems:
         """Lists a job's items: `await` it for the first page, `async for` for every item."""
         from .._generated.api.batch_job_items import list_batch_job_items as op
 
-        def build(page_params: Mapping[str, Any]) -> Any:
-            return op.build_request(job_id, page_params)  # type: ignore[arg-type]
+        def build(page_params: ListBatchJobItemsParams) -> RequestSpec:
+            return op.build_request(job_id, page_params)
 
         options = RequestOptions(timeout, extra_headers, max_retries)
 

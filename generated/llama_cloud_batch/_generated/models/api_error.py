@@ -11,7 +11,7 @@ from ..types import UNSET, Unset, expect_object
 
 T = TypeVar("T", bound="APIError")
 
-_KNOWN_API_ERROR = frozenset(
+_KNOWN_API_ERROR: frozenset[str] = frozenset(
     {
         "detail",
     }

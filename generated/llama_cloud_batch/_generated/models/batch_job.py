@@ -14,7 +14,7 @@ from ..types import UNSET, Unset, expect_object, parse_datetime
 
 T = TypeVar("T", bound="BatchJob")
 
-_KNOWN_BATCH_JOB = frozenset(
+_KNOWN_BATCH_JOB: frozenset[str] = frozenset(
     {
         "id",
         "job_type",

@@ -11,7 +11,7 @@ from ..types import UNSET, Unset, expect_object
 
 T = TypeVar("T", bound="BatchJobCancel")
 
-_KNOWN_BATCH_JOB_CANCEL = frozenset(
+_KNOWN_BATCH_JOB_CANCEL: frozenset[str] = frozenset(
     {
         "reason",
     }

@@ -12,7 +12,7 @@ from ..types import expect_object
 
 T = TypeVar("T", bound="BatchJobCancelResult")
 
-_KNOWN_BATCH_JOB_CANCEL_RESULT = frozenset(
+_KNOWN_BATCH_JOB_CANCEL_RESULT: frozenset[str] = frozenset(
     {
         "job_id",
         "message",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BatchJobCreate")
 
-_KNOWN_BATCH_JOB_CREATE = frozenset(
+_KNOWN_BATCH_JOB_CREATE: frozenset[str] = frozenset(
     {
         "job_config",
         "continue_as_new_threshold",

@@ -13,7 +13,7 @@ from ..types import UNSET, Unset, expect_object, parse_datetime
 
 T = TypeVar("T", bound="BatchJobItem")
 
-_KNOWN_BATCH_JOB_ITEM = frozenset(
+_KNOWN_BATCH_JOB_ITEM: frozenset[str] = frozenset(
     {
         "item_id",
         "item_name",

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BatchJobPage")
 
-_KNOWN_BATCH_JOB_PAGE = frozenset(
+_KNOWN_BATCH_JOB_PAGE: frozenset[str] = frozenset(
     {
         "items",
         "next_page_token",

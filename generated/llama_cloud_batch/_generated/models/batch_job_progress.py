@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BatchJobProgress")
 
-_KNOWN_BATCH_JOB_PROGRESS = frozenset(
+_KNOWN_BATCH_JOB_PROGRESS: frozenset[str] = frozenset(
     {
         "job",
         "progress_percentage",

@@ -11,7 +11,7 @@ from ..types import expect_object
 
 T = TypeVar("T", bound="ClassifierRule")
 
-_KNOWN_CLASSIFIER_RULE = frozenset(
+_KNOWN_CLASSIFIER_RULE: frozenset[str] = frozenset(
     {
         "type",
         "description",

@@ -11,7 +11,7 @@ from ..types import expect_object
 
 T = TypeVar("T", bound="ClassifierRuleParam")
 
-_KNOWN_CLASSIFIER_RULE_PARAM = frozenset(
+_KNOWN_CLASSIFIER_RULE_PARAM: frozenset[str] = frozenset(
     {
         "type",
         "description",

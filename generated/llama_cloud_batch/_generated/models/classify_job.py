@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ClassifyJob")
 
-_KNOWN_CLASSIFY_JOB = frozenset(
+_KNOWN_CLASSIFY_JOB: frozenset[str] = frozenset(
     {
         "id",
         "project_id",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ClassifyJobParam")
 
-_KNOWN_CLASSIFY_JOB_PARAM = frozenset(
+_KNOWN_CLASSIFY_JOB_PARAM: frozenset[str] = frozenset(
     {
         "id",
         "project_id",

@@ -12,7 +12,7 @@ from ..types import UNSET, Unset, expect_object
 
 T = TypeVar("T", bound="ClassifyParsingConfiguration")
 
-_KNOWN_CLASSIFY_PARSING_CONFIGURATION = frozenset(
+_KNOWN_CLASSIFY_PARSING_CONFIGURATION: frozenset[str] = frozenset(
     {
         "lang",
         "max_pages",

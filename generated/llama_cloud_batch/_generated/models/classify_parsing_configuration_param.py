@@ -12,7 +12,7 @@ from ..types import UNSET, Unset, expect_object
 
 T = TypeVar("T", bound="ClassifyParsingConfigurationParam")
 
-_KNOWN_CLASSIFY_PARSING_CONFIGURATION_PARAM = frozenset(
+_KNOWN_CLASSIFY_PARSING_CONFIGURATION_PARAM: frozenset[str] = frozenset(
     {
         "lang",
         "max_pages",

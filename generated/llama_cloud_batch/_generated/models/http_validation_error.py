@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="HTTPValidationError")
 
-_KNOWN_HTTP_VALIDATION_ERROR = frozenset(
+_KNOWN_HTTP_VALIDATION_ERROR: frozenset[str] = frozenset(
     {
         "detail",
     }

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ItemProcessingResults")
 
-_KNOWN_ITEM_PROCESSING_RESULTS = frozenset(
+_KNOWN_ITEM_PROCESSING_RESULTS: frozenset[str] = frozenset(
     {
         "item_id",
         "item_name",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ParseJobConfig")
 
-_KNOWN_PARSE_JOB_CONFIG = frozenset(
+_KNOWN_PARSE_JOB_CONFIG: frozenset[str] = frozenset(
     {
         "correlation_id",
         "job_name",

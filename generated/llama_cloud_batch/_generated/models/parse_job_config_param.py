@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ParseJobConfigParam")
 
-_KNOWN_PARSE_JOB_CONFIG_PARAM = frozenset(
+_KNOWN_PARSE_JOB_CONFIG_PARAM: frozenset[str] = frozenset(
     {
         "correlation_id",
         "job_name",

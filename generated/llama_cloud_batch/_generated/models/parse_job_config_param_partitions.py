@@ -11,7 +11,7 @@ from ..types import expect_object
 
 T = TypeVar("T", bound="ParseJobConfigParamPartitions")
 
-_KNOWN_PARSE_JOB_CONFIG_PARAM_PARTITIONS = frozenset({})
+_KNOWN_PARSE_JOB_CONFIG_PARAM_PARTITIONS: frozenset[str] = frozenset({})
 
 
 @_attrs_define

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ParseParameters")
 
-_KNOWN_PARSE_PARAMETERS = frozenset(
+_KNOWN_PARSE_PARAMETERS: frozenset[str] = frozenset(
     {
         "adaptive_long_table",
         "aggressive_table_extraction",

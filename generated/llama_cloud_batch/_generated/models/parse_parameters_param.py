@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ParseParametersParam")
 
-_KNOWN_PARSE_PARAMETERS_PARAM = frozenset(
+_KNOWN_PARSE_PARAMETERS_PARAM: frozenset[str] = frozenset(
     {
         "adaptive_long_table",
         "aggressive_table_extraction",

@@ -11,7 +11,7 @@ from ..types import expect_object
 
 T = TypeVar("T", bound="ParseParametersParamCustomMetadataType0")
 
-_KNOWN_PARSE_PARAMETERS_PARAM_CUSTOM_METADATA_TYPE_0 = frozenset({})
+_KNOWN_PARSE_PARAMETERS_PARAM_CUSTOM_METADATA_TYPE_0: frozenset[str] = frozenset({})
 
 
 @_attrs_define

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ProcessingResult")
 
-_KNOWN_PROCESSING_RESULT = frozenset(
+_KNOWN_PROCESSING_RESULT: frozenset[str] = frozenset(
     {
         "item_id",
         "job_config",

@@ -11,7 +11,7 @@ from ..types import expect_object
 
 T = TypeVar("T", bound="ValidationError")
 
-_KNOWN_VALIDATION_ERROR = frozenset(
+_KNOWN_VALIDATION_ERROR: frozenset[str] = frozenset(
     {
         "loc",
         "msg",

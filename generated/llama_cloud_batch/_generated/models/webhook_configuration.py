@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WebhookConfiguration")
 
-_KNOWN_WEBHOOK_CONFIGURATION = frozenset(
+_KNOWN_WEBHOOK_CONFIGURATION: frozenset[str] = frozenset(
     {
         "webhook_events",
         "webhook_headers",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="WebhookConfigurationParam")
 
-_KNOWN_WEBHOOK_CONFIGURATION_PARAM = frozenset(
+_KNOWN_WEBHOOK_CONFIGURATION_PARAM: frozenset[str] = frozenset(
     {
         "webhook_events",
         "webhook_headers",

@@ -11,7 +11,7 @@ from ..types import expect_object
 
 T = TypeVar("T", bound="WebhookConfigurationWebhookHeadersType0")
 
-_KNOWN_WEBHOOK_CONFIGURATION_WEBHOOK_HEADERS_TYPE_0 = frozenset({})
+_KNOWN_WEBHOOK_CONFIGURATION_WEBHOOK_HEADERS_TYPE_0: frozenset[str] = frozenset({})
 
 
 @_attrs_define

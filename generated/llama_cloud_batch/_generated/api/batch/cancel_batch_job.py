@@ -19,17 +19,17 @@ class CancelBatchJobParams(TypedDict, total=False):
     reason: None | str
 
 
-_QUERY = {
+_QUERY: dict[str, str] = {
     "organization_id": "organization_id",
     "project_id": "project_id",
 }
-_HEADERS = {
+_HEADERS: dict[str, str] = {
     "temporal_namespace": "temporal-namespace",
 }
-_BODY = {
+_BODY: dict[str, str] = {
     "reason": "reason",
 }
-_REQUIRED = frozenset({})
+_REQUIRED: frozenset[str] = frozenset({})
 
 
 def build_request(job_id: str, params: CancelBatchJobParams) -> RequestSpec:

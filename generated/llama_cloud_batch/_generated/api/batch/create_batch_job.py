@@ -28,21 +28,21 @@ class CreateBatchJobParams(TypedDict, total=False):
     page_size: int | None
 
 
-_QUERY = {
+_QUERY: dict[str, str] = {
     "organization_id": "organization_id",
     "project_id": "project_id",
 }
-_HEADERS = {
+_HEADERS: dict[str, str] = {
     "temporal_namespace": "temporal-namespace",
 }
-_BODY = {
+_BODY: dict[str, str] = {
     "job_config": "job_config",
     "continue_as_new_threshold": "continue_as_new_threshold",
     "directory_id": "directory_id",
     "item_ids": "item_ids",
     "page_size": "page_size",
 }
-_REQUIRED = frozenset(
+_REQUIRED: frozenset[str] = frozenset(
     {
         "job_config",
     }

@@ -17,13 +17,13 @@ class GetBatchJobStatusParams(TypedDict, total=False):
     project_id: str | None
 
 
-_QUERY = {
+_QUERY: dict[str, str] = {
     "organization_id": "organization_id",
     "project_id": "project_id",
 }
-_HEADERS = {}
-_BODY = {}
-_REQUIRED = frozenset({})
+_HEADERS: dict[str, str] = {}
+_BODY: dict[str, str] = {}
+_REQUIRED: frozenset[str] = frozenset({})
 
 
 def build_request(job_id: str, params: GetBatchJobStatusParams) -> RequestSpec:

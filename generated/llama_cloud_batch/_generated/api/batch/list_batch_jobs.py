@@ -29,7 +29,7 @@ class ListBatchJobsParams(TypedDict, total=False):
     )
 
 
-_QUERY = {
+_QUERY: dict[str, str] = {
     "directory_id": "directory_id",
     "job_type": "job_type",
     "limit": "limit",
@@ -38,9 +38,9 @@ _QUERY = {
     "project_id": "project_id",
     "status": "status",
 }
-_HEADERS = {}
-_BODY = {}
-_REQUIRED = frozenset({})
+_HEADERS: dict[str, str] = {}
+_BODY: dict[str, str] = {}
+_REQUIRED: frozenset[str] = frozenset({})
 
 
 def build_request(params: ListBatchJobsParams) -> RequestSpec:

@@ -19,14 +19,14 @@ class GetItemProcessingResultsParams(TypedDict, total=False):
     project_id: str | None
 
 
-_QUERY = {
+_QUERY: dict[str, str] = {
     "job_type": "job_type",
     "organization_id": "organization_id",
     "project_id": "project_id",
 }
-_HEADERS = {}
-_BODY = {}
-_REQUIRED = frozenset({})
+_HEADERS: dict[str, str] = {}
+_BODY: dict[str, str] = {}
+_REQUIRED: frozenset[str] = frozenset({})
 
 
 def build_request(item_id: str, params: GetItemProcessingResultsParams) -> RequestSpec:

@@ -26,16 +26,16 @@ class ListBatchJobItemsParams(TypedDict, total=False):
     )
 
 
-_QUERY = {
+_QUERY: dict[str, str] = {
     "limit": "limit",
     "offset": "offset",
     "organization_id": "organization_id",
     "project_id": "project_id",
     "status": "status",
 }
-_HEADERS = {}
-_BODY = {}
-_REQUIRED = frozenset({})
+_HEADERS: dict[str, str] = {}
+_BODY: dict[str, str] = {}
+_REQUIRED: frozenset[str] = frozenset({})
 
 
 def build_request(job_id: str, params: ListBatchJobItemsParams) -> RequestSpec:

@@ -1,0 +1,121 @@
+"""The API key stays secret; path values cannot escape their segment; auth never leaves its host."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+from conftest import API_KEY
+from factories import job, page
+from scripted_server import Reply, ScriptedServer
+
+from llama_cloud_batch import (
+    APIConnectionError,
+    AsyncLlamaCloud,
+    AuthenticationError,
+    InsecureConnectionError,
+    LlamaCloud,
+    MissingAPIKeyError,
+)
+from llama_cloud_batch.types import ParseParametersParam, WebhookConfigurationParam
+
+
+def test_key_is_absent_from_reprs_errors_and_logs(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="llama_cloud_batch")
+    # A careless server echoes the key back in its error body.
+    server.script = lambda r: Reply(401, {"detail": f"key {API_KEY} is not valid"})
+    texts: list[str] = []
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, max_retries=1) as client:
+        texts += [repr(client), str(client), repr(client.beta.batch)]
+        with pytest.raises(AuthenticationError) as raised:
+            client.beta.batch.list()
+        texts += [str(raised.value), repr(raised.value), repr(raised.value.request), repr(raised.value.request.headers)]
+        server.script = lambda r: Reply(503, {}, headers={"Retry-After": "0"})
+        with pytest.raises(Exception) as retried:
+            client.beta.batch.list()
+        texts.append(str(retried.value))
+    with LlamaCloud(api_key=API_KEY, base_url="http://127.0.0.1:9", max_retries=0) as offline:
+        with pytest.raises(APIConnectionError) as unreachable:
+            offline.beta.batch.list()
+        texts.append(str(unreachable.value))
+    texts += [record.getMessage() for record in caplog.records]
+    assert any("GET /api/v1/beta/batch-processing -> 401" in record.getMessage() for record in caplog.records)
+    assert all(API_KEY not in text for text in texts), [t for t in texts if API_KEY in t]
+    assert "[redacted]" in str(raised.value)
+
+
+def test_secrets_in_job_configs_stay_out_of_reprs() -> None:
+    params = ParseParametersParam(azure_openai_key="azure-secret-1", vendor_multimodal_api_key="vendor-secret-2")
+    webhook = WebhookConfigurationParam(webhook_signing_secret="signing-secret-3")
+    text = repr(params) + repr(webhook)
+    assert "azure-secret-1" not in text
+    assert "vendor-secret-2" not in text
+    assert "signing-secret-3" not in text
+    assert params.to_dict()["azure_openai_key"] == "azure-secret-1"  # still sent
+
+
+@pytest.mark.parametrize(
+    ("job_id", "raw"),
+    [("../x", "..%2Fx"), ("a/b?c", "a%2Fb%3Fc"), ("..", "%2E%2E"), ("a#b c", "a%23b%20c")],
+)
+def test_path_values_are_percent_encoded(server: ScriptedServer, job_id: str, raw: str) -> None:
+    server.script = lambda r: Reply(200, {"job": job(1), "progress_percentage": 50})
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        client.beta.batch.get_status(job_id)
+    (request,) = server.received
+    assert request.raw_path == f"/api/v1/beta/batch-processing/{raw}"
+
+
+def test_empty_path_value_is_refused_before_sending(server: ScriptedServer) -> None:
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        with pytest.raises(ValueError, match="non-empty"):
+            client.beta.batch.cancel("")
+    assert server.received == []
+
+
+def test_authorization_is_not_sent_to_another_host_on_redirect(server: ScriptedServer) -> None:
+    with ScriptedServer(lambda r: Reply(200, page([job(1)], 1))) as elsewhere:
+        other = elsewhere.url.replace("127.0.0.1", "localhost")
+        server.script = lambda r: Reply(307, {}, headers={"location": other + r.path})
+        with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+            assert len(client.beta.batch.list().items) == 1
+        (followed,) = elsewhere.received
+    assert server.received[0].headers["authorization"] == f"Bearer {API_KEY}"
+    assert "authorization" not in followed.headers
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "http://10.0.0.5:8000"])
+def test_plain_http_to_another_host_is_refused(url: str) -> None:
+    with pytest.raises(InsecureConnectionError) as raised:
+        LlamaCloud(api_key=API_KEY, base_url=url)
+    assert API_KEY not in str(raised.value)
+    LlamaCloud(api_key=API_KEY, base_url=url, allow_insecure_http=True).close()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://api.example.com"])
+def test_loopback_and_https_are_accepted(url: str) -> None:
+    LlamaCloud(api_key=API_KEY, base_url=url).close()
+
+
+def test_missing_key_names_the_variable() -> None:
+    with pytest.raises(MissingAPIKeyError, match="LLAMA_CLOUD_API_KEY"):
+        LlamaCloud()
+
+
+async def test_async_missing_key_and_env_defaults(monkeypatch: pytest.MonkeyPatch, server: ScriptedServer) -> None:
+    with pytest.raises(MissingAPIKeyError):
+        AsyncLlamaCloud()
+    monkeypatch.setenv("LLAMA_CLOUD_API_KEY", API_KEY)
+    monkeypatch.setenv("LLAMA_CLOUD_BASE_URL", server.url)
+    server.script = lambda r: Reply(200, page([], 0))
+    async with AsyncLlamaCloud() as client:
+        assert client.base_url == server.url
+        await client.beta.batch.list()
+    assert server.received[0].headers["authorization"] == f"Bearer {API_KEY}"
+
+
+def test_default_base_url() -> None:
+    with LlamaCloud(api_key=API_KEY) as client:
+        assert client.base_url == "https://api.cloud.llamaindex.ai"
+    assert httpx  # the client is built on httpx
