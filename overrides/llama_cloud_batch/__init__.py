@@ -11,7 +11,6 @@ Models and enums live in llama_cloud_batch.types; the most used ones are importa
 
 from typing import TYPE_CHECKING, Any
 
-from . import types
 from ._client import AsyncLlamaCloud, LlamaCloud
 from ._exceptions import (
     APIConnectionError,
@@ -81,12 +80,13 @@ __all__ = [
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "__version__",
-    "types",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # Models load on first use, keeping `import llama_cloud_batch` cheap.
     if name in _MODELS:
+        from . import types
+
         return getattr(types, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

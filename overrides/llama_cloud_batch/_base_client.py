@@ -4,7 +4,6 @@ response parsing and logging. Sync and async differ only in how they send and sl
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import logging
@@ -223,6 +222,13 @@ def _invalid(
     raise APIResponseValidationError(message, response=response, body=body) from cause
 
 
+async def _async_sleep(seconds: float) -> None:
+    # asyncio is imported on first use: it would cost sync users ~15 ms at import.
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 class SyncAPIClient(BaseClient):
     """Sends requests with an httpx.Client, retrying as _retries decides."""
 
@@ -310,7 +316,7 @@ class AsyncAPIClient(BaseClient):
                     delay = retry_delay(attempt, None)
                     self._log_retry(spec, attempt, max_retries, delay, type(error).__name__)
                     if delay > 0:
-                        await asyncio.sleep(delay)
+                        await _async_sleep(delay)
                     continue
                 raise self._connection_error(error, spec) from error
             except httpx.RequestError as error:
@@ -326,7 +332,7 @@ class AsyncAPIClient(BaseClient):
                 self._log_retry(spec, attempt, max_retries, delay, f"HTTP {response.status_code}")
                 await response.aclose()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    await _async_sleep(delay)
                 continue
             raise self._status_error(response, spec)
 

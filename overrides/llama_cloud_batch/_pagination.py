@@ -8,7 +8,6 @@ even when newer entries push it onto the next page while the walk runs.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
@@ -233,6 +232,8 @@ class AsyncPage(_PageBase[T]):
         The run stops at the first page that is not full (a gap, an early end, or the last
         page); the caller goes on from there one page at a time.
         """
+        import asyncio  # on first use: see _base_client._async_sleep
+
         limit, total = page._limit, page.total_size
         assert limit is not None
         assert total is not None

@@ -7,12 +7,11 @@ importing the package does not load the models of calls never made.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
-from .._base_client import RequestOptions, Timeout
+from .._base_client import RequestOptions, Timeout, _async_sleep
 from .._pagination import AsyncPage, AsyncPager, SyncPage
 from ._listing import first_async_page, first_sync_page
 from ._waiting import PollSchedule
@@ -232,7 +231,7 @@ class AsyncBatch:
             progress = await self.get_status(job_id, timeout=request_timeout, **params)
             if schedule.is_final(progress):
                 return progress
-            await asyncio.sleep(schedule.next_sleep(progress))
+            await _async_sleep(schedule.next_sleep(progress))
 
 
 __all__ = ["AsyncBatch", "AsyncPage", "Batch", "SyncPage"]
