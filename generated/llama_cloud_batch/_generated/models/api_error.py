@@ -48,7 +48,7 @@ class APIError:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "APIError")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "APIError")
         detail = d.get("detail", UNSET)
 
         api_error = cls(

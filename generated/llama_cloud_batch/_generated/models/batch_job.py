@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.batch_job_status import BatchJobStatus
 from ..models.job_type import JobType
-from ..types import UNSET, Unset, expect_object, parse_datetime
+from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
 
 T = TypeVar("T", bound="BatchJob")
 
@@ -219,18 +219,22 @@ class BatchJob:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "BatchJob")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJob")
         id = d["id"]
         if not (isinstance(id, str)):
             raise TypeError(f"id: expected a string, got {type(id).__name__}")
 
-        job_type = JobType(d["job_type"])
+        job_type = cast("JobType | None", JobType._value2member_map_.get(d["job_type"])) or JobType(
+            d["job_type"]
+        )
 
         project_id = d["project_id"]
         if not (isinstance(project_id, str)):
             raise TypeError(f"project_id: expected a string, got {type(project_id).__name__}")
 
-        status = BatchJobStatus(d["status"])
+        status = cast(
+            "BatchJobStatus | None", BatchJobStatus._value2member_map_.get(d["status"])
+        ) or BatchJobStatus(d["status"])
 
         total_items = d["total_items"]
         if not (type(total_items) is int):
@@ -241,7 +245,12 @@ class BatchJob:
         if _completed_at is None or _completed_at is UNSET:
             completed_at = _completed_at
         else:
-            completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
+            try:
+                completed_at_type_0 = fromisoformat(_completed_at)
+            except (TypeError, ValueError):
+                completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
+            if completed_at_type_0.tzinfo is None:
+                completed_at_type_0 = completed_at_type_0.replace(tzinfo=datetime.UTC)
 
             completed_at = completed_at_type_0
 
@@ -250,7 +259,12 @@ class BatchJob:
         if _created_at is None or _created_at is UNSET:
             created_at = _created_at
         else:
-            created_at_type_0 = parse_datetime(_created_at, "created_at")
+            try:
+                created_at_type_0 = fromisoformat(_created_at)
+            except (TypeError, ValueError):
+                created_at_type_0 = parse_datetime(_created_at, "created_at")
+            if created_at_type_0.tzinfo is None:
+                created_at_type_0 = created_at_type_0.replace(tzinfo=datetime.UTC)
 
             created_at = created_at_type_0
 
@@ -272,7 +286,12 @@ class BatchJob:
         if _effective_at is None or _effective_at is UNSET:
             effective_at = _effective_at
         else:
-            effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+            try:
+                effective_at_type_0 = fromisoformat(_effective_at)
+            except (TypeError, ValueError):
+                effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+            if effective_at_type_0.tzinfo is None:
+                effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
 
             effective_at = effective_at_type_0
 
@@ -346,7 +365,12 @@ class BatchJob:
         if _started_at is None or _started_at is UNSET:
             started_at = _started_at
         else:
-            started_at_type_0 = parse_datetime(_started_at, "started_at")
+            try:
+                started_at_type_0 = fromisoformat(_started_at)
+            except (TypeError, ValueError):
+                started_at_type_0 = parse_datetime(_started_at, "started_at")
+            if started_at_type_0.tzinfo is None:
+                started_at_type_0 = started_at_type_0.replace(tzinfo=datetime.UTC)
 
             started_at = started_at_type_0
 
@@ -355,7 +379,12 @@ class BatchJob:
         if _updated_at is None or _updated_at is UNSET:
             updated_at = _updated_at
         else:
-            updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
+            try:
+                updated_at_type_0 = fromisoformat(_updated_at)
+            except (TypeError, ValueError):
+                updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
+            if updated_at_type_0.tzinfo is None:
+                updated_at_type_0 = updated_at_type_0.replace(tzinfo=datetime.UTC)
 
             updated_at = updated_at_type_0
 

@@ -52,7 +52,7 @@ class BatchJobCancel:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "BatchJobCancel")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCancel")
         _reason = d.get("reason", UNSET)
         reason: None | str | Unset
         if _reason is None or _reason is UNSET:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -69,7 +69,7 @@ class BatchJobCancelResult:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "BatchJobCancelResult")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCancelResult")
         job_id = d["job_id"]
         if not (isinstance(job_id, str)):
             raise TypeError(f"job_id: expected a string, got {type(job_id).__name__}")
@@ -84,7 +84,9 @@ class BatchJobCancelResult:
                 f"processed_items: expected an integer, got {type(processed_items).__name__}"
             )
 
-        status = BatchJobStatus(d["status"])
+        status = cast(
+            "BatchJobStatus | None", BatchJobStatus._value2member_map_.get(d["status"])
+        ) or BatchJobStatus(d["status"])
 
         batch_job_cancel_result = cls(
             job_id=job_id,

@@ -108,7 +108,7 @@ class BatchJobCreate:
         from ..models.classify_job_param import ClassifyJobParam  # noqa: PLC0415
         from ..models.parse_job_config_param import ParseJobConfigParam  # noqa: PLC0415
 
-        d = expect_object(src_dict, "BatchJobCreate")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCreate")
         _job_config = d["job_config"]
         job_config: ClassifyJobParam | ParseJobConfigParam
 

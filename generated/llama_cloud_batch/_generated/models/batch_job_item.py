@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.batch_item_status import BatchItemStatus
-from ..types import UNSET, Unset, expect_object, parse_datetime
+from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
 
 T = TypeVar("T", bound="BatchJobItem")
 
@@ -147,7 +147,7 @@ class BatchJobItem:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "BatchJobItem")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobItem")
         item_id = d["item_id"]
         if not (isinstance(item_id, str)):
             raise TypeError(f"item_id: expected a string, got {type(item_id).__name__}")
@@ -156,14 +156,21 @@ class BatchJobItem:
         if not (isinstance(item_name, str)):
             raise TypeError(f"item_name: expected a string, got {type(item_name).__name__}")
 
-        status = BatchItemStatus(d["status"])
+        status = cast(
+            "BatchItemStatus | None", BatchItemStatus._value2member_map_.get(d["status"])
+        ) or BatchItemStatus(d["status"])
 
         _completed_at = d.get("completed_at", UNSET)
         completed_at: datetime.datetime | None | Unset
         if _completed_at is None or _completed_at is UNSET:
             completed_at = _completed_at
         else:
-            completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
+            try:
+                completed_at_type_0 = fromisoformat(_completed_at)
+            except (TypeError, ValueError):
+                completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
+            if completed_at_type_0.tzinfo is None:
+                completed_at_type_0 = completed_at_type_0.replace(tzinfo=datetime.UTC)
 
             completed_at = completed_at_type_0
 
@@ -172,7 +179,12 @@ class BatchJobItem:
         if _effective_at is None or _effective_at is UNSET:
             effective_at = _effective_at
         else:
-            effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+            try:
+                effective_at_type_0 = fromisoformat(_effective_at)
+            except (TypeError, ValueError):
+                effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+            if effective_at_type_0.tzinfo is None:
+                effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
 
             effective_at = effective_at_type_0
 
@@ -231,7 +243,12 @@ class BatchJobItem:
         if _started_at is None or _started_at is UNSET:
             started_at = _started_at
         else:
-            started_at_type_0 = parse_datetime(_started_at, "started_at")
+            try:
+                started_at_type_0 = fromisoformat(_started_at)
+            except (TypeError, ValueError):
+                started_at_type_0 = parse_datetime(_started_at, "started_at")
+            if started_at_type_0.tzinfo is None:
+                started_at_type_0 = started_at_type_0.replace(tzinfo=datetime.UTC)
 
             started_at = started_at_type_0
 

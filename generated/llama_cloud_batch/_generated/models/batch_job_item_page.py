@@ -77,7 +77,7 @@ class BatchJobItemPage:
         """
         from ..models.batch_job_item import BatchJobItem  # noqa: PLC0415
 
-        d = expect_object(src_dict, "BatchJobItemPage")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobItemPage")
         items = []
         _items = d["items"]
         if not isinstance(_items, list):

@@ -77,7 +77,7 @@ class BatchJobPage:
         """
         from ..models.batch_job import BatchJob  # noqa: PLC0415
 
-        d = expect_object(src_dict, "BatchJobPage")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobPage")
         items = []
         _items = d["items"]
         if not isinstance(_items, list):

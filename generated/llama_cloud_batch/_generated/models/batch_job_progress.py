@@ -62,7 +62,7 @@ class BatchJobProgress:
         """
         from ..models.batch_job import BatchJob  # noqa: PLC0415
 
-        d = expect_object(src_dict, "BatchJobProgress")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobProgress")
         job = BatchJob.from_dict(d["job"])
 
         progress_percentage = d["progress_percentage"]

@@ -55,7 +55,7 @@ class ClassifierRuleParam:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ClassifierRuleParam")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ClassifierRuleParam")
         type_ = d["type"]
         if not (isinstance(type_, str)):
             raise TypeError(f"type: expected a string, got {type(type_).__name__}")

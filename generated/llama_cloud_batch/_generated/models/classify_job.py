@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.classify_job_status import ClassifyJobStatus
 from ..models.classify_mode import ClassifyMode
-from ..types import UNSET, Unset, expect_object, parse_datetime
+from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.classifier_rule import ClassifierRule
@@ -176,7 +176,7 @@ class ClassifyJob:
         from ..models.classifier_rule import ClassifierRule  # noqa: PLC0415
         from ..models.classify_parsing_configuration import ClassifyParsingConfiguration  # noqa: PLC0415
 
-        d = expect_object(src_dict, "ClassifyJob")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ClassifyJob")
         id = d["id"]
         if not (isinstance(id, str)):
             raise TypeError(f"id: expected a string, got {type(id).__name__}")
@@ -194,7 +194,9 @@ class ClassifyJob:
 
             rules.append(rules_item)
 
-        status = ClassifyJobStatus(d["status"])
+        status = cast(
+            "ClassifyJobStatus | None", ClassifyJobStatus._value2member_map_.get(d["status"])
+        ) or ClassifyJobStatus(d["status"])
 
         user_id = d["user_id"]
         if not (isinstance(user_id, str)):
@@ -205,7 +207,12 @@ class ClassifyJob:
         if _created_at is None or _created_at is UNSET:
             created_at = _created_at
         else:
-            created_at_type_0 = parse_datetime(_created_at, "created_at")
+            try:
+                created_at_type_0 = fromisoformat(_created_at)
+            except (TypeError, ValueError):
+                created_at_type_0 = parse_datetime(_created_at, "created_at")
+            if created_at_type_0.tzinfo is None:
+                created_at_type_0 = created_at_type_0.replace(tzinfo=datetime.UTC)
 
             created_at = created_at_type_0
 
@@ -214,7 +221,12 @@ class ClassifyJob:
         if _effective_at is None or _effective_at is UNSET:
             effective_at = _effective_at
         else:
-            effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+            try:
+                effective_at_type_0 = fromisoformat(_effective_at)
+            except (TypeError, ValueError):
+                effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+            if effective_at_type_0.tzinfo is None:
+                effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
 
             effective_at = effective_at_type_0
 
@@ -249,7 +261,9 @@ class ClassifyJob:
         if _mode is None or _mode is UNSET:
             mode = _mode
         else:
-            mode_type_0 = ClassifyMode(_mode)
+            mode_type_0 = cast(
+                "ClassifyMode | None", ClassifyMode._value2member_map_.get(_mode)
+            ) or ClassifyMode(_mode)
 
             mode = mode_type_0
 
@@ -269,7 +283,12 @@ class ClassifyJob:
         if _updated_at is None or _updated_at is UNSET:
             updated_at = _updated_at
         else:
-            updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
+            try:
+                updated_at_type_0 = fromisoformat(_updated_at)
+            except (TypeError, ValueError):
+                updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
+            if updated_at_type_0.tzinfo is None:
+                updated_at_type_0 = updated_at_type_0.replace(tzinfo=datetime.UTC)
 
             updated_at = updated_at_type_0
 

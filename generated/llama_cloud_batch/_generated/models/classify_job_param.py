@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.classify_job_status import ClassifyJobStatus
 from ..models.classify_mode import ClassifyMode
-from ..types import UNSET, Unset, expect_object, parse_datetime
+from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.classifier_rule_param import ClassifierRuleParam
@@ -162,7 +162,7 @@ class ClassifyJobParam:
         from ..models.classifier_rule_param import ClassifierRuleParam  # noqa: PLC0415
         from ..models.classify_parsing_configuration_param import ClassifyParsingConfigurationParam  # noqa: PLC0415
 
-        d = expect_object(src_dict, "ClassifyJobParam")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ClassifyJobParam")
         id = d["id"]
         if not (isinstance(id, str)):
             raise TypeError(f"id: expected a string, got {type(id).__name__}")
@@ -180,7 +180,9 @@ class ClassifyJobParam:
 
             rules.append(rules_item)
 
-        status = ClassifyJobStatus(d["status"])
+        status = cast(
+            "ClassifyJobStatus | None", ClassifyJobStatus._value2member_map_.get(d["status"])
+        ) or ClassifyJobStatus(d["status"])
 
         user_id = d["user_id"]
         if not (isinstance(user_id, str)):
@@ -191,16 +193,26 @@ class ClassifyJobParam:
         if _created_at is None or _created_at is UNSET:
             created_at = _created_at
         else:
-            created_at_type_0 = parse_datetime(_created_at, "created_at")
+            try:
+                created_at_type_0 = fromisoformat(_created_at)
+            except (TypeError, ValueError):
+                created_at_type_0 = parse_datetime(_created_at, "created_at")
+            if created_at_type_0.tzinfo is None:
+                created_at_type_0 = created_at_type_0.replace(tzinfo=datetime.UTC)
 
             created_at = created_at_type_0
 
         _effective_at = d.get("effective_at", UNSET)
         effective_at: datetime.datetime | Unset
-        if isinstance(_effective_at, Unset):
+        if _effective_at is UNSET:
             effective_at = UNSET
         else:
-            effective_at = parse_datetime(_effective_at, "effective_at")
+            try:
+                effective_at = fromisoformat(_effective_at)
+            except (TypeError, ValueError):
+                effective_at = parse_datetime(_effective_at, "effective_at")
+            if effective_at.tzinfo is None:
+                effective_at = effective_at.replace(tzinfo=datetime.UTC)
 
         _error_message = d.get("error_message", UNSET)
         error_message: None | str | Unset
@@ -233,7 +245,9 @@ class ClassifyJobParam:
         if isinstance(_mode, Unset):
             mode = UNSET
         else:
-            mode = ClassifyMode(_mode)
+            mode = cast(
+                "ClassifyMode | None", ClassifyMode._value2member_map_.get(_mode)
+            ) or ClassifyMode(_mode)
 
         _parsing_configuration = d.get("parsing_configuration", UNSET)
         parsing_configuration: ClassifyParsingConfigurationParam | Unset
@@ -249,7 +263,12 @@ class ClassifyJobParam:
         if _updated_at is None or _updated_at is UNSET:
             updated_at = _updated_at
         else:
-            updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
+            try:
+                updated_at_type_0 = fromisoformat(_updated_at)
+            except (TypeError, ValueError):
+                updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
+            if updated_at_type_0.tzinfo is None:
+                updated_at_type_0 = updated_at_type_0.replace(tzinfo=datetime.UTC)
 
             updated_at = updated_at_type_0
 

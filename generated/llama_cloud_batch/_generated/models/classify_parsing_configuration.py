@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -79,13 +79,19 @@ class ClassifyParsingConfiguration:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ClassifyParsingConfiguration")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "ClassifyParsingConfiguration")
+        )
         _lang = d.get("lang", UNSET)
         lang: None | ParsingLanguage | Unset
         if _lang is None or _lang is UNSET:
             lang = _lang
         else:
-            lang_type_0 = ParsingLanguage(_lang)
+            lang_type_0 = cast(
+                "ParsingLanguage | None", ParsingLanguage._value2member_map_.get(_lang)
+            ) or ParsingLanguage(_lang)
 
             lang = lang_type_0
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -75,13 +75,19 @@ class ClassifyParsingConfigurationParam:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ClassifyParsingConfigurationParam")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "ClassifyParsingConfigurationParam")
+        )
         _lang = d.get("lang", UNSET)
         lang: ParsingLanguage | Unset
         if isinstance(_lang, Unset):
             lang = UNSET
         else:
-            lang = ParsingLanguage(_lang)
+            lang = cast(
+                "ParsingLanguage | None", ParsingLanguage._value2member_map_.get(_lang)
+            ) or ParsingLanguage(_lang)
 
         _max_pages = d.get("max_pages", UNSET)
         max_pages: int | None | Unset

@@ -59,7 +59,7 @@ class HTTPValidationError:
         """
         from ..models.validation_error import ValidationError  # noqa: PLC0415
 
-        d = expect_object(src_dict, "HTTPValidationError")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "HTTPValidationError")
         _detail = d.get("detail", UNSET)
         detail: list[ValidationError] | Unset = UNSET
         if _detail is not UNSET:

@@ -79,7 +79,7 @@ class ItemProcessingResults:
         """
         from ..models.processing_result import ProcessingResult  # noqa: PLC0415
 
-        d = expect_object(src_dict, "ItemProcessingResults")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ItemProcessingResults")
         item_id = d["item_id"]
         if not (isinstance(item_id, str)):
             raise TypeError(f"item_id: expected a string, got {type(item_id).__name__}")

@@ -154,7 +154,7 @@ class ParseJobConfig:
         from ..models.parse_job_config_partitions_type_0 import ParseJobConfigPartitionsType0  # noqa: PLC0415
         from ..models.parse_parameters import ParseParameters  # noqa: PLC0415
 
-        d = expect_object(src_dict, "ParseJobConfig")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseJobConfig")
         _correlation_id = d.get("correlation_id", UNSET)
         correlation_id: None | str | Unset
         if _correlation_id is None or _correlation_id is UNSET:

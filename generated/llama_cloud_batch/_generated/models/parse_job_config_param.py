@@ -145,7 +145,7 @@ class ParseJobConfigParam:
         from ..models.parse_job_config_param_partitions import ParseJobConfigParamPartitions  # noqa: PLC0415
         from ..models.parse_parameters_param import ParseParametersParam  # noqa: PLC0415
 
-        d = expect_object(src_dict, "ParseJobConfigParam")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseJobConfigParam")
         _correlation_id = d.get("correlation_id", UNSET)
         correlation_id: None | str | Unset
         if _correlation_id is None or _correlation_id is UNSET:

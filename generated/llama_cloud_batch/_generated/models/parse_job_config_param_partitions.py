@@ -33,7 +33,11 @@ class ParseJobConfigParamPartitions:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ParseJobConfigParamPartitions")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "ParseJobConfigParamPartitions")
+        )
         parse_job_config_param_partitions = cls()
 
         if not d.keys() <= _KNOWN_PARSE_JOB_CONFIG_PARAM_PARTITIONS:

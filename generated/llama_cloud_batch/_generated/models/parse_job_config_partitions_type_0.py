@@ -33,7 +33,11 @@ class ParseJobConfigPartitionsType0:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ParseJobConfigPartitionsType0")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "ParseJobConfigPartitionsType0")
+        )
         parse_job_config_partitions_type_0 = cls()
 
         if not d.keys() <= _KNOWN_PARSE_JOB_CONFIG_PARTITIONS_TYPE_0:

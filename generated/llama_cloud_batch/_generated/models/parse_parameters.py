@@ -1495,7 +1495,7 @@ class ParseParameters:
         from ..models.parse_parameters_resource_info_type_0 import ParseParametersResourceInfoType0  # noqa: PLC0415
         from ..models.webhook_configuration import WebhookConfiguration  # noqa: PLC0415
 
-        d = expect_object(src_dict, "ParseParameters")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseParameters")
         _adaptive_long_table = d.get("adaptive_long_table", UNSET)
         adaptive_long_table: bool | None | Unset
         if _adaptive_long_table is None or _adaptive_long_table is UNSET:
@@ -2115,7 +2115,10 @@ class ParseParameters:
                     f"images_to_save_type_0: expected an array, got {type(_images_to_save_type_0).__name__}"
                 )
             for images_to_save_type_0_item_data in _images_to_save_type_0:
-                images_to_save_type_0_item = ImageToSave(images_to_save_type_0_item_data)
+                images_to_save_type_0_item = cast(
+                    "ImageToSave | None",
+                    ImageToSave._value2member_map_.get(images_to_save_type_0_item_data),
+                ) or ImageToSave(images_to_save_type_0_item_data)
 
                 images_to_save_type_0.append(images_to_save_type_0_item)
 
@@ -2296,7 +2299,10 @@ class ParseParameters:
                     f"languages_type_0: expected an array, got {type(_languages_type_0).__name__}"
                 )
             for languages_type_0_item_data in _languages_type_0:
-                languages_type_0_item = ParsingLanguage(languages_type_0_item_data)
+                languages_type_0_item = cast(
+                    "ParsingLanguage | None",
+                    ParsingLanguage._value2member_map_.get(languages_type_0_item_data),
+                ) or ParsingLanguage(languages_type_0_item_data)
 
                 languages_type_0.append(languages_type_0_item)
 
@@ -2595,7 +2601,9 @@ class ParseParameters:
         if _parse_mode is None or _parse_mode is UNSET:
             parse_mode = _parse_mode
         else:
-            parse_mode_type_0 = ParseMode(_parse_mode)
+            parse_mode_type_0 = cast(
+                "ParseMode | None", ParseMode._value2member_map_.get(_parse_mode)
+            ) or ParseMode(_parse_mode)
 
             parse_mode = parse_mode_type_0
 
@@ -2727,7 +2735,9 @@ class ParseParameters:
         if _priority is None or _priority is UNSET:
             priority = _priority
         else:
-            priority_type_0 = ParsePriority(_priority)
+            priority_type_0 = cast(
+                "ParsePriority | None", ParsePriority._value2member_map_.get(_priority)
+            ) or ParsePriority(_priority)
 
             priority = priority_type_0
 
@@ -2762,7 +2772,10 @@ class ParseParameters:
         if _replace_failed_page_mode is None or _replace_failed_page_mode is UNSET:
             replace_failed_page_mode = _replace_failed_page_mode
         else:
-            replace_failed_page_mode_type_0 = FailedPageMode(_replace_failed_page_mode)
+            replace_failed_page_mode_type_0 = cast(
+                "FailedPageMode | None",
+                FailedPageMode._value2member_map_.get(_replace_failed_page_mode),
+            ) or FailedPageMode(_replace_failed_page_mode)
 
             replace_failed_page_mode = replace_failed_page_mode_type_0
 

@@ -33,7 +33,11 @@ class ParseParametersParamCustomMetadataType0:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ParseParametersParamCustomMetadataType0")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "ParseParametersParamCustomMetadataType0")
+        )
         parse_parameters_param_custom_metadata_type_0 = cls()
 
         if not d.keys() <= _KNOWN_PARSE_PARAMETERS_PARAM_CUSTOM_METADATA_TYPE_0:

@@ -33,7 +33,11 @@ class ParseParametersResourceInfoType0:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ParseParametersResourceInfoType0")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "ParseParametersResourceInfoType0")
+        )
         parse_parameters_resource_info_type_0 = cls()
 
         if not d.keys() <= _KNOWN_PARSE_PARAMETERS_RESOURCE_INFO_TYPE_0:

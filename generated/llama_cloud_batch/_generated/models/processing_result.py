@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.job_type import JobType
-from ..types import UNSET, Unset, expect_object, parse_datetime
+from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
 
 if TYPE_CHECKING:
     from ..models.classify_job import ClassifyJob
@@ -110,7 +110,7 @@ class ProcessingResult:
         from ..models.classify_job import ClassifyJob  # noqa: PLC0415
         from ..models.parse_job_config import ParseJobConfig  # noqa: PLC0415
 
-        d = expect_object(src_dict, "ProcessingResult")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ProcessingResult")
         item_id = d["item_id"]
         if not (isinstance(item_id, str)):
             raise TypeError(f"item_id: expected a string, got {type(item_id).__name__}")
@@ -143,7 +143,9 @@ class ProcessingResult:
 
             job_config = _parse_job_config(_job_config_data)
 
-        job_type = JobType(d["job_type"])
+        job_type = cast("JobType | None", JobType._value2member_map_.get(d["job_type"])) or JobType(
+            d["job_type"]
+        )
 
         output_s3_path = d["output_s3_path"]
         if not (isinstance(output_s3_path, str)):
@@ -157,7 +159,12 @@ class ProcessingResult:
                 f"parameters_hash: expected a string, got {type(parameters_hash).__name__}"
             )
 
-        processed_at = parse_datetime(d["processed_at"], "processed_at")
+        try:
+            processed_at = fromisoformat(d["processed_at"])
+        except (TypeError, ValueError):
+            processed_at = parse_datetime(d["processed_at"], "processed_at")
+        if processed_at.tzinfo is None:
+            processed_at = processed_at.replace(tzinfo=datetime.UTC)
 
         result_id = d["result_id"]
         if not (isinstance(result_id, str)):

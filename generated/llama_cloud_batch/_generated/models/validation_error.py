@@ -66,7 +66,7 @@ class ValidationError:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "ValidationError")
+        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ValidationError")
         loc = []
         _loc = d["loc"]
         if not isinstance(_loc, list):

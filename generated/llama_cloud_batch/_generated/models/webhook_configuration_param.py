@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -118,7 +118,11 @@ class WebhookConfigurationParam:
             WebhookConfigurationParamWebhookHeadersType0,  # noqa: PLC0415
         )
 
-        d = expect_object(src_dict, "WebhookConfigurationParam")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "WebhookConfigurationParam")
+        )
         _webhook_events = d.get("webhook_events", UNSET)
         webhook_events: list[WebhookEvent] | None | Unset
         if _webhook_events is None or _webhook_events is UNSET:
@@ -131,7 +135,10 @@ class WebhookConfigurationParam:
                     f"webhook_events_type_0: expected an array, got {type(_webhook_events_type_0).__name__}"
                 )
             for webhook_events_type_0_item_data in _webhook_events_type_0:
-                webhook_events_type_0_item = WebhookEvent(webhook_events_type_0_item_data)
+                webhook_events_type_0_item = cast(
+                    "WebhookEvent | None",
+                    WebhookEvent._value2member_map_.get(webhook_events_type_0_item_data),
+                ) or WebhookEvent(webhook_events_type_0_item_data)
 
                 webhook_events_type_0.append(webhook_events_type_0_item)
 

@@ -33,7 +33,11 @@ class WebhookConfigurationParamWebhookHeadersType0:
         Raises KeyError for a missing required property, and TypeError or ValueError for a value
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
-        d = expect_object(src_dict, "WebhookConfigurationParamWebhookHeadersType0")
+        d = (
+            src_dict
+            if type(src_dict) is dict
+            else expect_object(src_dict, "WebhookConfigurationParamWebhookHeadersType0")
+        )
         webhook_configuration_param_webhook_headers_type_0 = cls()
 
         if not d.keys() <= _KNOWN_WEBHOOK_CONFIGURATION_PARAM_WEBHOOK_HEADERS_TYPE_0:
