@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scripted_server import ScriptedServer  # noqa: E402
+from scripted_server import ScriptedServer
 
 API_KEY = "sk-test-4f1e2d3c-secret"
 

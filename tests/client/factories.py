@@ -32,19 +32,27 @@ def job(index: int, **overrides: Any) -> dict[str, Any]:
 
 
 def item(index: int, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"item_id": f"itm-{index}", "item_name": f"file-{index}.pdf", "status": "pending"}
+    body: dict[str, Any] = {
+        "item_id": f"itm-{index}",
+        "item_name": f"file-{index}.pdf",
+        "status": "pending",
+    }
     body.update(overrides)
     return body
 
 
-def page(items: list[dict[str, Any]], total_size: int | None, token: str | None = None) -> dict[str, Any]:
+def page(
+    items: list[dict[str, Any]], total_size: int | None, token: str | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"items": items, "next_page_token": token}
     if total_size is not None:
         body["total_size"] = total_size
     return body
 
 
-def paged(jobs: list[dict[str, Any]], query: dict[str, str], total: int | None = None) -> dict[str, Any]:
+def paged(
+    jobs: list[dict[str, Any]], query: dict[str, str], total: int | None = None
+) -> dict[str, Any]:
     """The page of `jobs` that limit/offset in `query` select."""
     offset = int(query.get("offset", 0))
     limit = int(query.get("limit", 50))

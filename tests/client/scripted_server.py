@@ -107,4 +107,6 @@ class ScriptedServer:
         self._thread.join(timeout=5)
 
     def count(self, method: str, path_prefix: str = "") -> int:
-        return sum(1 for r in self.received if r.method == method and r.path.startswith(path_prefix))
+        return sum(
+            1 for r in self.received if r.method == method and r.path.startswith(path_prefix)
+        )

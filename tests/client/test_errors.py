@@ -1,12 +1,10 @@
-"""Error statuses map to typed errors; malformed answers raise a clear error naming the operation."""
+"""Error statuses map to typed errors; a malformed answer raises an error naming the operation."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import API_KEY
 from factories import job, page
-from scripted_server import Reply, ScriptedServer
-
 from llama_cloud_batch import (
     APIError,
     APIResponseValidationError,
@@ -23,6 +21,7 @@ from llama_cloud_batch import (
     RateLimitError,
     UnprocessableEntityError,
 )
+from scripted_server import Reply, ScriptedServer
 
 
 @pytest.mark.parametrize(
@@ -40,7 +39,9 @@ from llama_cloud_batch import (
         (418, APIStatusError),
     ],
 )
-def test_status_maps_to_error_class(server: ScriptedServer, status: int, error: type[APIStatusError]) -> None:
+def test_status_maps_to_error_class(
+    server: ScriptedServer, status: int, error: type[APIStatusError]
+) -> None:
     server.script = lambda r: Reply(status, {"detail": "nope"}, headers={"x-request-id": "req-42"})
     with LlamaCloud(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
         with pytest.raises(error) as raised:
@@ -77,7 +78,7 @@ def test_422_exposes_validation_details(server: ScriptedServer) -> None:
         (b"<html>oops</html>", "not JSON"),
         (b'{"items": [{"id": "x"}], "total_size": 1}', "'job_type' is missing"),
         (b'{"items": {"id": "x"}, "total_size": 1}', "items: expected an array"),
-        (b'[1, 2]', "expected a JSON object"),
+        (b"[1, 2]", "expected a JSON object"),
         (b'{"items": [], "total_size": "many"}', "total_size: expected an integer"),
     ],
 )
@@ -96,9 +97,11 @@ def test_malformed_success_body_raises_naming_the_operation(
 
 def test_malformed_timestamp_raises_instead_of_passing_through(server: ScriptedServer) -> None:
     server.script = lambda r: Reply(200, page([job(1, created_at="yesterday-ish")], 1))
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        with pytest.raises(APIResponseValidationError, match="created_at: not an ISO 8601 date-time"):
-            client.beta.batch.list()
+    with (
+        LlamaCloud(api_key=API_KEY, base_url=server.url) as client,
+        pytest.raises(APIResponseValidationError, match="created_at: not an ISO 8601 date-time"),
+    ):
+        client.beta.batch.list()
 
 
 async def test_async_errors_are_the_same(server: ScriptedServer) -> None:

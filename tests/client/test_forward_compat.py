@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 from conftest import API_KEY
 from factories import job, page
-from scripted_server import Reply, ScriptedServer
-
 from llama_cloud_batch import AsyncLlamaCloud, BatchJobStatus, JobType, LlamaCloud
 from llama_cloud_batch.types import BatchJob, ClassifyJob, ItemProcessingResults, ParseJobConfig
+from scripted_server import Reply, ScriptedServer
 
 
-def test_unknown_status_and_extra_property_survive_a_list_and_a_round_trip(server: ScriptedServer) -> None:
+def test_unknown_status_and_extra_property_survive_a_list_and_a_round_trip(
+    server: ScriptedServer,
+) -> None:
     body = job(1, status="queued", job_type="summarize", shard="eu-3")
     server.script = lambda r: Reply(200, page([body], 1))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
@@ -38,7 +39,10 @@ def test_known_values_are_enum_members() -> None:
 
 
 def test_timestamps_are_timezone_aware(server: ScriptedServer) -> None:
-    server.script = lambda r: Reply(200, page([job(1, created_at="2024-05-01T10:00:00", updated_at="2024-05-01T12:00:00+02:00")], 1))
+    server.script = lambda r: Reply(
+        200,
+        page([job(1, created_at="2024-05-01T10:00:00", updated_at="2024-05-01T12:00:00+02:00")], 1),
+    )
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         (listed,) = client.beta.batch.list()
     assert listed.created_at == datetime(2024, 5, 1, 10, tzinfo=UTC)
@@ -75,7 +79,10 @@ RESULT = {
             "parameters_hash": "h2",
             "processed_at": "2024-01-01T00:00:00Z",
             "result_id": "res-2",
-            "job_config": {"job_name": "parse_raw_file_job", "parameters": {"type": "parse", "lang": "en"}},
+            "job_config": {
+                "job_name": "parse_raw_file_job",
+                "parameters": {"type": "parse", "lang": "en"},
+            },
         },
     ],
 }

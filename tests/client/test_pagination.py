@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import API_KEY
 from factories import item, job, page, paged
-from scripted_server import Received, Reply, ScriptedServer
-
 from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud, PaginationError
+from scripted_server import Received, Reply, ScriptedServer
 
 JOBS = [job(i) for i in range(250)]
 
@@ -47,9 +46,13 @@ async def test_250_jobs_async_in_pages_of_100_take_3_requests(server: ScriptedSe
 
 
 @pytest.mark.parametrize("concurrency", [1, 3, 8])
-async def test_async_concurrent_pages_keep_server_order(server: ScriptedServer, concurrency: int) -> None:
+async def test_async_concurrent_pages_keep_server_order(
+    server: ScriptedServer, concurrency: int
+) -> None:
     server.script = serve_jobs(JOBS)
-    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=concurrency) as client:
+    async with AsyncLlamaCloud(
+        api_key=API_KEY, base_url=server.url, page_concurrency=concurrency
+    ) as client:
         ids = [j.id async for j in client.beta.batch.list(limit=20)]
     assert ids == [j["id"] for j in JOBS]
     assert len(server.received) == 13
@@ -119,9 +122,13 @@ def test_empty_page_before_total_size_raises_after_one_more_try(server: Scripted
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
-async def test_async_empty_page_raises_the_same_error(server: ScriptedServer, concurrency: int) -> None:
+async def test_async_empty_page_raises_the_same_error(
+    server: ScriptedServer, concurrency: int
+) -> None:
     server.script = _empty_third_page
-    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=concurrency) as client:
+    async with AsyncLlamaCloud(
+        api_key=API_KEY, base_url=server.url, page_concurrency=concurrency
+    ) as client:
         seen = []
         with pytest.raises(PaginationError, match="200 of 10000"):
             async for j in client.beta.batch.list(limit=100):
@@ -131,9 +138,7 @@ async def test_async_empty_page_raises_the_same_error(server: ScriptedServer, co
 
 def test_without_total_size_a_short_page_ends_the_listing(server: ScriptedServer) -> None:
     jobs = [job(i) for i in range(130)]
-    server.script = lambda r: Reply(
-        200, page(paged(jobs, r.query)["items"], total_size=None)
-    )
+    server.script = lambda r: Reply(200, page(paged(jobs, r.query)["items"], total_size=None))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         ids = [j.id for j in client.beta.batch.list(limit=50)]
     assert len(ids) == 130

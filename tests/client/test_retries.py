@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import time
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import httpx
 import pytest
 from conftest import API_KEY
 from factories import job, page
-from scripted_server import Received, Reply, ScriptedServer
-
 from llama_cloud_batch import (
     APIConnectionError,
     APITimeoutError,
@@ -21,6 +19,7 @@ from llama_cloud_batch import (
     RateLimitError,
 )
 from llama_cloud_batch._retries import retry_after, retry_delay
+from scripted_server import Received, Reply, ScriptedServer
 
 CREATE = {"job_config": {"job_name": "parse_raw_file_job"}, "directory_id": "dir-1"}
 
@@ -41,7 +40,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-def test_429_with_retry_after_zero_twice_then_200(server: ScriptedServer, sleeps: list[float]) -> None:
+def test_429_with_retry_after_zero_twice_then_200(
+    server: ScriptedServer, sleeps: list[float]
+) -> None:
     limited = Reply(429, {"detail": "slow down"}, headers={"Retry-After": "0"})
     server.script = answers(limited, limited, Reply(200, page([job(1)], 1)))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
@@ -51,7 +52,9 @@ def test_429_with_retry_after_zero_twice_then_200(server: ScriptedServer, sleeps
     assert sleeps == []  # 0 means now: no backoff sleep at all
 
 
-async def test_async_429_with_retry_after_zero(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_async_429_with_retry_after_zero(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     slept: list[float] = []
 
     async def fake_sleep(seconds: float) -> None:
@@ -67,7 +70,9 @@ async def test_async_429_with_retry_after_zero(server: ScriptedServer, monkeypat
     assert slept == []
 
 
-def test_retry_after_seconds_and_ms_are_honoured(server: ScriptedServer, sleeps: list[float]) -> None:
+def test_retry_after_seconds_and_ms_are_honoured(
+    server: ScriptedServer, sleeps: list[float]
+) -> None:
     server.script = answers(
         Reply(503, {}, headers={"Retry-After": "1.5"}),
         Reply(503, {}, headers={"retry-after-ms": "250"}),
@@ -93,7 +98,9 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
     assert retry_delay(1, httpx.Headers({"Retry-After": "3600"})) == 60.0
 
 
-def test_5xx_is_retried_up_to_max_retries_then_raised(server: ScriptedServer, sleeps: list[float]) -> None:
+def test_5xx_is_retried_up_to_max_retries_then_raised(
+    server: ScriptedServer, sleeps: list[float]
+) -> None:
     server.script = answers(Reply(502, {"detail": "bad gateway"}))
     with LlamaCloud(api_key=API_KEY, base_url=server.url, max_retries=3) as client:
         with pytest.raises(InternalServerError) as raised:
@@ -144,7 +151,9 @@ async def test_async_create_that_times_out_is_sent_once(server: ScriptedServer) 
     assert server.count("POST") == 1
 
 
-def test_create_is_not_resent_after_a_500_or_dropped_connection(server: ScriptedServer, sleeps: list[float]) -> None:
+def test_create_is_not_resent_after_a_500_or_dropped_connection(
+    server: ScriptedServer, sleeps: list[float]
+) -> None:
     server.script = answers(Reply(500, {}))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         with pytest.raises(InternalServerError):
@@ -156,7 +165,9 @@ def test_create_is_not_resent_after_a_500_or_dropped_connection(server: Scripted
     assert server.count("POST") == 2
 
 
-def test_create_is_retried_when_the_server_did_not_act(server: ScriptedServer, sleeps: list[float]) -> None:
+def test_create_is_retried_when_the_server_did_not_act(
+    server: ScriptedServer, sleeps: list[float]
+) -> None:
     server.script = answers(
         Reply(429, {}, headers={"Retry-After": "0"}),
         Reply(503, {}, headers={"Retry-After": "0"}),
@@ -168,7 +179,9 @@ def test_create_is_retried_when_the_server_did_not_act(server: ScriptedServer, s
     assert server.count("POST") == 3
 
 
-def test_create_retries_after_5xx_only_when_the_caller_opts_in(server: ScriptedServer, sleeps: list[float]) -> None:
+def test_create_retries_after_5xx_only_when_the_caller_opts_in(
+    server: ScriptedServer, sleeps: list[float]
+) -> None:
     server.script = answers(Reply(500, {}), Reply(200, job(8)))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         created = client.beta.batch.create(**CREATE, retry_non_idempotent=True)
@@ -186,13 +199,17 @@ def test_create_is_retried_when_the_connection_was_refused(sleeps: list[float]) 
         return httpx.Response(200, json=job(9))
 
     http = httpx.Client(transport=httpx.MockTransport(refuse))
-    with LlamaCloud(api_key=API_KEY, base_url="https://api.example.test", http_client=http) as client:
+    with LlamaCloud(
+        api_key=API_KEY, base_url="https://api.example.test", http_client=http
+    ) as client:
         assert client.beta.batch.create(**CREATE).id == "bjb-00000009"
     assert len(attempts) == 3
     http.close()
 
 
-def test_dropped_connection_on_a_get_is_retried(server: ScriptedServer, sleeps: list[float]) -> None:
+def test_dropped_connection_on_a_get_is_retried(
+    server: ScriptedServer, sleeps: list[float]
+) -> None:
     server.script = answers(Reply(drop=True), Reply(200, page([job(1)], 1)))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         assert len(client.beta.batch.list().items) == 1

@@ -8,8 +8,6 @@ import httpx
 import pytest
 from conftest import API_KEY
 from factories import job, page
-from scripted_server import Reply, ScriptedServer
-
 from llama_cloud_batch import (
     APIConnectionError,
     AsyncLlamaCloud,
@@ -19,9 +17,12 @@ from llama_cloud_batch import (
     MissingAPIKeyError,
 )
 from llama_cloud_batch.types import ParseParametersParam, WebhookConfigurationParam
+from scripted_server import Reply, ScriptedServer
 
 
-def test_key_is_absent_from_reprs_errors_and_logs(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_key_is_absent_from_reprs_errors_and_logs(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="llama_cloud_batch")
     # A careless server echoes the key back in its error body.
     server.script = lambda r: Reply(401, {"detail": f"key {API_KEY} is not valid"})
@@ -30,7 +31,12 @@ def test_key_is_absent_from_reprs_errors_and_logs(server: ScriptedServer, caplog
         texts += [repr(client), str(client), repr(client.beta.batch)]
         with pytest.raises(AuthenticationError) as raised:
             client.beta.batch.list()
-        texts += [str(raised.value), repr(raised.value), repr(raised.value.request), repr(raised.value.request.headers)]
+        texts += [
+            str(raised.value),
+            repr(raised.value),
+            repr(raised.value.request),
+            repr(raised.value.request.headers),
+        ]
         server.script = lambda r: Reply(503, {}, headers={"Retry-After": "0"})
         with pytest.raises(Exception) as retried:
             client.beta.batch.list()
@@ -40,13 +46,18 @@ def test_key_is_absent_from_reprs_errors_and_logs(server: ScriptedServer, caplog
             offline.beta.batch.list()
         texts.append(str(unreachable.value))
     texts += [record.getMessage() for record in caplog.records]
-    assert any("GET /api/v1/beta/batch-processing -> 401" in record.getMessage() for record in caplog.records)
+    assert any(
+        "GET /api/v1/beta/batch-processing -> 401" in record.getMessage()
+        for record in caplog.records
+    )
     assert all(API_KEY not in text for text in texts), [t for t in texts if API_KEY in t]
     assert "[redacted]" in str(raised.value)
 
 
 def test_secrets_in_job_configs_stay_out_of_reprs() -> None:
-    params = ParseParametersParam(azure_openai_key="azure-secret-1", vendor_multimodal_api_key="vendor-secret-2")
+    params = ParseParametersParam(
+        azure_openai_key="azure-secret-1", vendor_multimodal_api_key="vendor-secret-2"
+    )
     webhook = WebhookConfigurationParam(webhook_signing_secret="signing-secret-3")
     text = repr(params) + repr(webhook)
     assert "azure-secret-1" not in text
@@ -93,7 +104,15 @@ def test_plain_http_to_another_host_is_refused(url: str) -> None:
     LlamaCloud(api_key=API_KEY, base_url=url, allow_insecure_http=True).close()
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "https://api.example.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000",
+        "http://localhost:8000",
+        "http://[::1]:8000",
+        "https://api.example.com",
+    ],
+)
 def test_loopback_and_https_are_accepted(url: str) -> None:
     LlamaCloud(api_key=API_KEY, base_url=url).close()
 
@@ -103,7 +122,9 @@ def test_missing_key_names_the_variable() -> None:
         LlamaCloud()
 
 
-async def test_async_missing_key_and_env_defaults(monkeypatch: pytest.MonkeyPatch, server: ScriptedServer) -> None:
+async def test_async_missing_key_and_env_defaults(
+    monkeypatch: pytest.MonkeyPatch, server: ScriptedServer
+) -> None:
     with pytest.raises(MissingAPIKeyError):
         AsyncLlamaCloud()
     monkeypatch.setenv("LLAMA_CLOUD_API_KEY", API_KEY)

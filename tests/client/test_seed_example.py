@@ -19,7 +19,12 @@ def test_seed_example_prints_the_first_job_id(server: ScriptedServer) -> None:
     env = {**os.environ, "LLAMA_CLOUD_API_KEY": API_KEY, "LLAMA_CLOUD_BASE_URL": server.url}
     env["PYTHONPATH"] = os.pathsep.join(sys.path)
     run = subprocess.run(
-        [sys.executable, str(SEED)], env=env, capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, str(SEED)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout == "bjb-00000001\n"

@@ -12,8 +12,6 @@ import httpx
 import pytest
 from conftest import API_KEY
 from factories import job, page
-from scripted_server import Received, Reply, ScriptedServer
-
 from llama_cloud_batch import (
     APITimeoutError,
     AsyncLlamaCloud,
@@ -21,13 +19,19 @@ from llama_cloud_batch import (
     LlamaCloud,
     WaitTimeoutError,
 )
+from scripted_server import Received, Reply, ScriptedServer
 
 
 def test_headers_query_and_body_are_sent_as_the_api_names_them(server: ScriptedServer) -> None:
     server.script = lambda r: Reply(200, job(3))
-    with LlamaCloud(api_key=API_KEY, base_url=server.url, default_headers={"x-team": "data"}) as client:
+    with LlamaCloud(
+        api_key=API_KEY, base_url=server.url, default_headers={"x-team": "data"}
+    ) as client:
         client.beta.batch.create(
-            job_config={"job_name": "parse_raw_file_job", "parameters": {"type": "parse", "lang": "fr"}},
+            job_config={
+                "job_name": "parse_raw_file_job",
+                "parameters": {"type": "parse", "lang": "fr"},
+            },
             item_ids=["a", "b"],
             page_size=10,
             project_id="proj-9",
@@ -40,7 +44,10 @@ def test_headers_query_and_body_are_sent_as_the_api_names_them(server: ScriptedS
     assert request.headers["x-team"] == "data"
     assert request.headers["x-trace"] == "t-1"
     assert request.body == {
-        "job_config": {"job_name": "parse_raw_file_job", "parameters": {"type": "parse", "lang": "fr"}},
+        "job_config": {
+            "job_name": "parse_raw_file_job",
+            "parameters": {"type": "parse", "lang": "fr"},
+        },
         "item_ids": ["a", "b"],
         "page_size": 10,
     }
@@ -48,7 +55,9 @@ def test_headers_query_and_body_are_sent_as_the_api_names_them(server: ScriptedS
 
 def test_create_needs_exactly_one_of_directory_and_items(server: ScriptedServer) -> None:
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        with pytest.raises(ValueError, match="exactly one of directory_id and item_ids; got neither"):
+        with pytest.raises(
+            ValueError, match="exactly one of directory_id and item_ids; got neither"
+        ):
             client.beta.batch.create(job_config={})
         with pytest.raises(ValueError, match="got directory_id and item_ids"):
             client.beta.batch.create(job_config={}, directory_id="d", item_ids=["i"])
@@ -67,8 +76,15 @@ def test_filters_and_enums_go_out_as_strings(server: ScriptedServer) -> None:
 
     server.script = lambda r: Reply(200, page([], 0))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        client.beta.batch.list(status=BatchJobStatus.RUNNING, job_type="classify", directory_id="d-1", limit=5)
-    assert server.received[0].query == {"status": "running", "job_type": "classify", "directory_id": "d-1", "limit": "5"}
+        client.beta.batch.list(
+            status=BatchJobStatus.RUNNING, job_type="classify", directory_id="d-1", limit=5
+        )
+    assert server.received[0].query == {
+        "status": "running",
+        "job_type": "classify",
+        "directory_id": "d-1",
+        "limit": "5",
+    }
     assert JobType.CLASSIFY == "classify"
 
 
@@ -80,7 +96,9 @@ def test_per_call_timeout(server: ScriptedServer) -> None:
         assert client.beta.batch.list(timeout=5).items == []
 
 
-def test_the_client_closes_its_connections_but_not_a_borrowed_client(server: ScriptedServer) -> None:
+def test_the_client_closes_its_connections_but_not_a_borrowed_client(
+    server: ScriptedServer,
+) -> None:
     server.script = lambda r: Reply(200, page([], 0))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         client.beta.batch.list()
@@ -106,7 +124,9 @@ def _statuses(*statuses: str):
 def test_wait_for_completion_polls_until_a_final_status(server: ScriptedServer) -> None:
     server.script = _statuses("pending", "queued", "running", "completed")
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        done = client.beta.batch.wait_for_completion("bjb-1", poll_interval=0.01, max_poll_interval=0.02)
+        done = client.beta.batch.wait_for_completion(
+            "bjb-1", poll_interval=0.01, max_poll_interval=0.02
+        )
     assert isinstance(done, BatchJobProgress)
     assert done.job.status == "completed"
     assert len(server.received) == 4
@@ -116,7 +136,8 @@ def test_wait_for_completion_times_out_clearly(server: ScriptedServer) -> None:
     server.script = _statuses("running")
     started = time.monotonic()
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        with pytest.raises(WaitTimeoutError, match="bjb-1 is still running after 0.2 s") as raised:
+        expected = r"bjb-1 is still running after 0\.2 s"
+        with pytest.raises(WaitTimeoutError, match=expected) as raised:
             client.beta.batch.wait_for_completion("bjb-1", poll_interval=0.05, timeout=0.2)
     assert raised.value.last_status == "running"
     assert time.monotonic() - started < 2
@@ -132,10 +153,14 @@ async def test_async_wait_for_completion(server: ScriptedServer) -> None:
             await client.beta.batch.wait_for_completion("bjb-2", poll_interval=0.02, timeout=0.1)
 
 
-def test_requests_are_logged_at_debug_and_retries_at_info(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_requests_are_logged_at_debug_and_retries_at_info(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="llama_cloud_batch")
     server.script = lambda r: (
-        Reply(429, {}, headers={"Retry-After": "0"}) if len(server.received) == 1 else Reply(200, page([], 0))
+        Reply(429, {}, headers={"Retry-After": "0"})
+        if len(server.received) == 1
+        else Reply(200, page([], 0))
     )
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         client.beta.batch.list()
@@ -145,7 +170,9 @@ def test_requests_are_logged_at_debug_and_retries_at_info(server: ScriptedServer
     assert debug[0].startswith("GET /api/v1/beta/batch-processing -> 429 in ")
     assert debug[0].endswith("ms (retry 0)")
     assert debug[1].endswith("ms (retry 1)")
-    assert info == ["retrying GET /api/v1/beta/batch-processing in 0.00 s (retry 1 of 2) after HTTP 429"]
+    assert info == [
+        "retrying GET /api/v1/beta/batch-processing in 0.00 s (retry 1 of 2) after HTTP 429"
+    ]
 
 
 def test_llama_cloud_log_env_turns_logging_on(server: ScriptedServer) -> None:
@@ -155,6 +182,13 @@ def test_llama_cloud_log_env_turns_logging_on(server: ScriptedServer) -> None:
         f"LlamaCloud(api_key='{API_KEY}', base_url='{server.url}').beta.batch.list()\n"
     )
     env = {**os.environ, "LLAMA_CLOUD_LOG": "debug", "PYTHONPATH": os.pathsep.join(sys.path)}
-    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert "llama_cloud_batch DEBUG] GET /api/v1/beta/batch-processing -> 200" in run.stderr
     assert API_KEY not in run.stderr
