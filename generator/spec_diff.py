@@ -1,0 +1,477 @@
+"""API-level differences between two OpenAPI documents, classified for the client's users.
+
+    python generator/spec_diff.py OLD.yaml NEW.yaml [--json]
+
+Compared: operations, their parameters, request bodies and responses, and every component
+schema, with `$ref`s followed and nested schemas walked. Descriptions, examples, summaries and
+`info` are not API: changing only those is no change.
+
+Breaking (a client written against OLD can fail against NEW): anything removed; a new required
+parameter, request property or request body; a request value made required or no longer
+nullable; a response value made optional or nullable; a type, format or const change; an enum
+value removed. Not breaking: additions of operations, schemas, optional parameters and
+properties; new enum values (the generated enums are open, so clients keep unknown values); a
+request value made optional or nullable; a response value made required or non-nullable.
+
+A component schema is compared once, where it is defined, and judged by how the operations use
+it: a change is breaking if it breaks the schema's use in requests or in responses. The release
+tool (generator/release.py) uses compare/required_bump/render.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+REQUEST, RESPONSE = "request", "response"
+BOTH = frozenset({REQUEST, RESPONSE})
+Bump = Literal["major", "minor", "patch"]
+Schema = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One API-level change: what kind, where, whether it breaks clients, and in words."""
+
+    kind: str
+    where: str
+    breaking: bool
+    detail: str
+
+
+def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
+    """Every API-level change from old to new, sorted by place."""
+    differ = _Differ(old, new)
+    differ.operations()
+    differ.components()
+    return sorted(
+        set(differ.changes), key=lambda change: (change.where, change.kind, change.detail)
+    )
+
+
+def required_bump(changes: Iterable[Change]) -> Bump:
+    """major if anything breaks, minor if anything changed, patch otherwise."""
+    found = list(changes)
+    if any(change.breaking for change in found):
+        return "major"
+    return "minor" if found else "patch"
+
+
+def render(changes: Sequence[Change]) -> str:
+    """A readable list, breaking changes first, ending with the version bump they need."""
+    lines: list[str] = []
+    for title, breaking in (("Breaking", True), ("Non-breaking", False)):
+        group = [change for change in changes if change.breaking is breaking]
+        if group:
+            lines.append(f"{title} changes ({len(group)}):")
+            lines += [f"  - {change.where}: {change.detail} [{change.kind}]" for change in group]
+    if not changes:
+        lines.append("No API-level changes.")
+    lines.append(f"Required version bump: {required_bump(changes)}")
+    return "\n".join(lines)
+
+
+# -- schema helpers ---------------------------------------------------------------------
+
+
+def _resolve(document: Mapping[str, Any], node: Mapping[str, Any]) -> tuple[Schema, str | None]:
+    """Follows local $refs; returns the target and the last referenced component's name."""
+    name = None
+    for _ in range(64):  # a chain of refs longer than this is a cycle
+        reference = node.get("$ref")
+        if not isinstance(reference, str):
+            return dict(node), name
+        if not reference.startswith("#/"):
+            raise ValueError(f"only local $refs are supported: {reference}")
+        target: Any = document
+        for token in reference[2:].split("/"):
+            target = target[token.replace("~1", "/").replace("~0", "~")]
+        siblings = {key: value for key, value in node.items() if key != "$ref"}
+        node = {**target, **siblings}
+        name = reference.rsplit("/", 1)[-1]
+    raise ValueError("$ref cycle")
+
+
+@dataclass(frozen=True)
+class _Variant:
+    schema: Schema  # resolved
+    ref: str | None  # the component it came from, if any
+
+    @property
+    def signature(self) -> str:
+        """What decides the value's type in a client: type, format, const."""
+        kind = self.schema.get("type")
+        text = (
+            kind if isinstance(kind, str) else ("object" if "properties" in self.schema else "any")
+        )
+        if "format" in self.schema:
+            text += f" ({self.schema['format']})"
+        if "const" in self.schema:
+            text += f" = {self.schema['const']!r}"
+        return text
+
+
+def _variants(document: Mapping[str, Any], node: Mapping[str, Any]) -> list[_Variant]:
+    """A schema's alternatives: anyOf/oneOf branches and `type` lists, flattened."""
+    schema, ref = _resolve(document, node)
+    branches = [*schema.get("anyOf", []), *schema.get("oneOf", [])]
+    if branches:
+        return [variant for branch in branches for variant in _variants(document, branch)]
+    kinds = schema.get("type")
+    found = []
+    if isinstance(kinds, list):
+        found = [
+            _Variant({"type": "null"} if kind == "null" else {**schema, "type": kind}, ref)
+            for kind in kinds
+        ]
+    else:
+        found = [_Variant(schema, ref)]
+    if schema.get("nullable") is True:  # OpenAPI 3.0 spelling
+        found.append(_Variant({"type": "null"}, None))
+    return found
+
+
+def _nullable(variants: Sequence[_Variant]) -> bool:
+    return any(variant.signature in ("null", "any") for variant in variants)
+
+
+def _describe(variants: Sequence[_Variant]) -> str:
+    names = sorted({variant.ref or variant.signature for variant in variants})
+    return " | ".join(names) or "any"
+
+
+# -- the walk -----------------------------------------------------------------------------
+
+
+class _Differ:
+    def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        self.old, self.new = old, new
+        self.changes: list[Change] = []
+        self._visited: set[tuple[str, str]] = set()
+        self.usage = _usage(old)
+        for name, contexts in _usage(new).items():
+            self.usage[name] = self.usage.get(name, frozenset()) | contexts
+
+    def add(self, kind: str, where: str, breaking: bool, detail: str) -> None:
+        self.changes.append(Change(kind, where, breaking, detail))
+
+    # operations
+
+    def operations(self) -> None:
+        old_ops, new_ops = dict(_operations(self.old)), dict(_operations(self.new))
+        for key in old_ops.keys() - new_ops.keys():
+            self.add("operation-removed", _label(key, old_ops[key]), True, "operation removed")
+        for key in new_ops.keys() - old_ops.keys():
+            self.add("operation-added", _label(key, new_ops[key]), False, "new operation")
+        for key in old_ops.keys() & new_ops.keys():
+            self.operation(key, old_ops[key], new_ops[key])
+
+    def operation(self, key: tuple[str, str], old: Schema, new: Schema) -> None:
+        where = _label(key, new)
+        if old.get("operationId") != new.get("operationId"):
+            detail = f"operationId {old.get('operationId')!r} -> {new.get('operationId')!r}"
+            self.add("operation-renamed", where, True, detail)
+        self.parameters(where, old.get("parameters", []), new.get("parameters", []))
+        self.request_body(where, old.get("requestBody"), new.get("requestBody"))
+        self.responses(where, old.get("responses", {}), new.get("responses", {}))
+
+    def parameters(self, where: str, old_list: list[Any], new_list: list[Any]) -> None:
+        old_params = {(p["in"], p["name"]): p for p in (_resolve(self.old, x)[0] for x in old_list)}
+        new_params = {(p["in"], p["name"]): p for p in (_resolve(self.new, x)[0] for x in new_list)}
+        for place, name in sorted(old_params.keys() - new_params.keys()):
+            self.add("parameter-removed", f"{where} {place} {name}", True, "parameter removed")
+        for place, name in sorted(new_params.keys() - old_params.keys()):
+            required = bool(new_params[place, name].get("required", False))
+            state = "required" if required else "optional"
+            self.add(
+                "parameter-added", f"{where} {place} {name}", required, f"new {state} parameter"
+            )
+        for place, name in sorted(old_params.keys() & new_params.keys()):
+            old_param, new_param = old_params[place, name], new_params[place, name]
+            label = f"{where} {place} {name}"
+            was, now = bool(old_param.get("required")), bool(new_param.get("required"))
+            if was != now:
+                detail = "now required" if now else "now optional"
+                self.add("parameter-required-changed", label, now, detail)
+            # A parameter's null only means "left out", so nullability is not compared here.
+            self.schema(
+                label,
+                old_param.get("schema", {}),
+                new_param.get("schema", {}),
+                frozenset({REQUEST}),
+                kind="parameter",
+                compare_null=False,
+            )
+
+    def request_body(self, where: str, old: Any, new: Any) -> None:
+        label = f"{where} request body"
+        if old is None and new is None:
+            return
+        if old is None or new is None:
+            required = new is not None and bool(_resolve(self.new, new)[0].get("required", False))
+            if new is None:
+                self.add("request-body-removed", label, True, "request body removed")
+            else:
+                state = "required" if required else "optional"
+                self.add("request-body-added", label, required, f"new {state} request body")
+            return
+        old_body, new_body = _resolve(self.old, old)[0], _resolve(self.new, new)[0]
+        was, now = bool(old_body.get("required")), bool(new_body.get("required"))
+        if was != now:
+            self.add(
+                "request-body-required-changed",
+                label,
+                now,
+                "now required" if now else "now optional",
+            )
+        self.content(label, old_body, new_body, frozenset({REQUEST}))
+
+    def responses(self, where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        for code in sorted(old.keys() - new.keys()):
+            # Clients rely on a success answer; a documented error going away breaks nobody.
+            success = str(code).startswith("2")
+            self.add("response-removed", f"{where} {code} response", success, "response removed")
+        for code in sorted(new.keys() - old.keys()):
+            self.add("response-added", f"{where} {code} response", False, "new response")
+        for code in sorted(old.keys() & new.keys()):
+            old_response, new_response = (
+                _resolve(self.old, old[code])[0],
+                _resolve(self.new, new[code])[0],
+            )
+            self.content(
+                f"{where} {code} response", old_response, new_response, frozenset({RESPONSE})
+            )
+
+    def content(self, where: str, old: Schema, new: Schema, contexts: frozenset[str]) -> None:
+        old_media, new_media = old.get("content", {}), new.get("content", {})
+        for media in sorted(old_media.keys() - new_media.keys()):
+            self.add(_kind(contexts, "media-type-removed"), where, True, f"{media} body removed")
+        for media in sorted(new_media.keys() - old_media.keys()):
+            self.add(_kind(contexts, "media-type-added"), where, False, f"{media} body added")
+        for media in sorted(old_media.keys() & new_media.keys()):
+            self.schema(
+                where,
+                old_media[media].get("schema", {}),
+                new_media[media].get("schema", {}),
+                contexts,
+            )
+
+    # components
+
+    def components(self) -> None:
+        old_schemas = self.old.get("components", {}).get("schemas", {})
+        new_schemas = self.new.get("components", {}).get("schemas", {})
+        for name in sorted(old_schemas.keys() - new_schemas.keys()):
+            self.add("schema-removed", name, True, "schema removed")
+        for name in sorted(new_schemas.keys() - old_schemas.keys()):
+            self.add("schema-added", name, False, "new schema")
+        for name in sorted(old_schemas.keys() & new_schemas.keys()):
+            # A schema no operation reaches is judged as if it were used both ways.
+            contexts = self.usage.get(name) or BOTH
+            self.schema(name, old_schemas[name], new_schemas[name], contexts, top=True)
+
+    # schemas
+
+    def schema(
+        self,
+        where: str,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        contexts: frozenset[str],
+        *,
+        kind: str = "",
+        compare_null: bool = True,
+        top: bool = False,
+    ) -> None:
+        """Compares two schemas of one value; `kind` prefixes change kinds (default: context)."""
+        prefix = kind or _kind(contexts, "")[:-1]
+        old_ref, new_ref = old.get("$ref"), new.get("$ref")
+        if not top and old_ref is not None and old_ref == new_ref:
+            return  # the same component: compared once, where it is defined
+        old_variants, new_variants = _variants(self.old, old), _variants(self.new, new)
+        was_null, now_null = _nullable(old_variants), _nullable(new_variants)
+        if compare_null and was_null != now_null:
+            # Nullable input is more permissive; nullable output is a new case for the reader.
+            breaking = (REQUEST in contexts and was_null) or (RESPONSE in contexts and now_null)
+            detail = "now nullable" if now_null else "no longer nullable"
+            self.add(f"{prefix}-nullable-changed", where, breaking, detail)
+        old_values = [v for v in old_variants if v.signature not in ("null", "any")]
+        new_values = [v for v in new_variants if v.signature not in ("null", "any")]
+        old_types = Counter(variant.signature for variant in old_values)
+        new_types = Counter(variant.signature for variant in new_values)
+        if old_types != new_types:
+            detail = f"type {_describe(old_values)} -> {_describe(new_values)}"
+            self.add(f"{prefix}-type-changed", where, True, detail)
+            return
+        for old_variant, new_variant in _pair(old_values, new_values):
+            self.variant(where, old_variant, new_variant, contexts)
+
+    def variant(self, where: str, old: _Variant, new: _Variant, contexts: frozenset[str]) -> None:
+        if old.ref is not None and old.ref == new.ref:
+            return  # the same component (say in a union): compared where it is defined
+        if old.ref and new.ref:
+            if (old.ref, new.ref) in self._visited:
+                return
+            self._visited.add((old.ref, new.ref))
+        self.enum(where, old.schema.get("enum"), new.schema.get("enum"), contexts)
+        if old.schema.get("type") == "array":
+            self.schema(
+                f"{where}[]", old.schema.get("items", {}), new.schema.get("items", {}), contexts
+            )
+        if "properties" in old.schema or "properties" in new.schema:
+            self.properties(where, old.schema, new.schema, contexts)
+        old_extra, new_extra = (
+            old.schema.get("additionalProperties"),
+            new.schema.get("additionalProperties"),
+        )
+        if isinstance(old_extra, dict) and isinstance(new_extra, dict):
+            self.schema(f"{where}{{*}}", old_extra, new_extra, contexts)
+
+    def enum(self, where: str, old: Any, new: Any, contexts: frozenset[str]) -> None:
+        if old is None and new is None:
+            return
+        if old is None or new is None:
+            # A closed value set appearing or going away changes the generated type.
+            detail = "enum added" if old is None else "enum removed"
+            self.add("enum-changed", where, True, detail)
+            return
+        for value in sorted(set(map(str, old)) - set(map(str, new))):
+            self.add("enum-value-removed", where, True, f"enum value {value!r} removed")
+        for value in sorted(set(map(str, new)) - set(map(str, old))):
+            self.add("enum-value-added", where, False, f"enum value {value!r} added")
+
+    def properties(self, where: str, old: Schema, new: Schema, contexts: frozenset[str]) -> None:
+        prefix = _kind(contexts, "property")
+        old_props, new_props = old.get("properties", {}), new.get("properties", {})
+        old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
+        for name in sorted(old_props.keys() - new_props.keys()):
+            self.add(f"{prefix}-removed", f"{where}.{name}", True, "property removed")
+        for name in sorted(new_props.keys() - old_props.keys()):
+            required = name in new_required
+            # A new required property breaks requests: old clients do not send it.
+            breaking = required and REQUEST in contexts
+            state = "required" if required else "optional"
+            self.add(f"{prefix}-added", f"{where}.{name}", breaking, f"new {state} property")
+        for name in sorted(old_props.keys() & new_props.keys()):
+            label = f"{where}.{name}"
+            was, now = name in old_required, name in new_required
+            if was != now:
+                breaking = (REQUEST in contexts and now) or (RESPONSE in contexts and not now)
+                detail = "now required" if now else "now optional"
+                self.add(f"{prefix}-required-changed", label, breaking, detail)
+            self.schema(label, old_props[name], new_props[name], contexts, kind=prefix)
+
+
+def _pair(old: list[_Variant], new: list[_Variant]) -> Iterator[tuple[_Variant, _Variant]]:
+    """Pairs union variants: same component first, then the rest by type, in order."""
+    remaining = list(new)
+    unmatched = []
+    for variant in old:
+        match = next((n for n in remaining if variant.ref and n.ref == variant.ref), None)
+        if match is None:
+            unmatched.append(variant)
+        else:
+            remaining.remove(match)
+            yield variant, match
+    for variant in unmatched:
+        match = next(n for n in remaining if n.signature == variant.signature)
+        remaining.remove(match)
+        yield variant, match
+
+
+def _kind(contexts: frozenset[str], noun: str) -> str:
+    if contexts == {REQUEST}:
+        return f"request-{noun}"
+    if contexts == {RESPONSE}:
+        return f"response-{noun}"
+    return f"schema-{noun}"
+
+
+def _operations(document: Mapping[str, Any]) -> Iterator[tuple[tuple[str, str], Schema]]:
+    """((METHOD, path), operation) with path-level parameters merged in."""
+    for path, item in document.get("paths", {}).items():
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            if method in item:
+                operation = dict(item[method])
+                own = {(p.get("in"), p.get("name")) for p in operation.get("parameters", [])}
+                inherited = [p for p in shared if (p.get("in"), p.get("name")) not in own]
+                operation["parameters"] = [*inherited, *operation.get("parameters", [])]
+                yield (method.upper(), path), operation
+
+
+def _label(key: tuple[str, str], operation: Mapping[str, Any]) -> str:
+    method, path = key
+    operation_id = operation.get("operationId")
+    return f"{method} {path}" + (f" ({operation_id})" if operation_id else "")
+
+
+def _usage(document: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """For each component schema: used in requests, responses, or both."""
+    found: dict[str, set[str]] = {}
+
+    def visit(node: Any, context: str) -> None:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/components/schemas/"):
+                name = reference.rsplit("/", 1)[-1]
+                if context in found.setdefault(name, set()):
+                    return
+                found[name].add(context)
+                visit(document["components"]["schemas"].get(name, {}), context)
+            elif isinstance(reference, str):
+                visit(_resolve(document, {"$ref": reference})[0], context)
+            for key, value in node.items():
+                if key != "$ref":
+                    visit(value, context)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value, context)
+
+    for _, operation in _operations(document):
+        visit(operation.get("parameters", []), REQUEST)
+        visit(operation.get("requestBody", {}), REQUEST)
+        visit(operation.get("responses", {}), RESPONSE)
+    return {name: frozenset(contexts) for name, contexts in found.items()}
+
+
+# -- command line -----------------------------------------------------------------------
+
+
+def load(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text())
+    if not isinstance(document, dict):
+        raise SystemExit(f"spec_diff: {path} is not an OpenAPI document")
+    return document
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("old", type=Path, help="the earlier spec (YAML or JSON)")
+    parser.add_argument("new", type=Path, help="the later spec (YAML or JSON)")
+    parser.add_argument(
+        "--json", action="store_true", help="print the changes and the bump as JSON"
+    )
+    args = parser.parse_args(argv)
+    changes = compare(load(args.old), load(args.new))
+    if args.json:
+        report = {"bump": required_bump(changes), "changes": [asdict(change) for change in changes]}
+        print(json.dumps(report, indent=2))
+    else:
+        print(render(changes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

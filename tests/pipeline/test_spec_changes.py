@@ -1,0 +1,258 @@
+"""The pipeline end to end, on a throwaway copy of the repository: a spec change reaches the
+generated code, spec_diff classifies it, generation is reproducible and leaves nothing stale,
+and `generate.py --check` catches a hand edit.
+
+generate.py finds spec/, generator/ and overrides/ from its own location, so each run uses the
+copy's generator/generate.py and never touches the repository's generated/.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from spec_diff import compare, required_bump
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "llama_cloud_batch"
+COPIED = ("spec", "generator", "overrides")
+JOBS = "/api/v1/beta/batch-processing"
+
+Spec = dict[str, Any]
+
+
+def generate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs the copy's generate.py; returns the finished process (its output is text)."""
+    return subprocess.run(
+        [sys.executable, str(root / "generator" / "generate.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=root,
+    )
+
+
+def build(root: Path, spec: Path, output: Path) -> Path:
+    completed = generate(root, "--spec", str(spec), "--output", str(output))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return output / PACKAGE
+
+
+def tree(package: Path) -> dict[str, bytes]:
+    """relative path -> bytes of every file of a generated package."""
+    return {
+        path.relative_to(package).as_posix(): path.read_bytes()
+        for path in sorted(package.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def write_spec(spec: Spec, path: Path) -> Path:
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of what the pipeline reads: spec/, generator/, overrides/."""
+    root = tmp_path_factory.mktemp("repo")
+    for name in COPIED:
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def spec(repo: Path) -> Spec:
+    data = yaml.safe_load((repo / "spec" / "openapi.yaml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def base_output(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The copy's spec generated once, with default paths: like the repository's generated/."""
+    output = tmp_path_factory.mktemp("base")
+    build(repo, repo / "spec" / "openapi.yaml", output)
+    return output
+
+
+PROBE = textwrap.dedent(
+    """
+    import json
+
+    import attrs
+    import llama_cloud_batch
+    from llama_cloud_batch._generated.models import BatchJob, BatchJobStatus
+
+    job = BatchJob.from_dict(
+        {"id": "j", "job_type": "parse", "project_id": "p", "status": "queued",
+         "total_items": 1, "priority": "high"}
+    )
+    print(json.dumps({
+        "package": llama_cloud_batch.__file__,
+        "members": list(BatchJobStatus.__members__),
+        "queued_is_known": BatchJobStatus("queued").is_known,
+        "fields": [field.name for field in attrs.fields(BatchJob)],
+        "priority": getattr(job, "priority", None),
+        "extra_keys": sorted(job.additional_properties),
+        "status_is_known": job.status.is_known,
+        "round_trip": job.to_dict().get("priority"),
+    }))
+    """
+)
+
+
+def probe(output: Path) -> dict[str, Any]:
+    """Imports the package generated into output, in a fresh interpreter, and reports on it."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=output,
+        env={**env, "PYTHONPATH": str(output)},
+    )
+    assert completed.returncode == 0, completed.stderr
+    report: dict[str, Any] = json.loads(completed.stdout)
+    assert Path(report["package"]).is_relative_to(output)
+    return report
+
+
+def add_queued_and_priority(spec: Spec) -> None:
+    schemas = spec["components"]["schemas"]
+    schemas["BatchJobStatus"]["enum"].append("queued")
+    schemas["BatchJob"]["properties"]["priority"] = {
+        "type": "string",
+        "description": "How urgently the job runs.",
+    }
+
+
+def test_added_enum_value_and_optional_property_reach_the_code_as_a_minor_change(
+    repo: Path, spec: Spec, base_output: Path, tmp_path: Path
+) -> None:
+    new = copy.deepcopy(spec)
+    add_queued_and_priority(new)
+    output = tmp_path / "out"
+    build(repo, write_spec(new, tmp_path / "openapi.yaml"), output)
+
+    before, after = probe(base_output), probe(output)
+
+    # Before: the open enum still parses "queued" but as an unknown value, and `priority`
+    # is only an extra key. After: both are part of the generated API.
+    assert "QUEUED" not in before["members"]
+    assert before["queued_is_known"] is False
+    assert "priority" not in before["fields"]
+    assert before["extra_keys"] == ["priority"]
+    assert "QUEUED" in after["members"]
+    assert after["queued_is_known"] is True
+    assert after["status_is_known"] is True
+    assert "priority" in after["fields"]
+    assert after["priority"] == "high"
+    assert after["extra_keys"] == []
+    assert after["round_trip"] == "high"
+
+    changes = compare(spec, new)
+    assert {(change.kind, change.where, change.breaking) for change in changes} == {
+        ("enum-value-added", "BatchJobStatus", False),
+        ("response-property-added", "BatchJob.priority", False),
+    }
+    assert required_bump(changes) == "minor"
+
+
+def remove_workflow_id(spec: Spec) -> None:
+    del spec["components"]["schemas"]["BatchJob"]["properties"]["workflow_id"]
+
+
+def require_limit(spec: Spec) -> None:
+    for parameter in spec["paths"][JOBS]["get"]["parameters"]:
+        if parameter["name"] == "limit":
+            parameter["required"] = True
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (remove_workflow_id, ("response-property-removed", "BatchJob.workflow_id")),
+        (require_limit, ("parameter-required-changed", f"GET {JOBS} (listBatchJobs) query limit")),
+    ],
+    ids=["property removed", "limit made required"],
+)
+def test_breaking_changes_need_a_major_release(
+    spec: Spec, mutate: Callable[[Spec], None], expected: tuple[str, str]
+) -> None:
+    new = copy.deepcopy(spec)
+    mutate(new)
+
+    changes = compare(spec, new)
+
+    assert [(change.kind, change.where, change.breaking) for change in changes] == [
+        (*expected, True)
+    ]
+    assert required_bump(changes) == "major"
+
+
+def test_generating_twice_gives_identical_trees(
+    repo: Path, base_output: Path, tmp_path: Path
+) -> None:
+    again = build(repo, repo / "spec" / "openapi.yaml", tmp_path / "again")
+
+    first, second = tree(base_output / PACKAGE), tree(again)
+
+    assert len(first) > 50
+    assert sorted(first) == sorted(second)
+    differing = [name for name in first if first[name] != second[name]]
+    assert differing == []
+
+
+def test_removed_operation_leaves_no_orphan_module(
+    repo: Path, spec: Spec, base_output: Path, tmp_path: Path
+) -> None:
+    module = "_generated/api/batch/cancel_batch_job.py"
+    output = tmp_path / "generated"
+    shutil.copytree(base_output, output)
+    assert (output / PACKAGE / module).is_file()
+    new = copy.deepcopy(spec)
+    del new["paths"][f"{JOBS}/{{job_id}}/cancel"]
+    new_spec = write_spec(new, tmp_path / "openapi.yaml")
+
+    regenerated = build(repo, new_spec, output)  # over the old tree
+    fresh = build(repo, new_spec, tmp_path / "fresh")  # into an empty directory
+
+    assert not (regenerated / module).exists()
+    leftovers = [name for name in tree(regenerated) if "cancel_batch_job" in name]
+    assert leftovers == []
+    assert tree(regenerated) == tree(fresh)
+
+
+def test_check_names_a_hand_edited_file(repo: Path, base_output: Path, tmp_path: Path) -> None:
+    edited = "_generated/models/batch_job.py"
+    copy_of_generated = tmp_path / "generated"
+    shutil.copytree(base_output, copy_of_generated)
+    check = ("--check", "--output", str(copy_of_generated))
+
+    clean = generate(repo, *check)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    target = copy_of_generated / PACKAGE / edited
+    target.write_text(target.read_text() + "HAND_EDIT = True\n")
+    stale = generate(repo, *check)
+
+    assert stale.returncode == 1
+    assert f"differs: generated/{PACKAGE}/{edited}" in stale.stdout
+    assert (
+        "-HAND_EDIT = True" in stale.stdout
+    )  # the diff goes from the copy to the pipeline's output
+    assert "generated/ is stale: 1 file(s)" in stale.stdout

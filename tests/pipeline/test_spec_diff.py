@@ -1,0 +1,448 @@
+"""generator/spec_diff.py: what it reports for each kind of spec change, and how it classifies."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spec_diff
+import yaml
+from spec_diff import Change, compare, render, required_bump
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = ROOT / "spec" / "openapi.yaml"
+JOBS = "/api/v1/beta/batch-processing"
+LIST = f"GET {JOBS} (listBatchJobs)"
+CREATE = f"POST {JOBS} (createBatchJob)"
+CANCEL = f"POST {JOBS}/{{job_id}}/cancel (cancelBatchJob)"
+STATUS = f"GET {JOBS}/{{job_id}} (getBatchJobStatus)"
+
+Spec = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def base() -> Spec:
+    data = yaml.safe_load(SPEC_PATH.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def schemas(spec: Spec) -> dict[str, Any]:
+    result: dict[str, Any] = spec["components"]["schemas"]
+    return result
+
+
+def parameter(spec: Spec, name: str, path: str = JOBS, method: str = "get") -> dict[str, Any]:
+    for candidate in spec["paths"][path][method]["parameters"]:
+        if candidate["name"] == name:
+            result: dict[str, Any] = candidate
+            return result
+    raise KeyError(name)
+
+
+def changed(base: Spec, mutate: Callable[[Spec], object]) -> list[Change]:
+    new = copy.deepcopy(base)
+    mutate(new)
+    return compare(base, new)
+
+
+def test_identical_specs_have_no_changes(base: Spec) -> None:
+    assert compare(base, copy.deepcopy(base)) == []
+    assert required_bump([]) == "patch"
+    assert render([]) == "No API-level changes.\nRequired version bump: patch"
+
+
+def test_descriptions_and_info_are_not_api_changes(base: Spec) -> None:
+    def reword(node: Any) -> None:
+        if isinstance(node, dict):
+            for key in ("description", "summary"):
+                if isinstance(node.get(key), str):
+                    node[key] = node[key] + " (reworded)"
+            for value in node.values():
+                reword(value)
+        elif isinstance(node, list):
+            for value in node:
+                reword(value)
+
+    def mutate(spec: Spec) -> None:
+        reword(spec)
+        spec["info"]["version"] = "9.9.9"
+
+    new = copy.deepcopy(base)
+    mutate(new)
+    assert new != base
+    assert compare(base, new) == []
+
+
+# (mutation, expected change: kind, where, breaking, detail)
+CASES: list[tuple[str, Callable[[Spec], object], Change]] = [
+    (
+        "operation removed",
+        lambda s: s["paths"][f"{JOBS}/{{job_id}}/cancel"].pop("post"),
+        Change("operation-removed", CANCEL, True, "operation removed"),
+    ),
+    (
+        "operation added",
+        lambda s: s["paths"][f"{JOBS}/{{job_id}}"].__setitem__(
+            "delete",
+            {
+                "operationId": "deleteBatchJob",
+                "responses": {"204": {"description": "Deleted."}},
+            },
+        ),
+        Change(
+            "operation-added", f"DELETE {JOBS}/{{job_id}} (deleteBatchJob)", False, "new operation"
+        ),
+    ),
+    (
+        "optional parameter added",
+        lambda s: s["paths"][JOBS]["get"]["parameters"].append(
+            {"name": "order", "in": "query", "schema": {"type": "string"}}
+        ),
+        Change("parameter-added", f"{LIST} query order", False, "new optional parameter"),
+    ),
+    (
+        "required parameter added",
+        lambda s: s["paths"][JOBS]["get"]["parameters"].append(
+            {"name": "order", "in": "query", "required": True, "schema": {"type": "string"}}
+        ),
+        Change("parameter-added", f"{LIST} query order", True, "new required parameter"),
+    ),
+    (
+        "parameter removed",
+        lambda s: s["paths"][JOBS]["get"]["parameters"].remove(parameter(s, "directory_id")),
+        Change("parameter-removed", f"{LIST} query directory_id", True, "parameter removed"),
+    ),
+    (
+        "parameter made required",
+        lambda s: parameter(s, "limit").__setitem__("required", True),
+        Change("parameter-required-changed", f"{LIST} query limit", True, "now required"),
+    ),
+    (
+        "parameter type changed",
+        lambda s: parameter(s, "offset")["schema"].__setitem__("type", "string"),
+        Change("parameter-type-changed", f"{LIST} query offset", True, "type integer -> string"),
+    ),
+    (
+        "header parameter removed",
+        lambda s: s["paths"][JOBS]["post"]["parameters"].remove(
+            parameter(s, "temporal-namespace", method="post")
+        ),
+        Change(
+            "parameter-removed", f"{CREATE} header temporal-namespace", True, "parameter removed"
+        ),
+    ),
+    (
+        "optional request property added",
+        lambda s: schemas(s)["BatchJobCreate"]["properties"].__setitem__(
+            "label", {"type": "string"}
+        ),
+        Change("request-property-added", "BatchJobCreate.label", False, "new optional property"),
+    ),
+    (
+        "required request property added",
+        lambda s: (
+            schemas(s)["BatchJobCreate"]["properties"].__setitem__("label", {"type": "string"}),
+            schemas(s)["BatchJobCreate"]["required"].append("label"),
+        ),
+        Change("request-property-added", "BatchJobCreate.label", True, "new required property"),
+    ),
+    (
+        "request property removed",
+        lambda s: schemas(s)["BatchJobCreate"]["properties"].pop("page_size"),
+        Change("request-property-removed", "BatchJobCreate.page_size", True, "property removed"),
+    ),
+    (
+        "request property made required",
+        lambda s: schemas(s)["BatchJobCreate"]["required"].append("directory_id"),
+        Change(
+            "request-property-required-changed", "BatchJobCreate.directory_id", True, "now required"
+        ),
+    ),
+    (
+        "request property made optional",
+        lambda s: schemas(s)["BatchJobCreate"].__setitem__("required", []),
+        Change(
+            "request-property-required-changed", "BatchJobCreate.job_config", False, "now optional"
+        ),
+    ),
+    (
+        "request property no longer nullable",
+        lambda s: schemas(s)["BatchJobCreate"]["properties"]["directory_id"].__setitem__(
+            "type", "string"
+        ),
+        Change(
+            "request-property-nullable-changed",
+            "BatchJobCreate.directory_id",
+            True,
+            "no longer nullable",
+        ),
+    ),
+    (
+        "request property made nullable",
+        lambda s: schemas(s)["BatchJobCreate"]["properties"]["page_size"].__setitem__(
+            "type", ["integer", "null"]
+        ),
+        Change(
+            "request-property-nullable-changed", "BatchJobCreate.page_size", False, "now nullable"
+        ),
+    ),
+    (
+        "response property added (even a required one)",
+        lambda s: (
+            schemas(s)["BatchJob"]["properties"].__setitem__("priority", {"type": "string"}),
+            schemas(s)["BatchJob"]["required"].append("priority"),
+        ),
+        Change("response-property-added", "BatchJob.priority", False, "new required property"),
+    ),
+    (
+        "response property removed",
+        lambda s: schemas(s)["BatchJob"]["properties"].pop("workflow_id"),
+        Change("response-property-removed", "BatchJob.workflow_id", True, "property removed"),
+    ),
+    (
+        "response property made optional",
+        lambda s: schemas(s)["BatchJob"]["required"].remove("total_items"),
+        Change("response-property-required-changed", "BatchJob.total_items", True, "now optional"),
+    ),
+    (
+        "response property made required",
+        lambda s: schemas(s)["BatchJobPage"]["required"].append("total_size"),
+        Change(
+            "response-property-required-changed", "BatchJobPage.total_size", False, "now required"
+        ),
+    ),
+    (
+        "response property made nullable",
+        lambda s: schemas(s)["BatchJob"]["properties"]["id"].__setitem__(
+            "type", ["string", "null"]
+        ),
+        Change("response-property-nullable-changed", "BatchJob.id", True, "now nullable"),
+    ),
+    (
+        "response property no longer nullable",
+        lambda s: schemas(s)["BatchJobItem"]["properties"]["job_id"].__setitem__("type", "string"),
+        Change(
+            "response-property-nullable-changed", "BatchJobItem.job_id", False, "no longer nullable"
+        ),
+    ),
+    (
+        "response property type changed",
+        lambda s: schemas(s)["BatchJob"]["properties"]["total_items"].__setitem__("type", "number"),
+        Change(
+            "response-property-type-changed", "BatchJob.total_items", True, "type integer -> number"
+        ),
+    ),
+    (
+        "format changed",
+        lambda s: schemas(s)["BatchJob"]["properties"]["created_at"].pop("format"),
+        Change(
+            "response-property-type-changed",
+            "BatchJob.created_at",
+            True,
+            "type string (date-time) -> string",
+        ),
+    ),
+    (
+        "reference to another schema",
+        lambda s: schemas(s)["BatchJobProgress"]["properties"]["job"].__setitem__(
+            "$ref", "#/components/schemas/BatchJobItem"
+        ),
+        Change(
+            "response-property-removed", "BatchJobProgress.job.project_id", True, "property removed"
+        ),
+    ),
+    (
+        "enum value added",
+        lambda s: schemas(s)["BatchJobStatus"]["enum"].append("queued"),
+        Change("enum-value-added", "BatchJobStatus", False, "enum value 'queued' added"),
+    ),
+    (
+        "enum value removed",
+        lambda s: schemas(s)["BatchItemStatus"]["enum"].remove("skipped"),
+        Change("enum-value-removed", "BatchItemStatus", True, "enum value 'skipped' removed"),
+    ),
+    (
+        "enum value removed deep inside a request body",
+        lambda s: schemas(s)["ParsePriority"]["enum"].remove("low"),
+        Change("enum-value-removed", "ParsePriority", True, "enum value 'low' removed"),
+    ),
+    (
+        "nested array items changed",
+        lambda s: schemas(s)["ClassifyParsingConfigurationParam"]["properties"]["target_pages"][
+            "items"
+        ].__setitem__("type", "string"),
+        Change(
+            "request-type-changed",
+            "ClassifyParsingConfigurationParam.target_pages[]",
+            True,
+            "type integer -> string",
+        ),
+    ),
+    (
+        "parameter moved from a shared enum to a smaller inline one",
+        lambda s: parameter(s, "status").__setitem__(
+            "schema", {"type": "string", "enum": ["pending", "running"]}
+        ),
+        Change(
+            "enum-value-removed", f"{LIST} query status", True, "enum value 'cancelled' removed"
+        ),
+    ),
+    (
+        "schema added",
+        lambda s: schemas(s).__setitem__("Label", {"type": "string"}),
+        Change("schema-added", "Label", False, "new schema"),
+    ),
+    (
+        "schema removed",
+        lambda s: schemas(s).pop("ImageToSave"),
+        Change("schema-removed", "ImageToSave", True, "schema removed"),
+    ),
+    (
+        "success response removed",
+        lambda s: s["paths"][f"{JOBS}/{{job_id}}"]["get"]["responses"].pop("200"),
+        Change("response-removed", f"{STATUS} 200 response", True, "response removed"),
+    ),
+    (
+        "error response removed",
+        lambda s: s["paths"][f"{JOBS}/{{job_id}}"]["get"]["responses"].pop("404"),
+        Change("response-removed", f"{STATUS} 404 response", False, "response removed"),
+    ),
+    (
+        "request body made required",
+        lambda s: s["paths"][f"{JOBS}/{{job_id}}/cancel"]["post"]["requestBody"].__setitem__(
+            "required", True
+        ),
+        Change("request-body-required-changed", f"{CANCEL} request body", True, "now required"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"), [(m, e) for _, m, e in CASES], ids=[name for name, _, _ in CASES]
+)
+def test_change_is_found_and_classified(
+    base: Spec, mutate: Callable[[Spec], object], expected: Change
+) -> None:
+    changes = changed(base, mutate)
+
+    assert expected in changes, "\n".join(map(str, changes))
+    bump = required_bump(changes)
+    assert bump == ("major" if expected.breaking else "minor")
+
+
+def test_inline_enum_values_are_compared(base: Spec) -> None:
+    old = copy.deepcopy(base)
+    parameter(old, "status")["schema"] = {"type": "string", "enum": ["pending", "running"]}
+    new = copy.deepcopy(old)
+    parameter(new, "status")["schema"]["enum"] = ["pending", "queued"]
+
+    changes = compare(old, new)
+
+    where = f"{LIST} query status"
+    assert changes == [
+        Change("enum-value-added", where, False, "enum value 'queued' added"),
+        Change("enum-value-removed", where, True, "enum value 'running' removed"),
+    ]
+
+
+def test_nested_inline_objects_are_walked(base: Spec) -> None:
+    old = copy.deepcopy(base)
+    schemas(old)["BatchJobCreate"]["properties"]["options"] = {
+        "type": "array",
+        "items": {"type": "object", "properties": {"name": {"type": "string"}}},
+    }
+    new = copy.deepcopy(old)
+    options = schemas(new)["BatchJobCreate"]["properties"]["options"]["items"]
+    options["properties"]["size"] = {"type": "integer"}
+    options["required"] = ["size"]
+
+    changes = compare(old, new)
+
+    assert changes == [
+        Change(
+            "request-property-added", "BatchJobCreate.options[].size", True, "new required property"
+        )
+    ]
+
+
+def test_a_schema_used_both_ways_breaks_if_either_use_breaks(base: Spec) -> None:
+    old = copy.deepcopy(base)
+    schemas(old)["Shared"] = {"type": "object", "properties": {"a": {"type": "string"}}}
+    schemas(old)["BatchJobCreate"]["properties"]["shared"] = {"$ref": "#/components/schemas/Shared"}
+    schemas(old)["BatchJob"]["properties"]["shared"] = {"$ref": "#/components/schemas/Shared"}
+    new = copy.deepcopy(old)
+    schemas(new)["Shared"]["required"] = ["a"]
+
+    # Required breaks the request use (callers do not send it); optional breaks the response use
+    # (readers rely on it).
+    assert compare(old, new) == [
+        Change("schema-property-required-changed", "Shared.a", True, "now required")
+    ]
+    assert compare(new, old) == [
+        Change("schema-property-required-changed", "Shared.a", True, "now optional")
+    ]
+
+
+def test_required_bump() -> None:
+    breaking = Change("parameter-removed", "x", True, "parameter removed")
+    addition = Change("parameter-added", "y", False, "new optional parameter")
+    assert required_bump([breaking, addition]) == "major"
+    assert required_bump([addition]) == "minor"
+    assert required_bump(iter([addition])) == "minor"
+    assert required_bump([]) == "patch"
+
+
+def test_render_groups_breaking_first_and_ends_with_the_bump(base: Spec) -> None:
+    def mutate(spec: Spec) -> None:
+        schemas(spec)["BatchJobStatus"]["enum"].append("queued")
+        schemas(spec)["BatchJob"]["properties"].pop("workflow_id")
+
+    text = render(changed(base, mutate))
+
+    lines = text.splitlines()
+    assert lines == [
+        "Breaking changes (1):",
+        "  - BatchJob.workflow_id: property removed [response-property-removed]",
+        "Non-breaking changes (1):",
+        "  - BatchJobStatus: enum value 'queued' added [enum-value-added]",
+        "Required version bump: major",
+    ]
+
+
+def test_command_line(base: Spec, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = copy.deepcopy(base)
+    parameter(new, "limit")["required"] = True
+    schemas(new)["JobType"]["enum"].append("split")
+    old_path, new_path = tmp_path / "old.yaml", tmp_path / "new.json"
+    old_path.write_text(yaml.safe_dump(base))
+    new_path.write_text(json.dumps(new))
+
+    assert spec_diff.main([str(old_path), str(new_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert spec_diff.main([str(old_path), str(new_path)]) == 0
+    text = capsys.readouterr().out
+
+    assert report == {
+        "bump": "major",
+        "changes": [
+            {
+                "kind": "parameter-required-changed",
+                "where": f"{LIST} query limit",
+                "breaking": True,
+                "detail": "now required",
+            },
+            {
+                "kind": "enum-value-added",
+                "where": "JobType",
+                "breaking": False,
+                "detail": "enum value 'split' added",
+            },
+        ],
+    }
+    assert text.endswith("Required version bump: major\n")
+    assert f"{LIST} query limit: now required" in text

@@ -1,0 +1,103 @@
+"""spec/openapi.yaml is a valid OpenAPI 3.1 document with what the generator and client rely on."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+SERVER = "https://api.cloud.llamaindex.ai"
+NAMED_SCHEMAS = (
+    "BatchJob",
+    "BatchJobItem",
+    "BatchJobPage",
+    "BatchJobItemPage",
+    "BatchJobStatus",
+    "JobType",
+    "BatchItemStatus",
+    "HTTPValidationError",
+)
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    document = yaml.safe_load(SPEC_PATH.read_text())
+    assert isinstance(document, dict)
+    return document
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(METHOD path, operation) for every operation of the spec."""
+    found = []
+    for path, item in spec["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                found.append((f"{method.upper()} {path}", item[method]))
+    return found
+
+
+def test_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
+    assert spec["openapi"].startswith("3.1.")
+    validate(spec)  # raises on the first structural error, with its path
+
+
+def test_validator_rejects_a_broken_copy(spec: dict[str, Any]) -> None:
+    # Proves the check above has teeth: a response without its required description fails.
+    broken = yaml.safe_load(yaml.safe_dump(spec))
+    del broken["paths"]["/api/v1/beta/batch-processing"]["get"]["responses"]["200"]["description"]
+    with pytest.raises(OpenAPIValidationError):
+        validate(broken)
+
+
+def test_operations_have_unique_ids_tags_and_a_200(spec: dict[str, Any]) -> None:
+    found = operations(spec)
+    assert len(found) == 6
+    problems = []
+    ids = Counter(operation.get("operationId") for _, operation in found)
+    problems += [
+        f"operationId {name!r} used {count} times" for name, count in ids.items() if count > 1
+    ]
+    for where, operation in found:
+        if not operation.get("operationId"):
+            problems.append(f"{where}: no operationId")
+        if not operation.get("tags"):
+            problems.append(f"{where}: no tags")
+        if "200" not in operation.get("responses", {}):
+            problems.append(f"{where}: no 200 response")
+    assert not problems, "\n".join(problems)
+
+
+def test_operation_tags_are_declared(spec: dict[str, Any]) -> None:
+    declared = {tag["name"] for tag in spec.get("tags", [])}
+    used = {tag for _, operation in operations(spec) for tag in operation["tags"]}
+    assert used <= declared, f"undeclared tags: {sorted(used - declared)}"
+
+
+def test_bearer_security_is_declared_and_applied(spec: dict[str, Any]) -> None:
+    schemes = spec["components"]["securitySchemes"]
+    bearer = [
+        name
+        for name, scheme in schemes.items()
+        if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer"
+    ]
+    assert bearer, f"no http bearer scheme among {sorted(schemes)}"
+    applied = {name for requirement in spec.get("security", []) for name in requirement}
+    assert applied & set(bearer), "the bearer scheme is declared but not required globally"
+
+
+def test_server_is_declared(spec: dict[str, Any]) -> None:
+    assert SERVER in [server["url"] for server in spec["servers"]]
+
+
+@pytest.mark.parametrize("name", NAMED_SCHEMAS)
+def test_named_component_schema_exists(spec: dict[str, Any], name: str) -> None:
+    schema = spec["components"]["schemas"].get(name)
+    assert isinstance(schema, dict), f"components.schemas.{name} is missing"
+    assert "type" in schema or "enum" in schema, f"components.schemas.{name} has no type"
