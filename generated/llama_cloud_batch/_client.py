@@ -17,7 +17,7 @@ from ._base_client import (
 )
 from .resources.beta import AsyncBeta, Beta
 
-DEFAULT_PAGE_CONCURRENCY = 4
+DEFAULT_PAGE_CONCURRENCY = 8
 
 
 class LlamaCloud(SyncAPIClient):

@@ -10,8 +10,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from scripted_server import ScriptedServer
 
-API_KEY = "sk-test-4f1e2d3c-secret"
-
 
 @pytest.fixture
 def server() -> Iterator[ScriptedServer]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+API_KEY = "sk-test-4f1e2d3c-secret"
 TIMESTAMP = "2019-12-27T18:11:19.117Z"
 
 

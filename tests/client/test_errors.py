@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import API_KEY
-from factories import job, page
+from factories import API_KEY, job, page
 from llama_cloud_batch import (
     APIError,
     APIResponseValidationError,

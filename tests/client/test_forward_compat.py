@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import API_KEY
-from factories import job, page
+from factories import API_KEY, job, page
 from llama_cloud_batch import AsyncLlamaCloud, BatchJobStatus, JobType, LlamaCloud
 from llama_cloud_batch.types import BatchJob, ClassifyJob, ItemProcessingResults, ParseJobConfig
 from scripted_server import Reply, ScriptedServer

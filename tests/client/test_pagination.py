@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import API_KEY
-from factories import item, job, page, paged
+from factories import API_KEY, item, job, page, paged
 from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud, PaginationError
 from scripted_server import Received, Reply, ScriptedServer
 

@@ -8,8 +8,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from conftest import API_KEY
-from factories import job, page
+from factories import API_KEY, job, page
 from llama_cloud_batch import (
     APIConnectionError,
     APITimeoutError,

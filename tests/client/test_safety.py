@@ -6,8 +6,7 @@ import logging
 
 import httpx
 import pytest
-from conftest import API_KEY
-from factories import job, page
+from factories import API_KEY, job, page
 from llama_cloud_batch import (
     APIConnectionError,
     AsyncLlamaCloud,

@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import API_KEY
-from factories import job, page
+from factories import API_KEY, job, page
 from scripted_server import Reply, ScriptedServer
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed_example.py"

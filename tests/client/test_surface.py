@@ -10,8 +10,7 @@ import time
 
 import httpx
 import pytest
-from conftest import API_KEY
-from factories import job, page
+from factories import API_KEY, job, page
 from llama_cloud_batch import (
     APITimeoutError,
     AsyncLlamaCloud,

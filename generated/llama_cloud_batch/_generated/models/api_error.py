@@ -51,8 +51,10 @@ class APIError:
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "APIError")
         detail = d.get("detail", UNSET)
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         api_error = cls(
-            detail=detail,
+            detail,
         )
 
         if not d.keys() <= _KNOWN_API_ERROR:

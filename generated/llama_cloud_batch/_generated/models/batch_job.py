@@ -401,24 +401,26 @@ class BatchJob:
 
             workflow_id = workflow_id_type_0
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         batch_job = cls(
-            id=id,
-            job_type=job_type,
-            project_id=project_id,
-            status=status,
-            total_items=total_items,
-            completed_at=completed_at,
-            created_at=created_at,
-            directory_id=directory_id,
-            effective_at=effective_at,
-            error_message=error_message,
-            failed_items=failed_items,
-            job_record_id=job_record_id,
-            processed_items=processed_items,
-            skipped_items=skipped_items,
-            started_at=started_at,
-            updated_at=updated_at,
-            workflow_id=workflow_id,
+            id,
+            job_type,
+            project_id,
+            status,
+            total_items,
+            completed_at,
+            created_at,
+            directory_id,
+            effective_at,
+            error_message,
+            failed_items,
+            job_record_id,
+            processed_items,
+            skipped_items,
+            started_at,
+            updated_at,
+            workflow_id,
         )
 
         if not d.keys() <= _KNOWN_BATCH_JOB:

@@ -64,8 +64,10 @@ class BatchJobCancel:
 
             reason = reason_type_0
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         batch_job_cancel = cls(
-            reason=reason,
+            reason,
         )
 
         if not d.keys() <= _KNOWN_BATCH_JOB_CANCEL:

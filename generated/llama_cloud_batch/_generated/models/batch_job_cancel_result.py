@@ -88,11 +88,13 @@ class BatchJobCancelResult:
             "BatchJobStatus | None", BatchJobStatus._value2member_map_.get(d["status"])
         ) or BatchJobStatus(d["status"])
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         batch_job_cancel_result = cls(
-            job_id=job_id,
-            message=message,
-            processed_items=processed_items,
-            status=status,
+            job_id,
+            message,
+            processed_items,
+            status,
         )
 
         if not d.keys() <= _KNOWN_BATCH_JOB_CANCEL_RESULT:

@@ -183,12 +183,14 @@ class BatchJobCreate:
         if page_size is not UNSET and not (type(page_size) is int):
             raise TypeError(f"page_size: expected an integer, got {type(page_size).__name__}")
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         batch_job_create = cls(
-            job_config=job_config,
-            continue_as_new_threshold=continue_as_new_threshold,
-            directory_id=directory_id,
-            item_ids=item_ids,
-            page_size=page_size,
+            job_config,
+            continue_as_new_threshold,
+            directory_id,
+            item_ids,
+            page_size,
         )
 
         if not d.keys() <= _KNOWN_BATCH_JOB_CREATE:

@@ -252,17 +252,19 @@ class BatchJobItem:
 
             started_at = started_at_type_0
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         batch_job_item = cls(
-            item_id=item_id,
-            item_name=item_name,
-            status=status,
-            completed_at=completed_at,
-            effective_at=effective_at,
-            error_message=error_message,
-            job_id=job_id,
-            job_record_id=job_record_id,
-            skip_reason=skip_reason,
-            started_at=started_at,
+            item_id,
+            item_name,
+            status,
+            completed_at,
+            effective_at,
+            error_message,
+            job_id,
+            job_record_id,
+            skip_reason,
+            started_at,
         )
 
         if not d.keys() <= _KNOWN_BATCH_JOB_ITEM:

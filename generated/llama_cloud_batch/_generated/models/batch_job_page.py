@@ -104,10 +104,12 @@ class BatchJobPage:
         if total_size is not UNSET and not (type(total_size) is int):
             raise TypeError(f"total_size: expected an integer, got {type(total_size).__name__}")
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         batch_job_page = cls(
-            items=items,
-            next_page_token=next_page_token,
-            total_size=total_size,
+            items,
+            next_page_token,
+            total_size,
         )
 
         if not d.keys() <= _KNOWN_BATCH_JOB_PAGE:

@@ -71,9 +71,11 @@ class BatchJobProgress:
                 f"progress_percentage: expected a number, got {type(progress_percentage).__name__}"
             )
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         batch_job_progress = cls(
-            job=job,
-            progress_percentage=progress_percentage,
+            job,
+            progress_percentage,
         )
 
         if not d.keys() <= _KNOWN_BATCH_JOB_PROGRESS:

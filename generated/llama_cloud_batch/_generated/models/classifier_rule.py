@@ -64,9 +64,11 @@ class ClassifierRule:
         if not (isinstance(description, str)):
             raise TypeError(f"description: expected a string, got {type(description).__name__}")
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         classifier_rule = cls(
-            type_=type_,
-            description=description,
+            type_,
+            description,
         )
 
         if not d.keys() <= _KNOWN_CLASSIFIER_RULE:

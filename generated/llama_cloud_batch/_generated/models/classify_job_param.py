@@ -272,19 +272,21 @@ class ClassifyJobParam:
 
             updated_at = updated_at_type_0
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         classify_job_param = cls(
-            id=id,
-            project_id=project_id,
-            rules=rules,
-            status=status,
-            user_id=user_id,
-            created_at=created_at,
-            effective_at=effective_at,
-            error_message=error_message,
-            job_record_id=job_record_id,
-            mode=mode,
-            parsing_configuration=parsing_configuration,
-            updated_at=updated_at,
+            id,
+            project_id,
+            rules,
+            status,
+            user_id,
+            created_at,
+            effective_at,
+            error_message,
+            job_record_id,
+            mode,
+            parsing_configuration,
+            updated_at,
         )
 
         if not d.keys() <= _KNOWN_CLASSIFY_JOB_PARAM:

@@ -71,8 +71,10 @@ class HTTPValidationError:
 
                 detail.append(detail_item)
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         http_validation_error = cls(
-            detail=detail,
+            detail,
         )
 
         if not d.keys() <= _KNOWN_HTTP_VALIDATION_ERROR:

