@@ -268,18 +268,15 @@ class BatchJob:
 
             created_at = created_at_type_0
 
-        _directory_id = d.get("directory_id", UNSET)
-        directory_id: None | str | Unset
-        if _directory_id is None or _directory_id is UNSET:
-            directory_id = _directory_id
-        else:
-            directory_id_type_0 = _directory_id
-            if not (isinstance(directory_id_type_0, str)):
-                raise TypeError(
-                    f"directory_id: expected a string, got {type(directory_id_type_0).__name__}"
-                )
-
-            directory_id = directory_id_type_0
+        directory_id = d.get("directory_id", UNSET)
+        if (
+            not (isinstance(directory_id, str))
+            and directory_id is not None
+            and directory_id is not UNSET
+        ):
+            raise TypeError(
+                f"directory_id: expected str or null, got {type(directory_id).__name__}"
+            )
 
         _effective_at = d.get("effective_at", UNSET)
         effective_at: datetime.datetime | None | Unset
@@ -295,70 +292,55 @@ class BatchJob:
 
             effective_at = effective_at_type_0
 
-        _error_message = d.get("error_message", UNSET)
-        error_message: None | str | Unset
-        if _error_message is None or _error_message is UNSET:
-            error_message = _error_message
-        else:
-            error_message_type_0 = _error_message
-            if not (isinstance(error_message_type_0, str)):
-                raise TypeError(
-                    f"error_message: expected a string, got {type(error_message_type_0).__name__}"
-                )
+        error_message = d.get("error_message", UNSET)
+        if (
+            not (isinstance(error_message, str))
+            and error_message is not None
+            and error_message is not UNSET
+        ):
+            raise TypeError(
+                f"error_message: expected str or null, got {type(error_message).__name__}"
+            )
 
-            error_message = error_message_type_0
+        failed_items = d.get("failed_items", UNSET)
+        if (
+            not (type(failed_items) is int)
+            and failed_items is not None
+            and failed_items is not UNSET
+        ):
+            raise TypeError(
+                f"failed_items: expected int or null, got {type(failed_items).__name__}"
+            )
 
-        _failed_items = d.get("failed_items", UNSET)
-        failed_items: int | None | Unset
-        if _failed_items is None or _failed_items is UNSET:
-            failed_items = _failed_items
-        else:
-            failed_items_type_0 = _failed_items
-            if not (type(failed_items_type_0) is int):
-                raise TypeError(
-                    f"failed_items: expected an integer, got {type(failed_items_type_0).__name__}"
-                )
+        job_record_id = d.get("job_record_id", UNSET)
+        if (
+            not (isinstance(job_record_id, str))
+            and job_record_id is not None
+            and job_record_id is not UNSET
+        ):
+            raise TypeError(
+                f"job_record_id: expected str or null, got {type(job_record_id).__name__}"
+            )
 
-            failed_items = failed_items_type_0
+        processed_items = d.get("processed_items", UNSET)
+        if (
+            not (type(processed_items) is int)
+            and processed_items is not None
+            and processed_items is not UNSET
+        ):
+            raise TypeError(
+                f"processed_items: expected int or null, got {type(processed_items).__name__}"
+            )
 
-        _job_record_id = d.get("job_record_id", UNSET)
-        job_record_id: None | str | Unset
-        if _job_record_id is None or _job_record_id is UNSET:
-            job_record_id = _job_record_id
-        else:
-            job_record_id_type_0 = _job_record_id
-            if not (isinstance(job_record_id_type_0, str)):
-                raise TypeError(
-                    f"job_record_id: expected a string, got {type(job_record_id_type_0).__name__}"
-                )
-
-            job_record_id = job_record_id_type_0
-
-        _processed_items = d.get("processed_items", UNSET)
-        processed_items: int | None | Unset
-        if _processed_items is None or _processed_items is UNSET:
-            processed_items = _processed_items
-        else:
-            processed_items_type_0 = _processed_items
-            if not (type(processed_items_type_0) is int):
-                raise TypeError(
-                    f"processed_items: expected an integer, got {type(processed_items_type_0).__name__}"
-                )
-
-            processed_items = processed_items_type_0
-
-        _skipped_items = d.get("skipped_items", UNSET)
-        skipped_items: int | None | Unset
-        if _skipped_items is None or _skipped_items is UNSET:
-            skipped_items = _skipped_items
-        else:
-            skipped_items_type_0 = _skipped_items
-            if not (type(skipped_items_type_0) is int):
-                raise TypeError(
-                    f"skipped_items: expected an integer, got {type(skipped_items_type_0).__name__}"
-                )
-
-            skipped_items = skipped_items_type_0
+        skipped_items = d.get("skipped_items", UNSET)
+        if (
+            not (type(skipped_items) is int)
+            and skipped_items is not None
+            and skipped_items is not UNSET
+        ):
+            raise TypeError(
+                f"skipped_items: expected int or null, got {type(skipped_items).__name__}"
+            )
 
         _started_at = d.get("started_at", UNSET)
         started_at: datetime.datetime | None | Unset
@@ -388,18 +370,13 @@ class BatchJob:
 
             updated_at = updated_at_type_0
 
-        _workflow_id = d.get("workflow_id", UNSET)
-        workflow_id: None | str | Unset
-        if _workflow_id is None or _workflow_id is UNSET:
-            workflow_id = _workflow_id
-        else:
-            workflow_id_type_0 = _workflow_id
-            if not (isinstance(workflow_id_type_0, str)):
-                raise TypeError(
-                    f"workflow_id: expected a string, got {type(workflow_id_type_0).__name__}"
-                )
-
-            workflow_id = workflow_id_type_0
+        workflow_id = d.get("workflow_id", UNSET)
+        if (
+            not (isinstance(workflow_id, str))
+            and workflow_id is not None
+            and workflow_id is not UNSET
+        ):
+            raise TypeError(f"workflow_id: expected str or null, got {type(workflow_id).__name__}")
 
         # Positional, in the order the class declares its fields: about twice as fast as
         # keywords for wide models, and models are built thousands of times per listing.

@@ -53,16 +53,9 @@ class BatchJobCancel:
         of the wrong type or an unparsable timestamp; never returns a half-built object.
         """
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCancel")
-        _reason = d.get("reason", UNSET)
-        reason: None | str | Unset
-        if _reason is None or _reason is UNSET:
-            reason = _reason
-        else:
-            reason_type_0 = _reason
-            if not (isinstance(reason_type_0, str)):
-                raise TypeError(f"reason: expected a string, got {type(reason_type_0).__name__}")
-
-            reason = reason_type_0
+        reason = d.get("reason", UNSET)
+        if not (isinstance(reason, str)) and reason is not None and reason is not UNSET:
+            raise TypeError(f"reason: expected str or null, got {type(reason).__name__}")
 
         # Positional, in the order the class declares its fields: about twice as fast as
         # keywords for wide models, and models are built thousands of times per listing.

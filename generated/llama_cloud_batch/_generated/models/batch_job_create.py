@@ -131,31 +131,25 @@ class BatchJobCreate:
 
         job_config = _parse_job_config(_job_config)
 
-        _continue_as_new_threshold = d.get("continue_as_new_threshold", UNSET)
-        continue_as_new_threshold: int | None | Unset
-        if _continue_as_new_threshold is None or _continue_as_new_threshold is UNSET:
-            continue_as_new_threshold = _continue_as_new_threshold
-        else:
-            continue_as_new_threshold_type_0 = _continue_as_new_threshold
-            if not (type(continue_as_new_threshold_type_0) is int):
-                raise TypeError(
-                    f"continue_as_new_threshold: expected an integer, got {type(continue_as_new_threshold_type_0).__name__}"
-                )
+        continue_as_new_threshold = d.get("continue_as_new_threshold", UNSET)
+        if (
+            not (type(continue_as_new_threshold) is int)
+            and continue_as_new_threshold is not None
+            and continue_as_new_threshold is not UNSET
+        ):
+            raise TypeError(
+                f"continue_as_new_threshold: expected int or null, got {type(continue_as_new_threshold).__name__}"
+            )
 
-            continue_as_new_threshold = continue_as_new_threshold_type_0
-
-        _directory_id = d.get("directory_id", UNSET)
-        directory_id: None | str | Unset
-        if _directory_id is None or _directory_id is UNSET:
-            directory_id = _directory_id
-        else:
-            directory_id_type_0 = _directory_id
-            if not (isinstance(directory_id_type_0, str)):
-                raise TypeError(
-                    f"directory_id: expected a string, got {type(directory_id_type_0).__name__}"
-                )
-
-            directory_id = directory_id_type_0
+        directory_id = d.get("directory_id", UNSET)
+        if (
+            not (isinstance(directory_id, str))
+            and directory_id is not None
+            and directory_id is not UNSET
+        ):
+            raise TypeError(
+                f"directory_id: expected str or null, got {type(directory_id).__name__}"
+            )
 
         _item_ids = d.get("item_ids", UNSET)
         item_ids: list[str] | None | Unset

@@ -188,55 +188,37 @@ class BatchJobItem:
 
             effective_at = effective_at_type_0
 
-        _error_message = d.get("error_message", UNSET)
-        error_message: None | str | Unset
-        if _error_message is None or _error_message is UNSET:
-            error_message = _error_message
-        else:
-            error_message_type_0 = _error_message
-            if not (isinstance(error_message_type_0, str)):
-                raise TypeError(
-                    f"error_message: expected a string, got {type(error_message_type_0).__name__}"
-                )
+        error_message = d.get("error_message", UNSET)
+        if (
+            not (isinstance(error_message, str))
+            and error_message is not None
+            and error_message is not UNSET
+        ):
+            raise TypeError(
+                f"error_message: expected str or null, got {type(error_message).__name__}"
+            )
 
-            error_message = error_message_type_0
+        job_id = d.get("job_id", UNSET)
+        if not (isinstance(job_id, str)) and job_id is not None and job_id is not UNSET:
+            raise TypeError(f"job_id: expected str or null, got {type(job_id).__name__}")
 
-        _job_id = d.get("job_id", UNSET)
-        job_id: None | str | Unset
-        if _job_id is None or _job_id is UNSET:
-            job_id = _job_id
-        else:
-            job_id_type_0 = _job_id
-            if not (isinstance(job_id_type_0, str)):
-                raise TypeError(f"job_id: expected a string, got {type(job_id_type_0).__name__}")
+        job_record_id = d.get("job_record_id", UNSET)
+        if (
+            not (isinstance(job_record_id, str))
+            and job_record_id is not None
+            and job_record_id is not UNSET
+        ):
+            raise TypeError(
+                f"job_record_id: expected str or null, got {type(job_record_id).__name__}"
+            )
 
-            job_id = job_id_type_0
-
-        _job_record_id = d.get("job_record_id", UNSET)
-        job_record_id: None | str | Unset
-        if _job_record_id is None or _job_record_id is UNSET:
-            job_record_id = _job_record_id
-        else:
-            job_record_id_type_0 = _job_record_id
-            if not (isinstance(job_record_id_type_0, str)):
-                raise TypeError(
-                    f"job_record_id: expected a string, got {type(job_record_id_type_0).__name__}"
-                )
-
-            job_record_id = job_record_id_type_0
-
-        _skip_reason = d.get("skip_reason", UNSET)
-        skip_reason: None | str | Unset
-        if _skip_reason is None or _skip_reason is UNSET:
-            skip_reason = _skip_reason
-        else:
-            skip_reason_type_0 = _skip_reason
-            if not (isinstance(skip_reason_type_0, str)):
-                raise TypeError(
-                    f"skip_reason: expected a string, got {type(skip_reason_type_0).__name__}"
-                )
-
-            skip_reason = skip_reason_type_0
+        skip_reason = d.get("skip_reason", UNSET)
+        if (
+            not (isinstance(skip_reason, str))
+            and skip_reason is not None
+            and skip_reason is not UNSET
+        ):
+            raise TypeError(f"skip_reason: expected str or null, got {type(skip_reason).__name__}")
 
         _started_at = d.get("started_at", UNSET)
         started_at: datetime.datetime | None | Unset

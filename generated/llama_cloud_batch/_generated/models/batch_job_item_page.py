@@ -87,18 +87,15 @@ class BatchJobItemPage:
 
             items.append(items_item)
 
-        _next_page_token = d.get("next_page_token", UNSET)
-        next_page_token: None | str | Unset
-        if _next_page_token is None or _next_page_token is UNSET:
-            next_page_token = _next_page_token
-        else:
-            next_page_token_type_0 = _next_page_token
-            if not (isinstance(next_page_token_type_0, str)):
-                raise TypeError(
-                    f"next_page_token: expected a string, got {type(next_page_token_type_0).__name__}"
-                )
-
-            next_page_token = next_page_token_type_0
+        next_page_token = d.get("next_page_token", UNSET)
+        if (
+            not (isinstance(next_page_token, str))
+            and next_page_token is not None
+            and next_page_token is not UNSET
+        ):
+            raise TypeError(
+                f"next_page_token: expected str or null, got {type(next_page_token).__name__}"
+            )
 
         total_size = d.get("total_size", UNSET)
         if total_size is not UNSET and not (type(total_size) is int):

@@ -89,18 +89,9 @@ class ClassifyParsingConfigurationParam:
                 "ParsingLanguage | None", ParsingLanguage._value2member_map_.get(_lang)
             ) or ParsingLanguage(_lang)
 
-        _max_pages = d.get("max_pages", UNSET)
-        max_pages: int | None | Unset
-        if _max_pages is None or _max_pages is UNSET:
-            max_pages = _max_pages
-        else:
-            max_pages_type_0 = _max_pages
-            if not (type(max_pages_type_0) is int):
-                raise TypeError(
-                    f"max_pages: expected an integer, got {type(max_pages_type_0).__name__}"
-                )
-
-            max_pages = max_pages_type_0
+        max_pages = d.get("max_pages", UNSET)
+        if not (type(max_pages) is int) and max_pages is not None and max_pages is not UNSET:
+            raise TypeError(f"max_pages: expected int or null, got {type(max_pages).__name__}")
 
         _target_pages = d.get("target_pages", UNSET)
         target_pages: list[int] | None | Unset

@@ -155,18 +155,15 @@ class ParseJobConfig:
         from ..models.parse_parameters import ParseParameters  # noqa: PLC0415
 
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseJobConfig")
-        _correlation_id = d.get("correlation_id", UNSET)
-        correlation_id: None | str | Unset
-        if _correlation_id is None or _correlation_id is UNSET:
-            correlation_id = _correlation_id
-        else:
-            correlation_id_type_0 = _correlation_id
-            if not (isinstance(correlation_id_type_0, str)):
-                raise TypeError(
-                    f"correlation_id: expected a string, got {type(correlation_id_type_0).__name__}"
-                )
-
-            correlation_id = correlation_id_type_0
+        correlation_id = d.get("correlation_id", UNSET)
+        if (
+            not (isinstance(correlation_id, str))
+            and correlation_id is not None
+            and correlation_id is not UNSET
+        ):
+            raise TypeError(
+                f"correlation_id: expected str or null, got {type(correlation_id).__name__}"
+            )
 
         _job_name = d.get("job_name", UNSET)
         job_name: Literal["parse_raw_file_job"] | None | Unset
@@ -189,18 +186,15 @@ class ParseJobConfig:
 
             parameters = parameters_type_0
 
-        _parent_job_execution_id = d.get("parent_job_execution_id", UNSET)
-        parent_job_execution_id: None | str | Unset
-        if _parent_job_execution_id is None or _parent_job_execution_id is UNSET:
-            parent_job_execution_id = _parent_job_execution_id
-        else:
-            parent_job_execution_id_type_0 = _parent_job_execution_id
-            if not (isinstance(parent_job_execution_id_type_0, str)):
-                raise TypeError(
-                    f"parent_job_execution_id: expected a string, got {type(parent_job_execution_id_type_0).__name__}"
-                )
-
-            parent_job_execution_id = parent_job_execution_id_type_0
+        parent_job_execution_id = d.get("parent_job_execution_id", UNSET)
+        if (
+            not (isinstance(parent_job_execution_id, str))
+            and parent_job_execution_id is not None
+            and parent_job_execution_id is not UNSET
+        ):
+            raise TypeError(
+                f"parent_job_execution_id: expected str or null, got {type(parent_job_execution_id).__name__}"
+            )
 
         _partitions = d.get("partitions", UNSET)
         partitions: None | ParseJobConfigPartitionsType0 | Unset
@@ -211,55 +205,25 @@ class ParseJobConfig:
 
             partitions = partitions_type_0
 
-        _project_id = d.get("project_id", UNSET)
-        project_id: None | str | Unset
-        if _project_id is None or _project_id is UNSET:
-            project_id = _project_id
-        else:
-            project_id_type_0 = _project_id
-            if not (isinstance(project_id_type_0, str)):
-                raise TypeError(
-                    f"project_id: expected a string, got {type(project_id_type_0).__name__}"
-                )
+        project_id = d.get("project_id", UNSET)
+        if not (isinstance(project_id, str)) and project_id is not None and project_id is not UNSET:
+            raise TypeError(f"project_id: expected str or null, got {type(project_id).__name__}")
 
-            project_id = project_id_type_0
+        session_id = d.get("session_id", UNSET)
+        if not (isinstance(session_id, str)) and session_id is not None and session_id is not UNSET:
+            raise TypeError(f"session_id: expected str or null, got {type(session_id).__name__}")
 
-        _session_id = d.get("session_id", UNSET)
-        session_id: None | str | Unset
-        if _session_id is None or _session_id is UNSET:
-            session_id = _session_id
-        else:
-            session_id_type_0 = _session_id
-            if not (isinstance(session_id_type_0, str)):
-                raise TypeError(
-                    f"session_id: expected a string, got {type(session_id_type_0).__name__}"
-                )
+        user_id = d.get("user_id", UNSET)
+        if not (isinstance(user_id, str)) and user_id is not None and user_id is not UNSET:
+            raise TypeError(f"user_id: expected str or null, got {type(user_id).__name__}")
 
-            session_id = session_id_type_0
-
-        _user_id = d.get("user_id", UNSET)
-        user_id: None | str | Unset
-        if _user_id is None or _user_id is UNSET:
-            user_id = _user_id
-        else:
-            user_id_type_0 = _user_id
-            if not (isinstance(user_id_type_0, str)):
-                raise TypeError(f"user_id: expected a string, got {type(user_id_type_0).__name__}")
-
-            user_id = user_id_type_0
-
-        _webhook_url = d.get("webhook_url", UNSET)
-        webhook_url: None | str | Unset
-        if _webhook_url is None or _webhook_url is UNSET:
-            webhook_url = _webhook_url
-        else:
-            webhook_url_type_0 = _webhook_url
-            if not (isinstance(webhook_url_type_0, str)):
-                raise TypeError(
-                    f"webhook_url: expected a string, got {type(webhook_url_type_0).__name__}"
-                )
-
-            webhook_url = webhook_url_type_0
+        webhook_url = d.get("webhook_url", UNSET)
+        if (
+            not (isinstance(webhook_url, str))
+            and webhook_url is not None
+            and webhook_url is not UNSET
+        ):
+            raise TypeError(f"webhook_url: expected str or null, got {type(webhook_url).__name__}")
 
         # Positional, in the order the class declares its fields: about twice as fast as
         # keywords for wide models, and models are built thousands of times per listing.

@@ -1491,306 +1491,213 @@ class ParseParametersParam:
         from ..models.webhook_configuration_param import WebhookConfigurationParam  # noqa: PLC0415
 
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseParametersParam")
-        _adaptive_long_table = d.get("adaptive_long_table", UNSET)
-        adaptive_long_table: bool | None | Unset
-        if _adaptive_long_table is None or _adaptive_long_table is UNSET:
-            adaptive_long_table = _adaptive_long_table
-        else:
-            adaptive_long_table_type_0 = _adaptive_long_table
-            if not (type(adaptive_long_table_type_0) is bool):
-                raise TypeError(
-                    f"adaptive_long_table: expected a boolean, got {type(adaptive_long_table_type_0).__name__}"
-                )
-
-            adaptive_long_table = adaptive_long_table_type_0
-
-        _aggressive_table_extraction = d.get("aggressive_table_extraction", UNSET)
-        aggressive_table_extraction: bool | None | Unset
-        if _aggressive_table_extraction is None or _aggressive_table_extraction is UNSET:
-            aggressive_table_extraction = _aggressive_table_extraction
-        else:
-            aggressive_table_extraction_type_0 = _aggressive_table_extraction
-            if not (type(aggressive_table_extraction_type_0) is bool):
-                raise TypeError(
-                    f"aggressive_table_extraction: expected a boolean, got {type(aggressive_table_extraction_type_0).__name__}"
-                )
-
-            aggressive_table_extraction = aggressive_table_extraction_type_0
-
-        _annotate_links = d.get("annotate_links", UNSET)
-        annotate_links: bool | None | Unset
-        if _annotate_links is None or _annotate_links is UNSET:
-            annotate_links = _annotate_links
-        else:
-            annotate_links_type_0 = _annotate_links
-            if not (type(annotate_links_type_0) is bool):
-                raise TypeError(
-                    f"annotate_links: expected a boolean, got {type(annotate_links_type_0).__name__}"
-                )
-
-            annotate_links = annotate_links_type_0
-
-        _auto_mode = d.get("auto_mode", UNSET)
-        auto_mode: bool | None | Unset
-        if _auto_mode is None or _auto_mode is UNSET:
-            auto_mode = _auto_mode
-        else:
-            auto_mode_type_0 = _auto_mode
-            if not (type(auto_mode_type_0) is bool):
-                raise TypeError(
-                    f"auto_mode: expected a boolean, got {type(auto_mode_type_0).__name__}"
-                )
-
-            auto_mode = auto_mode_type_0
-
-        _auto_mode_configuration_json = d.get("auto_mode_configuration_json", UNSET)
-        auto_mode_configuration_json: None | str | Unset
-        if _auto_mode_configuration_json is None or _auto_mode_configuration_json is UNSET:
-            auto_mode_configuration_json = _auto_mode_configuration_json
-        else:
-            auto_mode_configuration_json_type_0 = _auto_mode_configuration_json
-            if not (isinstance(auto_mode_configuration_json_type_0, str)):
-                raise TypeError(
-                    f"auto_mode_configuration_json: expected a string, got {type(auto_mode_configuration_json_type_0).__name__}"
-                )
-
-            auto_mode_configuration_json = auto_mode_configuration_json_type_0
-
-        _auto_mode_trigger_on_image_in_page = d.get("auto_mode_trigger_on_image_in_page", UNSET)
-        auto_mode_trigger_on_image_in_page: bool | None | Unset
+        adaptive_long_table = d.get("adaptive_long_table", UNSET)
         if (
-            _auto_mode_trigger_on_image_in_page is None
-            or _auto_mode_trigger_on_image_in_page is UNSET
+            not (type(adaptive_long_table) is bool)
+            and adaptive_long_table is not None
+            and adaptive_long_table is not UNSET
         ):
-            auto_mode_trigger_on_image_in_page = _auto_mode_trigger_on_image_in_page
-        else:
-            auto_mode_trigger_on_image_in_page_type_0 = _auto_mode_trigger_on_image_in_page
-            if not (type(auto_mode_trigger_on_image_in_page_type_0) is bool):
-                raise TypeError(
-                    f"auto_mode_trigger_on_image_in_page: expected a boolean, got {type(auto_mode_trigger_on_image_in_page_type_0).__name__}"
-                )
+            raise TypeError(
+                f"adaptive_long_table: expected bool or null, got {type(adaptive_long_table).__name__}"
+            )
 
-            auto_mode_trigger_on_image_in_page = auto_mode_trigger_on_image_in_page_type_0
-
-        _auto_mode_trigger_on_regexp_in_page = d.get("auto_mode_trigger_on_regexp_in_page", UNSET)
-        auto_mode_trigger_on_regexp_in_page: None | str | Unset
+        aggressive_table_extraction = d.get("aggressive_table_extraction", UNSET)
         if (
-            _auto_mode_trigger_on_regexp_in_page is None
-            or _auto_mode_trigger_on_regexp_in_page is UNSET
+            not (type(aggressive_table_extraction) is bool)
+            and aggressive_table_extraction is not None
+            and aggressive_table_extraction is not UNSET
         ):
-            auto_mode_trigger_on_regexp_in_page = _auto_mode_trigger_on_regexp_in_page
-        else:
-            auto_mode_trigger_on_regexp_in_page_type_0 = _auto_mode_trigger_on_regexp_in_page
-            if not (isinstance(auto_mode_trigger_on_regexp_in_page_type_0, str)):
-                raise TypeError(
-                    f"auto_mode_trigger_on_regexp_in_page: expected a string, got {type(auto_mode_trigger_on_regexp_in_page_type_0).__name__}"
-                )
+            raise TypeError(
+                f"aggressive_table_extraction: expected bool or null, got {type(aggressive_table_extraction).__name__}"
+            )
 
-            auto_mode_trigger_on_regexp_in_page = auto_mode_trigger_on_regexp_in_page_type_0
-
-        _auto_mode_trigger_on_table_in_page = d.get("auto_mode_trigger_on_table_in_page", UNSET)
-        auto_mode_trigger_on_table_in_page: bool | None | Unset
+        annotate_links = d.get("annotate_links", UNSET)
         if (
-            _auto_mode_trigger_on_table_in_page is None
-            or _auto_mode_trigger_on_table_in_page is UNSET
+            not (type(annotate_links) is bool)
+            and annotate_links is not None
+            and annotate_links is not UNSET
         ):
-            auto_mode_trigger_on_table_in_page = _auto_mode_trigger_on_table_in_page
-        else:
-            auto_mode_trigger_on_table_in_page_type_0 = _auto_mode_trigger_on_table_in_page
-            if not (type(auto_mode_trigger_on_table_in_page_type_0) is bool):
-                raise TypeError(
-                    f"auto_mode_trigger_on_table_in_page: expected a boolean, got {type(auto_mode_trigger_on_table_in_page_type_0).__name__}"
-                )
+            raise TypeError(
+                f"annotate_links: expected bool or null, got {type(annotate_links).__name__}"
+            )
 
-            auto_mode_trigger_on_table_in_page = auto_mode_trigger_on_table_in_page_type_0
+        auto_mode = d.get("auto_mode", UNSET)
+        if not (type(auto_mode) is bool) and auto_mode is not None and auto_mode is not UNSET:
+            raise TypeError(f"auto_mode: expected bool or null, got {type(auto_mode).__name__}")
 
-        _auto_mode_trigger_on_text_in_page = d.get("auto_mode_trigger_on_text_in_page", UNSET)
-        auto_mode_trigger_on_text_in_page: None | str | Unset
+        auto_mode_configuration_json = d.get("auto_mode_configuration_json", UNSET)
         if (
-            _auto_mode_trigger_on_text_in_page is None
-            or _auto_mode_trigger_on_text_in_page is UNSET
+            not (isinstance(auto_mode_configuration_json, str))
+            and auto_mode_configuration_json is not None
+            and auto_mode_configuration_json is not UNSET
         ):
-            auto_mode_trigger_on_text_in_page = _auto_mode_trigger_on_text_in_page
-        else:
-            auto_mode_trigger_on_text_in_page_type_0 = _auto_mode_trigger_on_text_in_page
-            if not (isinstance(auto_mode_trigger_on_text_in_page_type_0, str)):
-                raise TypeError(
-                    f"auto_mode_trigger_on_text_in_page: expected a string, got {type(auto_mode_trigger_on_text_in_page_type_0).__name__}"
-                )
+            raise TypeError(
+                f"auto_mode_configuration_json: expected str or null, got {type(auto_mode_configuration_json).__name__}"
+            )
 
-            auto_mode_trigger_on_text_in_page = auto_mode_trigger_on_text_in_page_type_0
-
-        _azure_openai_api_version = d.get("azure_openai_api_version", UNSET)
-        azure_openai_api_version: None | str | Unset
-        if _azure_openai_api_version is None or _azure_openai_api_version is UNSET:
-            azure_openai_api_version = _azure_openai_api_version
-        else:
-            azure_openai_api_version_type_0 = _azure_openai_api_version
-            if not (isinstance(azure_openai_api_version_type_0, str)):
-                raise TypeError(
-                    f"azure_openai_api_version: expected a string, got {type(azure_openai_api_version_type_0).__name__}"
-                )
-
-            azure_openai_api_version = azure_openai_api_version_type_0
-
-        _azure_openai_deployment_name = d.get("azure_openai_deployment_name", UNSET)
-        azure_openai_deployment_name: None | str | Unset
-        if _azure_openai_deployment_name is None or _azure_openai_deployment_name is UNSET:
-            azure_openai_deployment_name = _azure_openai_deployment_name
-        else:
-            azure_openai_deployment_name_type_0 = _azure_openai_deployment_name
-            if not (isinstance(azure_openai_deployment_name_type_0, str)):
-                raise TypeError(
-                    f"azure_openai_deployment_name: expected a string, got {type(azure_openai_deployment_name_type_0).__name__}"
-                )
-
-            azure_openai_deployment_name = azure_openai_deployment_name_type_0
-
-        _azure_openai_endpoint = d.get("azure_openai_endpoint", UNSET)
-        azure_openai_endpoint: None | str | Unset
-        if _azure_openai_endpoint is None or _azure_openai_endpoint is UNSET:
-            azure_openai_endpoint = _azure_openai_endpoint
-        else:
-            azure_openai_endpoint_type_0 = _azure_openai_endpoint
-            if not (isinstance(azure_openai_endpoint_type_0, str)):
-                raise TypeError(
-                    f"azure_openai_endpoint: expected a string, got {type(azure_openai_endpoint_type_0).__name__}"
-                )
-
-            azure_openai_endpoint = azure_openai_endpoint_type_0
-
-        _azure_openai_key = d.get("azure_openai_key", UNSET)
-        azure_openai_key: None | str | Unset
-        if _azure_openai_key is None or _azure_openai_key is UNSET:
-            azure_openai_key = _azure_openai_key
-        else:
-            azure_openai_key_type_0 = _azure_openai_key
-            if not (isinstance(azure_openai_key_type_0, str)):
-                raise TypeError(
-                    f"azure_openai_key: expected a string, got {type(azure_openai_key_type_0).__name__}"
-                )
-
-            azure_openai_key = azure_openai_key_type_0
-
-        _bbox_bottom = d.get("bbox_bottom", UNSET)
-        bbox_bottom: float | None | Unset
-        if _bbox_bottom is None or _bbox_bottom is UNSET:
-            bbox_bottom = _bbox_bottom
-        else:
-            bbox_bottom_type_0 = _bbox_bottom
-            if not (type(bbox_bottom_type_0) is float or type(bbox_bottom_type_0) is int):
-                raise TypeError(
-                    f"bbox_bottom: expected a number, got {type(bbox_bottom_type_0).__name__}"
-                )
-
-            bbox_bottom = bbox_bottom_type_0
-
-        _bbox_left = d.get("bbox_left", UNSET)
-        bbox_left: float | None | Unset
-        if _bbox_left is None or _bbox_left is UNSET:
-            bbox_left = _bbox_left
-        else:
-            bbox_left_type_0 = _bbox_left
-            if not (type(bbox_left_type_0) is float or type(bbox_left_type_0) is int):
-                raise TypeError(
-                    f"bbox_left: expected a number, got {type(bbox_left_type_0).__name__}"
-                )
-
-            bbox_left = bbox_left_type_0
-
-        _bbox_right = d.get("bbox_right", UNSET)
-        bbox_right: float | None | Unset
-        if _bbox_right is None or _bbox_right is UNSET:
-            bbox_right = _bbox_right
-        else:
-            bbox_right_type_0 = _bbox_right
-            if not (type(bbox_right_type_0) is float or type(bbox_right_type_0) is int):
-                raise TypeError(
-                    f"bbox_right: expected a number, got {type(bbox_right_type_0).__name__}"
-                )
-
-            bbox_right = bbox_right_type_0
-
-        _bbox_top = d.get("bbox_top", UNSET)
-        bbox_top: float | None | Unset
-        if _bbox_top is None or _bbox_top is UNSET:
-            bbox_top = _bbox_top
-        else:
-            bbox_top_type_0 = _bbox_top
-            if not (type(bbox_top_type_0) is float or type(bbox_top_type_0) is int):
-                raise TypeError(
-                    f"bbox_top: expected a number, got {type(bbox_top_type_0).__name__}"
-                )
-
-            bbox_top = bbox_top_type_0
-
-        _bounding_box = d.get("bounding_box", UNSET)
-        bounding_box: None | str | Unset
-        if _bounding_box is None or _bounding_box is UNSET:
-            bounding_box = _bounding_box
-        else:
-            bounding_box_type_0 = _bounding_box
-            if not (isinstance(bounding_box_type_0, str)):
-                raise TypeError(
-                    f"bounding_box: expected a string, got {type(bounding_box_type_0).__name__}"
-                )
-
-            bounding_box = bounding_box_type_0
-
-        _compact_markdown_table = d.get("compact_markdown_table", UNSET)
-        compact_markdown_table: bool | None | Unset
-        if _compact_markdown_table is None or _compact_markdown_table is UNSET:
-            compact_markdown_table = _compact_markdown_table
-        else:
-            compact_markdown_table_type_0 = _compact_markdown_table
-            if not (type(compact_markdown_table_type_0) is bool):
-                raise TypeError(
-                    f"compact_markdown_table: expected a boolean, got {type(compact_markdown_table_type_0).__name__}"
-                )
-
-            compact_markdown_table = compact_markdown_table_type_0
-
-        _complemental_formatting_instruction = d.get("complemental_formatting_instruction", UNSET)
-        complemental_formatting_instruction: None | str | Unset
+        auto_mode_trigger_on_image_in_page = d.get("auto_mode_trigger_on_image_in_page", UNSET)
         if (
-            _complemental_formatting_instruction is None
-            or _complemental_formatting_instruction is UNSET
+            not (type(auto_mode_trigger_on_image_in_page) is bool)
+            and auto_mode_trigger_on_image_in_page is not None
+            and auto_mode_trigger_on_image_in_page is not UNSET
         ):
-            complemental_formatting_instruction = _complemental_formatting_instruction
-        else:
-            complemental_formatting_instruction_type_0 = _complemental_formatting_instruction
-            if not (isinstance(complemental_formatting_instruction_type_0, str)):
-                raise TypeError(
-                    f"complemental_formatting_instruction: expected a string, got {type(complemental_formatting_instruction_type_0).__name__}"
-                )
+            raise TypeError(
+                f"auto_mode_trigger_on_image_in_page: expected bool or null, got {type(auto_mode_trigger_on_image_in_page).__name__}"
+            )
 
-            complemental_formatting_instruction = complemental_formatting_instruction_type_0
+        auto_mode_trigger_on_regexp_in_page = d.get("auto_mode_trigger_on_regexp_in_page", UNSET)
+        if (
+            not (isinstance(auto_mode_trigger_on_regexp_in_page, str))
+            and auto_mode_trigger_on_regexp_in_page is not None
+            and auto_mode_trigger_on_regexp_in_page is not UNSET
+        ):
+            raise TypeError(
+                f"auto_mode_trigger_on_regexp_in_page: expected str or null, got {type(auto_mode_trigger_on_regexp_in_page).__name__}"
+            )
 
-        _content_guideline_instruction = d.get("content_guideline_instruction", UNSET)
-        content_guideline_instruction: None | str | Unset
-        if _content_guideline_instruction is None or _content_guideline_instruction is UNSET:
-            content_guideline_instruction = _content_guideline_instruction
-        else:
-            content_guideline_instruction_type_0 = _content_guideline_instruction
-            if not (isinstance(content_guideline_instruction_type_0, str)):
-                raise TypeError(
-                    f"content_guideline_instruction: expected a string, got {type(content_guideline_instruction_type_0).__name__}"
-                )
+        auto_mode_trigger_on_table_in_page = d.get("auto_mode_trigger_on_table_in_page", UNSET)
+        if (
+            not (type(auto_mode_trigger_on_table_in_page) is bool)
+            and auto_mode_trigger_on_table_in_page is not None
+            and auto_mode_trigger_on_table_in_page is not UNSET
+        ):
+            raise TypeError(
+                f"auto_mode_trigger_on_table_in_page: expected bool or null, got {type(auto_mode_trigger_on_table_in_page).__name__}"
+            )
 
-            content_guideline_instruction = content_guideline_instruction_type_0
+        auto_mode_trigger_on_text_in_page = d.get("auto_mode_trigger_on_text_in_page", UNSET)
+        if (
+            not (isinstance(auto_mode_trigger_on_text_in_page, str))
+            and auto_mode_trigger_on_text_in_page is not None
+            and auto_mode_trigger_on_text_in_page is not UNSET
+        ):
+            raise TypeError(
+                f"auto_mode_trigger_on_text_in_page: expected str or null, got {type(auto_mode_trigger_on_text_in_page).__name__}"
+            )
 
-        _continuous_mode = d.get("continuous_mode", UNSET)
-        continuous_mode: bool | None | Unset
-        if _continuous_mode is None or _continuous_mode is UNSET:
-            continuous_mode = _continuous_mode
-        else:
-            continuous_mode_type_0 = _continuous_mode
-            if not (type(continuous_mode_type_0) is bool):
-                raise TypeError(
-                    f"continuous_mode: expected a boolean, got {type(continuous_mode_type_0).__name__}"
-                )
+        azure_openai_api_version = d.get("azure_openai_api_version", UNSET)
+        if (
+            not (isinstance(azure_openai_api_version, str))
+            and azure_openai_api_version is not None
+            and azure_openai_api_version is not UNSET
+        ):
+            raise TypeError(
+                f"azure_openai_api_version: expected str or null, got {type(azure_openai_api_version).__name__}"
+            )
 
-            continuous_mode = continuous_mode_type_0
+        azure_openai_deployment_name = d.get("azure_openai_deployment_name", UNSET)
+        if (
+            not (isinstance(azure_openai_deployment_name, str))
+            and azure_openai_deployment_name is not None
+            and azure_openai_deployment_name is not UNSET
+        ):
+            raise TypeError(
+                f"azure_openai_deployment_name: expected str or null, got {type(azure_openai_deployment_name).__name__}"
+            )
+
+        azure_openai_endpoint = d.get("azure_openai_endpoint", UNSET)
+        if (
+            not (isinstance(azure_openai_endpoint, str))
+            and azure_openai_endpoint is not None
+            and azure_openai_endpoint is not UNSET
+        ):
+            raise TypeError(
+                f"azure_openai_endpoint: expected str or null, got {type(azure_openai_endpoint).__name__}"
+            )
+
+        azure_openai_key = d.get("azure_openai_key", UNSET)
+        if (
+            not (isinstance(azure_openai_key, str))
+            and azure_openai_key is not None
+            and azure_openai_key is not UNSET
+        ):
+            raise TypeError(
+                f"azure_openai_key: expected str or null, got {type(azure_openai_key).__name__}"
+            )
+
+        bbox_bottom = d.get("bbox_bottom", UNSET)
+        if (
+            not (type(bbox_bottom) is float or type(bbox_bottom) is int)
+            and bbox_bottom is not None
+            and bbox_bottom is not UNSET
+        ):
+            raise TypeError(
+                f"bbox_bottom: expected float or null, got {type(bbox_bottom).__name__}"
+            )
+
+        bbox_left = d.get("bbox_left", UNSET)
+        if (
+            not (type(bbox_left) is float or type(bbox_left) is int)
+            and bbox_left is not None
+            and bbox_left is not UNSET
+        ):
+            raise TypeError(f"bbox_left: expected float or null, got {type(bbox_left).__name__}")
+
+        bbox_right = d.get("bbox_right", UNSET)
+        if (
+            not (type(bbox_right) is float or type(bbox_right) is int)
+            and bbox_right is not None
+            and bbox_right is not UNSET
+        ):
+            raise TypeError(f"bbox_right: expected float or null, got {type(bbox_right).__name__}")
+
+        bbox_top = d.get("bbox_top", UNSET)
+        if (
+            not (type(bbox_top) is float or type(bbox_top) is int)
+            and bbox_top is not None
+            and bbox_top is not UNSET
+        ):
+            raise TypeError(f"bbox_top: expected float or null, got {type(bbox_top).__name__}")
+
+        bounding_box = d.get("bounding_box", UNSET)
+        if (
+            not (isinstance(bounding_box, str))
+            and bounding_box is not None
+            and bounding_box is not UNSET
+        ):
+            raise TypeError(
+                f"bounding_box: expected str or null, got {type(bounding_box).__name__}"
+            )
+
+        compact_markdown_table = d.get("compact_markdown_table", UNSET)
+        if (
+            not (type(compact_markdown_table) is bool)
+            and compact_markdown_table is not None
+            and compact_markdown_table is not UNSET
+        ):
+            raise TypeError(
+                f"compact_markdown_table: expected bool or null, got {type(compact_markdown_table).__name__}"
+            )
+
+        complemental_formatting_instruction = d.get("complemental_formatting_instruction", UNSET)
+        if (
+            not (isinstance(complemental_formatting_instruction, str))
+            and complemental_formatting_instruction is not None
+            and complemental_formatting_instruction is not UNSET
+        ):
+            raise TypeError(
+                f"complemental_formatting_instruction: expected str or null, got {type(complemental_formatting_instruction).__name__}"
+            )
+
+        content_guideline_instruction = d.get("content_guideline_instruction", UNSET)
+        if (
+            not (isinstance(content_guideline_instruction, str))
+            and content_guideline_instruction is not None
+            and content_guideline_instruction is not UNSET
+        ):
+            raise TypeError(
+                f"content_guideline_instruction: expected str or null, got {type(content_guideline_instruction).__name__}"
+            )
+
+        continuous_mode = d.get("continuous_mode", UNSET)
+        if (
+            not (type(continuous_mode) is bool)
+            and continuous_mode is not None
+            and continuous_mode is not UNSET
+        ):
+            raise TypeError(
+                f"continuous_mode: expected bool or null, got {type(continuous_mode).__name__}"
+            )
 
         _custom_metadata = d.get("custom_metadata", UNSET)
         custom_metadata: None | ParseParametersParamCustomMetadataType0 | Unset
@@ -1803,301 +1710,202 @@ class ParseParametersParam:
 
             custom_metadata = custom_metadata_type_0
 
-        _disable_image_extraction = d.get("disable_image_extraction", UNSET)
-        disable_image_extraction: bool | None | Unset
-        if _disable_image_extraction is None or _disable_image_extraction is UNSET:
-            disable_image_extraction = _disable_image_extraction
-        else:
-            disable_image_extraction_type_0 = _disable_image_extraction
-            if not (type(disable_image_extraction_type_0) is bool):
-                raise TypeError(
-                    f"disable_image_extraction: expected a boolean, got {type(disable_image_extraction_type_0).__name__}"
-                )
+        disable_image_extraction = d.get("disable_image_extraction", UNSET)
+        if (
+            not (type(disable_image_extraction) is bool)
+            and disable_image_extraction is not None
+            and disable_image_extraction is not UNSET
+        ):
+            raise TypeError(
+                f"disable_image_extraction: expected bool or null, got {type(disable_image_extraction).__name__}"
+            )
 
-            disable_image_extraction = disable_image_extraction_type_0
+        disable_ocr = d.get("disable_ocr", UNSET)
+        if not (type(disable_ocr) is bool) and disable_ocr is not None and disable_ocr is not UNSET:
+            raise TypeError(f"disable_ocr: expected bool or null, got {type(disable_ocr).__name__}")
 
-        _disable_ocr = d.get("disable_ocr", UNSET)
-        disable_ocr: bool | None | Unset
-        if _disable_ocr is None or _disable_ocr is UNSET:
-            disable_ocr = _disable_ocr
-        else:
-            disable_ocr_type_0 = _disable_ocr
-            if not (type(disable_ocr_type_0) is bool):
-                raise TypeError(
-                    f"disable_ocr: expected a boolean, got {type(disable_ocr_type_0).__name__}"
-                )
+        disable_reconstruction = d.get("disable_reconstruction", UNSET)
+        if (
+            not (type(disable_reconstruction) is bool)
+            and disable_reconstruction is not None
+            and disable_reconstruction is not UNSET
+        ):
+            raise TypeError(
+                f"disable_reconstruction: expected bool or null, got {type(disable_reconstruction).__name__}"
+            )
 
-            disable_ocr = disable_ocr_type_0
+        do_not_cache = d.get("do_not_cache", UNSET)
+        if (
+            not (type(do_not_cache) is bool)
+            and do_not_cache is not None
+            and do_not_cache is not UNSET
+        ):
+            raise TypeError(
+                f"do_not_cache: expected bool or null, got {type(do_not_cache).__name__}"
+            )
 
-        _disable_reconstruction = d.get("disable_reconstruction", UNSET)
-        disable_reconstruction: bool | None | Unset
-        if _disable_reconstruction is None or _disable_reconstruction is UNSET:
-            disable_reconstruction = _disable_reconstruction
-        else:
-            disable_reconstruction_type_0 = _disable_reconstruction
-            if not (type(disable_reconstruction_type_0) is bool):
-                raise TypeError(
-                    f"disable_reconstruction: expected a boolean, got {type(disable_reconstruction_type_0).__name__}"
-                )
+        do_not_unroll_columns = d.get("do_not_unroll_columns", UNSET)
+        if (
+            not (type(do_not_unroll_columns) is bool)
+            and do_not_unroll_columns is not None
+            and do_not_unroll_columns is not UNSET
+        ):
+            raise TypeError(
+                f"do_not_unroll_columns: expected bool or null, got {type(do_not_unroll_columns).__name__}"
+            )
 
-            disable_reconstruction = disable_reconstruction_type_0
+        enable_cost_optimizer = d.get("enable_cost_optimizer", UNSET)
+        if (
+            not (type(enable_cost_optimizer) is bool)
+            and enable_cost_optimizer is not None
+            and enable_cost_optimizer is not UNSET
+        ):
+            raise TypeError(
+                f"enable_cost_optimizer: expected bool or null, got {type(enable_cost_optimizer).__name__}"
+            )
 
-        _do_not_cache = d.get("do_not_cache", UNSET)
-        do_not_cache: bool | None | Unset
-        if _do_not_cache is None or _do_not_cache is UNSET:
-            do_not_cache = _do_not_cache
-        else:
-            do_not_cache_type_0 = _do_not_cache
-            if not (type(do_not_cache_type_0) is bool):
-                raise TypeError(
-                    f"do_not_cache: expected a boolean, got {type(do_not_cache_type_0).__name__}"
-                )
+        extract_charts = d.get("extract_charts", UNSET)
+        if (
+            not (type(extract_charts) is bool)
+            and extract_charts is not None
+            and extract_charts is not UNSET
+        ):
+            raise TypeError(
+                f"extract_charts: expected bool or null, got {type(extract_charts).__name__}"
+            )
 
-            do_not_cache = do_not_cache_type_0
+        extract_layout = d.get("extract_layout", UNSET)
+        if (
+            not (type(extract_layout) is bool)
+            and extract_layout is not None
+            and extract_layout is not UNSET
+        ):
+            raise TypeError(
+                f"extract_layout: expected bool or null, got {type(extract_layout).__name__}"
+            )
 
-        _do_not_unroll_columns = d.get("do_not_unroll_columns", UNSET)
-        do_not_unroll_columns: bool | None | Unset
-        if _do_not_unroll_columns is None or _do_not_unroll_columns is UNSET:
-            do_not_unroll_columns = _do_not_unroll_columns
-        else:
-            do_not_unroll_columns_type_0 = _do_not_unroll_columns
-            if not (type(do_not_unroll_columns_type_0) is bool):
-                raise TypeError(
-                    f"do_not_unroll_columns: expected a boolean, got {type(do_not_unroll_columns_type_0).__name__}"
-                )
+        extract_printed_page_number = d.get("extract_printed_page_number", UNSET)
+        if (
+            not (type(extract_printed_page_number) is bool)
+            and extract_printed_page_number is not None
+            and extract_printed_page_number is not UNSET
+        ):
+            raise TypeError(
+                f"extract_printed_page_number: expected bool or null, got {type(extract_printed_page_number).__name__}"
+            )
 
-            do_not_unroll_columns = do_not_unroll_columns_type_0
+        fast_mode = d.get("fast_mode", UNSET)
+        if not (type(fast_mode) is bool) and fast_mode is not None and fast_mode is not UNSET:
+            raise TypeError(f"fast_mode: expected bool or null, got {type(fast_mode).__name__}")
 
-        _enable_cost_optimizer = d.get("enable_cost_optimizer", UNSET)
-        enable_cost_optimizer: bool | None | Unset
-        if _enable_cost_optimizer is None or _enable_cost_optimizer is UNSET:
-            enable_cost_optimizer = _enable_cost_optimizer
-        else:
-            enable_cost_optimizer_type_0 = _enable_cost_optimizer
-            if not (type(enable_cost_optimizer_type_0) is bool):
-                raise TypeError(
-                    f"enable_cost_optimizer: expected a boolean, got {type(enable_cost_optimizer_type_0).__name__}"
-                )
+        formatting_instruction = d.get("formatting_instruction", UNSET)
+        if (
+            not (isinstance(formatting_instruction, str))
+            and formatting_instruction is not None
+            and formatting_instruction is not UNSET
+        ):
+            raise TypeError(
+                f"formatting_instruction: expected str or null, got {type(formatting_instruction).__name__}"
+            )
 
-            enable_cost_optimizer = enable_cost_optimizer_type_0
+        gpt4o_api_key = d.get("gpt4o_api_key", UNSET)
+        if (
+            not (isinstance(gpt4o_api_key, str))
+            and gpt4o_api_key is not None
+            and gpt4o_api_key is not UNSET
+        ):
+            raise TypeError(
+                f"gpt4o_api_key: expected str or null, got {type(gpt4o_api_key).__name__}"
+            )
 
-        _extract_charts = d.get("extract_charts", UNSET)
-        extract_charts: bool | None | Unset
-        if _extract_charts is None or _extract_charts is UNSET:
-            extract_charts = _extract_charts
-        else:
-            extract_charts_type_0 = _extract_charts
-            if not (type(extract_charts_type_0) is bool):
-                raise TypeError(
-                    f"extract_charts: expected a boolean, got {type(extract_charts_type_0).__name__}"
-                )
+        gpt4o_mode = d.get("gpt4o_mode", UNSET)
+        if not (type(gpt4o_mode) is bool) and gpt4o_mode is not None and gpt4o_mode is not UNSET:
+            raise TypeError(f"gpt4o_mode: expected bool or null, got {type(gpt4o_mode).__name__}")
 
-            extract_charts = extract_charts_type_0
+        guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name", UNSET)
+        if (
+            not (type(guess_xlsx_sheet_name) is bool)
+            and guess_xlsx_sheet_name is not None
+            and guess_xlsx_sheet_name is not UNSET
+        ):
+            raise TypeError(
+                f"guess_xlsx_sheet_name: expected bool or null, got {type(guess_xlsx_sheet_name).__name__}"
+            )
 
-        _extract_layout = d.get("extract_layout", UNSET)
-        extract_layout: bool | None | Unset
-        if _extract_layout is None or _extract_layout is UNSET:
-            extract_layout = _extract_layout
-        else:
-            extract_layout_type_0 = _extract_layout
-            if not (type(extract_layout_type_0) is bool):
-                raise TypeError(
-                    f"extract_layout: expected a boolean, got {type(extract_layout_type_0).__name__}"
-                )
+        hide_footers = d.get("hide_footers", UNSET)
+        if (
+            not (type(hide_footers) is bool)
+            and hide_footers is not None
+            and hide_footers is not UNSET
+        ):
+            raise TypeError(
+                f"hide_footers: expected bool or null, got {type(hide_footers).__name__}"
+            )
 
-            extract_layout = extract_layout_type_0
+        hide_headers = d.get("hide_headers", UNSET)
+        if (
+            not (type(hide_headers) is bool)
+            and hide_headers is not None
+            and hide_headers is not UNSET
+        ):
+            raise TypeError(
+                f"hide_headers: expected bool or null, got {type(hide_headers).__name__}"
+            )
 
-        _extract_printed_page_number = d.get("extract_printed_page_number", UNSET)
-        extract_printed_page_number: bool | None | Unset
-        if _extract_printed_page_number is None or _extract_printed_page_number is UNSET:
-            extract_printed_page_number = _extract_printed_page_number
-        else:
-            extract_printed_page_number_type_0 = _extract_printed_page_number
-            if not (type(extract_printed_page_number_type_0) is bool):
-                raise TypeError(
-                    f"extract_printed_page_number: expected a boolean, got {type(extract_printed_page_number_type_0).__name__}"
-                )
+        high_res_ocr = d.get("high_res_ocr", UNSET)
+        if (
+            not (type(high_res_ocr) is bool)
+            and high_res_ocr is not None
+            and high_res_ocr is not UNSET
+        ):
+            raise TypeError(
+                f"high_res_ocr: expected bool or null, got {type(high_res_ocr).__name__}"
+            )
 
-            extract_printed_page_number = extract_printed_page_number_type_0
+        html_make_all_elements_visible = d.get("html_make_all_elements_visible", UNSET)
+        if (
+            not (type(html_make_all_elements_visible) is bool)
+            and html_make_all_elements_visible is not None
+            and html_make_all_elements_visible is not UNSET
+        ):
+            raise TypeError(
+                f"html_make_all_elements_visible: expected bool or null, got {type(html_make_all_elements_visible).__name__}"
+            )
 
-        _fast_mode = d.get("fast_mode", UNSET)
-        fast_mode: bool | None | Unset
-        if _fast_mode is None or _fast_mode is UNSET:
-            fast_mode = _fast_mode
-        else:
-            fast_mode_type_0 = _fast_mode
-            if not (type(fast_mode_type_0) is bool):
-                raise TypeError(
-                    f"fast_mode: expected a boolean, got {type(fast_mode_type_0).__name__}"
-                )
+        html_remove_fixed_elements = d.get("html_remove_fixed_elements", UNSET)
+        if (
+            not (type(html_remove_fixed_elements) is bool)
+            and html_remove_fixed_elements is not None
+            and html_remove_fixed_elements is not UNSET
+        ):
+            raise TypeError(
+                f"html_remove_fixed_elements: expected bool or null, got {type(html_remove_fixed_elements).__name__}"
+            )
 
-            fast_mode = fast_mode_type_0
+        html_remove_navigation_elements = d.get("html_remove_navigation_elements", UNSET)
+        if (
+            not (type(html_remove_navigation_elements) is bool)
+            and html_remove_navigation_elements is not None
+            and html_remove_navigation_elements is not UNSET
+        ):
+            raise TypeError(
+                f"html_remove_navigation_elements: expected bool or null, got {type(html_remove_navigation_elements).__name__}"
+            )
 
-        _formatting_instruction = d.get("formatting_instruction", UNSET)
-        formatting_instruction: None | str | Unset
-        if _formatting_instruction is None or _formatting_instruction is UNSET:
-            formatting_instruction = _formatting_instruction
-        else:
-            formatting_instruction_type_0 = _formatting_instruction
-            if not (isinstance(formatting_instruction_type_0, str)):
-                raise TypeError(
-                    f"formatting_instruction: expected a string, got {type(formatting_instruction_type_0).__name__}"
-                )
+        http_proxy = d.get("http_proxy", UNSET)
+        if not (isinstance(http_proxy, str)) and http_proxy is not None and http_proxy is not UNSET:
+            raise TypeError(f"http_proxy: expected str or null, got {type(http_proxy).__name__}")
 
-            formatting_instruction = formatting_instruction_type_0
-
-        _gpt4o_api_key = d.get("gpt4o_api_key", UNSET)
-        gpt4o_api_key: None | str | Unset
-        if _gpt4o_api_key is None or _gpt4o_api_key is UNSET:
-            gpt4o_api_key = _gpt4o_api_key
-        else:
-            gpt4o_api_key_type_0 = _gpt4o_api_key
-            if not (isinstance(gpt4o_api_key_type_0, str)):
-                raise TypeError(
-                    f"gpt4o_api_key: expected a string, got {type(gpt4o_api_key_type_0).__name__}"
-                )
-
-            gpt4o_api_key = gpt4o_api_key_type_0
-
-        _gpt4o_mode = d.get("gpt4o_mode", UNSET)
-        gpt4o_mode: bool | None | Unset
-        if _gpt4o_mode is None or _gpt4o_mode is UNSET:
-            gpt4o_mode = _gpt4o_mode
-        else:
-            gpt4o_mode_type_0 = _gpt4o_mode
-            if not (type(gpt4o_mode_type_0) is bool):
-                raise TypeError(
-                    f"gpt4o_mode: expected a boolean, got {type(gpt4o_mode_type_0).__name__}"
-                )
-
-            gpt4o_mode = gpt4o_mode_type_0
-
-        _guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name", UNSET)
-        guess_xlsx_sheet_name: bool | None | Unset
-        if _guess_xlsx_sheet_name is None or _guess_xlsx_sheet_name is UNSET:
-            guess_xlsx_sheet_name = _guess_xlsx_sheet_name
-        else:
-            guess_xlsx_sheet_name_type_0 = _guess_xlsx_sheet_name
-            if not (type(guess_xlsx_sheet_name_type_0) is bool):
-                raise TypeError(
-                    f"guess_xlsx_sheet_name: expected a boolean, got {type(guess_xlsx_sheet_name_type_0).__name__}"
-                )
-
-            guess_xlsx_sheet_name = guess_xlsx_sheet_name_type_0
-
-        _hide_footers = d.get("hide_footers", UNSET)
-        hide_footers: bool | None | Unset
-        if _hide_footers is None or _hide_footers is UNSET:
-            hide_footers = _hide_footers
-        else:
-            hide_footers_type_0 = _hide_footers
-            if not (type(hide_footers_type_0) is bool):
-                raise TypeError(
-                    f"hide_footers: expected a boolean, got {type(hide_footers_type_0).__name__}"
-                )
-
-            hide_footers = hide_footers_type_0
-
-        _hide_headers = d.get("hide_headers", UNSET)
-        hide_headers: bool | None | Unset
-        if _hide_headers is None or _hide_headers is UNSET:
-            hide_headers = _hide_headers
-        else:
-            hide_headers_type_0 = _hide_headers
-            if not (type(hide_headers_type_0) is bool):
-                raise TypeError(
-                    f"hide_headers: expected a boolean, got {type(hide_headers_type_0).__name__}"
-                )
-
-            hide_headers = hide_headers_type_0
-
-        _high_res_ocr = d.get("high_res_ocr", UNSET)
-        high_res_ocr: bool | None | Unset
-        if _high_res_ocr is None or _high_res_ocr is UNSET:
-            high_res_ocr = _high_res_ocr
-        else:
-            high_res_ocr_type_0 = _high_res_ocr
-            if not (type(high_res_ocr_type_0) is bool):
-                raise TypeError(
-                    f"high_res_ocr: expected a boolean, got {type(high_res_ocr_type_0).__name__}"
-                )
-
-            high_res_ocr = high_res_ocr_type_0
-
-        _html_make_all_elements_visible = d.get("html_make_all_elements_visible", UNSET)
-        html_make_all_elements_visible: bool | None | Unset
-        if _html_make_all_elements_visible is None or _html_make_all_elements_visible is UNSET:
-            html_make_all_elements_visible = _html_make_all_elements_visible
-        else:
-            html_make_all_elements_visible_type_0 = _html_make_all_elements_visible
-            if not (type(html_make_all_elements_visible_type_0) is bool):
-                raise TypeError(
-                    f"html_make_all_elements_visible: expected a boolean, got {type(html_make_all_elements_visible_type_0).__name__}"
-                )
-
-            html_make_all_elements_visible = html_make_all_elements_visible_type_0
-
-        _html_remove_fixed_elements = d.get("html_remove_fixed_elements", UNSET)
-        html_remove_fixed_elements: bool | None | Unset
-        if _html_remove_fixed_elements is None or _html_remove_fixed_elements is UNSET:
-            html_remove_fixed_elements = _html_remove_fixed_elements
-        else:
-            html_remove_fixed_elements_type_0 = _html_remove_fixed_elements
-            if not (type(html_remove_fixed_elements_type_0) is bool):
-                raise TypeError(
-                    f"html_remove_fixed_elements: expected a boolean, got {type(html_remove_fixed_elements_type_0).__name__}"
-                )
-
-            html_remove_fixed_elements = html_remove_fixed_elements_type_0
-
-        _html_remove_navigation_elements = d.get("html_remove_navigation_elements", UNSET)
-        html_remove_navigation_elements: bool | None | Unset
-        if _html_remove_navigation_elements is None or _html_remove_navigation_elements is UNSET:
-            html_remove_navigation_elements = _html_remove_navigation_elements
-        else:
-            html_remove_navigation_elements_type_0 = _html_remove_navigation_elements
-            if not (type(html_remove_navigation_elements_type_0) is bool):
-                raise TypeError(
-                    f"html_remove_navigation_elements: expected a boolean, got {type(html_remove_navigation_elements_type_0).__name__}"
-                )
-
-            html_remove_navigation_elements = html_remove_navigation_elements_type_0
-
-        _http_proxy = d.get("http_proxy", UNSET)
-        http_proxy: None | str | Unset
-        if _http_proxy is None or _http_proxy is UNSET:
-            http_proxy = _http_proxy
-        else:
-            http_proxy_type_0 = _http_proxy
-            if not (isinstance(http_proxy_type_0, str)):
-                raise TypeError(
-                    f"http_proxy: expected a string, got {type(http_proxy_type_0).__name__}"
-                )
-
-            http_proxy = http_proxy_type_0
-
-        _ignore_document_elements_for_layout_detection = d.get(
+        ignore_document_elements_for_layout_detection = d.get(
             "ignore_document_elements_for_layout_detection", UNSET
         )
-        ignore_document_elements_for_layout_detection: bool | None | Unset
         if (
-            _ignore_document_elements_for_layout_detection is None
-            or _ignore_document_elements_for_layout_detection is UNSET
+            not (type(ignore_document_elements_for_layout_detection) is bool)
+            and ignore_document_elements_for_layout_detection is not None
+            and ignore_document_elements_for_layout_detection is not UNSET
         ):
-            ignore_document_elements_for_layout_detection = (
-                _ignore_document_elements_for_layout_detection
-            )
-        else:
-            ignore_document_elements_for_layout_detection_type_0 = (
-                _ignore_document_elements_for_layout_detection
-            )
-            if not (type(ignore_document_elements_for_layout_detection_type_0) is bool):
-                raise TypeError(
-                    f"ignore_document_elements_for_layout_detection: expected a boolean, got {type(ignore_document_elements_for_layout_detection_type_0).__name__}"
-                )
-
-            ignore_document_elements_for_layout_detection = (
-                ignore_document_elements_for_layout_detection_type_0
+            raise TypeError(
+                f"ignore_document_elements_for_layout_detection: expected bool or null, got {type(ignore_document_elements_for_layout_detection).__name__}"
             )
 
         _images_to_save = d.get("images_to_save", UNSET)
@@ -2121,157 +1929,106 @@ class ParseParametersParam:
 
             images_to_save = images_to_save_type_0
 
-        _inline_images_in_markdown = d.get("inline_images_in_markdown", UNSET)
-        inline_images_in_markdown: bool | None | Unset
-        if _inline_images_in_markdown is None or _inline_images_in_markdown is UNSET:
-            inline_images_in_markdown = _inline_images_in_markdown
-        else:
-            inline_images_in_markdown_type_0 = _inline_images_in_markdown
-            if not (type(inline_images_in_markdown_type_0) is bool):
-                raise TypeError(
-                    f"inline_images_in_markdown: expected a boolean, got {type(inline_images_in_markdown_type_0).__name__}"
-                )
+        inline_images_in_markdown = d.get("inline_images_in_markdown", UNSET)
+        if (
+            not (type(inline_images_in_markdown) is bool)
+            and inline_images_in_markdown is not None
+            and inline_images_in_markdown is not UNSET
+        ):
+            raise TypeError(
+                f"inline_images_in_markdown: expected bool or null, got {type(inline_images_in_markdown).__name__}"
+            )
 
-            inline_images_in_markdown = inline_images_in_markdown_type_0
+        input_s3_path = d.get("input_s3_path", UNSET)
+        if (
+            not (isinstance(input_s3_path, str))
+            and input_s3_path is not None
+            and input_s3_path is not UNSET
+        ):
+            raise TypeError(
+                f"input_s3_path: expected str or null, got {type(input_s3_path).__name__}"
+            )
 
-        _input_s3_path = d.get("input_s3_path", UNSET)
-        input_s3_path: None | str | Unset
-        if _input_s3_path is None or _input_s3_path is UNSET:
-            input_s3_path = _input_s3_path
-        else:
-            input_s3_path_type_0 = _input_s3_path
-            if not (isinstance(input_s3_path_type_0, str)):
-                raise TypeError(
-                    f"input_s3_path: expected a string, got {type(input_s3_path_type_0).__name__}"
-                )
+        input_s3_region = d.get("input_s3_region", UNSET)
+        if (
+            not (isinstance(input_s3_region, str))
+            and input_s3_region is not None
+            and input_s3_region is not UNSET
+        ):
+            raise TypeError(
+                f"input_s3_region: expected str or null, got {type(input_s3_region).__name__}"
+            )
 
-            input_s3_path = input_s3_path_type_0
+        input_url = d.get("input_url", UNSET)
+        if not (isinstance(input_url, str)) and input_url is not None and input_url is not UNSET:
+            raise TypeError(f"input_url: expected str or null, got {type(input_url).__name__}")
 
-        _input_s3_region = d.get("input_s3_region", UNSET)
-        input_s3_region: None | str | Unset
-        if _input_s3_region is None or _input_s3_region is UNSET:
-            input_s3_region = _input_s3_region
-        else:
-            input_s3_region_type_0 = _input_s3_region
-            if not (isinstance(input_s3_region_type_0, str)):
-                raise TypeError(
-                    f"input_s3_region: expected a string, got {type(input_s3_region_type_0).__name__}"
-                )
+        internal_is_screenshot_job = d.get("internal_is_screenshot_job", UNSET)
+        if (
+            not (type(internal_is_screenshot_job) is bool)
+            and internal_is_screenshot_job is not None
+            and internal_is_screenshot_job is not UNSET
+        ):
+            raise TypeError(
+                f"internal_is_screenshot_job: expected bool or null, got {type(internal_is_screenshot_job).__name__}"
+            )
 
-            input_s3_region = input_s3_region_type_0
+        invalidate_cache = d.get("invalidate_cache", UNSET)
+        if (
+            not (type(invalidate_cache) is bool)
+            and invalidate_cache is not None
+            and invalidate_cache is not UNSET
+        ):
+            raise TypeError(
+                f"invalidate_cache: expected bool or null, got {type(invalidate_cache).__name__}"
+            )
 
-        _input_url = d.get("input_url", UNSET)
-        input_url: None | str | Unset
-        if _input_url is None or _input_url is UNSET:
-            input_url = _input_url
-        else:
-            input_url_type_0 = _input_url
-            if not (isinstance(input_url_type_0, str)):
-                raise TypeError(
-                    f"input_url: expected a string, got {type(input_url_type_0).__name__}"
-                )
+        is_formatting_instruction = d.get("is_formatting_instruction", UNSET)
+        if (
+            not (type(is_formatting_instruction) is bool)
+            and is_formatting_instruction is not None
+            and is_formatting_instruction is not UNSET
+        ):
+            raise TypeError(
+                f"is_formatting_instruction: expected bool or null, got {type(is_formatting_instruction).__name__}"
+            )
 
-            input_url = input_url_type_0
-
-        _internal_is_screenshot_job = d.get("internal_is_screenshot_job", UNSET)
-        internal_is_screenshot_job: bool | None | Unset
-        if _internal_is_screenshot_job is None or _internal_is_screenshot_job is UNSET:
-            internal_is_screenshot_job = _internal_is_screenshot_job
-        else:
-            internal_is_screenshot_job_type_0 = _internal_is_screenshot_job
-            if not (type(internal_is_screenshot_job_type_0) is bool):
-                raise TypeError(
-                    f"internal_is_screenshot_job: expected a boolean, got {type(internal_is_screenshot_job_type_0).__name__}"
-                )
-
-            internal_is_screenshot_job = internal_is_screenshot_job_type_0
-
-        _invalidate_cache = d.get("invalidate_cache", UNSET)
-        invalidate_cache: bool | None | Unset
-        if _invalidate_cache is None or _invalidate_cache is UNSET:
-            invalidate_cache = _invalidate_cache
-        else:
-            invalidate_cache_type_0 = _invalidate_cache
-            if not (type(invalidate_cache_type_0) is bool):
-                raise TypeError(
-                    f"invalidate_cache: expected a boolean, got {type(invalidate_cache_type_0).__name__}"
-                )
-
-            invalidate_cache = invalidate_cache_type_0
-
-        _is_formatting_instruction = d.get("is_formatting_instruction", UNSET)
-        is_formatting_instruction: bool | None | Unset
-        if _is_formatting_instruction is None or _is_formatting_instruction is UNSET:
-            is_formatting_instruction = _is_formatting_instruction
-        else:
-            is_formatting_instruction_type_0 = _is_formatting_instruction
-            if not (type(is_formatting_instruction_type_0) is bool):
-                raise TypeError(
-                    f"is_formatting_instruction: expected a boolean, got {type(is_formatting_instruction_type_0).__name__}"
-                )
-
-            is_formatting_instruction = is_formatting_instruction_type_0
-
-        _job_timeout_extra_time_per_page_in_seconds = d.get(
+        job_timeout_extra_time_per_page_in_seconds = d.get(
             "job_timeout_extra_time_per_page_in_seconds", UNSET
         )
-        job_timeout_extra_time_per_page_in_seconds: float | None | Unset
         if (
-            _job_timeout_extra_time_per_page_in_seconds is None
-            or _job_timeout_extra_time_per_page_in_seconds is UNSET
+            not (
+                type(job_timeout_extra_time_per_page_in_seconds) is float
+                or type(job_timeout_extra_time_per_page_in_seconds) is int
+            )
+            and job_timeout_extra_time_per_page_in_seconds is not None
+            and job_timeout_extra_time_per_page_in_seconds is not UNSET
         ):
-            job_timeout_extra_time_per_page_in_seconds = _job_timeout_extra_time_per_page_in_seconds
-        else:
-            job_timeout_extra_time_per_page_in_seconds_type_0 = (
-                _job_timeout_extra_time_per_page_in_seconds
-            )
-            if not (
-                type(job_timeout_extra_time_per_page_in_seconds_type_0) is float
-                or type(job_timeout_extra_time_per_page_in_seconds_type_0) is int
-            ):
-                raise TypeError(
-                    f"job_timeout_extra_time_per_page_in_seconds: expected a number, got {type(job_timeout_extra_time_per_page_in_seconds_type_0).__name__}"
-                )
-
-            job_timeout_extra_time_per_page_in_seconds = (
-                job_timeout_extra_time_per_page_in_seconds_type_0
+            raise TypeError(
+                f"job_timeout_extra_time_per_page_in_seconds: expected float or null, got {type(job_timeout_extra_time_per_page_in_seconds).__name__}"
             )
 
-        _job_timeout_in_seconds = d.get("job_timeout_in_seconds", UNSET)
-        job_timeout_in_seconds: float | None | Unset
-        if _job_timeout_in_seconds is None or _job_timeout_in_seconds is UNSET:
-            job_timeout_in_seconds = _job_timeout_in_seconds
-        else:
-            job_timeout_in_seconds_type_0 = _job_timeout_in_seconds
-            if not (
-                type(job_timeout_in_seconds_type_0) is float
-                or type(job_timeout_in_seconds_type_0) is int
-            ):
-                raise TypeError(
-                    f"job_timeout_in_seconds: expected a number, got {type(job_timeout_in_seconds_type_0).__name__}"
-                )
+        job_timeout_in_seconds = d.get("job_timeout_in_seconds", UNSET)
+        if (
+            not (type(job_timeout_in_seconds) is float or type(job_timeout_in_seconds) is int)
+            and job_timeout_in_seconds is not None
+            and job_timeout_in_seconds is not UNSET
+        ):
+            raise TypeError(
+                f"job_timeout_in_seconds: expected float or null, got {type(job_timeout_in_seconds).__name__}"
+            )
 
-            job_timeout_in_seconds = job_timeout_in_seconds_type_0
-
-        _keep_page_separator_when_merging_tables = d.get(
+        keep_page_separator_when_merging_tables = d.get(
             "keep_page_separator_when_merging_tables", UNSET
         )
-        keep_page_separator_when_merging_tables: bool | None | Unset
         if (
-            _keep_page_separator_when_merging_tables is None
-            or _keep_page_separator_when_merging_tables is UNSET
+            not (type(keep_page_separator_when_merging_tables) is bool)
+            and keep_page_separator_when_merging_tables is not None
+            and keep_page_separator_when_merging_tables is not UNSET
         ):
-            keep_page_separator_when_merging_tables = _keep_page_separator_when_merging_tables
-        else:
-            keep_page_separator_when_merging_tables_type_0 = (
-                _keep_page_separator_when_merging_tables
+            raise TypeError(
+                f"keep_page_separator_when_merging_tables: expected bool or null, got {type(keep_page_separator_when_merging_tables).__name__}"
             )
-            if not (type(keep_page_separator_when_merging_tables_type_0) is bool):
-                raise TypeError(
-                    f"keep_page_separator_when_merging_tables: expected a boolean, got {type(keep_page_separator_when_merging_tables_type_0).__name__}"
-                )
-
-            keep_page_separator_when_merging_tables = keep_page_separator_when_merging_tables_type_0
 
         lang = d.get("lang", UNSET)
         if lang is not UNSET and not (isinstance(lang, str)):
@@ -2291,293 +2048,203 @@ class ParseParametersParam:
 
                 languages.append(languages_item)
 
-        _layout_aware = d.get("layout_aware", UNSET)
-        layout_aware: bool | None | Unset
-        if _layout_aware is None or _layout_aware is UNSET:
-            layout_aware = _layout_aware
-        else:
-            layout_aware_type_0 = _layout_aware
-            if not (type(layout_aware_type_0) is bool):
-                raise TypeError(
-                    f"layout_aware: expected a boolean, got {type(layout_aware_type_0).__name__}"
-                )
+        layout_aware = d.get("layout_aware", UNSET)
+        if (
+            not (type(layout_aware) is bool)
+            and layout_aware is not None
+            and layout_aware is not UNSET
+        ):
+            raise TypeError(
+                f"layout_aware: expected bool or null, got {type(layout_aware).__name__}"
+            )
 
-            layout_aware = layout_aware_type_0
+        line_level_bounding_box = d.get("line_level_bounding_box", UNSET)
+        if (
+            not (type(line_level_bounding_box) is bool)
+            and line_level_bounding_box is not None
+            and line_level_bounding_box is not UNSET
+        ):
+            raise TypeError(
+                f"line_level_bounding_box: expected bool or null, got {type(line_level_bounding_box).__name__}"
+            )
 
-        _line_level_bounding_box = d.get("line_level_bounding_box", UNSET)
-        line_level_bounding_box: bool | None | Unset
-        if _line_level_bounding_box is None or _line_level_bounding_box is UNSET:
-            line_level_bounding_box = _line_level_bounding_box
-        else:
-            line_level_bounding_box_type_0 = _line_level_bounding_box
-            if not (type(line_level_bounding_box_type_0) is bool):
-                raise TypeError(
-                    f"line_level_bounding_box: expected a boolean, got {type(line_level_bounding_box_type_0).__name__}"
-                )
-
-            line_level_bounding_box = line_level_bounding_box_type_0
-
-        _markdown_table_multiline_header_separator = d.get(
+        markdown_table_multiline_header_separator = d.get(
             "markdown_table_multiline_header_separator", UNSET
         )
-        markdown_table_multiline_header_separator: None | str | Unset
         if (
-            _markdown_table_multiline_header_separator is None
-            or _markdown_table_multiline_header_separator is UNSET
+            not (isinstance(markdown_table_multiline_header_separator, str))
+            and markdown_table_multiline_header_separator is not None
+            and markdown_table_multiline_header_separator is not UNSET
         ):
-            markdown_table_multiline_header_separator = _markdown_table_multiline_header_separator
-        else:
-            markdown_table_multiline_header_separator_type_0 = (
-                _markdown_table_multiline_header_separator
-            )
-            if not (isinstance(markdown_table_multiline_header_separator_type_0, str)):
-                raise TypeError(
-                    f"markdown_table_multiline_header_separator: expected a string, got {type(markdown_table_multiline_header_separator_type_0).__name__}"
-                )
-
-            markdown_table_multiline_header_separator = (
-                markdown_table_multiline_header_separator_type_0
+            raise TypeError(
+                f"markdown_table_multiline_header_separator: expected str or null, got {type(markdown_table_multiline_header_separator).__name__}"
             )
 
-        _max_pages = d.get("max_pages", UNSET)
-        max_pages: int | None | Unset
-        if _max_pages is None or _max_pages is UNSET:
-            max_pages = _max_pages
-        else:
-            max_pages_type_0 = _max_pages
-            if not (type(max_pages_type_0) is int):
-                raise TypeError(
-                    f"max_pages: expected an integer, got {type(max_pages_type_0).__name__}"
-                )
+        max_pages = d.get("max_pages", UNSET)
+        if not (type(max_pages) is int) and max_pages is not None and max_pages is not UNSET:
+            raise TypeError(f"max_pages: expected int or null, got {type(max_pages).__name__}")
 
-            max_pages = max_pages_type_0
+        max_pages_enforced = d.get("max_pages_enforced", UNSET)
+        if (
+            not (type(max_pages_enforced) is int)
+            and max_pages_enforced is not None
+            and max_pages_enforced is not UNSET
+        ):
+            raise TypeError(
+                f"max_pages_enforced: expected int or null, got {type(max_pages_enforced).__name__}"
+            )
 
-        _max_pages_enforced = d.get("max_pages_enforced", UNSET)
-        max_pages_enforced: int | None | Unset
-        if _max_pages_enforced is None or _max_pages_enforced is UNSET:
-            max_pages_enforced = _max_pages_enforced
-        else:
-            max_pages_enforced_type_0 = _max_pages_enforced
-            if not (type(max_pages_enforced_type_0) is int):
-                raise TypeError(
-                    f"max_pages_enforced: expected an integer, got {type(max_pages_enforced_type_0).__name__}"
-                )
-
-            max_pages_enforced = max_pages_enforced_type_0
-
-        _merge_tables_across_pages_in_markdown = d.get(
+        merge_tables_across_pages_in_markdown = d.get(
             "merge_tables_across_pages_in_markdown", UNSET
         )
-        merge_tables_across_pages_in_markdown: bool | None | Unset
         if (
-            _merge_tables_across_pages_in_markdown is None
-            or _merge_tables_across_pages_in_markdown is UNSET
+            not (type(merge_tables_across_pages_in_markdown) is bool)
+            and merge_tables_across_pages_in_markdown is not None
+            and merge_tables_across_pages_in_markdown is not UNSET
         ):
-            merge_tables_across_pages_in_markdown = _merge_tables_across_pages_in_markdown
-        else:
-            merge_tables_across_pages_in_markdown_type_0 = _merge_tables_across_pages_in_markdown
-            if not (type(merge_tables_across_pages_in_markdown_type_0) is bool):
-                raise TypeError(
-                    f"merge_tables_across_pages_in_markdown: expected a boolean, got {type(merge_tables_across_pages_in_markdown_type_0).__name__}"
-                )
+            raise TypeError(
+                f"merge_tables_across_pages_in_markdown: expected bool or null, got {type(merge_tables_across_pages_in_markdown).__name__}"
+            )
 
-            merge_tables_across_pages_in_markdown = merge_tables_across_pages_in_markdown_type_0
+        model = d.get("model", UNSET)
+        if not (isinstance(model, str)) and model is not None and model is not UNSET:
+            raise TypeError(f"model: expected str or null, got {type(model).__name__}")
 
-        _model = d.get("model", UNSET)
-        model: None | str | Unset
-        if _model is None or _model is UNSET:
-            model = _model
-        else:
-            model_type_0 = _model
-            if not (isinstance(model_type_0, str)):
-                raise TypeError(f"model: expected a string, got {type(model_type_0).__name__}")
+        outlined_table_extraction = d.get("outlined_table_extraction", UNSET)
+        if (
+            not (type(outlined_table_extraction) is bool)
+            and outlined_table_extraction is not None
+            and outlined_table_extraction is not UNSET
+        ):
+            raise TypeError(
+                f"outlined_table_extraction: expected bool or null, got {type(outlined_table_extraction).__name__}"
+            )
 
-            model = model_type_0
+        output_bucket = d.get("output_bucket", UNSET)
+        if (
+            not (isinstance(output_bucket, str))
+            and output_bucket is not None
+            and output_bucket is not UNSET
+        ):
+            raise TypeError(
+                f"output_bucket: expected str or null, got {type(output_bucket).__name__}"
+            )
 
-        _outlined_table_extraction = d.get("outlined_table_extraction", UNSET)
-        outlined_table_extraction: bool | None | Unset
-        if _outlined_table_extraction is None or _outlined_table_extraction is UNSET:
-            outlined_table_extraction = _outlined_table_extraction
-        else:
-            outlined_table_extraction_type_0 = _outlined_table_extraction
-            if not (type(outlined_table_extraction_type_0) is bool):
-                raise TypeError(
-                    f"outlined_table_extraction: expected a boolean, got {type(outlined_table_extraction_type_0).__name__}"
-                )
+        output_pdf_of_document = d.get("output_pdf_of_document", UNSET)
+        if (
+            not (type(output_pdf_of_document) is bool)
+            and output_pdf_of_document is not None
+            and output_pdf_of_document is not UNSET
+        ):
+            raise TypeError(
+                f"output_pdf_of_document: expected bool or null, got {type(output_pdf_of_document).__name__}"
+            )
 
-            outlined_table_extraction = outlined_table_extraction_type_0
+        output_s3_path_prefix = d.get("output_s3_path_prefix", UNSET)
+        if (
+            not (isinstance(output_s3_path_prefix, str))
+            and output_s3_path_prefix is not None
+            and output_s3_path_prefix is not UNSET
+        ):
+            raise TypeError(
+                f"output_s3_path_prefix: expected str or null, got {type(output_s3_path_prefix).__name__}"
+            )
 
-        _output_bucket = d.get("output_bucket", UNSET)
-        output_bucket: None | str | Unset
-        if _output_bucket is None or _output_bucket is UNSET:
-            output_bucket = _output_bucket
-        else:
-            output_bucket_type_0 = _output_bucket
-            if not (isinstance(output_bucket_type_0, str)):
-                raise TypeError(
-                    f"output_bucket: expected a string, got {type(output_bucket_type_0).__name__}"
-                )
+        output_s3_region = d.get("output_s3_region", UNSET)
+        if (
+            not (isinstance(output_s3_region, str))
+            and output_s3_region is not None
+            and output_s3_region is not UNSET
+        ):
+            raise TypeError(
+                f"output_s3_region: expected str or null, got {type(output_s3_region).__name__}"
+            )
 
-            output_bucket = output_bucket_type_0
+        output_tables_as_html = d.get("output_tables_as_html", UNSET)
+        if (
+            not (type(output_tables_as_html) is bool)
+            and output_tables_as_html is not None
+            and output_tables_as_html is not UNSET
+        ):
+            raise TypeError(
+                f"output_tables_as_html: expected bool or null, got {type(output_tables_as_html).__name__}"
+            )
 
-        _output_pdf_of_document = d.get("output_pdf_of_document", UNSET)
-        output_pdf_of_document: bool | None | Unset
-        if _output_pdf_of_document is None or _output_pdf_of_document is UNSET:
-            output_pdf_of_document = _output_pdf_of_document
-        else:
-            output_pdf_of_document_type_0 = _output_pdf_of_document
-            if not (type(output_pdf_of_document_type_0) is bool):
-                raise TypeError(
-                    f"output_pdf_of_document: expected a boolean, got {type(output_pdf_of_document_type_0).__name__}"
-                )
+        page_error_tolerance = d.get("page_error_tolerance", UNSET)
+        if (
+            not (type(page_error_tolerance) is float or type(page_error_tolerance) is int)
+            and page_error_tolerance is not None
+            and page_error_tolerance is not UNSET
+        ):
+            raise TypeError(
+                f"page_error_tolerance: expected float or null, got {type(page_error_tolerance).__name__}"
+            )
 
-            output_pdf_of_document = output_pdf_of_document_type_0
+        page_footer_prefix = d.get("page_footer_prefix", UNSET)
+        if (
+            not (isinstance(page_footer_prefix, str))
+            and page_footer_prefix is not None
+            and page_footer_prefix is not UNSET
+        ):
+            raise TypeError(
+                f"page_footer_prefix: expected str or null, got {type(page_footer_prefix).__name__}"
+            )
 
-        _output_s3_path_prefix = d.get("output_s3_path_prefix", UNSET)
-        output_s3_path_prefix: None | str | Unset
-        if _output_s3_path_prefix is None or _output_s3_path_prefix is UNSET:
-            output_s3_path_prefix = _output_s3_path_prefix
-        else:
-            output_s3_path_prefix_type_0 = _output_s3_path_prefix
-            if not (isinstance(output_s3_path_prefix_type_0, str)):
-                raise TypeError(
-                    f"output_s3_path_prefix: expected a string, got {type(output_s3_path_prefix_type_0).__name__}"
-                )
+        page_footer_suffix = d.get("page_footer_suffix", UNSET)
+        if (
+            not (isinstance(page_footer_suffix, str))
+            and page_footer_suffix is not None
+            and page_footer_suffix is not UNSET
+        ):
+            raise TypeError(
+                f"page_footer_suffix: expected str or null, got {type(page_footer_suffix).__name__}"
+            )
 
-            output_s3_path_prefix = output_s3_path_prefix_type_0
+        page_header_prefix = d.get("page_header_prefix", UNSET)
+        if (
+            not (isinstance(page_header_prefix, str))
+            and page_header_prefix is not None
+            and page_header_prefix is not UNSET
+        ):
+            raise TypeError(
+                f"page_header_prefix: expected str or null, got {type(page_header_prefix).__name__}"
+            )
 
-        _output_s3_region = d.get("output_s3_region", UNSET)
-        output_s3_region: None | str | Unset
-        if _output_s3_region is None or _output_s3_region is UNSET:
-            output_s3_region = _output_s3_region
-        else:
-            output_s3_region_type_0 = _output_s3_region
-            if not (isinstance(output_s3_region_type_0, str)):
-                raise TypeError(
-                    f"output_s3_region: expected a string, got {type(output_s3_region_type_0).__name__}"
-                )
+        page_header_suffix = d.get("page_header_suffix", UNSET)
+        if (
+            not (isinstance(page_header_suffix, str))
+            and page_header_suffix is not None
+            and page_header_suffix is not UNSET
+        ):
+            raise TypeError(
+                f"page_header_suffix: expected str or null, got {type(page_header_suffix).__name__}"
+            )
 
-            output_s3_region = output_s3_region_type_0
+        page_prefix = d.get("page_prefix", UNSET)
+        if (
+            not (isinstance(page_prefix, str))
+            and page_prefix is not None
+            and page_prefix is not UNSET
+        ):
+            raise TypeError(f"page_prefix: expected str or null, got {type(page_prefix).__name__}")
 
-        _output_tables_as_html = d.get("output_tables_as_html", UNSET)
-        output_tables_as_html: bool | None | Unset
-        if _output_tables_as_html is None or _output_tables_as_html is UNSET:
-            output_tables_as_html = _output_tables_as_html
-        else:
-            output_tables_as_html_type_0 = _output_tables_as_html
-            if not (type(output_tables_as_html_type_0) is bool):
-                raise TypeError(
-                    f"output_tables_as_html: expected a boolean, got {type(output_tables_as_html_type_0).__name__}"
-                )
+        page_separator = d.get("page_separator", UNSET)
+        if (
+            not (isinstance(page_separator, str))
+            and page_separator is not None
+            and page_separator is not UNSET
+        ):
+            raise TypeError(
+                f"page_separator: expected str or null, got {type(page_separator).__name__}"
+            )
 
-            output_tables_as_html = output_tables_as_html_type_0
-
-        _page_error_tolerance = d.get("page_error_tolerance", UNSET)
-        page_error_tolerance: float | None | Unset
-        if _page_error_tolerance is None or _page_error_tolerance is UNSET:
-            page_error_tolerance = _page_error_tolerance
-        else:
-            page_error_tolerance_type_0 = _page_error_tolerance
-            if not (
-                type(page_error_tolerance_type_0) is float
-                or type(page_error_tolerance_type_0) is int
-            ):
-                raise TypeError(
-                    f"page_error_tolerance: expected a number, got {type(page_error_tolerance_type_0).__name__}"
-                )
-
-            page_error_tolerance = page_error_tolerance_type_0
-
-        _page_footer_prefix = d.get("page_footer_prefix", UNSET)
-        page_footer_prefix: None | str | Unset
-        if _page_footer_prefix is None or _page_footer_prefix is UNSET:
-            page_footer_prefix = _page_footer_prefix
-        else:
-            page_footer_prefix_type_0 = _page_footer_prefix
-            if not (isinstance(page_footer_prefix_type_0, str)):
-                raise TypeError(
-                    f"page_footer_prefix: expected a string, got {type(page_footer_prefix_type_0).__name__}"
-                )
-
-            page_footer_prefix = page_footer_prefix_type_0
-
-        _page_footer_suffix = d.get("page_footer_suffix", UNSET)
-        page_footer_suffix: None | str | Unset
-        if _page_footer_suffix is None or _page_footer_suffix is UNSET:
-            page_footer_suffix = _page_footer_suffix
-        else:
-            page_footer_suffix_type_0 = _page_footer_suffix
-            if not (isinstance(page_footer_suffix_type_0, str)):
-                raise TypeError(
-                    f"page_footer_suffix: expected a string, got {type(page_footer_suffix_type_0).__name__}"
-                )
-
-            page_footer_suffix = page_footer_suffix_type_0
-
-        _page_header_prefix = d.get("page_header_prefix", UNSET)
-        page_header_prefix: None | str | Unset
-        if _page_header_prefix is None or _page_header_prefix is UNSET:
-            page_header_prefix = _page_header_prefix
-        else:
-            page_header_prefix_type_0 = _page_header_prefix
-            if not (isinstance(page_header_prefix_type_0, str)):
-                raise TypeError(
-                    f"page_header_prefix: expected a string, got {type(page_header_prefix_type_0).__name__}"
-                )
-
-            page_header_prefix = page_header_prefix_type_0
-
-        _page_header_suffix = d.get("page_header_suffix", UNSET)
-        page_header_suffix: None | str | Unset
-        if _page_header_suffix is None or _page_header_suffix is UNSET:
-            page_header_suffix = _page_header_suffix
-        else:
-            page_header_suffix_type_0 = _page_header_suffix
-            if not (isinstance(page_header_suffix_type_0, str)):
-                raise TypeError(
-                    f"page_header_suffix: expected a string, got {type(page_header_suffix_type_0).__name__}"
-                )
-
-            page_header_suffix = page_header_suffix_type_0
-
-        _page_prefix = d.get("page_prefix", UNSET)
-        page_prefix: None | str | Unset
-        if _page_prefix is None or _page_prefix is UNSET:
-            page_prefix = _page_prefix
-        else:
-            page_prefix_type_0 = _page_prefix
-            if not (isinstance(page_prefix_type_0, str)):
-                raise TypeError(
-                    f"page_prefix: expected a string, got {type(page_prefix_type_0).__name__}"
-                )
-
-            page_prefix = page_prefix_type_0
-
-        _page_separator = d.get("page_separator", UNSET)
-        page_separator: None | str | Unset
-        if _page_separator is None or _page_separator is UNSET:
-            page_separator = _page_separator
-        else:
-            page_separator_type_0 = _page_separator
-            if not (isinstance(page_separator_type_0, str)):
-                raise TypeError(
-                    f"page_separator: expected a string, got {type(page_separator_type_0).__name__}"
-                )
-
-            page_separator = page_separator_type_0
-
-        _page_suffix = d.get("page_suffix", UNSET)
-        page_suffix: None | str | Unset
-        if _page_suffix is None or _page_suffix is UNSET:
-            page_suffix = _page_suffix
-        else:
-            page_suffix_type_0 = _page_suffix
-            if not (isinstance(page_suffix_type_0, str)):
-                raise TypeError(
-                    f"page_suffix: expected a string, got {type(page_suffix_type_0).__name__}"
-                )
-
-            page_suffix = page_suffix_type_0
+        page_suffix = d.get("page_suffix", UNSET)
+        if (
+            not (isinstance(page_suffix, str))
+            and page_suffix is not None
+            and page_suffix is not UNSET
+        ):
+            raise TypeError(f"page_suffix: expected str or null, got {type(page_suffix).__name__}")
 
         _parse_mode = d.get("parse_mode", UNSET)
         parse_mode: None | ParseMode | Unset
@@ -2590,128 +2257,89 @@ class ParseParametersParam:
 
             parse_mode = parse_mode_type_0
 
-        _parsing_instruction = d.get("parsing_instruction", UNSET)
-        parsing_instruction: None | str | Unset
-        if _parsing_instruction is None or _parsing_instruction is UNSET:
-            parsing_instruction = _parsing_instruction
-        else:
-            parsing_instruction_type_0 = _parsing_instruction
-            if not (isinstance(parsing_instruction_type_0, str)):
-                raise TypeError(
-                    f"parsing_instruction: expected a string, got {type(parsing_instruction_type_0).__name__}"
-                )
-
-            parsing_instruction = parsing_instruction_type_0
-
-        _pipeline_id = d.get("pipeline_id", UNSET)
-        pipeline_id: None | str | Unset
-        if _pipeline_id is None or _pipeline_id is UNSET:
-            pipeline_id = _pipeline_id
-        else:
-            pipeline_id_type_0 = _pipeline_id
-            if not (isinstance(pipeline_id_type_0, str)):
-                raise TypeError(
-                    f"pipeline_id: expected a string, got {type(pipeline_id_type_0).__name__}"
-                )
-
-            pipeline_id = pipeline_id_type_0
-
-        _precise_bounding_box = d.get("precise_bounding_box", UNSET)
-        precise_bounding_box: bool | None | Unset
-        if _precise_bounding_box is None or _precise_bounding_box is UNSET:
-            precise_bounding_box = _precise_bounding_box
-        else:
-            precise_bounding_box_type_0 = _precise_bounding_box
-            if not (type(precise_bounding_box_type_0) is bool):
-                raise TypeError(
-                    f"precise_bounding_box: expected a boolean, got {type(precise_bounding_box_type_0).__name__}"
-                )
-
-            precise_bounding_box = precise_bounding_box_type_0
-
-        _premium_mode = d.get("premium_mode", UNSET)
-        premium_mode: bool | None | Unset
-        if _premium_mode is None or _premium_mode is UNSET:
-            premium_mode = _premium_mode
-        else:
-            premium_mode_type_0 = _premium_mode
-            if not (type(premium_mode_type_0) is bool):
-                raise TypeError(
-                    f"premium_mode: expected a boolean, got {type(premium_mode_type_0).__name__}"
-                )
-
-            premium_mode = premium_mode_type_0
-
-        _presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content", UNSET)
-        presentation_out_of_bounds_content: bool | None | Unset
+        parsing_instruction = d.get("parsing_instruction", UNSET)
         if (
-            _presentation_out_of_bounds_content is None
-            or _presentation_out_of_bounds_content is UNSET
+            not (isinstance(parsing_instruction, str))
+            and parsing_instruction is not None
+            and parsing_instruction is not UNSET
         ):
-            presentation_out_of_bounds_content = _presentation_out_of_bounds_content
-        else:
-            presentation_out_of_bounds_content_type_0 = _presentation_out_of_bounds_content
-            if not (type(presentation_out_of_bounds_content_type_0) is bool):
-                raise TypeError(
-                    f"presentation_out_of_bounds_content: expected a boolean, got {type(presentation_out_of_bounds_content_type_0).__name__}"
-                )
+            raise TypeError(
+                f"parsing_instruction: expected str or null, got {type(parsing_instruction).__name__}"
+            )
 
-            presentation_out_of_bounds_content = presentation_out_of_bounds_content_type_0
+        pipeline_id = d.get("pipeline_id", UNSET)
+        if (
+            not (isinstance(pipeline_id, str))
+            and pipeline_id is not None
+            and pipeline_id is not UNSET
+        ):
+            raise TypeError(f"pipeline_id: expected str or null, got {type(pipeline_id).__name__}")
 
-        _presentation_skip_embedded_data = d.get("presentation_skip_embedded_data", UNSET)
-        presentation_skip_embedded_data: bool | None | Unset
-        if _presentation_skip_embedded_data is None or _presentation_skip_embedded_data is UNSET:
-            presentation_skip_embedded_data = _presentation_skip_embedded_data
-        else:
-            presentation_skip_embedded_data_type_0 = _presentation_skip_embedded_data
-            if not (type(presentation_skip_embedded_data_type_0) is bool):
-                raise TypeError(
-                    f"presentation_skip_embedded_data: expected a boolean, got {type(presentation_skip_embedded_data_type_0).__name__}"
-                )
+        precise_bounding_box = d.get("precise_bounding_box", UNSET)
+        if (
+            not (type(precise_bounding_box) is bool)
+            and precise_bounding_box is not None
+            and precise_bounding_box is not UNSET
+        ):
+            raise TypeError(
+                f"precise_bounding_box: expected bool or null, got {type(precise_bounding_box).__name__}"
+            )
 
-            presentation_skip_embedded_data = presentation_skip_embedded_data_type_0
+        premium_mode = d.get("premium_mode", UNSET)
+        if (
+            not (type(premium_mode) is bool)
+            and premium_mode is not None
+            and premium_mode is not UNSET
+        ):
+            raise TypeError(
+                f"premium_mode: expected bool or null, got {type(premium_mode).__name__}"
+            )
 
-        _preserve_layout_alignment_across_pages = d.get(
+        presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content", UNSET)
+        if (
+            not (type(presentation_out_of_bounds_content) is bool)
+            and presentation_out_of_bounds_content is not None
+            and presentation_out_of_bounds_content is not UNSET
+        ):
+            raise TypeError(
+                f"presentation_out_of_bounds_content: expected bool or null, got {type(presentation_out_of_bounds_content).__name__}"
+            )
+
+        presentation_skip_embedded_data = d.get("presentation_skip_embedded_data", UNSET)
+        if (
+            not (type(presentation_skip_embedded_data) is bool)
+            and presentation_skip_embedded_data is not None
+            and presentation_skip_embedded_data is not UNSET
+        ):
+            raise TypeError(
+                f"presentation_skip_embedded_data: expected bool or null, got {type(presentation_skip_embedded_data).__name__}"
+            )
+
+        preserve_layout_alignment_across_pages = d.get(
             "preserve_layout_alignment_across_pages", UNSET
         )
-        preserve_layout_alignment_across_pages: bool | None | Unset
         if (
-            _preserve_layout_alignment_across_pages is None
-            or _preserve_layout_alignment_across_pages is UNSET
+            not (type(preserve_layout_alignment_across_pages) is bool)
+            and preserve_layout_alignment_across_pages is not None
+            and preserve_layout_alignment_across_pages is not UNSET
         ):
-            preserve_layout_alignment_across_pages = _preserve_layout_alignment_across_pages
-        else:
-            preserve_layout_alignment_across_pages_type_0 = _preserve_layout_alignment_across_pages
-            if not (type(preserve_layout_alignment_across_pages_type_0) is bool):
-                raise TypeError(
-                    f"preserve_layout_alignment_across_pages: expected a boolean, got {type(preserve_layout_alignment_across_pages_type_0).__name__}"
-                )
+            raise TypeError(
+                f"preserve_layout_alignment_across_pages: expected bool or null, got {type(preserve_layout_alignment_across_pages).__name__}"
+            )
 
-            preserve_layout_alignment_across_pages = preserve_layout_alignment_across_pages_type_0
+        preserve_very_small_text = d.get("preserve_very_small_text", UNSET)
+        if (
+            not (type(preserve_very_small_text) is bool)
+            and preserve_very_small_text is not None
+            and preserve_very_small_text is not UNSET
+        ):
+            raise TypeError(
+                f"preserve_very_small_text: expected bool or null, got {type(preserve_very_small_text).__name__}"
+            )
 
-        _preserve_very_small_text = d.get("preserve_very_small_text", UNSET)
-        preserve_very_small_text: bool | None | Unset
-        if _preserve_very_small_text is None or _preserve_very_small_text is UNSET:
-            preserve_very_small_text = _preserve_very_small_text
-        else:
-            preserve_very_small_text_type_0 = _preserve_very_small_text
-            if not (type(preserve_very_small_text_type_0) is bool):
-                raise TypeError(
-                    f"preserve_very_small_text: expected a boolean, got {type(preserve_very_small_text_type_0).__name__}"
-                )
-
-            preserve_very_small_text = preserve_very_small_text_type_0
-
-        _preset = d.get("preset", UNSET)
-        preset: None | str | Unset
-        if _preset is None or _preset is UNSET:
-            preset = _preset
-        else:
-            preset_type_0 = _preset
-            if not (isinstance(preset_type_0, str)):
-                raise TypeError(f"preset: expected a string, got {type(preset_type_0).__name__}")
-
-            preset = preset_type_0
+        preset = d.get("preset", UNSET)
+        if not (isinstance(preset, str)) and preset is not None and preset is not UNSET:
+            raise TypeError(f"preset: expected str or null, got {type(preset).__name__}")
 
         _priority = d.get("priority", UNSET)
         priority: None | ParsePriority | Unset
@@ -2724,31 +2352,19 @@ class ParseParametersParam:
 
             priority = priority_type_0
 
-        _project_id = d.get("project_id", UNSET)
-        project_id: None | str | Unset
-        if _project_id is None or _project_id is UNSET:
-            project_id = _project_id
-        else:
-            project_id_type_0 = _project_id
-            if not (isinstance(project_id_type_0, str)):
-                raise TypeError(
-                    f"project_id: expected a string, got {type(project_id_type_0).__name__}"
-                )
+        project_id = d.get("project_id", UNSET)
+        if not (isinstance(project_id, str)) and project_id is not None and project_id is not UNSET:
+            raise TypeError(f"project_id: expected str or null, got {type(project_id).__name__}")
 
-            project_id = project_id_type_0
-
-        _remove_hidden_text = d.get("remove_hidden_text", UNSET)
-        remove_hidden_text: bool | None | Unset
-        if _remove_hidden_text is None or _remove_hidden_text is UNSET:
-            remove_hidden_text = _remove_hidden_text
-        else:
-            remove_hidden_text_type_0 = _remove_hidden_text
-            if not (type(remove_hidden_text_type_0) is bool):
-                raise TypeError(
-                    f"remove_hidden_text: expected a boolean, got {type(remove_hidden_text_type_0).__name__}"
-                )
-
-            remove_hidden_text = remove_hidden_text_type_0
+        remove_hidden_text = d.get("remove_hidden_text", UNSET)
+        if (
+            not (type(remove_hidden_text) is bool)
+            and remove_hidden_text is not None
+            and remove_hidden_text is not UNSET
+        ):
+            raise TypeError(
+                f"remove_hidden_text: expected bool or null, got {type(remove_hidden_text).__name__}"
+            )
 
         _replace_failed_page_mode = d.get("replace_failed_page_mode", UNSET)
         replace_failed_page_mode: FailedPageMode | None | Unset
@@ -2762,52 +2378,28 @@ class ParseParametersParam:
 
             replace_failed_page_mode = replace_failed_page_mode_type_0
 
-        _replace_failed_page_with_error_message_prefix = d.get(
+        replace_failed_page_with_error_message_prefix = d.get(
             "replace_failed_page_with_error_message_prefix", UNSET
         )
-        replace_failed_page_with_error_message_prefix: None | str | Unset
         if (
-            _replace_failed_page_with_error_message_prefix is None
-            or _replace_failed_page_with_error_message_prefix is UNSET
+            not (isinstance(replace_failed_page_with_error_message_prefix, str))
+            and replace_failed_page_with_error_message_prefix is not None
+            and replace_failed_page_with_error_message_prefix is not UNSET
         ):
-            replace_failed_page_with_error_message_prefix = (
-                _replace_failed_page_with_error_message_prefix
-            )
-        else:
-            replace_failed_page_with_error_message_prefix_type_0 = (
-                _replace_failed_page_with_error_message_prefix
-            )
-            if not (isinstance(replace_failed_page_with_error_message_prefix_type_0, str)):
-                raise TypeError(
-                    f"replace_failed_page_with_error_message_prefix: expected a string, got {type(replace_failed_page_with_error_message_prefix_type_0).__name__}"
-                )
-
-            replace_failed_page_with_error_message_prefix = (
-                replace_failed_page_with_error_message_prefix_type_0
+            raise TypeError(
+                f"replace_failed_page_with_error_message_prefix: expected str or null, got {type(replace_failed_page_with_error_message_prefix).__name__}"
             )
 
-        _replace_failed_page_with_error_message_suffix = d.get(
+        replace_failed_page_with_error_message_suffix = d.get(
             "replace_failed_page_with_error_message_suffix", UNSET
         )
-        replace_failed_page_with_error_message_suffix: None | str | Unset
         if (
-            _replace_failed_page_with_error_message_suffix is None
-            or _replace_failed_page_with_error_message_suffix is UNSET
+            not (isinstance(replace_failed_page_with_error_message_suffix, str))
+            and replace_failed_page_with_error_message_suffix is not None
+            and replace_failed_page_with_error_message_suffix is not UNSET
         ):
-            replace_failed_page_with_error_message_suffix = (
-                _replace_failed_page_with_error_message_suffix
-            )
-        else:
-            replace_failed_page_with_error_message_suffix_type_0 = (
-                _replace_failed_page_with_error_message_suffix
-            )
-            if not (isinstance(replace_failed_page_with_error_message_suffix_type_0, str)):
-                raise TypeError(
-                    f"replace_failed_page_with_error_message_suffix: expected a string, got {type(replace_failed_page_with_error_message_suffix_type_0).__name__}"
-                )
-
-            replace_failed_page_with_error_message_suffix = (
-                replace_failed_page_with_error_message_suffix_type_0
+            raise TypeError(
+                f"replace_failed_page_with_error_message_suffix: expected str or null, got {type(replace_failed_page_with_error_message_suffix).__name__}"
             )
 
         _resource_info = d.get("resource_info", UNSET)
@@ -2819,360 +2411,251 @@ class ParseParametersParam:
 
             resource_info = resource_info_type_0
 
-        _save_images = d.get("save_images", UNSET)
-        save_images: bool | None | Unset
-        if _save_images is None or _save_images is UNSET:
-            save_images = _save_images
-        else:
-            save_images_type_0 = _save_images
-            if not (type(save_images_type_0) is bool):
-                raise TypeError(
-                    f"save_images: expected a boolean, got {type(save_images_type_0).__name__}"
-                )
+        save_images = d.get("save_images", UNSET)
+        if not (type(save_images) is bool) and save_images is not None and save_images is not UNSET:
+            raise TypeError(f"save_images: expected bool or null, got {type(save_images).__name__}")
 
-            save_images = save_images_type_0
-
-        _skip_diagonal_text = d.get("skip_diagonal_text", UNSET)
-        skip_diagonal_text: bool | None | Unset
-        if _skip_diagonal_text is None or _skip_diagonal_text is UNSET:
-            skip_diagonal_text = _skip_diagonal_text
-        else:
-            skip_diagonal_text_type_0 = _skip_diagonal_text
-            if not (type(skip_diagonal_text_type_0) is bool):
-                raise TypeError(
-                    f"skip_diagonal_text: expected a boolean, got {type(skip_diagonal_text_type_0).__name__}"
-                )
-
-            skip_diagonal_text = skip_diagonal_text_type_0
-
-        _specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic", UNSET)
-        specialized_chart_parsing_agentic: bool | None | Unset
+        skip_diagonal_text = d.get("skip_diagonal_text", UNSET)
         if (
-            _specialized_chart_parsing_agentic is None
-            or _specialized_chart_parsing_agentic is UNSET
+            not (type(skip_diagonal_text) is bool)
+            and skip_diagonal_text is not None
+            and skip_diagonal_text is not UNSET
         ):
-            specialized_chart_parsing_agentic = _specialized_chart_parsing_agentic
-        else:
-            specialized_chart_parsing_agentic_type_0 = _specialized_chart_parsing_agentic
-            if not (type(specialized_chart_parsing_agentic_type_0) is bool):
-                raise TypeError(
-                    f"specialized_chart_parsing_agentic: expected a boolean, got {type(specialized_chart_parsing_agentic_type_0).__name__}"
-                )
+            raise TypeError(
+                f"skip_diagonal_text: expected bool or null, got {type(skip_diagonal_text).__name__}"
+            )
 
-            specialized_chart_parsing_agentic = specialized_chart_parsing_agentic_type_0
-
-        _specialized_chart_parsing_efficient = d.get("specialized_chart_parsing_efficient", UNSET)
-        specialized_chart_parsing_efficient: bool | None | Unset
+        specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic", UNSET)
         if (
-            _specialized_chart_parsing_efficient is None
-            or _specialized_chart_parsing_efficient is UNSET
+            not (type(specialized_chart_parsing_agentic) is bool)
+            and specialized_chart_parsing_agentic is not None
+            and specialized_chart_parsing_agentic is not UNSET
         ):
-            specialized_chart_parsing_efficient = _specialized_chart_parsing_efficient
-        else:
-            specialized_chart_parsing_efficient_type_0 = _specialized_chart_parsing_efficient
-            if not (type(specialized_chart_parsing_efficient_type_0) is bool):
-                raise TypeError(
-                    f"specialized_chart_parsing_efficient: expected a boolean, got {type(specialized_chart_parsing_efficient_type_0).__name__}"
-                )
+            raise TypeError(
+                f"specialized_chart_parsing_agentic: expected bool or null, got {type(specialized_chart_parsing_agentic).__name__}"
+            )
 
-            specialized_chart_parsing_efficient = specialized_chart_parsing_efficient_type_0
+        specialized_chart_parsing_efficient = d.get("specialized_chart_parsing_efficient", UNSET)
+        if (
+            not (type(specialized_chart_parsing_efficient) is bool)
+            and specialized_chart_parsing_efficient is not None
+            and specialized_chart_parsing_efficient is not UNSET
+        ):
+            raise TypeError(
+                f"specialized_chart_parsing_efficient: expected bool or null, got {type(specialized_chart_parsing_efficient).__name__}"
+            )
 
-        _specialized_chart_parsing_plus = d.get("specialized_chart_parsing_plus", UNSET)
-        specialized_chart_parsing_plus: bool | None | Unset
-        if _specialized_chart_parsing_plus is None or _specialized_chart_parsing_plus is UNSET:
-            specialized_chart_parsing_plus = _specialized_chart_parsing_plus
-        else:
-            specialized_chart_parsing_plus_type_0 = _specialized_chart_parsing_plus
-            if not (type(specialized_chart_parsing_plus_type_0) is bool):
-                raise TypeError(
-                    f"specialized_chart_parsing_plus: expected a boolean, got {type(specialized_chart_parsing_plus_type_0).__name__}"
-                )
+        specialized_chart_parsing_plus = d.get("specialized_chart_parsing_plus", UNSET)
+        if (
+            not (type(specialized_chart_parsing_plus) is bool)
+            and specialized_chart_parsing_plus is not None
+            and specialized_chart_parsing_plus is not UNSET
+        ):
+            raise TypeError(
+                f"specialized_chart_parsing_plus: expected bool or null, got {type(specialized_chart_parsing_plus).__name__}"
+            )
 
-            specialized_chart_parsing_plus = specialized_chart_parsing_plus_type_0
+        specialized_image_parsing = d.get("specialized_image_parsing", UNSET)
+        if (
+            not (type(specialized_image_parsing) is bool)
+            and specialized_image_parsing is not None
+            and specialized_image_parsing is not UNSET
+        ):
+            raise TypeError(
+                f"specialized_image_parsing: expected bool or null, got {type(specialized_image_parsing).__name__}"
+            )
 
-        _specialized_image_parsing = d.get("specialized_image_parsing", UNSET)
-        specialized_image_parsing: bool | None | Unset
-        if _specialized_image_parsing is None or _specialized_image_parsing is UNSET:
-            specialized_image_parsing = _specialized_image_parsing
-        else:
-            specialized_image_parsing_type_0 = _specialized_image_parsing
-            if not (type(specialized_image_parsing_type_0) is bool):
-                raise TypeError(
-                    f"specialized_image_parsing: expected a boolean, got {type(specialized_image_parsing_type_0).__name__}"
-                )
+        spreadsheet_extract_sub_tables = d.get("spreadsheet_extract_sub_tables", UNSET)
+        if (
+            not (type(spreadsheet_extract_sub_tables) is bool)
+            and spreadsheet_extract_sub_tables is not None
+            and spreadsheet_extract_sub_tables is not UNSET
+        ):
+            raise TypeError(
+                f"spreadsheet_extract_sub_tables: expected bool or null, got {type(spreadsheet_extract_sub_tables).__name__}"
+            )
 
-            specialized_image_parsing = specialized_image_parsing_type_0
-
-        _spreadsheet_extract_sub_tables = d.get("spreadsheet_extract_sub_tables", UNSET)
-        spreadsheet_extract_sub_tables: bool | None | Unset
-        if _spreadsheet_extract_sub_tables is None or _spreadsheet_extract_sub_tables is UNSET:
-            spreadsheet_extract_sub_tables = _spreadsheet_extract_sub_tables
-        else:
-            spreadsheet_extract_sub_tables_type_0 = _spreadsheet_extract_sub_tables
-            if not (type(spreadsheet_extract_sub_tables_type_0) is bool):
-                raise TypeError(
-                    f"spreadsheet_extract_sub_tables: expected a boolean, got {type(spreadsheet_extract_sub_tables_type_0).__name__}"
-                )
-
-            spreadsheet_extract_sub_tables = spreadsheet_extract_sub_tables_type_0
-
-        _spreadsheet_force_formula_computation = d.get(
+        spreadsheet_force_formula_computation = d.get(
             "spreadsheet_force_formula_computation", UNSET
         )
-        spreadsheet_force_formula_computation: bool | None | Unset
         if (
-            _spreadsheet_force_formula_computation is None
-            or _spreadsheet_force_formula_computation is UNSET
+            not (type(spreadsheet_force_formula_computation) is bool)
+            and spreadsheet_force_formula_computation is not None
+            and spreadsheet_force_formula_computation is not UNSET
         ):
-            spreadsheet_force_formula_computation = _spreadsheet_force_formula_computation
-        else:
-            spreadsheet_force_formula_computation_type_0 = _spreadsheet_force_formula_computation
-            if not (type(spreadsheet_force_formula_computation_type_0) is bool):
-                raise TypeError(
-                    f"spreadsheet_force_formula_computation: expected a boolean, got {type(spreadsheet_force_formula_computation_type_0).__name__}"
-                )
+            raise TypeError(
+                f"spreadsheet_force_formula_computation: expected bool or null, got {type(spreadsheet_force_formula_computation).__name__}"
+            )
 
-            spreadsheet_force_formula_computation = spreadsheet_force_formula_computation_type_0
-
-        _spreadsheet_include_hidden_sheets = d.get("spreadsheet_include_hidden_sheets", UNSET)
-        spreadsheet_include_hidden_sheets: bool | None | Unset
+        spreadsheet_include_hidden_sheets = d.get("spreadsheet_include_hidden_sheets", UNSET)
         if (
-            _spreadsheet_include_hidden_sheets is None
-            or _spreadsheet_include_hidden_sheets is UNSET
+            not (type(spreadsheet_include_hidden_sheets) is bool)
+            and spreadsheet_include_hidden_sheets is not None
+            and spreadsheet_include_hidden_sheets is not UNSET
         ):
-            spreadsheet_include_hidden_sheets = _spreadsheet_include_hidden_sheets
-        else:
-            spreadsheet_include_hidden_sheets_type_0 = _spreadsheet_include_hidden_sheets
-            if not (type(spreadsheet_include_hidden_sheets_type_0) is bool):
-                raise TypeError(
-                    f"spreadsheet_include_hidden_sheets: expected a boolean, got {type(spreadsheet_include_hidden_sheets_type_0).__name__}"
-                )
+            raise TypeError(
+                f"spreadsheet_include_hidden_sheets: expected bool or null, got {type(spreadsheet_include_hidden_sheets).__name__}"
+            )
 
-            spreadsheet_include_hidden_sheets = spreadsheet_include_hidden_sheets_type_0
-
-        _strict_mode_buggy_font = d.get("strict_mode_buggy_font", UNSET)
-        strict_mode_buggy_font: bool | None | Unset
-        if _strict_mode_buggy_font is None or _strict_mode_buggy_font is UNSET:
-            strict_mode_buggy_font = _strict_mode_buggy_font
-        else:
-            strict_mode_buggy_font_type_0 = _strict_mode_buggy_font
-            if not (type(strict_mode_buggy_font_type_0) is bool):
-                raise TypeError(
-                    f"strict_mode_buggy_font: expected a boolean, got {type(strict_mode_buggy_font_type_0).__name__}"
-                )
-
-            strict_mode_buggy_font = strict_mode_buggy_font_type_0
-
-        _strict_mode_image_extraction = d.get("strict_mode_image_extraction", UNSET)
-        strict_mode_image_extraction: bool | None | Unset
-        if _strict_mode_image_extraction is None or _strict_mode_image_extraction is UNSET:
-            strict_mode_image_extraction = _strict_mode_image_extraction
-        else:
-            strict_mode_image_extraction_type_0 = _strict_mode_image_extraction
-            if not (type(strict_mode_image_extraction_type_0) is bool):
-                raise TypeError(
-                    f"strict_mode_image_extraction: expected a boolean, got {type(strict_mode_image_extraction_type_0).__name__}"
-                )
-
-            strict_mode_image_extraction = strict_mode_image_extraction_type_0
-
-        _strict_mode_image_ocr = d.get("strict_mode_image_ocr", UNSET)
-        strict_mode_image_ocr: bool | None | Unset
-        if _strict_mode_image_ocr is None or _strict_mode_image_ocr is UNSET:
-            strict_mode_image_ocr = _strict_mode_image_ocr
-        else:
-            strict_mode_image_ocr_type_0 = _strict_mode_image_ocr
-            if not (type(strict_mode_image_ocr_type_0) is bool):
-                raise TypeError(
-                    f"strict_mode_image_ocr: expected a boolean, got {type(strict_mode_image_ocr_type_0).__name__}"
-                )
-
-            strict_mode_image_ocr = strict_mode_image_ocr_type_0
-
-        _strict_mode_reconstruction = d.get("strict_mode_reconstruction", UNSET)
-        strict_mode_reconstruction: bool | None | Unset
-        if _strict_mode_reconstruction is None or _strict_mode_reconstruction is UNSET:
-            strict_mode_reconstruction = _strict_mode_reconstruction
-        else:
-            strict_mode_reconstruction_type_0 = _strict_mode_reconstruction
-            if not (type(strict_mode_reconstruction_type_0) is bool):
-                raise TypeError(
-                    f"strict_mode_reconstruction: expected a boolean, got {type(strict_mode_reconstruction_type_0).__name__}"
-                )
-
-            strict_mode_reconstruction = strict_mode_reconstruction_type_0
-
-        _structured_output = d.get("structured_output", UNSET)
-        structured_output: bool | None | Unset
-        if _structured_output is None or _structured_output is UNSET:
-            structured_output = _structured_output
-        else:
-            structured_output_type_0 = _structured_output
-            if not (type(structured_output_type_0) is bool):
-                raise TypeError(
-                    f"structured_output: expected a boolean, got {type(structured_output_type_0).__name__}"
-                )
-
-            structured_output = structured_output_type_0
-
-        _structured_output_json_schema = d.get("structured_output_json_schema", UNSET)
-        structured_output_json_schema: None | str | Unset
-        if _structured_output_json_schema is None or _structured_output_json_schema is UNSET:
-            structured_output_json_schema = _structured_output_json_schema
-        else:
-            structured_output_json_schema_type_0 = _structured_output_json_schema
-            if not (isinstance(structured_output_json_schema_type_0, str)):
-                raise TypeError(
-                    f"structured_output_json_schema: expected a string, got {type(structured_output_json_schema_type_0).__name__}"
-                )
-
-            structured_output_json_schema = structured_output_json_schema_type_0
-
-        _structured_output_json_schema_name = d.get("structured_output_json_schema_name", UNSET)
-        structured_output_json_schema_name: None | str | Unset
+        strict_mode_buggy_font = d.get("strict_mode_buggy_font", UNSET)
         if (
-            _structured_output_json_schema_name is None
-            or _structured_output_json_schema_name is UNSET
+            not (type(strict_mode_buggy_font) is bool)
+            and strict_mode_buggy_font is not None
+            and strict_mode_buggy_font is not UNSET
         ):
-            structured_output_json_schema_name = _structured_output_json_schema_name
-        else:
-            structured_output_json_schema_name_type_0 = _structured_output_json_schema_name
-            if not (isinstance(structured_output_json_schema_name_type_0, str)):
-                raise TypeError(
-                    f"structured_output_json_schema_name: expected a string, got {type(structured_output_json_schema_name_type_0).__name__}"
-                )
+            raise TypeError(
+                f"strict_mode_buggy_font: expected bool or null, got {type(strict_mode_buggy_font).__name__}"
+            )
 
-            structured_output_json_schema_name = structured_output_json_schema_name_type_0
+        strict_mode_image_extraction = d.get("strict_mode_image_extraction", UNSET)
+        if (
+            not (type(strict_mode_image_extraction) is bool)
+            and strict_mode_image_extraction is not None
+            and strict_mode_image_extraction is not UNSET
+        ):
+            raise TypeError(
+                f"strict_mode_image_extraction: expected bool or null, got {type(strict_mode_image_extraction).__name__}"
+            )
 
-        _system_prompt = d.get("system_prompt", UNSET)
-        system_prompt: None | str | Unset
-        if _system_prompt is None or _system_prompt is UNSET:
-            system_prompt = _system_prompt
-        else:
-            system_prompt_type_0 = _system_prompt
-            if not (isinstance(system_prompt_type_0, str)):
-                raise TypeError(
-                    f"system_prompt: expected a string, got {type(system_prompt_type_0).__name__}"
-                )
+        strict_mode_image_ocr = d.get("strict_mode_image_ocr", UNSET)
+        if (
+            not (type(strict_mode_image_ocr) is bool)
+            and strict_mode_image_ocr is not None
+            and strict_mode_image_ocr is not UNSET
+        ):
+            raise TypeError(
+                f"strict_mode_image_ocr: expected bool or null, got {type(strict_mode_image_ocr).__name__}"
+            )
 
-            system_prompt = system_prompt_type_0
+        strict_mode_reconstruction = d.get("strict_mode_reconstruction", UNSET)
+        if (
+            not (type(strict_mode_reconstruction) is bool)
+            and strict_mode_reconstruction is not None
+            and strict_mode_reconstruction is not UNSET
+        ):
+            raise TypeError(
+                f"strict_mode_reconstruction: expected bool or null, got {type(strict_mode_reconstruction).__name__}"
+            )
 
-        _system_prompt_append = d.get("system_prompt_append", UNSET)
-        system_prompt_append: None | str | Unset
-        if _system_prompt_append is None or _system_prompt_append is UNSET:
-            system_prompt_append = _system_prompt_append
-        else:
-            system_prompt_append_type_0 = _system_prompt_append
-            if not (isinstance(system_prompt_append_type_0, str)):
-                raise TypeError(
-                    f"system_prompt_append: expected a string, got {type(system_prompt_append_type_0).__name__}"
-                )
+        structured_output = d.get("structured_output", UNSET)
+        if (
+            not (type(structured_output) is bool)
+            and structured_output is not None
+            and structured_output is not UNSET
+        ):
+            raise TypeError(
+                f"structured_output: expected bool or null, got {type(structured_output).__name__}"
+            )
 
-            system_prompt_append = system_prompt_append_type_0
+        structured_output_json_schema = d.get("structured_output_json_schema", UNSET)
+        if (
+            not (isinstance(structured_output_json_schema, str))
+            and structured_output_json_schema is not None
+            and structured_output_json_schema is not UNSET
+        ):
+            raise TypeError(
+                f"structured_output_json_schema: expected str or null, got {type(structured_output_json_schema).__name__}"
+            )
 
-        _take_screenshot = d.get("take_screenshot", UNSET)
-        take_screenshot: bool | None | Unset
-        if _take_screenshot is None or _take_screenshot is UNSET:
-            take_screenshot = _take_screenshot
-        else:
-            take_screenshot_type_0 = _take_screenshot
-            if not (type(take_screenshot_type_0) is bool):
-                raise TypeError(
-                    f"take_screenshot: expected a boolean, got {type(take_screenshot_type_0).__name__}"
-                )
+        structured_output_json_schema_name = d.get("structured_output_json_schema_name", UNSET)
+        if (
+            not (isinstance(structured_output_json_schema_name, str))
+            and structured_output_json_schema_name is not None
+            and structured_output_json_schema_name is not UNSET
+        ):
+            raise TypeError(
+                f"structured_output_json_schema_name: expected str or null, got {type(structured_output_json_schema_name).__name__}"
+            )
 
-            take_screenshot = take_screenshot_type_0
+        system_prompt = d.get("system_prompt", UNSET)
+        if (
+            not (isinstance(system_prompt, str))
+            and system_prompt is not None
+            and system_prompt is not UNSET
+        ):
+            raise TypeError(
+                f"system_prompt: expected str or null, got {type(system_prompt).__name__}"
+            )
 
-        _target_pages = d.get("target_pages", UNSET)
-        target_pages: None | str | Unset
-        if _target_pages is None or _target_pages is UNSET:
-            target_pages = _target_pages
-        else:
-            target_pages_type_0 = _target_pages
-            if not (isinstance(target_pages_type_0, str)):
-                raise TypeError(
-                    f"target_pages: expected a string, got {type(target_pages_type_0).__name__}"
-                )
+        system_prompt_append = d.get("system_prompt_append", UNSET)
+        if (
+            not (isinstance(system_prompt_append, str))
+            and system_prompt_append is not None
+            and system_prompt_append is not UNSET
+        ):
+            raise TypeError(
+                f"system_prompt_append: expected str or null, got {type(system_prompt_append).__name__}"
+            )
 
-            target_pages = target_pages_type_0
+        take_screenshot = d.get("take_screenshot", UNSET)
+        if (
+            not (type(take_screenshot) is bool)
+            and take_screenshot is not None
+            and take_screenshot is not UNSET
+        ):
+            raise TypeError(
+                f"take_screenshot: expected bool or null, got {type(take_screenshot).__name__}"
+            )
 
-        _tier = d.get("tier", UNSET)
-        tier: None | str | Unset
-        if _tier is None or _tier is UNSET:
-            tier = _tier
-        else:
-            tier_type_0 = _tier
-            if not (isinstance(tier_type_0, str)):
-                raise TypeError(f"tier: expected a string, got {type(tier_type_0).__name__}")
+        target_pages = d.get("target_pages", UNSET)
+        if (
+            not (isinstance(target_pages, str))
+            and target_pages is not None
+            and target_pages is not UNSET
+        ):
+            raise TypeError(
+                f"target_pages: expected str or null, got {type(target_pages).__name__}"
+            )
 
-            tier = tier_type_0
+        tier = d.get("tier", UNSET)
+        if not (isinstance(tier, str)) and tier is not None and tier is not UNSET:
+            raise TypeError(f"tier: expected str or null, got {type(tier).__name__}")
 
         type_ = cast(Literal["parse"] | Unset, d.get("type", UNSET))
         if type_ != "parse" and not isinstance(type_, Unset):
             raise ValueError(f"type must match const 'parse', got '{type_}'")
 
-        _use_vendor_multimodal_model = d.get("use_vendor_multimodal_model", UNSET)
-        use_vendor_multimodal_model: bool | None | Unset
-        if _use_vendor_multimodal_model is None or _use_vendor_multimodal_model is UNSET:
-            use_vendor_multimodal_model = _use_vendor_multimodal_model
-        else:
-            use_vendor_multimodal_model_type_0 = _use_vendor_multimodal_model
-            if not (type(use_vendor_multimodal_model_type_0) is bool):
-                raise TypeError(
-                    f"use_vendor_multimodal_model: expected a boolean, got {type(use_vendor_multimodal_model_type_0).__name__}"
-                )
+        use_vendor_multimodal_model = d.get("use_vendor_multimodal_model", UNSET)
+        if (
+            not (type(use_vendor_multimodal_model) is bool)
+            and use_vendor_multimodal_model is not None
+            and use_vendor_multimodal_model is not UNSET
+        ):
+            raise TypeError(
+                f"use_vendor_multimodal_model: expected bool or null, got {type(use_vendor_multimodal_model).__name__}"
+            )
 
-            use_vendor_multimodal_model = use_vendor_multimodal_model_type_0
+        user_prompt = d.get("user_prompt", UNSET)
+        if (
+            not (isinstance(user_prompt, str))
+            and user_prompt is not None
+            and user_prompt is not UNSET
+        ):
+            raise TypeError(f"user_prompt: expected str or null, got {type(user_prompt).__name__}")
 
-        _user_prompt = d.get("user_prompt", UNSET)
-        user_prompt: None | str | Unset
-        if _user_prompt is None or _user_prompt is UNSET:
-            user_prompt = _user_prompt
-        else:
-            user_prompt_type_0 = _user_prompt
-            if not (isinstance(user_prompt_type_0, str)):
-                raise TypeError(
-                    f"user_prompt: expected a string, got {type(user_prompt_type_0).__name__}"
-                )
+        vendor_multimodal_api_key = d.get("vendor_multimodal_api_key", UNSET)
+        if (
+            not (isinstance(vendor_multimodal_api_key, str))
+            and vendor_multimodal_api_key is not None
+            and vendor_multimodal_api_key is not UNSET
+        ):
+            raise TypeError(
+                f"vendor_multimodal_api_key: expected str or null, got {type(vendor_multimodal_api_key).__name__}"
+            )
 
-            user_prompt = user_prompt_type_0
+        vendor_multimodal_model_name = d.get("vendor_multimodal_model_name", UNSET)
+        if (
+            not (isinstance(vendor_multimodal_model_name, str))
+            and vendor_multimodal_model_name is not None
+            and vendor_multimodal_model_name is not UNSET
+        ):
+            raise TypeError(
+                f"vendor_multimodal_model_name: expected str or null, got {type(vendor_multimodal_model_name).__name__}"
+            )
 
-        _vendor_multimodal_api_key = d.get("vendor_multimodal_api_key", UNSET)
-        vendor_multimodal_api_key: None | str | Unset
-        if _vendor_multimodal_api_key is None or _vendor_multimodal_api_key is UNSET:
-            vendor_multimodal_api_key = _vendor_multimodal_api_key
-        else:
-            vendor_multimodal_api_key_type_0 = _vendor_multimodal_api_key
-            if not (isinstance(vendor_multimodal_api_key_type_0, str)):
-                raise TypeError(
-                    f"vendor_multimodal_api_key: expected a string, got {type(vendor_multimodal_api_key_type_0).__name__}"
-                )
-
-            vendor_multimodal_api_key = vendor_multimodal_api_key_type_0
-
-        _vendor_multimodal_model_name = d.get("vendor_multimodal_model_name", UNSET)
-        vendor_multimodal_model_name: None | str | Unset
-        if _vendor_multimodal_model_name is None or _vendor_multimodal_model_name is UNSET:
-            vendor_multimodal_model_name = _vendor_multimodal_model_name
-        else:
-            vendor_multimodal_model_name_type_0 = _vendor_multimodal_model_name
-            if not (isinstance(vendor_multimodal_model_name_type_0, str)):
-                raise TypeError(
-                    f"vendor_multimodal_model_name: expected a string, got {type(vendor_multimodal_model_name_type_0).__name__}"
-                )
-
-            vendor_multimodal_model_name = vendor_multimodal_model_name_type_0
-
-        _version = d.get("version", UNSET)
-        version: None | str | Unset
-        if _version is None or _version is UNSET:
-            version = _version
-        else:
-            version_type_0 = _version
-            if not (isinstance(version_type_0, str)):
-                raise TypeError(f"version: expected a string, got {type(version_type_0).__name__}")
-
-            version = version_type_0
+        version = d.get("version", UNSET)
+        if not (isinstance(version, str)) and version is not None and version is not UNSET:
+            raise TypeError(f"version: expected str or null, got {type(version).__name__}")
 
         _webhook_configurations = d.get("webhook_configurations", UNSET)
         webhook_configurations: list[WebhookConfigurationParam] | None | Unset
@@ -3194,18 +2677,13 @@ class ParseParametersParam:
 
             webhook_configurations = webhook_configurations_type_0
 
-        _webhook_url = d.get("webhook_url", UNSET)
-        webhook_url: None | str | Unset
-        if _webhook_url is None or _webhook_url is UNSET:
-            webhook_url = _webhook_url
-        else:
-            webhook_url_type_0 = _webhook_url
-            if not (isinstance(webhook_url_type_0, str)):
-                raise TypeError(
-                    f"webhook_url: expected a string, got {type(webhook_url_type_0).__name__}"
-                )
-
-            webhook_url = webhook_url_type_0
+        webhook_url = d.get("webhook_url", UNSET)
+        if (
+            not (isinstance(webhook_url, str))
+            and webhook_url is not None
+            and webhook_url is not UNSET
+        ):
+            raise TypeError(f"webhook_url: expected str or null, got {type(webhook_url).__name__}")
 
         # Positional, in the order the class declares its fields: about twice as fast as
         # keywords for wide models, and models are built thousands of times per listing.

@@ -155,44 +155,33 @@ class WebhookConfigurationParam:
 
             webhook_headers = webhook_headers_type_0
 
-        _webhook_output_format = d.get("webhook_output_format", UNSET)
-        webhook_output_format: None | str | Unset
-        if _webhook_output_format is None or _webhook_output_format is UNSET:
-            webhook_output_format = _webhook_output_format
-        else:
-            webhook_output_format_type_0 = _webhook_output_format
-            if not (isinstance(webhook_output_format_type_0, str)):
-                raise TypeError(
-                    f"webhook_output_format: expected a string, got {type(webhook_output_format_type_0).__name__}"
-                )
+        webhook_output_format = d.get("webhook_output_format", UNSET)
+        if (
+            not (isinstance(webhook_output_format, str))
+            and webhook_output_format is not None
+            and webhook_output_format is not UNSET
+        ):
+            raise TypeError(
+                f"webhook_output_format: expected str or null, got {type(webhook_output_format).__name__}"
+            )
 
-            webhook_output_format = webhook_output_format_type_0
+        webhook_signing_secret = d.get("webhook_signing_secret", UNSET)
+        if (
+            not (isinstance(webhook_signing_secret, str))
+            and webhook_signing_secret is not None
+            and webhook_signing_secret is not UNSET
+        ):
+            raise TypeError(
+                f"webhook_signing_secret: expected str or null, got {type(webhook_signing_secret).__name__}"
+            )
 
-        _webhook_signing_secret = d.get("webhook_signing_secret", UNSET)
-        webhook_signing_secret: None | str | Unset
-        if _webhook_signing_secret is None or _webhook_signing_secret is UNSET:
-            webhook_signing_secret = _webhook_signing_secret
-        else:
-            webhook_signing_secret_type_0 = _webhook_signing_secret
-            if not (isinstance(webhook_signing_secret_type_0, str)):
-                raise TypeError(
-                    f"webhook_signing_secret: expected a string, got {type(webhook_signing_secret_type_0).__name__}"
-                )
-
-            webhook_signing_secret = webhook_signing_secret_type_0
-
-        _webhook_url = d.get("webhook_url", UNSET)
-        webhook_url: None | str | Unset
-        if _webhook_url is None or _webhook_url is UNSET:
-            webhook_url = _webhook_url
-        else:
-            webhook_url_type_0 = _webhook_url
-            if not (isinstance(webhook_url_type_0, str)):
-                raise TypeError(
-                    f"webhook_url: expected a string, got {type(webhook_url_type_0).__name__}"
-                )
-
-            webhook_url = webhook_url_type_0
+        webhook_url = d.get("webhook_url", UNSET)
+        if (
+            not (isinstance(webhook_url, str))
+            and webhook_url is not None
+            and webhook_url is not UNSET
+        ):
+            raise TypeError(f"webhook_url: expected str or null, got {type(webhook_url).__name__}")
 
         # Positional, in the order the class declares its fields: about twice as fast as
         # keywords for wide models, and models are built thousands of times per listing.
