@@ -1,0 +1,126 @@
+"""`python -m benchmarks`: runs every measurement against one server process and prints the table.
+
+    python -m benchmarks --markdown docs/benchmarks.md   # the full run (as `nox -s bench`)
+    python -m benchmarks --quick --json out.json         # seconds; proves the harness works
+
+Exits 1 when a contender did not see every job in server order (timings never fail it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from . import sections
+from .processes import running_server
+from .report import Results, render
+
+# The full run: two to three minutes on two cores, the official SDK included.
+FULL = {
+    "jobs": 10_000,
+    "limit": 100,
+    "latency_ms": 20.0,
+    "import_rounds": 15,
+    "call_rounds": 15,
+    "calls_per_round": 20,
+    "listing_rounds": 7,
+    "slow_rounds": 5,
+    "generate_runs": 3,
+}
+# Small enough for the smoke test: several pages, every code path, no regeneration.
+QUICK = {
+    "jobs": 200,
+    "limit": 20,
+    "latency_ms": 5.0,
+    "import_rounds": 2,
+    "call_rounds": 2,
+    "calls_per_round": 3,
+    "listing_rounds": 2,
+    "slow_rounds": 2,
+    "generate_runs": 0,
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="the small settings (smoke test)")
+    for name, value in FULL.items():
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, type=type(value), default=None, help=f"full run: {value}")
+    parser.add_argument("--no-official", action="store_true", help="leave the official SDK out")
+    parser.add_argument("--markdown", type=Path, help="write the table here too")
+    parser.add_argument("--json", type=Path, help="write the raw figures here")
+    parser.add_argument("--command", help="how this run was started, for the report")
+    return parser
+
+
+def run(settings: dict[str, float | int], official: bool) -> Results:
+    jobs, limit = int(settings["jobs"]), int(settings["limit"])
+    print(f"importing, {settings['import_rounds']} rounds ...", file=sys.stderr)
+    imports = sections.cold_imports(int(settings["import_rounds"]), official)
+    with running_server(jobs, float(settings["latency_ms"])) as server:
+        print("one list call ...", file=sys.stderr)
+        one_call = sections.one_call(
+            server.fast_url,
+            limit,
+            int(settings["call_rounds"]),
+            int(settings["calls_per_round"]),
+            official,
+        )
+        print("whole listing ...", file=sys.stderr)
+        listing = sections.full_listing(
+            server.fast_url, jobs, limit, int(settings["listing_rounds"]), official
+        )
+        print("whole listing with latency ...", file=sys.stderr)
+        slow = sections.slow_listing(server.slow_url, jobs, limit, int(settings["slow_rounds"]))
+        print("memory ...", file=sys.stderr)
+        memory = sections.memory_per_job(server.fast_url, jobs, limit, official)
+    generate_runs = int(settings["generate_runs"])
+    regenerate = []
+    if generate_runs > 0:
+        print(f"nox -s generate, {generate_runs} runs after a warm-up ...", file=sys.stderr)
+        regenerate = sections.regenerate(generate_runs)
+    return Results(dict(settings), imports, one_call, listing, slow, memory, regenerate)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings: dict[str, float | int] = dict(QUICK if args.quick else FULL)
+    for name in FULL:
+        given = getattr(args, name)
+        if given is not None:
+            settings[name] = given
+    official = sections.has_official_sdk() and not args.no_official
+    if not official:
+        print("the official SDK (llama-cloud) is left out of this run", file=sys.stderr)
+    command = args.command or shlex.join(["python", "-m", "benchmarks", *(argv or sys.argv[1:])])
+    started = time.perf_counter()
+    load_at_start = os.getloadavg()[0]
+    results = run(settings, official)
+    results.settings["load_1min_at_start"] = round(load_at_start, 2)
+    results.settings["official_sdk"] = official
+    results.settings["run_time_s"] = round(time.perf_counter() - started, 1)
+    markdown = render(results, command)
+    print(markdown)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(markdown, encoding="utf-8")
+    if args.json:
+        figures = {
+            name: [row.as_json() for row in rows] for name, rows in results.sections().items()
+        }
+        payload = {"settings": results.settings, "figures": figures}
+        args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    if not results.every_contender_correct():
+        print("a contender did not see every job in server order: see the table", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

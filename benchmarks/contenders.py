@@ -1,0 +1,184 @@
+"""The contenders: each a no-argument callable over one kept-alive client.
+
+A listing contender returns the ids of the jobs it saw, in order, so the harness can check that
+it saw every job; a one-call contender returns the number of jobs on the page. Every contender
+touches each job's id the way its users would (attribute or key), so none is timed doing less.
+The official SDK is optional: official_sdk() is None when `llama_cloud` is not installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import ExitStack
+from types import ModuleType
+from typing import Any
+
+import httpx
+
+from .data import LIST_PATH
+
+API_KEY = "bench-key"
+
+OURS = "llama_cloud_batch"
+OFFICIAL = "llama-cloud (official SDK)"
+RAW = "raw httpx + json()"
+
+Listing = Callable[[], list[str]]
+OneCall = Callable[[], int]
+
+
+def official_sdk() -> ModuleType | None:
+    """The official SDK's module, or None when it is not installed here."""
+    try:
+        return importlib.import_module("llama_cloud")
+    except ImportError:
+        return None
+
+
+def _run_on(loop: asyncio.AbstractEventLoop, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    return loop.run_until_complete(make())
+
+
+# --- one list call -------------------------------------------------------------------------
+
+
+def ours_one_call(stack: ExitStack, base_url: str, limit: int) -> OneCall:
+    from llama_cloud_batch import LlamaCloud
+
+    client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
+
+    def call() -> int:
+        return len(client.beta.batch.list(limit=limit).items)
+
+    return call
+
+
+def official_one_call(stack: ExitStack, sdk: ModuleType, base_url: str, limit: int) -> OneCall:
+    client = sdk.LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0)
+    stack.callback(client.close)
+
+    def call() -> int:
+        return len(client.beta.batch.list(limit=limit).items)
+
+    return call
+
+
+def _raw_client(stack: ExitStack, base_url: str) -> httpx.Client:
+    return stack.enter_context(
+        httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"})
+    )
+
+
+def raw_one_call(stack: ExitStack, base_url: str, limit: int) -> OneCall:
+    http = _raw_client(stack, base_url)
+
+    def call() -> int:
+        return len(http.get(LIST_PATH, params={"limit": limit}).json()["items"])
+
+    return call
+
+
+# --- whole listings ------------------------------------------------------------------------
+
+
+def ours_sync_listing(stack: ExitStack, base_url: str, limit: int) -> Listing:
+    from llama_cloud_batch import LlamaCloud
+
+    client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
+
+    def walk() -> list[str]:
+        return [job.id for job in client.beta.batch.list(limit=limit)]
+
+    return walk
+
+
+def ours_async_listing(
+    stack: ExitStack,
+    loop: asyncio.AbstractEventLoop,
+    base_url: str,
+    limit: int,
+    page_concurrency: int | None = None,
+) -> Listing:
+    """Our async client; page_concurrency None keeps the client's default."""
+    from llama_cloud_batch import AsyncLlamaCloud
+
+    options: dict[str, Any] = {}
+    if page_concurrency is not None:
+        options["page_concurrency"] = page_concurrency
+    client = AsyncLlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0, **options)
+    stack.callback(_run_on, loop, client.close)
+
+    async def walk() -> list[str]:
+        return [job.id async for job in client.beta.batch.list(limit=limit)]
+
+    return lambda: _run_on(loop, walk)
+
+
+def official_sync_listing(stack: ExitStack, sdk: ModuleType, base_url: str, limit: int) -> Listing:
+    """The official SDK's own auto-pagination (iterating the first page walks them all)."""
+    client = sdk.LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0)
+    stack.callback(client.close)
+
+    def walk() -> list[str]:
+        return [job.id for job in client.beta.batch.list(limit=limit)]
+
+    return walk
+
+
+def official_async_listing(
+    stack: ExitStack, loop: asyncio.AbstractEventLoop, sdk: ModuleType, base_url: str, limit: int
+) -> Listing:
+    """The official async client's auto-pagination (`async for` over list())."""
+    client = sdk.AsyncLlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0)
+    stack.callback(_run_on, loop, client.close)
+
+    async def walk() -> list[str]:
+        return [job.id async for job in client.beta.batch.list(limit=limit)]
+
+    return lambda: _run_on(loop, walk)
+
+
+def raw_pages(http: httpx.Client, limit: int) -> Iterator[list[dict[str, Any]]]:
+    """The jobs of each page as plain dicts: the offset loop a user of bare httpx writes."""
+    offset = 0
+    while True:
+        page = http.get(LIST_PATH, params={"limit": limit, "offset": offset}).json()
+        items: list[dict[str, Any]] = page["items"]
+        yield items
+        offset += len(items)
+        if not items or offset >= page["total_size"]:
+            return
+
+
+def raw_sync_listing(stack: ExitStack, base_url: str, limit: int) -> Listing:
+    http = _raw_client(stack, base_url)
+
+    def walk() -> list[str]:
+        # Page by page, like the clients' iterators: no contender keeps the jobs it has seen
+        # (10,000 live dicts would make the cyclic GC rescan them and slow this loop down).
+        return [job["id"] for items in raw_pages(http, limit) for job in items]
+
+    return walk
+
+
+def raw_async_listing(
+    stack: ExitStack, loop: asyncio.AbstractEventLoop, base_url: str, limit: int
+) -> Listing:
+    """The same offset loop over httpx.AsyncClient: what our async client adds to bare async."""
+    http = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"})
+    stack.callback(_run_on, loop, http.aclose)
+
+    async def walk() -> list[str]:
+        ids: list[str] = []
+        offset = 0
+        while True:
+            page = (await http.get(LIST_PATH, params={"limit": limit, "offset": offset})).json()
+            items = page["items"]
+            ids += [job["id"] for job in items]
+            offset += len(items)
+            if not items or offset >= page["total_size"]:
+                return ids
+
+    return lambda: _run_on(loop, walk)

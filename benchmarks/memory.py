@@ -1,0 +1,113 @@
+"""Memory held per job, measured in a fresh process per contender and method.
+
+    python -m benchmarks.memory --contender ours|official|raw --method traced|rss \
+        --base-url URL --limit 100 --jobs 10000
+
+prints one JSON object. The contender fetches one page first (so lazy imports, the connection
+and first-call caches exist before the baseline), then keeps every job of the listing in a list.
+"traced" is the growth of tracemalloc's current total (Python allocations only, exact, the
+figure the target uses); "rss" is the growth of VmRSS, run without tracemalloc (whose own
+bookkeeping would inflate it): what the process really took from the OS, allocator slack and
+fragmentation included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import tracemalloc
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+from .contenders import API_KEY, official_sdk, raw_pages
+from .data import LIST_PATH, expected_ids
+
+Collect = Callable[[], list[Any]]
+
+
+def proc_status_kb(field: str) -> int:
+    """A kB figure of /proc/self/status (VmRSS, VmHWM, ...)."""
+    with open("/proc/self/status", encoding="ascii") as status:  # noqa: PTH123 - procfs, no Path needed
+        for line in status:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    raise LookupError(f"{field} is not in /proc/self/status")
+
+
+def _ours(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable[[Any], str]]:
+    from llama_cloud_batch import LlamaCloud
+
+    client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
+    client.beta.batch.list(limit=limit)
+    return lambda: list(client.beta.batch.list(limit=limit)), lambda job: str(job.id)
+
+
+def _official(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable[[Any], str]]:
+    sdk = official_sdk()
+    if sdk is None:
+        raise SystemExit("the official SDK (llama-cloud) is not installed")
+    client = sdk.LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0)
+    stack.callback(client.close)
+    client.beta.batch.list(limit=limit)
+    return lambda: list(client.beta.batch.list(limit=limit)), lambda job: str(job.id)
+
+
+def _raw(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable[[Any], str]]:
+    import httpx
+
+    http = stack.enter_context(
+        httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {API_KEY}"})
+    )
+    http.get(LIST_PATH, params={"limit": limit}).json()
+    return (
+        lambda: [job for items in raw_pages(http, limit) for job in items],
+        lambda job: str(job["id"]),
+    )
+
+
+_CONTENDERS = {"ours": _ours, "official": _official, "raw": _raw}
+
+
+def measure(contender: str, method: str, base_url: str, limit: int, jobs: int) -> dict[str, Any]:
+    """Bytes held per job by `contender`'s objects for a whole listing, by `method`."""
+    with ExitStack() as stack:
+        collect, id_of = _CONTENDERS[contender](stack, base_url, limit)
+        gc.collect()
+        if method == "traced":
+            tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0]
+        else:
+            before = proc_status_kb("VmRSS") * 1024
+        kept = collect()
+        gc.collect()
+        if method == "traced":
+            after = tracemalloc.get_traced_memory()[0]
+            tracemalloc.stop()
+        else:
+            after = proc_status_kb("VmRSS") * 1024
+        seen = [id_of(job) for job in kept]
+    return {
+        "contender": contender,
+        "method": method,
+        "jobs": len(kept),
+        "all_jobs_seen": seen == expected_ids(jobs),
+        "bytes_per_job": (after - before) / max(len(kept), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--contender", choices=sorted(_CONTENDERS), required=True)
+    parser.add_argument("--method", choices=("traced", "rss"), required=True)
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--jobs", type=int, required=True)
+    args = parser.parse_args(argv)
+    result = measure(args.contender, args.method, args.base_url, args.limit, args.jobs)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
