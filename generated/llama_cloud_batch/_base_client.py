@@ -127,14 +127,14 @@ class BaseClient:
             timeout=self.timeout if options.timeout is None else options.timeout,
         )
 
-    def _retry_budget(self, options: RequestOptions) -> tuple[int, bool]:
+    def _attempts(self, spec: RequestSpec, options: RequestOptions) -> _Attempts:
         max_retries = self.max_retries if options.max_retries is None else options.max_retries
         unsafe = (
             self.retry_non_idempotent
             if options.retry_non_idempotent is None
             else options.retry_non_idempotent
         )
-        return max_retries, unsafe
+        return _Attempts(self, spec, max_retries, unsafe)
 
     def _redact(self, text: str) -> str:
         return text.replace(self._api_key, "[redacted]")
@@ -187,18 +187,55 @@ class BaseClient:
                 attempt,
             )
 
-    def _log_retry(
-        self, spec: RequestSpec, attempt: int, max_retries: int, delay: float, reason: str
+
+class _Attempts:
+    """One call's retry budget: after each failure, either the wait before the next attempt or
+    the error to raise. The same decisions for sync and async, which only send and sleep."""
+
+    def __init__(
+        self, client: BaseClient, spec: RequestSpec, max_retries: int, retry_non_idempotent: bool
     ) -> None:
+        self._client = client
+        self._spec = spec
+        self._max_retries = max_retries
+        self._unsafe = retry_non_idempotent
+        self.count = 0
+
+    def after_error(self, error: httpx.RequestError) -> float:
+        """The wait before retrying after a transport failure; raises when it is not retried."""
+        if (
+            isinstance(error, httpx.TransportError)
+            and self.count < self._max_retries
+            and should_retry_error(
+                error, idempotent=self._spec.idempotent, retry_non_idempotent=self._unsafe
+            )
+        ):
+            return self._retry(None, type(error).__name__)
+        raise self._client._connection_error(error, self._spec) from error
+
+    def after_status(self, response: httpx.Response) -> float:
+        """The wait before retrying after an error status; raises when it is not retried."""
+        if self.count < self._max_retries and should_retry_status(
+            response.status_code,
+            idempotent=self._spec.idempotent,
+            retry_non_idempotent=self._unsafe,
+        ):
+            return self._retry(response.headers, f"HTTP {response.status_code}")
+        raise self._client._status_error(response, self._spec)
+
+    def _retry(self, headers: httpx.Headers | None, reason: str) -> float:
+        self.count += 1
+        delay = retry_delay(self.count, headers)
         logger.info(
             "retrying %s %s in %.2f s (retry %d of %d) after %s",
-            spec.method,
-            spec.path,
+            self._spec.method,
+            self._spec.path,
             delay,
-            attempt,
-            max_retries,
+            self.count,
+            self._max_retries,
             reason,
         )
+        return delay
 
 
 def _has_request(error: httpx.RequestError) -> bool:
@@ -240,39 +277,21 @@ class SyncAPIClient(BaseClient):
 
     def request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
         request = self._build_request(self._http, spec, options)
-        max_retries, unsafe = self._retry_budget(options)
-        attempt = 0
+        attempts = self._attempts(spec, options)
         while True:
             started = time.monotonic()
             try:
                 response = self._http.send(request, follow_redirects=True)
-            except httpx.TransportError as error:
-                if attempt < max_retries and should_retry_error(
-                    error, idempotent=spec.idempotent, retry_non_idempotent=unsafe
-                ):
-                    attempt += 1
-                    delay = retry_delay(attempt, None)
-                    self._log_retry(spec, attempt, max_retries, delay, type(error).__name__)
-                    if delay > 0:
-                        time.sleep(delay)
-                    continue
-                raise self._connection_error(error, spec) from error
             except httpx.RequestError as error:
-                raise self._connection_error(error, spec) from error
-            self._log_response(spec, response, started, attempt)
-            if response.is_success:
-                return self._parse(response, spec, parse)
-            if attempt < max_retries and should_retry_status(
-                response.status_code, idempotent=spec.idempotent, retry_non_idempotent=unsafe
-            ):
-                attempt += 1
-                delay = retry_delay(attempt, response.headers)
-                self._log_retry(spec, attempt, max_retries, delay, f"HTTP {response.status_code}")
+                delay = attempts.after_error(error)
+            else:
+                self._log_response(spec, response, started, attempts.count)
+                if response.is_success:
+                    return self._parse(response, spec, parse)
+                delay = attempts.after_status(response)
                 response.close()
-                if delay > 0:
-                    time.sleep(delay)
-                continue
-            raise self._status_error(response, spec)
+            if delay > 0:
+                time.sleep(delay)
 
     def close(self) -> None:
         """Closes the connections, unless the httpx client was passed in (its owner closes it)."""
@@ -303,39 +322,21 @@ class AsyncAPIClient(BaseClient):
         self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
     ) -> T:
         request = self._build_request(self._http, spec, options)
-        max_retries, unsafe = self._retry_budget(options)
-        attempt = 0
+        attempts = self._attempts(spec, options)
         while True:
             started = time.monotonic()
             try:
                 response = await self._http.send(request, follow_redirects=True)
-            except httpx.TransportError as error:
-                if attempt < max_retries and should_retry_error(
-                    error, idempotent=spec.idempotent, retry_non_idempotent=unsafe
-                ):
-                    attempt += 1
-                    delay = retry_delay(attempt, None)
-                    self._log_retry(spec, attempt, max_retries, delay, type(error).__name__)
-                    if delay > 0:
-                        await _async_sleep(delay)
-                    continue
-                raise self._connection_error(error, spec) from error
             except httpx.RequestError as error:
-                raise self._connection_error(error, spec) from error
-            self._log_response(spec, response, started, attempt)
-            if response.is_success:
-                return self._parse(response, spec, parse)
-            if attempt < max_retries and should_retry_status(
-                response.status_code, idempotent=spec.idempotent, retry_non_idempotent=unsafe
-            ):
-                attempt += 1
-                delay = retry_delay(attempt, response.headers)
-                self._log_retry(spec, attempt, max_retries, delay, f"HTTP {response.status_code}")
+                delay = attempts.after_error(error)
+            else:
+                self._log_response(spec, response, started, attempts.count)
+                if response.is_success:
+                    return self._parse(response, spec, parse)
+                delay = attempts.after_status(response)
                 await response.aclose()
-                if delay > 0:
-                    await _async_sleep(delay)
-                continue
-            raise self._status_error(response, spec)
+            if delay > 0:
+                await _async_sleep(delay)
 
     async def close(self) -> None:
         """Closes the connections, unless the httpx client was passed in (its owner closes it)."""
