@@ -14,6 +14,7 @@ from llama_cloud_batch import (
     InsecureConnectionError,
     LlamaCloud,
     MissingAPIKeyError,
+    PermissionDeniedError,
 )
 from llama_cloud_batch.types import ParseParametersParam, WebhookConfigurationParam
 from scripted_server import Reply, ScriptedServer
@@ -139,3 +140,28 @@ def test_default_base_url() -> None:
     with LlamaCloud(api_key=API_KEY) as client:
         assert client.base_url == "https://api.cloud.llamaindex.ai"
     assert httpx  # the client is built on httpx
+
+
+async def test_async_path_encoding_redirect_and_redaction(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="llama_cloud_batch")
+    with ScriptedServer(lambda r: Reply(200, {"job": job(1), "progress_percentage": 5})) as other:
+        target = other.url.replace("127.0.0.1", "localhost")
+        server.script = lambda r: Reply(307, {}, headers={"location": target + r.raw_path})
+        async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+            progress = await client.beta.batch.get_status("../x")
+            assert progress.progress_percentage == 5
+            server.script = lambda r: Reply(403, {"detail": f"{API_KEY} may not"})
+            with pytest.raises(PermissionDeniedError) as raised:
+                await client.beta.batch.cancel("a/b")
+        (followed,) = other.received
+    assert server.received[0].raw_path == "/api/v1/beta/batch-processing/..%2Fx"
+    assert server.received[1].raw_path == "/api/v1/beta/batch-processing/a%2Fb/cancel"
+    assert "authorization" not in followed.headers
+    assert API_KEY not in str(raised.value)
+    assert all(API_KEY not in record.getMessage() for record in caplog.records)
+    assert any(
+        "-> 307" in record.getMessage() or "-> 200" in record.getMessage()
+        for record in caplog.records
+    )
