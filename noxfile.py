@@ -14,7 +14,13 @@ nox.options.reuse_venv = "yes"
 
 GENERATOR_REQUIREMENTS = "generator/requirements.txt"
 TEST_REQUIREMENTS = "tests/requirements.txt"
-LINT_REQUIREMENTS = ("mypy==2.4.1", "ruff==0.17.5", "jsonschema>=4.18", "types-PyYAML")
+LINT_REQUIREMENTS = (
+    "mypy==2.4.1",
+    "ruff==0.17.5",
+    "jsonschema>=4.18",
+    "types-jsonschema",
+    "types-PyYAML",
+)
 
 
 @nox.session
@@ -122,7 +128,7 @@ BENCH_REQUIREMENTS = ("llama-cloud==2.10.0",)
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Speed and memory against the official SDK and raw httpx -> docs/benchmarks.md (~4 min).
+    """Speed and memory against the official SDK and raw httpx -> docs/benchmarks.md (~3 min).
 
     Arguments after -- go to `python -m benchmarks` (e.g. `-- --quick`, `-- --jobs 2000`).
     """
@@ -133,3 +139,13 @@ def bench(session: nox.Session) -> None:
     command = shlex.join(["nox", "-s", "bench", *passed])
     report = [] if "--quick" in session.posargs else ["--markdown", "docs/benchmarks.md"]
     session.run("python", "-m", "benchmarks", *report, "--command", command, *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The client against the local server: sample jobs, the docs' example, a wait; offline.
+
+    The tour itself is llama_cloud_batch/testing/demo.py (`-- --auto-tick 1` slows the jobs).
+    """
+    session.install("-e", ".[testing]")
+    session.run("python", "-m", "llama_cloud_batch.testing.demo", *session.posargs)

@@ -1,0 +1,117 @@
+# Copied by generator/generate.py from overrides/llama_cloud_batch/testing/demo.py. Edit it there.
+"""A tour of the client against the local server: no API key, no network.
+
+    python -m llama_cloud_batch.testing.demo      (or: nox -s demo)
+
+Starts the local batch-processing API with sample jobs that advance on their own, runs the
+documentation's list example against it (unchanged but for its import line, configured only by
+LLAMA_CLOUD_BASE_URL and LLAMA_CLOUD_API_KEY), then lists a job's items, starts a job and waits
+for it to complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from llama_cloud_batch import LlamaCloud
+
+from ._server import BatchServer
+
+DEMO_KEY = "demo-key"
+# The example of the list operation's documentation page, with only the import line changed.
+SEED_EXAMPLE = """\
+import os
+from llama_cloud_batch import LlamaCloud
+
+client = LlamaCloud(
+    api_key=os.environ.get("LLAMA_CLOUD_API_KEY"),  # This is the default and can be omitted
+)
+page = client.beta.batch.list()
+page = page.items[0]
+print(page.id)
+"""
+WAIT_TIMEOUT_SECONDS = 60.0
+
+
+def section(title: str) -> None:
+    print(f"\n== {title}", flush=True)
+
+
+def run_seed_example(url: str) -> str:
+    """Runs the example as a user would, in a fresh interpreter configured by the environment."""
+    env = {**os.environ, "LLAMA_CLOUD_BASE_URL": url, "LLAMA_CLOUD_API_KEY": DEMO_KEY}
+    env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
+    completed = subprocess.run(
+        [sys.executable, "-c", SEED_EXAMPLE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return completed.stdout
+
+
+def tour(client: LlamaCloud, server: BatchServer) -> None:
+    section("Jobs, newest first (one page of 5; iterating the page walks every page)")
+    page = client.beta.batch.list(limit=5)
+    print(f"{page.total_size} jobs in all; first page:")
+    for job in page.items:
+        counts = f"{job.processed_items}/{job.total_items} done"
+        print(f"  {job.id}  {job.job_type:<8}  {job.status:<9}  {counts}")
+    print(f"every page: {sum(1 for _ in page)} jobs")
+
+    running = client.beta.batch.list(status="running").items
+    job = running[0] if running else page.items[0]
+    section(f"Items of {job.id} ({job.status})")
+    for item in client.beta.batch.job_items.list(job.id):
+        print(f"  {item.item_name:<16}  {item.status}")
+
+    section("A new parse job over directory dir-demo, and waiting for it")
+    server.add_directory("dir-demo", ["invoice-1.pdf", "invoice-2.pdf", "receipt.png", "memo.docx"])
+    created = client.beta.batch.create(
+        job_config={"job_name": "parse_raw_file_job", "parameters": {"lang": "en"}},
+        directory_id="dir-demo",
+    )
+    print(f"created {created.id}: {created.status}, {created.total_items} files")
+    done = client.beta.batch.wait_for_completion(
+        created.id, poll_interval=0.2, max_poll_interval=1.0, timeout=WAIT_TIMEOUT_SECONDS
+    )
+    finished = done.job
+    print(
+        f"{finished.status} at {done.progress_percentage:.0f}%: "
+        f"{finished.processed_items} processed, {finished.failed_items} failed, "
+        f"{finished.skipped_items} skipped"
+    )
+    first = client.beta.batch.job_items.list(created.id, limit=1).items[0]
+    results = client.beta.batch.job_items.get_processing_results(first.item_id)
+    for result in results.processing_results or []:
+        print(f"  {results.item_name}: {result.job_type} result at {result.output_s3_path}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m llama_cloud_batch.testing.demo")
+    parser.add_argument("--jobs", type=int, default=8, help="sample jobs to start with")
+    parser.add_argument(
+        "--auto-tick", type=float, default=0.5, help="seconds between job steps (default 0.5)"
+    )
+    args = parser.parse_args(argv)
+    with BatchServer(api_key=DEMO_KEY, auto_tick=args.auto_tick) as server:
+        server.seed(args.jobs)
+        section(f"Local batch-processing API on {server.url}, {args.jobs} sample jobs")
+        print(f"jobs move one step every {args.auto_tick} s; nothing leaves this machine")
+        section("The documentation's example (LLAMA_CLOUD_BASE_URL points at the local server)")
+        print(SEED_EXAMPLE.rstrip())
+        print(f"--> {run_seed_example(server.url).strip()}")
+        with LlamaCloud(api_key=DEMO_KEY, base_url=server.url) as client:
+            tour(client, server)
+        server.assert_no_violations()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The spec as the local server reads it: operations, parameters and validators for every schema.
+
+The spec is the JSON copy the pipeline ships in the package (``_generated/openapi.json``), so the
+server checks against exactly what the client was generated from, installed or not.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+SPEC_URI = "urn:llama-cloud-batch:openapi"
+_HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+# RFC 3339 date-time, the format OpenAPI's `date-time` means; jsonschema checks it only with an
+# optional extra package, and a request with a broken timestamp must be refused like the API would.
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+)
+_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME.match(value):
+        return False
+    # The pattern lets 2024-13-45 through; fromisoformat catches impossible dates and times.
+    datetime.datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    return True
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One query, header or path parameter of an operation."""
+
+    name: str
+    location: str
+    required: bool
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec: where it lives and what it takes and answers."""
+
+    operation_id: str
+    method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    body_schema: Mapping[str, Any] | None
+    body_required: bool
+    # status code (as in the spec, e.g. "200") -> schema of the JSON body
+    responses: Mapping[str, Mapping[str, Any] | None] = field(default_factory=dict)
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        return tuple(self.path.strip("/").split("/"))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation failure, shaped like an entry of the API's 422 ``detail`` list."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"loc": list(self.loc), "msg": self.msg, "type": self.type}
+
+
+def load_spec() -> dict[str, Any]:
+    """The spec the package was generated from, read from the package itself."""
+    text = (
+        resources.files("llama_cloud_batch._generated")
+        .joinpath("openapi.json")
+        .read_text(encoding="utf-8")
+    )
+    spec: dict[str, Any] = json.loads(text)
+    return spec
+
+
+class Spec:
+    """Operations of the spec and validators for its schemas, built once and shared."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        resource = referencing.Resource.from_contents(
+            dict(document), default_specification=referencing.jsonschema.DRAFT202012
+        )
+        self._registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+            SPEC_URI, resource
+        )
+        self.operations = tuple(self._read_operations())
+        self.by_id = {op.operation_id: op for op in self.operations}
+
+    def _read_operations(self) -> Iterator[Operation]:
+        for path, item in self.document["paths"].items():
+            shared = item.get("parameters", [])
+            for method in _HTTP_METHODS:
+                if method not in item:
+                    continue
+                raw = item[method]
+                body = raw.get("requestBody")
+                body_schema = None
+                if body is not None:
+                    body_schema = body["content"]["application/json"]["schema"]
+                yield Operation(
+                    operation_id=raw["operationId"],
+                    method=method.upper(),
+                    path=path,
+                    parameters=tuple(
+                        Parameter(p["name"], p["in"], bool(p.get("required")), p["schema"])
+                        for p in (*shared, *raw.get("parameters", []))
+                    ),
+                    body_schema=body_schema,
+                    body_required=bool(body and body.get("required")),
+                    responses={
+                        status: self._response_schema(response)
+                        for status, response in raw.get("responses", {}).items()
+                    },
+                )
+
+    def _response_schema(self, response: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        if "$ref" in response:
+            response = self.resolve(response["$ref"])
+        content = response.get("content", {}).get("application/json")
+        return None if content is None else content.get("schema")
+
+    def resolve(self, ref: str) -> Mapping[str, Any]:
+        """The spec node a local reference (``#/components/...``) points at."""
+        resolved: Mapping[str, Any] = self._registry.resolver().lookup(SPEC_URI + ref).contents
+        return resolved
+
+    def deref(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The schema itself, or what its top-level ``$ref`` points at."""
+        while "$ref" in schema:
+            schema = self.resolve(schema["$ref"])
+        return schema
+
+    @functools.cache  # noqa: B019 -- one Spec lives as long as the process; the cache is the point
+    def _validator(self, schema_json: str) -> jsonschema.protocols.Validator:
+        schema = _absolute_refs(json.loads(schema_json))
+        return jsonschema.Draft202012Validator(
+            schema, registry=self._registry, format_checker=_FORMATS
+        )
+
+    def errors(self, schema: Mapping[str, Any], instance: Any) -> list[jsonschema.ValidationError]:
+        """Every way the instance breaks the schema (empty when it conforms)."""
+        validator = self._validator(json.dumps(schema, sort_keys=True))
+        return sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+
+    def component(self, name: str) -> Mapping[str, Any]:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _absolute_refs(node: Any) -> Any:
+    """The schema with local ``#/...`` references pointed at the spec document."""
+    if isinstance(node, dict):
+        return {
+            key: (
+                SPEC_URI + value
+                if key == "$ref" and isinstance(value, str) and value.startswith("#")
+                else _absolute_refs(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_absolute_refs(value) for value in node]
+    return node
+
+
+@functools.cache
+def shared_spec() -> Spec:
+    """The package's spec, loaded once per process."""
+    return Spec(load_spec())
+
+
+def problems_from_errors(
+    errors: list[jsonschema.ValidationError], prefix: tuple[str | int, ...]
+) -> list[Problem]:
+    """jsonschema's errors in the API's 422 shape; a missing property is located at its name."""
+    problems: list[Problem] = []
+    for error in errors:
+        loc = (*prefix, *error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            problems.extend(
+                Problem((*loc, name), "Field required", "missing")
+                for name in _listed(error.validator_value)
+                if name not in error.instance
+            )
+            continue
+        problems.append(Problem(loc, _short_message(error), _error_type(error)))
+    return problems
+
+
+def _listed(value: object) -> list[Any]:
+    """A keyword's value that the schema gives as a list (`required`, `enum`)."""
+    return list(value) if isinstance(value, list) else []
+
+
+def _error_type(error: jsonschema.ValidationError) -> str:
+    if error.validator == "type":
+        expected = error.validator_value
+        names = expected if isinstance(expected, list) else [expected]
+        return "_or_".join(str(name) for name in names) + "_type"
+    return str(error.validator)
+
+
+def _short_message(error: jsonschema.ValidationError) -> str:
+    # jsonschema quotes the whole offending instance; a big body would flood the answer.
+    message = error.message
+    return message if len(message) <= 300 else message[:297] + "..."
+
+
+def coerce_parameter(spec: Spec, parameter: Parameter, raw: str) -> tuple[Any, list[Problem]]:
+    """A query/header/path value (always text on the wire) as the type its schema says."""
+    loc: tuple[str | int, ...] = (parameter.location, parameter.name)
+    schema = spec.deref(parameter.schema)
+    kind = schema.get("type")
+    value: Any = raw
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+            message = "Input should be a valid integer, unable to parse string as an integer"
+            return None, [Problem(loc, message, "int_parsing")]
+        value = int(raw)
+    elif kind == "number":
+        try:
+            value = float(raw)
+        except ValueError:
+            return None, [Problem(loc, "Input should be a valid number", "float_parsing")]
+    elif kind == "boolean":
+        lowered = raw.lower()
+        if lowered not in {"true", "false", "1", "0"}:
+            return None, [Problem(loc, "Input should be a valid boolean", "bool_parsing")]
+        value = lowered in {"true", "1"}
+    problems = []
+    for error in spec.errors(parameter.schema, value):
+        if error.validator == "enum":
+            allowed = ", ".join(repr(v) for v in _listed(error.validator_value))
+            problems.append(Problem(loc, f"Input should be one of {allowed}", "enum"))
+        elif error.validator == "minimum":
+            minimum = error.validator_value
+            problems.append(
+                Problem(
+                    loc, f"Input should be greater than or equal to {minimum}", "greater_than_equal"
+                )
+            )
+        else:
+            problems.append(Problem(loc, _short_message(error), _error_type(error)))
+    return value, problems

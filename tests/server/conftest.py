@@ -1,0 +1,52 @@
+"""Fixtures for the local server's own tests: a started server and a raw httpx client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+import referencing
+import referencing.jsonschema
+import yaml
+from llama_cloud_batch.testing import BatchServer
+
+KEY = "server-test-key"
+JOBS = "/api/v1/beta/batch-processing"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+
+
+@pytest.fixture
+def server() -> Iterator[BatchServer]:
+    with BatchServer(api_key=KEY) as started:
+        yield started
+    # A test that breaks the spec on purpose uses its own server; here any violation is a bug.
+    started.assert_no_violations()
+
+
+@pytest.fixture
+def http(server: BatchServer) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=5.0) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def spec_errors() -> Any:
+    """Checks a body against a component of spec/openapi.yaml, read here independently of the
+    server's own loader, so a server that validated against the wrong thing would be caught."""
+    document = yaml.safe_load(SPEC_PATH.read_text())
+    resource = referencing.Resource.from_contents(
+        document, default_specification=referencing.jsonschema.DRAFT202012
+    )
+    registry = referencing.Registry().with_resource("urn:spec", resource)
+
+    def errors(component: str, instance: Any) -> list[str]:
+        schema = {"$ref": f"urn:spec#/components/schemas/{component}"}
+        validator = jsonschema.Draft202012Validator(schema, registry=registry)
+        return [error.message for error in validator.iter_errors(instance)]
+
+    return errors

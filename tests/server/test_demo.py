@@ -1,0 +1,20 @@
+"""The demo (`nox -s demo`) runs end to end and shows what it promises."""
+
+from __future__ import annotations
+
+import re
+
+from llama_cloud_batch.testing import demo
+
+
+def test_the_demo_runs_the_seed_example_lists_items_and_waits(capsys):
+    assert demo.main(["--jobs", "6", "--auto-tick", "0.05"]) == 0
+    out = capsys.readouterr().out
+    # The documentation's example printed the newest job's ID.
+    assert re.search(r"^--> bjb-[0-9a-f-]{36}$", out, re.MULTILINE)
+    assert "6 jobs in all" in out
+    assert "every page: 6 jobs" in out
+    assert re.search(r"^== Items of bjb-", out, re.MULTILINE)
+    assert re.search(r"^completed at 100%: 4 processed, 0 failed, 0 skipped$", out, re.MULTILINE)
+    assert "invoice-1.pdf: parse result at s3://" in out
+    assert demo.DEMO_KEY not in out
