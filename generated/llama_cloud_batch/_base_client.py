@@ -54,9 +54,6 @@ class RequestOptions:
     retry_non_idempotent: bool | None = None
 
 
-DEFAULT_OPTIONS = RequestOptions()
-
-
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
