@@ -98,3 +98,12 @@ async def test_job_config_variant_follows_job_type(server: ScriptedServer) -> No
     assert isinstance(parse.job_config, ParseJobConfig)
     assert parse.job_config.job_name == "parse_raw_file_job"
     assert server.received[0].path == "/api/v1/beta/batch-processing/items/itm-1/processing-results"
+
+
+def test_an_unknown_value_differing_from_a_member_only_in_case_is_not_known() -> None:
+    from llama_cloud_batch.types import ClassifyJobStatus
+
+    odd = ClassifyJobStatus("cANCELLED")
+    assert odd == "cANCELLED"
+    assert not odd.is_known
+    assert ClassifyJobStatus("CANCELLED").is_known

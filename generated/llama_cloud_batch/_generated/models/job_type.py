@@ -29,4 +29,5 @@ class JobType(StrEnum):
     @property
     def is_known(self) -> bool:
         """Whether this value is one the spec lists (False for values the server added since)."""
-        return self._name_ in type(self).__members__
+        # By value: an unknown value's made-up name can collide with a member's ("cANCELLED").
+        return type(self)._value2member_map_.get(self._value_) is self
