@@ -87,8 +87,6 @@ def to_query(value: Any) -> str | int | float | bool:
 
 def expect_object(data: Any, model: str) -> Mapping[str, Any]:
     """The JSON object a model is read from; anything else is a TypeError naming the model."""
-    if isinstance(data, dict):
-        return data
     if isinstance(data, Mapping):
         return data
     raise TypeError(f"{model}: expected a JSON object, got {type(data).__name__}")
