@@ -331,12 +331,33 @@ class _Differ:
             )
         if "properties" in old.schema or "properties" in new.schema:
             self.properties(where, old.schema, new.schema, contexts)
+            self.variant_rules(where, old.schema, new.schema, contexts)
         old_extra, new_extra = (
             old.schema.get("additionalProperties"),
             new.schema.get("additionalProperties"),
         )
         if isinstance(old_extra, dict) and isinstance(new_extra, dict):
             self.schema(f"{where}{{*}}", old_extra, new_extra, contexts)
+
+    def variant_rules(self, where: str, old: Schema, new: Schema, contexts: frozenset[str]) -> None:
+        """Which variant a union holds for each value of a sibling (the spec's if/then clauses)."""
+        old_rules, new_rules = _variant_rules(old), _variant_rules(new)
+        for key in sorted(old_rules.keys() | new_rules.keys()):
+            target, by, tag = key
+            label, when = f"{where}.{target}", f"when {by} is {tag!r}"
+            was, now = old_rules.get(key), new_rules.get(key)
+            if was == now:
+                continue
+            if was is None:
+                # A new promise for readers; a new constraint on what callers may send.
+                detail = f"now {now} {when}"
+                self.add("variant-rule-added", label, REQUEST in contexts, detail)
+            elif now is None:
+                # Readers lose the promise; callers gain freedom.
+                detail = f"no longer {was} {when}"
+                self.add("variant-rule-removed", label, RESPONSE in contexts, detail)
+            else:
+                self.add("variant-rule-changed", label, True, f"{was} -> {now} {when}")
 
     def enum(self, where: str, old: Any, new: Any, contexts: frozenset[str]) -> None:
         if old is None and new is None:
@@ -371,6 +392,18 @@ class _Differ:
                 detail = "now required" if now else "now optional"
                 self.add(f"{prefix}-required-changed", label, breaking, detail)
             self.schema(label, old_props[name], new_props[name], contexts, kind=prefix)
+
+
+def _variant_rules(schema: Schema) -> dict[tuple[str, str, str], str]:
+    """{(property, by, tag): variant} from `if <by> is <tag> then <property> is <variant>`."""
+    rules: dict[tuple[str, str, str], str] = {}
+    for clause in schema.get("allOf", []):
+        if "if" not in clause:
+            continue
+        ((by, condition),) = clause["if"]["properties"].items()
+        ((target, variant),) = clause["then"]["properties"].items()
+        rules[target, by, str(condition["const"])] = variant["$ref"].rsplit("/", 1)[-1]
+    return rules
 
 
 def _pair(old: list[_Variant], new: list[_Variant]) -> Iterator[tuple[_Variant, _Variant]]:

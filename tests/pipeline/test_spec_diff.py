@@ -313,6 +313,45 @@ CASES: list[tuple[str, Callable[[Spec], object], Change]] = [
         Change("response-removed", f"{STATUS} 404 response", False, "response removed"),
     ),
     (
+        "variant rule changed",
+        lambda s: schemas(s)["ProcessingResult"]["allOf"][1]["then"]["properties"][
+            "job_config"
+        ].__setitem__("$ref", "#/components/schemas/ParseJobConfig"),
+        Change(
+            "variant-rule-changed",
+            "ProcessingResult.job_config",
+            True,
+            "ClassifyJob -> ParseJobConfig when job_type is 'classify'",
+        ),
+    ),
+    (
+        "variant rule removed from a response",
+        lambda s: schemas(s)["ProcessingResult"]["allOf"].pop(0),
+        Change(
+            "variant-rule-removed",
+            "ProcessingResult.job_config",
+            True,
+            "no longer ParseJobConfig when job_type is 'parse'",
+        ),
+    ),
+    (
+        "variant rule added to a response",
+        lambda s: schemas(s)["ProcessingResult"]["allOf"].append(
+            {
+                "if": {"properties": {"job_type": {"const": "extract"}}, "required": ["job_type"]},
+                "then": {
+                    "properties": {"job_config": {"$ref": "#/components/schemas/ParseJobConfig"}}
+                },
+            }
+        ),
+        Change(
+            "variant-rule-added",
+            "ProcessingResult.job_config",
+            False,
+            "now ParseJobConfig when job_type is 'extract'",
+        ),
+    ),
+    (
         "request body made required",
         lambda s: s["paths"][f"{JOBS}/{{job_id}}/cancel"]["post"]["requestBody"].__setitem__(
             "required", True

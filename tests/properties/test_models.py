@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -130,6 +131,27 @@ def _typed(kind: str, schema: dict[str, Any], unknown_enums: bool) -> st.SearchS
     raise AssertionError(f"no strategy for type {kind!r}")
 
 
+@dataclass(frozen=True)
+class VariantRule:
+    """The spec's `if <by> is <tag> then <property> is <variant>` clauses of one schema."""
+
+    property: str
+    by: str
+    mapping: dict[str, str]
+
+
+def variant_rule(schema: dict[str, Any]) -> VariantRule | None:
+    clauses = [clause for clause in schema.get("allOf", []) if "if" in clause]
+    if not clauses:
+        return None
+    mapping: dict[str, str] = {}
+    for clause in clauses:
+        ((by, condition),) = clause["if"]["properties"].items()
+        ((target, variant),) = clause["then"]["properties"].items()
+        mapping[condition["const"]] = variant["$ref"].rsplit("/", 1)[-1]
+    return VariantRule(target, by, mapping)
+
+
 def _object(schema: dict[str, Any], unknown_enums: bool) -> st.SearchStrategy[dict[str, Any]]:
     properties = schema.get("properties", {})
     if not properties:
@@ -137,11 +159,11 @@ def _object(schema: dict[str, Any], unknown_enums: bool) -> st.SearchStrategy[di
         values = JSON_VALUES if extra is True else strategy(extra, unknown_enums=unknown_enums)
         return st.dictionaries(st.text(max_size=8), values, max_size=3)
     required = set(schema.get("required", []))
-    union = schema.get("x-union-discriminator")
+    union = variant_rule(schema)
     plain = {
         name: strategy(sub, unknown_enums=unknown_enums)
         for name, sub in properties.items()
-        if union is None or name not in (union["property"], union["by"])
+        if union is None or name not in (union.property, union.by)
     }
     base = st.fixed_dictionaries(
         {name: s for name, s in plain.items() if name in required},
@@ -155,11 +177,11 @@ def _object(schema: dict[str, Any], unknown_enums: bool) -> st.SearchStrategy[di
         [
             st.fixed_dictionaries(
                 {
-                    union["by"]: st.just(tag),
-                    union["property"]: strategy(SCHEMAS[variant], unknown_enums=unknown_enums),
+                    union.by: st.just(tag),
+                    union.property: strategy(SCHEMAS[variant], unknown_enums=unknown_enums),
                 }
             )
-            for tag, variant in union["mapping"].items()
+            for tag, variant in union.mapping.items()
         ]
     )
     return st.tuples(base, paired).map(lambda parts: {**parts[0], **parts[1]})

@@ -6,7 +6,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import referencing
+import referencing.jsonschema
 import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -101,3 +104,68 @@ def test_named_component_schema_exists(spec: dict[str, Any], name: str) -> None:
     schema = spec["components"]["schemas"].get(name)
     assert isinstance(schema, dict), f"components.schemas.{name} is missing"
     assert "type" in schema or "enum" in schema, f"components.schemas.{name} has no type"
+
+
+def variant_clauses(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(schema name, clause) for every `if ... then ...` clause in a component's allOf."""
+    return [
+        (name, clause)
+        for name, schema in spec["components"]["schemas"].items()
+        for clause in schema.get("allOf", [])
+        if "if" in clause
+    ]
+
+
+def test_variant_clauses_have_the_shape_the_generator_reads(spec: dict[str, Any]) -> None:
+    # The model template reads each clause as "if <by> is <const> then <property> is <$ref>";
+    # anything richer would be silently misread, so the spec may only say it this way.
+    schemas = spec["components"]["schemas"]
+    clauses = variant_clauses(spec)
+    assert clauses, "ProcessingResult's job_config/job_type clauses are missing"
+    for name, clause in clauses:
+        assert set(clause) == {"if", "then"}, f"{name}: a clause holds {sorted(clause)}"
+        ((by, condition),) = clause["if"]["properties"].items()
+        ((target, variant),) = clause["then"]["properties"].items()
+        assert clause["if"].get("required") == [by], f"{name}: `if` must require {by}"
+        properties = schemas[name]["properties"]
+        tag_schema = schemas[properties[by]["$ref"].rsplit("/", 1)[-1]]
+        assert condition["const"] in tag_schema["enum"], f"{name}: {condition} not in {by}"
+        union = [option["$ref"] for option in properties[target]["anyOf"]]
+        assert variant["$ref"] in union, f"{name}: {variant} is not a variant of {target}"
+
+
+def test_validators_enforce_the_variant_rule(spec: dict[str, Any]) -> None:
+    registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+        "urn:spec",
+        referencing.Resource.from_contents(
+            spec, default_specification=referencing.jsonschema.DRAFT202012
+        ),
+    )
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": "urn:spec#/components/schemas/ProcessingResult"}, registry=registry
+    )
+    parse_config = {"job_name": "parse_raw_file_job"}
+    classify_config = {
+        "id": "c",
+        "project_id": "p",
+        "user_id": "u",
+        "status": "PENDING",
+        "rules": [],
+    }
+
+    def result(job_type: str, job_config: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "item_id": "i",
+            "job_type": job_type,
+            "job_config": job_config,
+            "output_s3_path": "s3://o",
+            "parameters_hash": "h",
+            "processed_at": "2026-01-01T00:00:00Z",
+            "result_id": "r",
+        }
+
+    assert validator.is_valid(result("classify", classify_config))
+    assert validator.is_valid(result("parse", parse_config))
+    assert validator.is_valid(result("extract", parse_config))  # no rule for extract
+    # Every classify job also fits the all-optional parse schema: only the clause refuses it.
+    assert not validator.is_valid(result("classify", parse_config))
