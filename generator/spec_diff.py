@@ -341,7 +341,7 @@ class _Differ:
 
     def variant_rules(self, where: str, old: Schema, new: Schema, contexts: frozenset[str]) -> None:
         """Which variant a union holds for each value of a sibling (the spec's if/then clauses)."""
-        old_rules, new_rules = _variant_rules(old), _variant_rules(new)
+        old_rules, new_rules = variant_rules(old), variant_rules(new)
         for key in sorted(old_rules.keys() | new_rules.keys()):
             target, by, tag = key
             label, when = f"{where}.{target}", f"when {by} is {tag!r}"
@@ -394,7 +394,7 @@ class _Differ:
             self.schema(label, old_props[name], new_props[name], contexts, kind=prefix)
 
 
-def _variant_rules(schema: Schema) -> dict[tuple[str, str, str], str]:
+def variant_rules(schema: Schema) -> dict[tuple[str, str, str], str]:
     """{(property, by, tag): variant} from `if <by> is <tag> then <property> is <variant>`."""
     rules: dict[tuple[str, str, str], str] = {}
     for clause in schema.get("allOf", []):

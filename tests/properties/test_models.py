@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -20,6 +19,7 @@ import referencing.jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from llama_cloud_batch._generated import models
+from spec_diff import variant_rules
 
 SPEC: dict[str, Any] = json.loads(
     resources.files("llama_cloud_batch._generated").joinpath("openapi.json").read_text()
@@ -131,27 +131,6 @@ def _typed(kind: str, schema: dict[str, Any], unknown_enums: bool) -> st.SearchS
     raise AssertionError(f"no strategy for type {kind!r}")
 
 
-@dataclass(frozen=True)
-class VariantRule:
-    """The spec's `if <by> is <tag> then <property> is <variant>` clauses of one schema."""
-
-    property: str
-    by: str
-    mapping: dict[str, str]
-
-
-def variant_rule(schema: dict[str, Any]) -> VariantRule | None:
-    clauses = [clause for clause in schema.get("allOf", []) if "if" in clause]
-    if not clauses:
-        return None
-    mapping: dict[str, str] = {}
-    for clause in clauses:
-        ((by, condition),) = clause["if"]["properties"].items()
-        ((target, variant),) = clause["then"]["properties"].items()
-        mapping[condition["const"]] = variant["$ref"].rsplit("/", 1)[-1]
-    return VariantRule(target, by, mapping)
-
-
 def _object(schema: dict[str, Any], unknown_enums: bool) -> st.SearchStrategy[dict[str, Any]]:
     properties = schema.get("properties", {})
     if not properties:
@@ -159,29 +138,30 @@ def _object(schema: dict[str, Any], unknown_enums: bool) -> st.SearchStrategy[di
         values = JSON_VALUES if extra is True else strategy(extra, unknown_enums=unknown_enums)
         return st.dictionaries(st.text(max_size=8), values, max_size=3)
     required = set(schema.get("required", []))
-    union = variant_rule(schema)
+    # {(property, by, tag): variant}: draw each such pair together, so the data says what it is.
+    rules = variant_rules(schema)
+    paired_names = {name for target, by, _ in rules for name in (target, by)}
     plain = {
         name: strategy(sub, unknown_enums=unknown_enums)
         for name, sub in properties.items()
-        if union is None or name not in (union.property, union.by)
+        if name not in paired_names
     }
     base = st.fixed_dictionaries(
         {name: s for name, s in plain.items() if name in required},
         optional={name: s for name, s in plain.items() if name not in required},
     )
-    if union is None:
+    if not rules:
         return base
-    # The generated parser picks the variant by the discriminator, as the API means it; draw
-    # the pair together so the data says what it is.
+    # The generated parser picks the variant by the sibling's value, as the API means it.
     paired = st.one_of(
         [
             st.fixed_dictionaries(
                 {
-                    union.by: st.just(tag),
-                    union.property: strategy(SCHEMAS[variant], unknown_enums=unknown_enums),
+                    by: st.just(tag),
+                    target: strategy(SCHEMAS[variant], unknown_enums=unknown_enums),
                 }
             )
-            for tag, variant in union.mapping.items()
+            for (target, by, tag), variant in rules.items()
         ]
     )
     return st.tuples(base, paired).map(lambda parts: {**parts[0], **parts[1]})
