@@ -122,6 +122,7 @@ def test_variant_clauses_have_the_shape_the_generator_reads(spec: dict[str, Any]
     schemas = spec["components"]["schemas"]
     clauses = variant_clauses(spec)
     assert clauses, "ProcessingResult's job_config/job_type clauses are missing"
+    pairs: dict[str, set[tuple[str, str]]] = {}
     for name, clause in clauses:
         assert set(clause) == {"if", "then"}, f"{name}: a clause holds {sorted(clause)}"
         ((by, condition),) = clause["if"]["properties"].items()
@@ -132,6 +133,9 @@ def test_variant_clauses_have_the_shape_the_generator_reads(spec: dict[str, Any]
         assert condition["const"] in tag_schema["enum"], f"{name}: {condition} not in {by}"
         union = [option["$ref"] for option in properties[target]["anyOf"]]
         assert variant["$ref"] in union, f"{name}: {variant} is not a variant of {target}"
+        pairs.setdefault(name, set()).add((by, target))
+    # The template keeps one discriminated union per model.
+    assert all(len(found) == 1 for found in pairs.values()), pairs
 
 
 def test_validators_enforce_the_variant_rule(spec: dict[str, Any]) -> None:
