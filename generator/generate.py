@@ -76,8 +76,27 @@ def run(*args: str, cwd: Path | None = None) -> None:
         )
 
 
+def template_dir(spec: Path, scratch: Path) -> Path:
+    """generator/templates plus spec_extensions.jinja, the `x-` extensions of the spec's schemas
+    (openapi-python-client hands none of them to the enum templates)."""
+    overlay = scratch / "templates"
+    shutil.copytree(GENERATOR / "templates", overlay)
+    schemas = (yaml.safe_load(spec.read_text()).get("components") or {}).get("schemas") or {}
+    extensions = {
+        name: {key: value for key, value in schema.items() if key.startswith("x-")}
+        for name, schema in schemas.items()
+    }
+    (overlay / "spec_extensions.jinja").write_text(f"{{% set schemas = {extensions!r} %}}\n")
+    return overlay
+
+
 def render(spec: Path, target: Path) -> None:
     """Runs openapi-python-client into target (which must not exist)."""
+    with tempfile.TemporaryDirectory(prefix="llama-cloud-batch-templates-") as scratch:
+        _render(spec, target, template_dir(spec, Path(scratch)))
+
+
+def _render(spec: Path, target: Path, templates: Path) -> None:
     run(
         sys.executable,
         "-m",
@@ -92,7 +111,7 @@ def render(spec: Path, target: Path) -> None:
         "--config",
         str(GENERATOR / "config.yaml"),
         "--custom-template-path",
-        str(GENERATOR / "templates"),
+        str(templates),
     )
     for name in UNUSED_GENERATED:
         (target / name).unlink()

@@ -2,20 +2,22 @@
 """Every model and enum of the API (BatchJob, BatchJobStatus, JobType, BatchItemStatus, ...).
 
 Models are attrs classes: `from_dict`/`to_dict` convert from and to JSON data, and properties
-the API description does not know are kept in `additional_properties`. Enums are open: a
-value the server added since this release parses instead of raising (`.is_known` is False).
-A property the server left out is UNSET (falsy), distinct from None (sent as null).
+the API description does not know are kept in `additional_properties`. A property the server
+left out or sent as null reads None; `to_dict()` writes back exactly what was received. Enums
+are open: a value the server added since this release parses instead of raising (`.is_known` is
+False). Request-side models (`*Param`) have a `Dict` TypedDict for passing plain dicts.
+`from_dict` raises ShapeError (a TypeError and ValueError) naming where data does not fit.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from ._generated import models as _models
-from ._generated.types import UNSET, Unset
+from ._generated.types import ShapeError
 
 if TYPE_CHECKING:
     from ._generated.models import *  # noqa: F403
 
-__all__ = ["UNSET", "Unset", *_models.__all__]  # noqa: PLE0604
+__all__ = ["ShapeError", *_models.__all__]  # noqa: PLE0604
 
 
 def __getattr__(name: str) -> Any:

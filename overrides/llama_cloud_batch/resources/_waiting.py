@@ -6,11 +6,11 @@ import time
 from typing import TYPE_CHECKING
 
 from .._exceptions import WaitTimeoutError
+from .._logging import logger
 
 if TYPE_CHECKING:
     from .._generated.models import BatchJobProgress
 
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 _GROWTH = 1.5
 
 
@@ -27,9 +27,22 @@ class PollSchedule:
         self._max_interval = max_poll_interval
         self._timeout = timeout
         self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._warned_unknown = False
 
     def is_final(self, progress: BatchJobProgress) -> bool:
-        return str(progress.job.status) in FINAL_STATUSES
+        """Final per the spec (BatchJobStatus.FINAL, from its x-final-values). A status the spec
+        does not list is not final: waiting goes on to the deadline, with one WARNING."""
+        status = progress.job.status
+        if not status.is_known and not self._warned_unknown:
+            self._warned_unknown = True
+            logger.warning(
+                "batch job %s has status %r, which this client does not know; "
+                "waiting on until a final status (%s) or the timeout",
+                self.job_id,
+                status.value[:64],
+                ", ".join(sorted(status.FINAL)),
+            )
+        return status.is_final
 
     def next_sleep(self, progress: BatchJobProgress) -> float:
         """Seconds to wait before the next poll; WaitTimeoutError once the deadline has passed."""

@@ -7,11 +7,23 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, expect_object
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+)
 
 T = TypeVar("T", bound="APIError")
 
 _KNOWN_API_ERROR: frozenset[str] = frozenset(
+    {
+        "detail",
+    }
+)
+_OPTIONAL_API_ERROR: frozenset[str] = frozenset(
     {
         "detail",
     }
@@ -23,48 +35,61 @@ class APIError:
     """The body of an error answer other than a validation failure.
 
     Attributes:
-        detail (Any | Unset): What went wrong.
+        detail (Any | None): What went wrong.
     """
 
-    detail: Any | Unset = UNSET
+    detail: Any | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_API_ERROR, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        detail = self.detail
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if detail is not UNSET:
-            field_dict["detail"] = detail
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.detail is not None:
+            field_dict["detail"] = self.detail
+        elif "detail" not in self._absent:
+            field_dict["detail"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "APIError")
-        detail = d.get("detail", UNSET)
+        try:
+            detail: Any | None
+            detail = d.get("detail")
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        api_error = cls(
-            detail,
-        )
-
-        if not d.keys() <= _KNOWN_API_ERROR:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_API_ERROR:
-                    continue
-                additional = prop_dict
-
-                api_error.additional_properties[prop_name] = additional
-        return api_error
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "APIError", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            api_error = cls(
+                detail,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_API_ERROR:
+                api_error._absent = NOTHING_ABSENT
+            else:
+                api_error._absent = absent_of(_OPTIONAL_API_ERROR, keys)
+                if not keys <= _KNOWN_API_ERROR:
+                    api_error.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_API_ERROR
+                    }
+            return api_error
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "APIError", None)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -7,11 +7,24 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, expect_object
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="BatchJobCancel")
 
 _KNOWN_BATCH_JOB_CANCEL: frozenset[str] = frozenset(
+    {
+        "reason",
+    }
+)
+_OPTIONAL_BATCH_JOB_CANCEL: frozenset[str] = frozenset(
     {
         "reason",
     }
@@ -23,54 +36,63 @@ class BatchJobCancel:
     """Why a job is being cancelled.
 
     Attributes:
-        reason (None | str | Unset): Free text kept with the job.
+        reason (None | str): Free text kept with the job.
     """
 
-    reason: None | str | Unset = UNSET
+    reason: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_BATCH_JOB_CANCEL, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        reason: None | str | Unset
-        if isinstance(self.reason, Unset):
-            reason = UNSET
-        else:
-            reason = self.reason
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if reason is not UNSET:
-            field_dict["reason"] = reason
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.reason is not None:
+            field_dict["reason"] = self.reason
+        elif "reason" not in self._absent:
+            field_dict["reason"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCancel")
-        reason = d.get("reason", UNSET)
-        if not (isinstance(reason, str)) and reason is not None and reason is not UNSET:
-            raise TypeError(f"reason: expected str or null, got {type(reason).__name__}")
+        try:
+            reason: None | str
+            reason = d.get("reason")
+            if not (isinstance(reason, str)) and reason is not None:
+                raise wrong_type("reason", "a string or null", reason)
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        batch_job_cancel = cls(
-            reason,
-        )
-
-        if not d.keys() <= _KNOWN_BATCH_JOB_CANCEL:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_BATCH_JOB_CANCEL:
-                    continue
-                additional = prop_dict
-
-                batch_job_cancel.additional_properties[prop_name] = additional
-        return batch_job_cancel
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "BatchJobCancel", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            batch_job_cancel = cls(
+                reason,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_BATCH_JOB_CANCEL:
+                batch_job_cancel._absent = NOTHING_ABSENT
+            else:
+                batch_job_cancel._absent = absent_of(_OPTIONAL_BATCH_JOB_CANCEL, keys)
+                if not keys <= _KNOWN_BATCH_JOB_CANCEL:
+                    batch_job_cancel.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL
+                    }
+            return batch_job_cancel
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "BatchJobCancel", None)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.batch_job_status import BatchJobStatus
-from ..types import expect_object
+from ..types import (
+    ShapeError,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="BatchJobCancelResult")
 
@@ -40,71 +46,66 @@ class BatchJobCancelResult:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        job_id = self.job_id
-
-        message = self.message
-
-        processed_items = self.processed_items
-
-        status = self.status.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "job_id": job_id,
-                "message": message,
-                "processed_items": processed_items,
-                "status": status,
-            }
-        )
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["job_id"] = self.job_id
+        field_dict["message"] = self.message
+        field_dict["processed_items"] = self.processed_items
+        field_dict["status"] = self.status.value
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCancelResult")
-        job_id = d["job_id"]
-        if not (isinstance(job_id, str)):
-            raise TypeError(f"job_id: expected a string, got {type(job_id).__name__}")
+        try:
+            job_id: str
+            job_id = d["job_id"]
+            if not (isinstance(job_id, str)):
+                raise wrong_type("job_id", "a string", job_id)
 
-        message = d["message"]
-        if not (isinstance(message, str)):
-            raise TypeError(f"message: expected a string, got {type(message).__name__}")
+            message: str
+            message = d["message"]
+            if not (isinstance(message, str)):
+                raise wrong_type("message", "a string", message)
 
-        processed_items = d["processed_items"]
-        if not (type(processed_items) is int):
-            raise TypeError(
-                f"processed_items: expected an integer, got {type(processed_items).__name__}"
+            processed_items: int
+            processed_items = d["processed_items"]
+            if not (type(processed_items) is int):
+                raise wrong_type("processed_items", "an integer", processed_items)
+
+            status: BatchJobStatus
+            status = BatchJobStatus._parse(d["status"], "status")
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "BatchJobCancelResult", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            batch_job_cancel_result = cls(
+                job_id,
+                message,
+                processed_items,
+                status,
             )
-
-        status = cast(
-            "BatchJobStatus | None", BatchJobStatus._value2member_map_.get(d["status"])
-        ) or BatchJobStatus(d["status"])
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        batch_job_cancel_result = cls(
-            job_id,
-            message,
-            processed_items,
-            status,
-        )
-
-        if not d.keys() <= _KNOWN_BATCH_JOB_CANCEL_RESULT:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_BATCH_JOB_CANCEL_RESULT:
-                    continue
-                additional = prop_dict
-
-                batch_job_cancel_result.additional_properties[prop_name] = additional
-        return batch_job_cancel_result
+            keys = d.keys()
+            if keys == _KNOWN_BATCH_JOB_CANCEL_RESULT:
+                pass
+            else:
+                if not keys <= _KNOWN_BATCH_JOB_CANCEL_RESULT:
+                    batch_job_cancel_result.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL_RESULT
+                    }
+            return batch_job_cancel_result
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "BatchJobCancelResult", None)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,23 +2,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, expect_object
-
-if TYPE_CHECKING:
-    from ..models.classify_job_param import ClassifyJobParam
-    from ..models.parse_job_config_param import ParseJobConfigParam
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="BatchJobCreate")
 
 _KNOWN_BATCH_JOB_CREATE: frozenset[str] = frozenset(
     {
         "job_config",
+        "continue_as_new_threshold",
+        "directory_id",
+        "item_ids",
+        "page_size",
+    }
+)
+_OPTIONAL_BATCH_JOB_CREATE: frozenset[str] = frozenset(
+    {
         "continue_as_new_threshold",
         "directory_id",
         "item_ids",
@@ -32,169 +43,162 @@ class BatchJobCreate:
     """What a new batch job runs and over which files.
 
     Attributes:
-        job_config (ClassifyJobParam | ParseJobConfigParam): The processing to apply: a parse configuration or a
-            classify job.
-        continue_as_new_threshold (int | None | Unset): Batches after which the workflow restarts itself.
-        directory_id (None | str | Unset): Process every file of this directory.
-        item_ids (list[str] | None | Unset): Process exactly these files.
-        page_size (int | Unset): How many files the job takes per batch.
+        job_config (ClassifyJobParam | ParseJobConfigParam): The processing to apply: a parse configuration or a classify job.
+        continue_as_new_threshold (int | None): Batches after which the workflow restarts itself.
+        directory_id (None | str): Process every file of this directory.
+        item_ids (list[str] | None): Process exactly these files.
+        page_size (int | None): How many files the job takes per batch.
     """
 
     job_config: ClassifyJobParam | ParseJobConfigParam
-    continue_as_new_threshold: int | None | Unset = UNSET
-    directory_id: None | str | Unset = UNSET
-    item_ids: list[str] | None | Unset = UNSET
-    page_size: int | Unset = UNSET
+    continue_as_new_threshold: int | None = None
+    directory_id: None | str = None
+    item_ids: list[str] | None = None
+    page_size: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_BATCH_JOB_CREATE, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        from ..models.parse_job_config_param import ParseJobConfigParam  # noqa: PLC0415
-
-        job_config: dict[str, Any]
-        if isinstance(self.job_config, ParseJobConfigParam):
-            job_config = self.job_config.to_dict()
-        else:
-            job_config = self.job_config.to_dict()
-
-        continue_as_new_threshold: int | None | Unset
-        if isinstance(self.continue_as_new_threshold, Unset):
-            continue_as_new_threshold = UNSET
-        else:
-            continue_as_new_threshold = self.continue_as_new_threshold
-
-        directory_id: None | str | Unset
-        if isinstance(self.directory_id, Unset):
-            directory_id = UNSET
-        else:
-            directory_id = self.directory_id
-
-        item_ids: list[str] | None | Unset
-        if isinstance(self.item_ids, Unset):
-            item_ids = UNSET
-        elif isinstance(self.item_ids, list):
-            item_ids = self.item_ids
-
-        else:
-            item_ids = self.item_ids
-
-        page_size = self.page_size
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "job_config": job_config,
-            }
-        )
-        if continue_as_new_threshold is not UNSET:
-            field_dict["continue_as_new_threshold"] = continue_as_new_threshold
-        if directory_id is not UNSET:
-            field_dict["directory_id"] = directory_id
-        if item_ids is not UNSET:
-            field_dict["item_ids"] = item_ids
-        if page_size is not UNSET:
-            field_dict["page_size"] = page_size
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["job_config"] = self.job_config.to_dict()
+        if self.continue_as_new_threshold is not None:
+            field_dict["continue_as_new_threshold"] = self.continue_as_new_threshold
+        elif "continue_as_new_threshold" not in self._absent:
+            field_dict["continue_as_new_threshold"] = None
+        if self.directory_id is not None:
+            field_dict["directory_id"] = self.directory_id
+        elif "directory_id" not in self._absent:
+            field_dict["directory_id"] = None
+        if self.item_ids is not None:
+            field_dict["item_ids"] = self.item_ids
+        elif "item_ids" not in self._absent:
+            field_dict["item_ids"] = None
+        if self.page_size is not None:
+            field_dict["page_size"] = self.page_size
+        elif "page_size" not in self._absent:
+            field_dict["page_size"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.classify_job_param import ClassifyJobParam  # noqa: PLC0415
-        from ..models.parse_job_config_param import ParseJobConfigParam  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCreate")
-        _job_config = d["job_config"]
-        job_config: ClassifyJobParam | ParseJobConfigParam
+        try:
+            job_config: ClassifyJobParam | ParseJobConfigParam
+            try:
 
-        def _parse_job_config(data: object) -> ClassifyJobParam | ParseJobConfigParam:
-            if isinstance(data, dict):
-                try:
-                    job_config_type_0 = ParseJobConfigParam.from_dict(data)
+                def _parse_job_config(data: object) -> ClassifyJobParam | ParseJobConfigParam:
+                    if isinstance(data, dict):
+                        try:
+                            job_config_type_0 = ParseJobConfigParam.from_dict(data)
 
-                    return job_config_type_0
-                except (TypeError, ValueError, KeyError):
-                    pass
-            if isinstance(data, dict):
-                try:
-                    job_config_type_1 = ClassifyJobParam.from_dict(data)
+                            return job_config_type_0
+                        except ShapeError:
+                            pass
+                    if isinstance(data, dict):
+                        try:
+                            job_config_type_1 = ClassifyJobParam.from_dict(data)
 
-                    return job_config_type_1
-                except (TypeError, ValueError, KeyError):
-                    pass
-            raise TypeError(f"job_config: no variant fits a {type(data).__name__}")
+                            return job_config_type_1
+                        except ShapeError:
+                            pass
+                    raise wrong_type(None, "ParseJobConfigParam or ClassifyJobParam", data)
 
-        job_config = _parse_job_config(_job_config)
+                job_config = _parse_job_config(d["job_config"])
 
-        continue_as_new_threshold = d.get("continue_as_new_threshold", UNSET)
-        if (
-            not (type(continue_as_new_threshold) is int)
-            and continue_as_new_threshold is not None
-            and continue_as_new_threshold is not UNSET
-        ):
-            raise TypeError(
-                f"continue_as_new_threshold: expected int or null, got {type(continue_as_new_threshold).__name__}"
-            )
+            except ShapeError as error:
+                error.path.insert(0, "job_config")
+                raise
 
-        directory_id = d.get("directory_id", UNSET)
-        if (
-            not (isinstance(directory_id, str))
-            and directory_id is not None
-            and directory_id is not UNSET
-        ):
-            raise TypeError(
-                f"directory_id: expected str or null, got {type(directory_id).__name__}"
-            )
-
-        _item_ids = d.get("item_ids", UNSET)
-        item_ids: list[str] | None | Unset
-        if _item_ids is None or _item_ids is UNSET:
-            item_ids = _item_ids
-        else:
-            item_ids_type_0 = []
-            _item_ids_type_0 = _item_ids
-            if not isinstance(_item_ids_type_0, list):
-                raise TypeError(
-                    f"item_ids_type_0: expected an array, got {type(_item_ids_type_0).__name__}"
+            continue_as_new_threshold: int | None
+            continue_as_new_threshold = d.get("continue_as_new_threshold")
+            if (
+                not (type(continue_as_new_threshold) is int)
+                and continue_as_new_threshold is not None
+            ):
+                raise wrong_type(
+                    "continue_as_new_threshold", "an integer or null", continue_as_new_threshold
                 )
-            for item_ids_type_0_item_data in _item_ids_type_0:
-                item_ids_type_0_item = item_ids_type_0_item_data
-                if not (isinstance(item_ids_type_0_item, str)):
-                    raise TypeError(
-                        f"item_ids: expected a string, got {type(item_ids_type_0_item).__name__}"
-                    )
 
-                item_ids_type_0.append(item_ids_type_0_item)
+            directory_id: None | str
+            directory_id = d.get("directory_id")
+            if not (isinstance(directory_id, str)) and directory_id is not None:
+                raise wrong_type("directory_id", "a string or null", directory_id)
 
-            item_ids = item_ids_type_0
+            item_ids: list[str] | None
+            try:
+                _item_ids = d.get("item_ids")
+                if _item_ids is None:
+                    item_ids = None
+                else:
+                    _item_ids_type_0 = _item_ids
+                    if not isinstance(_item_ids_type_0, list):
+                        raise wrong_type(None, "an array", _item_ids_type_0)
+                    item_ids_type_0 = []
+                    try:
+                        for item_ids_type_0_item_data in _item_ids_type_0:
+                            item_ids_type_0_item = item_ids_type_0_item_data
+                            if not (isinstance(item_ids_type_0_item, str)):
+                                raise wrong_type(None, "a string", item_ids_type_0_item)
 
-        page_size = d.get("page_size", UNSET)
-        if page_size is not UNSET and not (type(page_size) is int):
-            raise TypeError(f"page_size: expected an integer, got {type(page_size).__name__}")
+                            item_ids_type_0.append(item_ids_type_0_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(item_ids_type_0))
+                        raise
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        batch_job_create = cls(
-            job_config,
-            continue_as_new_threshold,
-            directory_id,
-            item_ids,
-            page_size,
-        )
+                    item_ids = item_ids_type_0
 
-        if not d.keys() <= _KNOWN_BATCH_JOB_CREATE:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_BATCH_JOB_CREATE:
-                    continue
-                additional = prop_dict
+            except ShapeError as error:
+                error.path.insert(0, "item_ids")
+                raise
 
-                batch_job_create.additional_properties[prop_name] = additional
-        return batch_job_create
+            page_size: int | None
+            _page_size = d.get("page_size")
+            if _page_size is None:
+                if "page_size" in d:
+                    raise wrong_type("page_size", "an integer", None)
+                page_size = None
+            else:
+                page_size = _page_size
+                if not (type(page_size) is int):
+                    raise wrong_type("page_size", "an integer", page_size)
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "BatchJobCreate", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            batch_job_create = cls(
+                job_config,
+                continue_as_new_threshold,
+                directory_id,
+                item_ids,
+                page_size,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_BATCH_JOB_CREATE:
+                batch_job_create._absent = NOTHING_ABSENT
+            else:
+                batch_job_create._absent = absent_of(_OPTIONAL_BATCH_JOB_CREATE, keys)
+                if not keys <= _KNOWN_BATCH_JOB_CREATE:
+                    batch_job_create.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CREATE
+                    }
+            return batch_job_create
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "BatchJobCreate", None)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -212,3 +216,7 @@ class BatchJobCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.classify_job_param import ClassifyJobParam  # noqa: E402
+from ..models.parse_job_config_param import ParseJobConfigParam  # noqa: E402

@@ -3,13 +3,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.batch_item_status import BatchItemStatus
-from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    fromisoformat,
+    missing,
+    parse_datetime,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="BatchJobItem")
 
@@ -18,6 +28,17 @@ _KNOWN_BATCH_JOB_ITEM: frozenset[str] = frozenset(
         "item_id",
         "item_name",
         "status",
+        "completed_at",
+        "effective_at",
+        "error_message",
+        "job_id",
+        "job_record_id",
+        "skip_reason",
+        "started_at",
+    }
+)
+_OPTIONAL_BATCH_JOB_ITEM: frozenset[str] = frozenset(
+    {
         "completed_at",
         "effective_at",
         "error_message",
@@ -37,226 +58,184 @@ class BatchJobItem:
         item_id (str): The item's ID.
         item_name (str): The file's name.
         status (BatchItemStatus): Where one item of a batch job is. The server may add values.
-        completed_at (datetime.datetime | None | Unset): When the item finished.
-        effective_at (datetime.datetime | None | Unset): When this status took effect.
-        error_message (None | str | Unset): Why the item failed, if it did.
-        job_id (None | str | Unset): The batch job the item belongs to.
-        job_record_id (None | str | Unset): The job record behind this status, if any.
-        skip_reason (None | str | Unset): Why the item was skipped, if it was.
-        started_at (datetime.datetime | None | Unset): When the item's processing started.
+        completed_at (datetime.datetime | None): When the item finished.
+        effective_at (datetime.datetime | None): When this status took effect.
+        error_message (None | str): Why the item failed, if it did.
+        job_id (None | str): The batch job the item belongs to.
+        job_record_id (None | str): The job record behind this status, if any.
+        skip_reason (None | str): Why the item was skipped, if it was.
+        started_at (datetime.datetime | None): When the item's processing started.
     """
 
     item_id: str
     item_name: str
     status: BatchItemStatus
-    completed_at: datetime.datetime | None | Unset = UNSET
-    effective_at: datetime.datetime | None | Unset = UNSET
-    error_message: None | str | Unset = UNSET
-    job_id: None | str | Unset = UNSET
-    job_record_id: None | str | Unset = UNSET
-    skip_reason: None | str | Unset = UNSET
-    started_at: datetime.datetime | None | Unset = UNSET
+    completed_at: datetime.datetime | None = None
+    effective_at: datetime.datetime | None = None
+    error_message: None | str = None
+    job_id: None | str = None
+    job_record_id: None | str = None
+    skip_reason: None | str = None
+    started_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_BATCH_JOB_ITEM, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        item_id = self.item_id
-
-        item_name = self.item_name
-
-        status = self.status.value
-
-        completed_at: None | str | Unset
-        if isinstance(self.completed_at, Unset):
-            completed_at = UNSET
-        elif isinstance(self.completed_at, datetime.datetime):
-            completed_at = self.completed_at.isoformat()
-        else:
-            completed_at = self.completed_at
-
-        effective_at: None | str | Unset
-        if isinstance(self.effective_at, Unset):
-            effective_at = UNSET
-        elif isinstance(self.effective_at, datetime.datetime):
-            effective_at = self.effective_at.isoformat()
-        else:
-            effective_at = self.effective_at
-
-        error_message: None | str | Unset
-        if isinstance(self.error_message, Unset):
-            error_message = UNSET
-        else:
-            error_message = self.error_message
-
-        job_id: None | str | Unset
-        if isinstance(self.job_id, Unset):
-            job_id = UNSET
-        else:
-            job_id = self.job_id
-
-        job_record_id: None | str | Unset
-        if isinstance(self.job_record_id, Unset):
-            job_record_id = UNSET
-        else:
-            job_record_id = self.job_record_id
-
-        skip_reason: None | str | Unset
-        if isinstance(self.skip_reason, Unset):
-            skip_reason = UNSET
-        else:
-            skip_reason = self.skip_reason
-
-        started_at: None | str | Unset
-        if isinstance(self.started_at, Unset):
-            started_at = UNSET
-        elif isinstance(self.started_at, datetime.datetime):
-            started_at = self.started_at.isoformat()
-        else:
-            started_at = self.started_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "item_id": item_id,
-                "item_name": item_name,
-                "status": status,
-            }
-        )
-        if completed_at is not UNSET:
-            field_dict["completed_at"] = completed_at
-        if effective_at is not UNSET:
-            field_dict["effective_at"] = effective_at
-        if error_message is not UNSET:
-            field_dict["error_message"] = error_message
-        if job_id is not UNSET:
-            field_dict["job_id"] = job_id
-        if job_record_id is not UNSET:
-            field_dict["job_record_id"] = job_record_id
-        if skip_reason is not UNSET:
-            field_dict["skip_reason"] = skip_reason
-        if started_at is not UNSET:
-            field_dict["started_at"] = started_at
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["item_id"] = self.item_id
+        field_dict["item_name"] = self.item_name
+        field_dict["status"] = self.status.value
+        if self.completed_at is not None:
+            field_dict["completed_at"] = self.completed_at.isoformat()
+        elif "completed_at" not in self._absent:
+            field_dict["completed_at"] = None
+        if self.effective_at is not None:
+            field_dict["effective_at"] = self.effective_at.isoformat()
+        elif "effective_at" not in self._absent:
+            field_dict["effective_at"] = None
+        if self.error_message is not None:
+            field_dict["error_message"] = self.error_message
+        elif "error_message" not in self._absent:
+            field_dict["error_message"] = None
+        if self.job_id is not None:
+            field_dict["job_id"] = self.job_id
+        elif "job_id" not in self._absent:
+            field_dict["job_id"] = None
+        if self.job_record_id is not None:
+            field_dict["job_record_id"] = self.job_record_id
+        elif "job_record_id" not in self._absent:
+            field_dict["job_record_id"] = None
+        if self.skip_reason is not None:
+            field_dict["skip_reason"] = self.skip_reason
+        elif "skip_reason" not in self._absent:
+            field_dict["skip_reason"] = None
+        if self.started_at is not None:
+            field_dict["started_at"] = self.started_at.isoformat()
+        elif "started_at" not in self._absent:
+            field_dict["started_at"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobItem")
-        item_id = d["item_id"]
-        if not (isinstance(item_id, str)):
-            raise TypeError(f"item_id: expected a string, got {type(item_id).__name__}")
+        try:
+            item_id: str
+            item_id = d["item_id"]
+            if not (isinstance(item_id, str)):
+                raise wrong_type("item_id", "a string", item_id)
 
-        item_name = d["item_name"]
-        if not (isinstance(item_name, str)):
-            raise TypeError(f"item_name: expected a string, got {type(item_name).__name__}")
+            item_name: str
+            item_name = d["item_name"]
+            if not (isinstance(item_name, str)):
+                raise wrong_type("item_name", "a string", item_name)
 
-        status = cast(
-            "BatchItemStatus | None", BatchItemStatus._value2member_map_.get(d["status"])
-        ) or BatchItemStatus(d["status"])
+            status: BatchItemStatus
+            status = BatchItemStatus._parse(d["status"], "status")
 
-        _completed_at = d.get("completed_at", UNSET)
-        completed_at: datetime.datetime | None | Unset
-        if _completed_at is None or _completed_at is UNSET:
-            completed_at = _completed_at
+            completed_at: datetime.datetime | None
+            _completed_at = d.get("completed_at")
+            if _completed_at is None:
+                completed_at = None
+            else:
+                try:
+                    completed_at_type_0 = fromisoformat(_completed_at)
+                except (TypeError, ValueError):
+                    completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
+                if completed_at_type_0.tzinfo is None:
+                    completed_at_type_0 = completed_at_type_0.replace(tzinfo=datetime.UTC)
+
+                completed_at = completed_at_type_0
+
+            effective_at: datetime.datetime | None
+            _effective_at = d.get("effective_at")
+            if _effective_at is None:
+                effective_at = None
+            else:
+                try:
+                    effective_at_type_0 = fromisoformat(_effective_at)
+                except (TypeError, ValueError):
+                    effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+                if effective_at_type_0.tzinfo is None:
+                    effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
+
+                effective_at = effective_at_type_0
+
+            error_message: None | str
+            error_message = d.get("error_message")
+            if not (isinstance(error_message, str)) and error_message is not None:
+                raise wrong_type("error_message", "a string or null", error_message)
+
+            job_id: None | str
+            job_id = d.get("job_id")
+            if not (isinstance(job_id, str)) and job_id is not None:
+                raise wrong_type("job_id", "a string or null", job_id)
+
+            job_record_id: None | str
+            job_record_id = d.get("job_record_id")
+            if not (isinstance(job_record_id, str)) and job_record_id is not None:
+                raise wrong_type("job_record_id", "a string or null", job_record_id)
+
+            skip_reason: None | str
+            skip_reason = d.get("skip_reason")
+            if not (isinstance(skip_reason, str)) and skip_reason is not None:
+                raise wrong_type("skip_reason", "a string or null", skip_reason)
+
+            started_at: datetime.datetime | None
+            _started_at = d.get("started_at")
+            if _started_at is None:
+                started_at = None
+            else:
+                try:
+                    started_at_type_0 = fromisoformat(_started_at)
+                except (TypeError, ValueError):
+                    started_at_type_0 = parse_datetime(_started_at, "started_at")
+                if started_at_type_0.tzinfo is None:
+                    started_at_type_0 = started_at_type_0.replace(tzinfo=datetime.UTC)
+
+                started_at = started_at_type_0
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "BatchJobItem", "item_id")
         else:
-            try:
-                completed_at_type_0 = fromisoformat(_completed_at)
-            except (TypeError, ValueError):
-                completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
-            if completed_at_type_0.tzinfo is None:
-                completed_at_type_0 = completed_at_type_0.replace(tzinfo=datetime.UTC)
-
-            completed_at = completed_at_type_0
-
-        _effective_at = d.get("effective_at", UNSET)
-        effective_at: datetime.datetime | None | Unset
-        if _effective_at is None or _effective_at is UNSET:
-            effective_at = _effective_at
-        else:
-            try:
-                effective_at_type_0 = fromisoformat(_effective_at)
-            except (TypeError, ValueError):
-                effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
-            if effective_at_type_0.tzinfo is None:
-                effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
-
-            effective_at = effective_at_type_0
-
-        error_message = d.get("error_message", UNSET)
-        if (
-            not (isinstance(error_message, str))
-            and error_message is not None
-            and error_message is not UNSET
-        ):
-            raise TypeError(
-                f"error_message: expected str or null, got {type(error_message).__name__}"
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            batch_job_item = cls(
+                item_id,
+                item_name,
+                status,
+                completed_at,
+                effective_at,
+                error_message,
+                job_id,
+                job_record_id,
+                skip_reason,
+                started_at,
             )
-
-        job_id = d.get("job_id", UNSET)
-        if not (isinstance(job_id, str)) and job_id is not None and job_id is not UNSET:
-            raise TypeError(f"job_id: expected str or null, got {type(job_id).__name__}")
-
-        job_record_id = d.get("job_record_id", UNSET)
-        if (
-            not (isinstance(job_record_id, str))
-            and job_record_id is not None
-            and job_record_id is not UNSET
-        ):
-            raise TypeError(
-                f"job_record_id: expected str or null, got {type(job_record_id).__name__}"
-            )
-
-        skip_reason = d.get("skip_reason", UNSET)
-        if (
-            not (isinstance(skip_reason, str))
-            and skip_reason is not None
-            and skip_reason is not UNSET
-        ):
-            raise TypeError(f"skip_reason: expected str or null, got {type(skip_reason).__name__}")
-
-        _started_at = d.get("started_at", UNSET)
-        started_at: datetime.datetime | None | Unset
-        if _started_at is None or _started_at is UNSET:
-            started_at = _started_at
-        else:
-            try:
-                started_at_type_0 = fromisoformat(_started_at)
-            except (TypeError, ValueError):
-                started_at_type_0 = parse_datetime(_started_at, "started_at")
-            if started_at_type_0.tzinfo is None:
-                started_at_type_0 = started_at_type_0.replace(tzinfo=datetime.UTC)
-
-            started_at = started_at_type_0
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        batch_job_item = cls(
-            item_id,
-            item_name,
-            status,
-            completed_at,
-            effective_at,
-            error_message,
-            job_id,
-            job_record_id,
-            skip_reason,
-            started_at,
-        )
-
-        if not d.keys() <= _KNOWN_BATCH_JOB_ITEM:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_BATCH_JOB_ITEM:
-                    continue
-                additional = prop_dict
-
-                batch_job_item.additional_properties[prop_name] = additional
-        return batch_job_item
+            keys = d.keys()
+            if keys == _KNOWN_BATCH_JOB_ITEM:
+                batch_job_item._absent = NOTHING_ABSENT
+            else:
+                batch_job_item._absent = absent_of(_OPTIONAL_BATCH_JOB_ITEM, keys)
+                if not keys <= _KNOWN_BATCH_JOB_ITEM:
+                    batch_job_item.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM
+                    }
+            return batch_job_item
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "BatchJobItem", "item_id")
 
     @property
     def additional_keys(self) -> list[str]:

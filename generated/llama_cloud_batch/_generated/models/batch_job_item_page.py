@@ -2,22 +2,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, expect_object
-
-if TYPE_CHECKING:
-    from ..models.batch_job_item import BatchJobItem
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="BatchJobItemPage")
 
 _KNOWN_BATCH_JOB_ITEM_PAGE: frozenset[str] = frozenset(
     {
         "items",
+        "next_page_token",
+        "total_size",
+    }
+)
+_OPTIONAL_BATCH_JOB_ITEM_PAGE: frozenset[str] = frozenset(
+    {
         "next_page_token",
         "total_size",
     }
@@ -30,93 +40,103 @@ class BatchJobItemPage:
 
     Attributes:
         items (list[BatchJobItem]): The items on this page.
-        next_page_token (None | str | Unset): Returned by the server, accepted by no operation; page with `offset`.
-        total_size (int | Unset): How many items match the filters in all.
+        next_page_token (None | str): Returned by the server, accepted by no operation; page with `offset`.
+        total_size (int | None): How many items match the filters in all.
     """
 
     items: list[BatchJobItem]
-    next_page_token: None | str | Unset = UNSET
-    total_size: int | Unset = UNSET
+    next_page_token: None | str = None
+    total_size: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_BATCH_JOB_ITEM_PAGE, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        items = []
-        for items_item_data in self.items:
-            items_item = items_item_data.to_dict()
-            items.append(items_item)
-
-        next_page_token: None | str | Unset
-        if isinstance(self.next_page_token, Unset):
-            next_page_token = UNSET
-        else:
-            next_page_token = self.next_page_token
-
-        total_size = self.total_size
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "items": items,
-            }
-        )
-        if next_page_token is not UNSET:
-            field_dict["next_page_token"] = next_page_token
-        if total_size is not UNSET:
-            field_dict["total_size"] = total_size
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["items"] = [items_item.to_dict() for items_item in self.items]
+        if self.next_page_token is not None:
+            field_dict["next_page_token"] = self.next_page_token
+        elif "next_page_token" not in self._absent:
+            field_dict["next_page_token"] = None
+        if self.total_size is not None:
+            field_dict["total_size"] = self.total_size
+        elif "total_size" not in self._absent:
+            field_dict["total_size"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.batch_job_item import BatchJobItem  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobItemPage")
-        items = []
-        _items = d["items"]
-        if not isinstance(_items, list):
-            raise TypeError(f"items: expected an array, got {type(_items).__name__}")
-        for items_item_data in _items:
-            items_item = BatchJobItem.from_dict(items_item_data)
+        try:
+            items: list[BatchJobItem]
+            try:
+                _items = d["items"]
+                if not isinstance(_items, list):
+                    raise wrong_type(None, "an array", _items)
+                items = []
+                try:
+                    for items_item_data in _items:
+                        items_item = BatchJobItem.from_dict(items_item_data)
 
-            items.append(items_item)
+                        items.append(items_item)
+                except ShapeError as error:
+                    error.path.insert(0, len(items))
+                    raise
 
-        next_page_token = d.get("next_page_token", UNSET)
-        if (
-            not (isinstance(next_page_token, str))
-            and next_page_token is not None
-            and next_page_token is not UNSET
-        ):
-            raise TypeError(
-                f"next_page_token: expected str or null, got {type(next_page_token).__name__}"
+            except ShapeError as error:
+                error.path.insert(0, "items")
+                raise
+
+            next_page_token: None | str
+            next_page_token = d.get("next_page_token")
+            if not (isinstance(next_page_token, str)) and next_page_token is not None:
+                raise wrong_type("next_page_token", "a string or null", next_page_token)
+
+            total_size: int | None
+            _total_size = d.get("total_size")
+            if _total_size is None:
+                if "total_size" in d:
+                    raise wrong_type("total_size", "an integer", None)
+                total_size = None
+            else:
+                total_size = _total_size
+                if not (type(total_size) is int):
+                    raise wrong_type("total_size", "an integer", total_size)
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "BatchJobItemPage", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            batch_job_item_page = cls(
+                items,
+                next_page_token,
+                total_size,
             )
-
-        total_size = d.get("total_size", UNSET)
-        if total_size is not UNSET and not (type(total_size) is int):
-            raise TypeError(f"total_size: expected an integer, got {type(total_size).__name__}")
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        batch_job_item_page = cls(
-            items,
-            next_page_token,
-            total_size,
-        )
-
-        if not d.keys() <= _KNOWN_BATCH_JOB_ITEM_PAGE:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_BATCH_JOB_ITEM_PAGE:
-                    continue
-                additional = prop_dict
-
-                batch_job_item_page.additional_properties[prop_name] = additional
-        return batch_job_item_page
+            keys = d.keys()
+            if keys == _KNOWN_BATCH_JOB_ITEM_PAGE:
+                batch_job_item_page._absent = NOTHING_ABSENT
+            else:
+                batch_job_item_page._absent = absent_of(_OPTIONAL_BATCH_JOB_ITEM_PAGE, keys)
+                if not keys <= _KNOWN_BATCH_JOB_ITEM_PAGE:
+                    batch_job_item_page.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM_PAGE
+                    }
+            return batch_job_item_page
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "BatchJobItemPage", None)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -134,3 +154,6 @@ class BatchJobItemPage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.batch_job_item import BatchJobItem  # noqa: E402

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Required, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import expect_object
+from ..types import (
+    ShapeError,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ClassifierRuleParam")
 
@@ -31,54 +37,63 @@ class ClassifierRuleParam:
     description: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
+    class Dict(TypedDict, total=False):
+        """ClassifierRuleParam as a plain dict, for request arguments: a misspelt key or a wrong type
+        is a type error."""
+
+        type: Required[str]
+
+        description: Required[str]
+
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        type_ = self.type_
-
-        description = self.description
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "type": type_,
-                "description": description,
-            }
-        )
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["type"] = self.type_
+        field_dict["description"] = self.description
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ClassifierRuleParam")
-        type_ = d["type"]
-        if not (isinstance(type_, str)):
-            raise TypeError(f"type: expected a string, got {type(type_).__name__}")
+        try:
+            type_: str
+            type_ = d["type"]
+            if not (isinstance(type_, str)):
+                raise wrong_type("type", "a string", type_)
 
-        description = d["description"]
-        if not (isinstance(description, str)):
-            raise TypeError(f"description: expected a string, got {type(description).__name__}")
+            description: str
+            description = d["description"]
+            if not (isinstance(description, str)):
+                raise wrong_type("description", "a string", description)
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        classifier_rule_param = cls(
-            type_,
-            description,
-        )
-
-        if not d.keys() <= _KNOWN_CLASSIFIER_RULE_PARAM:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_CLASSIFIER_RULE_PARAM:
-                    continue
-                additional = prop_dict
-
-                classifier_rule_param.additional_properties[prop_name] = additional
-        return classifier_rule_param
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ClassifierRuleParam", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            classifier_rule_param = cls(
+                type_,
+                description,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_CLASSIFIER_RULE_PARAM:
+                pass
+            else:
+                if not keys <= _KNOWN_CLASSIFIER_RULE_PARAM:
+                    classifier_rule_param.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_CLASSIFIER_RULE_PARAM
+                    }
+            return classifier_rule_param
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ClassifierRuleParam", None)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -3,19 +3,24 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.classify_job_status import ClassifyJobStatus
 from ..models.classify_mode import ClassifyMode
-from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
-
-if TYPE_CHECKING:
-    from ..models.classifier_rule import ClassifierRule
-    from ..models.classify_parsing_configuration import ClassifyParsingConfiguration
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    fromisoformat,
+    missing,
+    parse_datetime,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ClassifyJob")
 
@@ -26,6 +31,17 @@ _KNOWN_CLASSIFY_JOB: frozenset[str] = frozenset(
         "rules",
         "status",
         "user_id",
+        "created_at",
+        "effective_at",
+        "error_message",
+        "job_record_id",
+        "mode",
+        "parsing_configuration",
+        "updated_at",
+    }
+)
+_OPTIONAL_CLASSIFY_JOB: frozenset[str] = frozenset(
+    {
         "created_at",
         "effective_at",
         "error_message",
@@ -46,13 +62,13 @@ class ClassifyJob:
         rules (list[ClassifierRule]):
         status (ClassifyJobStatus):
         user_id (str):
-        created_at (datetime.datetime | None | Unset):
-        effective_at (datetime.datetime | None | Unset):
-        error_message (None | str | Unset):
-        job_record_id (None | str | Unset):
-        mode (ClassifyMode | None | Unset):
-        parsing_configuration (ClassifyParsingConfiguration | None | Unset):
-        updated_at (datetime.datetime | None | Unset):
+        created_at (datetime.datetime | None):
+        effective_at (datetime.datetime | None):
+        error_message (None | str):
+        job_record_id (None | str):
+        mode (ClassifyMode | None):
+        parsing_configuration (ClassifyParsingConfiguration | None):
+        updated_at (datetime.datetime | None):
     """
 
     id: str
@@ -60,257 +76,215 @@ class ClassifyJob:
     rules: list[ClassifierRule]
     status: ClassifyJobStatus
     user_id: str
-    created_at: datetime.datetime | None | Unset = UNSET
-    effective_at: datetime.datetime | None | Unset = UNSET
-    error_message: None | str | Unset = UNSET
-    job_record_id: None | str | Unset = UNSET
-    mode: ClassifyMode | None | Unset = UNSET
-    parsing_configuration: ClassifyParsingConfiguration | None | Unset = UNSET
-    updated_at: datetime.datetime | None | Unset = UNSET
+    created_at: datetime.datetime | None = None
+    effective_at: datetime.datetime | None = None
+    error_message: None | str = None
+    job_record_id: None | str = None
+    mode: ClassifyMode | None = None
+    parsing_configuration: ClassifyParsingConfiguration | None = None
+    updated_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_CLASSIFY_JOB, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        from ..models.classify_parsing_configuration import ClassifyParsingConfiguration  # noqa: PLC0415
-
-        id = self.id
-
-        project_id = self.project_id
-
-        rules = []
-        for rules_item_data in self.rules:
-            rules_item = rules_item_data.to_dict()
-            rules.append(rules_item)
-
-        status = self.status.value
-
-        user_id = self.user_id
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-        else:
-            created_at = self.created_at
-
-        effective_at: None | str | Unset
-        if isinstance(self.effective_at, Unset):
-            effective_at = UNSET
-        elif isinstance(self.effective_at, datetime.datetime):
-            effective_at = self.effective_at.isoformat()
-        else:
-            effective_at = self.effective_at
-
-        error_message: None | str | Unset
-        if isinstance(self.error_message, Unset):
-            error_message = UNSET
-        else:
-            error_message = self.error_message
-
-        job_record_id: None | str | Unset
-        if isinstance(self.job_record_id, Unset):
-            job_record_id = UNSET
-        else:
-            job_record_id = self.job_record_id
-
-        mode: None | str | Unset
-        if isinstance(self.mode, Unset):
-            mode = UNSET
-        elif isinstance(self.mode, ClassifyMode):
-            mode = self.mode.value
-        else:
-            mode = self.mode
-
-        parsing_configuration: dict[str, Any] | None | Unset
-        if isinstance(self.parsing_configuration, Unset):
-            parsing_configuration = UNSET
-        elif isinstance(self.parsing_configuration, ClassifyParsingConfiguration):
-            parsing_configuration = self.parsing_configuration.to_dict()
-        else:
-            parsing_configuration = self.parsing_configuration
-
-        updated_at: None | str | Unset
-        if isinstance(self.updated_at, Unset):
-            updated_at = UNSET
-        elif isinstance(self.updated_at, datetime.datetime):
-            updated_at = self.updated_at.isoformat()
-        else:
-            updated_at = self.updated_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "project_id": project_id,
-                "rules": rules,
-                "status": status,
-                "user_id": user_id,
-            }
-        )
-        if created_at is not UNSET:
-            field_dict["created_at"] = created_at
-        if effective_at is not UNSET:
-            field_dict["effective_at"] = effective_at
-        if error_message is not UNSET:
-            field_dict["error_message"] = error_message
-        if job_record_id is not UNSET:
-            field_dict["job_record_id"] = job_record_id
-        if mode is not UNSET:
-            field_dict["mode"] = mode
-        if parsing_configuration is not UNSET:
-            field_dict["parsing_configuration"] = parsing_configuration
-        if updated_at is not UNSET:
-            field_dict["updated_at"] = updated_at
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["id"] = self.id
+        field_dict["project_id"] = self.project_id
+        field_dict["rules"] = [rules_item.to_dict() for rules_item in self.rules]
+        field_dict["status"] = self.status.value
+        field_dict["user_id"] = self.user_id
+        if self.created_at is not None:
+            field_dict["created_at"] = self.created_at.isoformat()
+        elif "created_at" not in self._absent:
+            field_dict["created_at"] = None
+        if self.effective_at is not None:
+            field_dict["effective_at"] = self.effective_at.isoformat()
+        elif "effective_at" not in self._absent:
+            field_dict["effective_at"] = None
+        if self.error_message is not None:
+            field_dict["error_message"] = self.error_message
+        elif "error_message" not in self._absent:
+            field_dict["error_message"] = None
+        if self.job_record_id is not None:
+            field_dict["job_record_id"] = self.job_record_id
+        elif "job_record_id" not in self._absent:
+            field_dict["job_record_id"] = None
+        if self.mode is not None:
+            field_dict["mode"] = self.mode.value
+        elif "mode" not in self._absent:
+            field_dict["mode"] = None
+        if self.parsing_configuration is not None:
+            field_dict["parsing_configuration"] = self.parsing_configuration.to_dict()
+        elif "parsing_configuration" not in self._absent:
+            field_dict["parsing_configuration"] = None
+        if self.updated_at is not None:
+            field_dict["updated_at"] = self.updated_at.isoformat()
+        elif "updated_at" not in self._absent:
+            field_dict["updated_at"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.classifier_rule import ClassifierRule  # noqa: PLC0415
-        from ..models.classify_parsing_configuration import ClassifyParsingConfiguration  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ClassifyJob")
-        id = d["id"]
-        if not (isinstance(id, str)):
-            raise TypeError(f"id: expected a string, got {type(id).__name__}")
+        try:
+            id: str
+            id = d["id"]
+            if not (isinstance(id, str)):
+                raise wrong_type("id", "a string", id)
 
-        project_id = d["project_id"]
-        if not (isinstance(project_id, str)):
-            raise TypeError(f"project_id: expected a string, got {type(project_id).__name__}")
+            project_id: str
+            project_id = d["project_id"]
+            if not (isinstance(project_id, str)):
+                raise wrong_type("project_id", "a string", project_id)
 
-        rules = []
-        _rules = d["rules"]
-        if not isinstance(_rules, list):
-            raise TypeError(f"rules: expected an array, got {type(_rules).__name__}")
-        for rules_item_data in _rules:
-            rules_item = ClassifierRule.from_dict(rules_item_data)
-
-            rules.append(rules_item)
-
-        status = cast(
-            "ClassifyJobStatus | None", ClassifyJobStatus._value2member_map_.get(d["status"])
-        ) or ClassifyJobStatus(d["status"])
-
-        user_id = d["user_id"]
-        if not (isinstance(user_id, str)):
-            raise TypeError(f"user_id: expected a string, got {type(user_id).__name__}")
-
-        _created_at = d.get("created_at", UNSET)
-        created_at: datetime.datetime | None | Unset
-        if _created_at is None or _created_at is UNSET:
-            created_at = _created_at
-        else:
+            rules: list[ClassifierRule]
             try:
-                created_at_type_0 = fromisoformat(_created_at)
-            except (TypeError, ValueError):
-                created_at_type_0 = parse_datetime(_created_at, "created_at")
-            if created_at_type_0.tzinfo is None:
-                created_at_type_0 = created_at_type_0.replace(tzinfo=datetime.UTC)
+                _rules = d["rules"]
+                if not isinstance(_rules, list):
+                    raise wrong_type(None, "an array", _rules)
+                rules = []
+                try:
+                    for rules_item_data in _rules:
+                        rules_item = ClassifierRule.from_dict(rules_item_data)
 
-            created_at = created_at_type_0
+                        rules.append(rules_item)
+                except ShapeError as error:
+                    error.path.insert(0, len(rules))
+                    raise
 
-        _effective_at = d.get("effective_at", UNSET)
-        effective_at: datetime.datetime | None | Unset
-        if _effective_at is None or _effective_at is UNSET:
-            effective_at = _effective_at
-        else:
+            except ShapeError as error:
+                error.path.insert(0, "rules")
+                raise
+
+            status: ClassifyJobStatus
+            status = ClassifyJobStatus._parse(d["status"], "status")
+
+            user_id: str
+            user_id = d["user_id"]
+            if not (isinstance(user_id, str)):
+                raise wrong_type("user_id", "a string", user_id)
+
+            created_at: datetime.datetime | None
+            _created_at = d.get("created_at")
+            if _created_at is None:
+                created_at = None
+            else:
+                try:
+                    created_at_type_0 = fromisoformat(_created_at)
+                except (TypeError, ValueError):
+                    created_at_type_0 = parse_datetime(_created_at, "created_at")
+                if created_at_type_0.tzinfo is None:
+                    created_at_type_0 = created_at_type_0.replace(tzinfo=datetime.UTC)
+
+                created_at = created_at_type_0
+
+            effective_at: datetime.datetime | None
+            _effective_at = d.get("effective_at")
+            if _effective_at is None:
+                effective_at = None
+            else:
+                try:
+                    effective_at_type_0 = fromisoformat(_effective_at)
+                except (TypeError, ValueError):
+                    effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
+                if effective_at_type_0.tzinfo is None:
+                    effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
+
+                effective_at = effective_at_type_0
+
+            error_message: None | str
+            error_message = d.get("error_message")
+            if not (isinstance(error_message, str)) and error_message is not None:
+                raise wrong_type("error_message", "a string or null", error_message)
+
+            job_record_id: None | str
+            job_record_id = d.get("job_record_id")
+            if not (isinstance(job_record_id, str)) and job_record_id is not None:
+                raise wrong_type("job_record_id", "a string or null", job_record_id)
+
+            mode: ClassifyMode | None
+            _mode = d.get("mode")
+            if _mode is None:
+                mode = None
+            else:
+                mode_type_0 = ClassifyMode._parse(_mode, "mode")
+
+                mode = mode_type_0
+
+            parsing_configuration: ClassifyParsingConfiguration | None
             try:
-                effective_at_type_0 = fromisoformat(_effective_at)
-            except (TypeError, ValueError):
-                effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
-            if effective_at_type_0.tzinfo is None:
-                effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
+                _parsing_configuration = d.get("parsing_configuration")
+                if _parsing_configuration is None:
+                    parsing_configuration = None
+                else:
+                    parsing_configuration_type_0 = ClassifyParsingConfiguration.from_dict(
+                        _parsing_configuration
+                    )
 
-            effective_at = effective_at_type_0
+                    parsing_configuration = parsing_configuration_type_0
 
-        error_message = d.get("error_message", UNSET)
-        if (
-            not (isinstance(error_message, str))
-            and error_message is not None
-            and error_message is not UNSET
-        ):
-            raise TypeError(
-                f"error_message: expected str or null, got {type(error_message).__name__}"
-            )
+            except ShapeError as error:
+                error.path.insert(0, "parsing_configuration")
+                raise
 
-        job_record_id = d.get("job_record_id", UNSET)
-        if (
-            not (isinstance(job_record_id, str))
-            and job_record_id is not None
-            and job_record_id is not UNSET
-        ):
-            raise TypeError(
-                f"job_record_id: expected str or null, got {type(job_record_id).__name__}"
-            )
+            updated_at: datetime.datetime | None
+            _updated_at = d.get("updated_at")
+            if _updated_at is None:
+                updated_at = None
+            else:
+                try:
+                    updated_at_type_0 = fromisoformat(_updated_at)
+                except (TypeError, ValueError):
+                    updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
+                if updated_at_type_0.tzinfo is None:
+                    updated_at_type_0 = updated_at_type_0.replace(tzinfo=datetime.UTC)
 
-        _mode = d.get("mode", UNSET)
-        mode: ClassifyMode | None | Unset
-        if _mode is None or _mode is UNSET:
-            mode = _mode
+                updated_at = updated_at_type_0
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ClassifyJob", "id")
         else:
-            mode_type_0 = cast(
-                "ClassifyMode | None", ClassifyMode._value2member_map_.get(_mode)
-            ) or ClassifyMode(_mode)
-
-            mode = mode_type_0
-
-        _parsing_configuration = d.get("parsing_configuration", UNSET)
-        parsing_configuration: ClassifyParsingConfiguration | None | Unset
-        if _parsing_configuration is None or _parsing_configuration is UNSET:
-            parsing_configuration = _parsing_configuration
-        else:
-            parsing_configuration_type_0 = ClassifyParsingConfiguration.from_dict(
-                _parsing_configuration
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            classify_job = cls(
+                id,
+                project_id,
+                rules,
+                status,
+                user_id,
+                created_at,
+                effective_at,
+                error_message,
+                job_record_id,
+                mode,
+                parsing_configuration,
+                updated_at,
             )
-
-            parsing_configuration = parsing_configuration_type_0
-
-        _updated_at = d.get("updated_at", UNSET)
-        updated_at: datetime.datetime | None | Unset
-        if _updated_at is None or _updated_at is UNSET:
-            updated_at = _updated_at
-        else:
-            try:
-                updated_at_type_0 = fromisoformat(_updated_at)
-            except (TypeError, ValueError):
-                updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
-            if updated_at_type_0.tzinfo is None:
-                updated_at_type_0 = updated_at_type_0.replace(tzinfo=datetime.UTC)
-
-            updated_at = updated_at_type_0
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        classify_job = cls(
-            id,
-            project_id,
-            rules,
-            status,
-            user_id,
-            created_at,
-            effective_at,
-            error_message,
-            job_record_id,
-            mode,
-            parsing_configuration,
-            updated_at,
-        )
-
-        if not d.keys() <= _KNOWN_CLASSIFY_JOB:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_CLASSIFY_JOB:
-                    continue
-                additional = prop_dict
-
-                classify_job.additional_properties[prop_name] = additional
-        return classify_job
+            keys = d.keys()
+            if keys == _KNOWN_CLASSIFY_JOB:
+                classify_job._absent = NOTHING_ABSENT
+            else:
+                classify_job._absent = absent_of(_OPTIONAL_CLASSIFY_JOB, keys)
+                if not keys <= _KNOWN_CLASSIFY_JOB:
+                    classify_job.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_JOB
+                    }
+            return classify_job
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ClassifyJob", "id")
 
     @property
     def additional_keys(self) -> list[str]:
@@ -328,3 +302,7 @@ class ClassifyJob:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.classifier_rule import ClassifierRule  # noqa: E402
+from ..models.classify_parsing_configuration import ClassifyParsingConfiguration  # noqa: E402

@@ -2,17 +2,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.parsing_language import ParsingLanguage
-from ..types import UNSET, Unset, expect_object
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ClassifyParsingConfiguration")
 
 _KNOWN_CLASSIFY_PARSING_CONFIGURATION: frozenset[str] = frozenset(
+    {
+        "lang",
+        "max_pages",
+        "target_pages",
+    }
+)
+_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION: frozenset[str] = frozenset(
     {
         "lang",
         "max_pages",
@@ -25,118 +40,119 @@ _KNOWN_CLASSIFY_PARSING_CONFIGURATION: frozenset[str] = frozenset(
 class ClassifyParsingConfiguration:
     """
     Attributes:
-        lang (None | ParsingLanguage | Unset):
-        max_pages (int | None | Unset):
-        target_pages (list[int] | None | Unset):
+        lang (None | ParsingLanguage):
+        max_pages (int | None):
+        target_pages (list[int] | None):
     """
 
-    lang: None | ParsingLanguage | Unset = UNSET
-    max_pages: int | None | Unset = UNSET
-    target_pages: list[int] | None | Unset = UNSET
+    lang: None | ParsingLanguage = None
+    max_pages: int | None = None
+    target_pages: list[int] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        lang: None | str | Unset
-        if isinstance(self.lang, Unset):
-            lang = UNSET
-        elif isinstance(self.lang, ParsingLanguage):
-            lang = self.lang.value
-        else:
-            lang = self.lang
-
-        max_pages: int | None | Unset
-        if isinstance(self.max_pages, Unset):
-            max_pages = UNSET
-        else:
-            max_pages = self.max_pages
-
-        target_pages: list[int] | None | Unset
-        if isinstance(self.target_pages, Unset):
-            target_pages = UNSET
-        elif isinstance(self.target_pages, list):
-            target_pages = self.target_pages
-
-        else:
-            target_pages = self.target_pages
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if lang is not UNSET:
-            field_dict["lang"] = lang
-        if max_pages is not UNSET:
-            field_dict["max_pages"] = max_pages
-        if target_pages is not UNSET:
-            field_dict["target_pages"] = target_pages
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.lang is not None:
+            field_dict["lang"] = self.lang.value
+        elif "lang" not in self._absent:
+            field_dict["lang"] = None
+        if self.max_pages is not None:
+            field_dict["max_pages"] = self.max_pages
+        elif "max_pages" not in self._absent:
+            field_dict["max_pages"] = None
+        if self.target_pages is not None:
+            field_dict["target_pages"] = self.target_pages
+        elif "target_pages" not in self._absent:
+            field_dict["target_pages"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = (
             src_dict
             if type(src_dict) is dict
             else expect_object(src_dict, "ClassifyParsingConfiguration")
         )
-        _lang = d.get("lang", UNSET)
-        lang: None | ParsingLanguage | Unset
-        if _lang is None or _lang is UNSET:
-            lang = _lang
+        try:
+            lang: None | ParsingLanguage
+            _lang = d.get("lang")
+            if _lang is None:
+                lang = None
+            else:
+                lang_type_0 = ParsingLanguage._parse(_lang, "lang")
+
+                lang = lang_type_0
+
+            max_pages: int | None
+            max_pages = d.get("max_pages")
+            if not (type(max_pages) is int) and max_pages is not None:
+                raise wrong_type("max_pages", "an integer or null", max_pages)
+
+            target_pages: list[int] | None
+            try:
+                _target_pages = d.get("target_pages")
+                if _target_pages is None:
+                    target_pages = None
+                else:
+                    _target_pages_type_0 = _target_pages
+                    if not isinstance(_target_pages_type_0, list):
+                        raise wrong_type(None, "an array", _target_pages_type_0)
+                    target_pages_type_0 = []
+                    try:
+                        for target_pages_type_0_item_data in _target_pages_type_0:
+                            target_pages_type_0_item = target_pages_type_0_item_data
+                            if not (type(target_pages_type_0_item) is int):
+                                raise wrong_type(None, "an integer", target_pages_type_0_item)
+
+                            target_pages_type_0.append(target_pages_type_0_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(target_pages_type_0))
+                        raise
+
+                    target_pages = target_pages_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "target_pages")
+                raise
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ClassifyParsingConfiguration", None)
         else:
-            lang_type_0 = cast(
-                "ParsingLanguage | None", ParsingLanguage._value2member_map_.get(_lang)
-            ) or ParsingLanguage(_lang)
-
-            lang = lang_type_0
-
-        max_pages = d.get("max_pages", UNSET)
-        if not (type(max_pages) is int) and max_pages is not None and max_pages is not UNSET:
-            raise TypeError(f"max_pages: expected int or null, got {type(max_pages).__name__}")
-
-        _target_pages = d.get("target_pages", UNSET)
-        target_pages: list[int] | None | Unset
-        if _target_pages is None or _target_pages is UNSET:
-            target_pages = _target_pages
-        else:
-            target_pages_type_0 = []
-            _target_pages_type_0 = _target_pages
-            if not isinstance(_target_pages_type_0, list):
-                raise TypeError(
-                    f"target_pages_type_0: expected an array, got {type(_target_pages_type_0).__name__}"
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            classify_parsing_configuration = cls(
+                lang,
+                max_pages,
+                target_pages,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_CLASSIFY_PARSING_CONFIGURATION:
+                classify_parsing_configuration._absent = NOTHING_ABSENT
+            else:
+                classify_parsing_configuration._absent = absent_of(
+                    _OPTIONAL_CLASSIFY_PARSING_CONFIGURATION, keys
                 )
-            for target_pages_type_0_item_data in _target_pages_type_0:
-                target_pages_type_0_item = target_pages_type_0_item_data
-                if not (type(target_pages_type_0_item) is int):
-                    raise TypeError(
-                        f"target_pages: expected an integer, got {type(target_pages_type_0_item).__name__}"
-                    )
-
-                target_pages_type_0.append(target_pages_type_0_item)
-
-            target_pages = target_pages_type_0
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        classify_parsing_configuration = cls(
-            lang,
-            max_pages,
-            target_pages,
-        )
-
-        if not d.keys() <= _KNOWN_CLASSIFY_PARSING_CONFIGURATION:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_CLASSIFY_PARSING_CONFIGURATION:
-                    continue
-                additional = prop_dict
-
-                classify_parsing_configuration.additional_properties[prop_name] = additional
-        return classify_parsing_configuration
+                if not keys <= _KNOWN_CLASSIFY_PARSING_CONFIGURATION:
+                    classify_parsing_configuration.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_PARSING_CONFIGURATION
+                    }
+            return classify_parsing_configuration
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ClassifyParsingConfiguration", None)
 
     @property
     def additional_keys(self) -> list[str]:

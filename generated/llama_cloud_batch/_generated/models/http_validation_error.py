@@ -2,20 +2,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, expect_object
-
-if TYPE_CHECKING:
-    from ..models.validation_error import ValidationError
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="HTTPValidationError")
 
 _KNOWN_HTTP_VALIDATION_ERROR: frozenset[str] = frozenset(
+    {
+        "detail",
+    }
+)
+_OPTIONAL_HTTP_VALIDATION_ERROR: frozenset[str] = frozenset(
     {
         "detail",
     }
@@ -27,64 +36,83 @@ class HTTPValidationError:
     """The body of a 422 answer: the request did not validate.
 
     Attributes:
-        detail (list[ValidationError] | Unset): One entry per problem.
+        detail (list[ValidationError] | None): One entry per problem.
     """
 
-    detail: list[ValidationError] | Unset = UNSET
+    detail: list[ValidationError] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_HTTP_VALIDATION_ERROR, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        detail: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.detail, Unset):
-            detail = []
-            for detail_item_data in self.detail:
-                detail_item = detail_item_data.to_dict()
-                detail.append(detail_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if detail is not UNSET:
-            field_dict["detail"] = detail
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.detail is not None:
+            field_dict["detail"] = [detail_item.to_dict() for detail_item in self.detail]
+        elif "detail" not in self._absent:
+            field_dict["detail"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.validation_error import ValidationError  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "HTTPValidationError")
-        _detail = d.get("detail", UNSET)
-        detail: list[ValidationError] | Unset = UNSET
-        if _detail is not UNSET:
-            if not isinstance(_detail, list):
-                raise TypeError(f"detail: expected an array, got {type(_detail).__name__}")
-            detail = []
-            for detail_item_data in _detail:
-                detail_item = ValidationError.from_dict(detail_item_data)
+        try:
+            detail: list[ValidationError] | None
+            try:
+                _detail = d.get("detail")
+                if _detail is None:
+                    if "detail" in d:
+                        raise wrong_type(None, "an array", None)
+                    detail = None
+                else:
+                    _detail = _detail
+                    if not isinstance(_detail, list):
+                        raise wrong_type(None, "an array", _detail)
+                    detail = []
+                    try:
+                        for detail_item_data in _detail:
+                            detail_item = ValidationError.from_dict(detail_item_data)
 
-                detail.append(detail_item)
+                            detail.append(detail_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(detail))
+                        raise
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        http_validation_error = cls(
-            detail,
-        )
+            except ShapeError as error:
+                error.path.insert(0, "detail")
+                raise
 
-        if not d.keys() <= _KNOWN_HTTP_VALIDATION_ERROR:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_HTTP_VALIDATION_ERROR:
-                    continue
-                additional = prop_dict
-
-                http_validation_error.additional_properties[prop_name] = additional
-        return http_validation_error
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "HTTPValidationError", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            http_validation_error = cls(
+                detail,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_HTTP_VALIDATION_ERROR:
+                http_validation_error._absent = NOTHING_ABSENT
+            else:
+                http_validation_error._absent = absent_of(_OPTIONAL_HTTP_VALIDATION_ERROR, keys)
+                if not keys <= _KNOWN_HTTP_VALIDATION_ERROR:
+                    http_validation_error.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_HTTP_VALIDATION_ERROR
+                    }
+            return http_validation_error
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "HTTPValidationError", None)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -102,3 +130,6 @@ class HTTPValidationError:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.validation_error import ValidationError  # noqa: E402

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, expect_object
-
-if TYPE_CHECKING:
-    from ..models.processing_result import ProcessingResult
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ItemProcessingResults")
 
@@ -19,6 +23,11 @@ _KNOWN_ITEM_PROCESSING_RESULTS: frozenset[str] = frozenset(
     {
         "item_id",
         "item_name",
+        "processing_results",
+    }
+)
+_OPTIONAL_ITEM_PROCESSING_RESULTS: frozenset[str] = frozenset(
+    {
         "processing_results",
     }
 )
@@ -31,99 +40,104 @@ class ItemProcessingResults:
     Attributes:
         item_id (str): The item's ID.
         item_name (str): The file's name.
-        processing_results (list[ProcessingResult] | None | Unset): The results, one per processing run.
+        processing_results (list[ProcessingResult] | None): The results, one per processing run.
     """
 
     item_id: str
     item_name: str
-    processing_results: list[ProcessingResult] | None | Unset = UNSET
+    processing_results: list[ProcessingResult] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_ITEM_PROCESSING_RESULTS, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        item_id = self.item_id
-
-        item_name = self.item_name
-
-        processing_results: list[dict[str, Any]] | None | Unset
-        if isinstance(self.processing_results, Unset):
-            processing_results = UNSET
-        elif isinstance(self.processing_results, list):
-            processing_results = []
-            for processing_results_type_0_item_data in self.processing_results:
-                processing_results_type_0_item = processing_results_type_0_item_data.to_dict()
-                processing_results.append(processing_results_type_0_item)
-
-        else:
-            processing_results = self.processing_results
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "item_id": item_id,
-                "item_name": item_name,
-            }
-        )
-        if processing_results is not UNSET:
-            field_dict["processing_results"] = processing_results
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["item_id"] = self.item_id
+        field_dict["item_name"] = self.item_name
+        if self.processing_results is not None:
+            field_dict["processing_results"] = [
+                processing_results_type_0_item.to_dict()
+                for processing_results_type_0_item in self.processing_results
+            ]
+        elif "processing_results" not in self._absent:
+            field_dict["processing_results"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.processing_result import ProcessingResult  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ItemProcessingResults")
-        item_id = d["item_id"]
-        if not (isinstance(item_id, str)):
-            raise TypeError(f"item_id: expected a string, got {type(item_id).__name__}")
+        try:
+            item_id: str
+            item_id = d["item_id"]
+            if not (isinstance(item_id, str)):
+                raise wrong_type("item_id", "a string", item_id)
 
-        item_name = d["item_name"]
-        if not (isinstance(item_name, str)):
-            raise TypeError(f"item_name: expected a string, got {type(item_name).__name__}")
+            item_name: str
+            item_name = d["item_name"]
+            if not (isinstance(item_name, str)):
+                raise wrong_type("item_name", "a string", item_name)
 
-        _processing_results = d.get("processing_results", UNSET)
-        processing_results: list[ProcessingResult] | None | Unset
-        if _processing_results is None or _processing_results is UNSET:
-            processing_results = _processing_results
+            processing_results: list[ProcessingResult] | None
+            try:
+                _processing_results = d.get("processing_results")
+                if _processing_results is None:
+                    processing_results = None
+                else:
+                    _processing_results_type_0 = _processing_results
+                    if not isinstance(_processing_results_type_0, list):
+                        raise wrong_type(None, "an array", _processing_results_type_0)
+                    processing_results_type_0 = []
+                    try:
+                        for processing_results_type_0_item_data in _processing_results_type_0:
+                            processing_results_type_0_item = ProcessingResult.from_dict(
+                                processing_results_type_0_item_data
+                            )
+
+                            processing_results_type_0.append(processing_results_type_0_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(processing_results_type_0))
+                        raise
+
+                    processing_results = processing_results_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "processing_results")
+                raise
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ItemProcessingResults", None)
         else:
-            processing_results_type_0 = []
-            _processing_results_type_0 = _processing_results
-            if not isinstance(_processing_results_type_0, list):
-                raise TypeError(
-                    f"processing_results_type_0: expected an array, got {type(_processing_results_type_0).__name__}"
-                )
-            for processing_results_type_0_item_data in _processing_results_type_0:
-                processing_results_type_0_item = ProcessingResult.from_dict(
-                    processing_results_type_0_item_data
-                )
-
-                processing_results_type_0.append(processing_results_type_0_item)
-
-            processing_results = processing_results_type_0
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        item_processing_results = cls(
-            item_id,
-            item_name,
-            processing_results,
-        )
-
-        if not d.keys() <= _KNOWN_ITEM_PROCESSING_RESULTS:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_ITEM_PROCESSING_RESULTS:
-                    continue
-                additional = prop_dict
-
-                item_processing_results.additional_properties[prop_name] = additional
-        return item_processing_results
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            item_processing_results = cls(
+                item_id,
+                item_name,
+                processing_results,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_ITEM_PROCESSING_RESULTS:
+                item_processing_results._absent = NOTHING_ABSENT
+            else:
+                item_processing_results._absent = absent_of(_OPTIONAL_ITEM_PROCESSING_RESULTS, keys)
+                if not keys <= _KNOWN_ITEM_PROCESSING_RESULTS:
+                    item_processing_results.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_ITEM_PROCESSING_RESULTS
+                    }
+            return item_processing_results
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ItemProcessingResults", None)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -141,3 +155,6 @@ class ItemProcessingResults:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.processing_result import ProcessingResult  # noqa: E402

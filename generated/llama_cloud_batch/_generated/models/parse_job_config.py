@@ -2,21 +2,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, expect_object
-
-if TYPE_CHECKING:
-    from ..models.parse_job_config_partitions_type_0 import ParseJobConfigPartitionsType0
-    from ..models.parse_parameters import ParseParameters
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ParseJobConfig")
 
 _KNOWN_PARSE_JOB_CONFIG: frozenset[str] = frozenset(
+    {
+        "correlation_id",
+        "job_name",
+        "parameters",
+        "parent_job_execution_id",
+        "partitions",
+        "project_id",
+        "session_id",
+        "user_id",
+        "webhook_url",
+    }
+)
+_OPTIONAL_PARSE_JOB_CONFIG: frozenset[str] = frozenset(
     {
         "correlation_id",
         "job_name",
@@ -35,218 +51,188 @@ _KNOWN_PARSE_JOB_CONFIG: frozenset[str] = frozenset(
 class ParseJobConfig:
     """
     Attributes:
-        correlation_id (None | str | Unset):
-        job_name (Literal['parse_raw_file_job'] | None | Unset):
-        parameters (None | ParseParameters | Unset):
-        parent_job_execution_id (None | str | Unset):
-        partitions (None | ParseJobConfigPartitionsType0 | Unset):
-        project_id (None | str | Unset):
-        session_id (None | str | Unset):
-        user_id (None | str | Unset):
-        webhook_url (None | str | Unset):
+        correlation_id (None | str):
+        job_name (Literal['parse_raw_file_job'] | None):
+        parameters (None | ParseParameters):
+        parent_job_execution_id (None | str):
+        partitions (None | ParseJobConfigPartitionsType0):
+        project_id (None | str):
+        session_id (None | str):
+        user_id (None | str):
+        webhook_url (None | str):
     """
 
-    correlation_id: None | str | Unset = UNSET
-    job_name: Literal["parse_raw_file_job"] | None | Unset = UNSET
-    parameters: None | ParseParameters | Unset = UNSET
-    parent_job_execution_id: None | str | Unset = UNSET
-    partitions: None | ParseJobConfigPartitionsType0 | Unset = UNSET
-    project_id: None | str | Unset = UNSET
-    session_id: None | str | Unset = UNSET
-    user_id: None | str | Unset = UNSET
-    webhook_url: None | str | Unset = UNSET
+    correlation_id: None | str = None
+    job_name: Literal["parse_raw_file_job"] | None = None
+    parameters: None | ParseParameters = None
+    parent_job_execution_id: None | str = None
+    partitions: None | ParseJobConfigPartitionsType0 = None
+    project_id: None | str = None
+    session_id: None | str = None
+    user_id: None | str = None
+    webhook_url: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_PARSE_JOB_CONFIG, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        from ..models.parse_job_config_partitions_type_0 import ParseJobConfigPartitionsType0  # noqa: PLC0415
-        from ..models.parse_parameters import ParseParameters  # noqa: PLC0415
-
-        correlation_id: None | str | Unset
-        if isinstance(self.correlation_id, Unset):
-            correlation_id = UNSET
-        else:
-            correlation_id = self.correlation_id
-
-        job_name: Literal["parse_raw_file_job"] | None | Unset
-        if isinstance(self.job_name, Unset):
-            job_name = UNSET
-        else:
-            job_name = self.job_name
-
-        parameters: dict[str, Any] | None | Unset
-        if isinstance(self.parameters, Unset):
-            parameters = UNSET
-        elif isinstance(self.parameters, ParseParameters):
-            parameters = self.parameters.to_dict()
-        else:
-            parameters = self.parameters
-
-        parent_job_execution_id: None | str | Unset
-        if isinstance(self.parent_job_execution_id, Unset):
-            parent_job_execution_id = UNSET
-        else:
-            parent_job_execution_id = self.parent_job_execution_id
-
-        partitions: dict[str, Any] | None | Unset
-        if isinstance(self.partitions, Unset):
-            partitions = UNSET
-        elif isinstance(self.partitions, ParseJobConfigPartitionsType0):
-            partitions = self.partitions.to_dict()
-        else:
-            partitions = self.partitions
-
-        project_id: None | str | Unset
-        if isinstance(self.project_id, Unset):
-            project_id = UNSET
-        else:
-            project_id = self.project_id
-
-        session_id: None | str | Unset
-        if isinstance(self.session_id, Unset):
-            session_id = UNSET
-        else:
-            session_id = self.session_id
-
-        user_id: None | str | Unset
-        if isinstance(self.user_id, Unset):
-            user_id = UNSET
-        else:
-            user_id = self.user_id
-
-        webhook_url: None | str | Unset
-        if isinstance(self.webhook_url, Unset):
-            webhook_url = UNSET
-        else:
-            webhook_url = self.webhook_url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if correlation_id is not UNSET:
-            field_dict["correlation_id"] = correlation_id
-        if job_name is not UNSET:
-            field_dict["job_name"] = job_name
-        if parameters is not UNSET:
-            field_dict["parameters"] = parameters
-        if parent_job_execution_id is not UNSET:
-            field_dict["parent_job_execution_id"] = parent_job_execution_id
-        if partitions is not UNSET:
-            field_dict["partitions"] = partitions
-        if project_id is not UNSET:
-            field_dict["project_id"] = project_id
-        if session_id is not UNSET:
-            field_dict["session_id"] = session_id
-        if user_id is not UNSET:
-            field_dict["user_id"] = user_id
-        if webhook_url is not UNSET:
-            field_dict["webhook_url"] = webhook_url
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.correlation_id is not None:
+            field_dict["correlation_id"] = self.correlation_id
+        elif "correlation_id" not in self._absent:
+            field_dict["correlation_id"] = None
+        if self.job_name is not None:
+            field_dict["job_name"] = self.job_name
+        elif "job_name" not in self._absent:
+            field_dict["job_name"] = None
+        if self.parameters is not None:
+            field_dict["parameters"] = self.parameters.to_dict()
+        elif "parameters" not in self._absent:
+            field_dict["parameters"] = None
+        if self.parent_job_execution_id is not None:
+            field_dict["parent_job_execution_id"] = self.parent_job_execution_id
+        elif "parent_job_execution_id" not in self._absent:
+            field_dict["parent_job_execution_id"] = None
+        if self.partitions is not None:
+            field_dict["partitions"] = self.partitions.to_dict()
+        elif "partitions" not in self._absent:
+            field_dict["partitions"] = None
+        if self.project_id is not None:
+            field_dict["project_id"] = self.project_id
+        elif "project_id" not in self._absent:
+            field_dict["project_id"] = None
+        if self.session_id is not None:
+            field_dict["session_id"] = self.session_id
+        elif "session_id" not in self._absent:
+            field_dict["session_id"] = None
+        if self.user_id is not None:
+            field_dict["user_id"] = self.user_id
+        elif "user_id" not in self._absent:
+            field_dict["user_id"] = None
+        if self.webhook_url is not None:
+            field_dict["webhook_url"] = self.webhook_url
+        elif "webhook_url" not in self._absent:
+            field_dict["webhook_url"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.parse_job_config_partitions_type_0 import ParseJobConfigPartitionsType0  # noqa: PLC0415
-        from ..models.parse_parameters import ParseParameters  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseJobConfig")
-        correlation_id = d.get("correlation_id", UNSET)
-        if (
-            not (isinstance(correlation_id, str))
-            and correlation_id is not None
-            and correlation_id is not UNSET
-        ):
-            raise TypeError(
-                f"correlation_id: expected str or null, got {type(correlation_id).__name__}"
-            )
+        try:
+            correlation_id: None | str
+            correlation_id = d.get("correlation_id")
+            if not (isinstance(correlation_id, str)) and correlation_id is not None:
+                raise wrong_type("correlation_id", "a string or null", correlation_id)
 
-        _job_name = d.get("job_name", UNSET)
-        job_name: Literal["parse_raw_file_job"] | None | Unset
-        if _job_name is None or _job_name is UNSET:
-            job_name = _job_name
-        else:
-            job_name_type_0 = cast(Literal["parse_raw_file_job"], _job_name)
-            if job_name_type_0 != "parse_raw_file_job":
-                raise ValueError(
-                    f"job_name_type_0 must match const 'parse_raw_file_job', got '{job_name_type_0}'"
+            job_name: Literal["parse_raw_file_job"] | None
+            _job_name = d.get("job_name")
+            if _job_name is None:
+                job_name = None
+            else:
+                job_name_type_0 = _job_name
+                if job_name_type_0 != "parse_raw_file_job":
+                    raise ShapeError("job_name", "expected 'parse_raw_file_job'")
+
+                job_name = job_name_type_0
+
+            parameters: None | ParseParameters
+            try:
+                _parameters = d.get("parameters")
+                if _parameters is None:
+                    parameters = None
+                else:
+                    parameters_type_0 = ParseParameters.from_dict(_parameters)
+
+                    parameters = parameters_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "parameters")
+                raise
+
+            parent_job_execution_id: None | str
+            parent_job_execution_id = d.get("parent_job_execution_id")
+            if (
+                not (isinstance(parent_job_execution_id, str))
+                and parent_job_execution_id is not None
+            ):
+                raise wrong_type(
+                    "parent_job_execution_id", "a string or null", parent_job_execution_id
                 )
-            job_name = job_name_type_0
 
-        _parameters = d.get("parameters", UNSET)
-        parameters: None | ParseParameters | Unset
-        if _parameters is None or _parameters is UNSET:
-            parameters = _parameters
+            partitions: None | ParseJobConfigPartitionsType0
+            try:
+                _partitions = d.get("partitions")
+                if _partitions is None:
+                    partitions = None
+                else:
+                    partitions_type_0 = ParseJobConfigPartitionsType0.from_dict(_partitions)
+
+                    partitions = partitions_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "partitions")
+                raise
+
+            project_id: None | str
+            project_id = d.get("project_id")
+            if not (isinstance(project_id, str)) and project_id is not None:
+                raise wrong_type("project_id", "a string or null", project_id)
+
+            session_id: None | str
+            session_id = d.get("session_id")
+            if not (isinstance(session_id, str)) and session_id is not None:
+                raise wrong_type("session_id", "a string or null", session_id)
+
+            user_id: None | str
+            user_id = d.get("user_id")
+            if not (isinstance(user_id, str)) and user_id is not None:
+                raise wrong_type("user_id", "a string or null", user_id)
+
+            webhook_url: None | str
+            webhook_url = d.get("webhook_url")
+            if not (isinstance(webhook_url, str)) and webhook_url is not None:
+                raise wrong_type("webhook_url", "a string or null", webhook_url)
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ParseJobConfig", None)
         else:
-            parameters_type_0 = ParseParameters.from_dict(_parameters)
-
-            parameters = parameters_type_0
-
-        parent_job_execution_id = d.get("parent_job_execution_id", UNSET)
-        if (
-            not (isinstance(parent_job_execution_id, str))
-            and parent_job_execution_id is not None
-            and parent_job_execution_id is not UNSET
-        ):
-            raise TypeError(
-                f"parent_job_execution_id: expected str or null, got {type(parent_job_execution_id).__name__}"
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            parse_job_config = cls(
+                correlation_id,
+                job_name,
+                parameters,
+                parent_job_execution_id,
+                partitions,
+                project_id,
+                session_id,
+                user_id,
+                webhook_url,
             )
-
-        _partitions = d.get("partitions", UNSET)
-        partitions: None | ParseJobConfigPartitionsType0 | Unset
-        if _partitions is None or _partitions is UNSET:
-            partitions = _partitions
-        else:
-            partitions_type_0 = ParseJobConfigPartitionsType0.from_dict(_partitions)
-
-            partitions = partitions_type_0
-
-        project_id = d.get("project_id", UNSET)
-        if not (isinstance(project_id, str)) and project_id is not None and project_id is not UNSET:
-            raise TypeError(f"project_id: expected str or null, got {type(project_id).__name__}")
-
-        session_id = d.get("session_id", UNSET)
-        if not (isinstance(session_id, str)) and session_id is not None and session_id is not UNSET:
-            raise TypeError(f"session_id: expected str or null, got {type(session_id).__name__}")
-
-        user_id = d.get("user_id", UNSET)
-        if not (isinstance(user_id, str)) and user_id is not None and user_id is not UNSET:
-            raise TypeError(f"user_id: expected str or null, got {type(user_id).__name__}")
-
-        webhook_url = d.get("webhook_url", UNSET)
-        if (
-            not (isinstance(webhook_url, str))
-            and webhook_url is not None
-            and webhook_url is not UNSET
-        ):
-            raise TypeError(f"webhook_url: expected str or null, got {type(webhook_url).__name__}")
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        parse_job_config = cls(
-            correlation_id,
-            job_name,
-            parameters,
-            parent_job_execution_id,
-            partitions,
-            project_id,
-            session_id,
-            user_id,
-            webhook_url,
-        )
-
-        if not d.keys() <= _KNOWN_PARSE_JOB_CONFIG:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_PARSE_JOB_CONFIG:
-                    continue
-                additional = prop_dict
-
-                parse_job_config.additional_properties[prop_name] = additional
-        return parse_job_config
+            keys = d.keys()
+            if keys == _KNOWN_PARSE_JOB_CONFIG:
+                parse_job_config._absent = NOTHING_ABSENT
+            else:
+                parse_job_config._absent = absent_of(_OPTIONAL_PARSE_JOB_CONFIG, keys)
+                if not keys <= _KNOWN_PARSE_JOB_CONFIG:
+                    parse_job_config.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_PARSE_JOB_CONFIG
+                    }
+            return parse_job_config
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ParseJobConfig", None)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -264,3 +250,7 @@ class ParseJobConfig:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.parse_job_config_partitions_type_0 import ParseJobConfigPartitionsType0  # noqa: E402
+from ..models.parse_parameters import ParseParameters  # noqa: E402

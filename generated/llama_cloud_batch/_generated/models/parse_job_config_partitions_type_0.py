@@ -7,7 +7,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import expect_object
+from ..types import (
+    ShapeError,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ParseJobConfigPartitionsType0")
 
@@ -19,43 +25,50 @@ class ParseJobConfigPartitionsType0:
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = (
             src_dict
             if type(src_dict) is dict
             else expect_object(src_dict, "ParseJobConfigPartitionsType0")
         )
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        parse_job_config_partitions_type_0 = cls()
+        try:
+            extra: dict[str, str] = {}
+            if not d.keys() <= _KNOWN_PARSE_JOB_CONFIG_PARTITIONS_TYPE_0:
+                for prop_name, prop_dict in d.items():
+                    if prop_name in _KNOWN_PARSE_JOB_CONFIG_PARTITIONS_TYPE_0:
+                        continue
+                    additional_property = prop_dict
+                    if not (isinstance(additional_property, str)):
+                        raise wrong_type(prop_name, "a string", additional_property)
 
-        if not d.keys() <= _KNOWN_PARSE_JOB_CONFIG_PARTITIONS_TYPE_0:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_PARSE_JOB_CONFIG_PARTITIONS_TYPE_0:
-                    continue
-                additional_property = prop_dict
-                if not (isinstance(additional_property, str)):
-                    raise TypeError(
-                        f"AdditionalProperty: expected a string, got {type(additional_property).__name__}"
-                    )
-
-                parse_job_config_partitions_type_0.additional_properties[prop_name] = (
-                    additional_property
-                )
-        return parse_job_config_partitions_type_0
+                    extra[prop_name] = additional_property
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ParseJobConfigPartitionsType0", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            parse_job_config_partitions_type_0 = cls()
+            keys = d.keys()
+            if keys == _KNOWN_PARSE_JOB_CONFIG_PARTITIONS_TYPE_0:
+                pass
+            else:
+                parse_job_config_partitions_type_0.additional_properties = extra
+            return parse_job_config_partitions_type_0
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ParseJobConfigPartitionsType0", None)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -7,7 +7,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import expect_object
+from ..types import (
+    ShapeError,
+    claim,
+    expect_object,
+    missing,
+)
 
 T = TypeVar("T", bound="ParseParametersCustomMetadataType0")
 
@@ -19,39 +24,46 @@ class ParseParametersCustomMetadataType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = (
             src_dict
             if type(src_dict) is dict
             else expect_object(src_dict, "ParseParametersCustomMetadataType0")
         )
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        parse_parameters_custom_metadata_type_0 = cls()
-
-        if not d.keys() <= _KNOWN_PARSE_PARAMETERS_CUSTOM_METADATA_TYPE_0:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_PARSE_PARAMETERS_CUSTOM_METADATA_TYPE_0:
-                    continue
-                additional = prop_dict
-
-                parse_parameters_custom_metadata_type_0.additional_properties[prop_name] = (
-                    additional
-                )
-        return parse_parameters_custom_metadata_type_0
+        try:
+            pass
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ParseParametersCustomMetadataType0", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            parse_parameters_custom_metadata_type_0 = cls()
+            keys = d.keys()
+            if keys == _KNOWN_PARSE_PARAMETERS_CUSTOM_METADATA_TYPE_0:
+                pass
+            else:
+                if not keys <= _KNOWN_PARSE_PARAMETERS_CUSTOM_METADATA_TYPE_0:
+                    parse_parameters_custom_metadata_type_0.additional_properties = {
+                        k: v
+                        for k, v in d.items()
+                        if k not in _KNOWN_PARSE_PARAMETERS_CUSTOM_METADATA_TYPE_0
+                    }
+            return parse_parameters_custom_metadata_type_0
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ParseParametersCustomMetadataType0", None)
 
     @property
     def additional_keys(self) -> list[str]:

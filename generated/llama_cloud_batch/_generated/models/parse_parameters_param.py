@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypedDict, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,21 +12,149 @@ from ..models.image_to_save import ImageToSave
 from ..models.parse_mode import ParseMode
 from ..models.parse_priority import ParsePriority
 from ..models.parsing_language import ParsingLanguage
-from ..types import UNSET, Unset, expect_object
-
-if TYPE_CHECKING:
-    from ..models.parse_parameters_param_custom_metadata_type_0 import (
-        ParseParametersParamCustomMetadataType0,
-    )
-    from ..models.parse_parameters_param_resource_info_type_0 import (
-        ParseParametersParamResourceInfoType0,
-    )
-    from ..models.webhook_configuration_param import WebhookConfigurationParam
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    hidden,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ParseParametersParam")
 
 _KNOWN_PARSE_PARAMETERS_PARAM: frozenset[str] = frozenset(
+    {
+        "adaptive_long_table",
+        "aggressive_table_extraction",
+        "annotate_links",
+        "auto_mode",
+        "auto_mode_configuration_json",
+        "auto_mode_trigger_on_image_in_page",
+        "auto_mode_trigger_on_regexp_in_page",
+        "auto_mode_trigger_on_table_in_page",
+        "auto_mode_trigger_on_text_in_page",
+        "azure_openai_api_version",
+        "azure_openai_deployment_name",
+        "azure_openai_endpoint",
+        "azure_openai_key",
+        "bbox_bottom",
+        "bbox_left",
+        "bbox_right",
+        "bbox_top",
+        "bounding_box",
+        "compact_markdown_table",
+        "complemental_formatting_instruction",
+        "content_guideline_instruction",
+        "continuous_mode",
+        "custom_metadata",
+        "disable_image_extraction",
+        "disable_ocr",
+        "disable_reconstruction",
+        "do_not_cache",
+        "do_not_unroll_columns",
+        "enable_cost_optimizer",
+        "extract_charts",
+        "extract_layout",
+        "extract_printed_page_number",
+        "fast_mode",
+        "formatting_instruction",
+        "gpt4o_api_key",
+        "gpt4o_mode",
+        "guess_xlsx_sheet_name",
+        "hide_footers",
+        "hide_headers",
+        "high_res_ocr",
+        "html_make_all_elements_visible",
+        "html_remove_fixed_elements",
+        "html_remove_navigation_elements",
+        "http_proxy",
+        "ignore_document_elements_for_layout_detection",
+        "images_to_save",
+        "inline_images_in_markdown",
+        "input_s3_path",
+        "input_s3_region",
+        "input_url",
+        "internal_is_screenshot_job",
+        "invalidate_cache",
+        "is_formatting_instruction",
+        "job_timeout_extra_time_per_page_in_seconds",
+        "job_timeout_in_seconds",
+        "keep_page_separator_when_merging_tables",
+        "lang",
+        "languages",
+        "layout_aware",
+        "line_level_bounding_box",
+        "markdown_table_multiline_header_separator",
+        "max_pages",
+        "max_pages_enforced",
+        "merge_tables_across_pages_in_markdown",
+        "model",
+        "outlined_table_extraction",
+        "output_bucket",
+        "output_pdf_of_document",
+        "output_s3_path_prefix",
+        "output_s3_region",
+        "output_tables_as_html",
+        "page_error_tolerance",
+        "page_footer_prefix",
+        "page_footer_suffix",
+        "page_header_prefix",
+        "page_header_suffix",
+        "page_prefix",
+        "page_separator",
+        "page_suffix",
+        "parse_mode",
+        "parsing_instruction",
+        "pipeline_id",
+        "precise_bounding_box",
+        "premium_mode",
+        "presentation_out_of_bounds_content",
+        "presentation_skip_embedded_data",
+        "preserve_layout_alignment_across_pages",
+        "preserve_very_small_text",
+        "preset",
+        "priority",
+        "project_id",
+        "remove_hidden_text",
+        "replace_failed_page_mode",
+        "replace_failed_page_with_error_message_prefix",
+        "replace_failed_page_with_error_message_suffix",
+        "resource_info",
+        "save_images",
+        "skip_diagonal_text",
+        "specialized_chart_parsing_agentic",
+        "specialized_chart_parsing_efficient",
+        "specialized_chart_parsing_plus",
+        "specialized_image_parsing",
+        "spreadsheet_extract_sub_tables",
+        "spreadsheet_force_formula_computation",
+        "spreadsheet_include_hidden_sheets",
+        "strict_mode_buggy_font",
+        "strict_mode_image_extraction",
+        "strict_mode_image_ocr",
+        "strict_mode_reconstruction",
+        "structured_output",
+        "structured_output_json_schema",
+        "structured_output_json_schema_name",
+        "system_prompt",
+        "system_prompt_append",
+        "take_screenshot",
+        "target_pages",
+        "tier",
+        "type",
+        "use_vendor_multimodal_model",
+        "user_prompt",
+        "vendor_multimodal_api_key",
+        "vendor_multimodal_model_name",
+        "version",
+        "webhook_configurations",
+        "webhook_url",
+    }
+)
+_OPTIONAL_PARSE_PARAMETERS_PARAM: frozenset[str] = frozenset(
     {
         "adaptive_long_table",
         "aggressive_table_extraction",
@@ -161,2668 +289,2391 @@ _KNOWN_PARSE_PARAMETERS_PARAM: frozenset[str] = frozenset(
 class ParseParametersParam:
     """
     Attributes:
-        adaptive_long_table (bool | None | Unset):
-        aggressive_table_extraction (bool | None | Unset):
-        annotate_links (bool | None | Unset):
-        auto_mode (bool | None | Unset):
-        auto_mode_configuration_json (None | str | Unset):
-        auto_mode_trigger_on_image_in_page (bool | None | Unset):
-        auto_mode_trigger_on_regexp_in_page (None | str | Unset):
-        auto_mode_trigger_on_table_in_page (bool | None | Unset):
-        auto_mode_trigger_on_text_in_page (None | str | Unset):
-        azure_openai_api_version (None | str | Unset):
-        azure_openai_deployment_name (None | str | Unset):
-        azure_openai_endpoint (None | str | Unset):
-        azure_openai_key (None | str | Unset):
-        bbox_bottom (float | None | Unset):
-        bbox_left (float | None | Unset):
-        bbox_right (float | None | Unset):
-        bbox_top (float | None | Unset):
-        bounding_box (None | str | Unset):
-        compact_markdown_table (bool | None | Unset):
-        complemental_formatting_instruction (None | str | Unset):
-        content_guideline_instruction (None | str | Unset):
-        continuous_mode (bool | None | Unset):
-        custom_metadata (None | ParseParametersParamCustomMetadataType0 | Unset):
-        disable_image_extraction (bool | None | Unset):
-        disable_ocr (bool | None | Unset):
-        disable_reconstruction (bool | None | Unset):
-        do_not_cache (bool | None | Unset):
-        do_not_unroll_columns (bool | None | Unset):
-        enable_cost_optimizer (bool | None | Unset):
-        extract_charts (bool | None | Unset):
-        extract_layout (bool | None | Unset):
-        extract_printed_page_number (bool | None | Unset):
-        fast_mode (bool | None | Unset):
-        formatting_instruction (None | str | Unset):
-        gpt4o_api_key (None | str | Unset):
-        gpt4o_mode (bool | None | Unset):
-        guess_xlsx_sheet_name (bool | None | Unset):
-        hide_footers (bool | None | Unset):
-        hide_headers (bool | None | Unset):
-        high_res_ocr (bool | None | Unset):
-        html_make_all_elements_visible (bool | None | Unset):
-        html_remove_fixed_elements (bool | None | Unset):
-        html_remove_navigation_elements (bool | None | Unset):
-        http_proxy (None | str | Unset):
-        ignore_document_elements_for_layout_detection (bool | None | Unset):
-        images_to_save (list[ImageToSave] | None | Unset):
-        inline_images_in_markdown (bool | None | Unset):
-        input_s3_path (None | str | Unset):
-        input_s3_region (None | str | Unset):
-        input_url (None | str | Unset):
-        internal_is_screenshot_job (bool | None | Unset):
-        invalidate_cache (bool | None | Unset):
-        is_formatting_instruction (bool | None | Unset):
-        job_timeout_extra_time_per_page_in_seconds (float | None | Unset):
-        job_timeout_in_seconds (float | None | Unset):
-        keep_page_separator_when_merging_tables (bool | None | Unset):
-        lang (str | Unset):
-        languages (list[ParsingLanguage] | Unset):
-        layout_aware (bool | None | Unset):
-        line_level_bounding_box (bool | None | Unset):
-        markdown_table_multiline_header_separator (None | str | Unset):
-        max_pages (int | None | Unset):
-        max_pages_enforced (int | None | Unset):
-        merge_tables_across_pages_in_markdown (bool | None | Unset):
-        model (None | str | Unset):
-        outlined_table_extraction (bool | None | Unset):
-        output_bucket (None | str | Unset):
-        output_pdf_of_document (bool | None | Unset):
-        output_s3_path_prefix (None | str | Unset):
-        output_s3_region (None | str | Unset):
-        output_tables_as_html (bool | None | Unset):
-        page_error_tolerance (float | None | Unset):
-        page_footer_prefix (None | str | Unset):
-        page_footer_suffix (None | str | Unset):
-        page_header_prefix (None | str | Unset):
-        page_header_suffix (None | str | Unset):
-        page_prefix (None | str | Unset):
-        page_separator (None | str | Unset):
-        page_suffix (None | str | Unset):
-        parse_mode (None | ParseMode | Unset):
-        parsing_instruction (None | str | Unset):
-        pipeline_id (None | str | Unset):
-        precise_bounding_box (bool | None | Unset):
-        premium_mode (bool | None | Unset):
-        presentation_out_of_bounds_content (bool | None | Unset):
-        presentation_skip_embedded_data (bool | None | Unset):
-        preserve_layout_alignment_across_pages (bool | None | Unset):
-        preserve_very_small_text (bool | None | Unset):
-        preset (None | str | Unset):
-        priority (None | ParsePriority | Unset):
-        project_id (None | str | Unset):
-        remove_hidden_text (bool | None | Unset):
-        replace_failed_page_mode (FailedPageMode | None | Unset):
-        replace_failed_page_with_error_message_prefix (None | str | Unset):
-        replace_failed_page_with_error_message_suffix (None | str | Unset):
-        resource_info (None | ParseParametersParamResourceInfoType0 | Unset):
-        save_images (bool | None | Unset):
-        skip_diagonal_text (bool | None | Unset):
-        specialized_chart_parsing_agentic (bool | None | Unset):
-        specialized_chart_parsing_efficient (bool | None | Unset):
-        specialized_chart_parsing_plus (bool | None | Unset):
-        specialized_image_parsing (bool | None | Unset):
-        spreadsheet_extract_sub_tables (bool | None | Unset):
-        spreadsheet_force_formula_computation (bool | None | Unset):
-        spreadsheet_include_hidden_sheets (bool | None | Unset):
-        strict_mode_buggy_font (bool | None | Unset):
-        strict_mode_image_extraction (bool | None | Unset):
-        strict_mode_image_ocr (bool | None | Unset):
-        strict_mode_reconstruction (bool | None | Unset):
-        structured_output (bool | None | Unset):
-        structured_output_json_schema (None | str | Unset):
-        structured_output_json_schema_name (None | str | Unset):
-        system_prompt (None | str | Unset):
-        system_prompt_append (None | str | Unset):
-        take_screenshot (bool | None | Unset):
-        target_pages (None | str | Unset):
-        tier (None | str | Unset):
-        type_ (Literal['parse'] | Unset):
-        use_vendor_multimodal_model (bool | None | Unset):
-        user_prompt (None | str | Unset):
-        vendor_multimodal_api_key (None | str | Unset):
-        vendor_multimodal_model_name (None | str | Unset):
-        version (None | str | Unset):
-        webhook_configurations (list[WebhookConfigurationParam] | None | Unset):
-        webhook_url (None | str | Unset):
+        adaptive_long_table (bool | None):
+        aggressive_table_extraction (bool | None):
+        annotate_links (bool | None):
+        auto_mode (bool | None):
+        auto_mode_configuration_json (None | str):
+        auto_mode_trigger_on_image_in_page (bool | None):
+        auto_mode_trigger_on_regexp_in_page (None | str):
+        auto_mode_trigger_on_table_in_page (bool | None):
+        auto_mode_trigger_on_text_in_page (None | str):
+        azure_openai_api_version (None | str):
+        azure_openai_deployment_name (None | str):
+        azure_openai_endpoint (None | str):
+        azure_openai_key (None | str):
+        bbox_bottom (float | None):
+        bbox_left (float | None):
+        bbox_right (float | None):
+        bbox_top (float | None):
+        bounding_box (None | str):
+        compact_markdown_table (bool | None):
+        complemental_formatting_instruction (None | str):
+        content_guideline_instruction (None | str):
+        continuous_mode (bool | None):
+        custom_metadata (None | ParseParametersParamCustomMetadataType0):
+        disable_image_extraction (bool | None):
+        disable_ocr (bool | None):
+        disable_reconstruction (bool | None):
+        do_not_cache (bool | None):
+        do_not_unroll_columns (bool | None):
+        enable_cost_optimizer (bool | None):
+        extract_charts (bool | None):
+        extract_layout (bool | None):
+        extract_printed_page_number (bool | None):
+        fast_mode (bool | None):
+        formatting_instruction (None | str):
+        gpt4o_api_key (None | str):
+        gpt4o_mode (bool | None):
+        guess_xlsx_sheet_name (bool | None):
+        hide_footers (bool | None):
+        hide_headers (bool | None):
+        high_res_ocr (bool | None):
+        html_make_all_elements_visible (bool | None):
+        html_remove_fixed_elements (bool | None):
+        html_remove_navigation_elements (bool | None):
+        http_proxy (None | str):
+        ignore_document_elements_for_layout_detection (bool | None):
+        images_to_save (list[ImageToSave] | None):
+        inline_images_in_markdown (bool | None):
+        input_s3_path (None | str):
+        input_s3_region (None | str):
+        input_url (None | str):
+        internal_is_screenshot_job (bool | None):
+        invalidate_cache (bool | None):
+        is_formatting_instruction (bool | None):
+        job_timeout_extra_time_per_page_in_seconds (float | None):
+        job_timeout_in_seconds (float | None):
+        keep_page_separator_when_merging_tables (bool | None):
+        lang (str | None):
+        languages (list[ParsingLanguage] | None):
+        layout_aware (bool | None):
+        line_level_bounding_box (bool | None):
+        markdown_table_multiline_header_separator (None | str):
+        max_pages (int | None):
+        max_pages_enforced (int | None):
+        merge_tables_across_pages_in_markdown (bool | None):
+        model (None | str):
+        outlined_table_extraction (bool | None):
+        output_bucket (None | str):
+        output_pdf_of_document (bool | None):
+        output_s3_path_prefix (None | str):
+        output_s3_region (None | str):
+        output_tables_as_html (bool | None):
+        page_error_tolerance (float | None):
+        page_footer_prefix (None | str):
+        page_footer_suffix (None | str):
+        page_header_prefix (None | str):
+        page_header_suffix (None | str):
+        page_prefix (None | str):
+        page_separator (None | str):
+        page_suffix (None | str):
+        parse_mode (None | ParseMode):
+        parsing_instruction (None | str):
+        pipeline_id (None | str):
+        precise_bounding_box (bool | None):
+        premium_mode (bool | None):
+        presentation_out_of_bounds_content (bool | None):
+        presentation_skip_embedded_data (bool | None):
+        preserve_layout_alignment_across_pages (bool | None):
+        preserve_very_small_text (bool | None):
+        preset (None | str):
+        priority (None | ParsePriority):
+        project_id (None | str):
+        remove_hidden_text (bool | None):
+        replace_failed_page_mode (FailedPageMode | None):
+        replace_failed_page_with_error_message_prefix (None | str):
+        replace_failed_page_with_error_message_suffix (None | str):
+        resource_info (None | ParseParametersParamResourceInfoType0):
+        save_images (bool | None):
+        skip_diagonal_text (bool | None):
+        specialized_chart_parsing_agentic (bool | None):
+        specialized_chart_parsing_efficient (bool | None):
+        specialized_chart_parsing_plus (bool | None):
+        specialized_image_parsing (bool | None):
+        spreadsheet_extract_sub_tables (bool | None):
+        spreadsheet_force_formula_computation (bool | None):
+        spreadsheet_include_hidden_sheets (bool | None):
+        strict_mode_buggy_font (bool | None):
+        strict_mode_image_extraction (bool | None):
+        strict_mode_image_ocr (bool | None):
+        strict_mode_reconstruction (bool | None):
+        structured_output (bool | None):
+        structured_output_json_schema (None | str):
+        structured_output_json_schema_name (None | str):
+        system_prompt (None | str):
+        system_prompt_append (None | str):
+        take_screenshot (bool | None):
+        target_pages (None | str):
+        tier (None | str):
+        type_ (Literal['parse'] | None):
+        use_vendor_multimodal_model (bool | None):
+        user_prompt (None | str):
+        vendor_multimodal_api_key (None | str):
+        vendor_multimodal_model_name (None | str):
+        version (None | str):
+        webhook_configurations (list[WebhookConfigurationParam] | None):
+        webhook_url (None | str):
     """
 
-    adaptive_long_table: bool | None | Unset = UNSET
-    aggressive_table_extraction: bool | None | Unset = UNSET
-    annotate_links: bool | None | Unset = UNSET
-    auto_mode: bool | None | Unset = UNSET
-    auto_mode_configuration_json: None | str | Unset = UNSET
-    auto_mode_trigger_on_image_in_page: bool | None | Unset = UNSET
-    auto_mode_trigger_on_regexp_in_page: None | str | Unset = UNSET
-    auto_mode_trigger_on_table_in_page: bool | None | Unset = UNSET
-    auto_mode_trigger_on_text_in_page: None | str | Unset = UNSET
-    azure_openai_api_version: None | str | Unset = UNSET
-    azure_openai_deployment_name: None | str | Unset = UNSET
-    azure_openai_endpoint: None | str | Unset = UNSET
-    azure_openai_key: None | str | Unset = _attrs_field(default=UNSET, repr=False)
-    bbox_bottom: float | None | Unset = UNSET
-    bbox_left: float | None | Unset = UNSET
-    bbox_right: float | None | Unset = UNSET
-    bbox_top: float | None | Unset = UNSET
-    bounding_box: None | str | Unset = UNSET
-    compact_markdown_table: bool | None | Unset = UNSET
-    complemental_formatting_instruction: None | str | Unset = UNSET
-    content_guideline_instruction: None | str | Unset = UNSET
-    continuous_mode: bool | None | Unset = UNSET
-    custom_metadata: None | ParseParametersParamCustomMetadataType0 | Unset = UNSET
-    disable_image_extraction: bool | None | Unset = UNSET
-    disable_ocr: bool | None | Unset = UNSET
-    disable_reconstruction: bool | None | Unset = UNSET
-    do_not_cache: bool | None | Unset = UNSET
-    do_not_unroll_columns: bool | None | Unset = UNSET
-    enable_cost_optimizer: bool | None | Unset = UNSET
-    extract_charts: bool | None | Unset = UNSET
-    extract_layout: bool | None | Unset = UNSET
-    extract_printed_page_number: bool | None | Unset = UNSET
-    fast_mode: bool | None | Unset = UNSET
-    formatting_instruction: None | str | Unset = UNSET
-    gpt4o_api_key: None | str | Unset = _attrs_field(default=UNSET, repr=False)
-    gpt4o_mode: bool | None | Unset = UNSET
-    guess_xlsx_sheet_name: bool | None | Unset = UNSET
-    hide_footers: bool | None | Unset = UNSET
-    hide_headers: bool | None | Unset = UNSET
-    high_res_ocr: bool | None | Unset = UNSET
-    html_make_all_elements_visible: bool | None | Unset = UNSET
-    html_remove_fixed_elements: bool | None | Unset = UNSET
-    html_remove_navigation_elements: bool | None | Unset = UNSET
-    http_proxy: None | str | Unset = UNSET
-    ignore_document_elements_for_layout_detection: bool | None | Unset = UNSET
-    images_to_save: list[ImageToSave] | None | Unset = UNSET
-    inline_images_in_markdown: bool | None | Unset = UNSET
-    input_s3_path: None | str | Unset = UNSET
-    input_s3_region: None | str | Unset = UNSET
-    input_url: None | str | Unset = UNSET
-    internal_is_screenshot_job: bool | None | Unset = UNSET
-    invalidate_cache: bool | None | Unset = UNSET
-    is_formatting_instruction: bool | None | Unset = UNSET
-    job_timeout_extra_time_per_page_in_seconds: float | None | Unset = UNSET
-    job_timeout_in_seconds: float | None | Unset = UNSET
-    keep_page_separator_when_merging_tables: bool | None | Unset = UNSET
-    lang: str | Unset = UNSET
-    languages: list[ParsingLanguage] | Unset = UNSET
-    layout_aware: bool | None | Unset = UNSET
-    line_level_bounding_box: bool | None | Unset = UNSET
-    markdown_table_multiline_header_separator: None | str | Unset = UNSET
-    max_pages: int | None | Unset = UNSET
-    max_pages_enforced: int | None | Unset = UNSET
-    merge_tables_across_pages_in_markdown: bool | None | Unset = UNSET
-    model: None | str | Unset = UNSET
-    outlined_table_extraction: bool | None | Unset = UNSET
-    output_bucket: None | str | Unset = UNSET
-    output_pdf_of_document: bool | None | Unset = UNSET
-    output_s3_path_prefix: None | str | Unset = UNSET
-    output_s3_region: None | str | Unset = UNSET
-    output_tables_as_html: bool | None | Unset = UNSET
-    page_error_tolerance: float | None | Unset = UNSET
-    page_footer_prefix: None | str | Unset = UNSET
-    page_footer_suffix: None | str | Unset = UNSET
-    page_header_prefix: None | str | Unset = UNSET
-    page_header_suffix: None | str | Unset = UNSET
-    page_prefix: None | str | Unset = UNSET
-    page_separator: None | str | Unset = UNSET
-    page_suffix: None | str | Unset = UNSET
-    parse_mode: None | ParseMode | Unset = UNSET
-    parsing_instruction: None | str | Unset = UNSET
-    pipeline_id: None | str | Unset = UNSET
-    precise_bounding_box: bool | None | Unset = UNSET
-    premium_mode: bool | None | Unset = UNSET
-    presentation_out_of_bounds_content: bool | None | Unset = UNSET
-    presentation_skip_embedded_data: bool | None | Unset = UNSET
-    preserve_layout_alignment_across_pages: bool | None | Unset = UNSET
-    preserve_very_small_text: bool | None | Unset = UNSET
-    preset: None | str | Unset = UNSET
-    priority: None | ParsePriority | Unset = UNSET
-    project_id: None | str | Unset = UNSET
-    remove_hidden_text: bool | None | Unset = UNSET
-    replace_failed_page_mode: FailedPageMode | None | Unset = UNSET
-    replace_failed_page_with_error_message_prefix: None | str | Unset = UNSET
-    replace_failed_page_with_error_message_suffix: None | str | Unset = UNSET
-    resource_info: None | ParseParametersParamResourceInfoType0 | Unset = UNSET
-    save_images: bool | None | Unset = UNSET
-    skip_diagonal_text: bool | None | Unset = UNSET
-    specialized_chart_parsing_agentic: bool | None | Unset = UNSET
-    specialized_chart_parsing_efficient: bool | None | Unset = UNSET
-    specialized_chart_parsing_plus: bool | None | Unset = UNSET
-    specialized_image_parsing: bool | None | Unset = UNSET
-    spreadsheet_extract_sub_tables: bool | None | Unset = UNSET
-    spreadsheet_force_formula_computation: bool | None | Unset = UNSET
-    spreadsheet_include_hidden_sheets: bool | None | Unset = UNSET
-    strict_mode_buggy_font: bool | None | Unset = UNSET
-    strict_mode_image_extraction: bool | None | Unset = UNSET
-    strict_mode_image_ocr: bool | None | Unset = UNSET
-    strict_mode_reconstruction: bool | None | Unset = UNSET
-    structured_output: bool | None | Unset = UNSET
-    structured_output_json_schema: None | str | Unset = UNSET
-    structured_output_json_schema_name: None | str | Unset = UNSET
-    system_prompt: None | str | Unset = UNSET
-    system_prompt_append: None | str | Unset = UNSET
-    take_screenshot: bool | None | Unset = UNSET
-    target_pages: None | str | Unset = UNSET
-    tier: None | str | Unset = UNSET
-    type_: Literal["parse"] | Unset = UNSET
-    use_vendor_multimodal_model: bool | None | Unset = UNSET
-    user_prompt: None | str | Unset = UNSET
-    vendor_multimodal_api_key: None | str | Unset = _attrs_field(default=UNSET, repr=False)
-    vendor_multimodal_model_name: None | str | Unset = UNSET
-    version: None | str | Unset = UNSET
-    webhook_configurations: list[WebhookConfigurationParam] | None | Unset = UNSET
-    webhook_url: None | str | Unset = UNSET
+    adaptive_long_table: bool | None = None
+    aggressive_table_extraction: bool | None = None
+    annotate_links: bool | None = None
+    auto_mode: bool | None = None
+    auto_mode_configuration_json: None | str = None
+    auto_mode_trigger_on_image_in_page: bool | None = None
+    auto_mode_trigger_on_regexp_in_page: None | str = None
+    auto_mode_trigger_on_table_in_page: bool | None = None
+    auto_mode_trigger_on_text_in_page: None | str = None
+    azure_openai_api_version: None | str = None
+    azure_openai_deployment_name: None | str = None
+    azure_openai_endpoint: None | str = None
+    azure_openai_key: None | str = _attrs_field(default=None, repr=hidden)
+    bbox_bottom: float | None = None
+    bbox_left: float | None = None
+    bbox_right: float | None = None
+    bbox_top: float | None = None
+    bounding_box: None | str = None
+    compact_markdown_table: bool | None = None
+    complemental_formatting_instruction: None | str = None
+    content_guideline_instruction: None | str = None
+    continuous_mode: bool | None = None
+    custom_metadata: None | ParseParametersParamCustomMetadataType0 = None
+    disable_image_extraction: bool | None = None
+    disable_ocr: bool | None = None
+    disable_reconstruction: bool | None = None
+    do_not_cache: bool | None = None
+    do_not_unroll_columns: bool | None = None
+    enable_cost_optimizer: bool | None = None
+    extract_charts: bool | None = None
+    extract_layout: bool | None = None
+    extract_printed_page_number: bool | None = None
+    fast_mode: bool | None = None
+    formatting_instruction: None | str = None
+    gpt4o_api_key: None | str = _attrs_field(default=None, repr=hidden)
+    gpt4o_mode: bool | None = None
+    guess_xlsx_sheet_name: bool | None = None
+    hide_footers: bool | None = None
+    hide_headers: bool | None = None
+    high_res_ocr: bool | None = None
+    html_make_all_elements_visible: bool | None = None
+    html_remove_fixed_elements: bool | None = None
+    html_remove_navigation_elements: bool | None = None
+    http_proxy: None | str = None
+    ignore_document_elements_for_layout_detection: bool | None = None
+    images_to_save: list[ImageToSave] | None = None
+    inline_images_in_markdown: bool | None = None
+    input_s3_path: None | str = None
+    input_s3_region: None | str = None
+    input_url: None | str = None
+    internal_is_screenshot_job: bool | None = None
+    invalidate_cache: bool | None = None
+    is_formatting_instruction: bool | None = None
+    job_timeout_extra_time_per_page_in_seconds: float | None = None
+    job_timeout_in_seconds: float | None = None
+    keep_page_separator_when_merging_tables: bool | None = None
+    lang: str | None = None
+    languages: list[ParsingLanguage] | None = None
+    layout_aware: bool | None = None
+    line_level_bounding_box: bool | None = None
+    markdown_table_multiline_header_separator: None | str = None
+    max_pages: int | None = None
+    max_pages_enforced: int | None = None
+    merge_tables_across_pages_in_markdown: bool | None = None
+    model: None | str = None
+    outlined_table_extraction: bool | None = None
+    output_bucket: None | str = None
+    output_pdf_of_document: bool | None = None
+    output_s3_path_prefix: None | str = None
+    output_s3_region: None | str = None
+    output_tables_as_html: bool | None = None
+    page_error_tolerance: float | None = None
+    page_footer_prefix: None | str = None
+    page_footer_suffix: None | str = None
+    page_header_prefix: None | str = None
+    page_header_suffix: None | str = None
+    page_prefix: None | str = None
+    page_separator: None | str = None
+    page_suffix: None | str = None
+    parse_mode: None | ParseMode = None
+    parsing_instruction: None | str = None
+    pipeline_id: None | str = None
+    precise_bounding_box: bool | None = None
+    premium_mode: bool | None = None
+    presentation_out_of_bounds_content: bool | None = None
+    presentation_skip_embedded_data: bool | None = None
+    preserve_layout_alignment_across_pages: bool | None = None
+    preserve_very_small_text: bool | None = None
+    preset: None | str = None
+    priority: None | ParsePriority = None
+    project_id: None | str = None
+    remove_hidden_text: bool | None = None
+    replace_failed_page_mode: FailedPageMode | None = None
+    replace_failed_page_with_error_message_prefix: None | str = None
+    replace_failed_page_with_error_message_suffix: None | str = None
+    resource_info: None | ParseParametersParamResourceInfoType0 = None
+    save_images: bool | None = None
+    skip_diagonal_text: bool | None = None
+    specialized_chart_parsing_agentic: bool | None = None
+    specialized_chart_parsing_efficient: bool | None = None
+    specialized_chart_parsing_plus: bool | None = None
+    specialized_image_parsing: bool | None = None
+    spreadsheet_extract_sub_tables: bool | None = None
+    spreadsheet_force_formula_computation: bool | None = None
+    spreadsheet_include_hidden_sheets: bool | None = None
+    strict_mode_buggy_font: bool | None = None
+    strict_mode_image_extraction: bool | None = None
+    strict_mode_image_ocr: bool | None = None
+    strict_mode_reconstruction: bool | None = None
+    structured_output: bool | None = None
+    structured_output_json_schema: None | str = None
+    structured_output_json_schema_name: None | str = None
+    system_prompt: None | str = None
+    system_prompt_append: None | str = None
+    take_screenshot: bool | None = None
+    target_pages: None | str = None
+    tier: None | str = None
+    type_: Literal["parse"] | None = None
+    use_vendor_multimodal_model: bool | None = None
+    user_prompt: None | str = None
+    vendor_multimodal_api_key: None | str = _attrs_field(default=None, repr=hidden)
+    vendor_multimodal_model_name: None | str = None
+    version: None | str = None
+    webhook_configurations: list[WebhookConfigurationParam] | None = None
+    webhook_url: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_PARSE_PARAMETERS_PARAM, repr=False, eq=False
+    )
+
+    class Dict(TypedDict, total=False):
+        """ParseParametersParam as a plain dict, for request arguments: a misspelt key or a wrong type
+        is a type error."""
+
+        adaptive_long_table: bool | None
+
+        aggressive_table_extraction: bool | None
+
+        annotate_links: bool | None
+
+        auto_mode: bool | None
+
+        auto_mode_configuration_json: str | None
+
+        auto_mode_trigger_on_image_in_page: bool | None
+
+        auto_mode_trigger_on_regexp_in_page: str | None
+
+        auto_mode_trigger_on_table_in_page: bool | None
+
+        auto_mode_trigger_on_text_in_page: str | None
+
+        azure_openai_api_version: str | None
+
+        azure_openai_deployment_name: str | None
+
+        azure_openai_endpoint: str | None
+
+        azure_openai_key: str | None
+
+        bbox_bottom: float | None
+
+        bbox_left: float | None
+
+        bbox_right: float | None
+
+        bbox_top: float | None
+
+        bounding_box: str | None
+
+        compact_markdown_table: bool | None
+
+        complemental_formatting_instruction: str | None
+
+        content_guideline_instruction: str | None
+
+        continuous_mode: bool | None
+
+        custom_metadata: ParseParametersParamCustomMetadataType0 | Mapping[str, Any] | None
+
+        disable_image_extraction: bool | None
+
+        disable_ocr: bool | None
+
+        disable_reconstruction: bool | None
+
+        do_not_cache: bool | None
+
+        do_not_unroll_columns: bool | None
+
+        enable_cost_optimizer: bool | None
+
+        extract_charts: bool | None
+
+        extract_layout: bool | None
+
+        extract_printed_page_number: bool | None
+
+        fast_mode: bool | None
+
+        formatting_instruction: str | None
+
+        gpt4o_api_key: str | None
+
+        gpt4o_mode: bool | None
+
+        guess_xlsx_sheet_name: bool | None
+
+        hide_footers: bool | None
+
+        hide_headers: bool | None
+
+        high_res_ocr: bool | None
+
+        html_make_all_elements_visible: bool | None
+
+        html_remove_fixed_elements: bool | None
+
+        html_remove_navigation_elements: bool | None
+
+        http_proxy: str | None
+
+        ignore_document_elements_for_layout_detection: bool | None
+
+        images_to_save: list[ImageToSave | Literal["embedded", "layout", "screenshot"]] | None
+
+        inline_images_in_markdown: bool | None
+
+        input_s3_path: str | None
+
+        input_s3_region: str | None
+
+        input_url: str | None
+
+        internal_is_screenshot_job: bool | None
+
+        invalidate_cache: bool | None
+
+        is_formatting_instruction: bool | None
+
+        job_timeout_extra_time_per_page_in_seconds: float | None
+
+        job_timeout_in_seconds: float | None
+
+        keep_page_separator_when_merging_tables: bool | None
+
+        lang: str
+
+        languages: list[
+            ParsingLanguage
+            | Literal[
+                "abq",
+                "ady",
+                "af",
+                "ang",
+                "ar",
+                "as",
+                "ava",
+                "az",
+                "be",
+                "bg",
+                "bgc",
+                "bh",
+                "bho",
+                "bn",
+                "bs",
+                "ch_sim",
+                "ch_tra",
+                "che",
+                "cs",
+                "cy",
+                "da",
+                "dar",
+                "de",
+                "en",
+                "es",
+                "et",
+                "fa",
+                "fr",
+                "ga",
+                "gom",
+                "hi",
+                "hr",
+                "hu",
+                "id",
+                "inh",
+                "is",
+                "it",
+                "ja",
+                "kbd",
+                "kn",
+                "ko",
+                "ku",
+                "la",
+                "lbe",
+                "lez",
+                "lt",
+                "lv",
+                "mah",
+                "mai",
+                "mi",
+                "mn",
+                "mni",
+                "mr",
+                "ms",
+                "mt",
+                "ne",
+                "new",
+                "nl",
+                "no",
+                "oc",
+                "pi",
+                "pl",
+                "pt",
+                "ro",
+                "rs_cyrillic",
+                "rs_latin",
+                "ru",
+                "sa",
+                "sck",
+                "sk",
+                "sl",
+                "sq",
+                "sv",
+                "sw",
+                "ta",
+                "tab",
+                "te",
+                "th",
+                "tjk",
+                "tl",
+                "tr",
+                "ug",
+                "uk",
+                "ur",
+                "uz",
+                "vi",
+            ]
+        ]
+
+        layout_aware: bool | None
+
+        line_level_bounding_box: bool | None
+
+        markdown_table_multiline_header_separator: str | None
+
+        max_pages: int | None
+
+        max_pages_enforced: int | None
+
+        merge_tables_across_pages_in_markdown: bool | None
+
+        model: str | None
+
+        outlined_table_extraction: bool | None
+
+        output_bucket: str | None
+
+        output_pdf_of_document: bool | None
+
+        output_s3_path_prefix: str | None
+
+        output_s3_region: str | None
+
+        output_tables_as_html: bool | None
+
+        page_error_tolerance: float | None
+
+        page_footer_prefix: str | None
+
+        page_footer_suffix: str | None
+
+        page_header_prefix: str | None
+
+        page_header_suffix: str | None
+
+        page_prefix: str | None
+
+        page_separator: str | None
+
+        page_suffix: str | None
+
+        parse_mode: (
+            ParseMode
+            | Literal[
+                "parse_document_with_agent",
+                "parse_document_with_llm",
+                "parse_document_with_lvm",
+                "parse_page_with_agent",
+                "parse_page_with_layout_agent",
+                "parse_page_with_llm",
+                "parse_page_with_lvm",
+                "parse_page_without_llm",
+            ]
+            | None
+        )
+
+        parsing_instruction: str | None
+
+        pipeline_id: str | None
+
+        precise_bounding_box: bool | None
+
+        premium_mode: bool | None
+
+        presentation_out_of_bounds_content: bool | None
+
+        presentation_skip_embedded_data: bool | None
+
+        preserve_layout_alignment_across_pages: bool | None
+
+        preserve_very_small_text: bool | None
+
+        preset: str | None
+
+        priority: ParsePriority | Literal["critical", "high", "low", "medium"] | None
+
+        project_id: str | None
+
+        remove_hidden_text: bool | None
+
+        replace_failed_page_mode: (
+            FailedPageMode | Literal["blank_page", "error_message", "raw_text"] | None
+        )
+
+        replace_failed_page_with_error_message_prefix: str | None
+
+        replace_failed_page_with_error_message_suffix: str | None
+
+        resource_info: ParseParametersParamResourceInfoType0 | Mapping[str, Any] | None
+
+        save_images: bool | None
+
+        skip_diagonal_text: bool | None
+
+        specialized_chart_parsing_agentic: bool | None
+
+        specialized_chart_parsing_efficient: bool | None
+
+        specialized_chart_parsing_plus: bool | None
+
+        specialized_image_parsing: bool | None
+
+        spreadsheet_extract_sub_tables: bool | None
+
+        spreadsheet_force_formula_computation: bool | None
+
+        spreadsheet_include_hidden_sheets: bool | None
+
+        strict_mode_buggy_font: bool | None
+
+        strict_mode_image_extraction: bool | None
+
+        strict_mode_image_ocr: bool | None
+
+        strict_mode_reconstruction: bool | None
+
+        structured_output: bool | None
+
+        structured_output_json_schema: str | None
+
+        structured_output_json_schema_name: str | None
+
+        system_prompt: str | None
+
+        system_prompt_append: str | None
+
+        take_screenshot: bool | None
+
+        target_pages: str | None
+
+        tier: str | None
+
+        type: Literal["parse"]
+
+        use_vendor_multimodal_model: bool | None
+
+        user_prompt: str | None
+
+        vendor_multimodal_api_key: str | None
+
+        vendor_multimodal_model_name: str | None
+
+        version: str | None
+
+        webhook_configurations: (
+            list[WebhookConfigurationParam | WebhookConfigurationParam.Dict] | None
+        )
+
+        webhook_url: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        from ..models.parse_parameters_param_custom_metadata_type_0 import (
-            ParseParametersParamCustomMetadataType0,  # noqa: PLC0415
-        )
-        from ..models.parse_parameters_param_resource_info_type_0 import (
-            ParseParametersParamResourceInfoType0,  # noqa: PLC0415
-        )
-
-        adaptive_long_table: bool | None | Unset
-        if isinstance(self.adaptive_long_table, Unset):
-            adaptive_long_table = UNSET
-        else:
-            adaptive_long_table = self.adaptive_long_table
-
-        aggressive_table_extraction: bool | None | Unset
-        if isinstance(self.aggressive_table_extraction, Unset):
-            aggressive_table_extraction = UNSET
-        else:
-            aggressive_table_extraction = self.aggressive_table_extraction
-
-        annotate_links: bool | None | Unset
-        if isinstance(self.annotate_links, Unset):
-            annotate_links = UNSET
-        else:
-            annotate_links = self.annotate_links
-
-        auto_mode: bool | None | Unset
-        if isinstance(self.auto_mode, Unset):
-            auto_mode = UNSET
-        else:
-            auto_mode = self.auto_mode
-
-        auto_mode_configuration_json: None | str | Unset
-        if isinstance(self.auto_mode_configuration_json, Unset):
-            auto_mode_configuration_json = UNSET
-        else:
-            auto_mode_configuration_json = self.auto_mode_configuration_json
-
-        auto_mode_trigger_on_image_in_page: bool | None | Unset
-        if isinstance(self.auto_mode_trigger_on_image_in_page, Unset):
-            auto_mode_trigger_on_image_in_page = UNSET
-        else:
-            auto_mode_trigger_on_image_in_page = self.auto_mode_trigger_on_image_in_page
-
-        auto_mode_trigger_on_regexp_in_page: None | str | Unset
-        if isinstance(self.auto_mode_trigger_on_regexp_in_page, Unset):
-            auto_mode_trigger_on_regexp_in_page = UNSET
-        else:
-            auto_mode_trigger_on_regexp_in_page = self.auto_mode_trigger_on_regexp_in_page
-
-        auto_mode_trigger_on_table_in_page: bool | None | Unset
-        if isinstance(self.auto_mode_trigger_on_table_in_page, Unset):
-            auto_mode_trigger_on_table_in_page = UNSET
-        else:
-            auto_mode_trigger_on_table_in_page = self.auto_mode_trigger_on_table_in_page
-
-        auto_mode_trigger_on_text_in_page: None | str | Unset
-        if isinstance(self.auto_mode_trigger_on_text_in_page, Unset):
-            auto_mode_trigger_on_text_in_page = UNSET
-        else:
-            auto_mode_trigger_on_text_in_page = self.auto_mode_trigger_on_text_in_page
-
-        azure_openai_api_version: None | str | Unset
-        if isinstance(self.azure_openai_api_version, Unset):
-            azure_openai_api_version = UNSET
-        else:
-            azure_openai_api_version = self.azure_openai_api_version
-
-        azure_openai_deployment_name: None | str | Unset
-        if isinstance(self.azure_openai_deployment_name, Unset):
-            azure_openai_deployment_name = UNSET
-        else:
-            azure_openai_deployment_name = self.azure_openai_deployment_name
-
-        azure_openai_endpoint: None | str | Unset
-        if isinstance(self.azure_openai_endpoint, Unset):
-            azure_openai_endpoint = UNSET
-        else:
-            azure_openai_endpoint = self.azure_openai_endpoint
-
-        azure_openai_key: None | str | Unset
-        if isinstance(self.azure_openai_key, Unset):
-            azure_openai_key = UNSET
-        else:
-            azure_openai_key = self.azure_openai_key
-
-        bbox_bottom: float | None | Unset
-        if isinstance(self.bbox_bottom, Unset):
-            bbox_bottom = UNSET
-        else:
-            bbox_bottom = self.bbox_bottom
-
-        bbox_left: float | None | Unset
-        if isinstance(self.bbox_left, Unset):
-            bbox_left = UNSET
-        else:
-            bbox_left = self.bbox_left
-
-        bbox_right: float | None | Unset
-        if isinstance(self.bbox_right, Unset):
-            bbox_right = UNSET
-        else:
-            bbox_right = self.bbox_right
-
-        bbox_top: float | None | Unset
-        if isinstance(self.bbox_top, Unset):
-            bbox_top = UNSET
-        else:
-            bbox_top = self.bbox_top
-
-        bounding_box: None | str | Unset
-        if isinstance(self.bounding_box, Unset):
-            bounding_box = UNSET
-        else:
-            bounding_box = self.bounding_box
-
-        compact_markdown_table: bool | None | Unset
-        if isinstance(self.compact_markdown_table, Unset):
-            compact_markdown_table = UNSET
-        else:
-            compact_markdown_table = self.compact_markdown_table
-
-        complemental_formatting_instruction: None | str | Unset
-        if isinstance(self.complemental_formatting_instruction, Unset):
-            complemental_formatting_instruction = UNSET
-        else:
-            complemental_formatting_instruction = self.complemental_formatting_instruction
-
-        content_guideline_instruction: None | str | Unset
-        if isinstance(self.content_guideline_instruction, Unset):
-            content_guideline_instruction = UNSET
-        else:
-            content_guideline_instruction = self.content_guideline_instruction
-
-        continuous_mode: bool | None | Unset
-        if isinstance(self.continuous_mode, Unset):
-            continuous_mode = UNSET
-        else:
-            continuous_mode = self.continuous_mode
-
-        custom_metadata: dict[str, Any] | None | Unset
-        if isinstance(self.custom_metadata, Unset):
-            custom_metadata = UNSET
-        elif isinstance(self.custom_metadata, ParseParametersParamCustomMetadataType0):
-            custom_metadata = self.custom_metadata.to_dict()
-        else:
-            custom_metadata = self.custom_metadata
-
-        disable_image_extraction: bool | None | Unset
-        if isinstance(self.disable_image_extraction, Unset):
-            disable_image_extraction = UNSET
-        else:
-            disable_image_extraction = self.disable_image_extraction
-
-        disable_ocr: bool | None | Unset
-        if isinstance(self.disable_ocr, Unset):
-            disable_ocr = UNSET
-        else:
-            disable_ocr = self.disable_ocr
-
-        disable_reconstruction: bool | None | Unset
-        if isinstance(self.disable_reconstruction, Unset):
-            disable_reconstruction = UNSET
-        else:
-            disable_reconstruction = self.disable_reconstruction
-
-        do_not_cache: bool | None | Unset
-        if isinstance(self.do_not_cache, Unset):
-            do_not_cache = UNSET
-        else:
-            do_not_cache = self.do_not_cache
-
-        do_not_unroll_columns: bool | None | Unset
-        if isinstance(self.do_not_unroll_columns, Unset):
-            do_not_unroll_columns = UNSET
-        else:
-            do_not_unroll_columns = self.do_not_unroll_columns
-
-        enable_cost_optimizer: bool | None | Unset
-        if isinstance(self.enable_cost_optimizer, Unset):
-            enable_cost_optimizer = UNSET
-        else:
-            enable_cost_optimizer = self.enable_cost_optimizer
-
-        extract_charts: bool | None | Unset
-        if isinstance(self.extract_charts, Unset):
-            extract_charts = UNSET
-        else:
-            extract_charts = self.extract_charts
-
-        extract_layout: bool | None | Unset
-        if isinstance(self.extract_layout, Unset):
-            extract_layout = UNSET
-        else:
-            extract_layout = self.extract_layout
-
-        extract_printed_page_number: bool | None | Unset
-        if isinstance(self.extract_printed_page_number, Unset):
-            extract_printed_page_number = UNSET
-        else:
-            extract_printed_page_number = self.extract_printed_page_number
-
-        fast_mode: bool | None | Unset
-        if isinstance(self.fast_mode, Unset):
-            fast_mode = UNSET
-        else:
-            fast_mode = self.fast_mode
-
-        formatting_instruction: None | str | Unset
-        if isinstance(self.formatting_instruction, Unset):
-            formatting_instruction = UNSET
-        else:
-            formatting_instruction = self.formatting_instruction
-
-        gpt4o_api_key: None | str | Unset
-        if isinstance(self.gpt4o_api_key, Unset):
-            gpt4o_api_key = UNSET
-        else:
-            gpt4o_api_key = self.gpt4o_api_key
-
-        gpt4o_mode: bool | None | Unset
-        if isinstance(self.gpt4o_mode, Unset):
-            gpt4o_mode = UNSET
-        else:
-            gpt4o_mode = self.gpt4o_mode
-
-        guess_xlsx_sheet_name: bool | None | Unset
-        if isinstance(self.guess_xlsx_sheet_name, Unset):
-            guess_xlsx_sheet_name = UNSET
-        else:
-            guess_xlsx_sheet_name = self.guess_xlsx_sheet_name
-
-        hide_footers: bool | None | Unset
-        if isinstance(self.hide_footers, Unset):
-            hide_footers = UNSET
-        else:
-            hide_footers = self.hide_footers
-
-        hide_headers: bool | None | Unset
-        if isinstance(self.hide_headers, Unset):
-            hide_headers = UNSET
-        else:
-            hide_headers = self.hide_headers
-
-        high_res_ocr: bool | None | Unset
-        if isinstance(self.high_res_ocr, Unset):
-            high_res_ocr = UNSET
-        else:
-            high_res_ocr = self.high_res_ocr
-
-        html_make_all_elements_visible: bool | None | Unset
-        if isinstance(self.html_make_all_elements_visible, Unset):
-            html_make_all_elements_visible = UNSET
-        else:
-            html_make_all_elements_visible = self.html_make_all_elements_visible
-
-        html_remove_fixed_elements: bool | None | Unset
-        if isinstance(self.html_remove_fixed_elements, Unset):
-            html_remove_fixed_elements = UNSET
-        else:
-            html_remove_fixed_elements = self.html_remove_fixed_elements
-
-        html_remove_navigation_elements: bool | None | Unset
-        if isinstance(self.html_remove_navigation_elements, Unset):
-            html_remove_navigation_elements = UNSET
-        else:
-            html_remove_navigation_elements = self.html_remove_navigation_elements
-
-        http_proxy: None | str | Unset
-        if isinstance(self.http_proxy, Unset):
-            http_proxy = UNSET
-        else:
-            http_proxy = self.http_proxy
-
-        ignore_document_elements_for_layout_detection: bool | None | Unset
-        if isinstance(self.ignore_document_elements_for_layout_detection, Unset):
-            ignore_document_elements_for_layout_detection = UNSET
-        else:
-            ignore_document_elements_for_layout_detection = (
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.adaptive_long_table is not None:
+            field_dict["adaptive_long_table"] = self.adaptive_long_table
+        elif "adaptive_long_table" not in self._absent:
+            field_dict["adaptive_long_table"] = None
+        if self.aggressive_table_extraction is not None:
+            field_dict["aggressive_table_extraction"] = self.aggressive_table_extraction
+        elif "aggressive_table_extraction" not in self._absent:
+            field_dict["aggressive_table_extraction"] = None
+        if self.annotate_links is not None:
+            field_dict["annotate_links"] = self.annotate_links
+        elif "annotate_links" not in self._absent:
+            field_dict["annotate_links"] = None
+        if self.auto_mode is not None:
+            field_dict["auto_mode"] = self.auto_mode
+        elif "auto_mode" not in self._absent:
+            field_dict["auto_mode"] = None
+        if self.auto_mode_configuration_json is not None:
+            field_dict["auto_mode_configuration_json"] = self.auto_mode_configuration_json
+        elif "auto_mode_configuration_json" not in self._absent:
+            field_dict["auto_mode_configuration_json"] = None
+        if self.auto_mode_trigger_on_image_in_page is not None:
+            field_dict["auto_mode_trigger_on_image_in_page"] = (
+                self.auto_mode_trigger_on_image_in_page
+            )
+        elif "auto_mode_trigger_on_image_in_page" not in self._absent:
+            field_dict["auto_mode_trigger_on_image_in_page"] = None
+        if self.auto_mode_trigger_on_regexp_in_page is not None:
+            field_dict["auto_mode_trigger_on_regexp_in_page"] = (
+                self.auto_mode_trigger_on_regexp_in_page
+            )
+        elif "auto_mode_trigger_on_regexp_in_page" not in self._absent:
+            field_dict["auto_mode_trigger_on_regexp_in_page"] = None
+        if self.auto_mode_trigger_on_table_in_page is not None:
+            field_dict["auto_mode_trigger_on_table_in_page"] = (
+                self.auto_mode_trigger_on_table_in_page
+            )
+        elif "auto_mode_trigger_on_table_in_page" not in self._absent:
+            field_dict["auto_mode_trigger_on_table_in_page"] = None
+        if self.auto_mode_trigger_on_text_in_page is not None:
+            field_dict["auto_mode_trigger_on_text_in_page"] = self.auto_mode_trigger_on_text_in_page
+        elif "auto_mode_trigger_on_text_in_page" not in self._absent:
+            field_dict["auto_mode_trigger_on_text_in_page"] = None
+        if self.azure_openai_api_version is not None:
+            field_dict["azure_openai_api_version"] = self.azure_openai_api_version
+        elif "azure_openai_api_version" not in self._absent:
+            field_dict["azure_openai_api_version"] = None
+        if self.azure_openai_deployment_name is not None:
+            field_dict["azure_openai_deployment_name"] = self.azure_openai_deployment_name
+        elif "azure_openai_deployment_name" not in self._absent:
+            field_dict["azure_openai_deployment_name"] = None
+        if self.azure_openai_endpoint is not None:
+            field_dict["azure_openai_endpoint"] = self.azure_openai_endpoint
+        elif "azure_openai_endpoint" not in self._absent:
+            field_dict["azure_openai_endpoint"] = None
+        if self.azure_openai_key is not None:
+            field_dict["azure_openai_key"] = self.azure_openai_key
+        elif "azure_openai_key" not in self._absent:
+            field_dict["azure_openai_key"] = None
+        if self.bbox_bottom is not None:
+            field_dict["bbox_bottom"] = self.bbox_bottom
+        elif "bbox_bottom" not in self._absent:
+            field_dict["bbox_bottom"] = None
+        if self.bbox_left is not None:
+            field_dict["bbox_left"] = self.bbox_left
+        elif "bbox_left" not in self._absent:
+            field_dict["bbox_left"] = None
+        if self.bbox_right is not None:
+            field_dict["bbox_right"] = self.bbox_right
+        elif "bbox_right" not in self._absent:
+            field_dict["bbox_right"] = None
+        if self.bbox_top is not None:
+            field_dict["bbox_top"] = self.bbox_top
+        elif "bbox_top" not in self._absent:
+            field_dict["bbox_top"] = None
+        if self.bounding_box is not None:
+            field_dict["bounding_box"] = self.bounding_box
+        elif "bounding_box" not in self._absent:
+            field_dict["bounding_box"] = None
+        if self.compact_markdown_table is not None:
+            field_dict["compact_markdown_table"] = self.compact_markdown_table
+        elif "compact_markdown_table" not in self._absent:
+            field_dict["compact_markdown_table"] = None
+        if self.complemental_formatting_instruction is not None:
+            field_dict["complemental_formatting_instruction"] = (
+                self.complemental_formatting_instruction
+            )
+        elif "complemental_formatting_instruction" not in self._absent:
+            field_dict["complemental_formatting_instruction"] = None
+        if self.content_guideline_instruction is not None:
+            field_dict["content_guideline_instruction"] = self.content_guideline_instruction
+        elif "content_guideline_instruction" not in self._absent:
+            field_dict["content_guideline_instruction"] = None
+        if self.continuous_mode is not None:
+            field_dict["continuous_mode"] = self.continuous_mode
+        elif "continuous_mode" not in self._absent:
+            field_dict["continuous_mode"] = None
+        if self.custom_metadata is not None:
+            field_dict["custom_metadata"] = self.custom_metadata.to_dict()
+        elif "custom_metadata" not in self._absent:
+            field_dict["custom_metadata"] = None
+        if self.disable_image_extraction is not None:
+            field_dict["disable_image_extraction"] = self.disable_image_extraction
+        elif "disable_image_extraction" not in self._absent:
+            field_dict["disable_image_extraction"] = None
+        if self.disable_ocr is not None:
+            field_dict["disable_ocr"] = self.disable_ocr
+        elif "disable_ocr" not in self._absent:
+            field_dict["disable_ocr"] = None
+        if self.disable_reconstruction is not None:
+            field_dict["disable_reconstruction"] = self.disable_reconstruction
+        elif "disable_reconstruction" not in self._absent:
+            field_dict["disable_reconstruction"] = None
+        if self.do_not_cache is not None:
+            field_dict["do_not_cache"] = self.do_not_cache
+        elif "do_not_cache" not in self._absent:
+            field_dict["do_not_cache"] = None
+        if self.do_not_unroll_columns is not None:
+            field_dict["do_not_unroll_columns"] = self.do_not_unroll_columns
+        elif "do_not_unroll_columns" not in self._absent:
+            field_dict["do_not_unroll_columns"] = None
+        if self.enable_cost_optimizer is not None:
+            field_dict["enable_cost_optimizer"] = self.enable_cost_optimizer
+        elif "enable_cost_optimizer" not in self._absent:
+            field_dict["enable_cost_optimizer"] = None
+        if self.extract_charts is not None:
+            field_dict["extract_charts"] = self.extract_charts
+        elif "extract_charts" not in self._absent:
+            field_dict["extract_charts"] = None
+        if self.extract_layout is not None:
+            field_dict["extract_layout"] = self.extract_layout
+        elif "extract_layout" not in self._absent:
+            field_dict["extract_layout"] = None
+        if self.extract_printed_page_number is not None:
+            field_dict["extract_printed_page_number"] = self.extract_printed_page_number
+        elif "extract_printed_page_number" not in self._absent:
+            field_dict["extract_printed_page_number"] = None
+        if self.fast_mode is not None:
+            field_dict["fast_mode"] = self.fast_mode
+        elif "fast_mode" not in self._absent:
+            field_dict["fast_mode"] = None
+        if self.formatting_instruction is not None:
+            field_dict["formatting_instruction"] = self.formatting_instruction
+        elif "formatting_instruction" not in self._absent:
+            field_dict["formatting_instruction"] = None
+        if self.gpt4o_api_key is not None:
+            field_dict["gpt4o_api_key"] = self.gpt4o_api_key
+        elif "gpt4o_api_key" not in self._absent:
+            field_dict["gpt4o_api_key"] = None
+        if self.gpt4o_mode is not None:
+            field_dict["gpt4o_mode"] = self.gpt4o_mode
+        elif "gpt4o_mode" not in self._absent:
+            field_dict["gpt4o_mode"] = None
+        if self.guess_xlsx_sheet_name is not None:
+            field_dict["guess_xlsx_sheet_name"] = self.guess_xlsx_sheet_name
+        elif "guess_xlsx_sheet_name" not in self._absent:
+            field_dict["guess_xlsx_sheet_name"] = None
+        if self.hide_footers is not None:
+            field_dict["hide_footers"] = self.hide_footers
+        elif "hide_footers" not in self._absent:
+            field_dict["hide_footers"] = None
+        if self.hide_headers is not None:
+            field_dict["hide_headers"] = self.hide_headers
+        elif "hide_headers" not in self._absent:
+            field_dict["hide_headers"] = None
+        if self.high_res_ocr is not None:
+            field_dict["high_res_ocr"] = self.high_res_ocr
+        elif "high_res_ocr" not in self._absent:
+            field_dict["high_res_ocr"] = None
+        if self.html_make_all_elements_visible is not None:
+            field_dict["html_make_all_elements_visible"] = self.html_make_all_elements_visible
+        elif "html_make_all_elements_visible" not in self._absent:
+            field_dict["html_make_all_elements_visible"] = None
+        if self.html_remove_fixed_elements is not None:
+            field_dict["html_remove_fixed_elements"] = self.html_remove_fixed_elements
+        elif "html_remove_fixed_elements" not in self._absent:
+            field_dict["html_remove_fixed_elements"] = None
+        if self.html_remove_navigation_elements is not None:
+            field_dict["html_remove_navigation_elements"] = self.html_remove_navigation_elements
+        elif "html_remove_navigation_elements" not in self._absent:
+            field_dict["html_remove_navigation_elements"] = None
+        if self.http_proxy is not None:
+            field_dict["http_proxy"] = self.http_proxy
+        elif "http_proxy" not in self._absent:
+            field_dict["http_proxy"] = None
+        if self.ignore_document_elements_for_layout_detection is not None:
+            field_dict["ignore_document_elements_for_layout_detection"] = (
                 self.ignore_document_elements_for_layout_detection
             )
-
-        images_to_save: list[str] | None | Unset
-        if isinstance(self.images_to_save, Unset):
-            images_to_save = UNSET
-        elif isinstance(self.images_to_save, list):
-            images_to_save = []
-            for images_to_save_type_0_item_data in self.images_to_save:
-                images_to_save_type_0_item = images_to_save_type_0_item_data.value
-                images_to_save.append(images_to_save_type_0_item)
-
-        else:
-            images_to_save = self.images_to_save
-
-        inline_images_in_markdown: bool | None | Unset
-        if isinstance(self.inline_images_in_markdown, Unset):
-            inline_images_in_markdown = UNSET
-        else:
-            inline_images_in_markdown = self.inline_images_in_markdown
-
-        input_s3_path: None | str | Unset
-        if isinstance(self.input_s3_path, Unset):
-            input_s3_path = UNSET
-        else:
-            input_s3_path = self.input_s3_path
-
-        input_s3_region: None | str | Unset
-        if isinstance(self.input_s3_region, Unset):
-            input_s3_region = UNSET
-        else:
-            input_s3_region = self.input_s3_region
-
-        input_url: None | str | Unset
-        if isinstance(self.input_url, Unset):
-            input_url = UNSET
-        else:
-            input_url = self.input_url
-
-        internal_is_screenshot_job: bool | None | Unset
-        if isinstance(self.internal_is_screenshot_job, Unset):
-            internal_is_screenshot_job = UNSET
-        else:
-            internal_is_screenshot_job = self.internal_is_screenshot_job
-
-        invalidate_cache: bool | None | Unset
-        if isinstance(self.invalidate_cache, Unset):
-            invalidate_cache = UNSET
-        else:
-            invalidate_cache = self.invalidate_cache
-
-        is_formatting_instruction: bool | None | Unset
-        if isinstance(self.is_formatting_instruction, Unset):
-            is_formatting_instruction = UNSET
-        else:
-            is_formatting_instruction = self.is_formatting_instruction
-
-        job_timeout_extra_time_per_page_in_seconds: float | None | Unset
-        if isinstance(self.job_timeout_extra_time_per_page_in_seconds, Unset):
-            job_timeout_extra_time_per_page_in_seconds = UNSET
-        else:
-            job_timeout_extra_time_per_page_in_seconds = (
+        elif "ignore_document_elements_for_layout_detection" not in self._absent:
+            field_dict["ignore_document_elements_for_layout_detection"] = None
+        if self.images_to_save is not None:
+            field_dict["images_to_save"] = [
+                images_to_save_type_0_item.value
+                for images_to_save_type_0_item in self.images_to_save
+            ]
+        elif "images_to_save" not in self._absent:
+            field_dict["images_to_save"] = None
+        if self.inline_images_in_markdown is not None:
+            field_dict["inline_images_in_markdown"] = self.inline_images_in_markdown
+        elif "inline_images_in_markdown" not in self._absent:
+            field_dict["inline_images_in_markdown"] = None
+        if self.input_s3_path is not None:
+            field_dict["input_s3_path"] = self.input_s3_path
+        elif "input_s3_path" not in self._absent:
+            field_dict["input_s3_path"] = None
+        if self.input_s3_region is not None:
+            field_dict["input_s3_region"] = self.input_s3_region
+        elif "input_s3_region" not in self._absent:
+            field_dict["input_s3_region"] = None
+        if self.input_url is not None:
+            field_dict["input_url"] = self.input_url
+        elif "input_url" not in self._absent:
+            field_dict["input_url"] = None
+        if self.internal_is_screenshot_job is not None:
+            field_dict["internal_is_screenshot_job"] = self.internal_is_screenshot_job
+        elif "internal_is_screenshot_job" not in self._absent:
+            field_dict["internal_is_screenshot_job"] = None
+        if self.invalidate_cache is not None:
+            field_dict["invalidate_cache"] = self.invalidate_cache
+        elif "invalidate_cache" not in self._absent:
+            field_dict["invalidate_cache"] = None
+        if self.is_formatting_instruction is not None:
+            field_dict["is_formatting_instruction"] = self.is_formatting_instruction
+        elif "is_formatting_instruction" not in self._absent:
+            field_dict["is_formatting_instruction"] = None
+        if self.job_timeout_extra_time_per_page_in_seconds is not None:
+            field_dict["job_timeout_extra_time_per_page_in_seconds"] = (
                 self.job_timeout_extra_time_per_page_in_seconds
             )
-
-        job_timeout_in_seconds: float | None | Unset
-        if isinstance(self.job_timeout_in_seconds, Unset):
-            job_timeout_in_seconds = UNSET
-        else:
-            job_timeout_in_seconds = self.job_timeout_in_seconds
-
-        keep_page_separator_when_merging_tables: bool | None | Unset
-        if isinstance(self.keep_page_separator_when_merging_tables, Unset):
-            keep_page_separator_when_merging_tables = UNSET
-        else:
-            keep_page_separator_when_merging_tables = self.keep_page_separator_when_merging_tables
-
-        lang = self.lang
-
-        languages: list[str] | Unset = UNSET
-        if not isinstance(self.languages, Unset):
-            languages = []
-            for languages_item_data in self.languages:
-                languages_item = languages_item_data.value
-                languages.append(languages_item)
-
-        layout_aware: bool | None | Unset
-        if isinstance(self.layout_aware, Unset):
-            layout_aware = UNSET
-        else:
-            layout_aware = self.layout_aware
-
-        line_level_bounding_box: bool | None | Unset
-        if isinstance(self.line_level_bounding_box, Unset):
-            line_level_bounding_box = UNSET
-        else:
-            line_level_bounding_box = self.line_level_bounding_box
-
-        markdown_table_multiline_header_separator: None | str | Unset
-        if isinstance(self.markdown_table_multiline_header_separator, Unset):
-            markdown_table_multiline_header_separator = UNSET
-        else:
-            markdown_table_multiline_header_separator = (
+        elif "job_timeout_extra_time_per_page_in_seconds" not in self._absent:
+            field_dict["job_timeout_extra_time_per_page_in_seconds"] = None
+        if self.job_timeout_in_seconds is not None:
+            field_dict["job_timeout_in_seconds"] = self.job_timeout_in_seconds
+        elif "job_timeout_in_seconds" not in self._absent:
+            field_dict["job_timeout_in_seconds"] = None
+        if self.keep_page_separator_when_merging_tables is not None:
+            field_dict["keep_page_separator_when_merging_tables"] = (
+                self.keep_page_separator_when_merging_tables
+            )
+        elif "keep_page_separator_when_merging_tables" not in self._absent:
+            field_dict["keep_page_separator_when_merging_tables"] = None
+        if self.lang is not None:
+            field_dict["lang"] = self.lang
+        elif "lang" not in self._absent:
+            field_dict["lang"] = None
+        if self.languages is not None:
+            field_dict["languages"] = [languages_item.value for languages_item in self.languages]
+        elif "languages" not in self._absent:
+            field_dict["languages"] = None
+        if self.layout_aware is not None:
+            field_dict["layout_aware"] = self.layout_aware
+        elif "layout_aware" not in self._absent:
+            field_dict["layout_aware"] = None
+        if self.line_level_bounding_box is not None:
+            field_dict["line_level_bounding_box"] = self.line_level_bounding_box
+        elif "line_level_bounding_box" not in self._absent:
+            field_dict["line_level_bounding_box"] = None
+        if self.markdown_table_multiline_header_separator is not None:
+            field_dict["markdown_table_multiline_header_separator"] = (
                 self.markdown_table_multiline_header_separator
             )
-
-        max_pages: int | None | Unset
-        if isinstance(self.max_pages, Unset):
-            max_pages = UNSET
-        else:
-            max_pages = self.max_pages
-
-        max_pages_enforced: int | None | Unset
-        if isinstance(self.max_pages_enforced, Unset):
-            max_pages_enforced = UNSET
-        else:
-            max_pages_enforced = self.max_pages_enforced
-
-        merge_tables_across_pages_in_markdown: bool | None | Unset
-        if isinstance(self.merge_tables_across_pages_in_markdown, Unset):
-            merge_tables_across_pages_in_markdown = UNSET
-        else:
-            merge_tables_across_pages_in_markdown = self.merge_tables_across_pages_in_markdown
-
-        model: None | str | Unset
-        if isinstance(self.model, Unset):
-            model = UNSET
-        else:
-            model = self.model
-
-        outlined_table_extraction: bool | None | Unset
-        if isinstance(self.outlined_table_extraction, Unset):
-            outlined_table_extraction = UNSET
-        else:
-            outlined_table_extraction = self.outlined_table_extraction
-
-        output_bucket: None | str | Unset
-        if isinstance(self.output_bucket, Unset):
-            output_bucket = UNSET
-        else:
-            output_bucket = self.output_bucket
-
-        output_pdf_of_document: bool | None | Unset
-        if isinstance(self.output_pdf_of_document, Unset):
-            output_pdf_of_document = UNSET
-        else:
-            output_pdf_of_document = self.output_pdf_of_document
-
-        output_s3_path_prefix: None | str | Unset
-        if isinstance(self.output_s3_path_prefix, Unset):
-            output_s3_path_prefix = UNSET
-        else:
-            output_s3_path_prefix = self.output_s3_path_prefix
-
-        output_s3_region: None | str | Unset
-        if isinstance(self.output_s3_region, Unset):
-            output_s3_region = UNSET
-        else:
-            output_s3_region = self.output_s3_region
-
-        output_tables_as_html: bool | None | Unset
-        if isinstance(self.output_tables_as_html, Unset):
-            output_tables_as_html = UNSET
-        else:
-            output_tables_as_html = self.output_tables_as_html
-
-        page_error_tolerance: float | None | Unset
-        if isinstance(self.page_error_tolerance, Unset):
-            page_error_tolerance = UNSET
-        else:
-            page_error_tolerance = self.page_error_tolerance
-
-        page_footer_prefix: None | str | Unset
-        if isinstance(self.page_footer_prefix, Unset):
-            page_footer_prefix = UNSET
-        else:
-            page_footer_prefix = self.page_footer_prefix
-
-        page_footer_suffix: None | str | Unset
-        if isinstance(self.page_footer_suffix, Unset):
-            page_footer_suffix = UNSET
-        else:
-            page_footer_suffix = self.page_footer_suffix
-
-        page_header_prefix: None | str | Unset
-        if isinstance(self.page_header_prefix, Unset):
-            page_header_prefix = UNSET
-        else:
-            page_header_prefix = self.page_header_prefix
-
-        page_header_suffix: None | str | Unset
-        if isinstance(self.page_header_suffix, Unset):
-            page_header_suffix = UNSET
-        else:
-            page_header_suffix = self.page_header_suffix
-
-        page_prefix: None | str | Unset
-        if isinstance(self.page_prefix, Unset):
-            page_prefix = UNSET
-        else:
-            page_prefix = self.page_prefix
-
-        page_separator: None | str | Unset
-        if isinstance(self.page_separator, Unset):
-            page_separator = UNSET
-        else:
-            page_separator = self.page_separator
-
-        page_suffix: None | str | Unset
-        if isinstance(self.page_suffix, Unset):
-            page_suffix = UNSET
-        else:
-            page_suffix = self.page_suffix
-
-        parse_mode: None | str | Unset
-        if isinstance(self.parse_mode, Unset):
-            parse_mode = UNSET
-        elif isinstance(self.parse_mode, ParseMode):
-            parse_mode = self.parse_mode.value
-        else:
-            parse_mode = self.parse_mode
-
-        parsing_instruction: None | str | Unset
-        if isinstance(self.parsing_instruction, Unset):
-            parsing_instruction = UNSET
-        else:
-            parsing_instruction = self.parsing_instruction
-
-        pipeline_id: None | str | Unset
-        if isinstance(self.pipeline_id, Unset):
-            pipeline_id = UNSET
-        else:
-            pipeline_id = self.pipeline_id
-
-        precise_bounding_box: bool | None | Unset
-        if isinstance(self.precise_bounding_box, Unset):
-            precise_bounding_box = UNSET
-        else:
-            precise_bounding_box = self.precise_bounding_box
-
-        premium_mode: bool | None | Unset
-        if isinstance(self.premium_mode, Unset):
-            premium_mode = UNSET
-        else:
-            premium_mode = self.premium_mode
-
-        presentation_out_of_bounds_content: bool | None | Unset
-        if isinstance(self.presentation_out_of_bounds_content, Unset):
-            presentation_out_of_bounds_content = UNSET
-        else:
-            presentation_out_of_bounds_content = self.presentation_out_of_bounds_content
-
-        presentation_skip_embedded_data: bool | None | Unset
-        if isinstance(self.presentation_skip_embedded_data, Unset):
-            presentation_skip_embedded_data = UNSET
-        else:
-            presentation_skip_embedded_data = self.presentation_skip_embedded_data
-
-        preserve_layout_alignment_across_pages: bool | None | Unset
-        if isinstance(self.preserve_layout_alignment_across_pages, Unset):
-            preserve_layout_alignment_across_pages = UNSET
-        else:
-            preserve_layout_alignment_across_pages = self.preserve_layout_alignment_across_pages
-
-        preserve_very_small_text: bool | None | Unset
-        if isinstance(self.preserve_very_small_text, Unset):
-            preserve_very_small_text = UNSET
-        else:
-            preserve_very_small_text = self.preserve_very_small_text
-
-        preset: None | str | Unset
-        if isinstance(self.preset, Unset):
-            preset = UNSET
-        else:
-            preset = self.preset
-
-        priority: None | str | Unset
-        if isinstance(self.priority, Unset):
-            priority = UNSET
-        elif isinstance(self.priority, ParsePriority):
-            priority = self.priority.value
-        else:
-            priority = self.priority
-
-        project_id: None | str | Unset
-        if isinstance(self.project_id, Unset):
-            project_id = UNSET
-        else:
-            project_id = self.project_id
-
-        remove_hidden_text: bool | None | Unset
-        if isinstance(self.remove_hidden_text, Unset):
-            remove_hidden_text = UNSET
-        else:
-            remove_hidden_text = self.remove_hidden_text
-
-        replace_failed_page_mode: None | str | Unset
-        if isinstance(self.replace_failed_page_mode, Unset):
-            replace_failed_page_mode = UNSET
-        elif isinstance(self.replace_failed_page_mode, FailedPageMode):
-            replace_failed_page_mode = self.replace_failed_page_mode.value
-        else:
-            replace_failed_page_mode = self.replace_failed_page_mode
-
-        replace_failed_page_with_error_message_prefix: None | str | Unset
-        if isinstance(self.replace_failed_page_with_error_message_prefix, Unset):
-            replace_failed_page_with_error_message_prefix = UNSET
-        else:
-            replace_failed_page_with_error_message_prefix = (
+        elif "markdown_table_multiline_header_separator" not in self._absent:
+            field_dict["markdown_table_multiline_header_separator"] = None
+        if self.max_pages is not None:
+            field_dict["max_pages"] = self.max_pages
+        elif "max_pages" not in self._absent:
+            field_dict["max_pages"] = None
+        if self.max_pages_enforced is not None:
+            field_dict["max_pages_enforced"] = self.max_pages_enforced
+        elif "max_pages_enforced" not in self._absent:
+            field_dict["max_pages_enforced"] = None
+        if self.merge_tables_across_pages_in_markdown is not None:
+            field_dict["merge_tables_across_pages_in_markdown"] = (
+                self.merge_tables_across_pages_in_markdown
+            )
+        elif "merge_tables_across_pages_in_markdown" not in self._absent:
+            field_dict["merge_tables_across_pages_in_markdown"] = None
+        if self.model is not None:
+            field_dict["model"] = self.model
+        elif "model" not in self._absent:
+            field_dict["model"] = None
+        if self.outlined_table_extraction is not None:
+            field_dict["outlined_table_extraction"] = self.outlined_table_extraction
+        elif "outlined_table_extraction" not in self._absent:
+            field_dict["outlined_table_extraction"] = None
+        if self.output_bucket is not None:
+            field_dict["output_bucket"] = self.output_bucket
+        elif "output_bucket" not in self._absent:
+            field_dict["output_bucket"] = None
+        if self.output_pdf_of_document is not None:
+            field_dict["output_pdf_of_document"] = self.output_pdf_of_document
+        elif "output_pdf_of_document" not in self._absent:
+            field_dict["output_pdf_of_document"] = None
+        if self.output_s3_path_prefix is not None:
+            field_dict["output_s3_path_prefix"] = self.output_s3_path_prefix
+        elif "output_s3_path_prefix" not in self._absent:
+            field_dict["output_s3_path_prefix"] = None
+        if self.output_s3_region is not None:
+            field_dict["output_s3_region"] = self.output_s3_region
+        elif "output_s3_region" not in self._absent:
+            field_dict["output_s3_region"] = None
+        if self.output_tables_as_html is not None:
+            field_dict["output_tables_as_html"] = self.output_tables_as_html
+        elif "output_tables_as_html" not in self._absent:
+            field_dict["output_tables_as_html"] = None
+        if self.page_error_tolerance is not None:
+            field_dict["page_error_tolerance"] = self.page_error_tolerance
+        elif "page_error_tolerance" not in self._absent:
+            field_dict["page_error_tolerance"] = None
+        if self.page_footer_prefix is not None:
+            field_dict["page_footer_prefix"] = self.page_footer_prefix
+        elif "page_footer_prefix" not in self._absent:
+            field_dict["page_footer_prefix"] = None
+        if self.page_footer_suffix is not None:
+            field_dict["page_footer_suffix"] = self.page_footer_suffix
+        elif "page_footer_suffix" not in self._absent:
+            field_dict["page_footer_suffix"] = None
+        if self.page_header_prefix is not None:
+            field_dict["page_header_prefix"] = self.page_header_prefix
+        elif "page_header_prefix" not in self._absent:
+            field_dict["page_header_prefix"] = None
+        if self.page_header_suffix is not None:
+            field_dict["page_header_suffix"] = self.page_header_suffix
+        elif "page_header_suffix" not in self._absent:
+            field_dict["page_header_suffix"] = None
+        if self.page_prefix is not None:
+            field_dict["page_prefix"] = self.page_prefix
+        elif "page_prefix" not in self._absent:
+            field_dict["page_prefix"] = None
+        if self.page_separator is not None:
+            field_dict["page_separator"] = self.page_separator
+        elif "page_separator" not in self._absent:
+            field_dict["page_separator"] = None
+        if self.page_suffix is not None:
+            field_dict["page_suffix"] = self.page_suffix
+        elif "page_suffix" not in self._absent:
+            field_dict["page_suffix"] = None
+        if self.parse_mode is not None:
+            field_dict["parse_mode"] = self.parse_mode.value
+        elif "parse_mode" not in self._absent:
+            field_dict["parse_mode"] = None
+        if self.parsing_instruction is not None:
+            field_dict["parsing_instruction"] = self.parsing_instruction
+        elif "parsing_instruction" not in self._absent:
+            field_dict["parsing_instruction"] = None
+        if self.pipeline_id is not None:
+            field_dict["pipeline_id"] = self.pipeline_id
+        elif "pipeline_id" not in self._absent:
+            field_dict["pipeline_id"] = None
+        if self.precise_bounding_box is not None:
+            field_dict["precise_bounding_box"] = self.precise_bounding_box
+        elif "precise_bounding_box" not in self._absent:
+            field_dict["precise_bounding_box"] = None
+        if self.premium_mode is not None:
+            field_dict["premium_mode"] = self.premium_mode
+        elif "premium_mode" not in self._absent:
+            field_dict["premium_mode"] = None
+        if self.presentation_out_of_bounds_content is not None:
+            field_dict["presentation_out_of_bounds_content"] = (
+                self.presentation_out_of_bounds_content
+            )
+        elif "presentation_out_of_bounds_content" not in self._absent:
+            field_dict["presentation_out_of_bounds_content"] = None
+        if self.presentation_skip_embedded_data is not None:
+            field_dict["presentation_skip_embedded_data"] = self.presentation_skip_embedded_data
+        elif "presentation_skip_embedded_data" not in self._absent:
+            field_dict["presentation_skip_embedded_data"] = None
+        if self.preserve_layout_alignment_across_pages is not None:
+            field_dict["preserve_layout_alignment_across_pages"] = (
+                self.preserve_layout_alignment_across_pages
+            )
+        elif "preserve_layout_alignment_across_pages" not in self._absent:
+            field_dict["preserve_layout_alignment_across_pages"] = None
+        if self.preserve_very_small_text is not None:
+            field_dict["preserve_very_small_text"] = self.preserve_very_small_text
+        elif "preserve_very_small_text" not in self._absent:
+            field_dict["preserve_very_small_text"] = None
+        if self.preset is not None:
+            field_dict["preset"] = self.preset
+        elif "preset" not in self._absent:
+            field_dict["preset"] = None
+        if self.priority is not None:
+            field_dict["priority"] = self.priority.value
+        elif "priority" not in self._absent:
+            field_dict["priority"] = None
+        if self.project_id is not None:
+            field_dict["project_id"] = self.project_id
+        elif "project_id" not in self._absent:
+            field_dict["project_id"] = None
+        if self.remove_hidden_text is not None:
+            field_dict["remove_hidden_text"] = self.remove_hidden_text
+        elif "remove_hidden_text" not in self._absent:
+            field_dict["remove_hidden_text"] = None
+        if self.replace_failed_page_mode is not None:
+            field_dict["replace_failed_page_mode"] = self.replace_failed_page_mode.value
+        elif "replace_failed_page_mode" not in self._absent:
+            field_dict["replace_failed_page_mode"] = None
+        if self.replace_failed_page_with_error_message_prefix is not None:
+            field_dict["replace_failed_page_with_error_message_prefix"] = (
                 self.replace_failed_page_with_error_message_prefix
             )
-
-        replace_failed_page_with_error_message_suffix: None | str | Unset
-        if isinstance(self.replace_failed_page_with_error_message_suffix, Unset):
-            replace_failed_page_with_error_message_suffix = UNSET
-        else:
-            replace_failed_page_with_error_message_suffix = (
+        elif "replace_failed_page_with_error_message_prefix" not in self._absent:
+            field_dict["replace_failed_page_with_error_message_prefix"] = None
+        if self.replace_failed_page_with_error_message_suffix is not None:
+            field_dict["replace_failed_page_with_error_message_suffix"] = (
                 self.replace_failed_page_with_error_message_suffix
             )
-
-        resource_info: dict[str, Any] | None | Unset
-        if isinstance(self.resource_info, Unset):
-            resource_info = UNSET
-        elif isinstance(self.resource_info, ParseParametersParamResourceInfoType0):
-            resource_info = self.resource_info.to_dict()
-        else:
-            resource_info = self.resource_info
-
-        save_images: bool | None | Unset
-        if isinstance(self.save_images, Unset):
-            save_images = UNSET
-        else:
-            save_images = self.save_images
-
-        skip_diagonal_text: bool | None | Unset
-        if isinstance(self.skip_diagonal_text, Unset):
-            skip_diagonal_text = UNSET
-        else:
-            skip_diagonal_text = self.skip_diagonal_text
-
-        specialized_chart_parsing_agentic: bool | None | Unset
-        if isinstance(self.specialized_chart_parsing_agentic, Unset):
-            specialized_chart_parsing_agentic = UNSET
-        else:
-            specialized_chart_parsing_agentic = self.specialized_chart_parsing_agentic
-
-        specialized_chart_parsing_efficient: bool | None | Unset
-        if isinstance(self.specialized_chart_parsing_efficient, Unset):
-            specialized_chart_parsing_efficient = UNSET
-        else:
-            specialized_chart_parsing_efficient = self.specialized_chart_parsing_efficient
-
-        specialized_chart_parsing_plus: bool | None | Unset
-        if isinstance(self.specialized_chart_parsing_plus, Unset):
-            specialized_chart_parsing_plus = UNSET
-        else:
-            specialized_chart_parsing_plus = self.specialized_chart_parsing_plus
-
-        specialized_image_parsing: bool | None | Unset
-        if isinstance(self.specialized_image_parsing, Unset):
-            specialized_image_parsing = UNSET
-        else:
-            specialized_image_parsing = self.specialized_image_parsing
-
-        spreadsheet_extract_sub_tables: bool | None | Unset
-        if isinstance(self.spreadsheet_extract_sub_tables, Unset):
-            spreadsheet_extract_sub_tables = UNSET
-        else:
-            spreadsheet_extract_sub_tables = self.spreadsheet_extract_sub_tables
-
-        spreadsheet_force_formula_computation: bool | None | Unset
-        if isinstance(self.spreadsheet_force_formula_computation, Unset):
-            spreadsheet_force_formula_computation = UNSET
-        else:
-            spreadsheet_force_formula_computation = self.spreadsheet_force_formula_computation
-
-        spreadsheet_include_hidden_sheets: bool | None | Unset
-        if isinstance(self.spreadsheet_include_hidden_sheets, Unset):
-            spreadsheet_include_hidden_sheets = UNSET
-        else:
-            spreadsheet_include_hidden_sheets = self.spreadsheet_include_hidden_sheets
-
-        strict_mode_buggy_font: bool | None | Unset
-        if isinstance(self.strict_mode_buggy_font, Unset):
-            strict_mode_buggy_font = UNSET
-        else:
-            strict_mode_buggy_font = self.strict_mode_buggy_font
-
-        strict_mode_image_extraction: bool | None | Unset
-        if isinstance(self.strict_mode_image_extraction, Unset):
-            strict_mode_image_extraction = UNSET
-        else:
-            strict_mode_image_extraction = self.strict_mode_image_extraction
-
-        strict_mode_image_ocr: bool | None | Unset
-        if isinstance(self.strict_mode_image_ocr, Unset):
-            strict_mode_image_ocr = UNSET
-        else:
-            strict_mode_image_ocr = self.strict_mode_image_ocr
-
-        strict_mode_reconstruction: bool | None | Unset
-        if isinstance(self.strict_mode_reconstruction, Unset):
-            strict_mode_reconstruction = UNSET
-        else:
-            strict_mode_reconstruction = self.strict_mode_reconstruction
-
-        structured_output: bool | None | Unset
-        if isinstance(self.structured_output, Unset):
-            structured_output = UNSET
-        else:
-            structured_output = self.structured_output
-
-        structured_output_json_schema: None | str | Unset
-        if isinstance(self.structured_output_json_schema, Unset):
-            structured_output_json_schema = UNSET
-        else:
-            structured_output_json_schema = self.structured_output_json_schema
-
-        structured_output_json_schema_name: None | str | Unset
-        if isinstance(self.structured_output_json_schema_name, Unset):
-            structured_output_json_schema_name = UNSET
-        else:
-            structured_output_json_schema_name = self.structured_output_json_schema_name
-
-        system_prompt: None | str | Unset
-        if isinstance(self.system_prompt, Unset):
-            system_prompt = UNSET
-        else:
-            system_prompt = self.system_prompt
-
-        system_prompt_append: None | str | Unset
-        if isinstance(self.system_prompt_append, Unset):
-            system_prompt_append = UNSET
-        else:
-            system_prompt_append = self.system_prompt_append
-
-        take_screenshot: bool | None | Unset
-        if isinstance(self.take_screenshot, Unset):
-            take_screenshot = UNSET
-        else:
-            take_screenshot = self.take_screenshot
-
-        target_pages: None | str | Unset
-        if isinstance(self.target_pages, Unset):
-            target_pages = UNSET
-        else:
-            target_pages = self.target_pages
-
-        tier: None | str | Unset
-        if isinstance(self.tier, Unset):
-            tier = UNSET
-        else:
-            tier = self.tier
-
-        type_ = self.type_
-
-        use_vendor_multimodal_model: bool | None | Unset
-        if isinstance(self.use_vendor_multimodal_model, Unset):
-            use_vendor_multimodal_model = UNSET
-        else:
-            use_vendor_multimodal_model = self.use_vendor_multimodal_model
-
-        user_prompt: None | str | Unset
-        if isinstance(self.user_prompt, Unset):
-            user_prompt = UNSET
-        else:
-            user_prompt = self.user_prompt
-
-        vendor_multimodal_api_key: None | str | Unset
-        if isinstance(self.vendor_multimodal_api_key, Unset):
-            vendor_multimodal_api_key = UNSET
-        else:
-            vendor_multimodal_api_key = self.vendor_multimodal_api_key
-
-        vendor_multimodal_model_name: None | str | Unset
-        if isinstance(self.vendor_multimodal_model_name, Unset):
-            vendor_multimodal_model_name = UNSET
-        else:
-            vendor_multimodal_model_name = self.vendor_multimodal_model_name
-
-        version: None | str | Unset
-        if isinstance(self.version, Unset):
-            version = UNSET
-        else:
-            version = self.version
-
-        webhook_configurations: list[dict[str, Any]] | None | Unset
-        if isinstance(self.webhook_configurations, Unset):
-            webhook_configurations = UNSET
-        elif isinstance(self.webhook_configurations, list):
-            webhook_configurations = []
-            for webhook_configurations_type_0_item_data in self.webhook_configurations:
-                webhook_configurations_type_0_item = (
-                    webhook_configurations_type_0_item_data.to_dict()
-                )
-                webhook_configurations.append(webhook_configurations_type_0_item)
-
-        else:
-            webhook_configurations = self.webhook_configurations
-
-        webhook_url: None | str | Unset
-        if isinstance(self.webhook_url, Unset):
-            webhook_url = UNSET
-        else:
-            webhook_url = self.webhook_url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if adaptive_long_table is not UNSET:
-            field_dict["adaptive_long_table"] = adaptive_long_table
-        if aggressive_table_extraction is not UNSET:
-            field_dict["aggressive_table_extraction"] = aggressive_table_extraction
-        if annotate_links is not UNSET:
-            field_dict["annotate_links"] = annotate_links
-        if auto_mode is not UNSET:
-            field_dict["auto_mode"] = auto_mode
-        if auto_mode_configuration_json is not UNSET:
-            field_dict["auto_mode_configuration_json"] = auto_mode_configuration_json
-        if auto_mode_trigger_on_image_in_page is not UNSET:
-            field_dict["auto_mode_trigger_on_image_in_page"] = auto_mode_trigger_on_image_in_page
-        if auto_mode_trigger_on_regexp_in_page is not UNSET:
-            field_dict["auto_mode_trigger_on_regexp_in_page"] = auto_mode_trigger_on_regexp_in_page
-        if auto_mode_trigger_on_table_in_page is not UNSET:
-            field_dict["auto_mode_trigger_on_table_in_page"] = auto_mode_trigger_on_table_in_page
-        if auto_mode_trigger_on_text_in_page is not UNSET:
-            field_dict["auto_mode_trigger_on_text_in_page"] = auto_mode_trigger_on_text_in_page
-        if azure_openai_api_version is not UNSET:
-            field_dict["azure_openai_api_version"] = azure_openai_api_version
-        if azure_openai_deployment_name is not UNSET:
-            field_dict["azure_openai_deployment_name"] = azure_openai_deployment_name
-        if azure_openai_endpoint is not UNSET:
-            field_dict["azure_openai_endpoint"] = azure_openai_endpoint
-        if azure_openai_key is not UNSET:
-            field_dict["azure_openai_key"] = azure_openai_key
-        if bbox_bottom is not UNSET:
-            field_dict["bbox_bottom"] = bbox_bottom
-        if bbox_left is not UNSET:
-            field_dict["bbox_left"] = bbox_left
-        if bbox_right is not UNSET:
-            field_dict["bbox_right"] = bbox_right
-        if bbox_top is not UNSET:
-            field_dict["bbox_top"] = bbox_top
-        if bounding_box is not UNSET:
-            field_dict["bounding_box"] = bounding_box
-        if compact_markdown_table is not UNSET:
-            field_dict["compact_markdown_table"] = compact_markdown_table
-        if complemental_formatting_instruction is not UNSET:
-            field_dict["complemental_formatting_instruction"] = complemental_formatting_instruction
-        if content_guideline_instruction is not UNSET:
-            field_dict["content_guideline_instruction"] = content_guideline_instruction
-        if continuous_mode is not UNSET:
-            field_dict["continuous_mode"] = continuous_mode
-        if custom_metadata is not UNSET:
-            field_dict["custom_metadata"] = custom_metadata
-        if disable_image_extraction is not UNSET:
-            field_dict["disable_image_extraction"] = disable_image_extraction
-        if disable_ocr is not UNSET:
-            field_dict["disable_ocr"] = disable_ocr
-        if disable_reconstruction is not UNSET:
-            field_dict["disable_reconstruction"] = disable_reconstruction
-        if do_not_cache is not UNSET:
-            field_dict["do_not_cache"] = do_not_cache
-        if do_not_unroll_columns is not UNSET:
-            field_dict["do_not_unroll_columns"] = do_not_unroll_columns
-        if enable_cost_optimizer is not UNSET:
-            field_dict["enable_cost_optimizer"] = enable_cost_optimizer
-        if extract_charts is not UNSET:
-            field_dict["extract_charts"] = extract_charts
-        if extract_layout is not UNSET:
-            field_dict["extract_layout"] = extract_layout
-        if extract_printed_page_number is not UNSET:
-            field_dict["extract_printed_page_number"] = extract_printed_page_number
-        if fast_mode is not UNSET:
-            field_dict["fast_mode"] = fast_mode
-        if formatting_instruction is not UNSET:
-            field_dict["formatting_instruction"] = formatting_instruction
-        if gpt4o_api_key is not UNSET:
-            field_dict["gpt4o_api_key"] = gpt4o_api_key
-        if gpt4o_mode is not UNSET:
-            field_dict["gpt4o_mode"] = gpt4o_mode
-        if guess_xlsx_sheet_name is not UNSET:
-            field_dict["guess_xlsx_sheet_name"] = guess_xlsx_sheet_name
-        if hide_footers is not UNSET:
-            field_dict["hide_footers"] = hide_footers
-        if hide_headers is not UNSET:
-            field_dict["hide_headers"] = hide_headers
-        if high_res_ocr is not UNSET:
-            field_dict["high_res_ocr"] = high_res_ocr
-        if html_make_all_elements_visible is not UNSET:
-            field_dict["html_make_all_elements_visible"] = html_make_all_elements_visible
-        if html_remove_fixed_elements is not UNSET:
-            field_dict["html_remove_fixed_elements"] = html_remove_fixed_elements
-        if html_remove_navigation_elements is not UNSET:
-            field_dict["html_remove_navigation_elements"] = html_remove_navigation_elements
-        if http_proxy is not UNSET:
-            field_dict["http_proxy"] = http_proxy
-        if ignore_document_elements_for_layout_detection is not UNSET:
-            field_dict["ignore_document_elements_for_layout_detection"] = (
-                ignore_document_elements_for_layout_detection
+        elif "replace_failed_page_with_error_message_suffix" not in self._absent:
+            field_dict["replace_failed_page_with_error_message_suffix"] = None
+        if self.resource_info is not None:
+            field_dict["resource_info"] = self.resource_info.to_dict()
+        elif "resource_info" not in self._absent:
+            field_dict["resource_info"] = None
+        if self.save_images is not None:
+            field_dict["save_images"] = self.save_images
+        elif "save_images" not in self._absent:
+            field_dict["save_images"] = None
+        if self.skip_diagonal_text is not None:
+            field_dict["skip_diagonal_text"] = self.skip_diagonal_text
+        elif "skip_diagonal_text" not in self._absent:
+            field_dict["skip_diagonal_text"] = None
+        if self.specialized_chart_parsing_agentic is not None:
+            field_dict["specialized_chart_parsing_agentic"] = self.specialized_chart_parsing_agentic
+        elif "specialized_chart_parsing_agentic" not in self._absent:
+            field_dict["specialized_chart_parsing_agentic"] = None
+        if self.specialized_chart_parsing_efficient is not None:
+            field_dict["specialized_chart_parsing_efficient"] = (
+                self.specialized_chart_parsing_efficient
             )
-        if images_to_save is not UNSET:
-            field_dict["images_to_save"] = images_to_save
-        if inline_images_in_markdown is not UNSET:
-            field_dict["inline_images_in_markdown"] = inline_images_in_markdown
-        if input_s3_path is not UNSET:
-            field_dict["input_s3_path"] = input_s3_path
-        if input_s3_region is not UNSET:
-            field_dict["input_s3_region"] = input_s3_region
-        if input_url is not UNSET:
-            field_dict["input_url"] = input_url
-        if internal_is_screenshot_job is not UNSET:
-            field_dict["internal_is_screenshot_job"] = internal_is_screenshot_job
-        if invalidate_cache is not UNSET:
-            field_dict["invalidate_cache"] = invalidate_cache
-        if is_formatting_instruction is not UNSET:
-            field_dict["is_formatting_instruction"] = is_formatting_instruction
-        if job_timeout_extra_time_per_page_in_seconds is not UNSET:
-            field_dict["job_timeout_extra_time_per_page_in_seconds"] = (
-                job_timeout_extra_time_per_page_in_seconds
-            )
-        if job_timeout_in_seconds is not UNSET:
-            field_dict["job_timeout_in_seconds"] = job_timeout_in_seconds
-        if keep_page_separator_when_merging_tables is not UNSET:
-            field_dict["keep_page_separator_when_merging_tables"] = (
-                keep_page_separator_when_merging_tables
-            )
-        if lang is not UNSET:
-            field_dict["lang"] = lang
-        if languages is not UNSET:
-            field_dict["languages"] = languages
-        if layout_aware is not UNSET:
-            field_dict["layout_aware"] = layout_aware
-        if line_level_bounding_box is not UNSET:
-            field_dict["line_level_bounding_box"] = line_level_bounding_box
-        if markdown_table_multiline_header_separator is not UNSET:
-            field_dict["markdown_table_multiline_header_separator"] = (
-                markdown_table_multiline_header_separator
-            )
-        if max_pages is not UNSET:
-            field_dict["max_pages"] = max_pages
-        if max_pages_enforced is not UNSET:
-            field_dict["max_pages_enforced"] = max_pages_enforced
-        if merge_tables_across_pages_in_markdown is not UNSET:
-            field_dict["merge_tables_across_pages_in_markdown"] = (
-                merge_tables_across_pages_in_markdown
-            )
-        if model is not UNSET:
-            field_dict["model"] = model
-        if outlined_table_extraction is not UNSET:
-            field_dict["outlined_table_extraction"] = outlined_table_extraction
-        if output_bucket is not UNSET:
-            field_dict["output_bucket"] = output_bucket
-        if output_pdf_of_document is not UNSET:
-            field_dict["output_pdf_of_document"] = output_pdf_of_document
-        if output_s3_path_prefix is not UNSET:
-            field_dict["output_s3_path_prefix"] = output_s3_path_prefix
-        if output_s3_region is not UNSET:
-            field_dict["output_s3_region"] = output_s3_region
-        if output_tables_as_html is not UNSET:
-            field_dict["output_tables_as_html"] = output_tables_as_html
-        if page_error_tolerance is not UNSET:
-            field_dict["page_error_tolerance"] = page_error_tolerance
-        if page_footer_prefix is not UNSET:
-            field_dict["page_footer_prefix"] = page_footer_prefix
-        if page_footer_suffix is not UNSET:
-            field_dict["page_footer_suffix"] = page_footer_suffix
-        if page_header_prefix is not UNSET:
-            field_dict["page_header_prefix"] = page_header_prefix
-        if page_header_suffix is not UNSET:
-            field_dict["page_header_suffix"] = page_header_suffix
-        if page_prefix is not UNSET:
-            field_dict["page_prefix"] = page_prefix
-        if page_separator is not UNSET:
-            field_dict["page_separator"] = page_separator
-        if page_suffix is not UNSET:
-            field_dict["page_suffix"] = page_suffix
-        if parse_mode is not UNSET:
-            field_dict["parse_mode"] = parse_mode
-        if parsing_instruction is not UNSET:
-            field_dict["parsing_instruction"] = parsing_instruction
-        if pipeline_id is not UNSET:
-            field_dict["pipeline_id"] = pipeline_id
-        if precise_bounding_box is not UNSET:
-            field_dict["precise_bounding_box"] = precise_bounding_box
-        if premium_mode is not UNSET:
-            field_dict["premium_mode"] = premium_mode
-        if presentation_out_of_bounds_content is not UNSET:
-            field_dict["presentation_out_of_bounds_content"] = presentation_out_of_bounds_content
-        if presentation_skip_embedded_data is not UNSET:
-            field_dict["presentation_skip_embedded_data"] = presentation_skip_embedded_data
-        if preserve_layout_alignment_across_pages is not UNSET:
-            field_dict["preserve_layout_alignment_across_pages"] = (
-                preserve_layout_alignment_across_pages
-            )
-        if preserve_very_small_text is not UNSET:
-            field_dict["preserve_very_small_text"] = preserve_very_small_text
-        if preset is not UNSET:
-            field_dict["preset"] = preset
-        if priority is not UNSET:
-            field_dict["priority"] = priority
-        if project_id is not UNSET:
-            field_dict["project_id"] = project_id
-        if remove_hidden_text is not UNSET:
-            field_dict["remove_hidden_text"] = remove_hidden_text
-        if replace_failed_page_mode is not UNSET:
-            field_dict["replace_failed_page_mode"] = replace_failed_page_mode
-        if replace_failed_page_with_error_message_prefix is not UNSET:
-            field_dict["replace_failed_page_with_error_message_prefix"] = (
-                replace_failed_page_with_error_message_prefix
-            )
-        if replace_failed_page_with_error_message_suffix is not UNSET:
-            field_dict["replace_failed_page_with_error_message_suffix"] = (
-                replace_failed_page_with_error_message_suffix
-            )
-        if resource_info is not UNSET:
-            field_dict["resource_info"] = resource_info
-        if save_images is not UNSET:
-            field_dict["save_images"] = save_images
-        if skip_diagonal_text is not UNSET:
-            field_dict["skip_diagonal_text"] = skip_diagonal_text
-        if specialized_chart_parsing_agentic is not UNSET:
-            field_dict["specialized_chart_parsing_agentic"] = specialized_chart_parsing_agentic
-        if specialized_chart_parsing_efficient is not UNSET:
-            field_dict["specialized_chart_parsing_efficient"] = specialized_chart_parsing_efficient
-        if specialized_chart_parsing_plus is not UNSET:
-            field_dict["specialized_chart_parsing_plus"] = specialized_chart_parsing_plus
-        if specialized_image_parsing is not UNSET:
-            field_dict["specialized_image_parsing"] = specialized_image_parsing
-        if spreadsheet_extract_sub_tables is not UNSET:
-            field_dict["spreadsheet_extract_sub_tables"] = spreadsheet_extract_sub_tables
-        if spreadsheet_force_formula_computation is not UNSET:
+        elif "specialized_chart_parsing_efficient" not in self._absent:
+            field_dict["specialized_chart_parsing_efficient"] = None
+        if self.specialized_chart_parsing_plus is not None:
+            field_dict["specialized_chart_parsing_plus"] = self.specialized_chart_parsing_plus
+        elif "specialized_chart_parsing_plus" not in self._absent:
+            field_dict["specialized_chart_parsing_plus"] = None
+        if self.specialized_image_parsing is not None:
+            field_dict["specialized_image_parsing"] = self.specialized_image_parsing
+        elif "specialized_image_parsing" not in self._absent:
+            field_dict["specialized_image_parsing"] = None
+        if self.spreadsheet_extract_sub_tables is not None:
+            field_dict["spreadsheet_extract_sub_tables"] = self.spreadsheet_extract_sub_tables
+        elif "spreadsheet_extract_sub_tables" not in self._absent:
+            field_dict["spreadsheet_extract_sub_tables"] = None
+        if self.spreadsheet_force_formula_computation is not None:
             field_dict["spreadsheet_force_formula_computation"] = (
-                spreadsheet_force_formula_computation
+                self.spreadsheet_force_formula_computation
             )
-        if spreadsheet_include_hidden_sheets is not UNSET:
-            field_dict["spreadsheet_include_hidden_sheets"] = spreadsheet_include_hidden_sheets
-        if strict_mode_buggy_font is not UNSET:
-            field_dict["strict_mode_buggy_font"] = strict_mode_buggy_font
-        if strict_mode_image_extraction is not UNSET:
-            field_dict["strict_mode_image_extraction"] = strict_mode_image_extraction
-        if strict_mode_image_ocr is not UNSET:
-            field_dict["strict_mode_image_ocr"] = strict_mode_image_ocr
-        if strict_mode_reconstruction is not UNSET:
-            field_dict["strict_mode_reconstruction"] = strict_mode_reconstruction
-        if structured_output is not UNSET:
-            field_dict["structured_output"] = structured_output
-        if structured_output_json_schema is not UNSET:
-            field_dict["structured_output_json_schema"] = structured_output_json_schema
-        if structured_output_json_schema_name is not UNSET:
-            field_dict["structured_output_json_schema_name"] = structured_output_json_schema_name
-        if system_prompt is not UNSET:
-            field_dict["system_prompt"] = system_prompt
-        if system_prompt_append is not UNSET:
-            field_dict["system_prompt_append"] = system_prompt_append
-        if take_screenshot is not UNSET:
-            field_dict["take_screenshot"] = take_screenshot
-        if target_pages is not UNSET:
-            field_dict["target_pages"] = target_pages
-        if tier is not UNSET:
-            field_dict["tier"] = tier
-        if type_ is not UNSET:
-            field_dict["type"] = type_
-        if use_vendor_multimodal_model is not UNSET:
-            field_dict["use_vendor_multimodal_model"] = use_vendor_multimodal_model
-        if user_prompt is not UNSET:
-            field_dict["user_prompt"] = user_prompt
-        if vendor_multimodal_api_key is not UNSET:
-            field_dict["vendor_multimodal_api_key"] = vendor_multimodal_api_key
-        if vendor_multimodal_model_name is not UNSET:
-            field_dict["vendor_multimodal_model_name"] = vendor_multimodal_model_name
-        if version is not UNSET:
-            field_dict["version"] = version
-        if webhook_configurations is not UNSET:
-            field_dict["webhook_configurations"] = webhook_configurations
-        if webhook_url is not UNSET:
-            field_dict["webhook_url"] = webhook_url
-
+        elif "spreadsheet_force_formula_computation" not in self._absent:
+            field_dict["spreadsheet_force_formula_computation"] = None
+        if self.spreadsheet_include_hidden_sheets is not None:
+            field_dict["spreadsheet_include_hidden_sheets"] = self.spreadsheet_include_hidden_sheets
+        elif "spreadsheet_include_hidden_sheets" not in self._absent:
+            field_dict["spreadsheet_include_hidden_sheets"] = None
+        if self.strict_mode_buggy_font is not None:
+            field_dict["strict_mode_buggy_font"] = self.strict_mode_buggy_font
+        elif "strict_mode_buggy_font" not in self._absent:
+            field_dict["strict_mode_buggy_font"] = None
+        if self.strict_mode_image_extraction is not None:
+            field_dict["strict_mode_image_extraction"] = self.strict_mode_image_extraction
+        elif "strict_mode_image_extraction" not in self._absent:
+            field_dict["strict_mode_image_extraction"] = None
+        if self.strict_mode_image_ocr is not None:
+            field_dict["strict_mode_image_ocr"] = self.strict_mode_image_ocr
+        elif "strict_mode_image_ocr" not in self._absent:
+            field_dict["strict_mode_image_ocr"] = None
+        if self.strict_mode_reconstruction is not None:
+            field_dict["strict_mode_reconstruction"] = self.strict_mode_reconstruction
+        elif "strict_mode_reconstruction" not in self._absent:
+            field_dict["strict_mode_reconstruction"] = None
+        if self.structured_output is not None:
+            field_dict["structured_output"] = self.structured_output
+        elif "structured_output" not in self._absent:
+            field_dict["structured_output"] = None
+        if self.structured_output_json_schema is not None:
+            field_dict["structured_output_json_schema"] = self.structured_output_json_schema
+        elif "structured_output_json_schema" not in self._absent:
+            field_dict["structured_output_json_schema"] = None
+        if self.structured_output_json_schema_name is not None:
+            field_dict["structured_output_json_schema_name"] = (
+                self.structured_output_json_schema_name
+            )
+        elif "structured_output_json_schema_name" not in self._absent:
+            field_dict["structured_output_json_schema_name"] = None
+        if self.system_prompt is not None:
+            field_dict["system_prompt"] = self.system_prompt
+        elif "system_prompt" not in self._absent:
+            field_dict["system_prompt"] = None
+        if self.system_prompt_append is not None:
+            field_dict["system_prompt_append"] = self.system_prompt_append
+        elif "system_prompt_append" not in self._absent:
+            field_dict["system_prompt_append"] = None
+        if self.take_screenshot is not None:
+            field_dict["take_screenshot"] = self.take_screenshot
+        elif "take_screenshot" not in self._absent:
+            field_dict["take_screenshot"] = None
+        if self.target_pages is not None:
+            field_dict["target_pages"] = self.target_pages
+        elif "target_pages" not in self._absent:
+            field_dict["target_pages"] = None
+        if self.tier is not None:
+            field_dict["tier"] = self.tier
+        elif "tier" not in self._absent:
+            field_dict["tier"] = None
+        if self.type_ is not None:
+            field_dict["type"] = self.type_
+        elif "type" not in self._absent:
+            field_dict["type"] = None
+        if self.use_vendor_multimodal_model is not None:
+            field_dict["use_vendor_multimodal_model"] = self.use_vendor_multimodal_model
+        elif "use_vendor_multimodal_model" not in self._absent:
+            field_dict["use_vendor_multimodal_model"] = None
+        if self.user_prompt is not None:
+            field_dict["user_prompt"] = self.user_prompt
+        elif "user_prompt" not in self._absent:
+            field_dict["user_prompt"] = None
+        if self.vendor_multimodal_api_key is not None:
+            field_dict["vendor_multimodal_api_key"] = self.vendor_multimodal_api_key
+        elif "vendor_multimodal_api_key" not in self._absent:
+            field_dict["vendor_multimodal_api_key"] = None
+        if self.vendor_multimodal_model_name is not None:
+            field_dict["vendor_multimodal_model_name"] = self.vendor_multimodal_model_name
+        elif "vendor_multimodal_model_name" not in self._absent:
+            field_dict["vendor_multimodal_model_name"] = None
+        if self.version is not None:
+            field_dict["version"] = self.version
+        elif "version" not in self._absent:
+            field_dict["version"] = None
+        if self.webhook_configurations is not None:
+            field_dict["webhook_configurations"] = [
+                webhook_configurations_type_0_item.to_dict()
+                for webhook_configurations_type_0_item in self.webhook_configurations
+            ]
+        elif "webhook_configurations" not in self._absent:
+            field_dict["webhook_configurations"] = None
+        if self.webhook_url is not None:
+            field_dict["webhook_url"] = self.webhook_url
+        elif "webhook_url" not in self._absent:
+            field_dict["webhook_url"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.parse_parameters_param_custom_metadata_type_0 import (
-            ParseParametersParamCustomMetadataType0,  # noqa: PLC0415
-        )
-        from ..models.parse_parameters_param_resource_info_type_0 import (
-            ParseParametersParamResourceInfoType0,  # noqa: PLC0415
-        )
-        from ..models.webhook_configuration_param import WebhookConfigurationParam  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseParametersParam")
-        adaptive_long_table = d.get("adaptive_long_table", UNSET)
-        if (
-            not (type(adaptive_long_table) is bool)
-            and adaptive_long_table is not None
-            and adaptive_long_table is not UNSET
-        ):
-            raise TypeError(
-                f"adaptive_long_table: expected bool or null, got {type(adaptive_long_table).__name__}"
-            )
-
-        aggressive_table_extraction = d.get("aggressive_table_extraction", UNSET)
-        if (
-            not (type(aggressive_table_extraction) is bool)
-            and aggressive_table_extraction is not None
-            and aggressive_table_extraction is not UNSET
-        ):
-            raise TypeError(
-                f"aggressive_table_extraction: expected bool or null, got {type(aggressive_table_extraction).__name__}"
-            )
-
-        annotate_links = d.get("annotate_links", UNSET)
-        if (
-            not (type(annotate_links) is bool)
-            and annotate_links is not None
-            and annotate_links is not UNSET
-        ):
-            raise TypeError(
-                f"annotate_links: expected bool or null, got {type(annotate_links).__name__}"
-            )
-
-        auto_mode = d.get("auto_mode", UNSET)
-        if not (type(auto_mode) is bool) and auto_mode is not None and auto_mode is not UNSET:
-            raise TypeError(f"auto_mode: expected bool or null, got {type(auto_mode).__name__}")
-
-        auto_mode_configuration_json = d.get("auto_mode_configuration_json", UNSET)
-        if (
-            not (isinstance(auto_mode_configuration_json, str))
-            and auto_mode_configuration_json is not None
-            and auto_mode_configuration_json is not UNSET
-        ):
-            raise TypeError(
-                f"auto_mode_configuration_json: expected str or null, got {type(auto_mode_configuration_json).__name__}"
-            )
-
-        auto_mode_trigger_on_image_in_page = d.get("auto_mode_trigger_on_image_in_page", UNSET)
-        if (
-            not (type(auto_mode_trigger_on_image_in_page) is bool)
-            and auto_mode_trigger_on_image_in_page is not None
-            and auto_mode_trigger_on_image_in_page is not UNSET
-        ):
-            raise TypeError(
-                f"auto_mode_trigger_on_image_in_page: expected bool or null, got {type(auto_mode_trigger_on_image_in_page).__name__}"
-            )
-
-        auto_mode_trigger_on_regexp_in_page = d.get("auto_mode_trigger_on_regexp_in_page", UNSET)
-        if (
-            not (isinstance(auto_mode_trigger_on_regexp_in_page, str))
-            and auto_mode_trigger_on_regexp_in_page is not None
-            and auto_mode_trigger_on_regexp_in_page is not UNSET
-        ):
-            raise TypeError(
-                f"auto_mode_trigger_on_regexp_in_page: expected str or null, got {type(auto_mode_trigger_on_regexp_in_page).__name__}"
-            )
-
-        auto_mode_trigger_on_table_in_page = d.get("auto_mode_trigger_on_table_in_page", UNSET)
-        if (
-            not (type(auto_mode_trigger_on_table_in_page) is bool)
-            and auto_mode_trigger_on_table_in_page is not None
-            and auto_mode_trigger_on_table_in_page is not UNSET
-        ):
-            raise TypeError(
-                f"auto_mode_trigger_on_table_in_page: expected bool or null, got {type(auto_mode_trigger_on_table_in_page).__name__}"
-            )
-
-        auto_mode_trigger_on_text_in_page = d.get("auto_mode_trigger_on_text_in_page", UNSET)
-        if (
-            not (isinstance(auto_mode_trigger_on_text_in_page, str))
-            and auto_mode_trigger_on_text_in_page is not None
-            and auto_mode_trigger_on_text_in_page is not UNSET
-        ):
-            raise TypeError(
-                f"auto_mode_trigger_on_text_in_page: expected str or null, got {type(auto_mode_trigger_on_text_in_page).__name__}"
-            )
-
-        azure_openai_api_version = d.get("azure_openai_api_version", UNSET)
-        if (
-            not (isinstance(azure_openai_api_version, str))
-            and azure_openai_api_version is not None
-            and azure_openai_api_version is not UNSET
-        ):
-            raise TypeError(
-                f"azure_openai_api_version: expected str or null, got {type(azure_openai_api_version).__name__}"
-            )
-
-        azure_openai_deployment_name = d.get("azure_openai_deployment_name", UNSET)
-        if (
-            not (isinstance(azure_openai_deployment_name, str))
-            and azure_openai_deployment_name is not None
-            and azure_openai_deployment_name is not UNSET
-        ):
-            raise TypeError(
-                f"azure_openai_deployment_name: expected str or null, got {type(azure_openai_deployment_name).__name__}"
-            )
-
-        azure_openai_endpoint = d.get("azure_openai_endpoint", UNSET)
-        if (
-            not (isinstance(azure_openai_endpoint, str))
-            and azure_openai_endpoint is not None
-            and azure_openai_endpoint is not UNSET
-        ):
-            raise TypeError(
-                f"azure_openai_endpoint: expected str or null, got {type(azure_openai_endpoint).__name__}"
-            )
-
-        azure_openai_key = d.get("azure_openai_key", UNSET)
-        if (
-            not (isinstance(azure_openai_key, str))
-            and azure_openai_key is not None
-            and azure_openai_key is not UNSET
-        ):
-            raise TypeError(
-                f"azure_openai_key: expected str or null, got {type(azure_openai_key).__name__}"
-            )
-
-        bbox_bottom = d.get("bbox_bottom", UNSET)
-        if (
-            not (type(bbox_bottom) is float or type(bbox_bottom) is int)
-            and bbox_bottom is not None
-            and bbox_bottom is not UNSET
-        ):
-            raise TypeError(
-                f"bbox_bottom: expected float or null, got {type(bbox_bottom).__name__}"
-            )
-
-        bbox_left = d.get("bbox_left", UNSET)
-        if (
-            not (type(bbox_left) is float or type(bbox_left) is int)
-            and bbox_left is not None
-            and bbox_left is not UNSET
-        ):
-            raise TypeError(f"bbox_left: expected float or null, got {type(bbox_left).__name__}")
-
-        bbox_right = d.get("bbox_right", UNSET)
-        if (
-            not (type(bbox_right) is float or type(bbox_right) is int)
-            and bbox_right is not None
-            and bbox_right is not UNSET
-        ):
-            raise TypeError(f"bbox_right: expected float or null, got {type(bbox_right).__name__}")
-
-        bbox_top = d.get("bbox_top", UNSET)
-        if (
-            not (type(bbox_top) is float or type(bbox_top) is int)
-            and bbox_top is not None
-            and bbox_top is not UNSET
-        ):
-            raise TypeError(f"bbox_top: expected float or null, got {type(bbox_top).__name__}")
-
-        bounding_box = d.get("bounding_box", UNSET)
-        if (
-            not (isinstance(bounding_box, str))
-            and bounding_box is not None
-            and bounding_box is not UNSET
-        ):
-            raise TypeError(
-                f"bounding_box: expected str or null, got {type(bounding_box).__name__}"
-            )
-
-        compact_markdown_table = d.get("compact_markdown_table", UNSET)
-        if (
-            not (type(compact_markdown_table) is bool)
-            and compact_markdown_table is not None
-            and compact_markdown_table is not UNSET
-        ):
-            raise TypeError(
-                f"compact_markdown_table: expected bool or null, got {type(compact_markdown_table).__name__}"
-            )
-
-        complemental_formatting_instruction = d.get("complemental_formatting_instruction", UNSET)
-        if (
-            not (isinstance(complemental_formatting_instruction, str))
-            and complemental_formatting_instruction is not None
-            and complemental_formatting_instruction is not UNSET
-        ):
-            raise TypeError(
-                f"complemental_formatting_instruction: expected str or null, got {type(complemental_formatting_instruction).__name__}"
-            )
-
-        content_guideline_instruction = d.get("content_guideline_instruction", UNSET)
-        if (
-            not (isinstance(content_guideline_instruction, str))
-            and content_guideline_instruction is not None
-            and content_guideline_instruction is not UNSET
-        ):
-            raise TypeError(
-                f"content_guideline_instruction: expected str or null, got {type(content_guideline_instruction).__name__}"
-            )
-
-        continuous_mode = d.get("continuous_mode", UNSET)
-        if (
-            not (type(continuous_mode) is bool)
-            and continuous_mode is not None
-            and continuous_mode is not UNSET
-        ):
-            raise TypeError(
-                f"continuous_mode: expected bool or null, got {type(continuous_mode).__name__}"
-            )
-
-        _custom_metadata = d.get("custom_metadata", UNSET)
-        custom_metadata: None | ParseParametersParamCustomMetadataType0 | Unset
-        if _custom_metadata is None or _custom_metadata is UNSET:
-            custom_metadata = _custom_metadata
-        else:
-            custom_metadata_type_0 = ParseParametersParamCustomMetadataType0.from_dict(
-                _custom_metadata
-            )
-
-            custom_metadata = custom_metadata_type_0
-
-        disable_image_extraction = d.get("disable_image_extraction", UNSET)
-        if (
-            not (type(disable_image_extraction) is bool)
-            and disable_image_extraction is not None
-            and disable_image_extraction is not UNSET
-        ):
-            raise TypeError(
-                f"disable_image_extraction: expected bool or null, got {type(disable_image_extraction).__name__}"
-            )
-
-        disable_ocr = d.get("disable_ocr", UNSET)
-        if not (type(disable_ocr) is bool) and disable_ocr is not None and disable_ocr is not UNSET:
-            raise TypeError(f"disable_ocr: expected bool or null, got {type(disable_ocr).__name__}")
-
-        disable_reconstruction = d.get("disable_reconstruction", UNSET)
-        if (
-            not (type(disable_reconstruction) is bool)
-            and disable_reconstruction is not None
-            and disable_reconstruction is not UNSET
-        ):
-            raise TypeError(
-                f"disable_reconstruction: expected bool or null, got {type(disable_reconstruction).__name__}"
-            )
-
-        do_not_cache = d.get("do_not_cache", UNSET)
-        if (
-            not (type(do_not_cache) is bool)
-            and do_not_cache is not None
-            and do_not_cache is not UNSET
-        ):
-            raise TypeError(
-                f"do_not_cache: expected bool or null, got {type(do_not_cache).__name__}"
-            )
-
-        do_not_unroll_columns = d.get("do_not_unroll_columns", UNSET)
-        if (
-            not (type(do_not_unroll_columns) is bool)
-            and do_not_unroll_columns is not None
-            and do_not_unroll_columns is not UNSET
-        ):
-            raise TypeError(
-                f"do_not_unroll_columns: expected bool or null, got {type(do_not_unroll_columns).__name__}"
-            )
-
-        enable_cost_optimizer = d.get("enable_cost_optimizer", UNSET)
-        if (
-            not (type(enable_cost_optimizer) is bool)
-            and enable_cost_optimizer is not None
-            and enable_cost_optimizer is not UNSET
-        ):
-            raise TypeError(
-                f"enable_cost_optimizer: expected bool or null, got {type(enable_cost_optimizer).__name__}"
-            )
-
-        extract_charts = d.get("extract_charts", UNSET)
-        if (
-            not (type(extract_charts) is bool)
-            and extract_charts is not None
-            and extract_charts is not UNSET
-        ):
-            raise TypeError(
-                f"extract_charts: expected bool or null, got {type(extract_charts).__name__}"
-            )
-
-        extract_layout = d.get("extract_layout", UNSET)
-        if (
-            not (type(extract_layout) is bool)
-            and extract_layout is not None
-            and extract_layout is not UNSET
-        ):
-            raise TypeError(
-                f"extract_layout: expected bool or null, got {type(extract_layout).__name__}"
-            )
-
-        extract_printed_page_number = d.get("extract_printed_page_number", UNSET)
-        if (
-            not (type(extract_printed_page_number) is bool)
-            and extract_printed_page_number is not None
-            and extract_printed_page_number is not UNSET
-        ):
-            raise TypeError(
-                f"extract_printed_page_number: expected bool or null, got {type(extract_printed_page_number).__name__}"
-            )
-
-        fast_mode = d.get("fast_mode", UNSET)
-        if not (type(fast_mode) is bool) and fast_mode is not None and fast_mode is not UNSET:
-            raise TypeError(f"fast_mode: expected bool or null, got {type(fast_mode).__name__}")
-
-        formatting_instruction = d.get("formatting_instruction", UNSET)
-        if (
-            not (isinstance(formatting_instruction, str))
-            and formatting_instruction is not None
-            and formatting_instruction is not UNSET
-        ):
-            raise TypeError(
-                f"formatting_instruction: expected str or null, got {type(formatting_instruction).__name__}"
-            )
-
-        gpt4o_api_key = d.get("gpt4o_api_key", UNSET)
-        if (
-            not (isinstance(gpt4o_api_key, str))
-            and gpt4o_api_key is not None
-            and gpt4o_api_key is not UNSET
-        ):
-            raise TypeError(
-                f"gpt4o_api_key: expected str or null, got {type(gpt4o_api_key).__name__}"
-            )
-
-        gpt4o_mode = d.get("gpt4o_mode", UNSET)
-        if not (type(gpt4o_mode) is bool) and gpt4o_mode is not None and gpt4o_mode is not UNSET:
-            raise TypeError(f"gpt4o_mode: expected bool or null, got {type(gpt4o_mode).__name__}")
-
-        guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name", UNSET)
-        if (
-            not (type(guess_xlsx_sheet_name) is bool)
-            and guess_xlsx_sheet_name is not None
-            and guess_xlsx_sheet_name is not UNSET
-        ):
-            raise TypeError(
-                f"guess_xlsx_sheet_name: expected bool or null, got {type(guess_xlsx_sheet_name).__name__}"
-            )
-
-        hide_footers = d.get("hide_footers", UNSET)
-        if (
-            not (type(hide_footers) is bool)
-            and hide_footers is not None
-            and hide_footers is not UNSET
-        ):
-            raise TypeError(
-                f"hide_footers: expected bool or null, got {type(hide_footers).__name__}"
-            )
-
-        hide_headers = d.get("hide_headers", UNSET)
-        if (
-            not (type(hide_headers) is bool)
-            and hide_headers is not None
-            and hide_headers is not UNSET
-        ):
-            raise TypeError(
-                f"hide_headers: expected bool or null, got {type(hide_headers).__name__}"
-            )
-
-        high_res_ocr = d.get("high_res_ocr", UNSET)
-        if (
-            not (type(high_res_ocr) is bool)
-            and high_res_ocr is not None
-            and high_res_ocr is not UNSET
-        ):
-            raise TypeError(
-                f"high_res_ocr: expected bool or null, got {type(high_res_ocr).__name__}"
-            )
-
-        html_make_all_elements_visible = d.get("html_make_all_elements_visible", UNSET)
-        if (
-            not (type(html_make_all_elements_visible) is bool)
-            and html_make_all_elements_visible is not None
-            and html_make_all_elements_visible is not UNSET
-        ):
-            raise TypeError(
-                f"html_make_all_elements_visible: expected bool or null, got {type(html_make_all_elements_visible).__name__}"
-            )
-
-        html_remove_fixed_elements = d.get("html_remove_fixed_elements", UNSET)
-        if (
-            not (type(html_remove_fixed_elements) is bool)
-            and html_remove_fixed_elements is not None
-            and html_remove_fixed_elements is not UNSET
-        ):
-            raise TypeError(
-                f"html_remove_fixed_elements: expected bool or null, got {type(html_remove_fixed_elements).__name__}"
-            )
-
-        html_remove_navigation_elements = d.get("html_remove_navigation_elements", UNSET)
-        if (
-            not (type(html_remove_navigation_elements) is bool)
-            and html_remove_navigation_elements is not None
-            and html_remove_navigation_elements is not UNSET
-        ):
-            raise TypeError(
-                f"html_remove_navigation_elements: expected bool or null, got {type(html_remove_navigation_elements).__name__}"
-            )
-
-        http_proxy = d.get("http_proxy", UNSET)
-        if not (isinstance(http_proxy, str)) and http_proxy is not None and http_proxy is not UNSET:
-            raise TypeError(f"http_proxy: expected str or null, got {type(http_proxy).__name__}")
-
-        ignore_document_elements_for_layout_detection = d.get(
-            "ignore_document_elements_for_layout_detection", UNSET
-        )
-        if (
-            not (type(ignore_document_elements_for_layout_detection) is bool)
-            and ignore_document_elements_for_layout_detection is not None
-            and ignore_document_elements_for_layout_detection is not UNSET
-        ):
-            raise TypeError(
-                f"ignore_document_elements_for_layout_detection: expected bool or null, got {type(ignore_document_elements_for_layout_detection).__name__}"
-            )
-
-        _images_to_save = d.get("images_to_save", UNSET)
-        images_to_save: list[ImageToSave] | None | Unset
-        if _images_to_save is None or _images_to_save is UNSET:
-            images_to_save = _images_to_save
-        else:
-            images_to_save_type_0 = []
-            _images_to_save_type_0 = _images_to_save
-            if not isinstance(_images_to_save_type_0, list):
-                raise TypeError(
-                    f"images_to_save_type_0: expected an array, got {type(_images_to_save_type_0).__name__}"
-                )
-            for images_to_save_type_0_item_data in _images_to_save_type_0:
-                images_to_save_type_0_item = cast(
-                    "ImageToSave | None",
-                    ImageToSave._value2member_map_.get(images_to_save_type_0_item_data),
-                ) or ImageToSave(images_to_save_type_0_item_data)
-
-                images_to_save_type_0.append(images_to_save_type_0_item)
-
-            images_to_save = images_to_save_type_0
-
-        inline_images_in_markdown = d.get("inline_images_in_markdown", UNSET)
-        if (
-            not (type(inline_images_in_markdown) is bool)
-            and inline_images_in_markdown is not None
-            and inline_images_in_markdown is not UNSET
-        ):
-            raise TypeError(
-                f"inline_images_in_markdown: expected bool or null, got {type(inline_images_in_markdown).__name__}"
-            )
-
-        input_s3_path = d.get("input_s3_path", UNSET)
-        if (
-            not (isinstance(input_s3_path, str))
-            and input_s3_path is not None
-            and input_s3_path is not UNSET
-        ):
-            raise TypeError(
-                f"input_s3_path: expected str or null, got {type(input_s3_path).__name__}"
-            )
-
-        input_s3_region = d.get("input_s3_region", UNSET)
-        if (
-            not (isinstance(input_s3_region, str))
-            and input_s3_region is not None
-            and input_s3_region is not UNSET
-        ):
-            raise TypeError(
-                f"input_s3_region: expected str or null, got {type(input_s3_region).__name__}"
-            )
-
-        input_url = d.get("input_url", UNSET)
-        if not (isinstance(input_url, str)) and input_url is not None and input_url is not UNSET:
-            raise TypeError(f"input_url: expected str or null, got {type(input_url).__name__}")
-
-        internal_is_screenshot_job = d.get("internal_is_screenshot_job", UNSET)
-        if (
-            not (type(internal_is_screenshot_job) is bool)
-            and internal_is_screenshot_job is not None
-            and internal_is_screenshot_job is not UNSET
-        ):
-            raise TypeError(
-                f"internal_is_screenshot_job: expected bool or null, got {type(internal_is_screenshot_job).__name__}"
-            )
-
-        invalidate_cache = d.get("invalidate_cache", UNSET)
-        if (
-            not (type(invalidate_cache) is bool)
-            and invalidate_cache is not None
-            and invalidate_cache is not UNSET
-        ):
-            raise TypeError(
-                f"invalidate_cache: expected bool or null, got {type(invalidate_cache).__name__}"
-            )
-
-        is_formatting_instruction = d.get("is_formatting_instruction", UNSET)
-        if (
-            not (type(is_formatting_instruction) is bool)
-            and is_formatting_instruction is not None
-            and is_formatting_instruction is not UNSET
-        ):
-            raise TypeError(
-                f"is_formatting_instruction: expected bool or null, got {type(is_formatting_instruction).__name__}"
-            )
-
-        job_timeout_extra_time_per_page_in_seconds = d.get(
-            "job_timeout_extra_time_per_page_in_seconds", UNSET
-        )
-        if (
-            not (
-                type(job_timeout_extra_time_per_page_in_seconds) is float
-                or type(job_timeout_extra_time_per_page_in_seconds) is int
-            )
-            and job_timeout_extra_time_per_page_in_seconds is not None
-            and job_timeout_extra_time_per_page_in_seconds is not UNSET
-        ):
-            raise TypeError(
-                f"job_timeout_extra_time_per_page_in_seconds: expected float or null, got {type(job_timeout_extra_time_per_page_in_seconds).__name__}"
-            )
-
-        job_timeout_in_seconds = d.get("job_timeout_in_seconds", UNSET)
-        if (
-            not (type(job_timeout_in_seconds) is float or type(job_timeout_in_seconds) is int)
-            and job_timeout_in_seconds is not None
-            and job_timeout_in_seconds is not UNSET
-        ):
-            raise TypeError(
-                f"job_timeout_in_seconds: expected float or null, got {type(job_timeout_in_seconds).__name__}"
-            )
-
-        keep_page_separator_when_merging_tables = d.get(
-            "keep_page_separator_when_merging_tables", UNSET
-        )
-        if (
-            not (type(keep_page_separator_when_merging_tables) is bool)
-            and keep_page_separator_when_merging_tables is not None
-            and keep_page_separator_when_merging_tables is not UNSET
-        ):
-            raise TypeError(
-                f"keep_page_separator_when_merging_tables: expected bool or null, got {type(keep_page_separator_when_merging_tables).__name__}"
-            )
-
-        lang = d.get("lang", UNSET)
-        if lang is not UNSET and not (isinstance(lang, str)):
-            raise TypeError(f"lang: expected a string, got {type(lang).__name__}")
-
-        _languages = d.get("languages", UNSET)
-        languages: list[ParsingLanguage] | Unset = UNSET
-        if _languages is not UNSET:
-            if not isinstance(_languages, list):
-                raise TypeError(f"languages: expected an array, got {type(_languages).__name__}")
-            languages = []
-            for languages_item_data in _languages:
-                languages_item = cast(
-                    "ParsingLanguage | None",
-                    ParsingLanguage._value2member_map_.get(languages_item_data),
-                ) or ParsingLanguage(languages_item_data)
-
-                languages.append(languages_item)
-
-        layout_aware = d.get("layout_aware", UNSET)
-        if (
-            not (type(layout_aware) is bool)
-            and layout_aware is not None
-            and layout_aware is not UNSET
-        ):
-            raise TypeError(
-                f"layout_aware: expected bool or null, got {type(layout_aware).__name__}"
-            )
-
-        line_level_bounding_box = d.get("line_level_bounding_box", UNSET)
-        if (
-            not (type(line_level_bounding_box) is bool)
-            and line_level_bounding_box is not None
-            and line_level_bounding_box is not UNSET
-        ):
-            raise TypeError(
-                f"line_level_bounding_box: expected bool or null, got {type(line_level_bounding_box).__name__}"
-            )
-
-        markdown_table_multiline_header_separator = d.get(
-            "markdown_table_multiline_header_separator", UNSET
-        )
-        if (
-            not (isinstance(markdown_table_multiline_header_separator, str))
-            and markdown_table_multiline_header_separator is not None
-            and markdown_table_multiline_header_separator is not UNSET
-        ):
-            raise TypeError(
-                f"markdown_table_multiline_header_separator: expected str or null, got {type(markdown_table_multiline_header_separator).__name__}"
-            )
-
-        max_pages = d.get("max_pages", UNSET)
-        if not (type(max_pages) is int) and max_pages is not None and max_pages is not UNSET:
-            raise TypeError(f"max_pages: expected int or null, got {type(max_pages).__name__}")
-
-        max_pages_enforced = d.get("max_pages_enforced", UNSET)
-        if (
-            not (type(max_pages_enforced) is int)
-            and max_pages_enforced is not None
-            and max_pages_enforced is not UNSET
-        ):
-            raise TypeError(
-                f"max_pages_enforced: expected int or null, got {type(max_pages_enforced).__name__}"
-            )
-
-        merge_tables_across_pages_in_markdown = d.get(
-            "merge_tables_across_pages_in_markdown", UNSET
-        )
-        if (
-            not (type(merge_tables_across_pages_in_markdown) is bool)
-            and merge_tables_across_pages_in_markdown is not None
-            and merge_tables_across_pages_in_markdown is not UNSET
-        ):
-            raise TypeError(
-                f"merge_tables_across_pages_in_markdown: expected bool or null, got {type(merge_tables_across_pages_in_markdown).__name__}"
-            )
-
-        model = d.get("model", UNSET)
-        if not (isinstance(model, str)) and model is not None and model is not UNSET:
-            raise TypeError(f"model: expected str or null, got {type(model).__name__}")
-
-        outlined_table_extraction = d.get("outlined_table_extraction", UNSET)
-        if (
-            not (type(outlined_table_extraction) is bool)
-            and outlined_table_extraction is not None
-            and outlined_table_extraction is not UNSET
-        ):
-            raise TypeError(
-                f"outlined_table_extraction: expected bool or null, got {type(outlined_table_extraction).__name__}"
-            )
-
-        output_bucket = d.get("output_bucket", UNSET)
-        if (
-            not (isinstance(output_bucket, str))
-            and output_bucket is not None
-            and output_bucket is not UNSET
-        ):
-            raise TypeError(
-                f"output_bucket: expected str or null, got {type(output_bucket).__name__}"
-            )
-
-        output_pdf_of_document = d.get("output_pdf_of_document", UNSET)
-        if (
-            not (type(output_pdf_of_document) is bool)
-            and output_pdf_of_document is not None
-            and output_pdf_of_document is not UNSET
-        ):
-            raise TypeError(
-                f"output_pdf_of_document: expected bool or null, got {type(output_pdf_of_document).__name__}"
-            )
-
-        output_s3_path_prefix = d.get("output_s3_path_prefix", UNSET)
-        if (
-            not (isinstance(output_s3_path_prefix, str))
-            and output_s3_path_prefix is not None
-            and output_s3_path_prefix is not UNSET
-        ):
-            raise TypeError(
-                f"output_s3_path_prefix: expected str or null, got {type(output_s3_path_prefix).__name__}"
-            )
-
-        output_s3_region = d.get("output_s3_region", UNSET)
-        if (
-            not (isinstance(output_s3_region, str))
-            and output_s3_region is not None
-            and output_s3_region is not UNSET
-        ):
-            raise TypeError(
-                f"output_s3_region: expected str or null, got {type(output_s3_region).__name__}"
-            )
-
-        output_tables_as_html = d.get("output_tables_as_html", UNSET)
-        if (
-            not (type(output_tables_as_html) is bool)
-            and output_tables_as_html is not None
-            and output_tables_as_html is not UNSET
-        ):
-            raise TypeError(
-                f"output_tables_as_html: expected bool or null, got {type(output_tables_as_html).__name__}"
-            )
-
-        page_error_tolerance = d.get("page_error_tolerance", UNSET)
-        if (
-            not (type(page_error_tolerance) is float or type(page_error_tolerance) is int)
-            and page_error_tolerance is not None
-            and page_error_tolerance is not UNSET
-        ):
-            raise TypeError(
-                f"page_error_tolerance: expected float or null, got {type(page_error_tolerance).__name__}"
-            )
-
-        page_footer_prefix = d.get("page_footer_prefix", UNSET)
-        if (
-            not (isinstance(page_footer_prefix, str))
-            and page_footer_prefix is not None
-            and page_footer_prefix is not UNSET
-        ):
-            raise TypeError(
-                f"page_footer_prefix: expected str or null, got {type(page_footer_prefix).__name__}"
-            )
-
-        page_footer_suffix = d.get("page_footer_suffix", UNSET)
-        if (
-            not (isinstance(page_footer_suffix, str))
-            and page_footer_suffix is not None
-            and page_footer_suffix is not UNSET
-        ):
-            raise TypeError(
-                f"page_footer_suffix: expected str or null, got {type(page_footer_suffix).__name__}"
-            )
-
-        page_header_prefix = d.get("page_header_prefix", UNSET)
-        if (
-            not (isinstance(page_header_prefix, str))
-            and page_header_prefix is not None
-            and page_header_prefix is not UNSET
-        ):
-            raise TypeError(
-                f"page_header_prefix: expected str or null, got {type(page_header_prefix).__name__}"
-            )
-
-        page_header_suffix = d.get("page_header_suffix", UNSET)
-        if (
-            not (isinstance(page_header_suffix, str))
-            and page_header_suffix is not None
-            and page_header_suffix is not UNSET
-        ):
-            raise TypeError(
-                f"page_header_suffix: expected str or null, got {type(page_header_suffix).__name__}"
-            )
-
-        page_prefix = d.get("page_prefix", UNSET)
-        if (
-            not (isinstance(page_prefix, str))
-            and page_prefix is not None
-            and page_prefix is not UNSET
-        ):
-            raise TypeError(f"page_prefix: expected str or null, got {type(page_prefix).__name__}")
-
-        page_separator = d.get("page_separator", UNSET)
-        if (
-            not (isinstance(page_separator, str))
-            and page_separator is not None
-            and page_separator is not UNSET
-        ):
-            raise TypeError(
-                f"page_separator: expected str or null, got {type(page_separator).__name__}"
-            )
-
-        page_suffix = d.get("page_suffix", UNSET)
-        if (
-            not (isinstance(page_suffix, str))
-            and page_suffix is not None
-            and page_suffix is not UNSET
-        ):
-            raise TypeError(f"page_suffix: expected str or null, got {type(page_suffix).__name__}")
-
-        _parse_mode = d.get("parse_mode", UNSET)
-        parse_mode: None | ParseMode | Unset
-        if _parse_mode is None or _parse_mode is UNSET:
-            parse_mode = _parse_mode
-        else:
-            parse_mode_type_0 = cast(
-                "ParseMode | None", ParseMode._value2member_map_.get(_parse_mode)
-            ) or ParseMode(_parse_mode)
-
-            parse_mode = parse_mode_type_0
-
-        parsing_instruction = d.get("parsing_instruction", UNSET)
-        if (
-            not (isinstance(parsing_instruction, str))
-            and parsing_instruction is not None
-            and parsing_instruction is not UNSET
-        ):
-            raise TypeError(
-                f"parsing_instruction: expected str or null, got {type(parsing_instruction).__name__}"
-            )
-
-        pipeline_id = d.get("pipeline_id", UNSET)
-        if (
-            not (isinstance(pipeline_id, str))
-            and pipeline_id is not None
-            and pipeline_id is not UNSET
-        ):
-            raise TypeError(f"pipeline_id: expected str or null, got {type(pipeline_id).__name__}")
-
-        precise_bounding_box = d.get("precise_bounding_box", UNSET)
-        if (
-            not (type(precise_bounding_box) is bool)
-            and precise_bounding_box is not None
-            and precise_bounding_box is not UNSET
-        ):
-            raise TypeError(
-                f"precise_bounding_box: expected bool or null, got {type(precise_bounding_box).__name__}"
-            )
-
-        premium_mode = d.get("premium_mode", UNSET)
-        if (
-            not (type(premium_mode) is bool)
-            and premium_mode is not None
-            and premium_mode is not UNSET
-        ):
-            raise TypeError(
-                f"premium_mode: expected bool or null, got {type(premium_mode).__name__}"
-            )
-
-        presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content", UNSET)
-        if (
-            not (type(presentation_out_of_bounds_content) is bool)
-            and presentation_out_of_bounds_content is not None
-            and presentation_out_of_bounds_content is not UNSET
-        ):
-            raise TypeError(
-                f"presentation_out_of_bounds_content: expected bool or null, got {type(presentation_out_of_bounds_content).__name__}"
-            )
-
-        presentation_skip_embedded_data = d.get("presentation_skip_embedded_data", UNSET)
-        if (
-            not (type(presentation_skip_embedded_data) is bool)
-            and presentation_skip_embedded_data is not None
-            and presentation_skip_embedded_data is not UNSET
-        ):
-            raise TypeError(
-                f"presentation_skip_embedded_data: expected bool or null, got {type(presentation_skip_embedded_data).__name__}"
-            )
-
-        preserve_layout_alignment_across_pages = d.get(
-            "preserve_layout_alignment_across_pages", UNSET
-        )
-        if (
-            not (type(preserve_layout_alignment_across_pages) is bool)
-            and preserve_layout_alignment_across_pages is not None
-            and preserve_layout_alignment_across_pages is not UNSET
-        ):
-            raise TypeError(
-                f"preserve_layout_alignment_across_pages: expected bool or null, got {type(preserve_layout_alignment_across_pages).__name__}"
-            )
-
-        preserve_very_small_text = d.get("preserve_very_small_text", UNSET)
-        if (
-            not (type(preserve_very_small_text) is bool)
-            and preserve_very_small_text is not None
-            and preserve_very_small_text is not UNSET
-        ):
-            raise TypeError(
-                f"preserve_very_small_text: expected bool or null, got {type(preserve_very_small_text).__name__}"
-            )
-
-        preset = d.get("preset", UNSET)
-        if not (isinstance(preset, str)) and preset is not None and preset is not UNSET:
-            raise TypeError(f"preset: expected str or null, got {type(preset).__name__}")
-
-        _priority = d.get("priority", UNSET)
-        priority: None | ParsePriority | Unset
-        if _priority is None or _priority is UNSET:
-            priority = _priority
-        else:
-            priority_type_0 = cast(
-                "ParsePriority | None", ParsePriority._value2member_map_.get(_priority)
-            ) or ParsePriority(_priority)
-
-            priority = priority_type_0
-
-        project_id = d.get("project_id", UNSET)
-        if not (isinstance(project_id, str)) and project_id is not None and project_id is not UNSET:
-            raise TypeError(f"project_id: expected str or null, got {type(project_id).__name__}")
-
-        remove_hidden_text = d.get("remove_hidden_text", UNSET)
-        if (
-            not (type(remove_hidden_text) is bool)
-            and remove_hidden_text is not None
-            and remove_hidden_text is not UNSET
-        ):
-            raise TypeError(
-                f"remove_hidden_text: expected bool or null, got {type(remove_hidden_text).__name__}"
-            )
-
-        _replace_failed_page_mode = d.get("replace_failed_page_mode", UNSET)
-        replace_failed_page_mode: FailedPageMode | None | Unset
-        if _replace_failed_page_mode is None or _replace_failed_page_mode is UNSET:
-            replace_failed_page_mode = _replace_failed_page_mode
-        else:
-            replace_failed_page_mode_type_0 = cast(
-                "FailedPageMode | None",
-                FailedPageMode._value2member_map_.get(_replace_failed_page_mode),
-            ) or FailedPageMode(_replace_failed_page_mode)
-
-            replace_failed_page_mode = replace_failed_page_mode_type_0
-
-        replace_failed_page_with_error_message_prefix = d.get(
-            "replace_failed_page_with_error_message_prefix", UNSET
-        )
-        if (
-            not (isinstance(replace_failed_page_with_error_message_prefix, str))
-            and replace_failed_page_with_error_message_prefix is not None
-            and replace_failed_page_with_error_message_prefix is not UNSET
-        ):
-            raise TypeError(
-                f"replace_failed_page_with_error_message_prefix: expected str or null, got {type(replace_failed_page_with_error_message_prefix).__name__}"
-            )
-
-        replace_failed_page_with_error_message_suffix = d.get(
-            "replace_failed_page_with_error_message_suffix", UNSET
-        )
-        if (
-            not (isinstance(replace_failed_page_with_error_message_suffix, str))
-            and replace_failed_page_with_error_message_suffix is not None
-            and replace_failed_page_with_error_message_suffix is not UNSET
-        ):
-            raise TypeError(
-                f"replace_failed_page_with_error_message_suffix: expected str or null, got {type(replace_failed_page_with_error_message_suffix).__name__}"
-            )
-
-        _resource_info = d.get("resource_info", UNSET)
-        resource_info: None | ParseParametersParamResourceInfoType0 | Unset
-        if _resource_info is None or _resource_info is UNSET:
-            resource_info = _resource_info
-        else:
-            resource_info_type_0 = ParseParametersParamResourceInfoType0.from_dict(_resource_info)
-
-            resource_info = resource_info_type_0
-
-        save_images = d.get("save_images", UNSET)
-        if not (type(save_images) is bool) and save_images is not None and save_images is not UNSET:
-            raise TypeError(f"save_images: expected bool or null, got {type(save_images).__name__}")
-
-        skip_diagonal_text = d.get("skip_diagonal_text", UNSET)
-        if (
-            not (type(skip_diagonal_text) is bool)
-            and skip_diagonal_text is not None
-            and skip_diagonal_text is not UNSET
-        ):
-            raise TypeError(
-                f"skip_diagonal_text: expected bool or null, got {type(skip_diagonal_text).__name__}"
-            )
-
-        specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic", UNSET)
-        if (
-            not (type(specialized_chart_parsing_agentic) is bool)
-            and specialized_chart_parsing_agentic is not None
-            and specialized_chart_parsing_agentic is not UNSET
-        ):
-            raise TypeError(
-                f"specialized_chart_parsing_agentic: expected bool or null, got {type(specialized_chart_parsing_agentic).__name__}"
-            )
-
-        specialized_chart_parsing_efficient = d.get("specialized_chart_parsing_efficient", UNSET)
-        if (
-            not (type(specialized_chart_parsing_efficient) is bool)
-            and specialized_chart_parsing_efficient is not None
-            and specialized_chart_parsing_efficient is not UNSET
-        ):
-            raise TypeError(
-                f"specialized_chart_parsing_efficient: expected bool or null, got {type(specialized_chart_parsing_efficient).__name__}"
-            )
-
-        specialized_chart_parsing_plus = d.get("specialized_chart_parsing_plus", UNSET)
-        if (
-            not (type(specialized_chart_parsing_plus) is bool)
-            and specialized_chart_parsing_plus is not None
-            and specialized_chart_parsing_plus is not UNSET
-        ):
-            raise TypeError(
-                f"specialized_chart_parsing_plus: expected bool or null, got {type(specialized_chart_parsing_plus).__name__}"
-            )
-
-        specialized_image_parsing = d.get("specialized_image_parsing", UNSET)
-        if (
-            not (type(specialized_image_parsing) is bool)
-            and specialized_image_parsing is not None
-            and specialized_image_parsing is not UNSET
-        ):
-            raise TypeError(
-                f"specialized_image_parsing: expected bool or null, got {type(specialized_image_parsing).__name__}"
-            )
-
-        spreadsheet_extract_sub_tables = d.get("spreadsheet_extract_sub_tables", UNSET)
-        if (
-            not (type(spreadsheet_extract_sub_tables) is bool)
-            and spreadsheet_extract_sub_tables is not None
-            and spreadsheet_extract_sub_tables is not UNSET
-        ):
-            raise TypeError(
-                f"spreadsheet_extract_sub_tables: expected bool or null, got {type(spreadsheet_extract_sub_tables).__name__}"
-            )
-
-        spreadsheet_force_formula_computation = d.get(
-            "spreadsheet_force_formula_computation", UNSET
-        )
-        if (
-            not (type(spreadsheet_force_formula_computation) is bool)
-            and spreadsheet_force_formula_computation is not None
-            and spreadsheet_force_formula_computation is not UNSET
-        ):
-            raise TypeError(
-                f"spreadsheet_force_formula_computation: expected bool or null, got {type(spreadsheet_force_formula_computation).__name__}"
-            )
-
-        spreadsheet_include_hidden_sheets = d.get("spreadsheet_include_hidden_sheets", UNSET)
-        if (
-            not (type(spreadsheet_include_hidden_sheets) is bool)
-            and spreadsheet_include_hidden_sheets is not None
-            and spreadsheet_include_hidden_sheets is not UNSET
-        ):
-            raise TypeError(
-                f"spreadsheet_include_hidden_sheets: expected bool or null, got {type(spreadsheet_include_hidden_sheets).__name__}"
-            )
-
-        strict_mode_buggy_font = d.get("strict_mode_buggy_font", UNSET)
-        if (
-            not (type(strict_mode_buggy_font) is bool)
-            and strict_mode_buggy_font is not None
-            and strict_mode_buggy_font is not UNSET
-        ):
-            raise TypeError(
-                f"strict_mode_buggy_font: expected bool or null, got {type(strict_mode_buggy_font).__name__}"
-            )
-
-        strict_mode_image_extraction = d.get("strict_mode_image_extraction", UNSET)
-        if (
-            not (type(strict_mode_image_extraction) is bool)
-            and strict_mode_image_extraction is not None
-            and strict_mode_image_extraction is not UNSET
-        ):
-            raise TypeError(
-                f"strict_mode_image_extraction: expected bool or null, got {type(strict_mode_image_extraction).__name__}"
-            )
-
-        strict_mode_image_ocr = d.get("strict_mode_image_ocr", UNSET)
-        if (
-            not (type(strict_mode_image_ocr) is bool)
-            and strict_mode_image_ocr is not None
-            and strict_mode_image_ocr is not UNSET
-        ):
-            raise TypeError(
-                f"strict_mode_image_ocr: expected bool or null, got {type(strict_mode_image_ocr).__name__}"
-            )
-
-        strict_mode_reconstruction = d.get("strict_mode_reconstruction", UNSET)
-        if (
-            not (type(strict_mode_reconstruction) is bool)
-            and strict_mode_reconstruction is not None
-            and strict_mode_reconstruction is not UNSET
-        ):
-            raise TypeError(
-                f"strict_mode_reconstruction: expected bool or null, got {type(strict_mode_reconstruction).__name__}"
-            )
-
-        structured_output = d.get("structured_output", UNSET)
-        if (
-            not (type(structured_output) is bool)
-            and structured_output is not None
-            and structured_output is not UNSET
-        ):
-            raise TypeError(
-                f"structured_output: expected bool or null, got {type(structured_output).__name__}"
-            )
-
-        structured_output_json_schema = d.get("structured_output_json_schema", UNSET)
-        if (
-            not (isinstance(structured_output_json_schema, str))
-            and structured_output_json_schema is not None
-            and structured_output_json_schema is not UNSET
-        ):
-            raise TypeError(
-                f"structured_output_json_schema: expected str or null, got {type(structured_output_json_schema).__name__}"
-            )
-
-        structured_output_json_schema_name = d.get("structured_output_json_schema_name", UNSET)
-        if (
-            not (isinstance(structured_output_json_schema_name, str))
-            and structured_output_json_schema_name is not None
-            and structured_output_json_schema_name is not UNSET
-        ):
-            raise TypeError(
-                f"structured_output_json_schema_name: expected str or null, got {type(structured_output_json_schema_name).__name__}"
-            )
-
-        system_prompt = d.get("system_prompt", UNSET)
-        if (
-            not (isinstance(system_prompt, str))
-            and system_prompt is not None
-            and system_prompt is not UNSET
-        ):
-            raise TypeError(
-                f"system_prompt: expected str or null, got {type(system_prompt).__name__}"
-            )
-
-        system_prompt_append = d.get("system_prompt_append", UNSET)
-        if (
-            not (isinstance(system_prompt_append, str))
-            and system_prompt_append is not None
-            and system_prompt_append is not UNSET
-        ):
-            raise TypeError(
-                f"system_prompt_append: expected str or null, got {type(system_prompt_append).__name__}"
-            )
-
-        take_screenshot = d.get("take_screenshot", UNSET)
-        if (
-            not (type(take_screenshot) is bool)
-            and take_screenshot is not None
-            and take_screenshot is not UNSET
-        ):
-            raise TypeError(
-                f"take_screenshot: expected bool or null, got {type(take_screenshot).__name__}"
-            )
-
-        target_pages = d.get("target_pages", UNSET)
-        if (
-            not (isinstance(target_pages, str))
-            and target_pages is not None
-            and target_pages is not UNSET
-        ):
-            raise TypeError(
-                f"target_pages: expected str or null, got {type(target_pages).__name__}"
-            )
-
-        tier = d.get("tier", UNSET)
-        if not (isinstance(tier, str)) and tier is not None and tier is not UNSET:
-            raise TypeError(f"tier: expected str or null, got {type(tier).__name__}")
-
-        type_ = cast(Literal["parse"] | Unset, d.get("type", UNSET))
-        if type_ != "parse" and not isinstance(type_, Unset):
-            raise ValueError(f"type must match const 'parse', got '{type_}'")
-
-        use_vendor_multimodal_model = d.get("use_vendor_multimodal_model", UNSET)
-        if (
-            not (type(use_vendor_multimodal_model) is bool)
-            and use_vendor_multimodal_model is not None
-            and use_vendor_multimodal_model is not UNSET
-        ):
-            raise TypeError(
-                f"use_vendor_multimodal_model: expected bool or null, got {type(use_vendor_multimodal_model).__name__}"
-            )
-
-        user_prompt = d.get("user_prompt", UNSET)
-        if (
-            not (isinstance(user_prompt, str))
-            and user_prompt is not None
-            and user_prompt is not UNSET
-        ):
-            raise TypeError(f"user_prompt: expected str or null, got {type(user_prompt).__name__}")
-
-        vendor_multimodal_api_key = d.get("vendor_multimodal_api_key", UNSET)
-        if (
-            not (isinstance(vendor_multimodal_api_key, str))
-            and vendor_multimodal_api_key is not None
-            and vendor_multimodal_api_key is not UNSET
-        ):
-            raise TypeError(
-                f"vendor_multimodal_api_key: expected str or null, got {type(vendor_multimodal_api_key).__name__}"
-            )
-
-        vendor_multimodal_model_name = d.get("vendor_multimodal_model_name", UNSET)
-        if (
-            not (isinstance(vendor_multimodal_model_name, str))
-            and vendor_multimodal_model_name is not None
-            and vendor_multimodal_model_name is not UNSET
-        ):
-            raise TypeError(
-                f"vendor_multimodal_model_name: expected str or null, got {type(vendor_multimodal_model_name).__name__}"
-            )
-
-        version = d.get("version", UNSET)
-        if not (isinstance(version, str)) and version is not None and version is not UNSET:
-            raise TypeError(f"version: expected str or null, got {type(version).__name__}")
-
-        _webhook_configurations = d.get("webhook_configurations", UNSET)
-        webhook_configurations: list[WebhookConfigurationParam] | None | Unset
-        if _webhook_configurations is None or _webhook_configurations is UNSET:
-            webhook_configurations = _webhook_configurations
-        else:
-            webhook_configurations_type_0 = []
-            _webhook_configurations_type_0 = _webhook_configurations
-            if not isinstance(_webhook_configurations_type_0, list):
-                raise TypeError(
-                    f"webhook_configurations_type_0: expected an array, got {type(_webhook_configurations_type_0).__name__}"
-                )
-            for webhook_configurations_type_0_item_data in _webhook_configurations_type_0:
-                webhook_configurations_type_0_item = WebhookConfigurationParam.from_dict(
-                    webhook_configurations_type_0_item_data
+        try:
+            adaptive_long_table: bool | None
+            adaptive_long_table = d.get("adaptive_long_table")
+            if not (type(adaptive_long_table) is bool) and adaptive_long_table is not None:
+                raise wrong_type("adaptive_long_table", "a boolean or null", adaptive_long_table)
+
+            aggressive_table_extraction: bool | None
+            aggressive_table_extraction = d.get("aggressive_table_extraction")
+            if (
+                not (type(aggressive_table_extraction) is bool)
+                and aggressive_table_extraction is not None
+            ):
+                raise wrong_type(
+                    "aggressive_table_extraction", "a boolean or null", aggressive_table_extraction
                 )
 
-                webhook_configurations_type_0.append(webhook_configurations_type_0_item)
+            annotate_links: bool | None
+            annotate_links = d.get("annotate_links")
+            if not (type(annotate_links) is bool) and annotate_links is not None:
+                raise wrong_type("annotate_links", "a boolean or null", annotate_links)
 
-            webhook_configurations = webhook_configurations_type_0
+            auto_mode: bool | None
+            auto_mode = d.get("auto_mode")
+            if not (type(auto_mode) is bool) and auto_mode is not None:
+                raise wrong_type("auto_mode", "a boolean or null", auto_mode)
 
-        webhook_url = d.get("webhook_url", UNSET)
-        if (
-            not (isinstance(webhook_url, str))
-            and webhook_url is not None
-            and webhook_url is not UNSET
-        ):
-            raise TypeError(f"webhook_url: expected str or null, got {type(webhook_url).__name__}")
+            auto_mode_configuration_json: None | str
+            auto_mode_configuration_json = d.get("auto_mode_configuration_json")
+            if (
+                not (isinstance(auto_mode_configuration_json, str))
+                and auto_mode_configuration_json is not None
+            ):
+                raise wrong_type(
+                    "auto_mode_configuration_json", "a string or null", auto_mode_configuration_json
+                )
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        parse_parameters_param = cls(
-            adaptive_long_table,
-            aggressive_table_extraction,
-            annotate_links,
-            auto_mode,
-            auto_mode_configuration_json,
-            auto_mode_trigger_on_image_in_page,
-            auto_mode_trigger_on_regexp_in_page,
-            auto_mode_trigger_on_table_in_page,
-            auto_mode_trigger_on_text_in_page,
-            azure_openai_api_version,
-            azure_openai_deployment_name,
-            azure_openai_endpoint,
-            azure_openai_key,
-            bbox_bottom,
-            bbox_left,
-            bbox_right,
-            bbox_top,
-            bounding_box,
-            compact_markdown_table,
-            complemental_formatting_instruction,
-            content_guideline_instruction,
-            continuous_mode,
-            custom_metadata,
-            disable_image_extraction,
-            disable_ocr,
-            disable_reconstruction,
-            do_not_cache,
-            do_not_unroll_columns,
-            enable_cost_optimizer,
-            extract_charts,
-            extract_layout,
-            extract_printed_page_number,
-            fast_mode,
-            formatting_instruction,
-            gpt4o_api_key,
-            gpt4o_mode,
-            guess_xlsx_sheet_name,
-            hide_footers,
-            hide_headers,
-            high_res_ocr,
-            html_make_all_elements_visible,
-            html_remove_fixed_elements,
-            html_remove_navigation_elements,
-            http_proxy,
-            ignore_document_elements_for_layout_detection,
-            images_to_save,
-            inline_images_in_markdown,
-            input_s3_path,
-            input_s3_region,
-            input_url,
-            internal_is_screenshot_job,
-            invalidate_cache,
-            is_formatting_instruction,
-            job_timeout_extra_time_per_page_in_seconds,
-            job_timeout_in_seconds,
-            keep_page_separator_when_merging_tables,
-            lang,
-            languages,
-            layout_aware,
-            line_level_bounding_box,
-            markdown_table_multiline_header_separator,
-            max_pages,
-            max_pages_enforced,
-            merge_tables_across_pages_in_markdown,
-            model,
-            outlined_table_extraction,
-            output_bucket,
-            output_pdf_of_document,
-            output_s3_path_prefix,
-            output_s3_region,
-            output_tables_as_html,
-            page_error_tolerance,
-            page_footer_prefix,
-            page_footer_suffix,
-            page_header_prefix,
-            page_header_suffix,
-            page_prefix,
-            page_separator,
-            page_suffix,
-            parse_mode,
-            parsing_instruction,
-            pipeline_id,
-            precise_bounding_box,
-            premium_mode,
-            presentation_out_of_bounds_content,
-            presentation_skip_embedded_data,
-            preserve_layout_alignment_across_pages,
-            preserve_very_small_text,
-            preset,
-            priority,
-            project_id,
-            remove_hidden_text,
-            replace_failed_page_mode,
-            replace_failed_page_with_error_message_prefix,
-            replace_failed_page_with_error_message_suffix,
-            resource_info,
-            save_images,
-            skip_diagonal_text,
-            specialized_chart_parsing_agentic,
-            specialized_chart_parsing_efficient,
-            specialized_chart_parsing_plus,
-            specialized_image_parsing,
-            spreadsheet_extract_sub_tables,
-            spreadsheet_force_formula_computation,
-            spreadsheet_include_hidden_sheets,
-            strict_mode_buggy_font,
-            strict_mode_image_extraction,
-            strict_mode_image_ocr,
-            strict_mode_reconstruction,
-            structured_output,
-            structured_output_json_schema,
-            structured_output_json_schema_name,
-            system_prompt,
-            system_prompt_append,
-            take_screenshot,
-            target_pages,
-            tier,
-            type_,
-            use_vendor_multimodal_model,
-            user_prompt,
-            vendor_multimodal_api_key,
-            vendor_multimodal_model_name,
-            version,
-            webhook_configurations,
-            webhook_url,
-        )
+            auto_mode_trigger_on_image_in_page: bool | None
+            auto_mode_trigger_on_image_in_page = d.get("auto_mode_trigger_on_image_in_page")
+            if (
+                not (type(auto_mode_trigger_on_image_in_page) is bool)
+                and auto_mode_trigger_on_image_in_page is not None
+            ):
+                raise wrong_type(
+                    "auto_mode_trigger_on_image_in_page",
+                    "a boolean or null",
+                    auto_mode_trigger_on_image_in_page,
+                )
 
-        if not d.keys() <= _KNOWN_PARSE_PARAMETERS_PARAM:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_PARSE_PARAMETERS_PARAM:
-                    continue
-                additional = prop_dict
+            auto_mode_trigger_on_regexp_in_page: None | str
+            auto_mode_trigger_on_regexp_in_page = d.get("auto_mode_trigger_on_regexp_in_page")
+            if (
+                not (isinstance(auto_mode_trigger_on_regexp_in_page, str))
+                and auto_mode_trigger_on_regexp_in_page is not None
+            ):
+                raise wrong_type(
+                    "auto_mode_trigger_on_regexp_in_page",
+                    "a string or null",
+                    auto_mode_trigger_on_regexp_in_page,
+                )
 
-                parse_parameters_param.additional_properties[prop_name] = additional
-        return parse_parameters_param
+            auto_mode_trigger_on_table_in_page: bool | None
+            auto_mode_trigger_on_table_in_page = d.get("auto_mode_trigger_on_table_in_page")
+            if (
+                not (type(auto_mode_trigger_on_table_in_page) is bool)
+                and auto_mode_trigger_on_table_in_page is not None
+            ):
+                raise wrong_type(
+                    "auto_mode_trigger_on_table_in_page",
+                    "a boolean or null",
+                    auto_mode_trigger_on_table_in_page,
+                )
+
+            auto_mode_trigger_on_text_in_page: None | str
+            auto_mode_trigger_on_text_in_page = d.get("auto_mode_trigger_on_text_in_page")
+            if (
+                not (isinstance(auto_mode_trigger_on_text_in_page, str))
+                and auto_mode_trigger_on_text_in_page is not None
+            ):
+                raise wrong_type(
+                    "auto_mode_trigger_on_text_in_page",
+                    "a string or null",
+                    auto_mode_trigger_on_text_in_page,
+                )
+
+            azure_openai_api_version: None | str
+            azure_openai_api_version = d.get("azure_openai_api_version")
+            if (
+                not (isinstance(azure_openai_api_version, str))
+                and azure_openai_api_version is not None
+            ):
+                raise wrong_type(
+                    "azure_openai_api_version", "a string or null", azure_openai_api_version
+                )
+
+            azure_openai_deployment_name: None | str
+            azure_openai_deployment_name = d.get("azure_openai_deployment_name")
+            if (
+                not (isinstance(azure_openai_deployment_name, str))
+                and azure_openai_deployment_name is not None
+            ):
+                raise wrong_type(
+                    "azure_openai_deployment_name", "a string or null", azure_openai_deployment_name
+                )
+
+            azure_openai_endpoint: None | str
+            azure_openai_endpoint = d.get("azure_openai_endpoint")
+            if not (isinstance(azure_openai_endpoint, str)) and azure_openai_endpoint is not None:
+                raise wrong_type("azure_openai_endpoint", "a string or null", azure_openai_endpoint)
+
+            azure_openai_key: None | str
+            azure_openai_key = d.get("azure_openai_key")
+            if not (isinstance(azure_openai_key, str)) and azure_openai_key is not None:
+                raise wrong_type("azure_openai_key", "a string or null", azure_openai_key)
+
+            bbox_bottom: float | None
+            bbox_bottom = d.get("bbox_bottom")
+            if (
+                not (type(bbox_bottom) is float or type(bbox_bottom) is int)
+                and bbox_bottom is not None
+            ):
+                raise wrong_type("bbox_bottom", "a number or null", bbox_bottom)
+
+            bbox_left: float | None
+            bbox_left = d.get("bbox_left")
+            if not (type(bbox_left) is float or type(bbox_left) is int) and bbox_left is not None:
+                raise wrong_type("bbox_left", "a number or null", bbox_left)
+
+            bbox_right: float | None
+            bbox_right = d.get("bbox_right")
+            if (
+                not (type(bbox_right) is float or type(bbox_right) is int)
+                and bbox_right is not None
+            ):
+                raise wrong_type("bbox_right", "a number or null", bbox_right)
+
+            bbox_top: float | None
+            bbox_top = d.get("bbox_top")
+            if not (type(bbox_top) is float or type(bbox_top) is int) and bbox_top is not None:
+                raise wrong_type("bbox_top", "a number or null", bbox_top)
+
+            bounding_box: None | str
+            bounding_box = d.get("bounding_box")
+            if not (isinstance(bounding_box, str)) and bounding_box is not None:
+                raise wrong_type("bounding_box", "a string or null", bounding_box)
+
+            compact_markdown_table: bool | None
+            compact_markdown_table = d.get("compact_markdown_table")
+            if not (type(compact_markdown_table) is bool) and compact_markdown_table is not None:
+                raise wrong_type(
+                    "compact_markdown_table", "a boolean or null", compact_markdown_table
+                )
+
+            complemental_formatting_instruction: None | str
+            complemental_formatting_instruction = d.get("complemental_formatting_instruction")
+            if (
+                not (isinstance(complemental_formatting_instruction, str))
+                and complemental_formatting_instruction is not None
+            ):
+                raise wrong_type(
+                    "complemental_formatting_instruction",
+                    "a string or null",
+                    complemental_formatting_instruction,
+                )
+
+            content_guideline_instruction: None | str
+            content_guideline_instruction = d.get("content_guideline_instruction")
+            if (
+                not (isinstance(content_guideline_instruction, str))
+                and content_guideline_instruction is not None
+            ):
+                raise wrong_type(
+                    "content_guideline_instruction",
+                    "a string or null",
+                    content_guideline_instruction,
+                )
+
+            continuous_mode: bool | None
+            continuous_mode = d.get("continuous_mode")
+            if not (type(continuous_mode) is bool) and continuous_mode is not None:
+                raise wrong_type("continuous_mode", "a boolean or null", continuous_mode)
+
+            custom_metadata: None | ParseParametersParamCustomMetadataType0
+            try:
+                _custom_metadata = d.get("custom_metadata")
+                if _custom_metadata is None:
+                    custom_metadata = None
+                else:
+                    custom_metadata_type_0 = ParseParametersParamCustomMetadataType0.from_dict(
+                        _custom_metadata
+                    )
+
+                    custom_metadata = custom_metadata_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "custom_metadata")
+                raise
+
+            disable_image_extraction: bool | None
+            disable_image_extraction = d.get("disable_image_extraction")
+            if (
+                not (type(disable_image_extraction) is bool)
+                and disable_image_extraction is not None
+            ):
+                raise wrong_type(
+                    "disable_image_extraction", "a boolean or null", disable_image_extraction
+                )
+
+            disable_ocr: bool | None
+            disable_ocr = d.get("disable_ocr")
+            if not (type(disable_ocr) is bool) and disable_ocr is not None:
+                raise wrong_type("disable_ocr", "a boolean or null", disable_ocr)
+
+            disable_reconstruction: bool | None
+            disable_reconstruction = d.get("disable_reconstruction")
+            if not (type(disable_reconstruction) is bool) and disable_reconstruction is not None:
+                raise wrong_type(
+                    "disable_reconstruction", "a boolean or null", disable_reconstruction
+                )
+
+            do_not_cache: bool | None
+            do_not_cache = d.get("do_not_cache")
+            if not (type(do_not_cache) is bool) and do_not_cache is not None:
+                raise wrong_type("do_not_cache", "a boolean or null", do_not_cache)
+
+            do_not_unroll_columns: bool | None
+            do_not_unroll_columns = d.get("do_not_unroll_columns")
+            if not (type(do_not_unroll_columns) is bool) and do_not_unroll_columns is not None:
+                raise wrong_type(
+                    "do_not_unroll_columns", "a boolean or null", do_not_unroll_columns
+                )
+
+            enable_cost_optimizer: bool | None
+            enable_cost_optimizer = d.get("enable_cost_optimizer")
+            if not (type(enable_cost_optimizer) is bool) and enable_cost_optimizer is not None:
+                raise wrong_type(
+                    "enable_cost_optimizer", "a boolean or null", enable_cost_optimizer
+                )
+
+            extract_charts: bool | None
+            extract_charts = d.get("extract_charts")
+            if not (type(extract_charts) is bool) and extract_charts is not None:
+                raise wrong_type("extract_charts", "a boolean or null", extract_charts)
+
+            extract_layout: bool | None
+            extract_layout = d.get("extract_layout")
+            if not (type(extract_layout) is bool) and extract_layout is not None:
+                raise wrong_type("extract_layout", "a boolean or null", extract_layout)
+
+            extract_printed_page_number: bool | None
+            extract_printed_page_number = d.get("extract_printed_page_number")
+            if (
+                not (type(extract_printed_page_number) is bool)
+                and extract_printed_page_number is not None
+            ):
+                raise wrong_type(
+                    "extract_printed_page_number", "a boolean or null", extract_printed_page_number
+                )
+
+            fast_mode: bool | None
+            fast_mode = d.get("fast_mode")
+            if not (type(fast_mode) is bool) and fast_mode is not None:
+                raise wrong_type("fast_mode", "a boolean or null", fast_mode)
+
+            formatting_instruction: None | str
+            formatting_instruction = d.get("formatting_instruction")
+            if not (isinstance(formatting_instruction, str)) and formatting_instruction is not None:
+                raise wrong_type(
+                    "formatting_instruction", "a string or null", formatting_instruction
+                )
+
+            gpt4o_api_key: None | str
+            gpt4o_api_key = d.get("gpt4o_api_key")
+            if not (isinstance(gpt4o_api_key, str)) and gpt4o_api_key is not None:
+                raise wrong_type("gpt4o_api_key", "a string or null", gpt4o_api_key)
+
+            gpt4o_mode: bool | None
+            gpt4o_mode = d.get("gpt4o_mode")
+            if not (type(gpt4o_mode) is bool) and gpt4o_mode is not None:
+                raise wrong_type("gpt4o_mode", "a boolean or null", gpt4o_mode)
+
+            guess_xlsx_sheet_name: bool | None
+            guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name")
+            if not (type(guess_xlsx_sheet_name) is bool) and guess_xlsx_sheet_name is not None:
+                raise wrong_type(
+                    "guess_xlsx_sheet_name", "a boolean or null", guess_xlsx_sheet_name
+                )
+
+            hide_footers: bool | None
+            hide_footers = d.get("hide_footers")
+            if not (type(hide_footers) is bool) and hide_footers is not None:
+                raise wrong_type("hide_footers", "a boolean or null", hide_footers)
+
+            hide_headers: bool | None
+            hide_headers = d.get("hide_headers")
+            if not (type(hide_headers) is bool) and hide_headers is not None:
+                raise wrong_type("hide_headers", "a boolean or null", hide_headers)
+
+            high_res_ocr: bool | None
+            high_res_ocr = d.get("high_res_ocr")
+            if not (type(high_res_ocr) is bool) and high_res_ocr is not None:
+                raise wrong_type("high_res_ocr", "a boolean or null", high_res_ocr)
+
+            html_make_all_elements_visible: bool | None
+            html_make_all_elements_visible = d.get("html_make_all_elements_visible")
+            if (
+                not (type(html_make_all_elements_visible) is bool)
+                and html_make_all_elements_visible is not None
+            ):
+                raise wrong_type(
+                    "html_make_all_elements_visible",
+                    "a boolean or null",
+                    html_make_all_elements_visible,
+                )
+
+            html_remove_fixed_elements: bool | None
+            html_remove_fixed_elements = d.get("html_remove_fixed_elements")
+            if (
+                not (type(html_remove_fixed_elements) is bool)
+                and html_remove_fixed_elements is not None
+            ):
+                raise wrong_type(
+                    "html_remove_fixed_elements", "a boolean or null", html_remove_fixed_elements
+                )
+
+            html_remove_navigation_elements: bool | None
+            html_remove_navigation_elements = d.get("html_remove_navigation_elements")
+            if (
+                not (type(html_remove_navigation_elements) is bool)
+                and html_remove_navigation_elements is not None
+            ):
+                raise wrong_type(
+                    "html_remove_navigation_elements",
+                    "a boolean or null",
+                    html_remove_navigation_elements,
+                )
+
+            http_proxy: None | str
+            http_proxy = d.get("http_proxy")
+            if not (isinstance(http_proxy, str)) and http_proxy is not None:
+                raise wrong_type("http_proxy", "a string or null", http_proxy)
+
+            ignore_document_elements_for_layout_detection: bool | None
+            ignore_document_elements_for_layout_detection = d.get(
+                "ignore_document_elements_for_layout_detection"
+            )
+            if (
+                not (type(ignore_document_elements_for_layout_detection) is bool)
+                and ignore_document_elements_for_layout_detection is not None
+            ):
+                raise wrong_type(
+                    "ignore_document_elements_for_layout_detection",
+                    "a boolean or null",
+                    ignore_document_elements_for_layout_detection,
+                )
+
+            images_to_save: list[ImageToSave] | None
+            try:
+                _images_to_save = d.get("images_to_save")
+                if _images_to_save is None:
+                    images_to_save = None
+                else:
+                    _images_to_save_type_0 = _images_to_save
+                    if not isinstance(_images_to_save_type_0, list):
+                        raise wrong_type(None, "an array", _images_to_save_type_0)
+                    images_to_save_type_0 = []
+                    try:
+                        for images_to_save_type_0_item_data in _images_to_save_type_0:
+                            images_to_save_type_0_item = ImageToSave._parse(
+                                images_to_save_type_0_item_data, None
+                            )
+
+                            images_to_save_type_0.append(images_to_save_type_0_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(images_to_save_type_0))
+                        raise
+
+                    images_to_save = images_to_save_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "images_to_save")
+                raise
+
+            inline_images_in_markdown: bool | None
+            inline_images_in_markdown = d.get("inline_images_in_markdown")
+            if (
+                not (type(inline_images_in_markdown) is bool)
+                and inline_images_in_markdown is not None
+            ):
+                raise wrong_type(
+                    "inline_images_in_markdown", "a boolean or null", inline_images_in_markdown
+                )
+
+            input_s3_path: None | str
+            input_s3_path = d.get("input_s3_path")
+            if not (isinstance(input_s3_path, str)) and input_s3_path is not None:
+                raise wrong_type("input_s3_path", "a string or null", input_s3_path)
+
+            input_s3_region: None | str
+            input_s3_region = d.get("input_s3_region")
+            if not (isinstance(input_s3_region, str)) and input_s3_region is not None:
+                raise wrong_type("input_s3_region", "a string or null", input_s3_region)
+
+            input_url: None | str
+            input_url = d.get("input_url")
+            if not (isinstance(input_url, str)) and input_url is not None:
+                raise wrong_type("input_url", "a string or null", input_url)
+
+            internal_is_screenshot_job: bool | None
+            internal_is_screenshot_job = d.get("internal_is_screenshot_job")
+            if (
+                not (type(internal_is_screenshot_job) is bool)
+                and internal_is_screenshot_job is not None
+            ):
+                raise wrong_type(
+                    "internal_is_screenshot_job", "a boolean or null", internal_is_screenshot_job
+                )
+
+            invalidate_cache: bool | None
+            invalidate_cache = d.get("invalidate_cache")
+            if not (type(invalidate_cache) is bool) and invalidate_cache is not None:
+                raise wrong_type("invalidate_cache", "a boolean or null", invalidate_cache)
+
+            is_formatting_instruction: bool | None
+            is_formatting_instruction = d.get("is_formatting_instruction")
+            if (
+                not (type(is_formatting_instruction) is bool)
+                and is_formatting_instruction is not None
+            ):
+                raise wrong_type(
+                    "is_formatting_instruction", "a boolean or null", is_formatting_instruction
+                )
+
+            job_timeout_extra_time_per_page_in_seconds: float | None
+            job_timeout_extra_time_per_page_in_seconds = d.get(
+                "job_timeout_extra_time_per_page_in_seconds"
+            )
+            if (
+                not (
+                    type(job_timeout_extra_time_per_page_in_seconds) is float
+                    or type(job_timeout_extra_time_per_page_in_seconds) is int
+                )
+                and job_timeout_extra_time_per_page_in_seconds is not None
+            ):
+                raise wrong_type(
+                    "job_timeout_extra_time_per_page_in_seconds",
+                    "a number or null",
+                    job_timeout_extra_time_per_page_in_seconds,
+                )
+
+            job_timeout_in_seconds: float | None
+            job_timeout_in_seconds = d.get("job_timeout_in_seconds")
+            if (
+                not (type(job_timeout_in_seconds) is float or type(job_timeout_in_seconds) is int)
+                and job_timeout_in_seconds is not None
+            ):
+                raise wrong_type(
+                    "job_timeout_in_seconds", "a number or null", job_timeout_in_seconds
+                )
+
+            keep_page_separator_when_merging_tables: bool | None
+            keep_page_separator_when_merging_tables = d.get(
+                "keep_page_separator_when_merging_tables"
+            )
+            if (
+                not (type(keep_page_separator_when_merging_tables) is bool)
+                and keep_page_separator_when_merging_tables is not None
+            ):
+                raise wrong_type(
+                    "keep_page_separator_when_merging_tables",
+                    "a boolean or null",
+                    keep_page_separator_when_merging_tables,
+                )
+
+            lang: str | None
+            _lang = d.get("lang")
+            if _lang is None:
+                if "lang" in d:
+                    raise wrong_type("lang", "a string", None)
+                lang = None
+            else:
+                lang = _lang
+                if not (isinstance(lang, str)):
+                    raise wrong_type("lang", "a string", lang)
+
+            languages: list[ParsingLanguage] | None
+            try:
+                _languages = d.get("languages")
+                if _languages is None:
+                    if "languages" in d:
+                        raise wrong_type(None, "an array", None)
+                    languages = None
+                else:
+                    _languages = _languages
+                    if not isinstance(_languages, list):
+                        raise wrong_type(None, "an array", _languages)
+                    languages = []
+                    try:
+                        for languages_item_data in _languages:
+                            languages_item = ParsingLanguage._parse(languages_item_data, None)
+
+                            languages.append(languages_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(languages))
+                        raise
+
+            except ShapeError as error:
+                error.path.insert(0, "languages")
+                raise
+
+            layout_aware: bool | None
+            layout_aware = d.get("layout_aware")
+            if not (type(layout_aware) is bool) and layout_aware is not None:
+                raise wrong_type("layout_aware", "a boolean or null", layout_aware)
+
+            line_level_bounding_box: bool | None
+            line_level_bounding_box = d.get("line_level_bounding_box")
+            if not (type(line_level_bounding_box) is bool) and line_level_bounding_box is not None:
+                raise wrong_type(
+                    "line_level_bounding_box", "a boolean or null", line_level_bounding_box
+                )
+
+            markdown_table_multiline_header_separator: None | str
+            markdown_table_multiline_header_separator = d.get(
+                "markdown_table_multiline_header_separator"
+            )
+            if (
+                not (isinstance(markdown_table_multiline_header_separator, str))
+                and markdown_table_multiline_header_separator is not None
+            ):
+                raise wrong_type(
+                    "markdown_table_multiline_header_separator",
+                    "a string or null",
+                    markdown_table_multiline_header_separator,
+                )
+
+            max_pages: int | None
+            max_pages = d.get("max_pages")
+            if not (type(max_pages) is int) and max_pages is not None:
+                raise wrong_type("max_pages", "an integer or null", max_pages)
+
+            max_pages_enforced: int | None
+            max_pages_enforced = d.get("max_pages_enforced")
+            if not (type(max_pages_enforced) is int) and max_pages_enforced is not None:
+                raise wrong_type("max_pages_enforced", "an integer or null", max_pages_enforced)
+
+            merge_tables_across_pages_in_markdown: bool | None
+            merge_tables_across_pages_in_markdown = d.get("merge_tables_across_pages_in_markdown")
+            if (
+                not (type(merge_tables_across_pages_in_markdown) is bool)
+                and merge_tables_across_pages_in_markdown is not None
+            ):
+                raise wrong_type(
+                    "merge_tables_across_pages_in_markdown",
+                    "a boolean or null",
+                    merge_tables_across_pages_in_markdown,
+                )
+
+            model: None | str
+            model = d.get("model")
+            if not (isinstance(model, str)) and model is not None:
+                raise wrong_type("model", "a string or null", model)
+
+            outlined_table_extraction: bool | None
+            outlined_table_extraction = d.get("outlined_table_extraction")
+            if (
+                not (type(outlined_table_extraction) is bool)
+                and outlined_table_extraction is not None
+            ):
+                raise wrong_type(
+                    "outlined_table_extraction", "a boolean or null", outlined_table_extraction
+                )
+
+            output_bucket: None | str
+            output_bucket = d.get("output_bucket")
+            if not (isinstance(output_bucket, str)) and output_bucket is not None:
+                raise wrong_type("output_bucket", "a string or null", output_bucket)
+
+            output_pdf_of_document: bool | None
+            output_pdf_of_document = d.get("output_pdf_of_document")
+            if not (type(output_pdf_of_document) is bool) and output_pdf_of_document is not None:
+                raise wrong_type(
+                    "output_pdf_of_document", "a boolean or null", output_pdf_of_document
+                )
+
+            output_s3_path_prefix: None | str
+            output_s3_path_prefix = d.get("output_s3_path_prefix")
+            if not (isinstance(output_s3_path_prefix, str)) and output_s3_path_prefix is not None:
+                raise wrong_type("output_s3_path_prefix", "a string or null", output_s3_path_prefix)
+
+            output_s3_region: None | str
+            output_s3_region = d.get("output_s3_region")
+            if not (isinstance(output_s3_region, str)) and output_s3_region is not None:
+                raise wrong_type("output_s3_region", "a string or null", output_s3_region)
+
+            output_tables_as_html: bool | None
+            output_tables_as_html = d.get("output_tables_as_html")
+            if not (type(output_tables_as_html) is bool) and output_tables_as_html is not None:
+                raise wrong_type(
+                    "output_tables_as_html", "a boolean or null", output_tables_as_html
+                )
+
+            page_error_tolerance: float | None
+            page_error_tolerance = d.get("page_error_tolerance")
+            if (
+                not (type(page_error_tolerance) is float or type(page_error_tolerance) is int)
+                and page_error_tolerance is not None
+            ):
+                raise wrong_type("page_error_tolerance", "a number or null", page_error_tolerance)
+
+            page_footer_prefix: None | str
+            page_footer_prefix = d.get("page_footer_prefix")
+            if not (isinstance(page_footer_prefix, str)) and page_footer_prefix is not None:
+                raise wrong_type("page_footer_prefix", "a string or null", page_footer_prefix)
+
+            page_footer_suffix: None | str
+            page_footer_suffix = d.get("page_footer_suffix")
+            if not (isinstance(page_footer_suffix, str)) and page_footer_suffix is not None:
+                raise wrong_type("page_footer_suffix", "a string or null", page_footer_suffix)
+
+            page_header_prefix: None | str
+            page_header_prefix = d.get("page_header_prefix")
+            if not (isinstance(page_header_prefix, str)) and page_header_prefix is not None:
+                raise wrong_type("page_header_prefix", "a string or null", page_header_prefix)
+
+            page_header_suffix: None | str
+            page_header_suffix = d.get("page_header_suffix")
+            if not (isinstance(page_header_suffix, str)) and page_header_suffix is not None:
+                raise wrong_type("page_header_suffix", "a string or null", page_header_suffix)
+
+            page_prefix: None | str
+            page_prefix = d.get("page_prefix")
+            if not (isinstance(page_prefix, str)) and page_prefix is not None:
+                raise wrong_type("page_prefix", "a string or null", page_prefix)
+
+            page_separator: None | str
+            page_separator = d.get("page_separator")
+            if not (isinstance(page_separator, str)) and page_separator is not None:
+                raise wrong_type("page_separator", "a string or null", page_separator)
+
+            page_suffix: None | str
+            page_suffix = d.get("page_suffix")
+            if not (isinstance(page_suffix, str)) and page_suffix is not None:
+                raise wrong_type("page_suffix", "a string or null", page_suffix)
+
+            parse_mode: None | ParseMode
+            _parse_mode = d.get("parse_mode")
+            if _parse_mode is None:
+                parse_mode = None
+            else:
+                parse_mode_type_0 = ParseMode._parse(_parse_mode, "parse_mode")
+
+                parse_mode = parse_mode_type_0
+
+            parsing_instruction: None | str
+            parsing_instruction = d.get("parsing_instruction")
+            if not (isinstance(parsing_instruction, str)) and parsing_instruction is not None:
+                raise wrong_type("parsing_instruction", "a string or null", parsing_instruction)
+
+            pipeline_id: None | str
+            pipeline_id = d.get("pipeline_id")
+            if not (isinstance(pipeline_id, str)) and pipeline_id is not None:
+                raise wrong_type("pipeline_id", "a string or null", pipeline_id)
+
+            precise_bounding_box: bool | None
+            precise_bounding_box = d.get("precise_bounding_box")
+            if not (type(precise_bounding_box) is bool) and precise_bounding_box is not None:
+                raise wrong_type("precise_bounding_box", "a boolean or null", precise_bounding_box)
+
+            premium_mode: bool | None
+            premium_mode = d.get("premium_mode")
+            if not (type(premium_mode) is bool) and premium_mode is not None:
+                raise wrong_type("premium_mode", "a boolean or null", premium_mode)
+
+            presentation_out_of_bounds_content: bool | None
+            presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content")
+            if (
+                not (type(presentation_out_of_bounds_content) is bool)
+                and presentation_out_of_bounds_content is not None
+            ):
+                raise wrong_type(
+                    "presentation_out_of_bounds_content",
+                    "a boolean or null",
+                    presentation_out_of_bounds_content,
+                )
+
+            presentation_skip_embedded_data: bool | None
+            presentation_skip_embedded_data = d.get("presentation_skip_embedded_data")
+            if (
+                not (type(presentation_skip_embedded_data) is bool)
+                and presentation_skip_embedded_data is not None
+            ):
+                raise wrong_type(
+                    "presentation_skip_embedded_data",
+                    "a boolean or null",
+                    presentation_skip_embedded_data,
+                )
+
+            preserve_layout_alignment_across_pages: bool | None
+            preserve_layout_alignment_across_pages = d.get("preserve_layout_alignment_across_pages")
+            if (
+                not (type(preserve_layout_alignment_across_pages) is bool)
+                and preserve_layout_alignment_across_pages is not None
+            ):
+                raise wrong_type(
+                    "preserve_layout_alignment_across_pages",
+                    "a boolean or null",
+                    preserve_layout_alignment_across_pages,
+                )
+
+            preserve_very_small_text: bool | None
+            preserve_very_small_text = d.get("preserve_very_small_text")
+            if (
+                not (type(preserve_very_small_text) is bool)
+                and preserve_very_small_text is not None
+            ):
+                raise wrong_type(
+                    "preserve_very_small_text", "a boolean or null", preserve_very_small_text
+                )
+
+            preset: None | str
+            preset = d.get("preset")
+            if not (isinstance(preset, str)) and preset is not None:
+                raise wrong_type("preset", "a string or null", preset)
+
+            priority: None | ParsePriority
+            _priority = d.get("priority")
+            if _priority is None:
+                priority = None
+            else:
+                priority_type_0 = ParsePriority._parse(_priority, "priority")
+
+                priority = priority_type_0
+
+            project_id: None | str
+            project_id = d.get("project_id")
+            if not (isinstance(project_id, str)) and project_id is not None:
+                raise wrong_type("project_id", "a string or null", project_id)
+
+            remove_hidden_text: bool | None
+            remove_hidden_text = d.get("remove_hidden_text")
+            if not (type(remove_hidden_text) is bool) and remove_hidden_text is not None:
+                raise wrong_type("remove_hidden_text", "a boolean or null", remove_hidden_text)
+
+            replace_failed_page_mode: FailedPageMode | None
+            _replace_failed_page_mode = d.get("replace_failed_page_mode")
+            if _replace_failed_page_mode is None:
+                replace_failed_page_mode = None
+            else:
+                replace_failed_page_mode_type_0 = FailedPageMode._parse(
+                    _replace_failed_page_mode, "replace_failed_page_mode"
+                )
+
+                replace_failed_page_mode = replace_failed_page_mode_type_0
+
+            replace_failed_page_with_error_message_prefix: None | str
+            replace_failed_page_with_error_message_prefix = d.get(
+                "replace_failed_page_with_error_message_prefix"
+            )
+            if (
+                not (isinstance(replace_failed_page_with_error_message_prefix, str))
+                and replace_failed_page_with_error_message_prefix is not None
+            ):
+                raise wrong_type(
+                    "replace_failed_page_with_error_message_prefix",
+                    "a string or null",
+                    replace_failed_page_with_error_message_prefix,
+                )
+
+            replace_failed_page_with_error_message_suffix: None | str
+            replace_failed_page_with_error_message_suffix = d.get(
+                "replace_failed_page_with_error_message_suffix"
+            )
+            if (
+                not (isinstance(replace_failed_page_with_error_message_suffix, str))
+                and replace_failed_page_with_error_message_suffix is not None
+            ):
+                raise wrong_type(
+                    "replace_failed_page_with_error_message_suffix",
+                    "a string or null",
+                    replace_failed_page_with_error_message_suffix,
+                )
+
+            resource_info: None | ParseParametersParamResourceInfoType0
+            try:
+                _resource_info = d.get("resource_info")
+                if _resource_info is None:
+                    resource_info = None
+                else:
+                    resource_info_type_0 = ParseParametersParamResourceInfoType0.from_dict(
+                        _resource_info
+                    )
+
+                    resource_info = resource_info_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "resource_info")
+                raise
+
+            save_images: bool | None
+            save_images = d.get("save_images")
+            if not (type(save_images) is bool) and save_images is not None:
+                raise wrong_type("save_images", "a boolean or null", save_images)
+
+            skip_diagonal_text: bool | None
+            skip_diagonal_text = d.get("skip_diagonal_text")
+            if not (type(skip_diagonal_text) is bool) and skip_diagonal_text is not None:
+                raise wrong_type("skip_diagonal_text", "a boolean or null", skip_diagonal_text)
+
+            specialized_chart_parsing_agentic: bool | None
+            specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic")
+            if (
+                not (type(specialized_chart_parsing_agentic) is bool)
+                and specialized_chart_parsing_agentic is not None
+            ):
+                raise wrong_type(
+                    "specialized_chart_parsing_agentic",
+                    "a boolean or null",
+                    specialized_chart_parsing_agentic,
+                )
+
+            specialized_chart_parsing_efficient: bool | None
+            specialized_chart_parsing_efficient = d.get("specialized_chart_parsing_efficient")
+            if (
+                not (type(specialized_chart_parsing_efficient) is bool)
+                and specialized_chart_parsing_efficient is not None
+            ):
+                raise wrong_type(
+                    "specialized_chart_parsing_efficient",
+                    "a boolean or null",
+                    specialized_chart_parsing_efficient,
+                )
+
+            specialized_chart_parsing_plus: bool | None
+            specialized_chart_parsing_plus = d.get("specialized_chart_parsing_plus")
+            if (
+                not (type(specialized_chart_parsing_plus) is bool)
+                and specialized_chart_parsing_plus is not None
+            ):
+                raise wrong_type(
+                    "specialized_chart_parsing_plus",
+                    "a boolean or null",
+                    specialized_chart_parsing_plus,
+                )
+
+            specialized_image_parsing: bool | None
+            specialized_image_parsing = d.get("specialized_image_parsing")
+            if (
+                not (type(specialized_image_parsing) is bool)
+                and specialized_image_parsing is not None
+            ):
+                raise wrong_type(
+                    "specialized_image_parsing", "a boolean or null", specialized_image_parsing
+                )
+
+            spreadsheet_extract_sub_tables: bool | None
+            spreadsheet_extract_sub_tables = d.get("spreadsheet_extract_sub_tables")
+            if (
+                not (type(spreadsheet_extract_sub_tables) is bool)
+                and spreadsheet_extract_sub_tables is not None
+            ):
+                raise wrong_type(
+                    "spreadsheet_extract_sub_tables",
+                    "a boolean or null",
+                    spreadsheet_extract_sub_tables,
+                )
+
+            spreadsheet_force_formula_computation: bool | None
+            spreadsheet_force_formula_computation = d.get("spreadsheet_force_formula_computation")
+            if (
+                not (type(spreadsheet_force_formula_computation) is bool)
+                and spreadsheet_force_formula_computation is not None
+            ):
+                raise wrong_type(
+                    "spreadsheet_force_formula_computation",
+                    "a boolean or null",
+                    spreadsheet_force_formula_computation,
+                )
+
+            spreadsheet_include_hidden_sheets: bool | None
+            spreadsheet_include_hidden_sheets = d.get("spreadsheet_include_hidden_sheets")
+            if (
+                not (type(spreadsheet_include_hidden_sheets) is bool)
+                and spreadsheet_include_hidden_sheets is not None
+            ):
+                raise wrong_type(
+                    "spreadsheet_include_hidden_sheets",
+                    "a boolean or null",
+                    spreadsheet_include_hidden_sheets,
+                )
+
+            strict_mode_buggy_font: bool | None
+            strict_mode_buggy_font = d.get("strict_mode_buggy_font")
+            if not (type(strict_mode_buggy_font) is bool) and strict_mode_buggy_font is not None:
+                raise wrong_type(
+                    "strict_mode_buggy_font", "a boolean or null", strict_mode_buggy_font
+                )
+
+            strict_mode_image_extraction: bool | None
+            strict_mode_image_extraction = d.get("strict_mode_image_extraction")
+            if (
+                not (type(strict_mode_image_extraction) is bool)
+                and strict_mode_image_extraction is not None
+            ):
+                raise wrong_type(
+                    "strict_mode_image_extraction",
+                    "a boolean or null",
+                    strict_mode_image_extraction,
+                )
+
+            strict_mode_image_ocr: bool | None
+            strict_mode_image_ocr = d.get("strict_mode_image_ocr")
+            if not (type(strict_mode_image_ocr) is bool) and strict_mode_image_ocr is not None:
+                raise wrong_type(
+                    "strict_mode_image_ocr", "a boolean or null", strict_mode_image_ocr
+                )
+
+            strict_mode_reconstruction: bool | None
+            strict_mode_reconstruction = d.get("strict_mode_reconstruction")
+            if (
+                not (type(strict_mode_reconstruction) is bool)
+                and strict_mode_reconstruction is not None
+            ):
+                raise wrong_type(
+                    "strict_mode_reconstruction", "a boolean or null", strict_mode_reconstruction
+                )
+
+            structured_output: bool | None
+            structured_output = d.get("structured_output")
+            if not (type(structured_output) is bool) and structured_output is not None:
+                raise wrong_type("structured_output", "a boolean or null", structured_output)
+
+            structured_output_json_schema: None | str
+            structured_output_json_schema = d.get("structured_output_json_schema")
+            if (
+                not (isinstance(structured_output_json_schema, str))
+                and structured_output_json_schema is not None
+            ):
+                raise wrong_type(
+                    "structured_output_json_schema",
+                    "a string or null",
+                    structured_output_json_schema,
+                )
+
+            structured_output_json_schema_name: None | str
+            structured_output_json_schema_name = d.get("structured_output_json_schema_name")
+            if (
+                not (isinstance(structured_output_json_schema_name, str))
+                and structured_output_json_schema_name is not None
+            ):
+                raise wrong_type(
+                    "structured_output_json_schema_name",
+                    "a string or null",
+                    structured_output_json_schema_name,
+                )
+
+            system_prompt: None | str
+            system_prompt = d.get("system_prompt")
+            if not (isinstance(system_prompt, str)) and system_prompt is not None:
+                raise wrong_type("system_prompt", "a string or null", system_prompt)
+
+            system_prompt_append: None | str
+            system_prompt_append = d.get("system_prompt_append")
+            if not (isinstance(system_prompt_append, str)) and system_prompt_append is not None:
+                raise wrong_type("system_prompt_append", "a string or null", system_prompt_append)
+
+            take_screenshot: bool | None
+            take_screenshot = d.get("take_screenshot")
+            if not (type(take_screenshot) is bool) and take_screenshot is not None:
+                raise wrong_type("take_screenshot", "a boolean or null", take_screenshot)
+
+            target_pages: None | str
+            target_pages = d.get("target_pages")
+            if not (isinstance(target_pages, str)) and target_pages is not None:
+                raise wrong_type("target_pages", "a string or null", target_pages)
+
+            tier: None | str
+            tier = d.get("tier")
+            if not (isinstance(tier, str)) and tier is not None:
+                raise wrong_type("tier", "a string or null", tier)
+
+            type_: Literal["parse"] | None
+            _type_ = d.get("type")
+            if _type_ is None:
+                if "type" in d:
+                    raise wrong_type("type", "a value", None)
+                type_ = None
+            else:
+                type_ = _type_
+                if type_ != "parse":
+                    raise ShapeError("type", "expected 'parse'")
+
+            use_vendor_multimodal_model: bool | None
+            use_vendor_multimodal_model = d.get("use_vendor_multimodal_model")
+            if (
+                not (type(use_vendor_multimodal_model) is bool)
+                and use_vendor_multimodal_model is not None
+            ):
+                raise wrong_type(
+                    "use_vendor_multimodal_model", "a boolean or null", use_vendor_multimodal_model
+                )
+
+            user_prompt: None | str
+            user_prompt = d.get("user_prompt")
+            if not (isinstance(user_prompt, str)) and user_prompt is not None:
+                raise wrong_type("user_prompt", "a string or null", user_prompt)
+
+            vendor_multimodal_api_key: None | str
+            vendor_multimodal_api_key = d.get("vendor_multimodal_api_key")
+            if (
+                not (isinstance(vendor_multimodal_api_key, str))
+                and vendor_multimodal_api_key is not None
+            ):
+                raise wrong_type(
+                    "vendor_multimodal_api_key", "a string or null", vendor_multimodal_api_key
+                )
+
+            vendor_multimodal_model_name: None | str
+            vendor_multimodal_model_name = d.get("vendor_multimodal_model_name")
+            if (
+                not (isinstance(vendor_multimodal_model_name, str))
+                and vendor_multimodal_model_name is not None
+            ):
+                raise wrong_type(
+                    "vendor_multimodal_model_name", "a string or null", vendor_multimodal_model_name
+                )
+
+            version: None | str
+            version = d.get("version")
+            if not (isinstance(version, str)) and version is not None:
+                raise wrong_type("version", "a string or null", version)
+
+            webhook_configurations: list[WebhookConfigurationParam] | None
+            try:
+                _webhook_configurations = d.get("webhook_configurations")
+                if _webhook_configurations is None:
+                    webhook_configurations = None
+                else:
+                    _webhook_configurations_type_0 = _webhook_configurations
+                    if not isinstance(_webhook_configurations_type_0, list):
+                        raise wrong_type(None, "an array", _webhook_configurations_type_0)
+                    webhook_configurations_type_0 = []
+                    try:
+                        for (
+                            webhook_configurations_type_0_item_data
+                        ) in _webhook_configurations_type_0:
+                            webhook_configurations_type_0_item = (
+                                WebhookConfigurationParam.from_dict(
+                                    webhook_configurations_type_0_item_data
+                                )
+                            )
+
+                            webhook_configurations_type_0.append(webhook_configurations_type_0_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(webhook_configurations_type_0))
+                        raise
+
+                    webhook_configurations = webhook_configurations_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "webhook_configurations")
+                raise
+
+            webhook_url: None | str
+            webhook_url = d.get("webhook_url")
+            if not (isinstance(webhook_url, str)) and webhook_url is not None:
+                raise wrong_type("webhook_url", "a string or null", webhook_url)
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ParseParametersParam", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            parse_parameters_param = cls(
+                adaptive_long_table,
+                aggressive_table_extraction,
+                annotate_links,
+                auto_mode,
+                auto_mode_configuration_json,
+                auto_mode_trigger_on_image_in_page,
+                auto_mode_trigger_on_regexp_in_page,
+                auto_mode_trigger_on_table_in_page,
+                auto_mode_trigger_on_text_in_page,
+                azure_openai_api_version,
+                azure_openai_deployment_name,
+                azure_openai_endpoint,
+                azure_openai_key,
+                bbox_bottom,
+                bbox_left,
+                bbox_right,
+                bbox_top,
+                bounding_box,
+                compact_markdown_table,
+                complemental_formatting_instruction,
+                content_guideline_instruction,
+                continuous_mode,
+                custom_metadata,
+                disable_image_extraction,
+                disable_ocr,
+                disable_reconstruction,
+                do_not_cache,
+                do_not_unroll_columns,
+                enable_cost_optimizer,
+                extract_charts,
+                extract_layout,
+                extract_printed_page_number,
+                fast_mode,
+                formatting_instruction,
+                gpt4o_api_key,
+                gpt4o_mode,
+                guess_xlsx_sheet_name,
+                hide_footers,
+                hide_headers,
+                high_res_ocr,
+                html_make_all_elements_visible,
+                html_remove_fixed_elements,
+                html_remove_navigation_elements,
+                http_proxy,
+                ignore_document_elements_for_layout_detection,
+                images_to_save,
+                inline_images_in_markdown,
+                input_s3_path,
+                input_s3_region,
+                input_url,
+                internal_is_screenshot_job,
+                invalidate_cache,
+                is_formatting_instruction,
+                job_timeout_extra_time_per_page_in_seconds,
+                job_timeout_in_seconds,
+                keep_page_separator_when_merging_tables,
+                lang,
+                languages,
+                layout_aware,
+                line_level_bounding_box,
+                markdown_table_multiline_header_separator,
+                max_pages,
+                max_pages_enforced,
+                merge_tables_across_pages_in_markdown,
+                model,
+                outlined_table_extraction,
+                output_bucket,
+                output_pdf_of_document,
+                output_s3_path_prefix,
+                output_s3_region,
+                output_tables_as_html,
+                page_error_tolerance,
+                page_footer_prefix,
+                page_footer_suffix,
+                page_header_prefix,
+                page_header_suffix,
+                page_prefix,
+                page_separator,
+                page_suffix,
+                parse_mode,
+                parsing_instruction,
+                pipeline_id,
+                precise_bounding_box,
+                premium_mode,
+                presentation_out_of_bounds_content,
+                presentation_skip_embedded_data,
+                preserve_layout_alignment_across_pages,
+                preserve_very_small_text,
+                preset,
+                priority,
+                project_id,
+                remove_hidden_text,
+                replace_failed_page_mode,
+                replace_failed_page_with_error_message_prefix,
+                replace_failed_page_with_error_message_suffix,
+                resource_info,
+                save_images,
+                skip_diagonal_text,
+                specialized_chart_parsing_agentic,
+                specialized_chart_parsing_efficient,
+                specialized_chart_parsing_plus,
+                specialized_image_parsing,
+                spreadsheet_extract_sub_tables,
+                spreadsheet_force_formula_computation,
+                spreadsheet_include_hidden_sheets,
+                strict_mode_buggy_font,
+                strict_mode_image_extraction,
+                strict_mode_image_ocr,
+                strict_mode_reconstruction,
+                structured_output,
+                structured_output_json_schema,
+                structured_output_json_schema_name,
+                system_prompt,
+                system_prompt_append,
+                take_screenshot,
+                target_pages,
+                tier,
+                type_,
+                use_vendor_multimodal_model,
+                user_prompt,
+                vendor_multimodal_api_key,
+                vendor_multimodal_model_name,
+                version,
+                webhook_configurations,
+                webhook_url,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_PARSE_PARAMETERS_PARAM:
+                parse_parameters_param._absent = NOTHING_ABSENT
+            else:
+                parse_parameters_param._absent = absent_of(_OPTIONAL_PARSE_PARAMETERS_PARAM, keys)
+                if not keys <= _KNOWN_PARSE_PARAMETERS_PARAM:
+                    parse_parameters_param.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_PARSE_PARAMETERS_PARAM
+                    }
+            return parse_parameters_param
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ParseParametersParam", None)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -2840,3 +2691,12 @@ class ParseParametersParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.parse_parameters_param_custom_metadata_type_0 import (
+    ParseParametersParamCustomMetadataType0,  # noqa: E402
+)
+from ..models.parse_parameters_param_resource_info_type_0 import (
+    ParseParametersParamResourceInfoType0,  # noqa: E402
+)
+from ..models.webhook_configuration_param import WebhookConfigurationParam  # noqa: E402

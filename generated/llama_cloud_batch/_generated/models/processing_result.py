@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.job_type import JobType
-from ..types import UNSET, Unset, expect_object, fromisoformat, parse_datetime
-
-if TYPE_CHECKING:
-    from ..models.classify_job import ClassifyJob
-    from ..models.parse_job_config import ParseJobConfig
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    fromisoformat,
+    missing,
+    parse_datetime,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ProcessingResult")
 
@@ -30,6 +35,11 @@ _KNOWN_PROCESSING_RESULT: frozenset[str] = frozenset(
         "output_metadata",
     }
 )
+_OPTIONAL_PROCESSING_RESULT: frozenset[str] = frozenset(
+    {
+        "output_metadata",
+    }
+)
 
 
 @_attrs_define
@@ -38,14 +48,13 @@ class ProcessingResult:
 
     Attributes:
         item_id (str): The item's ID.
-        job_config (ClassifyJob | ParseJobConfig): The configuration the item was processed with; its kind follows
-            `job_type`.
+        job_config (ClassifyJob | ParseJobConfig): The configuration the item was processed with; its kind follows `job_type`.
         job_type (JobType): What a batch job does to each file. The server may add values.
         output_s3_path (str): Where the output was written.
         parameters_hash (str): Hash of the processing parameters.
         processed_at (datetime.datetime): When the item was processed.
         result_id (str): The result's ID.
-        output_metadata (Any | Unset): Metadata of the output, as the processor wrote it.
+        output_metadata (Any | None): Metadata of the output, as the processor wrote it.
     """
 
     item_id: str
@@ -55,144 +64,136 @@ class ProcessingResult:
     parameters_hash: str
     processed_at: datetime.datetime
     result_id: str
-    output_metadata: Any | Unset = UNSET
+    output_metadata: Any | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_PROCESSING_RESULT, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        from ..models.parse_job_config import ParseJobConfig  # noqa: PLC0415
-
-        item_id = self.item_id
-
-        job_config: dict[str, Any]
-        if isinstance(self.job_config, ParseJobConfig):
-            job_config = self.job_config.to_dict()
-        else:
-            job_config = self.job_config.to_dict()
-
-        job_type = self.job_type.value
-
-        output_s3_path = self.output_s3_path
-
-        parameters_hash = self.parameters_hash
-
-        processed_at = self.processed_at.isoformat()
-
-        result_id = self.result_id
-
-        output_metadata = self.output_metadata
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "item_id": item_id,
-                "job_config": job_config,
-                "job_type": job_type,
-                "output_s3_path": output_s3_path,
-                "parameters_hash": parameters_hash,
-                "processed_at": processed_at,
-                "result_id": result_id,
-            }
-        )
-        if output_metadata is not UNSET:
-            field_dict["output_metadata"] = output_metadata
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["item_id"] = self.item_id
+        field_dict["job_config"] = self.job_config.to_dict()
+        field_dict["job_type"] = self.job_type.value
+        field_dict["output_s3_path"] = self.output_s3_path
+        field_dict["parameters_hash"] = self.parameters_hash
+        field_dict["processed_at"] = self.processed_at.isoformat()
+        field_dict["result_id"] = self.result_id
+        if self.output_metadata is not None:
+            field_dict["output_metadata"] = self.output_metadata
+        elif "output_metadata" not in self._absent:
+            field_dict["output_metadata"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.classify_job import ClassifyJob  # noqa: PLC0415
-        from ..models.parse_job_config import ParseJobConfig  # noqa: PLC0415
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ProcessingResult")
-        item_id = d["item_id"]
-        if not (isinstance(item_id, str)):
-            raise TypeError(f"item_id: expected a string, got {type(item_id).__name__}")
-
-        _job_config_data = d["job_config"]
-        _job_config_kind = d.get("job_type")
-        job_config: ClassifyJob | ParseJobConfig
-        if _job_config_kind == "classify":
-            job_config = ClassifyJob.from_dict(_job_config_data)
-        elif _job_config_kind == "parse":
-            job_config = ParseJobConfig.from_dict(_job_config_data)
-        else:
-
-            def _parse_job_config(data: object) -> ClassifyJob | ParseJobConfig:
-                if isinstance(data, dict):
-                    try:
-                        job_config_type_0 = ParseJobConfig.from_dict(data)
-
-                        return job_config_type_0
-                    except (TypeError, ValueError, KeyError):
-                        pass
-                if isinstance(data, dict):
-                    try:
-                        job_config_type_1 = ClassifyJob.from_dict(data)
-
-                        return job_config_type_1
-                    except (TypeError, ValueError, KeyError):
-                        pass
-                raise TypeError(f"job_config: no variant fits a {type(data).__name__}")
-
-            job_config = _parse_job_config(_job_config_data)
-
-        job_type = cast("JobType | None", JobType._value2member_map_.get(d["job_type"])) or JobType(
-            d["job_type"]
-        )
-
-        output_s3_path = d["output_s3_path"]
-        if not (isinstance(output_s3_path, str)):
-            raise TypeError(
-                f"output_s3_path: expected a string, got {type(output_s3_path).__name__}"
-            )
-
-        parameters_hash = d["parameters_hash"]
-        if not (isinstance(parameters_hash, str)):
-            raise TypeError(
-                f"parameters_hash: expected a string, got {type(parameters_hash).__name__}"
-            )
-
         try:
-            processed_at = fromisoformat(d["processed_at"])
-        except (TypeError, ValueError):
-            processed_at = parse_datetime(d["processed_at"], "processed_at")
-        if processed_at.tzinfo is None:
-            processed_at = processed_at.replace(tzinfo=datetime.UTC)
+            item_id: str
+            item_id = d["item_id"]
+            if not (isinstance(item_id, str)):
+                raise wrong_type("item_id", "a string", item_id)
 
-        result_id = d["result_id"]
-        if not (isinstance(result_id, str)):
-            raise TypeError(f"result_id: expected a string, got {type(result_id).__name__}")
+            job_config: ClassifyJob | ParseJobConfig
+            try:
+                _job_config_data = d["job_config"]
+                _job_config_kind = d.get("job_type")
+                if _job_config_kind == "classify":
+                    job_config = ClassifyJob.from_dict(_job_config_data)
+                elif _job_config_kind == "parse":
+                    job_config = ParseJobConfig.from_dict(_job_config_data)
+                else:
 
-        output_metadata = d.get("output_metadata", UNSET)
+                    def _parse_job_config(data: object) -> ClassifyJob | ParseJobConfig:
+                        if isinstance(data, dict):
+                            try:
+                                job_config_type_0 = ParseJobConfig.from_dict(data)
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        processing_result = cls(
-            item_id,
-            job_config,
-            job_type,
-            output_s3_path,
-            parameters_hash,
-            processed_at,
-            result_id,
-            output_metadata,
-        )
+                                return job_config_type_0
+                            except ShapeError:
+                                pass
+                        if isinstance(data, dict):
+                            try:
+                                job_config_type_1 = ClassifyJob.from_dict(data)
 
-        if not d.keys() <= _KNOWN_PROCESSING_RESULT:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_PROCESSING_RESULT:
-                    continue
-                additional = prop_dict
+                                return job_config_type_1
+                            except ShapeError:
+                                pass
+                        raise wrong_type(None, "ParseJobConfig or ClassifyJob", data)
 
-                processing_result.additional_properties[prop_name] = additional
-        return processing_result
+                    job_config = _parse_job_config(_job_config_data)
+
+            except ShapeError as error:
+                error.path.insert(0, "job_config")
+                raise
+
+            job_type: JobType
+            job_type = JobType._parse(d["job_type"], "job_type")
+
+            output_s3_path: str
+            output_s3_path = d["output_s3_path"]
+            if not (isinstance(output_s3_path, str)):
+                raise wrong_type("output_s3_path", "a string", output_s3_path)
+
+            parameters_hash: str
+            parameters_hash = d["parameters_hash"]
+            if not (isinstance(parameters_hash, str)):
+                raise wrong_type("parameters_hash", "a string", parameters_hash)
+
+            processed_at: datetime.datetime
+            try:
+                processed_at = fromisoformat(d["processed_at"])
+            except (TypeError, ValueError):
+                processed_at = parse_datetime(d["processed_at"], "processed_at")
+            if processed_at.tzinfo is None:
+                processed_at = processed_at.replace(tzinfo=datetime.UTC)
+
+            result_id: str
+            result_id = d["result_id"]
+            if not (isinstance(result_id, str)):
+                raise wrong_type("result_id", "a string", result_id)
+
+            output_metadata: Any | None
+            output_metadata = d.get("output_metadata")
+
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ProcessingResult", "result_id")
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            processing_result = cls(
+                item_id,
+                job_config,
+                job_type,
+                output_s3_path,
+                parameters_hash,
+                processed_at,
+                result_id,
+                output_metadata,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_PROCESSING_RESULT:
+                processing_result._absent = NOTHING_ABSENT
+            else:
+                processing_result._absent = absent_of(_OPTIONAL_PROCESSING_RESULT, keys)
+                if not keys <= _KNOWN_PROCESSING_RESULT:
+                    processing_result.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_PROCESSING_RESULT
+                    }
+            return processing_result
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ProcessingResult", "result_id")
 
     @property
     def additional_keys(self) -> list[str]:
@@ -210,3 +211,7 @@ class ProcessingResult:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.classify_job import ClassifyJob  # noqa: E402
+from ..models.parse_job_config import ParseJobConfig  # noqa: E402

@@ -7,7 +7,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import expect_object
+from ..types import (
+    ShapeError,
+    claim,
+    expect_object,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="ValidationError")
 
@@ -36,98 +42,97 @@ class ValidationError:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        loc = []
-        for loc_item_data in self.loc:
-            loc_item: int | str
-            loc_item = loc_item_data
-            loc.append(loc_item)
-
-        msg = self.msg
-
-        type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "loc": loc,
-                "msg": msg,
-                "type": type_,
-            }
-        )
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict["loc"] = self.loc
+        field_dict["msg"] = self.msg
+        field_dict["type"] = self.type_
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ValidationError")
-        loc = []
-        _loc = d["loc"]
-        if not isinstance(_loc, list):
-            raise TypeError(f"loc: expected an array, got {type(_loc).__name__}")
-        for loc_item_data in _loc:
-            _loc_item = loc_item_data
-            loc_item: int | str
+        try:
+            loc: list[int | str]
+            try:
+                _loc = d["loc"]
+                if not isinstance(_loc, list):
+                    raise wrong_type(None, "an array", _loc)
+                loc = []
+                try:
+                    for loc_item_data in _loc:
 
-            def _parse_loc_item(data: object) -> int | str:
-                if isinstance(data, str):
-                    try:
-                        loc_item_type_0 = data
-                        if not (isinstance(loc_item_type_0, str)):
-                            raise TypeError(
-                                f"loc_item: expected a string, got {type(loc_item_type_0).__name__}"
-                            )
+                        def _parse_loc_item(data: object) -> int | str:
+                            if isinstance(data, str):
+                                try:
+                                    loc_item_type_0 = data
+                                    if not (isinstance(loc_item_type_0, str)):
+                                        raise wrong_type(None, "a string", loc_item_type_0)
 
-                        return loc_item_type_0
-                    except (TypeError, ValueError, KeyError):
-                        pass
-                if type(data) is int:
-                    try:
-                        loc_item_type_1 = data
-                        if not (type(loc_item_type_1) is int):
-                            raise TypeError(
-                                f"loc_item: expected an integer, got {type(loc_item_type_1).__name__}"
-                            )
+                                    return loc_item_type_0
+                                except ShapeError:
+                                    pass
+                            if type(data) is int:
+                                try:
+                                    loc_item_type_1 = data
+                                    if not (type(loc_item_type_1) is int):
+                                        raise wrong_type(None, "an integer", loc_item_type_1)
 
-                        return loc_item_type_1
-                    except (TypeError, ValueError, KeyError):
-                        pass
-                raise TypeError(f"loc_item: no variant fits a {type(data).__name__}")
+                                    return loc_item_type_1
+                                except ShapeError:
+                                    pass
+                            raise wrong_type(None, "str or int", data)
 
-            loc_item = _parse_loc_item(_loc_item)
+                        loc_item = _parse_loc_item(loc_item_data)
 
-            loc.append(loc_item)
+                        loc.append(loc_item)
+                except ShapeError as error:
+                    error.path.insert(0, len(loc))
+                    raise
 
-        msg = d["msg"]
-        if not (isinstance(msg, str)):
-            raise TypeError(f"msg: expected a string, got {type(msg).__name__}")
+            except ShapeError as error:
+                error.path.insert(0, "loc")
+                raise
 
-        type_ = d["type"]
-        if not (isinstance(type_, str)):
-            raise TypeError(f"type: expected a string, got {type(type_).__name__}")
+            msg: str
+            msg = d["msg"]
+            if not (isinstance(msg, str)):
+                raise wrong_type("msg", "a string", msg)
 
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        validation_error = cls(
-            loc,
-            msg,
-            type_,
-        )
+            type_: str
+            type_ = d["type"]
+            if not (isinstance(type_, str)):
+                raise wrong_type("type", "a string", type_)
 
-        if not d.keys() <= _KNOWN_VALIDATION_ERROR:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_VALIDATION_ERROR:
-                    continue
-                additional = prop_dict
-
-                validation_error.additional_properties[prop_name] = additional
-        return validation_error
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "ValidationError", None)
+        else:
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            validation_error = cls(
+                loc,
+                msg,
+                type_,
+            )
+            keys = d.keys()
+            if keys == _KNOWN_VALIDATION_ERROR:
+                pass
+            else:
+                if not keys <= _KNOWN_VALIDATION_ERROR:
+                    validation_error.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_VALIDATION_ERROR
+                    }
+            return validation_error
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "ValidationError", None)
 
     @property
     def additional_keys(self) -> list[str]:

@@ -2,23 +2,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.webhook_event import WebhookEvent
-from ..types import UNSET, Unset, expect_object
-
-if TYPE_CHECKING:
-    from ..models.webhook_configuration_webhook_headers_type_0 import (
-        WebhookConfigurationWebhookHeadersType0,
-    )
-
+from ..types import (
+    NOTHING_ABSENT,
+    ShapeError,
+    absent_of,
+    claim,
+    expect_object,
+    hidden,
+    missing,
+    wrong_type,
+)
 
 T = TypeVar("T", bound="WebhookConfiguration")
 
 _KNOWN_WEBHOOK_CONFIGURATION: frozenset[str] = frozenset(
+    {
+        "webhook_events",
+        "webhook_headers",
+        "webhook_output_format",
+        "webhook_signing_secret",
+        "webhook_url",
+    }
+)
+_OPTIONAL_WEBHOOK_CONFIGURATION: frozenset[str] = frozenset(
     {
         "webhook_events",
         "webhook_headers",
@@ -33,170 +45,151 @@ _KNOWN_WEBHOOK_CONFIGURATION: frozenset[str] = frozenset(
 class WebhookConfiguration:
     """
     Attributes:
-        webhook_events (list[WebhookEvent] | None | Unset):
-        webhook_headers (None | Unset | WebhookConfigurationWebhookHeadersType0):
-        webhook_output_format (None | str | Unset):
-        webhook_signing_secret (None | str | Unset):
-        webhook_url (None | str | Unset):
+        webhook_events (list[WebhookEvent] | None):
+        webhook_headers (None | WebhookConfigurationWebhookHeadersType0):
+        webhook_output_format (None | str):
+        webhook_signing_secret (None | str):
+        webhook_url (None | str):
     """
 
-    webhook_events: list[WebhookEvent] | None | Unset = UNSET
-    webhook_headers: None | Unset | WebhookConfigurationWebhookHeadersType0 = UNSET
-    webhook_output_format: None | str | Unset = UNSET
-    webhook_signing_secret: None | str | Unset = _attrs_field(default=UNSET, repr=False)
-    webhook_url: None | str | Unset = UNSET
+    webhook_events: list[WebhookEvent] | None = None
+    webhook_headers: None | WebhookConfigurationWebhookHeadersType0 = _attrs_field(
+        default=None, repr=hidden
+    )
+    webhook_output_format: None | str = None
+    webhook_signing_secret: None | str = _attrs_field(default=None, repr=hidden)
+    webhook_url: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    # Which optional properties the server left out (to_dict writes None back as null for the
+    # others). A model built in code leaves out every None.
+    _absent: frozenset[str] = _attrs_field(
+        init=False, default=_OPTIONAL_WEBHOOK_CONFIGURATION, repr=False, eq=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included."""
-        from ..models.webhook_configuration_webhook_headers_type_0 import (
-            WebhookConfigurationWebhookHeadersType0,  # noqa: PLC0415
-        )
-
-        webhook_events: list[str] | None | Unset
-        if isinstance(self.webhook_events, Unset):
-            webhook_events = UNSET
-        elif isinstance(self.webhook_events, list):
-            webhook_events = []
-            for webhook_events_type_0_item_data in self.webhook_events:
-                webhook_events_type_0_item = webhook_events_type_0_item_data.value
-                webhook_events.append(webhook_events_type_0_item)
-
-        else:
-            webhook_events = self.webhook_events
-
-        webhook_headers: dict[str, Any] | None | Unset
-        if isinstance(self.webhook_headers, Unset):
-            webhook_headers = UNSET
-        elif isinstance(self.webhook_headers, WebhookConfigurationWebhookHeadersType0):
-            webhook_headers = self.webhook_headers.to_dict()
-        else:
-            webhook_headers = self.webhook_headers
-
-        webhook_output_format: None | str | Unset
-        if isinstance(self.webhook_output_format, Unset):
-            webhook_output_format = UNSET
-        else:
-            webhook_output_format = self.webhook_output_format
-
-        webhook_signing_secret: None | str | Unset
-        if isinstance(self.webhook_signing_secret, Unset):
-            webhook_signing_secret = UNSET
-        else:
-            webhook_signing_secret = self.webhook_signing_secret
-
-        webhook_url: None | str | Unset
-        if isinstance(self.webhook_url, Unset):
-            webhook_url = UNSET
-        else:
-            webhook_url = self.webhook_url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if webhook_events is not UNSET:
-            field_dict["webhook_events"] = webhook_events
-        if webhook_headers is not UNSET:
-            field_dict["webhook_headers"] = webhook_headers
-        if webhook_output_format is not UNSET:
-            field_dict["webhook_output_format"] = webhook_output_format
-        if webhook_signing_secret is not UNSET:
-            field_dict["webhook_signing_secret"] = webhook_signing_secret
-        if webhook_url is not UNSET:
-            field_dict["webhook_url"] = webhook_url
-
+        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
+        field_dict: dict[str, Any] = dict(self.additional_properties)
+        if self.webhook_events is not None:
+            field_dict["webhook_events"] = [
+                webhook_events_type_0_item.value
+                for webhook_events_type_0_item in self.webhook_events
+            ]
+        elif "webhook_events" not in self._absent:
+            field_dict["webhook_events"] = None
+        if self.webhook_headers is not None:
+            field_dict["webhook_headers"] = self.webhook_headers.to_dict()
+        elif "webhook_headers" not in self._absent:
+            field_dict["webhook_headers"] = None
+        if self.webhook_output_format is not None:
+            field_dict["webhook_output_format"] = self.webhook_output_format
+        elif "webhook_output_format" not in self._absent:
+            field_dict["webhook_output_format"] = None
+        if self.webhook_signing_secret is not None:
+            field_dict["webhook_signing_secret"] = self.webhook_signing_secret
+        elif "webhook_signing_secret" not in self._absent:
+            field_dict["webhook_signing_secret"] = None
+        if self.webhook_url is not None:
+            field_dict["webhook_url"] = self.webhook_url
+        elif "webhook_url" not in self._absent:
+            field_dict["webhook_url"] = None
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         """Builds the model from decoded JSON.
 
-        Raises KeyError for a missing required property, and TypeError or ValueError for a value
-        of the wrong type or an unparsable timestamp; never returns a half-built object.
+        Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
+        missing required property, a value of the wrong type, an unparsable timestamp. Never
+        returns a half-built object.
         """
-        from ..models.webhook_configuration_webhook_headers_type_0 import (
-            WebhookConfigurationWebhookHeadersType0,  # noqa: PLC0415
-        )
-
         d = src_dict if type(src_dict) is dict else expect_object(src_dict, "WebhookConfiguration")
-        _webhook_events = d.get("webhook_events", UNSET)
-        webhook_events: list[WebhookEvent] | None | Unset
-        if _webhook_events is None or _webhook_events is UNSET:
-            webhook_events = _webhook_events
-        else:
-            webhook_events_type_0 = []
-            _webhook_events_type_0 = _webhook_events
-            if not isinstance(_webhook_events_type_0, list):
-                raise TypeError(
-                    f"webhook_events_type_0: expected an array, got {type(_webhook_events_type_0).__name__}"
+        try:
+            webhook_events: list[WebhookEvent] | None
+            try:
+                _webhook_events = d.get("webhook_events")
+                if _webhook_events is None:
+                    webhook_events = None
+                else:
+                    _webhook_events_type_0 = _webhook_events
+                    if not isinstance(_webhook_events_type_0, list):
+                        raise wrong_type(None, "an array", _webhook_events_type_0)
+                    webhook_events_type_0 = []
+                    try:
+                        for webhook_events_type_0_item_data in _webhook_events_type_0:
+                            webhook_events_type_0_item = WebhookEvent._parse(
+                                webhook_events_type_0_item_data, None
+                            )
+
+                            webhook_events_type_0.append(webhook_events_type_0_item)
+                    except ShapeError as error:
+                        error.path.insert(0, len(webhook_events_type_0))
+                        raise
+
+                    webhook_events = webhook_events_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "webhook_events")
+                raise
+
+            webhook_headers: None | WebhookConfigurationWebhookHeadersType0
+            try:
+                _webhook_headers = d.get("webhook_headers")
+                if _webhook_headers is None:
+                    webhook_headers = None
+                else:
+                    webhook_headers_type_0 = WebhookConfigurationWebhookHeadersType0.from_dict(
+                        _webhook_headers
+                    )
+
+                    webhook_headers = webhook_headers_type_0
+
+            except ShapeError as error:
+                error.path.insert(0, "webhook_headers")
+                raise
+
+            webhook_output_format: None | str
+            webhook_output_format = d.get("webhook_output_format")
+            if not (isinstance(webhook_output_format, str)) and webhook_output_format is not None:
+                raise wrong_type("webhook_output_format", "a string or null", webhook_output_format)
+
+            webhook_signing_secret: None | str
+            webhook_signing_secret = d.get("webhook_signing_secret")
+            if not (isinstance(webhook_signing_secret, str)) and webhook_signing_secret is not None:
+                raise wrong_type(
+                    "webhook_signing_secret", "a string or null", webhook_signing_secret
                 )
-            for webhook_events_type_0_item_data in _webhook_events_type_0:
-                webhook_events_type_0_item = cast(
-                    "WebhookEvent | None",
-                    WebhookEvent._value2member_map_.get(webhook_events_type_0_item_data),
-                ) or WebhookEvent(webhook_events_type_0_item_data)
 
-                webhook_events_type_0.append(webhook_events_type_0_item)
+            webhook_url: None | str
+            webhook_url = d.get("webhook_url")
+            if not (isinstance(webhook_url, str)) and webhook_url is not None:
+                raise wrong_type("webhook_url", "a string or null", webhook_url)
 
-            webhook_events = webhook_events_type_0
-
-        _webhook_headers = d.get("webhook_headers", UNSET)
-        webhook_headers: None | Unset | WebhookConfigurationWebhookHeadersType0
-        if _webhook_headers is None or _webhook_headers is UNSET:
-            webhook_headers = _webhook_headers
+        except KeyError as error:
+            failure = missing(error)
+        except ShapeError as error:
+            raise claim(error, d, "WebhookConfiguration", None)
         else:
-            webhook_headers_type_0 = WebhookConfigurationWebhookHeadersType0.from_dict(
-                _webhook_headers
+            # Positional, in the order the class declares its fields: about twice as fast as
+            # keywords for wide models, and models are built thousands of times per listing.
+            webhook_configuration = cls(
+                webhook_events,
+                webhook_headers,
+                webhook_output_format,
+                webhook_signing_secret,
+                webhook_url,
             )
-
-            webhook_headers = webhook_headers_type_0
-
-        webhook_output_format = d.get("webhook_output_format", UNSET)
-        if (
-            not (isinstance(webhook_output_format, str))
-            and webhook_output_format is not None
-            and webhook_output_format is not UNSET
-        ):
-            raise TypeError(
-                f"webhook_output_format: expected str or null, got {type(webhook_output_format).__name__}"
-            )
-
-        webhook_signing_secret = d.get("webhook_signing_secret", UNSET)
-        if (
-            not (isinstance(webhook_signing_secret, str))
-            and webhook_signing_secret is not None
-            and webhook_signing_secret is not UNSET
-        ):
-            raise TypeError(
-                f"webhook_signing_secret: expected str or null, got {type(webhook_signing_secret).__name__}"
-            )
-
-        webhook_url = d.get("webhook_url", UNSET)
-        if (
-            not (isinstance(webhook_url, str))
-            and webhook_url is not None
-            and webhook_url is not UNSET
-        ):
-            raise TypeError(f"webhook_url: expected str or null, got {type(webhook_url).__name__}")
-
-        # Positional, in the order the class declares its fields: about twice as fast as
-        # keywords for wide models, and models are built thousands of times per listing.
-        webhook_configuration = cls(
-            webhook_events,
-            webhook_headers,
-            webhook_output_format,
-            webhook_signing_secret,
-            webhook_url,
-        )
-
-        if not d.keys() <= _KNOWN_WEBHOOK_CONFIGURATION:
-            for prop_name, prop_dict in d.items():
-                if prop_name in _KNOWN_WEBHOOK_CONFIGURATION:
-                    continue
-                additional = prop_dict
-
-                webhook_configuration.additional_properties[prop_name] = additional
-        return webhook_configuration
+            keys = d.keys()
+            if keys == _KNOWN_WEBHOOK_CONFIGURATION:
+                webhook_configuration._absent = NOTHING_ABSENT
+            else:
+                webhook_configuration._absent = absent_of(_OPTIONAL_WEBHOOK_CONFIGURATION, keys)
+                if not keys <= _KNOWN_WEBHOOK_CONFIGURATION:
+                    webhook_configuration.additional_properties = {
+                        k: v for k, v in d.items() if k not in _KNOWN_WEBHOOK_CONFIGURATION
+                    }
+            return webhook_configuration
+        # Raised here, outside the except block, so it chains no KeyError.
+        raise claim(failure, d, "WebhookConfiguration", None)
 
     @property
     def additional_keys(self) -> list[str]:
@@ -214,3 +207,8 @@ class WebhookConfiguration:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.webhook_configuration_webhook_headers_type_0 import (
+    WebhookConfigurationWebhookHeadersType0,  # noqa: E402
+)

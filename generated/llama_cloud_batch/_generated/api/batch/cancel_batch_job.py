@@ -16,7 +16,7 @@ class CancelBatchJobParams(TypedDict, total=False):
     organization_id: str | None
     project_id: str | None
     temporal_namespace: str | None
-    reason: None | str
+    reason: str | None
 
 
 _QUERY: dict[str, str] = {
