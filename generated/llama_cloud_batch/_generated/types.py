@@ -126,16 +126,28 @@ _ABSENT_RECORDS: dict[frozenset[str], frozenset[str]] = {}
 _MAX_ABSENT_RECORDS = 1024
 
 
-def absent_of(optional: frozenset[str], keys: Any) -> frozenset[str]:
-    """The optional properties missing from `keys`, as a shared record."""
+def absent_of(
+    optional: frozenset[str], keys: Any, last: list[tuple[frozenset[str], frozenset[str]]]
+) -> frozenset[str]:
+    """The optional properties missing from `keys`, as a shared record.
+
+    `last` is the model's one-entry memo (key set, record): objects of one listing mostly carry
+    the same keys, and comparing sets costs less than building one.
+    """
+    seen = last[0]
+    if keys == seen[0]:
+        return seen[1]
     absent = optional.difference(keys)
     if not absent:
-        return NOTHING_ABSENT
-    shared = _ABSENT_RECORDS.get(absent)
-    if shared is not None:
-        return shared
-    if len(_ABSENT_RECORDS) < _MAX_ABSENT_RECORDS:
-        _ABSENT_RECORDS[absent] = absent
+        absent = NOTHING_ABSENT
+    else:
+        shared = _ABSENT_RECORDS.get(absent)
+        if shared is not None:
+            absent = shared
+        elif len(_ABSENT_RECORDS) < _MAX_ABSENT_RECORDS:
+            _ABSENT_RECORDS[absent] = absent
+    # One tuple, replaced whole: threads never see a key set paired with another's record.
+    last[0] = (frozenset(keys), absent)
     return absent
 
 

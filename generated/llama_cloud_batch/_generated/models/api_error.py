@@ -28,6 +28,9 @@ _OPTIONAL_API_ERROR: frozenset[str] = frozenset(
         "detail",
     }
 )
+_LAST_KEYS_API_ERROR: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_API_ERROR, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -41,9 +44,9 @@ class APIError:
     detail: Any | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_API_ERROR, repr=False, eq=False
+        default=_OPTIONAL_API_ERROR, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,16 +76,19 @@ class APIError:
         except ShapeError as error:
             raise claim(error, d, "APIError", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            api_error = cls(
-                detail,
-            )
             keys = d.keys()
             if keys == _KNOWN_API_ERROR:
-                api_error._absent = NOTHING_ABSENT
+                api_error = cls(
+                    detail,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                api_error._absent = absent_of(_OPTIONAL_API_ERROR, keys)
+                api_error = cls(
+                    detail,
+                    absent_of(_OPTIONAL_API_ERROR, keys, _LAST_KEYS_API_ERROR),
+                )
+
                 if not keys <= _KNOWN_API_ERROR:
                     api_error.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_API_ERROR

@@ -61,6 +61,9 @@ _OPTIONAL_BATCH_JOB: frozenset[str] = frozenset(
         "workflow_id",
     }
 )
+_LAST_KEYS_BATCH_JOB: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_BATCH_JOB, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -106,9 +109,9 @@ class BatchJob:
     workflow_id: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_BATCH_JOB, repr=False, eq=False
+        default=_OPTIONAL_BATCH_JOB, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -310,32 +313,51 @@ class BatchJob:
         except ShapeError as error:
             raise claim(error, d, "BatchJob", "id")
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            batch_job = cls(
-                id,
-                job_type,
-                project_id,
-                status,
-                total_items,
-                completed_at,
-                created_at,
-                directory_id,
-                effective_at,
-                error_message,
-                failed_items,
-                job_record_id,
-                processed_items,
-                skipped_items,
-                started_at,
-                updated_at,
-                workflow_id,
-            )
             keys = d.keys()
             if keys == _KNOWN_BATCH_JOB:
-                batch_job._absent = NOTHING_ABSENT
+                batch_job = cls(
+                    id,
+                    job_type,
+                    project_id,
+                    status,
+                    total_items,
+                    completed_at,
+                    created_at,
+                    directory_id,
+                    effective_at,
+                    error_message,
+                    failed_items,
+                    job_record_id,
+                    processed_items,
+                    skipped_items,
+                    started_at,
+                    updated_at,
+                    workflow_id,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                batch_job._absent = absent_of(_OPTIONAL_BATCH_JOB, keys)
+                batch_job = cls(
+                    id,
+                    job_type,
+                    project_id,
+                    status,
+                    total_items,
+                    completed_at,
+                    created_at,
+                    directory_id,
+                    effective_at,
+                    error_message,
+                    failed_items,
+                    job_record_id,
+                    processed_items,
+                    skipped_items,
+                    started_at,
+                    updated_at,
+                    workflow_id,
+                    absent_of(_OPTIONAL_BATCH_JOB, keys, _LAST_KEYS_BATCH_JOB),
+                )
+
                 if not keys <= _KNOWN_BATCH_JOB:
                     batch_job.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB

@@ -29,6 +29,9 @@ _OPTIONAL_BATCH_JOB_CANCEL: frozenset[str] = frozenset(
         "reason",
     }
 )
+_LAST_KEYS_BATCH_JOB_CANCEL: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_BATCH_JOB_CANCEL, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -42,9 +45,9 @@ class BatchJobCancel:
     reason: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_BATCH_JOB_CANCEL, repr=False, eq=False
+        default=_OPTIONAL_BATCH_JOB_CANCEL, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,16 +79,19 @@ class BatchJobCancel:
         except ShapeError as error:
             raise claim(error, d, "BatchJobCancel", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            batch_job_cancel = cls(
-                reason,
-            )
             keys = d.keys()
             if keys == _KNOWN_BATCH_JOB_CANCEL:
-                batch_job_cancel._absent = NOTHING_ABSENT
+                batch_job_cancel = cls(
+                    reason,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                batch_job_cancel._absent = absent_of(_OPTIONAL_BATCH_JOB_CANCEL, keys)
+                batch_job_cancel = cls(
+                    reason,
+                    absent_of(_OPTIONAL_BATCH_JOB_CANCEL, keys, _LAST_KEYS_BATCH_JOB_CANCEL),
+                )
+
                 if not keys <= _KNOWN_BATCH_JOB_CANCEL:
                     batch_job_cancel.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL

@@ -87,18 +87,23 @@ class BatchJobCancelResult:
         except ShapeError as error:
             raise claim(error, d, "BatchJobCancelResult", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            batch_job_cancel_result = cls(
-                job_id,
-                message,
-                processed_items,
-                status,
-            )
             keys = d.keys()
             if keys == _KNOWN_BATCH_JOB_CANCEL_RESULT:
-                pass
+                batch_job_cancel_result = cls(
+                    job_id,
+                    message,
+                    processed_items,
+                    status,
+                )
+
             else:
+                batch_job_cancel_result = cls(
+                    job_id,
+                    message,
+                    processed_items,
+                    status,
+                )
+
                 if not keys <= _KNOWN_BATCH_JOB_CANCEL_RESULT:
                     batch_job_cancel_result.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL_RESULT

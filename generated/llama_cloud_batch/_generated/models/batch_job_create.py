@@ -36,6 +36,9 @@ _OPTIONAL_BATCH_JOB_CREATE: frozenset[str] = frozenset(
         "page_size",
     }
 )
+_LAST_KEYS_BATCH_JOB_CREATE: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_BATCH_JOB_CREATE, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -57,9 +60,9 @@ class BatchJobCreate:
     page_size: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_BATCH_JOB_CREATE, repr=False, eq=False
+        default=_OPTIONAL_BATCH_JOB_CREATE, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,20 +181,27 @@ class BatchJobCreate:
         except ShapeError as error:
             raise claim(error, d, "BatchJobCreate", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            batch_job_create = cls(
-                job_config,
-                continue_as_new_threshold,
-                directory_id,
-                item_ids,
-                page_size,
-            )
             keys = d.keys()
             if keys == _KNOWN_BATCH_JOB_CREATE:
-                batch_job_create._absent = NOTHING_ABSENT
+                batch_job_create = cls(
+                    job_config,
+                    continue_as_new_threshold,
+                    directory_id,
+                    item_ids,
+                    page_size,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                batch_job_create._absent = absent_of(_OPTIONAL_BATCH_JOB_CREATE, keys)
+                batch_job_create = cls(
+                    job_config,
+                    continue_as_new_threshold,
+                    directory_id,
+                    item_ids,
+                    page_size,
+                    absent_of(_OPTIONAL_BATCH_JOB_CREATE, keys, _LAST_KEYS_BATCH_JOB_CREATE),
+                )
+
                 if not keys <= _KNOWN_BATCH_JOB_CREATE:
                     batch_job_create.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CREATE

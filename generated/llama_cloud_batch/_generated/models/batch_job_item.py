@@ -48,6 +48,9 @@ _OPTIONAL_BATCH_JOB_ITEM: frozenset[str] = frozenset(
         "started_at",
     }
 )
+_LAST_KEYS_BATCH_JOB_ITEM: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_BATCH_JOB_ITEM, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -79,9 +82,9 @@ class BatchJobItem:
     started_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_BATCH_JOB_ITEM, repr=False, eq=False
+        default=_OPTIONAL_BATCH_JOB_ITEM, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -210,25 +213,37 @@ class BatchJobItem:
         except ShapeError as error:
             raise claim(error, d, "BatchJobItem", "item_id")
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            batch_job_item = cls(
-                item_id,
-                item_name,
-                status,
-                completed_at,
-                effective_at,
-                error_message,
-                job_id,
-                job_record_id,
-                skip_reason,
-                started_at,
-            )
             keys = d.keys()
             if keys == _KNOWN_BATCH_JOB_ITEM:
-                batch_job_item._absent = NOTHING_ABSENT
+                batch_job_item = cls(
+                    item_id,
+                    item_name,
+                    status,
+                    completed_at,
+                    effective_at,
+                    error_message,
+                    job_id,
+                    job_record_id,
+                    skip_reason,
+                    started_at,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                batch_job_item._absent = absent_of(_OPTIONAL_BATCH_JOB_ITEM, keys)
+                batch_job_item = cls(
+                    item_id,
+                    item_name,
+                    status,
+                    completed_at,
+                    effective_at,
+                    error_message,
+                    job_id,
+                    job_record_id,
+                    skip_reason,
+                    started_at,
+                    absent_of(_OPTIONAL_BATCH_JOB_ITEM, keys, _LAST_KEYS_BATCH_JOB_ITEM),
+                )
+
                 if not keys <= _KNOWN_BATCH_JOB_ITEM:
                     batch_job_item.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM

@@ -32,6 +32,9 @@ _OPTIONAL_BATCH_JOB_ITEM_PAGE: frozenset[str] = frozenset(
         "total_size",
     }
 )
+_LAST_KEYS_BATCH_JOB_ITEM_PAGE: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_BATCH_JOB_ITEM_PAGE, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -49,9 +52,9 @@ class BatchJobItemPage:
     total_size: int | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_BATCH_JOB_ITEM_PAGE, repr=False, eq=False
+        default=_OPTIONAL_BATCH_JOB_ITEM_PAGE, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,18 +121,23 @@ class BatchJobItemPage:
         except ShapeError as error:
             raise claim(error, d, "BatchJobItemPage", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            batch_job_item_page = cls(
-                items,
-                next_page_token,
-                total_size,
-            )
             keys = d.keys()
             if keys == _KNOWN_BATCH_JOB_ITEM_PAGE:
-                batch_job_item_page._absent = NOTHING_ABSENT
+                batch_job_item_page = cls(
+                    items,
+                    next_page_token,
+                    total_size,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                batch_job_item_page._absent = absent_of(_OPTIONAL_BATCH_JOB_ITEM_PAGE, keys)
+                batch_job_item_page = cls(
+                    items,
+                    next_page_token,
+                    total_size,
+                    absent_of(_OPTIONAL_BATCH_JOB_ITEM_PAGE, keys, _LAST_KEYS_BATCH_JOB_ITEM_PAGE),
+                )
+
                 if not keys <= _KNOWN_BATCH_JOB_ITEM_PAGE:
                     batch_job_item_page.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM_PAGE

@@ -73,16 +73,19 @@ class BatchJobProgress:
         except ShapeError as error:
             raise claim(error, d, "BatchJobProgress", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            batch_job_progress = cls(
-                job,
-                progress_percentage,
-            )
             keys = d.keys()
             if keys == _KNOWN_BATCH_JOB_PROGRESS:
-                pass
+                batch_job_progress = cls(
+                    job,
+                    progress_percentage,
+                )
+
             else:
+                batch_job_progress = cls(
+                    job,
+                    progress_percentage,
+                )
+
                 if not keys <= _KNOWN_BATCH_JOB_PROGRESS:
                     batch_job_progress.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_PROGRESS

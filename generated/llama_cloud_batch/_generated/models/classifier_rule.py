@@ -69,16 +69,19 @@ class ClassifierRule:
         except ShapeError as error:
             raise claim(error, d, "ClassifierRule", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            classifier_rule = cls(
-                type_,
-                description,
-            )
             keys = d.keys()
             if keys == _KNOWN_CLASSIFIER_RULE:
-                pass
+                classifier_rule = cls(
+                    type_,
+                    description,
+                )
+
             else:
+                classifier_rule = cls(
+                    type_,
+                    description,
+                )
+
                 if not keys <= _KNOWN_CLASSIFIER_RULE:
                     classifier_rule.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFIER_RULE

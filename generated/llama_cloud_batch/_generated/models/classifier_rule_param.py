@@ -77,16 +77,19 @@ class ClassifierRuleParam:
         except ShapeError as error:
             raise claim(error, d, "ClassifierRuleParam", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            classifier_rule_param = cls(
-                type_,
-                description,
-            )
             keys = d.keys()
             if keys == _KNOWN_CLASSIFIER_RULE_PARAM:
-                pass
+                classifier_rule_param = cls(
+                    type_,
+                    description,
+                )
+
             else:
+                classifier_rule_param = cls(
+                    type_,
+                    description,
+                )
+
                 if not keys <= _KNOWN_CLASSIFIER_RULE_PARAM:
                     classifier_rule_param.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFIER_RULE_PARAM

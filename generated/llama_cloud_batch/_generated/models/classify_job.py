@@ -51,6 +51,9 @@ _OPTIONAL_CLASSIFY_JOB: frozenset[str] = frozenset(
         "updated_at",
     }
 )
+_LAST_KEYS_CLASSIFY_JOB: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_CLASSIFY_JOB, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -85,9 +88,9 @@ class ClassifyJob:
     updated_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_CLASSIFY_JOB, repr=False, eq=False
+        default=_OPTIONAL_CLASSIFY_JOB, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -257,27 +260,41 @@ class ClassifyJob:
         except ShapeError as error:
             raise claim(error, d, "ClassifyJob", "id")
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            classify_job = cls(
-                id,
-                project_id,
-                rules,
-                status,
-                user_id,
-                created_at,
-                effective_at,
-                error_message,
-                job_record_id,
-                mode,
-                parsing_configuration,
-                updated_at,
-            )
             keys = d.keys()
             if keys == _KNOWN_CLASSIFY_JOB:
-                classify_job._absent = NOTHING_ABSENT
+                classify_job = cls(
+                    id,
+                    project_id,
+                    rules,
+                    status,
+                    user_id,
+                    created_at,
+                    effective_at,
+                    error_message,
+                    job_record_id,
+                    mode,
+                    parsing_configuration,
+                    updated_at,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                classify_job._absent = absent_of(_OPTIONAL_CLASSIFY_JOB, keys)
+                classify_job = cls(
+                    id,
+                    project_id,
+                    rules,
+                    status,
+                    user_id,
+                    created_at,
+                    effective_at,
+                    error_message,
+                    job_record_id,
+                    mode,
+                    parsing_configuration,
+                    updated_at,
+                    absent_of(_OPTIONAL_CLASSIFY_JOB, keys, _LAST_KEYS_CLASSIFY_JOB),
+                )
+
                 if not keys <= _KNOWN_CLASSIFY_JOB:
                     classify_job.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_JOB

@@ -51,6 +51,9 @@ _OPTIONAL_CLASSIFY_JOB_PARAM: frozenset[str] = frozenset(
         "updated_at",
     }
 )
+_LAST_KEYS_CLASSIFY_JOB_PARAM: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_CLASSIFY_JOB_PARAM, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -85,9 +88,9 @@ class ClassifyJobParam:
     updated_at: datetime.datetime | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_CLASSIFY_JOB_PARAM, repr=False, eq=False
+        default=_OPTIONAL_CLASSIFY_JOB_PARAM, alias="_absent", repr=False, eq=False
     )
 
     class Dict(TypedDict, total=False):
@@ -290,27 +293,41 @@ class ClassifyJobParam:
         except ShapeError as error:
             raise claim(error, d, "ClassifyJobParam", "id")
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            classify_job_param = cls(
-                id,
-                project_id,
-                rules,
-                status,
-                user_id,
-                created_at,
-                effective_at,
-                error_message,
-                job_record_id,
-                mode,
-                parsing_configuration,
-                updated_at,
-            )
             keys = d.keys()
             if keys == _KNOWN_CLASSIFY_JOB_PARAM:
-                classify_job_param._absent = NOTHING_ABSENT
+                classify_job_param = cls(
+                    id,
+                    project_id,
+                    rules,
+                    status,
+                    user_id,
+                    created_at,
+                    effective_at,
+                    error_message,
+                    job_record_id,
+                    mode,
+                    parsing_configuration,
+                    updated_at,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                classify_job_param._absent = absent_of(_OPTIONAL_CLASSIFY_JOB_PARAM, keys)
+                classify_job_param = cls(
+                    id,
+                    project_id,
+                    rules,
+                    status,
+                    user_id,
+                    created_at,
+                    effective_at,
+                    error_message,
+                    job_record_id,
+                    mode,
+                    parsing_configuration,
+                    updated_at,
+                    absent_of(_OPTIONAL_CLASSIFY_JOB_PARAM, keys, _LAST_KEYS_CLASSIFY_JOB_PARAM),
+                )
+
                 if not keys <= _KNOWN_CLASSIFY_JOB_PARAM:
                     classify_job_param.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_JOB_PARAM

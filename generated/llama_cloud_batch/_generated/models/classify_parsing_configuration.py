@@ -34,6 +34,9 @@ _OPTIONAL_CLASSIFY_PARSING_CONFIGURATION: frozenset[str] = frozenset(
         "target_pages",
     }
 )
+_LAST_KEYS_CLASSIFY_PARSING_CONFIGURATION: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_CLASSIFY_PARSING_CONFIGURATION, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -50,9 +53,9 @@ class ClassifyParsingConfiguration:
     target_pages: list[int] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION, repr=False, eq=False
+        default=_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,20 +135,27 @@ class ClassifyParsingConfiguration:
         except ShapeError as error:
             raise claim(error, d, "ClassifyParsingConfiguration", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            classify_parsing_configuration = cls(
-                lang,
-                max_pages,
-                target_pages,
-            )
             keys = d.keys()
             if keys == _KNOWN_CLASSIFY_PARSING_CONFIGURATION:
-                classify_parsing_configuration._absent = NOTHING_ABSENT
-            else:
-                classify_parsing_configuration._absent = absent_of(
-                    _OPTIONAL_CLASSIFY_PARSING_CONFIGURATION, keys
+                classify_parsing_configuration = cls(
+                    lang,
+                    max_pages,
+                    target_pages,
+                    NOTHING_ABSENT,
                 )
+
+            else:
+                classify_parsing_configuration = cls(
+                    lang,
+                    max_pages,
+                    target_pages,
+                    absent_of(
+                        _OPTIONAL_CLASSIFY_PARSING_CONFIGURATION,
+                        keys,
+                        _LAST_KEYS_CLASSIFY_PARSING_CONFIGURATION,
+                    ),
+                )
+
                 if not keys <= _KNOWN_CLASSIFY_PARSING_CONFIGURATION:
                     classify_parsing_configuration.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_PARSING_CONFIGURATION

@@ -29,6 +29,9 @@ _OPTIONAL_HTTP_VALIDATION_ERROR: frozenset[str] = frozenset(
         "detail",
     }
 )
+_LAST_KEYS_HTTP_VALIDATION_ERROR: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_HTTP_VALIDATION_ERROR, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -42,9 +45,9 @@ class HTTPValidationError:
     detail: list[ValidationError] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_HTTP_VALIDATION_ERROR, repr=False, eq=False
+        default=_OPTIONAL_HTTP_VALIDATION_ERROR, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,16 +99,21 @@ class HTTPValidationError:
         except ShapeError as error:
             raise claim(error, d, "HTTPValidationError", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            http_validation_error = cls(
-                detail,
-            )
             keys = d.keys()
             if keys == _KNOWN_HTTP_VALIDATION_ERROR:
-                http_validation_error._absent = NOTHING_ABSENT
+                http_validation_error = cls(
+                    detail,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                http_validation_error._absent = absent_of(_OPTIONAL_HTTP_VALIDATION_ERROR, keys)
+                http_validation_error = cls(
+                    detail,
+                    absent_of(
+                        _OPTIONAL_HTTP_VALIDATION_ERROR, keys, _LAST_KEYS_HTTP_VALIDATION_ERROR
+                    ),
+                )
+
                 if not keys <= _KNOWN_HTTP_VALIDATION_ERROR:
                     http_validation_error.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_HTTP_VALIDATION_ERROR

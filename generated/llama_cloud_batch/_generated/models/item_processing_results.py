@@ -31,6 +31,9 @@ _OPTIONAL_ITEM_PROCESSING_RESULTS: frozenset[str] = frozenset(
         "processing_results",
     }
 )
+_LAST_KEYS_ITEM_PROCESSING_RESULTS: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_ITEM_PROCESSING_RESULTS, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -48,9 +51,9 @@ class ItemProcessingResults:
     processing_results: list[ProcessingResult] | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_ITEM_PROCESSING_RESULTS, repr=False, eq=False
+        default=_OPTIONAL_ITEM_PROCESSING_RESULTS, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,18 +122,25 @@ class ItemProcessingResults:
         except ShapeError as error:
             raise claim(error, d, "ItemProcessingResults", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            item_processing_results = cls(
-                item_id,
-                item_name,
-                processing_results,
-            )
             keys = d.keys()
             if keys == _KNOWN_ITEM_PROCESSING_RESULTS:
-                item_processing_results._absent = NOTHING_ABSENT
+                item_processing_results = cls(
+                    item_id,
+                    item_name,
+                    processing_results,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                item_processing_results._absent = absent_of(_OPTIONAL_ITEM_PROCESSING_RESULTS, keys)
+                item_processing_results = cls(
+                    item_id,
+                    item_name,
+                    processing_results,
+                    absent_of(
+                        _OPTIONAL_ITEM_PROCESSING_RESULTS, keys, _LAST_KEYS_ITEM_PROCESSING_RESULTS
+                    ),
+                )
+
                 if not keys <= _KNOWN_ITEM_PROCESSING_RESULTS:
                     item_processing_results.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_ITEM_PROCESSING_RESULTS

@@ -45,6 +45,9 @@ _OPTIONAL_PARSE_JOB_CONFIG: frozenset[str] = frozenset(
         "webhook_url",
     }
 )
+_LAST_KEYS_PARSE_JOB_CONFIG: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_PARSE_JOB_CONFIG, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -73,9 +76,9 @@ class ParseJobConfig:
     webhook_url: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_PARSE_JOB_CONFIG, repr=False, eq=False
+        default=_OPTIONAL_PARSE_JOB_CONFIG, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,24 +211,35 @@ class ParseJobConfig:
         except ShapeError as error:
             raise claim(error, d, "ParseJobConfig", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            parse_job_config = cls(
-                correlation_id,
-                job_name,
-                parameters,
-                parent_job_execution_id,
-                partitions,
-                project_id,
-                session_id,
-                user_id,
-                webhook_url,
-            )
             keys = d.keys()
             if keys == _KNOWN_PARSE_JOB_CONFIG:
-                parse_job_config._absent = NOTHING_ABSENT
+                parse_job_config = cls(
+                    correlation_id,
+                    job_name,
+                    parameters,
+                    parent_job_execution_id,
+                    partitions,
+                    project_id,
+                    session_id,
+                    user_id,
+                    webhook_url,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                parse_job_config._absent = absent_of(_OPTIONAL_PARSE_JOB_CONFIG, keys)
+                parse_job_config = cls(
+                    correlation_id,
+                    job_name,
+                    parameters,
+                    parent_job_execution_id,
+                    partitions,
+                    project_id,
+                    session_id,
+                    user_id,
+                    webhook_url,
+                    absent_of(_OPTIONAL_PARSE_JOB_CONFIG, keys, _LAST_KEYS_PARSE_JOB_CONFIG),
+                )
+
                 if not keys <= _KNOWN_PARSE_JOB_CONFIG:
                     parse_job_config.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_PARSE_JOB_CONFIG

@@ -45,6 +45,9 @@ _OPTIONAL_PARSE_JOB_CONFIG_PARAM: frozenset[str] = frozenset(
         "webhook_url",
     }
 )
+_LAST_KEYS_PARSE_JOB_CONFIG_PARAM: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_PARSE_JOB_CONFIG_PARAM, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -73,9 +76,9 @@ class ParseJobConfigParam:
     webhook_url: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_PARSE_JOB_CONFIG_PARAM, repr=False, eq=False
+        default=_OPTIONAL_PARSE_JOB_CONFIG_PARAM, alias="_absent", repr=False, eq=False
     )
 
     class Dict(TypedDict, total=False):
@@ -230,24 +233,37 @@ class ParseJobConfigParam:
         except ShapeError as error:
             raise claim(error, d, "ParseJobConfigParam", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            parse_job_config_param = cls(
-                correlation_id,
-                job_name,
-                parameters,
-                parent_job_execution_id,
-                partitions,
-                project_id,
-                session_id,
-                user_id,
-                webhook_url,
-            )
             keys = d.keys()
             if keys == _KNOWN_PARSE_JOB_CONFIG_PARAM:
-                parse_job_config_param._absent = NOTHING_ABSENT
+                parse_job_config_param = cls(
+                    correlation_id,
+                    job_name,
+                    parameters,
+                    parent_job_execution_id,
+                    partitions,
+                    project_id,
+                    session_id,
+                    user_id,
+                    webhook_url,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                parse_job_config_param._absent = absent_of(_OPTIONAL_PARSE_JOB_CONFIG_PARAM, keys)
+                parse_job_config_param = cls(
+                    correlation_id,
+                    job_name,
+                    parameters,
+                    parent_job_execution_id,
+                    partitions,
+                    project_id,
+                    session_id,
+                    user_id,
+                    webhook_url,
+                    absent_of(
+                        _OPTIONAL_PARSE_JOB_CONFIG_PARAM, keys, _LAST_KEYS_PARSE_JOB_CONFIG_PARAM
+                    ),
+                )
+
                 if not keys <= _KNOWN_PARSE_JOB_CONFIG_PARAM:
                     parse_job_config_param.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_PARSE_JOB_CONFIG_PARAM

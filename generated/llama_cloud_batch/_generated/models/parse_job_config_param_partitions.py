@@ -58,13 +58,13 @@ class ParseJobConfigParamPartitions:
         except ShapeError as error:
             raise claim(error, d, "ParseJobConfigParamPartitions", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            parse_job_config_param_partitions = cls()
             keys = d.keys()
             if keys == _KNOWN_PARSE_JOB_CONFIG_PARAM_PARTITIONS:
-                pass
+                parse_job_config_param_partitions = cls()
+
             else:
+                parse_job_config_param_partitions = cls()
+
                 parse_job_config_param_partitions.additional_properties = extra
             return parse_job_config_param_partitions
         # Raised here, outside the except block, so it chains no KeyError.

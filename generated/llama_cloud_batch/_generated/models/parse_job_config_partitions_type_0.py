@@ -58,13 +58,13 @@ class ParseJobConfigPartitionsType0:
         except ShapeError as error:
             raise claim(error, d, "ParseJobConfigPartitionsType0", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            parse_job_config_partitions_type_0 = cls()
             keys = d.keys()
             if keys == _KNOWN_PARSE_JOB_CONFIG_PARTITIONS_TYPE_0:
-                pass
+                parse_job_config_partitions_type_0 = cls()
+
             else:
+                parse_job_config_partitions_type_0 = cls()
+
                 parse_job_config_partitions_type_0.additional_properties = extra
             return parse_job_config_partitions_type_0
         # Raised here, outside the except block, so it chains no KeyError.

@@ -48,13 +48,13 @@ class ParseParametersParamResourceInfoType0:
         except ShapeError as error:
             raise claim(error, d, "ParseParametersParamResourceInfoType0", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            parse_parameters_param_resource_info_type_0 = cls()
             keys = d.keys()
             if keys == _KNOWN_PARSE_PARAMETERS_PARAM_RESOURCE_INFO_TYPE_0:
-                pass
+                parse_parameters_param_resource_info_type_0 = cls()
+
             else:
+                parse_parameters_param_resource_info_type_0 = cls()
+
                 if not keys <= _KNOWN_PARSE_PARAMETERS_PARAM_RESOURCE_INFO_TYPE_0:
                     parse_parameters_param_resource_info_type_0.additional_properties = {
                         k: v

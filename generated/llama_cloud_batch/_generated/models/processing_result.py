@@ -40,6 +40,9 @@ _OPTIONAL_PROCESSING_RESULT: frozenset[str] = frozenset(
         "output_metadata",
     }
 )
+_LAST_KEYS_PROCESSING_RESULT: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_PROCESSING_RESULT, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -67,9 +70,9 @@ class ProcessingResult:
     output_metadata: Any | None = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_PROCESSING_RESULT, repr=False, eq=False
+        default=_OPTIONAL_PROCESSING_RESULT, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,23 +173,33 @@ class ProcessingResult:
         except ShapeError as error:
             raise claim(error, d, "ProcessingResult", "result_id")
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            processing_result = cls(
-                item_id,
-                job_config,
-                job_type,
-                output_s3_path,
-                parameters_hash,
-                processed_at,
-                result_id,
-                output_metadata,
-            )
             keys = d.keys()
             if keys == _KNOWN_PROCESSING_RESULT:
-                processing_result._absent = NOTHING_ABSENT
+                processing_result = cls(
+                    item_id,
+                    job_config,
+                    job_type,
+                    output_s3_path,
+                    parameters_hash,
+                    processed_at,
+                    result_id,
+                    output_metadata,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                processing_result._absent = absent_of(_OPTIONAL_PROCESSING_RESULT, keys)
+                processing_result = cls(
+                    item_id,
+                    job_config,
+                    job_type,
+                    output_s3_path,
+                    parameters_hash,
+                    processed_at,
+                    result_id,
+                    output_metadata,
+                    absent_of(_OPTIONAL_PROCESSING_RESULT, keys, _LAST_KEYS_PROCESSING_RESULT),
+                )
+
                 if not keys <= _KNOWN_PROCESSING_RESULT:
                     processing_result.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_PROCESSING_RESULT

@@ -115,17 +115,21 @@ class ValidationError:
         except ShapeError as error:
             raise claim(error, d, "ValidationError", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            validation_error = cls(
-                loc,
-                msg,
-                type_,
-            )
             keys = d.keys()
             if keys == _KNOWN_VALIDATION_ERROR:
-                pass
+                validation_error = cls(
+                    loc,
+                    msg,
+                    type_,
+                )
+
             else:
+                validation_error = cls(
+                    loc,
+                    msg,
+                    type_,
+                )
+
                 if not keys <= _KNOWN_VALIDATION_ERROR:
                     validation_error.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_VALIDATION_ERROR

@@ -39,6 +39,9 @@ _OPTIONAL_WEBHOOK_CONFIGURATION: frozenset[str] = frozenset(
         "webhook_url",
     }
 )
+_LAST_KEYS_WEBHOOK_CONFIGURATION: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_WEBHOOK_CONFIGURATION, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -61,9 +64,9 @@ class WebhookConfiguration:
     webhook_url: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_WEBHOOK_CONFIGURATION, repr=False, eq=False
+        default=_OPTIONAL_WEBHOOK_CONFIGURATION, alias="_absent", repr=False, eq=False
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -169,20 +172,29 @@ class WebhookConfiguration:
         except ShapeError as error:
             raise claim(error, d, "WebhookConfiguration", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            webhook_configuration = cls(
-                webhook_events,
-                webhook_headers,
-                webhook_output_format,
-                webhook_signing_secret,
-                webhook_url,
-            )
             keys = d.keys()
             if keys == _KNOWN_WEBHOOK_CONFIGURATION:
-                webhook_configuration._absent = NOTHING_ABSENT
+                webhook_configuration = cls(
+                    webhook_events,
+                    webhook_headers,
+                    webhook_output_format,
+                    webhook_signing_secret,
+                    webhook_url,
+                    NOTHING_ABSENT,
+                )
+
             else:
-                webhook_configuration._absent = absent_of(_OPTIONAL_WEBHOOK_CONFIGURATION, keys)
+                webhook_configuration = cls(
+                    webhook_events,
+                    webhook_headers,
+                    webhook_output_format,
+                    webhook_signing_secret,
+                    webhook_url,
+                    absent_of(
+                        _OPTIONAL_WEBHOOK_CONFIGURATION, keys, _LAST_KEYS_WEBHOOK_CONFIGURATION
+                    ),
+                )
+
                 if not keys <= _KNOWN_WEBHOOK_CONFIGURATION:
                     webhook_configuration.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_WEBHOOK_CONFIGURATION

@@ -39,6 +39,9 @@ _OPTIONAL_WEBHOOK_CONFIGURATION_PARAM: frozenset[str] = frozenset(
         "webhook_url",
     }
 )
+_LAST_KEYS_WEBHOOK_CONFIGURATION_PARAM: list[tuple[frozenset[str], frozenset[str]]] = [
+    (_KNOWN_WEBHOOK_CONFIGURATION_PARAM, NOTHING_ABSENT)
+]
 
 
 @_attrs_define
@@ -61,9 +64,9 @@ class WebhookConfigurationParam:
     webhook_url: None | str = None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
     # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None.
+    # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str] = _attrs_field(
-        init=False, default=_OPTIONAL_WEBHOOK_CONFIGURATION_PARAM, repr=False, eq=False
+        default=_OPTIONAL_WEBHOOK_CONFIGURATION_PARAM, alias="_absent", repr=False, eq=False
     )
 
     class Dict(TypedDict, total=False):
@@ -222,22 +225,31 @@ class WebhookConfigurationParam:
         except ShapeError as error:
             raise claim(error, d, "WebhookConfigurationParam", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            webhook_configuration_param = cls(
-                webhook_events,
-                webhook_headers,
-                webhook_output_format,
-                webhook_signing_secret,
-                webhook_url,
-            )
             keys = d.keys()
             if keys == _KNOWN_WEBHOOK_CONFIGURATION_PARAM:
-                webhook_configuration_param._absent = NOTHING_ABSENT
-            else:
-                webhook_configuration_param._absent = absent_of(
-                    _OPTIONAL_WEBHOOK_CONFIGURATION_PARAM, keys
+                webhook_configuration_param = cls(
+                    webhook_events,
+                    webhook_headers,
+                    webhook_output_format,
+                    webhook_signing_secret,
+                    webhook_url,
+                    NOTHING_ABSENT,
                 )
+
+            else:
+                webhook_configuration_param = cls(
+                    webhook_events,
+                    webhook_headers,
+                    webhook_output_format,
+                    webhook_signing_secret,
+                    webhook_url,
+                    absent_of(
+                        _OPTIONAL_WEBHOOK_CONFIGURATION_PARAM,
+                        keys,
+                        _LAST_KEYS_WEBHOOK_CONFIGURATION_PARAM,
+                    ),
+                )
+
                 if not keys <= _KNOWN_WEBHOOK_CONFIGURATION_PARAM:
                     webhook_configuration_param.additional_properties = {
                         k: v for k, v in d.items() if k not in _KNOWN_WEBHOOK_CONFIGURATION_PARAM

@@ -61,13 +61,13 @@ class WebhookConfigurationParamWebhookHeadersType0:
         except ShapeError as error:
             raise claim(error, d, "WebhookConfigurationParamWebhookHeadersType0", None)
         else:
-            # Positional, in the order the class declares its fields: about twice as fast as
-            # keywords for wide models, and models are built thousands of times per listing.
-            webhook_configuration_param_webhook_headers_type_0 = cls()
             keys = d.keys()
             if keys == _KNOWN_WEBHOOK_CONFIGURATION_PARAM_WEBHOOK_HEADERS_TYPE_0:
-                pass
+                webhook_configuration_param_webhook_headers_type_0 = cls()
+
             else:
+                webhook_configuration_param_webhook_headers_type_0 = cls()
+
                 webhook_configuration_param_webhook_headers_type_0.additional_properties = extra
             return webhook_configuration_param_webhook_headers_type_0
         # Raised here, outside the except block, so it chains no KeyError.
