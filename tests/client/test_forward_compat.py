@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from factories import API_KEY, job, page
-from llama_cloud_batch import AsyncLlamaCloud, BatchJobStatus, JobType, LlamaCloud
+from llama_cloud_batch import (
+    APIResponseValidationError,
+    AsyncLlamaCloud,
+    BatchJobStatus,
+    JobType,
+    LlamaCloud,
+)
 from llama_cloud_batch.types import BatchJob, ClassifyJob, ItemProcessingResults, ParseJobConfig
-from scripted_server import Reply, ScriptedServer
+from scripted_server import Received, Reply, ScriptedServer
 
 
 def test_unknown_status_and_extra_property_survive_a_list_and_a_round_trip(
@@ -107,3 +116,56 @@ def test_an_unknown_value_differing_from_a_member_only_in_case_is_not_known() ->
     assert odd == "cANCELLED"
     assert not odd.is_known
     assert ClassifyJobStatus("CANCELLED").is_known
+
+
+def _statuses(*statuses: str) -> Callable[[Received], Reply]:
+    queue = list(statuses)
+
+    def script(request: Received) -> Reply:
+        status = queue.pop(0) if len(queue) > 1 else queue[0]
+        return Reply(200, {"job": job(1, status=status), "progress_percentage": 50})
+
+    return script
+
+
+def test_waiting_stops_at_the_specs_final_statuses_and_warns_once_at_an_unknown_one(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="llama_cloud_batch")
+    final = sorted(BatchJobStatus.FINAL)
+    server.script = _statuses("pending", "queued", "queued", "frozen", final[-1])
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        done = client.beta.batch.wait_for_completion(
+            "bjb-1", poll_interval=0.01, max_poll_interval=0.02
+        )
+    assert done.job.status == final[-1]
+    assert len(server.received) == 5
+    (warning,) = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert "'queued'" in warning.getMessage()
+    assert "bjb-1" in warning.getMessage()
+
+
+@pytest.mark.parametrize("status", sorted(BatchJobStatus.FINAL))
+async def test_waiting_returns_at_every_final_status(server: ScriptedServer, status: str) -> None:
+    server.script = _statuses("running", status)
+    async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        done = await client.beta.batch.wait_for_completion("bjb-1", poll_interval=0.01)
+    assert done.job.status == status
+    assert len(server.received) == 2
+
+
+def test_a_bad_value_deep_in_a_page_is_located_and_never_echoed(server: ScriptedServer) -> None:
+    jobs = [job(index) for index in range(40)]
+    jobs[37]["created_at"] = f"Bearer {API_KEY}"
+    server.script = lambda r: Reply(200, page(jobs, 40))
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        with pytest.raises(APIResponseValidationError) as raised:
+            client.beta.batch.list()
+    message = str(raised.value)
+    assert message.startswith("list_batch_jobs:")
+    assert "items[37].created_at: not an ISO 8601 date-time (BatchJob 'bjb-00000037')" in message
+    linked: BaseException | None = raised.value
+    while linked is not None:
+        assert API_KEY not in str(linked)
+        assert API_KEY not in repr(linked.args)
+        linked = linked.__cause__ or linked.__context__

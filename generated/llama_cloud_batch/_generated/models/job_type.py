@@ -41,6 +41,7 @@ class JobType(StrEnum):
             return _BY_VALUE[value]
         except (KeyError, TypeError):
             pass
+        # Exactly int (or str): True and 2.0 hash like 1 and 2 but are not integers in JSON.
         if type(value) is not str:
             raise wrong_type(location, "a string", value)
         return cls(value)
