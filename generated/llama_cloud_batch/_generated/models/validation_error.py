@@ -67,29 +67,9 @@ class ValidationError:
                 loc = []
                 try:
                     for loc_item_data in _loc:
-
-                        def _parse_loc_item(data: object) -> int | str:
-                            if isinstance(data, str):
-                                try:
-                                    loc_item_type_0 = data
-                                    if not (isinstance(loc_item_type_0, str)):
-                                        raise wrong_type(None, "a string", loc_item_type_0)
-
-                                    return loc_item_type_0
-                                except ShapeError:
-                                    pass
-                            if type(data) is int:
-                                try:
-                                    loc_item_type_1 = data
-                                    if not (type(loc_item_type_1) is int):
-                                        raise wrong_type(None, "an integer", loc_item_type_1)
-
-                                    return loc_item_type_1
-                                except ShapeError:
-                                    pass
-                            raise wrong_type(None, "str or int", data)
-
-                        loc_item = _parse_loc_item(loc_item_data)
+                        loc_item = loc_item_data
+                        if not ((isinstance(loc_item, str)) or (type(loc_item) is int)):
+                            raise wrong_type(None, "a string or an integer", loc_item)
 
                         loc.append(loc_item)
                 except ShapeError as error:
