@@ -51,7 +51,7 @@ def chain(error: BaseException) -> list[BaseException]:
 def valid_job(**overrides: Any) -> dict[str, Any]:
     """A BatchJob with its required properties, built from the spec's required list."""
     schema = SCHEMAS["BatchJob"]
-    samples = {"string": "x", "integer": 1}
+    samples = {"string": "x", "integer": 1, "number": 1.5, "boolean": True}
     body: dict[str, Any] = {}
     for name in schema["required"]:
         prop = schema["properties"][name]
@@ -100,9 +100,8 @@ def test_absent_and_null_both_read_none_and_round_trip_as_received() -> None:
 
 def test_a_model_built_in_code_leaves_out_what_it_was_not_given() -> None:
     job = models.BatchJob.from_dict(valid_job())
-    rebuilt = models.BatchJob(
-        job.id, job.job_type, job.project_id, job.status, job.total_items, error_message="boom"
-    )
+    given = {python_name(wire): getattr(job, python_name(wire)) for wire in valid_job()}
+    rebuilt = models.BatchJob(**given, error_message="boom")
     assert rebuilt.to_dict() == {**valid_job(), "error_message": "boom"}
     assert rebuilt.completed_at is None
 
