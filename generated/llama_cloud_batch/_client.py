@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import httpx
 
@@ -18,7 +18,9 @@ from ._base_client import (
     SyncAPIClient,
     Timeout,
 )
-from ._generated.resources.beta import AsyncBeta, Beta
+
+if TYPE_CHECKING:
+    from ._generated.resources.beta import AsyncBeta, Beta
 
 DEFAULT_PAGE_CONCURRENCY = 8
 
@@ -93,6 +95,9 @@ class LlamaCloud(SyncAPIClient):
 
     @cached_property
     def beta(self) -> Beta:
+        # The resource modules load on first use, keeping `import llama_cloud_batch` cheap.
+        from ._generated.resources.beta import Beta
+
         return Beta(self)
 
     def copy(
@@ -159,6 +164,8 @@ class AsyncLlamaCloud(AsyncAPIClient):
 
     @cached_property
     def beta(self) -> AsyncBeta:
+        from ._generated.resources.beta import AsyncBeta
+
         return AsyncBeta(self, self.page_concurrency)
 
     def copy(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import httpx
 
@@ -17,7 +17,9 @@ from ._base_client import (
     SyncAPIClient,
     Timeout,
 )
-from ._generated.resources.beta import AsyncBeta, Beta
+
+if TYPE_CHECKING:
+    from ._generated.resources.beta import AsyncBeta, Beta
 
 DEFAULT_PAGE_CONCURRENCY = 8
 
@@ -92,6 +94,9 @@ class LlamaCloud(SyncAPIClient):
 
     @cached_property
     def beta(self) -> Beta:
+        # The resource modules load on first use, keeping `import llama_cloud_batch` cheap.
+        from ._generated.resources.beta import Beta
+
         return Beta(self)
 
     def copy(
@@ -158,6 +163,8 @@ class AsyncLlamaCloud(AsyncAPIClient):
 
     @cached_property
     def beta(self) -> AsyncBeta:
+        from ._generated.resources.beta import AsyncBeta
+
         return AsyncBeta(self, self.page_concurrency)
 
     def copy(
