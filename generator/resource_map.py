@@ -32,6 +32,9 @@ CONTROLS = (
 )
 ENDPOINT_LINE = re.compile(r"^(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) (/\S*)$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# How openapi-python-client marks a response read as JSON, and one without a body.
+JSON_BODY = "response.json()"
+NO_BODY = "None"
 # The pager (overrides/llama_cloud_batch/_pagination.py) reads a page's `items`.
 PAGE_ITEMS = "items"
 
@@ -230,7 +233,11 @@ def _describe(method: Method, dotted: str) -> list[str]:
     if not successes:
         return [f"{label} declares no 2xx response"]
     method.success = successes[0]
-    method.has_body = method.success.prop.__class__.__name__ != "NoneProperty"
+    source = method.success.source["attribute"]
+    if source not in (JSON_BODY, NO_BODY):
+        status = method.success.status_code.pattern
+        return [f"{label}: its {status} response is not JSON (the client reads JSON or no body)"]
+    method.has_body = source == JSON_BODY
     names = [prop.python_name for prop in parameters(endpoint)]
     names += [prop.python_name for prop in endpoint.path_parameters]
     problems = [
