@@ -4,6 +4,7 @@ controls (timeout, max_retries, extra_headers, extra_query, extra_body) on every
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import pytest
 from factories import API_KEY, job, page
@@ -24,44 +25,36 @@ def _python_name(wire: str) -> str:
     return wire.replace("-", "_")
 
 
-def _body_properties(operation: dict[str, object]) -> dict[str, dict[str, object]]:
+def _body_schema(operation: dict[str, Any]) -> dict[str, Any]:
     body = operation.get("requestBody")
     if not isinstance(body, dict):
         return {}
-    schema = body["content"]["application/json"]["schema"]
+    schema: dict[str, Any] = body["content"]["application/json"]["schema"]
     if "$ref" in schema:
         schema = spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    properties: dict[str, dict[str, object]] = schema.get("properties", {})
-    return properties
+    return schema
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_every_method_shows_the_specs_parameters_and_the_controls(flavour: str) -> None:
     client = LlamaCloud(api_key=API_KEY) if flavour == "sync" else AsyncLlamaCloud(api_key=API_KEY)
     for path, method, operation in resource_methods():
-        signature = inspect.signature(getattr(_resource(client, path), method))
+        parameters = inspect.signature(getattr(_resource(client, path), method)).parameters
         where = f"{'.'.join(path)}.{method}"
-        parameters = signature.parameters
         assert not any(p.kind is p.VAR_KEYWORD for p in parameters.values()), where
         for parameter in operation.get("parameters", []):
             name = _python_name(parameter["name"])
-            assert name in parameters, (where, name)
             expected = (
                 inspect.Parameter.POSITIONAL_OR_KEYWORD
                 if parameter["in"] == "path"
                 else inspect.Parameter.KEYWORD_ONLY
             )
             assert parameters[name].kind is expected, (where, name)
-        required = operation.get("requestBody", {}).get("required", False)
-        body_schema_required = set()
-        for name in _body_properties(operation):
-            assert name in parameters, (where, name)
-        if required:
-            ref = operation["requestBody"]["content"]["application/json"]["schema"]
-            schema = spec()["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
-            body_schema_required = set(schema.get("required", []))
-        for name in body_schema_required:
-            assert parameters[name].default is inspect.Parameter.empty, (where, name)
+        body = _body_schema(operation)
+        for name in body.get("properties", {}):
+            assert parameters[name].kind is inspect.Parameter.KEYWORD_ONLY, (where, name)
+            required = name in body.get("required", [])
+            assert (parameters[name].default is inspect.Parameter.empty) is required, (where, name)
         for control in CONTROLS:
             assert parameters[control].kind is inspect.Parameter.KEYWORD_ONLY, (where, control)
 

@@ -335,3 +335,24 @@ def test_a_success_response_that_is_not_json_is_named(
         f"generate: operation retry_batch_job (POST {RETRY}): its 200 response is not JSON "
         "(the client reads JSON or no body)"
     )
+
+
+def test_a_schema_a_template_cannot_render_is_named(
+    repo: Path, spec: Spec, resource_map: dict[str, Any], tmp_path: Path
+) -> None:
+    # A model template that fails on one schema, as a template change might: the failure is
+    # reported as one line naming that schema, not a Jinja traceback.
+    schemas = spec["components"]["schemas"]
+    victim = next(name for name, schema in schemas.items() if schema.get("type") == "object")
+    broken = tmp_path / "repo"
+    shutil.copytree(repo, broken)
+    template = broken / "generator" / "templates" / "model.py.jinja"
+    template.write_text(
+        template.read_text()
+        + f'{{% if model.class_info.name == "{victim}" %}}{{{{ model.no_such.thing }}}}'
+        "{% endif %}\n"
+    )
+
+    line = one_line_failure(generate(broken, spec, resource_map, tmp_path / "work"))
+
+    assert line.startswith(f"generate: cannot render schema {victim}: UndefinedError: ")
