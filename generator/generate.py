@@ -100,6 +100,7 @@ def render(spec: Path, spec_data: dict[str, Any], resources: Path, target: Path)
     label = resources.relative_to(ROOT) if resources.is_relative_to(ROOT) else resources.name
     try:
         tree = resource_map.load(resources)
+        resource_map.check_custom(tree, OVERRIDES / "resources")
         resource_map.match(tree, spec_data, data, str(label))
         project = Project(openapi=data, config=config, custom_template_path=GENERATOR / "templates")
         with contextlib.redirect_stdout(io.StringIO()):

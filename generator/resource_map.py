@@ -146,6 +146,21 @@ def walk(resources: list[Resource]) -> list[Resource]:
     return found
 
 
+def check_custom(resources: list[Resource], modules: Path) -> None:
+    """Each `custom:` module exists and defines the two classes the generated tree builds."""
+    for resource in walk(resources):
+        if resource.custom is None:
+            continue
+        module = modules / f"{resource.custom}.py"
+        text = module.read_text() if module.is_file() else ""
+        for name in (resource.class_name, f"Async{resource.class_name}"):
+            if f"class {name}(" not in text:
+                raise MapError(
+                    f"{resource.dotted}: custom: {resource.custom} needs class {name} in "
+                    f"overrides/llama_cloud_batch/resources/{resource.custom}.py"
+                )
+
+
 def spec_operations(spec: dict[str, Any]) -> dict[str, str]:
     """`VERB /path` -> operationId (or the `VERB /path` itself) for every operation of the spec."""
     operations = {}

@@ -356,3 +356,16 @@ def test_a_schema_a_template_cannot_render_is_named(
     line = one_line_failure(generate(broken, spec, resource_map, tmp_path / "work"))
 
     assert line.startswith(f"generate: cannot render schema {victim}: UndefinedError: ")
+
+
+def test_a_custom_resource_without_its_hand_written_module_is_named(
+    repo: Path, spec: Spec, resource_map: dict[str, Any], tmp_path: Path
+) -> None:
+    resource_map["resources"]["beta"]["subresources"]["audits"] = {"custom": "audits"}
+
+    line = one_line_failure(generate(repo, spec, resource_map, tmp_path))
+
+    assert line == (
+        "generate: beta.audits: custom: audits needs class Audits in "
+        "overrides/llama_cloud_batch/resources/audits.py"
+    )
