@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Hashable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
 from .._base_client import RequestOptions, Timeout
 from .._response import APIResponse, AsyncAPIResponse
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])
-R = TypeVar("R")
+SyncR = TypeVar("SyncR", bound="SyncAPIResource")
+AsyncR = TypeVar("AsyncR", bound="AsyncAPIResource")
 
 Mode = Literal["raw", "stream"] | None
 
@@ -75,11 +76,11 @@ class SyncAPIResource:
         self._client = client
         self._mode = mode
 
-    def _sub(self, cls: type[R]) -> R:
+    def _sub(self, cls: type[SyncR]) -> SyncR:
         """A sub-resource, in this resource's mode."""
-        return cls(self._client, mode=self._mode)  # type: ignore[call-arg]
+        return cls(self._client, mode=self._mode)
 
-    def _in_mode(self, mode: Mode) -> Any:
+    def _in_mode(self, mode: Mode) -> Self:
         return type(self)(self._client, mode=mode)
 
     def _options(self, options: RequestOptions) -> RequestOptions:
@@ -126,10 +127,10 @@ class AsyncAPIResource:
         self._page_concurrency = page_concurrency
         self._mode = mode
 
-    def _sub(self, cls: type[R]) -> R:
-        return cls(self._client, self._page_concurrency, mode=self._mode)  # type: ignore[call-arg]
+    def _sub(self, cls: type[AsyncR]) -> AsyncR:
+        return cls(self._client, self._page_concurrency, mode=self._mode)
 
-    def _in_mode(self, mode: Mode) -> Any:
+    def _in_mode(self, mode: Mode) -> Self:
         return type(self)(self._client, self._page_concurrency, mode=mode)
 
     def _options(self, options: RequestOptions) -> RequestOptions:
