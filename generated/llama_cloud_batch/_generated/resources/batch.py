@@ -94,6 +94,8 @@ class _BatchBase(SyncAPIResource):
 
         GET /api/v1/beta/batch-processing
 
+        Returns the first page; iterating it yields every item of every page.
+
         Args:
             directory_id: Only jobs over this directory.
             job_type: Only jobs of this type.
@@ -308,6 +310,8 @@ class _AsyncBatchBase(AsyncAPIResource):
         `limit` and `offset`.
 
         GET /api/v1/beta/batch-processing
+
+        `await` it for the first page; `async for` over it yields every item of every page.
 
         Args:
             directory_id: Only jobs over this directory.

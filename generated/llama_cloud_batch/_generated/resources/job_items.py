@@ -66,6 +66,8 @@ class JobItems(SyncAPIResource):
 
         GET /api/v1/beta/batch-processing/{job_id}/items
 
+        Returns the first page; iterating it yields every item of every page.
+
         Args:
             job_id: The batch job's ID.
             limit: Largest number of entries to return.
@@ -169,6 +171,8 @@ class AsyncJobItems(AsyncAPIResource):
         and `offset`.
 
         GET /api/v1/beta/batch-processing/{job_id}/items
+
+        `await` it for the first page; `async for` over it yields every item of every page.
 
         Args:
             job_id: The batch job's ID.
