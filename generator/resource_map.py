@@ -32,6 +32,8 @@ CONTROLS = (
 )
 ENDPOINT_LINE = re.compile(r"^(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) (/\S*)$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# Attributes every resource class has already.
+RESERVED = ("with_raw_response", "with_streaming_response")
 # How openapi-python-client marks a response read as JSON, and one without a body.
 JSON_BODY = "response.json()"
 NO_BODY = "None"
@@ -87,8 +89,8 @@ def load(path: Path) -> list[Resource]:
 
 
 def _resource(name: str, body: Any, dotted: str, source: str) -> Resource:
-    if not NAME.match(str(name)):
-        raise MapError(f"{source}: {dotted}: a resource name is lower_snake_case")
+    if not NAME.match(str(name)) or name in RESERVED:
+        raise MapError(f"{source}: {dotted}: not a usable resource name")
     body = body or {}
     unknown = set(body) - {"methods", "subresources", "custom"}
     if unknown:
@@ -101,6 +103,9 @@ def _resource(name: str, body: Any, dotted: str, source: str) -> Resource:
         _resource(child, child_body, f"{dotted}.{child}", source)
         for child, child_body in (body.get("subresources") or {}).items()
     ]
+    clashes = {method.name for method in methods} & {child.name for child in children}
+    if clashes:
+        raise MapError(f"{source}: {dotted}: {sorted(clashes)} is a method and a sub-resource")
     custom = body.get("custom")
     if any(method.check for method in methods) and not custom:
         raise MapError(
@@ -110,7 +115,7 @@ def _resource(name: str, body: Any, dotted: str, source: str) -> Resource:
 
 
 def _method(name: str, spec: Any, dotted: str, source: str) -> Method:
-    if not NAME.match(str(name)) or name in CONTROLS:
+    if not NAME.match(str(name)) or name in CONTROLS + RESERVED:
         raise MapError(f"{source}: {dotted}: not a usable method name")
     if isinstance(spec, str):
         spec = {"endpoint": spec}

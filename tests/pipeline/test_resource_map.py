@@ -369,3 +369,29 @@ def test_a_custom_resource_without_its_hand_written_module_is_named(
         "generate: beta.audits: custom: audits needs class Audits in "
         "overrides/llama_cloud_batch/resources/audits.py"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("with_raw_response", "beta.batch.with_raw_response: not a usable method name"),
+        ("timeout", "beta.batch.timeout: not a usable method name"),
+        ("audits", "beta.batch: ['audits'] is a method and a sub-resource"),
+    ],
+)
+def test_a_method_name_that_would_shadow_something_is_refused(
+    repo: Path,
+    spec: Spec,
+    resource_map: dict[str, Any],
+    tmp_path: Path,
+    name: str,
+    expected: str,
+) -> None:
+    spec["paths"][RETRY] = {"post": retry_operation()}
+    batch = resource_map["resources"]["beta"]["subresources"]["batch"]
+    batch.setdefault("subresources", {})["audits"] = {}
+    batch["methods"][name] = f"POST {RETRY}"
+
+    line = one_line_failure(generate(repo, spec, resource_map, tmp_path))
+
+    assert line == f"generate: resources.yaml: {expected}"
