@@ -128,8 +128,6 @@ class BaseClient:
             params = {**params, **options.extra_query}
         body = spec.json
         if options.extra_body:
-            if body is not None and not isinstance(body, Mapping):
-                raise TypeError(f"{spec.operation_id}: extra_body needs a JSON object body")
             body = {**(body or {}), **options.extra_body}
         return http.build_request(
             spec.method,
@@ -299,14 +297,14 @@ class SyncAPIClient(BaseClient):
             started = time.monotonic()
             try:
                 response = self._http.send(request, follow_redirects=True, stream=options.stream)
+                if options.stream and not response.is_success:
+                    response.read()  # an error's body is read as for plain calls
             except httpx.RequestError as error:
                 delay = attempts.after_error(error)
             else:
                 self._log_response(spec, response, started, attempts.count)
                 if response.is_success:
                     return response
-                if options.stream:
-                    response.read()
                 delay = attempts.after_status(response)
                 response.close()
             if delay > 0:
@@ -352,14 +350,14 @@ class AsyncAPIClient(BaseClient):
                 response = await self._http.send(
                     request, follow_redirects=True, stream=options.stream
                 )
+                if options.stream and not response.is_success:
+                    await response.aread()
             except httpx.RequestError as error:
                 delay = attempts.after_error(error)
             else:
                 self._log_response(spec, response, started, attempts.count)
                 if response.is_success:
                     return response
-                if options.stream:
-                    await response.aread()
                 delay = attempts.after_status(response)
                 await response.aclose()
             if delay > 0:
