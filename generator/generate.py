@@ -3,18 +3,23 @@
     python generator/generate.py                  # rewrite generated/llama_cloud_batch
     python generator/generate.py --check          # fail, with a diff, if generated/ is stale
     python generator/generate.py --spec S --output DIR   # build elsewhere (diff session, tests)
+    python generator/generate.py --resources MAP         # another resource map (tests)
 
-Steps: openapi-python-client (pinned) renders the spec with generator/templates into the private
-subpackage ``_generated``; the pinned ruff formats it; every file gets a header naming its
-source; the hand-written package in overrides/ is copied around it. The result replaces the old
-tree wholesale, so nothing the spec no longer describes survives.
+Steps: the resource map (generator/resources.yaml) is checked against the spec both ways;
+openapi-python-client (pinned) renders the spec with generator/templates into the private
+subpackage ``_generated`` and the map becomes its ``resources`` modules; the pinned ruff formats
+it; every file gets a header naming its source; the hand-written package in overrides/ is copied
+around it. The result replaces the old tree wholesale, so nothing the spec no longer describes
+survives. A problem with the spec or the map stops it with one line per problem.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import filecmp
+import io
 import json
 import shutil
 import subprocess
@@ -22,7 +27,9 @@ import sys
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
+import resource_map
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +38,7 @@ PACKAGE = "llama_cloud_batch"
 SUBPACKAGE = "_generated"
 DEFAULT_SPEC = ROOT / "spec" / "openapi.yaml"
 DEFAULT_OUTPUT = ROOT / "generated"
+DEFAULT_RESOURCES = GENERATOR / "resources.yaml"
 OVERRIDES = ROOT / "overrides" / PACKAGE
 
 # The generator writes a client and error module of its own; the hand-written client in
@@ -90,31 +98,65 @@ def template_dir(spec: Path, scratch: Path) -> Path:
     return overlay
 
 
-def render(spec: Path, target: Path) -> None:
-    """Runs openapi-python-client into target (which must not exist)."""
+def render(spec: Path, spec_data: dict[str, Any], resources: Path, target: Path) -> None:
+    """Renders the spec and the resource map into target (which must not exist)."""
     with tempfile.TemporaryDirectory(prefix="llama-cloud-batch-templates-") as scratch:
-        _render(spec, target, template_dir(spec, Path(scratch)))
+        _render(spec, spec_data, resources, target, template_dir(spec, Path(scratch)))
 
 
-def _render(spec: Path, target: Path, templates: Path) -> None:
-    run(
-        sys.executable,
-        "-m",
-        "openapi_python_client",
-        "generate",
-        "--path",
-        str(spec),
-        "--meta",
-        "none",
-        "--output-path",
-        str(target),
-        "--config",
-        str(GENERATOR / "config.yaml"),
-        "--custom-template-path",
-        str(templates),
-    )
+def _render(
+    spec: Path, spec_data: dict[str, Any], resources: Path, target: Path, templates: Path
+) -> None:
+    # Imported here: only generation needs the generator (spec_diff and release import this).
+    from openapi_python_client import Project
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser import GeneratorData
+    from openapi_python_client.parser.errors import ErrorLevel, GeneratorError
+
+    config_file = ConfigFile.load_from_path(GENERATOR / "config.yaml")
+    config = Config.from_sources(config_file, MetaType.NONE, spec, "utf-8", False, target)
+    data = GeneratorData.from_dict(spec_data, config=config)
+    if isinstance(data, GeneratorError):
+        raise GenerationError(f"the spec cannot be read: {data.header}: {data.detail}")
+    label = resources.relative_to(ROOT) if resources.is_relative_to(ROOT) else resources.name
+    try:
+        tree = resource_map.load(resources)
+        resource_map.check_custom(tree, OVERRIDES / "resources")
+        resource_map.match(tree, spec_data, data, str(label))
+        project = Project(openapi=data, config=config, custom_template_path=templates)
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                errors = project.build()
+            except Exception as error:  # a template failure: one line naming its operation
+                raise GenerationError(_failed_render(error)) from None
+        fatal = [error for error in errors if error.level == ErrorLevel.ERROR]
+        if fatal:
+            raise GenerationError("; ".join(f"{e.header} {e.detail or ''}".strip() for e in fatal))
+        resource_map.render(project.env, tree, target / "resources")
+    except resource_map.MapError as error:
+        raise GenerationError(str(error)) from None
     for name in UNUSED_GENERATED:
         (target / name).unlink()
+
+
+def _failed_render(error: Exception) -> str:
+    """What openapi-python-client was rendering when a template failed, from the failing
+    frame's locals (its loops name them endpoint, model and enum)."""
+    culprit = "the package"
+    traceback = error.__traceback__
+    while traceback is not None:
+        names = traceback.tb_frame.f_locals
+        if "endpoint" in names and hasattr(names["endpoint"], "path"):
+            endpoint = names["endpoint"]
+            path = endpoint.path.get_untrusted_value()
+            culprit = f"operation {endpoint.name} ({endpoint.method.upper()} {path})"
+        elif "model" in names and hasattr(names["model"], "class_info"):
+            culprit = f"schema {names['model'].class_info.name}"
+        elif "enum" in names and hasattr(names["enum"], "class_info"):
+            culprit = f"schema {names['enum'].class_info.name}"
+        traceback = traceback.tb_next
+    reason = " ".join(str(error).split()) or "(no message)"
+    return f"cannot render {culprit}: {type(error).__name__}: {reason}"
 
 
 def ruff(*args: str, cwd: Path) -> None:
@@ -167,7 +209,7 @@ def copy_overrides(package: Path) -> None:
             shutil.copyfile(source, destination)
 
 
-def build(spec: Path, output: Path) -> Path:
+def build(spec: Path, output: Path, resources: Path = DEFAULT_RESOURCES) -> Path:
     """Writes the complete package to output/llama_cloud_batch (output must be empty or new)."""
     check_tool_versions()
     spec_data = yaml.safe_load(spec.read_text())
@@ -175,7 +217,7 @@ def build(spec: Path, output: Path) -> Path:
     package = output / PACKAGE
     generated = package / SUBPACKAGE
     package.mkdir(parents=True)
-    render(spec, generated)
+    render(spec, spec_data, resources, generated)
     format_tree(generated)
     add_headers(generated, spec_label)
     write_schema(spec_data, generated, spec_label)
@@ -221,11 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--resources", type=Path, default=DEFAULT_RESOURCES)
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)
     spec, output = args.spec.resolve(), args.output.resolve()
     with tempfile.TemporaryDirectory(prefix="llama-cloud-batch-") as scratch:
-        fresh = build(spec, Path(scratch))
+        fresh = build(spec, Path(scratch), args.resources.resolve())
         current = output / PACKAGE
         if args.check:
             report = compare(fresh, current)

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import httpx
 
@@ -12,20 +14,59 @@ from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     AsyncAPIClient,
+    BaseClient,
     SyncAPIClient,
     Timeout,
 )
-from .resources.beta import AsyncBeta, Beta
+
+if TYPE_CHECKING:
+    from ._generated.resources.beta import AsyncBeta, Beta
 
 DEFAULT_PAGE_CONCURRENCY = 8
+
+
+class _Keep(enum.Enum):
+    """`timeout=` not given to copy(): None is a value there (no timeout)."""
+
+    KEEP = "KEEP"
+
+
+KEEP: Literal[_Keep.KEEP] = _Keep.KEEP
+
+
+def _copied(
+    client: BaseClient,
+    allow_insecure_http: bool,
+    *,
+    api_key: str | None,
+    base_url: str | httpx.URL | None,
+    timeout: Timeout | _Keep,
+    max_retries: int | None,
+    default_headers: Mapping[str, str] | None,
+    retry_non_idempotent: bool | None,
+) -> dict[str, Any]:
+    """The settings of a copy: what was given, else what the client has; headers are merged."""
+    return {
+        "api_key": client._api_key if api_key is None else api_key,
+        "base_url": client.base_url if base_url is None else base_url,
+        "timeout": client.timeout if timeout is KEEP else timeout,
+        "max_retries": client.max_retries if max_retries is None else max_retries,
+        "default_headers": {**client.default_headers, **(default_headers or {})},
+        "allow_insecure_http": allow_insecure_http,
+        "retry_non_idempotent": (
+            client.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
+        ),
+    }
 
 
 class LlamaCloud(SyncAPIClient):
     """A client for the LlamaCloud API. Close it, or use it as a context manager.
 
-    api_key: defaults to LLAMA_CLOUD_API_KEY. base_url: defaults to LLAMA_CLOUD_BASE_URL, else
-    https://api.cloud.llamaindex.ai. http:// is refused for hosts other than this machine unless
-    allow_insecure_http=True. max_retries applies to connection errors, 408, 429 and 5xx.
+    api_key: defaults to LLAMA_CLOUD_API_KEY, then LLAMA_PARSE_API_KEY. base_url: defaults to
+    LLAMA_CLOUD_BASE_URL, else https://api.cloud.llamaindex.ai. default_headers go over those of
+    LLAMA_CLOUD_CUSTOM_HEADERS (one `Name: value` per line). http:// is refused for hosts other
+    than this machine unless allow_insecure_http=True. max_retries applies to connection errors,
+    408, 429 and 5xx.
     """
 
     def __init__(
@@ -50,10 +91,43 @@ class LlamaCloud(SyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
+        self._allow_insecure_http = allow_insecure_http
 
     @cached_property
     def beta(self) -> Beta:
+        # The resource modules load on first use, keeping `import llama_cloud_batch` cheap.
+        from ._generated.resources.beta import Beta
+
         return Beta(self)
+
+    def copy(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | _Keep = KEEP,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        retry_non_idempotent: bool | None = None,
+    ) -> Self:
+        """A client with these settings changed that shares this one's connection pool.
+
+        default_headers are merged over this client's. Closing the copy leaves the pool open;
+        closing this client closes it for both.
+        """
+        settings = _copied(
+            self,
+            self._allow_insecure_http,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_non_idempotent=retry_non_idempotent,
+        )
+        return type(self)(http_client=self._http, **settings)
+
+    with_options = copy
 
 
 class AsyncLlamaCloud(AsyncAPIClient):
@@ -85,8 +159,38 @@ class AsyncLlamaCloud(AsyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
+        self._allow_insecure_http = allow_insecure_http
         self.page_concurrency = page_concurrency
 
     @cached_property
     def beta(self) -> AsyncBeta:
+        from ._generated.resources.beta import AsyncBeta
+
         return AsyncBeta(self, self.page_concurrency)
+
+    def copy(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        timeout: Timeout | _Keep = KEEP,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        retry_non_idempotent: bool | None = None,
+        page_concurrency: int | None = None,
+    ) -> Self:
+        """As LlamaCloud.copy (the copy shares this client's connection pool)."""
+        settings = _copied(
+            self,
+            self._allow_insecure_http,
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            retry_non_idempotent=retry_non_idempotent,
+        )
+        concurrency = self.page_concurrency if page_concurrency is None else page_concurrency
+        return type(self)(http_client=self._http, page_concurrency=concurrency, **settings)
+
+    with_options = copy

@@ -33,6 +33,7 @@ from ._exceptions import (
     WaitTimeoutError,
 )
 from ._pagination import AsyncPage, AsyncPager, SyncPage
+from ._response import APIResponse, AsyncAPIResponse
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -52,9 +53,11 @@ _MODELS = frozenset(
 __all__ = [
     "APIConnectionError",
     "APIError",
+    "APIResponse",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAPIResponse",
     "AsyncLlamaCloud",
     "AsyncPage",
     "AsyncPager",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
 
 import httpx
 
+from ._environment import headers_from_environment
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -51,6 +52,11 @@ class RequestOptions:
     extra_headers: Mapping[str, str] | None = None
     max_retries: int | None = None
     retry_non_idempotent: bool | None = None
+    # Reach parameters the spec has not caught up with: merged over what the call builds.
+    extra_query: Mapping[str, object] | None = None
+    extra_body: Mapping[str, object] | None = None
+    # Leave the success body unread (with_streaming_response); error bodies are always read.
+    stream: bool = False
 
 
 def _is_loopback(host: str) -> bool:
@@ -77,11 +83,12 @@ class BaseClient:
         retry_non_idempotent: bool,
     ) -> None:
         configure_from_environment()
-        api_key = api_key if api_key is not None else os.environ.get("LLAMA_CLOUD_API_KEY")
+        if api_key is None:
+            api_key = os.environ.get("LLAMA_CLOUD_API_KEY") or os.environ.get("LLAMA_PARSE_API_KEY")
         if not api_key:
             raise MissingAPIKeyError(
-                "no API key: pass api_key=... to the client or set the LLAMA_CLOUD_API_KEY "
-                "environment variable"
+                "no API key: pass api_key=... to the client or set the LLAMA_CLOUD_API_KEY (or "
+                "LLAMA_PARSE_API_KEY) environment variable"
             )
         url = httpx.URL(str(base_url or os.environ.get("LLAMA_CLOUD_BASE_URL") or DEFAULT_BASE_URL))
         if url.scheme not in ("http", "https") or not url.host:
@@ -98,10 +105,11 @@ class BaseClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_non_idempotent = retry_non_idempotent
+        self.default_headers = {**headers_from_environment(), **(default_headers or {})}
         self._headers = {
             "Accept": "application/json",
             "User-Agent": f"llama-cloud-batch/{__version__} httpx/{httpx.__version__}",
-            **(default_headers or {}),
+            **self.default_headers,
             "Authorization": f"Bearer {api_key}",
         }
 
@@ -114,12 +122,18 @@ class BaseClient:
         headers = self._headers
         if spec.headers or options.extra_headers:
             headers = {**headers, **spec.headers, **(options.extra_headers or {})}
+        params: Mapping[str, Any] = spec.params
+        if options.extra_query:
+            params = {**params, **options.extra_query}
+        body = spec.json
+        if options.extra_body:
+            body = {**(body or {}), **options.extra_body}
         return http.build_request(
             spec.method,
             self.base_url + spec.path,
-            params=spec.params or None,
+            params=params or None,
             headers=headers,
-            json=spec.json,
+            json=body,
             timeout=self.timeout if options.timeout is None else options.timeout,
         )
 
@@ -272,18 +286,24 @@ class SyncAPIClient(BaseClient):
         self._http = http_client or httpx.Client()
 
     def request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
+        return self._parse(self.send(spec, options), spec, parse)
+
+    def send(self, spec: RequestSpec, options: RequestOptions) -> httpx.Response:
+        """The success response, after retries; error statuses raise as for request()."""
         request = self._build_request(self._http, spec, options)
         attempts = self._attempts(spec, options)
         while True:
             started = time.monotonic()
             try:
-                response = self._http.send(request, follow_redirects=True)
+                response = self._http.send(request, follow_redirects=True, stream=options.stream)
+                if options.stream and not response.is_success:
+                    response.read()  # an error's body is read as for plain calls
             except httpx.RequestError as error:
                 delay = attempts.after_error(error)
             else:
                 self._log_response(spec, response, started, attempts.count)
                 if response.is_success:
-                    return self._parse(response, spec, parse)
+                    return response
                 delay = attempts.after_status(response)
                 response.close()
             if delay > 0:
@@ -317,18 +337,26 @@ class AsyncAPIClient(BaseClient):
     async def request(
         self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
     ) -> T:
+        return self._parse(await self.send(spec, options), spec, parse)
+
+    async def send(self, spec: RequestSpec, options: RequestOptions) -> httpx.Response:
+        """The success response, after retries; error statuses raise as for request()."""
         request = self._build_request(self._http, spec, options)
         attempts = self._attempts(spec, options)
         while True:
             started = time.monotonic()
             try:
-                response = await self._http.send(request, follow_redirects=True)
+                response = await self._http.send(
+                    request, follow_redirects=True, stream=options.stream
+                )
+                if options.stream and not response.is_success:
+                    await response.aread()
             except httpx.RequestError as error:
                 delay = attempts.after_error(error)
             else:
                 self._log_response(spec, response, started, attempts.count)
                 if response.is_success:
-                    return self._parse(response, spec, parse)
+                    return response
                 delay = attempts.after_status(response)
                 await response.aclose()
             if delay > 0:

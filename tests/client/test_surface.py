@@ -65,7 +65,8 @@ def test_create_needs_exactly_one_of_directory_and_items(server: ScriptedServer)
 
 def test_unknown_argument_is_a_type_error(server: ScriptedServer) -> None:
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        with pytest.raises(TypeError, match="unexpected keyword arguments: colour"):
+        # Explicit keyword parameters: Python itself refuses a name the spec does not have.
+        with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
             client.beta.batch.list(colour="red")  # type: ignore[call-arg]
     assert server.received == []
 

@@ -43,8 +43,9 @@ def generate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def build(root: Path, spec: Path, output: Path) -> Path:
-    completed = generate(root, "--spec", str(spec), "--output", str(output))
+def build(root: Path, spec: Path, output: Path, resources: Path | None = None) -> Path:
+    chosen = ("--resources", str(resources)) if resources else ()
+    completed = generate(root, "--spec", str(spec), "--output", str(output), *chosen)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return output / PACKAGE
 
@@ -227,11 +228,17 @@ def test_removed_operation_leaves_no_orphan_module(
     new = copy.deepcopy(spec)
     del new["paths"][f"{JOBS}/{{job_id}}/cancel"]
     new_spec = write_spec(new, tmp_path / "openapi.yaml")
+    # The operation leaves the resource map with it (the map may not name a missing operation).
+    resource_map = yaml.safe_load((repo / "generator" / "resources.yaml").read_text())
+    del resource_map["resources"]["beta"]["subresources"]["batch"]["methods"]["cancel"]
+    new_map = tmp_path / "resources.yaml"
+    new_map.write_text(yaml.safe_dump(resource_map))
 
-    regenerated = build(repo, new_spec, output)  # over the old tree
-    fresh = build(repo, new_spec, tmp_path / "fresh")  # into an empty directory
+    regenerated = build(repo, new_spec, output, new_map)  # over the old tree
+    fresh = build(repo, new_spec, tmp_path / "fresh", new_map)  # into an empty directory
 
     assert not (regenerated / module).exists()
+    assert "def cancel(" not in (regenerated / "_generated/resources/batch.py").read_text()
     leftovers = [name for name in tree(regenerated) if "cancel_batch_job" in name]
     assert leftovers == []
     assert tree(regenerated) == tree(fresh)

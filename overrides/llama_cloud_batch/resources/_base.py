@@ -1,0 +1,210 @@
+"""What every generated resource class stands on: sending one operation, paging a listing, and
+the raw and streaming modes behind `with_raw_response` / `with_streaming_response`.
+
+A resource in raw or streaming mode is the same class with the same methods (so hand-written
+checks such as create's run there too); its calls return response objects instead of models,
+which the generated `...WithRawResponse` classes type.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
+
+from .._base_client import RequestOptions, Timeout
+from .._response import APIResponse, AsyncAPIResponse
+from ._listing import first_async_page, first_sync_page
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .._base_client import AsyncAPIClient, SyncAPIClient
+    from .._generated.types import RequestSpec
+    from .._pagination import AsyncPage, AsyncPager, SyncPage, _ListPage
+
+T = TypeVar("T")
+P = TypeVar("P", bound=Mapping[str, Any])
+SyncR = TypeVar("SyncR", bound="SyncAPIResource")
+AsyncR = TypeVar("AsyncR", bound="AsyncAPIResource")
+
+Mode = Literal["raw", "stream"] | None
+
+
+def request_options(
+    timeout: Timeout,
+    max_retries: int | None,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, object] | None,
+    extra_body: Mapping[str, object] | None,
+    retry_non_idempotent: bool | None = None,
+) -> RequestOptions:
+    """The per-call controls every generated method takes."""
+    if max_retries is not None and max_retries < 0:
+        raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+    return RequestOptions(
+        timeout=timeout,
+        extra_headers=extra_headers,
+        max_retries=max_retries,
+        retry_non_idempotent=retry_non_idempotent,
+        extra_query=extra_query,
+        extra_body=extra_body,
+    )
+
+
+class _Replay:
+    """Stands in for the client while a raw listing's response becomes its first page: the
+    first request is answered by the response already received, later pages by the client."""
+
+    def __init__(self, client: Any, first: httpx.Response) -> None:
+        self._client = client
+        self._first: httpx.Response | None = first
+
+    def request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> Any:
+        first, self._first = self._first, None
+        if first is None:
+            return self._client.request(spec, parse, options)
+        return self._client._parse(first, spec, parse)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+class SyncAPIResource:
+    def __init__(self, client: SyncAPIClient, *, mode: Mode = None) -> None:
+        self._client = client
+        self._mode = mode
+
+    def _sub(self, cls: type[SyncR]) -> SyncR:
+        """A sub-resource, in this resource's mode."""
+        return cls(self._client, mode=self._mode)
+
+    def _in_mode(self, mode: Mode) -> Self:
+        return type(self)(self._client, mode=mode)
+
+    def _options(self, options: RequestOptions) -> RequestOptions:
+        return dataclasses.replace(options, stream=self._mode == "stream")
+
+    def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
+        if self._mode is None:
+            return self._client.request(spec, parse, options)
+        client = self._client
+        response = client.send(spec, self._options(options))
+        return cast("T", APIResponse(response, lambda r: client._parse(r, spec, parse)))
+
+    def _request_no_body(self, spec: RequestSpec, options: RequestOptions) -> None:
+        """An operation whose success has no body: the body is ignored and the call gives None."""
+        response = self._client.send(spec, self._options(options))
+        if self._mode is None:
+            response.close()
+            return None
+        return cast("None", APIResponse(response, lambda r: None))
+
+    def _page(
+        self,
+        build: Callable[[P], RequestSpec],
+        parse: Callable[[Any], _ListPage[T]],
+        params: P,
+        options: RequestOptions,
+        key: Callable[[T], Hashable],
+    ) -> SyncPage[T]:
+        client = self._client
+        if self._mode is None:
+            return first_sync_page(client, build, parse, params, options, key)
+        response = client.send(build(params), self._options(options))
+
+        def first_page(received: httpx.Response) -> SyncPage[T]:
+            replay = cast("SyncAPIClient", _Replay(client, received))
+            return first_sync_page(replay, build, parse, params, options, key)
+
+        return cast("SyncPage[T]", APIResponse(response, first_page))
+
+
+class AsyncAPIResource:
+    def __init__(self, client: AsyncAPIClient, page_concurrency: int, *, mode: Mode = None) -> None:
+        self._client = client
+        self._page_concurrency = page_concurrency
+        self._mode = mode
+
+    def _sub(self, cls: type[AsyncR]) -> AsyncR:
+        return cls(self._client, self._page_concurrency, mode=self._mode)
+
+    def _in_mode(self, mode: Mode) -> Self:
+        return type(self)(self._client, self._page_concurrency, mode=mode)
+
+    def _options(self, options: RequestOptions) -> RequestOptions:
+        return dataclasses.replace(options, stream=self._mode == "stream")
+
+    async def _request(
+        self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
+    ) -> T:
+        if self._mode is None:
+            return await self._client.request(spec, parse, options)
+        client = self._client
+        response = await client.send(spec, self._options(options))
+
+        async def parsed(received: httpx.Response) -> T:
+            return client._parse(received, spec, parse)
+
+        return cast("T", AsyncAPIResponse(response, parsed))
+
+    async def _request_no_body(self, spec: RequestSpec, options: RequestOptions) -> None:
+        response = await self._client.send(spec, self._options(options))
+        if self._mode is None:
+            await response.aclose()
+            return None
+
+        async def nothing(received: httpx.Response) -> None:
+            return None
+
+        return cast("None", AsyncAPIResponse(response, nothing))
+
+    def _page(
+        self,
+        build: Callable[[P], RequestSpec],
+        parse: Callable[[Any], _ListPage[T]],
+        params: P,
+        options: RequestOptions,
+        key: Callable[[T], Hashable],
+    ) -> AsyncPager[T]:
+        from .._pagination import AsyncPager
+
+        client = self._client
+        concurrency = self._page_concurrency
+
+        def first() -> Any:
+            return first_async_page(client, build, parse, params, options, key, concurrency)
+
+        if self._mode is None:
+            return AsyncPager(first)
+        return cast("AsyncPager[T]", self._raw_page(build, parse, params, options, key))
+
+    async def _raw_page(
+        self,
+        build: Callable[[P], RequestSpec],
+        parse: Callable[[Any], _ListPage[T]],
+        params: P,
+        options: RequestOptions,
+        key: Callable[[T], Hashable],
+    ) -> AsyncAPIResponse[AsyncPage[T]]:
+        client = self._client
+        concurrency = self._page_concurrency
+        response = await client.send(build(params), self._options(options))
+
+        async def first_page(received: httpx.Response) -> AsyncPage[T]:
+            replay = _AsyncReplay(client, received)
+            return await first_async_page(
+                cast("AsyncAPIClient", replay), build, parse, params, options, key, concurrency
+            )
+
+        return AsyncAPIResponse(response, first_page)
+
+
+class _AsyncReplay(_Replay):
+    async def request(
+        self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
+    ) -> Any:
+        first, self._first = self._first, None
+        if first is None:
+            return await self._client.request(spec, parse, options)
+        return self._client._parse(first, spec, parse)

@@ -1,0 +1,171 @@
+"""with_options/copy (other settings, one connection pool) and the environment variables the
+official SDK reads: LLAMA_CLOUD_API_KEY, LLAMA_PARSE_API_KEY, LLAMA_CLOUD_CUSTOM_HEADERS and
+LLAMA_CLOUD_BASE_URL."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from factories import API_KEY, page
+from llama_cloud_batch import (
+    APITimeoutError,
+    AsyncLlamaCloud,
+    AuthenticationError,
+    InternalServerError,
+    LlamaCloud,
+    MissingAPIKeyError,
+)
+from scripted_server import Reply, ScriptedServer
+
+
+def test_with_options_shares_the_pool_and_changes_only_what_it_is_given(
+    server: ScriptedServer,
+) -> None:
+    server.script = lambda r: Reply(200, page([], 0))
+    client = LlamaCloud(
+        api_key=API_KEY, base_url=server.url, default_headers={"x-team": "data"}, max_retries=1
+    )
+    with client.with_options(max_retries=0, default_headers={"x-run": "7"}) as copy:
+        assert copy._http is client._http
+        assert copy.max_retries == 0
+        assert copy.timeout == client.timeout
+        assert copy.base_url == client.base_url
+        copy.beta.batch.list()
+    # Closing the copy left the shared pool open: the original still works.
+    assert not client._http.is_closed
+    client.beta.batch.list()
+    client.close()
+    assert client._http.is_closed
+    copied, original = server.received
+    assert copied.headers["x-team"] == "data"
+    assert copied.headers["x-run"] == "7"
+    assert "x-run" not in original.headers
+    assert copied.headers["authorization"] == original.headers["authorization"]
+
+
+def test_copy_with_another_base_url_and_timeout(server: ScriptedServer) -> None:
+    with ScriptedServer(lambda r: Reply(200, page([], 0), delay=0.3)) as slow:
+        server.script = lambda r: Reply(200, page([], 0))
+        with LlamaCloud(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+            elsewhere = client.copy(base_url=slow.url, timeout=0.05)
+            with pytest.raises(APITimeoutError):
+                elsewhere.beta.batch.list()
+            assert client.beta.batch.list().items == []
+            assert repr(elsewhere) == f"LlamaCloud(base_url={slow.url!r})"
+    assert len(server.received) == 1
+    assert len(slow.received) == 1
+
+
+def test_copy_keeps_retry_settings_unless_told(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    server.script = lambda r: Reply(500, {"detail": "down"})
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, max_retries=2) as client:
+        with pytest.raises(InternalServerError):
+            client.copy(timeout=None).beta.batch.get_status("bjb-1")
+        assert len(server.received) == 3
+        with pytest.raises(InternalServerError):
+            client.with_options(max_retries=0).beta.batch.get_status("bjb-1")
+        assert len(server.received) == 4
+
+
+def test_copy_refuses_what_the_constructor_refuses() -> None:
+    with LlamaCloud(api_key=API_KEY, base_url="https://api.example.com") as client:
+        with pytest.raises(ValueError, match="max_retries must be 0 or more"):
+            client.with_options(max_retries=-1)
+        with pytest.raises(Exception, match="refusing to send the API key in clear text"):
+            client.with_options(base_url="http://api.example.com")
+        assert API_KEY not in repr(client.with_options(timeout=3))
+
+
+async def test_async_with_options_shares_the_pool(server: ScriptedServer) -> None:
+    server.script = lambda r: Reply(200, page([], 0))
+    client = AsyncLlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=3)
+    async with client.with_options(default_headers={"x-run": "1"}) as copy:
+        assert copy._http is client._http
+        assert copy.page_concurrency == 3
+        await copy.beta.batch.list()
+    assert not client._http.is_closed
+    await client.beta.batch.list()
+    await client.close()
+    assert server.received[0].headers["x-run"] == "1"
+    assert "x-run" not in server.received[1].headers
+
+
+def test_borrowed_http_client_stays_open_through_copies(server: ScriptedServer) -> None:
+    server.script = lambda r: Reply(200, page([], 0))
+    borrowed = httpx.Client()
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, http_client=borrowed) as client:
+        with client.with_options(timeout=5) as copy:
+            copy.beta.batch.list()
+    assert not borrowed.is_closed
+    borrowed.close()
+
+
+def test_key_falls_back_to_llama_parse_api_key(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.script = lambda r: Reply(200, page([], 0))
+    monkeypatch.setenv("LLAMA_PARSE_API_KEY", "parse-key")
+    monkeypatch.setenv("LLAMA_CLOUD_BASE_URL", server.url)
+    with LlamaCloud() as client:
+        client.beta.batch.list()
+    monkeypatch.setenv("LLAMA_CLOUD_API_KEY", "cloud-key")
+    with LlamaCloud() as client:
+        client.beta.batch.list()
+    with LlamaCloud(api_key="given-key") as client:
+        client.beta.batch.list()
+    assert [r.headers["authorization"] for r in server.received] == [
+        "Bearer parse-key",
+        "Bearer cloud-key",
+        "Bearer given-key",
+    ]
+
+
+def test_missing_key_names_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLAMA_CLOUD_API_KEY", "")
+    with pytest.raises(MissingAPIKeyError, match=r"LLAMA_CLOUD_API_KEY.*LLAMA_PARSE_API_KEY"):
+        LlamaCloud()
+
+
+def test_custom_headers_from_the_environment(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.script = lambda r: Reply(200, page([], 0))
+    monkeypatch.setenv(
+        "LLAMA_CLOUD_CUSTOM_HEADERS",
+        "X-Gateway-Key: gw-1\r\n\n  x-route :  eu-west: a  \nX-Team: env",
+    )
+    with LlamaCloud(
+        api_key=API_KEY, base_url=server.url, default_headers={"X-Team": "given"}
+    ) as client:
+        client.beta.batch.list(extra_headers={"x-route": "call"})
+        client.beta.batch.list()
+    with_call, plain = server.received
+    assert plain.headers["x-gateway-key"] == "gw-1"
+    assert plain.headers["x-route"] == "eu-west: a"  # split at the first colon, trimmed
+    assert plain.headers["x-team"] == "given"  # the constructor's headers win
+    assert with_call.headers["x-route"] == "call"  # and per-call headers win over both
+
+
+@pytest.mark.parametrize("value", ["X-Secret-Token gw-secret-1", ": gw-secret-1"])
+def test_a_custom_header_line_that_is_not_a_header_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("LLAMA_CLOUD_CUSTOM_HEADERS", f"X-Ok: 1\n{value}")
+    with pytest.raises(ValueError, match="LLAMA_CLOUD_CUSTOM_HEADERS: line 2") as raised:
+        LlamaCloud(api_key=API_KEY)
+    assert "gw-secret-1" not in str(raised.value)
+
+
+def test_a_copy_with_another_key_sends_and_redacts_that_key(server: ScriptedServer) -> None:
+    other = "sk-other-7d9c-secret"
+    server.script = lambda r: Reply(401, {"detail": f"bad token {r.headers['authorization']}"})
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        copy = client.with_options(api_key=other)
+        with pytest.raises(AuthenticationError) as raised:
+            copy.beta.batch.list()
+        assert other not in str(raised.value)
+        assert other not in repr(copy)
+    assert server.received[0].headers["authorization"] == f"Bearer {other}"
