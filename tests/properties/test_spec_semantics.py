@@ -94,10 +94,16 @@ PROBE = textwrap.dedent(
 )
 
 
+RESOURCES = {"resources": {"gadgets": {"methods": {"get": "GET /gadgets/{gadget_id}"}}}}
+
+
 def generate(spec: dict[str, Any], tmp_path: Path, label: str) -> dict[str, Any]:
     """Builds a package from `spec` with the repository's pipeline and runs PROBE against it."""
     spec_path = tmp_path / f"{label}.yaml"
     spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    # Every operation needs its place in the client: this spec's one operation gets a map line.
+    map_path = tmp_path / f"{label}-resources.yaml"
+    map_path.write_text(yaml.safe_dump(RESOURCES, sort_keys=False))
     output = tmp_path / label
     built = subprocess.run(
         [
@@ -107,6 +113,8 @@ def generate(spec: dict[str, Any], tmp_path: Path, label: str) -> dict[str, Any]
             str(spec_path),
             "--output",
             str(output),
+            "--resources",
+            str(map_path),
         ],
         capture_output=True,
         text=True,
