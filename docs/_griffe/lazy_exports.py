@@ -19,7 +19,9 @@ import griffe
 class LazyExports(griffe.Extension):
     """Marks the exported, type-guarded imports of a lazily loading module as run-time names."""
 
-    def on_module_members(self, *, node: ast.AST | griffe.ObjectNode, mod: griffe.Module, agent: Any, **kwargs: Any) -> None:
+    def on_module_members(
+        self, *, node: ast.AST | griffe.ObjectNode, mod: griffe.Module, agent: Any, **kwargs: Any
+    ) -> None:
         if "__getattr__" not in mod.members or not mod.members["__getattr__"].is_function:
             return
         for member in mod.members.values():

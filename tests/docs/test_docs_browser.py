@@ -34,13 +34,15 @@ WAIT_MS = 60_000  # a bound for each wait on a busy machine, not a measured dura
 
 def chromium() -> str | None:
     """CHROMIUM if set, else Debian's `chromium` (or `chromium-browser`) on PATH."""
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
 
 
 class _Recorder(SimpleHTTPRequestHandler):
     failures: list[str]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
@@ -69,7 +71,9 @@ def served(site: Path) -> Iterator[tuple[str, list[str]]]:
 def test_search_finds_wait_for_completion(served: tuple[str, list[str]]) -> None:
     browser_path = chromium()
     if browser_path is None:
-        pytest.skip("no Chromium installed (Debian: apt-get install chromium): browser test skipped")
+        pytest.skip(
+            "no Chromium installed (Debian: apt-get install chromium): browser test skipped"
+        )
     url, failures = served
     errors: list[str] = []
     with sync_playwright() as playwright:

@@ -54,9 +54,7 @@ def test_the_copied_sources_build(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", [break_reference, drop_readme_section, link_nowhere])
-def test_a_broken_source_fails_the_build(
-    damage: Callable[[Path], str], tmp_path: Path
-) -> None:
+def test_a_broken_source_fails_the_build(damage: Callable[[Path], str], tmp_path: Path) -> None:
     project = copy_sources(tmp_path)
     named = damage(project)
     completed = build(project, tmp_path / "site")

@@ -8,13 +8,12 @@ import pkgutil
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-from site_build import anchors, anchors_of, text_of
-
 import llama_cloud_batch
 import llama_cloud_batch.resources
 import llama_cloud_batch.testing
 import llama_cloud_batch.types
+import pytest
+from site_build import anchors, anchors_of, text_of
 
 EXPORTING_MODULES = [llama_cloud_batch, llama_cloud_batch.types, llama_cloud_batch.testing]
 
@@ -39,7 +38,8 @@ def resource_methods() -> list[str]:
             paths.extend(
                 f"{module.__name__}.{class_name}.{name}"
                 for name, member in vars(cls).items()
-                if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property))
+                if not name.startswith("_")
+                and (inspect.isfunction(member) or isinstance(member, property))
             )
     return paths
 
@@ -71,7 +71,7 @@ def test_the_reference_shows_docstrings(site: Path) -> None:
     docstring = inspect.getdoc(llama_cloud_batch.LlamaCloud)
     assert docstring, "LlamaCloud has no docstring"
     first_line = " ".join(docstring.splitlines()[0].split())
-    pages = [page for page in (site / "reference").rglob("*.html")]
+    pages = list((site / "reference").rglob("*.html"))
     holding = [page for page in pages if "llama_cloud_batch.LlamaCloud" in anchors_of(page)]
     assert holding, "no reference page anchors llama_cloud_batch.LlamaCloud"
     assert any(first_line in text_of(page) for page in holding), first_line
