@@ -17,7 +17,7 @@ import griffe
 
 
 class LazyExports(griffe.Extension):
-    """Marks the exported, type-guarded imports of a lazily loading module as run-time names."""
+    """Marks the type-guarded imports of a module with a `__getattr__` as run-time names."""
 
     def on_module_members(
         self, *, node: ast.AST | griffe.ObjectNode, mod: griffe.Module, agent: Any, **kwargs: Any
