@@ -29,7 +29,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-WAIT_MS = 60_000  # a bound for each wait on a busy machine, not a measured duration
+WAIT_MS = 120_000  # a bound for each wait on a busy machine, not a measured duration
+# Material's search says "Initializing search" until its worker has indexed the site.
+SEARCH_READY = """() => {
+    const meta = document.querySelector(".md-search-result__meta");
+    return meta !== null && !meta.textContent.includes("Initializing");
+}"""
 
 
 def chromium() -> str | None:
@@ -76,15 +81,21 @@ def test_search_finds_wait_for_completion(served: tuple[str, list[str]]) -> None
         )
     url, failures = served
     errors: list[str] = []
+    requested: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(url, wait_until="load", timeout=WAIT_MS)
             assert "llama-cloud-batch" in page.title()
 
-            page.get_by_role("textbox", name="Search").fill("wait_for_completion")
+            # The search worker indexes the site first; a query typed before then is dropped.
+            page.wait_for_function(SEARCH_READY, timeout=WAIT_MS)
+            search = page.get_by_role("textbox", name="Search")
+            search.click()
+            search.press_sequentially("wait_for_completion")  # key by key, as a reader types
             hits = page.locator(".md-search-result__item a[href*='.wait_for_completion']")
             hits.first.wait_for(timeout=WAIT_MS)
             href = hits.first.get_attribute("href")
@@ -99,3 +110,5 @@ def test_search_finds_wait_for_completion(served: tuple[str, list[str]]) -> None
             browser.close()
     assert errors == [], f"JavaScript errors on the site: {errors}"
     assert failures == [], f"the site asked for files it does not have: {failures}"
+    elsewhere = [request for request in requested if not request.startswith(url)]
+    assert elsewhere == [], f"the site reached beyond itself: {elsewhere}"
