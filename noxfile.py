@@ -149,3 +149,18 @@ def demo(session: nox.Session) -> None:
     """
     session.install("-e", ".[testing]")
     session.run("python", "-m", "llama_cloud_batch.testing.demo", *session.posargs)
+
+
+DOCS_REQUIREMENTS = "docs/requirements.txt"
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site into site/ (MkDocs Material), strictly: any warning fails it.
+
+    Arguments after -- go to `mkdocs build` (e.g. `-- --site-dir /tmp/site`).
+    """
+    session.install("-r", DOCS_REQUIREMENTS)
+    # Material prints a banner about MkDocs 2 on every build unless told not to.
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    session.run("mkdocs", "build", "--strict", *session.posargs)
