@@ -8,14 +8,13 @@ importing the package does not load the models of calls never made.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
-from .._base_client import RequestOptions, Timeout, _async_sleep
+from .._base_client import RequestOptions, Timeout
 from .._pagination import AsyncPage, AsyncPager, SyncPage
 from ._listing import first_async_page, first_sync_page
-from ._waiting import PollSchedule
+from ._waiting import PollSchedule, wait_async, wait_sync
 from .job_items import AsyncJobItems, JobItems
 
 if TYPE_CHECKING:
@@ -124,14 +123,10 @@ class Batch:
         """Polls get_status until the job is completed, failed or cancelled.
 
         The interval grows from poll_interval to max_poll_interval; WaitTimeoutError after
-        `timeout` seconds (None waits for ever).
+        `timeout` seconds (None waits for ever), a deadline for the whole wait (see _waiting).
         """
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
-        while True:
-            progress = self.get_status(job_id, timeout=request_timeout, **params)
-            if schedule.is_final(progress):
-                return progress
-            time.sleep(schedule.next_sleep(progress))
+        return wait_sync(self.get_status, job_id, schedule, request_timeout, dict(params))
 
 
 class AsyncBatch:
@@ -228,11 +223,7 @@ class AsyncBatch:
     ) -> BatchJobProgress:
         """Polls get_status until the job is completed, failed or cancelled (see Batch)."""
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
-        while True:
-            progress = await self.get_status(job_id, timeout=request_timeout, **params)
-            if schedule.is_final(progress):
-                return progress
-            await _async_sleep(schedule.next_sleep(progress))
+        return await wait_async(self.get_status, job_id, schedule, request_timeout, dict(params))
 
 
 __all__ = ["AsyncBatch", "AsyncPage", "Batch", "SyncPage"]
