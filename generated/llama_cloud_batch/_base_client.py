@@ -178,8 +178,7 @@ class BaseClient:
             except ValueError:
                 body = self._redact(text)
             detail = body.get("detail", body) if isinstance(body, dict) else body
-            if not isinstance(detail, str):
-                text = json.dumps(detail, default=str)
+            text = detail if isinstance(detail, str) else json.dumps(detail, default=str)
         message = (
             f"{spec.operation_id}: HTTP {response.status_code} {response.reason_phrase}: "
             + self._redactor.preview(text, _ERROR_BODY_PREVIEW)

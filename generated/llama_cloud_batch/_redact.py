@@ -22,11 +22,12 @@ def _char_pattern(char: str) -> str:
     code = ord(char)
     forms = [
         re.escape(char),
-        rf"\\{re.escape(char)}",  # JSON's \/ and repr's \\ or \'
+        # Escaped once or more (JSON's \/, repr's \\, or either escaped again inside JSON).
+        rf"(?:\\)+{re.escape(char)}",
         f"%{code:02x}",
-        rf"\\x{code:02x}",
-        rf"\\u{code:04x}",
-        rf"\\U{code:08x}",
+        rf"(?:\\)+x{code:02x}",
+        rf"(?:\\)+u{code:04x}",
+        rf"(?:\\)+U{code:08x}",
         f"&#{code};",
         f"&#x{code:x};",
     ]
