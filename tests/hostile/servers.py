@@ -167,7 +167,11 @@ def after(seconds: float, then: Answer) -> Answer:
 
 def hang() -> Answer:
     """Never answers (until the server stops)."""
-    return lambda wire: None if wire.stopping.wait(MAX_LIFETIME) else None
+
+    def answer(wire: Wire) -> None:
+        wire.stopping.wait(MAX_LIFETIME)
+
+    return answer
 
 
 def trickle(every: float = 0.5, status: int = 200) -> Answer:

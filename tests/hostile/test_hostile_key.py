@@ -153,7 +153,7 @@ def test_a_validation_error_chains_nothing_that_holds_the_echoed_key(
             with pytest.raises(APIResponseValidationError) as raised:
                 client.beta.batch.get_status("bjb-1")
     error = raised.value
-    logging.getLogger("test").exception("failed", exc_info=error)
+    logging.getLogger("test").error("failed", exc_info=error)
     chained = [error.__cause__, error.__context__]
     assert all(KEY not in _texts(link) for link in chained if link is not None)
     assert KEY not in _texts(error)
@@ -181,7 +181,7 @@ def _errors() -> list[BaseException]:
             with LlamaCloud(api_key=KEY, base_url=server.url, max_retries=0) as client:
                 try:
                     client.beta.batch.get_status("bjb-1")
-                except Exception as error:  # noqa: BLE001 - collected for the checks below
+                except Exception as error:
                     found.append(error)
     found.append(WaitTimeoutError("still running", job_id="bjb-1", last_status="running"))
     return found
@@ -197,13 +197,13 @@ def test_errors_pickle_keeping_class_message_status_and_body_and_never_the_key()
     for error in errors:
         data = pickle.dumps(error)
         assert KEY.encode() not in data
-        back = pickle.loads(data)  # noqa: S301 - our own bytes
+        back = pickle.loads(data)
         assert type(back) is type(error)
         assert str(back) == str(error)
         for name in ("status_code", "body", "request_id", "job_id", "last_status"):
             assert getattr(back, name, None) == getattr(error, name, None)
     assert errors[0].request_id == "req-1"
-    assert pickle.loads(pickle.dumps(errors[1])).detail[0].msg == "bad"  # noqa: S301
+    assert pickle.loads(pickle.dumps(errors[1])).detail[0].msg == "bad"
 
 
 def test_errors_cross_a_process_pool_and_a_multiprocessing_pool() -> None:
