@@ -21,9 +21,9 @@ from llama_cloud_batch import (
     LlamaCloud,
     LlamaCloudError,
     NotFoundError,
+    ResponseTooLargeError,
     UnprocessableEntityError,
 )
-from llama_cloud_batch._exceptions import ResponseTooLargeError
 from llama_cloud_batch._retries import retry_after, retry_delay
 from servers import KEY, HostileServer, flood, nested, progress, reply
 
