@@ -171,7 +171,7 @@ class BaseClient:
             body: object = None
             text = f"(a body of more than {_body.MAX_ERROR_BODY_BYTES} bytes, not read)"
         else:
-            text = content.decode(response.encoding or "utf-8", errors="replace")
+            text = _text(response, content)
             try:
                 body = self._safe_body(_body.loads(content), text)
             except ValueError:
@@ -196,10 +196,10 @@ class BaseClient:
     ) -> T:
         # Each failure is raised outside its `except` block, so the error's __context__ does not
         # hold the raw value (a key echoed into a timestamp would reach logger.exception).
-        text = content.decode(response.encoding or "utf-8", errors="replace")
         try:
             data = _body.loads(content)
         except ValueError as error:
+            text = _text(response, content)
             reason = f"the body is not JSON ({error}): "
             reason += repr(self._redactor.preview(text, _INVALID_BODY_PREVIEW))
             body: object = self._redact(text)
@@ -212,7 +212,7 @@ class BaseClient:
                 reason = str(error)
             except RecursionError:
                 reason = "the body nests too deeply to read"
-            body = self._safe_body(data, text)
+            body = self._safe_body(data, _text(response, content))
         raise _invalid(response, spec, self._redact(reason), body)
 
     def _too_large(self, response: httpx.Response, spec: RequestSpec, limit: int) -> NoReturn:
@@ -319,6 +319,10 @@ class _Attempts:
             reason,
         )
         return delay
+
+
+def _text(response: httpx.Response, content: bytes) -> str:
+    return content.decode(response.encoding or "utf-8", errors="replace")
 
 
 def _has_request(error: httpx.RequestError) -> bool:

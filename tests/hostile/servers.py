@@ -187,6 +187,19 @@ def trickle(every: float = 0.5, status: int = 200) -> Answer:
     return answer
 
 
+def trickle_head(every: float = 0.2) -> Answer:
+    """Sends the status line, then the headers one byte every `every` seconds, never ending."""
+
+    def answer(wire: Wire) -> None:
+        if not wire.send(b"HTTP/1.1 200 OK\r\nx-slow: "):
+            return
+        for _ in _bytes_forever(b""):
+            if wire.stopping.wait(every) or not wire.send(b"a"):
+                return
+
+    return answer
+
+
 def flood(total: int, *, declare_length: bool) -> Answer:
     """A 200 answer of `total` bytes of one JSON string, sent as fast as the client reads."""
 

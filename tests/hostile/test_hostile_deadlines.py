@@ -21,7 +21,18 @@ from llama_cloud_batch import (
     LlamaCloud,
     WaitTimeoutError,
 )
-from servers import KEY, Answer, HostileServer, Seen, after, hang, progress, reply, trickle
+from servers import (
+    KEY,
+    Answer,
+    HostileServer,
+    Seen,
+    after,
+    hang,
+    progress,
+    reply,
+    trickle,
+    trickle_head,
+)
 
 T = 1.0
 MARGIN = 2.5
@@ -110,6 +121,17 @@ async def test_async_a_numeric_client_timeout_bounds_a_trickling_answer() -> Non
             started = time.monotonic()
             with pytest.raises(APITimeoutError):
                 await client.beta.batch.get_status("bjb-1")
+            elapsed = time.monotonic() - started
+    assert elapsed < T + MARGIN
+
+
+async def test_async_a_numeric_timeout_cuts_off_headers_sent_a_byte_at_a_time() -> None:
+    # The sync client bounds each wait for a header byte by the time left (see the README).
+    with HostileServer(lambda seen: trickle_head(every=0.2)) as server:
+        async with AsyncLlamaCloud(api_key=KEY, base_url=server.url) as client:
+            started = time.monotonic()
+            with pytest.raises(APITimeoutError):
+                await client.beta.batch.get_status("bjb-1", timeout=T)
             elapsed = time.monotonic() - started
     assert elapsed < T + MARGIN
 
