@@ -390,11 +390,10 @@ class SyncAPIClient(BaseClient):
                     if response.is_success:
                         content = self._read(response, spec, attempts.deadline)
                         return self._parse(response, content, spec, parse)
+                    error_content = self._read_error(response, attempts.deadline)
                     delay = attempts.retries_status(response)
                     if delay is None:
-                        raise self._status_error(
-                            response, self._read_error(response, attempts.deadline), spec
-                        )
+                        raise self._status_error(response, error_content, spec)
                 finally:
                     response.close()
             except httpx.RequestError as error:
@@ -484,15 +483,15 @@ class AsyncAPIClient(BaseClient):
                 except _body.BodyTooLargeError as error:
                     self._too_large(response, spec, error.limit)
                 return self._parse(response, content, spec, parse)
-            delay = attempts.retries_status(response)
-            if delay is not None:
-                return _Retry(delay)
             try:
                 error_content: bytes | None = await _body.aread(
                     response, _body.MAX_ERROR_BODY_BYTES, attempts.deadline
                 )
             except _body.BodyTooLargeError:
                 error_content = None
+            delay = attempts.retries_status(response)
+            if delay is not None:
+                return _Retry(delay)
             raise self._status_error(response, error_content, spec)
         finally:
             await response.aclose()

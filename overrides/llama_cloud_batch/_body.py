@@ -31,7 +31,7 @@ def read(response: httpx.Response, limit: int, deadline: float | None) -> bytes:
     for chunk in response.iter_bytes():
         chunks += chunk
         _check_progress(response, chunks, limit, deadline)
-    return bytes(chunks)
+    return _keep(response, chunks)
 
 
 async def aread(response: httpx.Response, limit: int, deadline: float | None) -> bytes:
@@ -40,7 +40,7 @@ async def aread(response: httpx.Response, limit: int, deadline: float | None) ->
     async for chunk in response.aiter_bytes():
         chunks += chunk
         _check_progress(response, chunks, limit, deadline)
-    return bytes(chunks)
+    return _keep(response, chunks)
 
 
 def loads(content: bytes) -> object:
@@ -49,6 +49,14 @@ def loads(content: bytes) -> object:
         return json.loads(content)
     except RecursionError:
         raise ValueError("the JSON nests too deeply to read") from None
+
+
+def _keep(response: httpx.Response, chunks: bytearray) -> bytes:
+    content = bytes(chunks)
+    # What Response.read() keeps, so that error.response.content/.json() and event hooks work
+    # on a response read here.
+    response._content = content
+    return content
 
 
 def _check_declared_length(response: httpx.Response, limit: int) -> None:
