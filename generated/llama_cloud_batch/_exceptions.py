@@ -3,15 +3,21 @@
 
 LlamaCloudError
 ├── MissingAPIKeyError, InsecureConnectionError   (configuration, raised by the constructor)
+├── ClientClosedError                             (a call on a closed client)
 ├── PaginationError, WaitTimeoutError             (helpers)
 └── APIError                                      (talking to the API)
     ├── APIConnectionError
     │   └── APITimeoutError
     ├── APIResponseValidationError                (a success body that is not what the spec says)
-    └── APIStatusError                            (an error status)
+    │   └── ResponseTooLargeError                 (a body past the client's max_response_bytes)
+    └── APIStatusError                            (an error status, or one outside 100-599)
         ├── BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403,
         ├── NotFoundError 404, ConflictError 409, UnprocessableEntityError 422,
-        └── RateLimitError 429, InternalServerError 5xx
+        └── RateLimitError 429, InternalServerError 500-599
+
+Every error pickles (for ProcessPoolExecutor and multiprocessing): it keeps its class, message,
+status code, headers and body; the request (which carries the key) is left out, and the response
+comes back as a bare one with the same status and headers.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "InsecureConnectionError",
     "InternalServerError",
@@ -40,6 +47,7 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
 ]
@@ -47,6 +55,34 @@ __all__ = [
 
 class LlamaCloudError(Exception):
     """The root of every error this package raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own pickling calls cls(*args), which keyword-only constructors refuse.
+        return (_restore, (type(self), self.args, _picklable_state(self.__dict__)))
+
+
+def _restore(cls: type[LlamaCloudError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    if "status_code" in state:
+        import httpx
+
+        error.__dict__["response"] = httpx.Response(state["status_code"], headers=state["headers"])
+    return error
+
+
+def _picklable_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The attributes worth a round trip: not the request (its Authorization header holds the
+    key) nor the response (it holds the request)."""
+    kept = {name: value for name, value in state.items() if name not in ("request", "response")}
+    if "request" in state:
+        kept["request"] = None
+    return kept
+
+
+class ClientClosedError(LlamaCloudError):
+    """A call was made on a client after close() (or after its `with` block)."""
 
 
 class MissingAPIKeyError(LlamaCloudError):
@@ -94,7 +130,13 @@ class APIResponseValidationError(APIError):
         super().__init__(message, request=response.request)
         self.response = response
         self.status_code = response.status_code
+        self.headers = response.headers
         self.body = body
+
+
+class ResponseTooLargeError(APIResponseValidationError):
+    """An answer's body is larger than the client's max_response_bytes; it was not read whole
+    (body is None)."""
 
 
 class APIStatusError(APIError):
@@ -145,7 +187,7 @@ class RateLimitError(APIStatusError):
 
 
 class InternalServerError(APIStatusError):
-    """5xx."""
+    """500-599."""
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {
@@ -160,8 +202,9 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def status_error_class(status_code: int) -> type[APIStatusError]:
-    """The most specific error class for an error status."""
-    if status_code >= 500:
+    """The most specific error class for an error status; APIStatusError for a status outside
+    the ranges HTTP defines (600, 999), which is no server error the client knows."""
+    if 500 <= status_code <= 599:
         return InternalServerError
     return _BY_STATUS.get(status_code, APIStatusError)
 

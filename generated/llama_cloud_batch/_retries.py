@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import math
 import random
 import time
 
@@ -22,11 +24,18 @@ _NOT_ACTED_STATUSES = frozenset({429, 503})
 
 # Transport errors raised before any byte of the request reached the server.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Failures on this side that the same request would meet again: an illegal header value, a
+# redirect to file:// or another scheme httpx does not speak.
+_DETERMINISTIC = (httpx.LocalProtocolError, httpx.UnsupportedProtocol)
 
 
 def should_retry_status(status_code: int, *, idempotent: bool, retry_non_idempotent: bool) -> bool:
-    """Whether an answer with this status is worth sending the request again."""
-    if not (status_code in _RETRIED_STATUSES or status_code >= 500):
+    """Whether an answer with this status is worth sending the request again.
+
+    Only 408, 429 and 500-599: a status outside what HTTP defines (600, 999) says nothing about
+    whether trying again helps.
+    """
+    if not (status_code in _RETRIED_STATUSES or 500 <= status_code <= 599):
         return False
     return idempotent or retry_non_idempotent or status_code in _NOT_ACTED_STATUSES
 
@@ -38,30 +47,45 @@ def should_retry_error(
 
     A read timeout or a dropped connection may come after the server acted, so a request that
     is not idempotent (creating a batch job) is re-sent only when it provably never left.
+    A failure of this side's own making is never retried.
     """
+    if isinstance(error, _DETERMINISTIC):
+        return False
     return idempotent or retry_non_idempotent or isinstance(error, _NEVER_SENT)
 
 
 def retry_after(headers: httpx.Headers) -> float | None:
-    """The wait the server asked for, from retry-after-ms or Retry-After (seconds or HTTP date)."""
-    milliseconds = headers.get("retry-after-ms")
+    """The wait the server asked for, from retry-after-ms or Retry-After (seconds or HTTP date).
+
+    A value that is not a finite number or a date (nan, inf) is ignored: backoff applies.
+    """
+    milliseconds = _finite(headers.get("retry-after-ms"))
     if milliseconds is not None:
-        try:
-            return max(float(milliseconds) / 1000.0, 0.0)
-        except ValueError:
-            pass
+        return max(milliseconds / 1000.0, 0.0)
     value = headers.get("retry-after")
     if value is None:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _finite(value)
+    if seconds is not None:
+        return max(seconds, 0.0)
     try:
         moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if moment.tzinfo is None:
+        # asctime dates and "-0000" carry no zone; HTTP dates are always GMT (RFC 9110 5.6.7).
+        moment = moment.replace(tzinfo=datetime.UTC)
     return max(moment.timestamp() - time.time(), 0.0)
+
+
+def _finite(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def retry_delay(attempt: int, headers: httpx.Headers | None) -> float:

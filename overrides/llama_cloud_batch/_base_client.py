@@ -4,28 +4,30 @@ response parsing and logging. Sync and async differ only in how they send and sl
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
 
 import httpx
 
+from . import _body
+from ._config import check_base_url, check_headers, check_proxy, clean_api_key
 from ._environment import headers_from_environment
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
-    InsecureConnectionError,
-    MissingAPIKeyError,
+    ClientClosedError,
+    ResponseTooLargeError,
     status_error_class,
 )
 from ._logging import configure_from_environment, logger
+from ._redact import MAX_BODY_DEPTH, Redactor, depth
 from ._retries import retry_delay, should_retry_error, should_retry_status
 from ._version import __version__
 
@@ -39,7 +41,9 @@ T = TypeVar("T")
 DEFAULT_BASE_URL = "https://api.cloud.llamaindex.ai"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RESPONSE_BYTES = _body.DEFAULT_MAX_RESPONSE_BYTES
 _ERROR_BODY_PREVIEW = 500
+_INVALID_BODY_PREVIEW = 100
 
 Timeout = float | httpx.Timeout | None
 
@@ -59,17 +63,12 @@ class RequestOptions:
     stream: bool = False
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 class BaseClient:
-    """Configuration and the parts of a call that do no I/O."""
+    """Configuration and the parts of a call that do no I/O.
+
+    max_response_bytes caps the body read for one answer (64 MiB by default); set it on the
+    client to change it.
+    """
 
     def __init__(
         self,
@@ -83,24 +82,24 @@ class BaseClient:
         retry_non_idempotent: bool,
     ) -> None:
         configure_from_environment()
-        if api_key is None:
-            api_key = os.environ.get("LLAMA_CLOUD_API_KEY") or os.environ.get("LLAMA_PARSE_API_KEY")
-        if not api_key:
-            raise MissingAPIKeyError(
-                "no API key: pass api_key=... to the client or set the LLAMA_CLOUD_API_KEY (or "
-                "LLAMA_PARSE_API_KEY) environment variable"
-            )
-        url = httpx.URL(str(base_url or os.environ.get("LLAMA_CLOUD_BASE_URL") or DEFAULT_BASE_URL))
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"base_url must be an http(s) URL with a host, got {str(url)!r}")
-        if url.scheme == "http" and not _is_loopback(url.host) and not allow_insecure_http:
-            raise InsecureConnectionError(
-                f"refusing to send the API key in clear text to {url.host} over http://; use "
-                "https:// or pass allow_insecure_http=True"
-            )
+        api_key = clean_api_key(
+            api_key
+            if api_key is not None
+            else os.environ.get("LLAMA_CLOUD_API_KEY") or os.environ.get("LLAMA_PARSE_API_KEY")
+        )
+        url = check_base_url(
+            str(base_url or os.environ.get("LLAMA_CLOUD_BASE_URL") or DEFAULT_BASE_URL),
+            allow_insecure_http=allow_insecure_http,
+        )
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        check_headers(default_headers or {}, "default_headers")
         self._api_key = api_key
+        self._redactor = Redactor(api_key)
+        self._url = url
+        self._allow_insecure_http = allow_insecure_http
+        self._closed = False
+        self.max_response_bytes = DEFAULT_MAX_RESPONSE_BYTES
         self.base_url = str(url).rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -119,8 +118,14 @@ class BaseClient:
     def _build_request(
         self, http: httpx.Client | httpx.AsyncClient, spec: RequestSpec, options: RequestOptions
     ) -> httpx.Request:
+        if self._closed or http.is_closed:
+            raise ClientClosedError(
+                f"{spec.operation_id}: the client is closed; make a new one (or call inside "
+                "its `with` block)"
+            )
         headers = self._headers
         if spec.headers or options.extra_headers:
+            check_headers({**spec.headers, **(options.extra_headers or {})}, spec.operation_id)
             headers = {**headers, **spec.headers, **(options.extra_headers or {})}
         params: Mapping[str, Any] = spec.params
         if options.extra_query:
@@ -128,14 +133,20 @@ class BaseClient:
         body = spec.json
         if options.extra_body:
             body = {**(body or {}), **options.extra_body}
-        return http.build_request(
-            spec.method,
-            self.base_url + spec.path,
-            params=params or None,
-            headers=headers,
-            json=body,
-            timeout=self.timeout if options.timeout is None else options.timeout,
-        )
+        try:
+            return http.build_request(
+                spec.method,
+                self.base_url + spec.path,
+                params=params or None,
+                headers=headers,
+                json=body,
+                timeout=self._timeout(options),
+            )
+        except httpx.InvalidURL as error:
+            raise ValueError(f"{spec.operation_id}: cannot make a request URL: {error}") from None
+
+    def _timeout(self, options: RequestOptions) -> Timeout:
+        return self.timeout if options.timeout is None else options.timeout
 
     def _attempts(self, spec: RequestSpec, options: RequestOptions) -> _Attempts:
         max_retries = self.max_retries if options.max_retries is None else options.max_retries
@@ -144,10 +155,20 @@ class BaseClient:
             if options.retry_non_idempotent is None
             else options.retry_non_idempotent
         )
-        return _Attempts(self, spec, max_retries, unsafe)
+        timeout = self._timeout(options)
+        # A number bounds the whole call; an httpx.Timeout keeps httpx's per-operation meaning.
+        total = float(timeout) if isinstance(timeout, int | float) else None
+        return _Attempts(self, spec, max_retries, unsafe, total)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "[redacted]")
+        return self._redactor.text(text)
+
+    def _safe_body(self, body: object, text: str) -> object:
+        """The body an error keeps: without the key, and as text when it nests too deeply to
+        handle as a structure (pickling or printing it would recurse)."""
+        if depth(body) > MAX_BODY_DEPTH:
+            return self._redact(text)
+        return self._redactor.value(body)
 
     def _connection_error(self, error: httpx.RequestError, spec: RequestSpec) -> APIConnectionError:
         kind = APITimeoutError if isinstance(error, httpx.TimeoutException) else APIConnectionError
@@ -157,32 +178,65 @@ class BaseClient:
             request=error.request if _has_request(error) else None,
         )
 
-    def _status_error(self, response: httpx.Response, spec: RequestSpec) -> APIStatusError:
-        try:
-            body: object = json.loads(response.content)
-        except ValueError:
-            body = response.text
-        detail = body.get("detail", body) if isinstance(body, dict) else body
-        text = detail if isinstance(detail, str) else json.dumps(detail, default=str)
-        if len(text) > _ERROR_BODY_PREVIEW:
-            text = text[:_ERROR_BODY_PREVIEW] + "..."
-        message = self._redact(
-            f"{spec.operation_id}: HTTP {response.status_code} {response.reason_phrase}: {text}"
+    def _status_error(
+        self, response: httpx.Response, content: bytes | None, spec: RequestSpec
+    ) -> APIStatusError:
+        """The error for an error answer; `content` is None when the body was too large to read."""
+        if content is None:
+            body: object = None
+            text = f"(a body of more than {_body.MAX_ERROR_BODY_BYTES} bytes, not read)"
+        else:
+            text = _text(response, content)
+            try:
+                body = self._safe_body(_body.loads(content), text)
+            except ValueError:
+                body = self._redact(text)
+            detail = body.get("detail", body) if isinstance(body, dict) else body
+            text = detail if isinstance(detail, str) else json.dumps(detail, default=str)
+        message = (
+            f"{spec.operation_id}: HTTP {response.status_code} {response.reason_phrase}: "
+            + self._redactor.preview(text, _ERROR_BODY_PREVIEW)
         )
-        return status_error_class(response.status_code)(message, response=response, body=body)
+        error = status_error_class(response.status_code)(
+            self._redact(message), response=response, body=body
+        )
+        error.headers = self._redacted_headers(response.headers)
+        return error
+
+    def _redacted_headers(self, headers: httpx.Headers) -> httpx.Headers:
+        return httpx.Headers([(name, self._redact(value)) for name, value in headers.items()])
 
     def _parse(self, response: httpx.Response, spec: RequestSpec, parse: Callable[[Any], T]) -> T:
+        """What `parse` makes of a success body that has been read (response.content)."""
+        content = response.content
+        # Each failure is raised outside its `except` block, so the error's __context__ does not
+        # hold the raw value (a key echoed into a timestamp would reach logger.exception).
         try:
-            data = json.loads(response.content)
-        except ValueError:
-            preview = self._redact(response.text[:100])
-            _invalid(response, spec, f"the body is not JSON: {preview!r}", response.text)
-        try:
-            return parse(data)
-        except KeyError as error:
-            _invalid(response, spec, f"required property {error.args[0]!r} is missing", data, error)
-        except (TypeError, ValueError, AttributeError) as error:
-            _invalid(response, spec, self._redact(str(error)), data, error)
+            data = _body.loads(content)
+        except ValueError as error:
+            text = _text(response, content)
+            reason = f"the body is not JSON ({error}): "
+            reason += repr(self._redactor.preview(text, _INVALID_BODY_PREVIEW))
+            body: object = self._redact(text)
+        else:
+            try:
+                return parse(data)
+            except KeyError as error:
+                reason = f"required property {error.args[0]!r} is missing"
+            except (TypeError, ValueError, AttributeError) as error:
+                reason = str(error)
+            except RecursionError:
+                reason = "the body nests too deeply to read"
+            body = self._safe_body(data, _text(response, content))
+        raise _invalid(response, spec, self._redact(reason), body)
+
+    def _too_large(self, response: httpx.Response, spec: RequestSpec, limit: int) -> NoReturn:
+        raise ResponseTooLargeError(
+            f"{spec.operation_id}: the HTTP {response.status_code} answer's body is larger than "
+            f"max_response_bytes ({limit} bytes); it was not read",
+            response=response,
+            body=None,
+        )
 
     def _log_response(
         self, spec: RequestSpec, response: httpx.Response, started: float, attempt: int
@@ -203,13 +257,35 @@ class _Attempts:
     the error to raise. The same decisions for sync and async, which only send and sleep."""
 
     def __init__(
-        self, client: BaseClient, spec: RequestSpec, max_retries: int, retry_non_idempotent: bool
+        self,
+        client: BaseClient,
+        spec: RequestSpec,
+        max_retries: int,
+        retry_non_idempotent: bool,
+        total_timeout: float | None,
     ) -> None:
         self._client = client
         self._spec = spec
         self._max_retries = max_retries
         self._unsafe = retry_non_idempotent
+        self._total = total_timeout
+        self.deadline = None if total_timeout is None else time.monotonic() + total_timeout
         self.count = 0
+
+    def start(self, request: httpx.Request) -> float | None:
+        """Before each attempt: bounds every phase by the time left; returns that time (None
+        without a deadline). Raises APITimeoutError once none is left."""
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise APITimeoutError(
+                f"{self._spec.operation_id}: {self._spec.method} {self._spec.path} gave up: its "
+                f"timeout of {self._total:g} s passed",
+                request=None,
+            )
+        request.extensions["timeout"] = httpx.Timeout(left).as_dict()
+        return left
 
     def after_error(self, error: httpx.RequestError) -> float:
         """The wait before retrying after a transport failure; raises when it is not retried."""
@@ -220,22 +296,34 @@ class _Attempts:
                 error, idempotent=self._spec.idempotent, retry_non_idempotent=self._unsafe
             )
         ):
-            return self._retry(None, type(error).__name__)
+            delay = self._retry(None, type(error).__name__)
+            if delay is not None:
+                return delay
         raise self._client._connection_error(error, self._spec) from error
 
-    def after_status(self, response: httpx.Response) -> float:
-        """The wait before retrying after an error status; raises when it is not retried."""
+    def retries_status(self, response: httpx.Response) -> float | None:
+        """The wait before retrying after an error status, or None when it is not retried
+        (then the caller reads the body and raises the status error)."""
         if self.count < self._max_retries and should_retry_status(
             response.status_code,
             idempotent=self._spec.idempotent,
             retry_non_idempotent=self._unsafe,
         ):
             return self._retry(response.headers, f"HTTP {response.status_code}")
-        raise self._client._status_error(response, self._spec)
+        return None
 
-    def _retry(self, headers: httpx.Headers | None, reason: str) -> float:
+    def _retry(self, headers: httpx.Headers | None, reason: str) -> float | None:
+        delay = retry_delay(self.count + 1, headers)
+        if self.deadline is not None and time.monotonic() + delay >= self.deadline:
+            logger.info(
+                "not retrying %s %s after %s: waiting %.2f s would pass its timeout",
+                self._spec.method,
+                self._spec.path,
+                reason,
+                delay,
+            )
+            return None
         self.count += 1
-        delay = retry_delay(self.count, headers)
         logger.info(
             "retrying %s %s in %.2f s (retry %d of %d) after %s",
             self._spec.method,
@@ -248,6 +336,10 @@ class _Attempts:
         return delay
 
 
+def _text(response: httpx.Response, content: bytes) -> str:
+    return content.decode(response.encoding or "utf-8", errors="replace")
+
+
 def _has_request(error: httpx.RequestError) -> bool:
     try:
         error.request  # noqa: B018 - httpx raises RuntimeError when no request is attached
@@ -257,17 +349,13 @@ def _has_request(error: httpx.RequestError) -> bool:
 
 
 def _invalid(
-    response: httpx.Response,
-    spec: RequestSpec,
-    reason: str,
-    body: object,
-    cause: BaseException | None = None,
-) -> NoReturn:
+    response: httpx.Response, spec: RequestSpec, reason: str, body: object
+) -> APIResponseValidationError:
     message = (
         f"{spec.operation_id}: the HTTP {response.status_code} answer does not match the "
         f"API description: {reason}"
     )
-    raise APIResponseValidationError(message, response=response, body=body) from cause
+    return APIResponseValidationError(message, response=response, body=body)
 
 
 async def _async_sleep(seconds: float) -> None:
@@ -277,6 +365,23 @@ async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
+@dataclass(frozen=True, slots=True)
+class _Retry:
+    delay: float
+
+
+async def _within(seconds: float, request: httpx.Request, attempt: Awaitable[T]) -> T:
+    """The attempt, cut off after `seconds` whatever it is waiting on (a server trickling its
+    headers a byte at a time included)."""
+    import asyncio
+
+    try:
+        async with asyncio.timeout(seconds):
+            return await attempt
+    except TimeoutError:
+        raise httpx.ReadTimeout("the call's timeout passed", request=request) from None
+
+
 class SyncAPIClient(BaseClient):
     """Sends requests with an httpx.Client, retrying as _retries decides."""
 
@@ -284,6 +389,7 @@ class SyncAPIClient(BaseClient):
         super().__init__(**config)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client()
+        check_proxy(self._http, self._url, allow_insecure_http=self._allow_insecure_http)
 
     def request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
         return self._parse(self.send(spec, options), spec, parse)
@@ -294,23 +400,45 @@ class SyncAPIClient(BaseClient):
         attempts = self._attempts(spec, options)
         while True:
             started = time.monotonic()
+            attempts.start(request)
             try:
-                response = self._http.send(request, follow_redirects=True, stream=options.stream)
-                if options.stream and not response.is_success:
-                    response.read()  # an error's body is read as for plain calls
+                response = self._http.send(request, follow_redirects=True, stream=True)
+                kept = False
+                try:
+                    self._log_response(spec, response, started, attempts.count)
+                    if response.is_success:
+                        if not options.stream:
+                            self._read(response, spec, attempts.deadline)
+                        kept = True
+                        return response
+                    error_content = self._read_error(response, attempts.deadline)
+                    delay = attempts.retries_status(response)
+                    if delay is None:
+                        raise self._status_error(response, error_content, spec)
+                finally:
+                    # A streamed success stays open for the caller, who reads it when asked.
+                    if not (kept and options.stream):
+                        response.close()
             except httpx.RequestError as error:
                 delay = attempts.after_error(error)
-            else:
-                self._log_response(spec, response, started, attempts.count)
-                if response.is_success:
-                    return response
-                delay = attempts.after_status(response)
-                response.close()
             if delay > 0:
                 time.sleep(delay)
 
+    def _read(self, response: httpx.Response, spec: RequestSpec, deadline: float | None) -> bytes:
+        try:
+            return _body.read(response, self.max_response_bytes, deadline)
+        except _body.BodyTooLargeError as error:
+            self._too_large(response, spec, error.limit)
+
+    def _read_error(self, response: httpx.Response, deadline: float | None) -> bytes | None:
+        try:
+            return _body.read(response, _body.MAX_ERROR_BODY_BYTES, deadline)
+        except _body.BodyTooLargeError:
+            return None
+
     def close(self) -> None:
         """Closes the connections, unless the httpx client was passed in (its owner closes it)."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
@@ -333,6 +461,7 @@ class AsyncAPIClient(BaseClient):
         super().__init__(**config)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient()
+        check_proxy(self._http, self._url, allow_insecure_http=self._allow_insecure_http)
 
     async def request(
         self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
@@ -345,25 +474,61 @@ class AsyncAPIClient(BaseClient):
         attempts = self._attempts(spec, options)
         while True:
             started = time.monotonic()
+            left = attempts.start(request)
             try:
-                response = await self._http.send(
-                    request, follow_redirects=True, stream=options.stream
-                )
-                if options.stream and not response.is_success:
-                    await response.aread()
+                if left is None:
+                    outcome = await self._attempt(request, spec, options, attempts, started)
+                else:
+                    outcome = await _within(
+                        left, request, self._attempt(request, spec, options, attempts, started)
+                    )
             except httpx.RequestError as error:
                 delay = attempts.after_error(error)
             else:
-                self._log_response(spec, response, started, attempts.count)
-                if response.is_success:
-                    return response
-                delay = attempts.after_status(response)
-                await response.aclose()
+                if not isinstance(outcome, _Retry):
+                    return outcome
+                delay = outcome.delay
             if delay > 0:
                 await _async_sleep(delay)
 
+    async def _attempt(
+        self,
+        request: httpx.Request,
+        spec: RequestSpec,
+        options: RequestOptions,
+        attempts: _Attempts,
+        started: float,
+    ) -> httpx.Response | _Retry:
+        response = await self._http.send(request, follow_redirects=True, stream=True)
+        kept = False
+        try:
+            self._log_response(spec, response, started, attempts.count)
+            if response.is_success:
+                if not options.stream:
+                    try:
+                        await _body.aread(response, self.max_response_bytes, attempts.deadline)
+                    except _body.BodyTooLargeError as error:
+                        self._too_large(response, spec, error.limit)
+                kept = True
+                return response
+            try:
+                error_content: bytes | None = await _body.aread(
+                    response, _body.MAX_ERROR_BODY_BYTES, attempts.deadline
+                )
+            except _body.BodyTooLargeError:
+                error_content = None
+            delay = attempts.retries_status(response)
+            if delay is not None:
+                return _Retry(delay)
+            raise self._status_error(response, error_content, spec)
+        finally:
+            # A streamed success stays open for the caller, who reads it when asked.
+            if not (kept and options.stream):
+                await response.aclose()
+
     async def close(self) -> None:
         """Closes the connections, unless the httpx client was passed in (its owner closes it)."""
+        self._closed = True
         if self._owns_http:
             await self._http.aclose()
 

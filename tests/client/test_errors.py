@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from factories import API_KEY, job, page
 from llama_cloud_batch import (
@@ -119,3 +120,19 @@ def test_no_call_returns_none_for_an_undocumented_status(server: ScriptedServer)
         with pytest.raises(APIStatusError) as raised:
             client.beta.batch.get_status("bjb-1")
     assert raised.value.status_code == 304
+
+
+def test_the_error_keeps_a_readable_response_and_hooks_see_every_answer(
+    server: ScriptedServer,
+) -> None:
+    seen: list[httpx.Response] = []
+    answers = iter([Reply(503, {"detail": "busy"}, headers={"Retry-After": "0"})])
+    server.script = lambda r: next(answers, Reply(404, {"detail": "no such job"}))
+    http = httpx.Client(event_hooks={"response": [seen.append]})
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, http_client=http) as client:
+        with pytest.raises(NotFoundError) as raised:
+            client.beta.batch.get_status("bjb-1")
+    http.close()
+    assert raised.value.response.json() == {"detail": "no such job"}
+    # Answers are streamed, so a hook sees them before their body; after the call, it is there.
+    assert [response.json()["detail"] for response in seen] == ["busy", "no such job"]

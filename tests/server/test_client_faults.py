@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from llama_cloud_batch import (
     APIConnectionError,
@@ -145,10 +146,15 @@ async def test_async_5xx_then_success(server, aclient):
 # ----- hang past the timeout ---------------------------------------------------------------
 
 
+# These give an httpx.Timeout, whose limits apply to each attempt, so that a retry follows a read
+# timeout; a plain number bounds the whole call, retries included (tests/hostile/).
+PER_ATTEMPT = httpx.Timeout(0.3)
+
+
 def test_a_hang_times_out_and_a_read_is_retried(server):
     job_id = server.add_job()
     server.inject(Fault.hang(2.0))
-    with LlamaCloud(api_key=KEY, base_url=server.url, max_retries=1, timeout=0.3) as client:
+    with LlamaCloud(api_key=KEY, base_url=server.url, max_retries=1, timeout=PER_ATTEMPT) as client:
         assert client.beta.batch.get_status(job_id).job.id == job_id
     assert [r.fault for r in server.requests_for("getBatchJobStatus")] == ["hang", None]
 
@@ -156,7 +162,7 @@ def test_a_hang_times_out_and_a_read_is_retried(server):
 def test_a_hang_past_max_retries_raises_a_timeout_error(server):
     server.inject(Fault.hang(2.0), times=2)
     with (
-        LlamaCloud(api_key=KEY, base_url=server.url, max_retries=1, timeout=0.3) as client,
+        LlamaCloud(api_key=KEY, base_url=server.url, max_retries=1, timeout=PER_ATTEMPT) as client,
         pytest.raises(APITimeoutError),
     ):
         client.beta.batch.list()
@@ -180,7 +186,7 @@ def test_a_create_that_timed_out_is_sent_once(server):
 
 async def test_async_hang_times_out(server):
     server.inject(Fault.hang(2.0), times=3)
-    client = AsyncLlamaCloud(api_key=KEY, base_url=server.url, max_retries=1, timeout=0.3)
+    client = AsyncLlamaCloud(api_key=KEY, base_url=server.url, max_retries=1, timeout=PER_ATTEMPT)
     try:
         with pytest.raises(APITimeoutError):
             await client.beta.batch.list()

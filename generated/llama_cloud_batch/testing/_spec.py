@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -233,7 +234,8 @@ def coerce_parameter(spec: Spec, parameter: Parameter, raw: str) -> tuple[Any, l
     kind = schema.get("type")
     value: Any = raw
     if kind == "integer":
-        if not re.fullmatch(r"[+-]?\d+", raw.strip()):
+        # At most 100 digits: enough for any bound, and far below int()'s 4,300-digit limit.
+        if not re.fullmatch(r"[+-]?\d{1,100}", raw.strip()):
             message = "Input should be a valid integer, unable to parse string as an integer"
             return None, [Problem(loc, message, "int_parsing")]
         value = int(raw)
@@ -241,6 +243,8 @@ def coerce_parameter(spec: Spec, parameter: Parameter, raw: str) -> tuple[Any, l
         try:
             value = float(raw)
         except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
             return None, [Problem(loc, "Input should be a valid number", "float_parsing")]
     elif kind == "boolean":
         lowered = raw.lower()

@@ -1,14 +1,28 @@
-"""Polling a batch job until it reaches a final status: the schedule, shared by sync and async."""
+"""Polling a batch job until it reaches a final status, within an overall deadline.
+
+`timeout` is a deadline for the whole wait: each poll is given the time left as its own
+whole-call timeout (so one slow poll, a server that never answers or one that trickles bytes
+cannot overrun it), sleeps are cut to it, and a poll that fails in a way worth retrying (a
+connection error, a timeout, 408, 429, 5xx) when the deadline leaves no room for another poll
+(or for the Retry-After the server asked for) ends the wait with WaitTimeoutError.
+
+A status the client does not know (the enum is open, so the server may add one) is not taken as
+final: the wait goes on, and logs a WARNING the first time it sees each such status, so a wait that
+then runs to its deadline does not do so in silence; the WaitTimeoutError names the status too.
+"""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
-from .._exceptions import WaitTimeoutError
+from .._exceptions import APIConnectionError, APIStatusError, WaitTimeoutError
 from .._logging import logger
+from .._retries import retry_after, should_retry_status
 
 if TYPE_CHECKING:
+    from .._base_client import Timeout
     from .._generated.models import BatchJobProgress
 
 _GROWTH = 1.5
@@ -22,29 +36,44 @@ class PollSchedule:
     ) -> None:
         if poll_interval <= 0 or max_poll_interval < poll_interval:
             raise ValueError("need 0 < poll_interval <= max_poll_interval")
+        if timeout is not None and timeout < 0:
+            raise ValueError(f"timeout must be 0 or more seconds (or None), got {timeout}")
         self.job_id = job_id
         self._interval = poll_interval
         self._max_interval = max_poll_interval
         self._timeout = timeout
         self._deadline = None if timeout is None else time.monotonic() + timeout
-        self._warned_unknown = False
+        self._warned: set[str] = set()
+        self._last_status: str | None = None
 
     def is_final(self, progress: BatchJobProgress) -> bool:
         """Final per the spec (BatchJobStatus.FINAL, from its x-final-values). A status the spec
-        does not list is not final: waiting goes on to the deadline, with one WARNING."""
+        does not list is not final: waiting goes on to the deadline, with one WARNING a status."""
         status = progress.job.status
-        if not status.is_known and not self._warned_unknown:
-            self._warned_unknown = True
+        self._last_status = str(status)
+        if status.is_final:
+            return True
+        if not status.is_known and str(status) not in self._warned:
+            self._warned.add(str(status))
             logger.warning(
-                "batch job %s has status %r, which this client does not know; "
-                "waiting on until a final status (%s) or the timeout",
+                "batch job %s has status %r, which this client does not know; waiting on as if "
+                "it were not final (until %s, or the timeout)",
                 self.job_id,
-                status.value[:64],
+                str(status)[:64],
                 ", ".join(sorted(status.FINAL)),
             )
-        return status.is_final
+        return False
 
-    def next_sleep(self, progress: BatchJobProgress) -> float:
+    def poll_timeout(self, request_timeout: Timeout) -> Timeout:
+        """The timeout for the next poll: the time left, or less if request_timeout says so."""
+        if self._deadline is None:
+            return request_timeout
+        left = max(self._deadline - time.monotonic(), 0.0)
+        if isinstance(request_timeout, int | float):
+            return min(float(request_timeout), left)
+        return left
+
+    def next_sleep(self) -> float:
         """Seconds to wait before the next poll; WaitTimeoutError once the deadline has passed."""
         sleep = self._interval
         self._interval = min(self._interval * _GROWTH, self._max_interval)
@@ -52,10 +81,76 @@ class PollSchedule:
             return sleep
         left = self._deadline - time.monotonic()
         if left <= 0:
-            status = str(progress.job.status)
-            raise WaitTimeoutError(
-                f"batch job {self.job_id} is still {status} after {self._timeout:g} s",
-                job_id=self.job_id,
-                last_status=status,
-            )
+            raise self._timed_out()
         return min(sleep, left)
+
+    def poll_failed(self, error: Exception) -> None:
+        """Raises WaitTimeoutError (from `error`) when the failure is worth retrying but the
+        deadline leaves no room to; otherwise returns and the caller re-raises `error`."""
+        if self._deadline is None or not _transient(error):
+            return
+        wanted = self._interval
+        if isinstance(error, APIStatusError):
+            wanted = max(wanted, retry_after(error.headers) or 0.0)
+        if time.monotonic() + wanted >= self._deadline:
+            raise self._timed_out() from error
+
+    def _timed_out(self) -> WaitTimeoutError:
+        status = self._last_status
+        known = "" if status is None or status not in self._warned else " (an unknown status)"
+        state = "not yet polled" if status is None else f"still {status}{known}"
+        return WaitTimeoutError(
+            f"batch job {self.job_id} is {state} after {self._timeout:g} s",
+            job_id=self.job_id,
+            last_status=status,
+        )
+
+
+def _transient(error: Exception) -> bool:
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, APIStatusError) and should_retry_status(
+        error.status_code, idempotent=True, retry_non_idempotent=False
+    )
+
+
+def wait_sync(
+    get_status: Callable[..., BatchJobProgress],
+    job_id: str,
+    schedule: PollSchedule,
+    request_timeout: Timeout,
+    params: dict[str, Any],
+) -> BatchJobProgress:
+    """Polls `get_status` on `schedule` until the job is final (see the module's docstring)."""
+    while True:
+        try:
+            progress = get_status(job_id, timeout=schedule.poll_timeout(request_timeout), **params)
+        except (APIConnectionError, APIStatusError) as error:
+            schedule.poll_failed(error)
+            raise
+        if schedule.is_final(progress):
+            return progress
+        time.sleep(schedule.next_sleep())
+
+
+async def wait_async(
+    get_status: Callable[..., Awaitable[BatchJobProgress]],
+    job_id: str,
+    schedule: PollSchedule,
+    request_timeout: Timeout,
+    params: dict[str, Any],
+) -> BatchJobProgress:
+    """As wait_sync, for asyncio."""
+    import asyncio
+
+    while True:
+        try:
+            progress = await get_status(
+                job_id, timeout=schedule.poll_timeout(request_timeout), **params
+            )
+        except (APIConnectionError, APIStatusError) as error:
+            schedule.poll_failed(error)
+            raise
+        if schedule.is_final(progress):
+            return progress
+        await asyncio.sleep(schedule.next_sleep())

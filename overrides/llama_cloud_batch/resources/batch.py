@@ -7,13 +7,12 @@ create's rule that exactly one of directory_id and item_ids is given.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
-from .._base_client import Timeout, _async_sleep
+from .._base_client import Timeout
 from .._generated.resources.batch import _AsyncBatchBase, _BatchBase
-from ._waiting import PollSchedule
+from ._waiting import PollSchedule, wait_async, wait_sync
 
 if TYPE_CHECKING:
     from .._generated.api.batch.get_batch_job_status import GetBatchJobStatusParams
@@ -46,14 +45,11 @@ class Batch(_BatchBase):
         """Polls get_status until the job is completed, failed or cancelled.
 
         The interval grows from poll_interval to max_poll_interval; WaitTimeoutError after
-        `timeout` seconds (None waits for ever). Other keyword arguments go to each get_status.
+        `timeout` seconds (None waits for ever), a deadline for the whole wait (see _waiting).
+        Other keyword arguments go to each get_status.
         """
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
-        while True:
-            progress = self.get_status(job_id, timeout=request_timeout, **params)
-            if schedule.is_final(progress):
-                return progress
-            time.sleep(schedule.next_sleep(progress))
+        return wait_sync(self.get_status, job_id, schedule, request_timeout, dict(params))
 
 
 class AsyncBatch(_AsyncBatchBase):
@@ -74,11 +70,7 @@ class AsyncBatch(_AsyncBatchBase):
     ) -> BatchJobProgress:
         """Polls get_status until the job is completed, failed or cancelled (see Batch)."""
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
-        while True:
-            progress = await self.get_status(job_id, timeout=request_timeout, **params)
-            if schedule.is_final(progress):
-                return progress
-            await _async_sleep(schedule.next_sleep(progress))
+        return await wait_async(self.get_status, job_id, schedule, request_timeout, dict(params))
 
 
 __all__ = ["AsyncBatch", "Batch"]

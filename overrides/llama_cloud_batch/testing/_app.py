@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +24,16 @@ logger = logging.getLogger("llama_cloud_batch.testing")
 
 JSON = "application/json"
 MAX_BODY_BYTES = 1 << 20
+DEFAULT_MAX_RECORDED_REQUESTS = 1000
+# Deeper request bodies are refused: no request of the API nests anywhere near this, and
+# validating an arbitrarily deep one would recurse until RecursionError.
+MAX_BODY_DEPTH = 64
 
 
 @dataclass
 class RecordedRequest:
-    """One request as the server received it; the Authorization value is never kept."""
+    """One request as the server received it; the Authorization value is never kept, nor the
+    body of a request refused before it reached an operation (no valid key, no such route)."""
 
     method: str
     raw_path: str
@@ -108,6 +114,7 @@ class App:
         api_key: str,
         faults: FaultPlan,
         wait: Callable[[float], bool],
+        max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
     ) -> None:
         self.store = store
         self.spec = spec
@@ -116,7 +123,8 @@ class App:
         self._wait = wait  # sleeps up to n seconds; True when the server is stopping
         self.lock = threading.Lock()
         self._count = 0
-        self.requests: list[RecordedRequest] = []
+        # The most recent requests only, so a long-running server's memory stays bounded.
+        self.requests: deque[RecordedRequest] = deque(maxlen=max_recorded_requests)
         self.violations: list[SpecViolation] = []
         self.errors: list[str] = []
 
@@ -191,14 +199,15 @@ class App:
             scheme, separator, _ = headers["authorization"].partition(" ")
             known = separator and scheme.lower() in {"bearer", "basic", "token"}
             headers["authorization"] = f"{scheme} [redacted]" if known else "[redacted]"
+        authorized = self._authorized(request.headers)
         record = RecordedRequest(
             method=request.method,
             raw_path=request.raw_path,
             query=parse_qs(query, keep_blank_values=True),
             headers=headers,
-            body=request.body,
+            body=request.body if authorized and operation is not None else b"",
             operation_id=None if operation is None else operation.operation_id,
-            authorized=self._authorized(request.headers),
+            authorized=authorized,
         )
         with self.lock:
             self.requests.append(record)
@@ -302,10 +311,17 @@ class App:
             message = f"Expected a JSON body (application/json), got {content_type!r}."
             return None, [Problem(("body",), message, "content_type")]
         try:
-            body = json.loads(request.body)
+            body = json.loads(request.body, parse_constant=_refuse_constant)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             position = error.pos if isinstance(error, json.JSONDecodeError) else error.start
             return None, [Problem(("body", position), "JSON decode error", "json_invalid")]
+        except (ValueError, RecursionError) as error:
+            # NaN/Infinity, an integer past Python's digit limit, or nesting past the parser's.
+            message = f"JSON decode error: {error}" if isinstance(error, ValueError) else ""
+            return None, [Problem(("body",), message or "JSON nests too deeply", "json_invalid")]
+        if _depth(body) > MAX_BODY_DEPTH:
+            message = f"JSON nests deeper than {MAX_BODY_DEPTH} levels"
+            return None, [Problem(("body",), message, "json_invalid")]
         errors = self.spec.errors(operation.body_schema, body)
         return body, problems_from_errors(errors, ("body",))
 
@@ -378,6 +394,24 @@ def _match(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | No
     return args
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: Any) -> int:
+    """How deeply a decoded JSON value nests, counted without recursion (stops past the cap)."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack and deepest <= MAX_BODY_DEPTH:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def _json_reply(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Reply:
-    data = json.dumps(body, separators=(",", ":")).encode()
+    # allow_nan=False: a bare NaN is not JSON; sending one would be a bug to surface, not hide.
+    data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
     return Reply(status, data, {"content-type": JSON, **dict(headers or {})})

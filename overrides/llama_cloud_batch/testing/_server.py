@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import io
 import logging
+import re
 import socket
 import sys
 import threading
@@ -19,7 +21,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self, cast
 
-from ._app import MAX_BODY_BYTES, App, RecordedRequest, Request, SpecViolation
+from ._app import (
+    DEFAULT_MAX_RECORDED_REQUESTS,
+    MAX_BODY_BYTES,
+    App,
+    RecordedRequest,
+    Request,
+    SpecViolation,
+)
 from ._faults import Fault, FaultPlan, ScheduledFault
 from ._spec import Spec, shared_spec
 from ._store import JOB_TYPES, Outcome, Store
@@ -32,6 +41,8 @@ DEFAULT_API_KEY = "test-key"
 IDLE_TIMEOUT_SECONDS = 15.0
 STOP_TIMEOUT_SECONDS = 5.0
 _SEED_STATUSES = ("completed", "running", "pending", "failed", "cancelled", "completed", "running")
+# A chunk size is hex digits only: int(..., 16) would also take "-5" (read to EOF) or "1_0".
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,8}")
 
 
 class _BadRequestError(Exception):
@@ -79,6 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Each answer goes out in one write; without this, Nagle's algorithm holds a write back
+        # until the client's delayed ACK (~40 ms per request on a kept-alive connection).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._server.connections_lock:
             self._server.connections.add(self.connection)
 
@@ -111,13 +125,19 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("content-length", str(len(reply.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(reply.body)
+        # end_headers() writes the head on its own; catching it here sends head and body in
+        # one write.
+        socket_file, self.wfile = self.wfile, io.BytesIO()
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", str(len(reply.body)))
+            self.end_headers()
+            head = self.wfile.getvalue()
+        finally:
+            self.wfile = socket_file
+        self.wfile.write(head if self.command == "HEAD" else head + reply.body)
 
     def _read_body(self) -> bytes:
         if self.headers.get("transfer-encoding", "").lower() == "chunked":
@@ -137,10 +157,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = bytearray()
         while True:  # ends at the last chunk, or by the size limit or a malformed chunk
             size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                raise _BadRequestError(400, "malformed chunk size") from None
+            if not _CHUNK_SIZE.fullmatch(size_line):
+                raise _BadRequestError(400, "malformed chunk size")
+            size = int(size_line, 16)
             if size == 0:
                 while self.rfile.readline(1024).strip():
                     pass  # trailers
@@ -166,11 +185,14 @@ class BatchServer:
         start_time: datetime.datetime | None = None,
         seed: int = 0,
         spec: Spec | None = None,
+        max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
     ) -> None:
         if not api_key:
             raise ValueError("the local server needs an API key to check")
         if auto_tick is not None and auto_tick <= 0:
             raise ValueError("auto_tick is a positive number of seconds")
+        if max_recorded_requests < 0:
+            raise ValueError("max_recorded_requests is 0 or more")
         self._port = port
         self._auto_tick = auto_tick
         self._stopping = threading.Event()
@@ -182,7 +204,14 @@ class BatchServer:
             seed=seed,
         )
         self.faults = FaultPlan()
-        self.app = App(self.store, spec or shared_spec(), api_key, self.faults, self._stopping.wait)
+        self.app = App(
+            self.store,
+            spec or shared_spec(),
+            api_key,
+            self.faults,
+            self._stopping.wait,
+            max_recorded_requests,
+        )
         self._http: _HTTPServer | None = None
         self._threads: list[threading.Thread] = []
 
@@ -391,7 +420,8 @@ class BatchServer:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, in arrival order (a copy)."""
+        """The requests received so far, in arrival order (a copy): the last
+        `max_recorded_requests` (default 1000), bodies of refused ones left out."""
         with self.app.lock:
             return list(self.app.requests)
 

@@ -1,0 +1,76 @@
+"""Reading an answer's body: bounded in size and in time, and decoded without RecursionError.
+
+The body is streamed, so a flood stops at the cap with memory bounded by it, and the clock is
+checked after every chunk, so a server trickling a byte at a time cannot stretch a call past its
+deadline (httpx's own read timeout restarts at each byte).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+
+DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
+# An error answer is read for its message only.
+MAX_ERROR_BODY_BYTES = 1 << 20
+
+
+class BodyTooLargeError(Exception):
+    """Internal: the body passed the limit; the caller turns it into a typed error."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def read(response: httpx.Response, limit: int, deadline: float | None) -> bytes:
+    _check_declared_length(response, limit)
+    chunks = bytearray()
+    for chunk in response.iter_bytes():
+        chunks += chunk
+        _check_progress(response, chunks, limit, deadline)
+    return _keep(response, chunks)
+
+
+async def aread(response: httpx.Response, limit: int, deadline: float | None) -> bytes:
+    _check_declared_length(response, limit)
+    chunks = bytearray()
+    async for chunk in response.aiter_bytes():
+        chunks += chunk
+        _check_progress(response, chunks, limit, deadline)
+    return _keep(response, chunks)
+
+
+def loads(content: bytes) -> object:
+    """JSON from bytes; ValueError for anything else, nesting too deep for the parser included."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("the JSON nests too deeply to read") from None
+
+
+def _keep(response: httpx.Response, chunks: bytearray) -> bytes:
+    content = bytes(chunks)
+    # What Response.read() keeps, so that error.response.content/.json() and event hooks work
+    # on a response read here.
+    response._content = content
+    return content
+
+
+def _check_declared_length(response: httpx.Response, limit: int) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLargeError(limit)
+
+
+def _check_progress(
+    response: httpx.Response, chunks: bytearray, limit: int, deadline: float | None
+) -> None:
+    if len(chunks) > limit:
+        raise BodyTooLargeError(limit)
+    if deadline is not None and time.monotonic() >= deadline:
+        raise httpx.ReadTimeout(
+            "the call's timeout passed while reading the answer", request=response.request
+        )
