@@ -35,8 +35,8 @@ def clean_api_key(api_key: str | None) -> str:
     """
     if api_key is None or not api_key.strip():
         raise MissingAPIKeyError(
-            "no API key: pass api_key=... to the client or set the LLAMA_CLOUD_API_KEY "
-            "environment variable"
+            "no API key: pass api_key=... to the client or set the LLAMA_CLOUD_API_KEY (or "
+            "LLAMA_PARSE_API_KEY) environment variable"
         )
     key = api_key.strip()
     for position, char in enumerate(key):
