@@ -15,6 +15,7 @@ from ._base_client import (
     SyncAPIClient,
     Timeout,
 )
+from ._pagination import check_page_concurrency
 from .resources.beta import AsyncBeta, Beta
 
 DEFAULT_PAGE_CONCURRENCY = 8
@@ -26,6 +27,8 @@ class LlamaCloud(SyncAPIClient):
     api_key: defaults to LLAMA_CLOUD_API_KEY. base_url: defaults to LLAMA_CLOUD_BASE_URL, else
     https://api.cloud.llamaindex.ai. http:// is refused for hosts other than this machine unless
     allow_insecure_http=True. max_retries applies to connection errors, 408, 429 and 5xx.
+    page_concurrency: how many pages of a listing may be fetched at once when iterating, on a
+    small thread pool, while answers are slower than working through them (1: one at a time).
     """
 
     def __init__(
@@ -39,7 +42,9 @@ class LlamaCloud(SyncAPIClient):
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         retry_non_idempotent: bool = False,
+        page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
+        self.page_concurrency = check_page_concurrency(page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -57,8 +62,7 @@ class LlamaCloud(SyncAPIClient):
 
 
 class AsyncLlamaCloud(AsyncAPIClient):
-    """The asyncio client; as LlamaCloud, plus page_concurrency: how many later pages of a
-    listing are fetched at once when iterating (1 fetches one page at a time)."""
+    """The asyncio client; as LlamaCloud (page_concurrency: pages fetched at once as tasks)."""
 
     def __init__(
         self,
@@ -73,8 +77,7 @@ class AsyncLlamaCloud(AsyncAPIClient):
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
-        if page_concurrency < 1:
-            raise ValueError(f"page_concurrency must be 1 or more, got {page_concurrency}")
+        self.page_concurrency = check_page_concurrency(page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -85,7 +88,6 @@ class AsyncLlamaCloud(AsyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
-        self.page_concurrency = page_concurrency
 
     @cached_property
     def beta(self) -> AsyncBeta:

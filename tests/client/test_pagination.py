@@ -27,12 +27,13 @@ def test_seed_page_shape(server: ScriptedServer) -> None:
     assert not first.has_next_page()
 
 
-def test_250_jobs_in_pages_of_100_take_3_requests(server: ScriptedServer) -> None:
+def test_250_jobs_in_pages_of_100_take_3_overlapping_requests(server: ScriptedServer) -> None:
+    # Each later page is asked for from the previous page's last job, which it must repeat.
     server.script = serve_jobs(JOBS)
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         ids = [j.id for j in client.beta.batch.list(limit=100)]
     assert ids == [j["id"] for j in JOBS]
-    assert [r.query.get("offset", "0") for r in server.received] == ["0", "100", "200"]
+    assert [r.query.get("offset", "0") for r in server.received] == ["0", "99", "198"]
     assert all(r.query["limit"] == "100" for r in server.received)
 
 
@@ -41,7 +42,7 @@ async def test_250_jobs_async_in_pages_of_100_take_3_requests(server: ScriptedSe
     async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         ids = [j.id async for j in client.beta.batch.list(limit=100)]
     assert ids == [j["id"] for j in JOBS]
-    assert sorted(r.query.get("offset", "0") for r in server.received) == ["0", "100", "200"]
+    assert sorted(int(r.query.get("offset", "0")) for r in server.received) == [0, 99, 198]
 
 
 @pytest.mark.parametrize("concurrency", [1, 3, 8])
@@ -54,7 +55,7 @@ async def test_async_concurrent_pages_keep_server_order(
     ) as client:
         ids = [j.id async for j in client.beta.batch.list(limit=20)]
     assert ids == [j["id"] for j in JOBS]
-    assert len(server.received) == 13
+    assert len(server.received) == 14  # 20 jobs, then 19 new ones a page (one overlaps)
 
 
 def test_iter_pages_and_next_page(server: ScriptedServer) -> None:
@@ -102,29 +103,30 @@ async def test_async_jobs_pushed_to_the_next_page_are_yielded_once(server: Scrip
     assert set(ids) == {j["id"] for j in JOBS}
 
 
-def _empty_third_page(request: Received) -> Reply:
+def _nothing_after_200(request: Received) -> Reply:
     offset = int(request.query.get("offset", 0))
-    if offset >= 200:
-        return Reply(200, page([], total_size=10_000))
-    return Reply(200, page([job(i) for i in range(offset, offset + 100)], total_size=10_000))
+    end = min(offset + 100, 200)
+    return Reply(200, page([job(i) for i in range(offset, end)], total_size=10_000))
 
 
 def test_empty_page_before_total_size_raises_after_one_more_try(server: ScriptedServer) -> None:
-    server.script = _empty_third_page
+    # Past job 199 only the overlapping job comes back: nothing new while 10,000 are promised.
+    server.script = _nothing_after_200
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         seen = []
         with pytest.raises(PaginationError, match="200 of 10000"):
             for j in client.beta.batch.list(limit=100):
                 seen.append(j.id)
     assert len(seen) == 200
-    assert [r.query.get("offset", "0") for r in server.received] == ["0", "100", "200", "200"]
+    offsets = [r.query.get("offset", "0") for r in server.received]
+    assert offsets == ["0", "99", "198", "199", "199"]
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_async_empty_page_raises_the_same_error(
     server: ScriptedServer, concurrency: int
 ) -> None:
-    server.script = _empty_third_page
+    server.script = _nothing_after_200
     async with AsyncLlamaCloud(
         api_key=API_KEY, base_url=server.url, page_concurrency=concurrency
     ) as client:
@@ -135,21 +137,26 @@ async def test_async_empty_page_raises_the_same_error(
     assert len(seen) == 200
 
 
-def test_without_total_size_a_short_page_ends_the_listing(server: ScriptedServer) -> None:
+def test_without_total_size_the_walk_goes_on_to_an_empty_page(server: ScriptedServer) -> None:
+    # A short page may be the server's cap, so without total_size only a page with nothing
+    # after the overlapping job ends the listing: one request more than the pages.
     jobs = [job(i) for i in range(130)]
     server.script = lambda r: Reply(200, page(paged(jobs, r.query)["items"], total_size=None))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         ids = [j.id for j in client.beta.batch.list(limit=50)]
-    assert len(ids) == 130
-    assert len(server.received) == 3
+    assert ids == [j["id"] for j in jobs]
+    assert [r.query.get("offset", "0") for r in server.received] == ["0", "49", "98", "129"]
 
 
-def test_a_server_ignoring_offset_cannot_make_the_walk_loop(server: ScriptedServer) -> None:
+def test_a_server_ignoring_offset_raises_instead_of_ending_short(server: ScriptedServer) -> None:
     server.script = lambda r: Reply(200, page([job(i) for i in range(10)], total_size=30))
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        ids = [j.id for j in client.beta.batch.list(limit=10)]
-    assert len(ids) == 10  # the same ten jobs again are not yielded twice
-    assert len(server.received) == 3  # offsets 0, 10, 20 and then the total is reached
+        ids = []
+        with pytest.raises(PaginationError, match=r"no progress.*offset 9.*after 10 entries"):
+            for j in client.beta.batch.list(limit=10):
+                ids.append(j.id)
+    assert ids == [f"bjb-{i:08d}" for i in range(10)]  # the same ten jobs are not yielded twice
+    assert len(server.received) == 2
 
 
 def test_job_items_listing_walks_pages(server: ScriptedServer) -> None:
