@@ -397,7 +397,8 @@ class _SyncFetcher(Generic[T]):
     def _start_pool(self) -> ThreadPoolExecutor:
         from concurrent.futures import ThreadPoolExecutor  # on first use: import time
 
-        self._pool = ThreadPoolExecutor(self._concurrency, "llama-cloud-batch-page")
+        # The page the walk waits for is fetched on the calling thread; the pool fetches ahead.
+        self._pool = ThreadPoolExecutor(self._concurrency - 1, "llama-cloud-batch-page")
         return self._pool
 
     def _drop(self) -> None:
