@@ -148,7 +148,13 @@ class _Walk(Generic[T]):
         items = page.items
         key = self._key
         ids = self._ids
-        if self._connect and items and page._offset > self._start and key(items[0]) not in ids:
+        if (
+            self._connect
+            and page._offset > self._start
+            and (not items or key(items[0]) not in ids)
+        ):
+            # Unconnected: entries ahead of the walk left the listing (an empty page, too,
+            # means it shrank past the walk's place), or one was inserted right there.
             return self._step_back(page)
         keys = list(map(key, items))
         page_ids = set(keys)
@@ -195,28 +201,30 @@ class _Walk(Generic[T]):
 
     def _nothing_new(self, page: _PageBase[T]) -> list[T]:
         size, total = len(page.items), page.total_size
-        end = page._offset + size
-        if size <= (1 if self._connect else 0):  # empty, or only the entry we asked again for
-            if total is not None and end < total:
+        frontier = self._last._offset + len(self._last.items)
+        if self._gap is not None or size <= (1 if self._connect else 0):
+            # Nothing past the walk's place: an empty page, only the entry asked for again, or
+            # the last page again after a step back. The end, unless total_size promises more.
+            if total is not None and frontier < total:
                 if self._retried:
                     raise PaginationError(
                         f"the listing ended early: the server said there are {total} items "
-                        f"but returned an empty page twice at offset {page._offset}; "
-                        f"{self._yielded} of {total} items were yielded"
+                        f"but twice sent none past offset {frontier}; {self._yielded} of "
+                        f"{total} items were yielded"
                     )
                 # Asked once more before giving up: an empty page may be a passing glitch.
                 self._retried = True
                 return []
             self.next = None
             return []
-        if total is not None and end >= total and size < len(self._last.items):
+        if total is not None and page._offset + size >= total and size < len(self._last.items):
             self.next = None  # the short last page, already seen: the listing moved forward
             return []
         raise PaginationError(
             f"the listing makes no progress: the page at offset {page._offset} holds only "
             f"entries already yielded (the server may ignore `offset`, or the listing moved "
             f"by a page or more between two requests); stopped after {self._yielded} entries "
-            f"from offsets {self._start} to {self._last._offset + len(self._last.items)}"
+            f"from offsets {self._start} to {frontier}"
         )
 
     def _step_back(self, page: _PageBase[T]) -> list[T]:
@@ -341,17 +349,16 @@ class _Pace:
 
     __slots__ = ("_cpu", "_most", "_waiting", "_wall", "window")
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, wall: float, cpu: float) -> None:
         self._most = concurrency - 1
         self.window = 0
         self._waiting = 0
-        self._wall = time.perf_counter()
-        self._cpu = time.process_time()
+        self._wall = wall
+        self._cpu = cpu
 
-    def tick(self) -> None:
-        """Called as each page arrives: weighs the wall time since the last one against the
-        CPU time the process spent in it."""
-        wall, cpu = time.perf_counter(), time.process_time()
+    def tick(self, wall: float, cpu: float) -> None:
+        """Called as each page arrives, with time.perf_counter() and time.process_time():
+        weighs the wall time since the last page against the CPU time the process spent."""
         busy = cpu - self._cpu
         idle = (wall - self._wall) - busy
         self._wall, self._cpu = wall, cpu
@@ -370,7 +377,7 @@ class _SyncFetcher(Generic[T]):
 
     def __init__(self, fetch: Callable[[int], SyncPage[T]], concurrency: int) -> None:
         self._fetch = fetch
-        self._pace = _Pace(concurrency)
+        self._pace = _Pace(concurrency, time.perf_counter(), time.process_time())
         self._concurrency = concurrency
         self._ahead: deque[tuple[int, Future[SyncPage[T]]]] = deque()
         self._pool: ThreadPoolExecutor | None = None
@@ -390,7 +397,7 @@ class _SyncFetcher(Generic[T]):
                 if later > furthest:
                     ahead.append((later, pool.submit(self._fetch, later)))
         page = self._fetch(offset) if future is None else future.result()
-        self._pace.tick()
+        self._pace.tick(time.perf_counter(), time.process_time())
         return page
 
     def _start_pool(self) -> ThreadPoolExecutor:
@@ -419,7 +426,7 @@ class _AsyncFetcher(Generic[T]):
 
     def __init__(self, fetch: Callable[[int], Awaitable[AsyncPage[T]]], concurrency: int) -> None:
         self._fetch = fetch
-        self._pace = _Pace(concurrency)
+        self._pace = _Pace(concurrency, time.perf_counter(), time.process_time())
         self._ahead: deque[tuple[int, asyncio.Future[AsyncPage[T]]]] = deque()
         self._dropped: set[asyncio.Future[AsyncPage[T]]] = set()
 
@@ -439,7 +446,7 @@ class _AsyncFetcher(Generic[T]):
                 if later > furthest:
                     ahead.append((later, asyncio.ensure_future(self._fetch(later))))
         page = await (self._fetch(offset) if task is None else task)
-        self._pace.tick()
+        self._pace.tick(time.perf_counter(), time.process_time())
         return page
 
     def _drop(self) -> None:

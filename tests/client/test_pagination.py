@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from factories import API_KEY, item, job, page, paged
 from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud, PaginationError
+from llama_cloud_batch import _pagination as pagination
 from scripted_server import Received, Reply, ScriptedServer
 
 JOBS = [job(i) for i in range(250)]
@@ -30,7 +31,7 @@ def test_seed_page_shape(server: ScriptedServer) -> None:
 def test_250_jobs_in_pages_of_100_take_3_overlapping_requests(server: ScriptedServer) -> None:
     # Each later page is asked for from the previous page's last job, which it must repeat.
     server.script = serve_jobs(JOBS)
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
         ids = [j.id for j in client.beta.batch.list(limit=100)]
     assert ids == [j["id"] for j in JOBS]
     assert [r.query.get("offset", "0") for r in server.received] == ["0", "99", "198"]
@@ -112,7 +113,7 @@ def _nothing_after_200(request: Received) -> Reply:
 def test_empty_page_before_total_size_raises_after_one_more_try(server: ScriptedServer) -> None:
     # Past job 199 only the overlapping job comes back: nothing new while 10,000 are promised.
     server.script = _nothing_after_200
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
         seen = []
         with pytest.raises(PaginationError, match="200 of 10000"):
             for j in client.beta.batch.list(limit=100):
@@ -142,7 +143,7 @@ def test_without_total_size_the_walk_goes_on_to_an_empty_page(server: ScriptedSe
     # after the overlapping job ends the listing: one request more than the pages.
     jobs = [job(i) for i in range(130)]
     server.script = lambda r: Reply(200, page(paged(jobs, r.query)["items"], total_size=None))
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
         ids = [j.id for j in client.beta.batch.list(limit=50)]
     assert ids == [j["id"] for j in jobs]
     assert [r.query.get("offset", "0") for r in server.received] == ["0", "49", "98", "129"]
@@ -150,7 +151,7 @@ def test_without_total_size_the_walk_goes_on_to_an_empty_page(server: ScriptedSe
 
 def test_a_server_ignoring_offset_raises_instead_of_ending_short(server: ScriptedServer) -> None:
     server.script = lambda r: Reply(200, page([job(i) for i in range(10)], total_size=30))
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
         ids = []
         with pytest.raises(PaginationError, match=r"no progress.*offset 9.*after 10 entries"):
             for j in client.beta.batch.list(limit=10):
@@ -178,3 +179,54 @@ async def test_async_job_items_first_page(server: ScriptedServer) -> None:
         assert [i.item_id for i in following.items] == ["itm-2", "itm-3"]
         pages = [len(p.items) async for p in first.iter_pages()]
     assert pages == [2, 2, 1]
+
+
+def _empty_from_offset_200(request: Received) -> Reply:
+    offset = int(request.query.get("offset", 0))
+    if offset >= 200:
+        return Reply(200, page([], total_size=10_000))
+    return Reply(200, page([job(i) for i in range(offset, offset + 100)], total_size=10_000))
+
+
+def test_an_empty_page_is_checked_from_a_step_back_then_raises(server: ScriptedServer) -> None:
+    # The empty page at 297 cannot show that the walk's place still holds; asked again from
+    # the last page's start (twice: a glitch gets one more chance), nothing comes past job 297.
+    server.script = _empty_from_offset_200
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
+        seen = []
+        with pytest.raises(PaginationError, match=r"ended early.*298 of 10000"):
+            for j in client.beta.batch.list(limit=100):
+                seen.append(j.id)
+    assert len(seen) == 298
+    offsets = [r.query.get("offset", "0") for r in server.received]
+    assert offsets == ["0", "99", "198", "297", "198", "198"]
+
+
+class TestPace:
+    """The prefetch window, from the wall and CPU time a walk spends per page."""
+
+    @staticmethod
+    def run(concurrency: int, pages: list[tuple[float, float]]) -> list[int]:
+        """Feeds (wall, cpu) seconds per page; the window after each."""
+        wall = cpu = 0.0
+        pace = pagination._Pace(concurrency, wall, cpu)
+        windows = []
+        for page_wall, page_cpu in pages:
+            wall, cpu = wall + page_wall, cpu + page_cpu
+            pace.tick(wall, cpu)
+            windows.append(pace.window)
+        return windows
+
+    def test_a_busy_walk_fetches_nothing_ahead(self) -> None:
+        assert self.run(8, [(0.002, 0.0015)] * 20) == [0] * 20  # answers faster than parsing
+
+    def test_one_slow_answer_is_not_enough(self) -> None:
+        pages = [(0.002, 0.0015), (0.030, 0.0015)] * 10
+        assert self.run(8, pages) == [0] * 20
+
+    def test_waiting_twice_in_a_row_opens_the_window_to_cover_the_wait(self) -> None:
+        assert self.run(8, [(0.006, 0.002)] * 3) == [0, 3, 6]  # idle twice busy: 3, then wider
+        assert self.run(8, [(0.022, 0.002)] * 3) == [0, 7, 7]  # capped at page_concurrency - 1
+
+    def test_page_concurrency_1_never_fetches_ahead(self) -> None:
+        assert self.run(1, [(0.022, 0.002)] * 5) == [0] * 5

@@ -138,6 +138,17 @@ def test_more_than_a_page_leaving_ahead_raises_rather_than_skip(kind: str) -> No
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_listing_shrinking_past_the_walk_raises_rather_than_end(kind: str) -> None:
+    # 30 of 35 jobs leave from the front: the 5 left are past the walk's place, which an
+    # empty page alone cannot tell from the end.
+    ids = job_ids(35)
+    with ListingServer(ids, on_answer=_remove_front(30, after_answers=2)) as server:
+        walked = walk(kind, server, limit=10)
+    assert isinstance(walked.error, PaginationError)
+    assert walked.ids == ids[:19]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_one_job_leaving_behind_the_walk_and_one_entering_ahead(kind: str) -> None:
     # A status filter churns like this: total_size stays the same, the walk's place moves back.
     ids = job_ids(40)
@@ -223,6 +234,15 @@ def test_pages_fetched_ahead_past_a_shrunken_end_do_not_matter(kind: str) -> Non
     assert max(server.offsets) >= 140
     assert walked.error is None
     assert walked.ids == ids[:140]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_page_concurrency_1_fetches_one_page_at_a_time(kind: str) -> None:
+    ids = job_ids(100)
+    with ListingServer(ids, delay=lambda offset: 0.02) as server:
+        walked = walk(kind, server, concurrency=1, limit=10)
+    assert walked.ids == ids
+    assert server.most_in_flight == 1
 
 
 # Caller mistakes: refused before any request.
