@@ -149,11 +149,7 @@ class _Walk(Generic[T]):
         items = page.items
         key = self._key
         ids = self._ids
-        if (
-            self._connect
-            and page._offset > self._start
-            and (not items or key(items[0]) not in ids)
-        ):
+        if self._connect and page._offset > self._start and (not items or key(items[0]) not in ids):
             # Unconnected: entries ahead of the walk left the listing (an empty page, too,
             # means it shrank past the walk's place), or one was inserted right there.
             return self._step_back(page)
