@@ -122,6 +122,7 @@ class _Walk(Generic[T]):
         "_pages",
         "_retried",
         "_start",
+        "_widest",
         "_yielded",
         "next",
     )
@@ -133,6 +134,7 @@ class _Walk(Generic[T]):
         self._last = first
         self._ids: set[Hashable] = set()  # the ids of the last accepted page, no more
         self._pages = 0
+        self._widest = 0  # the longest page so far: the server's page size, as far as known
         self._yielded = 0
         self._retried = False  # asked once more after an empty page
         self._connect = False  # the asked-for page must start with an entry of the last one
@@ -166,6 +168,7 @@ class _Walk(Generic[T]):
         if not fresh and (self._pages or not items):
             return self._nothing_new(page)
         self._pages += 1
+        self._widest = max(self._widest, len(items))
         self._yielded += len(fresh)
         self._ids = page_ids
         self._last = page
@@ -176,9 +179,8 @@ class _Walk(Generic[T]):
 
     def ahead(self) -> Iterator[int]:
         """The offsets the walk would ask for after `next` if every page came back as long as
-        the last one and the listing stayed put: what is worth fetching ahead."""
-        last = self._last
-        total, size = last.total_size, len(last.items)
+        the longest so far and the listing stayed put: what is worth fetching ahead."""
+        total, size = self._last.total_size, self._widest
         if self.next is None or total is None or self._gap is not None or self._retried:
             return
         step = size - 1 if self._overlap and size >= 2 else size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from factories import API_KEY, item, job, page, paged
 from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud, PaginationError
@@ -230,3 +232,35 @@ class TestPace:
 
     def test_page_concurrency_1_never_fetches_ahead(self) -> None:
         assert self.run(1, [(0.022, 0.002)] * 5) == [0] * 5
+
+
+@dataclass
+class _Model:
+    items: list[str]
+    total_size: int | None
+    next_page_token: str | None = None
+
+
+def _page_at(offset: int, count: int, total: int | None) -> pagination._PageBase[str]:
+    model = _Model([f"j{i}" for i in range(offset, offset + count)], total)
+    return pagination._PageBase(model, offset=offset, key=str)
+
+
+def test_pages_worth_fetching_ahead_are_those_the_walk_asks_for_next() -> None:
+    first = _page_at(0, 10, 100)
+    walk = pagination._Walk(first, overlap=True)
+    assert walk.accept(first) == first.items
+    assert walk.next == 9
+    assert list(walk.ahead()) == [18, 27, 36, 45, 54, 63, 72, 81, 90]  # 90 holds the last job
+    short = _page_at(9, 5, 100)  # a passing cap: the next page is guessed at full length
+    assert walk.accept(short) == ["j10", "j11", "j12", "j13"]
+    assert walk.next == 13
+    assert list(walk.ahead())[:3] == [22, 31, 40]
+
+
+def test_without_total_size_nothing_is_fetched_ahead() -> None:
+    first = _page_at(0, 10, None)
+    walk = pagination._Walk(first, overlap=True)
+    walk.accept(first)
+    assert walk.next == 9
+    assert list(walk.ahead()) == []
