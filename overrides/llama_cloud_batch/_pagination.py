@@ -411,11 +411,11 @@ class _SyncFetcher(Generic[T]):
         self._ahead.clear()
 
     def close(self) -> None:
-        """Cancels what is still queued and waits for requests already sent (bounded by the
-        request timeout), so nothing runs after the walk ends."""
+        """Cancels what is still queued. Requests already sent finish on their own (within
+        the request timeout) rather than hold up a caller who stopped iterating."""
         self._drop()
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _AsyncFetcher(Generic[T]):

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 MAX_REQUESTS = 300
 MAX_DELAY = 0.3
+MAX_HOLD = 5.0
 KEY = "sk-listing-test-key"
 JOBS_PATH = "/api/v1/beta/batch-processing"
 
@@ -45,7 +46,8 @@ class ListingServer:
     """`ids` is the listing. `total` is "exact" (its length), None (left out) or a fixed
     number; `cap` is the most entries a page holds whatever `limit` asks; `delay(offset)` how
     long to hold an answer; `fail(offset)` whether to answer 500; `on_answer(server, offset)`
-    runs under the lock right after an answer is built, to change the listing mid-walk."""
+    runs under the lock right after an answer is built, to change the listing mid-walk.
+    Pages from offset `hold_from` on wait for `release` (at most MAX_HOLD seconds)."""
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class ListingServer:
         delay: Callable[[int], float] | None = None,
         fail: Callable[[int], bool] | None = None,
         on_answer: Callable[[ListingServer, int], None] | None = None,
+        hold_from: int | None = None,
     ) -> None:
         self.ids = list(ids)
         self.total = total
@@ -65,6 +68,8 @@ class ListingServer:
         self.delay = delay
         self.fail = fail
         self.on_answer = on_answer
+        self.hold_from = hold_from
+        self.release = threading.Event()
         self.offsets: list[int] = []  # as asked for, in arrival order
         self.answered = 0
         self.most_in_flight = 0
@@ -114,6 +119,8 @@ class ListingServer:
         try:
             if self.delay is not None:
                 time.sleep(min(MAX_DELAY, self.delay(offset)))
+            if self.hold_from is not None and offset >= self.hold_from:
+                self.release.wait(MAX_HOLD)
             with self.lock:
                 if self.fail is not None and self.fail(offset):
                     return 500, {"detail": f"page at offset {offset} failed on purpose"}
@@ -125,6 +132,11 @@ class ListingServer:
         finally:
             with self.lock:
                 self._in_flight -= 1
+
+    @property
+    def in_flight(self) -> int:
+        with self.lock:
+            return self._in_flight
 
     def _page(self, path: str, offset: int, limit: int) -> dict[str, Any]:
         start = 0 if self.ignore_offset else offset
@@ -142,6 +154,7 @@ class ListingServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

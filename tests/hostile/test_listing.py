@@ -236,6 +236,17 @@ def test_failed_pages_fetched_ahead_that_the_walk_does_not_use_do_not_matter(kin
     assert walked.ids == ids
 
 
+def test_stopping_a_sync_walk_does_not_wait_for_pages_fetched_ahead() -> None:
+    ids = job_ids(200)
+    with ListingServer(ids, delay=lambda offset: 0.02, hold_from=100) as server:
+        with LlamaCloud(api_key=KEY, base_url=server.url, page_concurrency=8) as client:
+            for job in client.beta.batch.list(limit=10):
+                if job.id == ids[90]:
+                    break
+            assert server.in_flight > 0  # pages past 100 are still held: nobody waited for them
+            server.release.set()
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_page_concurrency_1_fetches_one_page_at_a_time(kind: str) -> None:
     ids = job_ids(100)
