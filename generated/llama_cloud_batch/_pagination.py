@@ -4,16 +4,17 @@
 The API pages by `limit` and `offset`. Iterating a page yields every item of the listing once,
 and never loops or ends short in silence, by these rules (the README states them for users):
 
-- Overlap: each later page is asked for from one entry before the previous page's end, so its
-  first entry must be one already seen. When it is not, entries ahead of the walk were removed
-  (or an entry was inserted right there): the walk steps back and asks again, and raises
-  PaginationError when even that page does not connect.
+- Overlap: each later page is asked for from the previous page's last entry, so its first
+  entry must be one already seen. When it is not (or the page is empty), entries ahead of the
+  walk were removed, or one was inserted right there: the walk steps back and asks again, and
+  raises PaginationError when even that page does not connect.
 - Progress: a later page that brings nothing new raises PaginationError (the server ignores
   `offset`, or the listing moved forward by a page or more between two requests), unless it
   is the short last page the latest `total_size` promises.
-- End: when `offset + len(items)` reaches the latest `total_size`; without one, at an empty
-  page (a short page may be the server's cap, not the end). An empty page while `total_size`
-  promises more is asked for once more, then raises.
+- End: when `offset + len(items)` reaches the latest `total_size`; without one, at a page with
+  nothing after the overlapping entry (a short page may be the server's cap, not the end).
+  Nothing past the walk's place while `total_size` promises more is asked for once more, then
+  raises.
 - Memory: the walk remembers the ids of the last page only, so streaming a listing keeps a
   flat memory footprint however long it is.
 
