@@ -342,32 +342,70 @@ class AsyncPage(_PageBase[T]):
 
 
 class _Pace:
-    """How many pages to fetch ahead of the one the walk waits for. None while the process
-    keeps busy (at zero latency, threads or more connections only cost CPU); the window widens
-    once, two pages in a row, the walk spent more time waiting for answers than working."""
+    """How many pages to fetch ahead of the one the walk waits for.
 
-    __slots__ = ("_cpu", "_most", "_waiting", "_wall", "window")
+    None while the process keeps busy: at zero latency, threads or more connections only cost
+    CPU. When the walk was idle more than busy for two pages in a row, the window widens to
+    cover the wait. It stays only if the pages after that come at least a third faster: on a
+    crowded machine, waiting for a CPU looks idle too, and fetching ahead does not help with
+    that. Otherwise the window narrows back, and the next try waits REST pages.
+    """
+
+    JUDGED = 2  # pages that judge a widening, after the first (which was not fetched ahead)
+    REST = 32
+
+    __slots__ = (
+        "_before",
+        "_cpu",
+        "_fallback",
+        "_last",
+        "_most",
+        "_rest",
+        "_trial",
+        "_wall",
+        "window",
+    )
 
     def __init__(self, concurrency: int, wall: float, cpu: float) -> None:
         self._most = concurrency - 1
         self.window = 0
-        self._waiting = 0
         self._wall = wall
         self._cpu = cpu
+        self._last: float | None = None  # wall time of the last page, when it was mostly idle
+        self._trial: list[float] | None = None  # wall times of the pages since widening
+        self._before = 0.0  # wall time per page before widening
+        self._fallback = 0  # the window before widening
+        self._rest = 0
 
     def tick(self, wall: float, cpu: float) -> None:
         """Called as each page arrives, with time.perf_counter() and time.process_time():
         weighs the wall time since the last page against the CPU time the process spent."""
-        busy = cpu - self._cpu
-        idle = (wall - self._wall) - busy
+        took, busy = wall - self._wall, cpu - self._cpu
         self._wall, self._cpu = wall, cpu
-        if idle <= busy or self.window >= self._most:
-            self._waiting = 0
-            return
-        self._waiting += 1
-        if self._waiting >= 2:
-            wanted = int(idle / busy) + 1 if busy > 0 else self._most
+        if self._trial is not None:
+            self._judge(self._trial, took)
+        elif self._rest:
+            self._rest -= 1
+        elif took - busy <= busy or self.window >= self._most:
+            self._last = None
+        elif self._last is None:
+            self._last = took
+        else:
+            wanted = int((took - busy) / busy) + 1 if busy > 0 else self._most
+            self._before = (self._last + took) / 2
+            self._fallback = self.window
             self.window = min(self._most, max(2 * self.window, wanted))
+            self._trial = []
+            self._last = None
+
+    def _judge(self, trial: list[float], took: float) -> None:
+        trial.append(took)
+        if len(trial) <= self.JUDGED:
+            return
+        self._trial = None
+        if sum(trial[1:]) > self.JUDGED * self._before * 2 / 3:
+            self.window = self._fallback
+            self._rest = self.REST
 
 
 class _SyncFetcher(Generic[T]):

@@ -209,29 +209,38 @@ class TestPace:
 
     @staticmethod
     def run(concurrency: int, pages: list[tuple[float, float]]) -> list[int]:
-        """Feeds (wall, cpu) seconds per page; the window after each."""
+        """Feeds (wall, cpu) milliseconds per page; the window after each."""
         wall = cpu = 0.0
         pace = pagination._Pace(concurrency, wall, cpu)
         windows = []
         for page_wall, page_cpu in pages:
-            wall, cpu = wall + page_wall, cpu + page_cpu
+            wall, cpu = wall + page_wall / 1000, cpu + page_cpu / 1000
             pace.tick(wall, cpu)
             windows.append(pace.window)
         return windows
 
     def test_a_busy_walk_fetches_nothing_ahead(self) -> None:
-        assert self.run(8, [(0.002, 0.0015)] * 20) == [0] * 20  # answers faster than parsing
+        assert self.run(8, [(2, 1.5)] * 20) == [0] * 20  # answers come faster than parsing
 
     def test_one_slow_answer_is_not_enough(self) -> None:
-        pages = [(0.002, 0.0015), (0.030, 0.0015)] * 10
-        assert self.run(8, pages) == [0] * 20
+        assert self.run(8, [(2, 1.5), (30, 1.5)] * 10) == [0] * 20
 
-    def test_waiting_twice_in_a_row_opens_the_window_to_cover_the_wait(self) -> None:
-        assert self.run(8, [(0.006, 0.002)] * 3) == [0, 3, 6]  # idle twice busy: 3, then wider
-        assert self.run(8, [(0.022, 0.002)] * 3) == [0, 7, 7]  # capped at page_concurrency - 1
+    def test_waiting_for_answers_opens_the_window_while_it_pays(self) -> None:
+        # 20 ms of latency: two idle pages open the window as wide as allowed; the page after
+        # was asked for before it opened, the two after that come at once: kept.
+        assert self.run(8, [(22, 2)] * 2 + [(22, 2), (2, 2), (2, 2)]) == [0, 7, 7, 7, 7]
+        assert self.run(4, [(22, 2)] * 2) == [0, 3]  # at most page_concurrency - 1 ahead
+        assert self.run(8, [(6, 2)] * 2) == [0, 3]  # idle twice the busy time: 3 ahead
+
+    def test_a_window_that_does_not_pay_is_closed_for_a_while(self) -> None:
+        # A crowded machine: pages take three times their CPU whatever is fetched ahead.
+        windows = self.run(8, [(6, 2)] * 40)
+        assert windows[:5] == [0, 3, 3, 3, 0]  # opened, judged on two pages, closed
+        assert windows[5 : 5 + pagination._Pace.REST] == [0] * pagination._Pace.REST
+        assert 3 in windows[5 + pagination._Pace.REST :]  # tried again after the rest
 
     def test_page_concurrency_1_never_fetches_ahead(self) -> None:
-        assert self.run(1, [(0.022, 0.002)] * 5) == [0] * 5
+        assert self.run(1, [(22, 2)] * 5) == [0] * 5
 
 
 @dataclass
