@@ -74,6 +74,7 @@ class ListingServer:
         self.answered = 0
         self.most_in_flight = 0
         self._in_flight = 0
+        self._held = 0
         self.lock = threading.Lock()
         outer = self
 
@@ -120,7 +121,11 @@ class ListingServer:
             if self.delay is not None:
                 time.sleep(min(MAX_DELAY, self.delay(offset)))
             if self.hold_from is not None and offset >= self.hold_from:
+                with self.lock:
+                    self._held += 1
                 self.release.wait(MAX_HOLD)
+                with self.lock:
+                    self._held -= 1
             with self.lock:
                 if self.fail is not None and self.fail(offset):
                     return 500, {"detail": f"page at offset {offset} failed on purpose"}
@@ -134,9 +139,10 @@ class ListingServer:
                 self._in_flight -= 1
 
     @property
-    def in_flight(self) -> int:
+    def held(self) -> int:
+        """Requests waiting for `release` right now."""
         with self.lock:
-            return self._in_flight
+            return self._held
 
     def _page(self, path: str, offset: int, limit: int) -> dict[str, Any]:
         start = 0 if self.ignore_offset else offset

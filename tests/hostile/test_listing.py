@@ -4,6 +4,7 @@ fetching pages ahead (sync threads, async tasks) keeps every guarantee of a sequ
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -238,12 +239,17 @@ def test_failed_pages_fetched_ahead_that_the_walk_does_not_use_do_not_matter(kin
 
 def test_stopping_a_sync_walk_does_not_wait_for_pages_fetched_ahead() -> None:
     ids = job_ids(200)
-    with ListingServer(ids, delay=lambda offset: 0.02, hold_from=100) as server:
+    # 100 ms a page: far above the hiccups of a crowded machine, so prefetch stays on.
+    with ListingServer(ids, delay=lambda offset: 0.1, hold_from=100) as server:
         with LlamaCloud(api_key=KEY, base_url=server.url, page_concurrency=8) as client:
             for job in client.beta.batch.list(limit=10):
                 if job.id == ids[90]:
+                    for _ in range(500):  # bounded: until a page fetched ahead is held
+                        if server.held:
+                            break
+                        time.sleep(0.01)
                     break
-            assert server.in_flight > 0  # pages past 100 are still held: nobody waited for them
+            assert server.held > 0  # the loop ended while they were still held
             server.release.set()
 
 
