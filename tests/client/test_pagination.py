@@ -61,6 +61,14 @@ async def test_async_concurrent_pages_keep_server_order(
     assert len(server.received) == 14  # 20 jobs, then 19 new ones a page (one overlaps)
 
 
+def test_a_walk_from_an_offset_starts_there(server: ScriptedServer) -> None:
+    server.script = serve_jobs(JOBS)
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
+        ids = [j.id for j in client.beta.batch.list(limit=50, offset=100)]
+    assert ids == [j["id"] for j in JOBS[100:]]
+    assert [r.query["offset"] for r in server.received] == ["100", "149", "198", "247"]
+
+
 def test_iter_pages_and_next_page(server: ScriptedServer) -> None:
     server.script = serve_jobs(JOBS)
     with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
