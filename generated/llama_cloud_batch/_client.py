@@ -18,6 +18,7 @@ from ._base_client import (
     SyncAPIClient,
     Timeout,
 )
+from ._pagination import check_page_concurrency
 
 if TYPE_CHECKING:
     from ._generated.resources.beta import AsyncBeta, Beta
@@ -67,6 +68,8 @@ class LlamaCloud(SyncAPIClient):
     LLAMA_CLOUD_CUSTOM_HEADERS (one `Name: value` per line). http:// is refused for hosts other
     than this machine unless allow_insecure_http=True. max_retries applies to connection errors,
     408, 429 and 5xx.
+    page_concurrency: how many pages of a listing may be fetched at once when iterating, on a
+    small thread pool, while answers are slower than working through them (1: one at a time).
     """
 
     def __init__(
@@ -80,7 +83,9 @@ class LlamaCloud(SyncAPIClient):
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         retry_non_idempotent: bool = False,
+        page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
+        self.page_concurrency = check_page_concurrency(page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -91,7 +96,6 @@ class LlamaCloud(SyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
-        self._allow_insecure_http = allow_insecure_http
 
     @cached_property
     def beta(self) -> Beta:
@@ -109,6 +113,7 @@ class LlamaCloud(SyncAPIClient):
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         retry_non_idempotent: bool | None = None,
+        page_concurrency: int | None = None,
     ) -> Self:
         """A client with these settings changed that shares this one's connection pool.
 
@@ -125,14 +130,16 @@ class LlamaCloud(SyncAPIClient):
             default_headers=default_headers,
             retry_non_idempotent=retry_non_idempotent,
         )
-        return type(self)(http_client=self._http, **settings)
+        concurrency = self.page_concurrency if page_concurrency is None else page_concurrency
+        copied = type(self)(http_client=self._http, page_concurrency=concurrency, **settings)
+        copied.max_response_bytes = self.max_response_bytes
+        return copied
 
     with_options = copy
 
 
 class AsyncLlamaCloud(AsyncAPIClient):
-    """The asyncio client; as LlamaCloud, plus page_concurrency: how many later pages of a
-    listing are fetched at once when iterating (1 fetches one page at a time)."""
+    """The asyncio client; as LlamaCloud (page_concurrency: pages fetched at once as tasks)."""
 
     def __init__(
         self,
@@ -147,8 +154,7 @@ class AsyncLlamaCloud(AsyncAPIClient):
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
-        if page_concurrency < 1:
-            raise ValueError(f"page_concurrency must be 1 or more, got {page_concurrency}")
+        self.page_concurrency = check_page_concurrency(page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -159,8 +165,6 @@ class AsyncLlamaCloud(AsyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
-        self._allow_insecure_http = allow_insecure_http
-        self.page_concurrency = page_concurrency
 
     @cached_property
     def beta(self) -> AsyncBeta:
@@ -191,6 +195,8 @@ class AsyncLlamaCloud(AsyncAPIClient):
             retry_non_idempotent=retry_non_idempotent,
         )
         concurrency = self.page_concurrency if page_concurrency is None else page_concurrency
-        return type(self)(http_client=self._http, page_concurrency=concurrency, **settings)
+        copied = type(self)(http_client=self._http, page_concurrency=concurrency, **settings)
+        copied.max_response_bytes = self.max_response_bytes
+        return copied
 
     with_options = copy

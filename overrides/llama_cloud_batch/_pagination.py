@@ -1,16 +1,33 @@
 """Pages of a listing, and walking all of them.
 
-The API pages by `limit` and `offset`: the next page starts at `offset + len(items)`, and the
-listing ends when that reaches the latest `total_size` (or, without one, on a short or empty
-page). Walking a listing never loops, never ends short in silence, and yields an entry once
-even when newer entries push it onto the next page while the walk runs.
+The API pages by `limit` and `offset`. Iterating a page yields every item of the listing once,
+and never loops or ends short in silence, by these rules (the README states them for users):
+
+- Overlap: each later page is asked for from the previous page's last entry, so its first
+  entry must be one already seen. When it is not (or the page is empty), entries ahead of the
+  walk were removed, or one was inserted right there: the walk steps back and asks again, and
+  raises PaginationError when even that page does not connect.
+- Progress: a later page that brings nothing new raises PaginationError (the server ignores
+  `offset`, or the listing moved forward by a page or more between two requests), unless it
+  is the short last page the latest `total_size` promises.
+- End: when `offset + len(items)` reaches the latest `total_size`; without one, at a page with
+  nothing after the overlapping entry (a short page may be the server's cap, not the end).
+  Nothing past the walk's place while `total_size` promises more is asked for once more, then
+  raises.
+- Memory: the walk remembers the ids of the last page only, so streaming a listing keeps a
+  flat memory footprint however long it is.
+
+A page's checks depend on its contents, not on when it was fetched, so fetching pages ahead
+(which the walk does once `total_size` is known and answers are slower than working through
+them) keeps every guarantee of a sequential walk: a fetched-ahead page is used only when it
+is the page the sequential walk asks for next, and is checked the same way.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import (
-    AsyncGenerator,
     AsyncIterator,
     Awaitable,
     Callable,
@@ -18,11 +35,24 @@ from collections.abc import (
     Hashable,
     Iterator,
 )
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._exceptions import PaginationError
 
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import Future, ThreadPoolExecutor
+
 T = TypeVar("T")
+
+
+def check_page_concurrency(value: object) -> int:
+    """page_concurrency as the clients take it: an int, 1 or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"page_concurrency must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"page_concurrency must be 1 or more, got {value}")
+    return value
 
 
 class _ListPage(Protocol[T]):
@@ -39,22 +69,16 @@ class _ListPage(Protocol[T]):
 class _PageBase(Generic[T]):
     """The page arithmetic shared by sync and async pages."""
 
-    def __init__(
-        self,
-        model: _ListPage[T],
-        *,
-        offset: int,
-        limit: int | None,
-        key: Callable[[T], Hashable],
-    ) -> None:
+    def __init__(self, model: _ListPage[T], *, offset: int, key: Callable[[T], Hashable]) -> None:
         self.items: list[T] = model.items
         total = model.total_size
-        self.total_size: int | None = total if isinstance(total, int) else None
+        self.total_size: int | None = (
+            total if isinstance(total, int) and not isinstance(total, bool) else None
+        )
         token = model.next_page_token
         self.next_page_token: str | None = token if isinstance(token, str) else None
         self.model = model
         self._offset = offset
-        self._limit = limit
         self._key = key
 
     def __repr__(self) -> str:
@@ -72,32 +96,154 @@ class _PageBase(Generic[T]):
         return self._offset + len(self.items)
 
     def has_next_page(self) -> bool:
-        """Whether the listing goes on after this page."""
+        """Whether the listing goes on after this page: up to `total_size` when the server
+        sends one, else until an empty page (a short page may be the server's cap)."""
         if self.total_size is not None:
             return self.next_offset < self.total_size
-        if not self.items:
-            return False
-        return self._limit is None or len(self.items) >= self._limit
+        return bool(self.items)
 
     def _no_next_page(self) -> PaginationError:
         return PaginationError(
             f"there is no page after offset {self._offset} (total_size={self.total_size})"
         )
 
-    def _ended_early(self, yielded: int) -> PaginationError:
-        return PaginationError(
-            f"the listing ended early: the server said there are {self.total_size} items but "
-            f"returned an empty page twice at offset {self._offset}; {yielded} of "
-            f"{self.total_size} items were yielded"
+
+class _Walk(Generic[T]):
+    """The decisions of one walk, the same for sync and async: which offset to ask for next,
+    which entries of an answer are new, and when to stop or raise. No I/O."""
+
+    __slots__ = (
+        "_connect",
+        "_gap",
+        "_ids",
+        "_key",
+        "_last",
+        "_overlap",
+        "_pages",
+        "_retried",
+        "_start",
+        "_widest",
+        "_yielded",
+        "next",
+    )
+
+    def __init__(self, first: _PageBase[T], *, overlap: bool) -> None:
+        self._key = first._key
+        self._overlap = overlap
+        self._start = first._offset
+        self._last = first
+        self._ids: set[Hashable] = set()  # the ids of the last accepted page, no more
+        self._pages = 0
+        self._widest = 0  # the longest page so far: the server's page size, as far as known
+        self._yielded = 0
+        self._retried = False  # asked once more after an empty page
+        self._connect = False  # the asked-for page must start with an entry of the last one
+        self._gap: list[int] | None = None  # offsets still to step back to
+        self.next: int | None = first._offset  # the offset to ask for next; None when done
+
+    @property
+    def remembered(self) -> int:
+        """How many ids the walk holds for de-duplication (bounded by one page)."""
+        return len(self._ids)
+
+    def accept(self, page: _PageBase[T]) -> list[T]:
+        """The entries of `page` (asked for at `self.next`) not yielded before; sets `next`."""
+        items = page.items
+        key = self._key
+        ids = self._ids
+        if self._connect and page._offset > self._start and (not items or key(items[0]) not in ids):
+            # Unconnected: entries ahead of the walk left the listing (an empty page, too,
+            # means it shrank past the walk's place), or one was inserted right there.
+            return self._step_back(page)
+        keys = list(map(key, items))
+        page_ids = set(keys)
+        if len(page_ids) == len(keys):
+            fresh = [item for item, k in zip(items, keys, strict=True) if k not in ids]
+        else:  # the server repeated an entry within the page
+            fresh, taken = [], set(ids)
+            for item, k in zip(items, keys, strict=True):
+                if k not in taken:
+                    taken.add(k)
+                    fresh.append(item)
+        if not fresh and (self._pages or not items):
+            return self._nothing_new(page)
+        self._pages += 1
+        self._widest = max(self._widest, len(items))
+        self._yielded += len(fresh)
+        self._ids = page_ids
+        self._last = page
+        self._retried = False
+        self._gap = None
+        self._plan(page)
+        return fresh
+
+    def ahead(self) -> Iterator[int]:
+        """The offsets the walk would ask for after `next` if every page came back as long as
+        the longest so far and the listing stayed put: what is worth fetching ahead."""
+        total, size = self._last.total_size, self._widest
+        if self.next is None or total is None or self._gap is not None or self._retried:
+            return
+        step = size - 1 if self._overlap and size >= 2 else size
+        offset = self.next
+        while step > 0 and offset + size < total:
+            offset += step
+            yield offset
+
+    def _plan(self, page: _PageBase[T]) -> None:
+        size, total = len(page.items), page.total_size
+        end = page._offset + size
+        if size == 0 or (total is not None and end >= total):
+            self.next = None
+            return
+        self._connect = self._overlap and size >= 2
+        self.next = end - 1 if self._connect else end
+
+    def _nothing_new(self, page: _PageBase[T]) -> list[T]:
+        size, total = len(page.items), page.total_size
+        frontier = self._last._offset + len(self._last.items)
+        if self._gap is not None or size <= (1 if self._connect else 0):
+            # Nothing past the walk's place: an empty page, only the entry asked for again, or
+            # the last page again after a step back. The end, unless total_size promises more.
+            if total is not None and frontier < total:
+                if self._retried:
+                    raise PaginationError(
+                        f"the listing ended early: the server said there are {total} items "
+                        f"but twice sent none past offset {frontier}; {self._yielded} of "
+                        f"{total} items were yielded"
+                    )
+                # Asked once more before giving up: an empty page may be a passing glitch.
+                self._retried = True
+                return []
+            self.next = None
+            return []
+        if total is not None and page._offset + size >= total and size < len(self._last.items):
+            self.next = None  # the short last page, already seen: the listing moved forward
+            return []
+        raise PaginationError(
+            f"the listing makes no progress: the page at offset {page._offset} holds only "
+            f"entries already yielded (the server may ignore `offset`, or the listing moved "
+            f"by a page or more between two requests); stopped after {self._yielded} entries "
+            f"from offsets {self._start} to {frontier}"
         )
 
-
-def _unseen(items: list[T], key: Callable[[T], Hashable], seen: set[Hashable]) -> Iterator[T]:
-    for item in items:
-        identity = key(item)
-        if identity not in seen:
-            seen.add(identity)
-            yield item
+    def _step_back(self, page: _PageBase[T]) -> list[T]:
+        """Entries ahead of the walk left the listing: ask again from further back."""
+        if self._gap is None:
+            last, offset = self._last, page._offset
+            self._gap = [last._offset]
+            if last.total_size is not None and page.total_size is not None:
+                removed = last.total_size - page.total_size
+                if 0 < 2 * removed < offset - last._offset:
+                    self._gap.insert(0, offset - 2 * removed)
+        if not self._gap:
+            raise PaginationError(
+                f"the listing moved toward its front by a page or more between two requests "
+                f"(entries before offset {page._offset} were removed), so entries could be "
+                f"skipped; stopped after {self._yielded} entries from offsets {self._start} "
+                f"to {self._last._offset + len(self._last.items)}"
+            )
+        self.next = max(self._start, self._gap.pop(0))
+        return []
 
 
 class SyncPage(_PageBase[T]):
@@ -108,12 +254,13 @@ class SyncPage(_PageBase[T]):
         model: _ListPage[T],
         *,
         offset: int,
-        limit: int | None,
         key: Callable[[T], Hashable],
         fetch: Callable[[int], SyncPage[T]],
+        concurrency: int = 1,
     ) -> None:
-        super().__init__(model, offset=offset, limit=limit, key=key)
+        super().__init__(model, offset=offset, key=key)
         self._fetch = fetch
+        self._concurrency = concurrency
 
     def get_next_page(self) -> SyncPage[T]:
         """Fetches the page after this one; PaginationError when there is none."""
@@ -122,52 +269,44 @@ class SyncPage(_PageBase[T]):
         return self._fetch(self.next_offset)
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
-        """This page and every later one, in order."""
-        return self._walk(None)
+        """This page and every later one as the server sends them (not de-duplicated), one
+        after the other, with the progress and end rules of iterating items."""
+        walk = _Walk(self, overlap=False)
+        walk.accept(self)
+        yield self
+        while walk.next is not None:
+            page = self._fetch(walk.next)
+            if walk.accept(page):
+                yield page
 
     def __iter__(self) -> Iterator[T]:
-        seen: set[Hashable] = set()
-        for page in self._walk(seen):
-            yield from _unseen(page.items, self._key, seen)
-
-    def _walk(self, seen: set[Hashable] | None) -> Iterator[SyncPage[T]]:
-        page: SyncPage[T] = self
-        yield page
-        empty_in_a_row = 0
-        while page.has_next_page():
-            following = page._fetch(page.next_offset)
-            if not following.items and following.has_next_page():
-                # Asked once more before giving up: an empty page may be a passing glitch.
-                empty_in_a_row += 1
-                if empty_in_a_row == 2:
-                    raise following._ended_early(
-                        len(seen) if seen is not None else page.next_offset
-                    )
-                page = following
-                continue
-            empty_in_a_row = 0
-            page = following
-            yield page
+        walk = _Walk(self, overlap=True)
+        yield from walk.accept(self)
+        if walk.next is None:
+            return
+        fetcher = _SyncFetcher(self._fetch, self._concurrency)
+        try:
+            while walk.next is not None:
+                yield from walk.accept(fetcher.get(walk.next, walk.ahead()))
+        finally:
+            fetcher.close()
 
 
 class AsyncPage(_PageBase[T]):
-    """One page of a listing. `async for` over it yields every item of this page and all later ones.
-
-    Once `total_size` is known, later pages are fetched `concurrency` at a time and still
-    yielded in server order.
-    """
+    """One page of a listing. `async for` over it yields every item of this page and all later
+    ones; later pages are fetched ahead, up to `concurrency` at once, while answers are slower
+    than working through them, and still yielded in server order."""
 
     def __init__(
         self,
         model: _ListPage[T],
         *,
         offset: int,
-        limit: int | None,
         key: Callable[[T], Hashable],
         fetch: Callable[[int], Awaitable[AsyncPage[T]]],
-        concurrency: int,
+        concurrency: int = 1,
     ) -> None:
-        super().__init__(model, offset=offset, limit=limit, key=key)
+        super().__init__(model, offset=offset, key=key)
         self._fetch = fetch
         self._concurrency = concurrency
 
@@ -177,89 +316,195 @@ class AsyncPage(_PageBase[T]):
             raise self._no_next_page()
         return await self._fetch(self.next_offset)
 
-    def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
-        """This page and every later one, in order."""
-        return self._walk(None)
+    async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
+        """This page and every later one as the server sends them (see SyncPage.iter_pages)."""
+        walk = _Walk(self, overlap=False)
+        walk.accept(self)
+        yield self
+        while walk.next is not None:
+            page = await self._fetch(walk.next)
+            if walk.accept(page):
+                yield page
 
     async def __aiter__(self) -> AsyncIterator[T]:
-        seen: set[Hashable] = set()
-        async for page in self._walk(seen):
-            for item in _unseen(page.items, self._key, seen):
-                yield item
-
-    async def _walk(self, seen: set[Hashable] | None) -> AsyncIterator[AsyncPage[T]]:
-        page: AsyncPage[T] = self
-        yield page
-        empty_in_a_row = 0
-        while page.has_next_page():
-            if empty_in_a_row == 0 and self._can_prefetch(page):
-                run = self._prefetch_run(page)
-                try:
-                    async for fetched in run:
-                        page = fetched
-                        if not fetched.items and fetched.has_next_page():
-                            empty_in_a_row = 1
-                            break
-                        yield page
-                finally:
-                    await run.aclose()
-                continue
-            following = await page._fetch(page.next_offset)
-            if not following.items and following.has_next_page():
-                # Asked once more before giving up: an empty page may be a passing glitch.
-                empty_in_a_row += 1
-                if empty_in_a_row == 2:
-                    raise following._ended_early(
-                        len(seen) if seen is not None else page.next_offset
-                    )
-                page = following
-                continue
-            empty_in_a_row = 0
-            page = following
-            yield page
-
-    def _can_prefetch(self, page: AsyncPage[T]) -> bool:
-        return (
-            self._concurrency > 1
-            and page.total_size is not None
-            and page._limit is not None
-            and len(page.items) == page._limit
-        )
-
-    async def _prefetch_run(self, page: AsyncPage[T]) -> AsyncGenerator[AsyncPage[T]]:
-        """Fetches the pages the latest total_size promises, a window at a time, in order.
-
-        The run stops at the first page that is not full (a gap, an early end, or the last
-        page); the caller goes on from there one page at a time.
-        """
-        import asyncio  # on first use: see _base_client._async_sleep
-
-        limit, total = page._limit, page.total_size
-        assert limit is not None
-        assert total is not None
-        offsets = iter(range(page.next_offset, total, limit))
-        window: deque[asyncio.Future[AsyncPage[T]]] = deque()
-
-        def refill() -> None:
-            while len(window) < self._concurrency:
-                offset = next(offsets, None)
-                if offset is None:
-                    return
-                window.append(asyncio.ensure_future(page._fetch(offset)))
-
-        refill()
+        walk = _Walk(self, overlap=True)
+        for item in walk.accept(self):
+            yield item
+        if walk.next is None:
+            return
+        fetcher = _AsyncFetcher(self._fetch, self._concurrency)
         try:
-            while window:
-                fetched = await window.popleft()
-                yield fetched
-                if len(fetched.items) < limit:
-                    return
-                refill()
+            while walk.next is not None:
+                for item in walk.accept(await fetcher.get(walk.next, walk.ahead())):
+                    yield item
         finally:
-            for pending in window:
-                pending.cancel()
-            if window:
-                await asyncio.gather(*window, return_exceptions=True)
+            await fetcher.close()
+
+
+class _Pace:
+    """How many pages to fetch ahead of the one the walk waits for.
+
+    None while the process keeps busy: at zero latency, threads or more connections only cost
+    CPU. When the walk was idle more than busy for two pages in a row, the window widens to
+    cover the wait. It stays only if the pages after that come at least a third faster: on a
+    crowded machine, waiting for a CPU looks idle too, and fetching ahead does not help with
+    that. Otherwise the window narrows back, and the next try waits REST pages.
+    """
+
+    JUDGED = 2  # pages that judge a widening, after the first (which was not fetched ahead)
+    REST = 32
+
+    __slots__ = (
+        "_before",
+        "_cpu",
+        "_fallback",
+        "_last",
+        "_most",
+        "_rest",
+        "_trial",
+        "_wall",
+        "window",
+    )
+
+    def __init__(self, concurrency: int, wall: float, cpu: float) -> None:
+        self._most = concurrency - 1
+        self.window = 0
+        self._wall = wall
+        self._cpu = cpu
+        self._last: float | None = None  # wall time of the last page, when it was mostly idle
+        self._trial: list[float] | None = None  # wall times of the pages since widening
+        self._before = 0.0  # wall time per page before widening
+        self._fallback = 0  # the window before widening
+        self._rest = 0
+
+    def tick(self, wall: float, cpu: float) -> None:
+        """Called as each page arrives, with time.perf_counter() and time.process_time():
+        weighs the wall time since the last page against the CPU time the process spent."""
+        took, busy = wall - self._wall, cpu - self._cpu
+        self._wall, self._cpu = wall, cpu
+        if self._trial is not None:
+            self._judge(self._trial, took)
+        elif self._rest:
+            self._rest -= 1
+        elif took - busy <= busy or self.window >= self._most:
+            self._last = None
+        elif self._last is None:
+            self._last = took
+        else:
+            wanted = int((took - busy) / busy) + 1 if busy > 0 else self._most
+            self._before = (self._last + took) / 2
+            self._fallback = self.window
+            self.window = min(self._most, max(2 * self.window, wanted))
+            self._trial = []
+            self._last = None
+
+    def _judge(self, trial: list[float], took: float) -> None:
+        trial.append(took)
+        if len(trial) <= self.JUDGED:
+            return
+        self._trial = None
+        if sum(trial[1:]) > self.JUDGED * self._before * 2 / 3:
+            self.window = self._fallback
+            self._rest = self.REST
+
+
+class _SyncFetcher(Generic[T]):
+    """Gets the pages a walk asks for, fetching the ones it will likely ask for next on a small
+    thread pool when the pace says so (httpx.Client is thread-safe)."""
+
+    def __init__(self, fetch: Callable[[int], SyncPage[T]], concurrency: int) -> None:
+        self._fetch = fetch
+        self._pace = _Pace(concurrency, time.perf_counter(), time.process_time())
+        self._concurrency = concurrency
+        self._ahead: deque[tuple[int, Future[SyncPage[T]]]] = deque()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def get(self, offset: int, upcoming: Iterator[int]) -> SyncPage[T]:
+        ahead = self._ahead
+        future = ahead.popleft()[1] if ahead and ahead[0][0] == offset else None
+        if future is None and ahead:
+            self._drop()  # the walk went elsewhere (a short page, a step back)
+        window = self._pace.window
+        if window:
+            pool = self._pool or self._start_pool()
+            furthest = ahead[-1][0] if ahead else offset
+            for later in upcoming:
+                if len(ahead) >= window:
+                    break
+                if later > furthest:
+                    ahead.append((later, pool.submit(self._fetch, later)))
+        page = self._fetch(offset) if future is None else future.result()
+        self._pace.tick(time.perf_counter(), time.process_time())
+        return page
+
+    def _start_pool(self) -> ThreadPoolExecutor:
+        from concurrent.futures import ThreadPoolExecutor  # on first use: import time
+
+        # The page the walk waits for is fetched on the calling thread; the pool fetches ahead.
+        self._pool = ThreadPoolExecutor(self._concurrency - 1, "llama-cloud-batch-page")
+        return self._pool
+
+    def _drop(self) -> None:
+        for _, future in self._ahead:
+            future.cancel()
+        self._ahead.clear()
+
+    def close(self) -> None:
+        """Cancels what is still queued. Requests already sent finish on their own (within
+        the request timeout) rather than hold up a caller who stopped iterating."""
+        self._drop()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _AsyncFetcher(Generic[T]):
+    """Gets the pages a walk asks for, fetching the ones it will likely ask for next as tasks
+    when the pace says so."""
+
+    def __init__(self, fetch: Callable[[int], Awaitable[AsyncPage[T]]], concurrency: int) -> None:
+        self._fetch = fetch
+        self._pace = _Pace(concurrency, time.perf_counter(), time.process_time())
+        self._ahead: deque[tuple[int, asyncio.Future[AsyncPage[T]]]] = deque()
+        self._dropped: set[asyncio.Future[AsyncPage[T]]] = set()
+
+    async def get(self, offset: int, upcoming: Iterator[int]) -> AsyncPage[T]:
+        ahead = self._ahead
+        task = ahead.popleft()[1] if ahead and ahead[0][0] == offset else None
+        if task is None and ahead:
+            self._drop()
+        window = self._pace.window
+        if window:
+            import asyncio  # on first use: see _base_client._async_sleep
+
+            furthest = ahead[-1][0] if ahead else offset
+            for later in upcoming:
+                if len(ahead) >= window:
+                    break
+                if later > furthest:
+                    ahead.append((later, asyncio.ensure_future(self._fetch(later))))
+        page = await (self._fetch(offset) if task is None else task)
+        self._pace.tick(time.perf_counter(), time.process_time())
+        return page
+
+    def _drop(self) -> None:
+        for _, task in self._ahead:
+            task.cancel()
+            self._dropped.add(task)
+            task.add_done_callback(self._settled)
+        self._ahead.clear()
+
+    def _settled(self, task: asyncio.Future[AsyncPage[T]]) -> None:
+        self._dropped.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: an unused page's error is not the walk's
+
+    async def close(self) -> None:
+        """Cancels the pages fetched ahead and waits for them to wind down."""
+        self._drop()
+        if self._dropped:
+            import asyncio
+
+            await asyncio.gather(*self._dropped, return_exceptions=True)
 
 
 class AsyncPager(Generic[T]):

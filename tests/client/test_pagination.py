@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from factories import API_KEY, item, job, page, paged
 from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud, PaginationError
+from llama_cloud_batch import _pagination as pagination
 from scripted_server import Received, Reply, ScriptedServer
 
 JOBS = [job(i) for i in range(250)]
@@ -27,12 +30,13 @@ def test_seed_page_shape(server: ScriptedServer) -> None:
     assert not first.has_next_page()
 
 
-def test_250_jobs_in_pages_of_100_take_3_requests(server: ScriptedServer) -> None:
+def test_250_jobs_in_pages_of_100_take_3_overlapping_requests(server: ScriptedServer) -> None:
+    # Each later page is asked for from the previous page's last job, which it must repeat.
     server.script = serve_jobs(JOBS)
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
         ids = [j.id for j in client.beta.batch.list(limit=100)]
     assert ids == [j["id"] for j in JOBS]
-    assert [r.query.get("offset", "0") for r in server.received] == ["0", "100", "200"]
+    assert [r.query.get("offset", "0") for r in server.received] == ["0", "99", "198"]
     assert all(r.query["limit"] == "100" for r in server.received)
 
 
@@ -41,7 +45,7 @@ async def test_250_jobs_async_in_pages_of_100_take_3_requests(server: ScriptedSe
     async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         ids = [j.id async for j in client.beta.batch.list(limit=100)]
     assert ids == [j["id"] for j in JOBS]
-    assert sorted(r.query.get("offset", "0") for r in server.received) == ["0", "100", "200"]
+    assert sorted(int(r.query.get("offset", "0")) for r in server.received) == [0, 99, 198]
 
 
 @pytest.mark.parametrize("concurrency", [1, 3, 8])
@@ -54,7 +58,15 @@ async def test_async_concurrent_pages_keep_server_order(
     ) as client:
         ids = [j.id async for j in client.beta.batch.list(limit=20)]
     assert ids == [j["id"] for j in JOBS]
-    assert len(server.received) == 13
+    assert len(server.received) == 14  # 20 jobs, then 19 new ones a page (one overlaps)
+
+
+def test_a_walk_from_an_offset_starts_there(server: ScriptedServer) -> None:
+    server.script = serve_jobs(JOBS)
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
+        ids = [j.id for j in client.beta.batch.list(limit=50, offset=100)]
+    assert ids == [j["id"] for j in JOBS[100:]]
+    assert [r.query["offset"] for r in server.received] == ["100", "149", "198", "247"]
 
 
 def test_iter_pages_and_next_page(server: ScriptedServer) -> None:
@@ -102,29 +114,30 @@ async def test_async_jobs_pushed_to_the_next_page_are_yielded_once(server: Scrip
     assert set(ids) == {j["id"] for j in JOBS}
 
 
-def _empty_third_page(request: Received) -> Reply:
+def _nothing_after_200(request: Received) -> Reply:
     offset = int(request.query.get("offset", 0))
-    if offset >= 200:
-        return Reply(200, page([], total_size=10_000))
-    return Reply(200, page([job(i) for i in range(offset, offset + 100)], total_size=10_000))
+    end = min(offset + 100, 200)
+    return Reply(200, page([job(i) for i in range(offset, end)], total_size=10_000))
 
 
 def test_empty_page_before_total_size_raises_after_one_more_try(server: ScriptedServer) -> None:
-    server.script = _empty_third_page
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+    # Past job 199 only the overlapping job comes back: nothing new while 10,000 are promised.
+    server.script = _nothing_after_200
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
         seen = []
         with pytest.raises(PaginationError, match="200 of 10000"):
             for j in client.beta.batch.list(limit=100):
                 seen.append(j.id)
     assert len(seen) == 200
-    assert [r.query.get("offset", "0") for r in server.received] == ["0", "100", "200", "200"]
+    offsets = [r.query.get("offset", "0") for r in server.received]
+    assert offsets == ["0", "99", "198", "199", "199"]
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_async_empty_page_raises_the_same_error(
     server: ScriptedServer, concurrency: int
 ) -> None:
-    server.script = _empty_third_page
+    server.script = _nothing_after_200
     async with AsyncLlamaCloud(
         api_key=API_KEY, base_url=server.url, page_concurrency=concurrency
     ) as client:
@@ -135,21 +148,26 @@ async def test_async_empty_page_raises_the_same_error(
     assert len(seen) == 200
 
 
-def test_without_total_size_a_short_page_ends_the_listing(server: ScriptedServer) -> None:
+def test_without_total_size_the_walk_goes_on_to_an_empty_page(server: ScriptedServer) -> None:
+    # A short page may be the server's cap, so without total_size only a page with nothing
+    # after the overlapping job ends the listing: one request more than the pages.
     jobs = [job(i) for i in range(130)]
     server.script = lambda r: Reply(200, page(paged(jobs, r.query)["items"], total_size=None))
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
         ids = [j.id for j in client.beta.batch.list(limit=50)]
-    assert len(ids) == 130
-    assert len(server.received) == 3
+    assert ids == [j["id"] for j in jobs]
+    assert [r.query.get("offset", "0") for r in server.received] == ["0", "49", "98", "129"]
 
 
-def test_a_server_ignoring_offset_cannot_make_the_walk_loop(server: ScriptedServer) -> None:
+def test_a_server_ignoring_offset_raises_instead_of_ending_short(server: ScriptedServer) -> None:
     server.script = lambda r: Reply(200, page([job(i) for i in range(10)], total_size=30))
-    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
-        ids = [j.id for j in client.beta.batch.list(limit=10)]
-    assert len(ids) == 10  # the same ten jobs again are not yielded twice
-    assert len(server.received) == 3  # offsets 0, 10, 20 and then the total is reached
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
+        ids = []
+        with pytest.raises(PaginationError, match=r"no progress.*offset 9.*after 10 entries"):
+            for j in client.beta.batch.list(limit=10):
+                ids.append(j.id)
+    assert ids == [f"bjb-{i:08d}" for i in range(10)]  # the same ten jobs are not yielded twice
+    assert len(server.received) == 2
 
 
 def test_job_items_listing_walks_pages(server: ScriptedServer) -> None:
@@ -171,3 +189,95 @@ async def test_async_job_items_first_page(server: ScriptedServer) -> None:
         assert [i.item_id for i in following.items] == ["itm-2", "itm-3"]
         pages = [len(p.items) async for p in first.iter_pages()]
     assert pages == [2, 2, 1]
+
+
+def _empty_from_offset_200(request: Received) -> Reply:
+    offset = int(request.query.get("offset", 0))
+    if offset >= 200:
+        return Reply(200, page([], total_size=10_000))
+    return Reply(200, page([job(i) for i in range(offset, offset + 100)], total_size=10_000))
+
+
+def test_an_empty_page_is_checked_from_a_step_back_then_raises(server: ScriptedServer) -> None:
+    # The empty page at 297 cannot show that the walk's place still holds; asked again from
+    # the last page's start (twice: a glitch gets one more chance), nothing comes past job 297.
+    server.script = _empty_from_offset_200
+    with LlamaCloud(api_key=API_KEY, base_url=server.url, page_concurrency=1) as client:
+        seen = []
+        with pytest.raises(PaginationError, match=r"ended early.*298 of 10000"):
+            for j in client.beta.batch.list(limit=100):
+                seen.append(j.id)
+    assert len(seen) == 298
+    offsets = [r.query.get("offset", "0") for r in server.received]
+    assert offsets == ["0", "99", "198", "297", "198", "198"]
+
+
+class TestPace:
+    """The prefetch window, from the wall and CPU time a walk spends per page."""
+
+    @staticmethod
+    def run(concurrency: int, pages: list[tuple[float, float]]) -> list[int]:
+        """Feeds (wall, cpu) milliseconds per page; the window after each."""
+        wall = cpu = 0.0
+        pace = pagination._Pace(concurrency, wall, cpu)
+        windows = []
+        for page_wall, page_cpu in pages:
+            wall, cpu = wall + page_wall / 1000, cpu + page_cpu / 1000
+            pace.tick(wall, cpu)
+            windows.append(pace.window)
+        return windows
+
+    def test_a_busy_walk_fetches_nothing_ahead(self) -> None:
+        assert self.run(8, [(2, 1.5)] * 20) == [0] * 20  # answers come faster than parsing
+
+    def test_one_slow_answer_is_not_enough(self) -> None:
+        assert self.run(8, [(2, 1.5), (30, 1.5)] * 10) == [0] * 20
+
+    def test_waiting_for_answers_opens_the_window_while_it_pays(self) -> None:
+        # 20 ms of latency: two idle pages open the window as wide as allowed; the page after
+        # was asked for before it opened, the two after that come at once: kept.
+        assert self.run(8, [(22, 2)] * 2 + [(22, 2), (2, 2), (2, 2)]) == [0, 7, 7, 7, 7]
+        assert self.run(4, [(22, 2)] * 2) == [0, 3]  # at most page_concurrency - 1 ahead
+        assert self.run(8, [(6, 2)] * 2) == [0, 3]  # idle twice the busy time: 3 ahead
+
+    def test_a_window_that_does_not_pay_is_closed_for_a_while(self) -> None:
+        # A crowded machine: pages take three times their CPU whatever is fetched ahead.
+        windows = self.run(8, [(6, 2)] * 40)
+        assert windows[:5] == [0, 3, 3, 3, 0]  # opened, judged on two pages, closed
+        assert windows[5 : 5 + pagination._Pace.REST] == [0] * pagination._Pace.REST
+        assert 3 in windows[5 + pagination._Pace.REST :]  # tried again after the rest
+
+    def test_page_concurrency_1_never_fetches_ahead(self) -> None:
+        assert self.run(1, [(22, 2)] * 5) == [0] * 5
+
+
+@dataclass
+class _Model:
+    items: list[str]
+    total_size: int | None
+    next_page_token: str | None = None
+
+
+def _page_at(offset: int, count: int, total: int | None) -> pagination._PageBase[str]:
+    model = _Model([f"j{i}" for i in range(offset, offset + count)], total)
+    return pagination._PageBase(model, offset=offset, key=str)
+
+
+def test_pages_worth_fetching_ahead_are_those_the_walk_asks_for_next() -> None:
+    first = _page_at(0, 10, 100)
+    walk = pagination._Walk(first, overlap=True)
+    assert walk.accept(first) == first.items
+    assert walk.next == 9
+    assert list(walk.ahead()) == [18, 27, 36, 45, 54, 63, 72, 81, 90]  # 90 holds the last job
+    short = _page_at(9, 5, 100)  # a passing cap: the next page is guessed at full length
+    assert walk.accept(short) == ["j10", "j11", "j12", "j13"]
+    assert walk.next == 13
+    assert list(walk.ahead())[:3] == [22, 31, 40]
+
+
+def test_without_total_size_nothing_is_fetched_ahead() -> None:
+    first = _page_at(0, 10, None)
+    walk = pagination._Walk(first, overlap=True)
+    walk.accept(first)
+    assert walk.next == 9
+    assert list(walk.ahead()) == []

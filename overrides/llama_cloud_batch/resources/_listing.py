@@ -15,6 +15,21 @@ T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])
 
 
+def _start(params: Mapping[str, Any]) -> int:
+    """The first page's offset, once limit and offset are checked: a caller's mistake is
+    refused here, before any request, not by the server or halfway through a walk."""
+    for name, least in (("limit", 1), ("offset", 0)):
+        value = params.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < least:
+            raise ValueError(f"{name} must be {least} or more, got {value}")
+    offset: int = params.get("offset") or 0
+    return offset
+
+
 def _at(params: P, offset: int) -> P:
     # The first page goes out as the caller asked; later ones carry their offset.
     if offset == 0 and params.get("offset") is None:
@@ -30,13 +45,15 @@ def first_sync_page(
     options: RequestOptions,
     key: Callable[[T], Hashable],
 ) -> SyncPage[T]:
-    limit = params.get("limit")
+    start = _start(params)
+    # LlamaCloud sets page_concurrency; a bare SyncAPIClient walks one page at a time.
+    concurrency: int = getattr(client, "page_concurrency", 1)
 
     def fetch(offset: int) -> SyncPage[T]:
         model = client.request(build(_at(params, offset)), parse, options)
-        return SyncPage(model, offset=offset, limit=limit, key=key, fetch=fetch)
+        return SyncPage(model, offset=offset, key=key, fetch=fetch, concurrency=concurrency)
 
-    return fetch(params.get("offset") or 0)
+    return fetch(start)
 
 
 async def first_async_page(
@@ -48,12 +65,10 @@ async def first_async_page(
     key: Callable[[T], Hashable],
     concurrency: int,
 ) -> AsyncPage[T]:
-    limit = params.get("limit")
+    start = _start(params)
 
     async def fetch(offset: int) -> AsyncPage[T]:
         model = await client.request(build(_at(params, offset)), parse, options)
-        return AsyncPage(
-            model, offset=offset, limit=limit, key=key, fetch=fetch, concurrency=concurrency
-        )
+        return AsyncPage(model, offset=offset, key=key, fetch=fetch, concurrency=concurrency)
 
-    return await fetch(params.get("offset") or 0)
+    return await fetch(start)
