@@ -49,7 +49,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite (pass pytest arguments after --)."""
-    session.install("-r", TEST_REQUIREMENTS, "-e", ".")
+    session.install("-r", TEST_REQUIREMENTS, "-e", ".[cli]")
     session.run("pytest", *session.posargs)
 
 

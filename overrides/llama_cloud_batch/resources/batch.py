@@ -8,7 +8,7 @@ importing the package does not load the models of calls never made.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .._base_client import RequestOptions, Timeout, _async_sleep
@@ -19,11 +19,23 @@ from .job_items import AsyncJobItems, JobItems
 
 if TYPE_CHECKING:
     from .._base_client import AsyncAPIClient, SyncAPIClient
+    from .._bulk import (
+        AsyncWaitForManyOptions,
+        IterResultsOptions,
+        JobWaitResult,
+        WaitForManyOptions,
+    )
     from .._generated.api.batch.cancel_batch_job import CancelBatchJobParams
     from .._generated.api.batch.create_batch_job import CreateBatchJobParams
     from .._generated.api.batch.get_batch_job_status import GetBatchJobStatusParams
     from .._generated.api.batch.list_batch_jobs import ListBatchJobsParams
-    from .._generated.models import BatchJob, BatchJobCancelResult, BatchJobProgress
+    from .._generated.models import (
+        BatchJob,
+        BatchJobCancelResult,
+        BatchJobItem,
+        BatchJobProgress,
+        ItemProcessingResults,
+    )
 
 
 def _job_id(job: BatchJob) -> str:
@@ -132,6 +144,37 @@ class Batch:
                 return progress
             time.sleep(schedule.next_sleep(progress))
 
+    # Bulk helpers: the logic lives in llama_cloud_batch._bulk.
+
+    def wait_for_many(
+        self, job_ids: Iterable[str], **options: Unpack[WaitForManyOptions]
+    ) -> list[JobWaitResult]:
+        """Follows every job until each is final or `timeout` seconds (default 3600) pass.
+
+        Polls politely: one round over the open jobs, then a pause growing from `poll_interval`
+        to `max_poll_interval`, longer when the server asked for it (Retry-After). Returns one
+        JobWaitResult per job, in the order given, and raises nothing for one job's trouble: a
+        job that vanishes (404) or keeps failing ends with `.error`; one still open at the
+        deadline with `.timed_out`. `on_update(result)` is called after every poll of a job.
+        """
+        from .._bulk import wait_for_many
+
+        return wait_for_many(self, job_ids, **options)
+
+    def iter_results(
+        self, job_id: str, **options: Unpack[IterResultsOptions]
+    ) -> Iterator[tuple[BatchJobItem, ItemProcessingResults]]:
+        """`(item, results)` for every item of the job (only those in `status`, if given).
+
+        Items come in listing order; their results are fetched `concurrency` (default 8) at a
+        time ahead of the one yielded. Items for which `skip(item)` is true are not fetched.
+        Each request has the client's retries; an error that survives them is raised where that
+        item would have been yielded, after every item before it.
+        """
+        from .._bulk import iter_results
+
+        return iter_results(self, job_id, **options)
+
 
 class AsyncBatch:
     """Batch jobs, for asyncio."""
@@ -232,6 +275,24 @@ class AsyncBatch:
             if schedule.is_final(progress):
                 return progress
             await _async_sleep(schedule.next_sleep(progress))
+
+    # Bulk helpers: the logic lives in llama_cloud_batch._bulk.
+
+    async def wait_for_many(
+        self, job_ids: Iterable[str], **options: Unpack[AsyncWaitForManyOptions]
+    ) -> list[JobWaitResult]:
+        """As Batch.wait_for_many; each round polls up to `concurrency` (default 8) at once."""
+        from .._bulk import async_wait_for_many
+
+        return await async_wait_for_many(self, job_ids, **options)
+
+    def iter_results(
+        self, job_id: str, **options: Unpack[IterResultsOptions]
+    ) -> AsyncIterator[tuple[BatchJobItem, ItemProcessingResults]]:
+        """As Batch.iter_results, for `async for`."""
+        from .._bulk import async_iter_results
+
+        return async_iter_results(self, job_id, **options)
 
 
 __all__ = ["AsyncBatch", "AsyncPage", "Batch", "SyncPage"]
