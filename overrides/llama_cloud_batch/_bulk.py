@@ -95,7 +95,7 @@ class AsyncWaitForManyOptions(WaitForManyOptions, total=False):
     concurrency: int
 
 
-def _is_transient(error: LlamaCloudError) -> bool:
+def is_transient_error(error: LlamaCloudError) -> bool:
     """An error worth polling again for: the client's own retries ran out on it, but it says
     nothing about the job (rate limited, a server or network hiccup)."""
     if isinstance(error, RateLimitError | InternalServerError | APIConnectionError):
@@ -148,8 +148,10 @@ class _Follower:
 
     @staticmethod
     def _settled(result: JobWaitResult) -> bool:
-        return result.is_final or result.timed_out or (
-            result.error is not None and not _is_transient(result.error)
+        return (
+            result.is_final
+            or result.timed_out
+            or (result.error is not None and not is_transient_error(result.error))
         )
 
     def record(self, job_id: str, answer: BatchJobProgress | LlamaCloudError) -> None:
@@ -157,7 +159,7 @@ class _Follower:
         if isinstance(answer, LlamaCloudError):
             # The last progress seen stays: a job that vanishes is reported with what it was.
             result = replace(previous, error=answer)
-            if _is_transient(answer):
+            if is_transient_error(answer):
                 self._asked = max(self._asked, _asked_wait(answer))
         else:
             result = JobWaitResult(job_id, answer)
@@ -394,9 +396,7 @@ async def _aiterate_results(
 
     def fetch(item: BatchJobItem) -> asyncio.Task[ItemProcessingResults]:
         return asyncio.ensure_future(
-            batch.job_items.get_processing_results(
-                item.item_id, timeout=request_timeout, **params
-            )
+            batch.job_items.get_processing_results(item.item_id, timeout=request_timeout, **params)
         )
 
     try:

@@ -8,6 +8,7 @@ importing the package does not load the models of calls never made.
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
@@ -149,7 +150,7 @@ class Batch:
 
     def wait_for_many(
         self, job_ids: Iterable[str], **options: Unpack[WaitForManyOptions]
-    ) -> list[JobWaitResult]:
+    ) -> builtins.list[JobWaitResult]:
         """Follows every job until each is final or `timeout` seconds (default 3600) pass.
 
         Polls politely: one round over the open jobs, then a pause growing from `poll_interval`
@@ -281,7 +282,7 @@ class AsyncBatch:
 
     async def wait_for_many(
         self, job_ids: Iterable[str], **options: Unpack[AsyncWaitForManyOptions]
-    ) -> list[JobWaitResult]:
+    ) -> builtins.list[JobWaitResult]:
         """As Batch.wait_for_many; each round polls up to `concurrency` (default 8) at once."""
         from .._bulk import async_wait_for_many
 

@@ -1,0 +1,13 @@
+# Copied by generator/generate.py from overrides/llama_cloud_batch/__main__.py. Edit it there.
+"""`python -m llama_cloud_batch`: the same command line as `llama-cloud-batch`."""
+
+from __future__ import annotations
+
+import sys
+
+if __name__ == "__main__":
+    try:
+        from .cli import main
+    except ImportError as missing:
+        sys.exit(f"llama-cloud-batch: {missing}")
+    main()
