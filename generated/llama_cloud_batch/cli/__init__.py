@@ -1,8 +1,9 @@
 # Copied by generator/generate.py from overrides/llama_cloud_batch/cli/__init__.py. Edit it there.
 """The `llama-cloud-batch` command (also `python -m llama_cloud_batch`).
 
-Needs the ``cli`` extra (``pip install 'llama-cloud-batch[cli]'``): click parses the command
-line and rich draws tables and progress. The library never imports this package.
+Needs the ``cli`` extra (``pip install 'llama-cloud-batch[cli]'``), which adds rich for tables
+and progress; the standard library's argparse reads the command line. The library never
+imports this package.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import sys
 from collections.abc import Sequence
 
 try:
-    import click as _click  # noqa: F401 -- fail here, with the fix, not deep inside
-    import rich as _rich  # noqa: F401
+    import rich as _rich  # noqa: F401 -- fail here, with the fix, not deep inside
 except ImportError as missing:  # pragma: no cover - depends on the installation
     raise ImportError(
         "the llama-cloud-batch command needs the 'cli' extra: pip install 'llama-cloud-batch[cli]'"

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import click
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -16,26 +16,31 @@ if TYPE_CHECKING:
     from .._generated.models import BatchJob, BatchJobItem, BatchJobProgress
 
 Format = Literal["table", "json", "jsonl"]
-F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 
-def output_options(command: F) -> F:
-    """--table (the default) / --json / --jsonl, stored together as `output`."""
-    switches = (
-        ("--jsonl", "jsonl", "One JSON object per line, for scripts."),
-        ("--json", "json", "One JSON document, for scripts."),
-        ("--table", "table", "A table, for people (the default)."),
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--json / --jsonl (a table otherwise), stored together as `output`."""
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--json",
+        dest="output",
+        action="store_const",
+        const="json",
+        help="print one JSON document, for scripts",
     )
-    for flag, value, text in switches:
-        command = click.option(
-            flag, "output", flag_value=value, default=value == "table", help=text
-        )(command)
-    return command
+    choice.add_argument(
+        "--jsonl",
+        dest="output",
+        action="store_const",
+        const="jsonl",
+        help="print one JSON object per line, for scripts",
+    )
+    parser.set_defaults(output="table")
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, sort_keys=False))
+    print(json.dumps(value, indent=2), flush=True)
 
 
 def emit(
@@ -50,7 +55,7 @@ def emit(
     if output == "jsonl":
         count = 0
         for record in records:
-            click.echo(json.dumps(to_json(record)))
+            print(json.dumps(to_json(record)), flush=True)
             count += 1
         return count
     collected = list(records)

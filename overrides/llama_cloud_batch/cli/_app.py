@@ -1,419 +1,218 @@
-"""The command tree (click) and the one place failures become an exit status and one line."""
+"""The command line (argparse) and the one place a failure becomes an exit status and a line.
+
+argparse rather than click or typer: httpx imports its own command line (click, rich, pygments)
+whenever click is installed, so an extra that brought click would make `import httpx`, and so
+`import llama_cloud_batch`, load all three for every user of the extra.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from itertools import islice
+import argparse
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import NoReturn
 
-import click
-from rich.console import Console
-from rich.logging import RichHandler
-
-from .._exceptions import LlamaCloudError
 from .._version import __version__
-from . import _download, _render, _wait
+from . import _commands, _render
+from ._commands import State
 from ._errors import EXIT_CODES_HELP, PROG, CommandError, ExitCode, describe, exit_code_of, redact
 
-if TYPE_CHECKING:
-    from .._client import LlamaCloud
-    from .._generated.models import BatchJob
-
-# The API's own page size is used unless --limit asks for fewer jobs than this.
-_PAGE_SIZE = 100
+Handler = Callable[[State, argparse.Namespace], int]
 
 
-@dataclass
-class State:
-    """What the global options set up, shared by every command of one run."""
-
-    api_key: str | None = None
-    base_url: str | None = None
-    out: Console = field(default_factory=Console)
-    err: Console = field(default_factory=lambda: Console(stderr=True))
-    _client: LlamaCloud | None = None
-
-    def client(self) -> LlamaCloud:
-        if self._client is None:
-            from .._client import LlamaCloud
-
-            self._client = LlamaCloud(api_key=self.api_key, base_url=self.base_url)
-        return self._client
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    def secrets(self) -> list[str]:
-        import os
-
-        return [s for s in (self.api_key, os.environ.get("LLAMA_CLOUD_API_KEY")) if s]
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, as every other failure, instead of argparse's usage block.
+        raise CommandError(f"{message} (see {self.prog} --help)", ExitCode.USAGE)
 
 
-pass_state = click.make_pass_decorator(State)
-
-
-def _verbose_logging(level: int, console: Console) -> None:
-    """--verbose: the client's log (requests, retries; never headers) above any progress bar."""
-    logger = logging.getLogger("llama_cloud_batch")
-    handler = RichHandler(console=console, show_path=False, markup=False)
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
-
-
-@click.group(
-    name=PROG,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog=EXIT_CODES_HELP,
-)
-@click.option(
-    "--api-key",
-    envvar="LLAMA_CLOUD_API_KEY",
-    show_envvar=True,
-    metavar="KEY",
-    help="The API key (never printed).",
-)
-@click.option(
-    "--base-url",
-    envvar="LLAMA_CLOUD_BASE_URL",
-    show_envvar=True,
-    metavar="URL",
-    help="The API's address [default: https://api.cloud.llamaindex.ai].",
-)
-@click.option(
-    "-v", "--verbose", count=True, help="Log requests and retries to stderr (-vv: every request)."
-)
-@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
-@click.pass_context
-def cli(ctx: click.Context, api_key: str | None, base_url: str | None, verbose: int) -> None:
-    """Batch jobs of LlamaCloud from the terminal: start, follow, list, fetch results."""
-    state = ctx.ensure_object(State)
-    state.api_key, state.base_url = api_key, base_url
-    if verbose:
-        _verbose_logging(verbose, state.err)
-    ctx.call_on_close(state.close)
-
-
-# ----- jobs ---------------------------------------------------------------------------------
-
-
-@cli.group()
-def jobs() -> None:
-    """List, inspect, start, cancel and wait for batch jobs."""
-
-
-@jobs.command("list")
-@click.option("--status", help="Only jobs in this status (pending, running, completed, ...).")
-@click.option("--job-type", help="Only jobs of this type (parse, extract, classify).")
-@click.option("--directory-id", help="Only jobs over this directory.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    help="At most this many jobs, newest first [default: all].",
-)
-@_render.output_options
-@pass_state
-def jobs_list(
-    state: State,
-    status: str | None,
-    job_type: str | None,
-    directory_id: str | None,
-    limit: int | None,
-    output: _render.Format,
-) -> None:
-    """Every batch job (walking every page), newest first."""
-    params: dict[str, Any] = {"status": status, "job_type": job_type, "directory_id": directory_id}
-    params["limit"] = min(limit, _PAGE_SIZE) if limit is not None else None
-    page = state.client().beta.batch.list(**{k: v for k, v in params.items() if v is not None})
-    found: Iterator[BatchJob] = iter(page) if limit is None else islice(page, limit)
-    _render.emit(found, output, lambda job: job.to_dict(), _render.jobs_table, state.out)
-
-
-@jobs.command("get")
-@click.argument("job_id", metavar="JOB")
-@_render.output_options
-@pass_state
-def jobs_get(state: State, job_id: str, output: _render.Format) -> None:
-    """One job: its status, counts and progress."""
-    progress = state.client().beta.batch.get_status(job_id)
-    if output == "table":
-        state.out.print(_render.progress_table(progress))
-    else:
-        _render.echo_json(progress.to_dict())
-
-
-@jobs.command("cancel")
-@click.argument("job_id", metavar="JOB")
-@click.option("--reason", help="Why, recorded with the job.")
-@_render.output_options
-@pass_state
-def jobs_cancel(state: State, job_id: str, reason: str | None, output: _render.Format) -> None:
-    """Stops a pending or running job (its pending items are cancelled)."""
-    result = state.client().beta.batch.cancel(job_id, reason=reason)
-    if output == "table":
-        state.out.print(f"{result.job_id}: {result.status} ({result.message})", markup=False)
-    else:
-        _render.echo_json(result.to_dict())
-
-
-def _read_item_ids(items_file: IO[str] | None, inline: tuple[str, ...]) -> list[str]:
-    ids = list(inline)
-    if items_file is not None:
-        ids += [line.strip() for line in items_file if line.strip()]
-    return ids
-
-
-def _read_config(config: IO[str]) -> dict[str, Any]:
+def _count(text: str) -> int:
     try:
-        value = json.load(config)
-    except json.JSONDecodeError as error:
-        raise CommandError(f"the job config is not JSON: {error}", ExitCode.USAGE) from None
-    if not isinstance(value, dict):
-        raise CommandError("the job config must be a JSON object", ExitCode.USAGE)
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
     return value
 
 
-_wait_options = [
-    click.option(
-        "--timeout",
-        type=click.FloatRange(min=0),
-        help="Give up after this many seconds (exit status 5) [default: wait until done].",
-    ),
-    click.option(
-        "--poll-interval",
-        type=click.FloatRange(min=0.01),
-        default=2.0,
-        show_default=True,
-        help="Seconds between the first polls (they grow to 10 s).",
-    ),
-]
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
 
 
-def wait_options(command: Any) -> Any:
-    for option in reversed(_wait_options):
-        command = option(command)
-    return command
-
-
-@jobs.command("create")
-@click.option(
-    "--config",
-    "config",
-    type=click.File("r"),
-    required=True,
-    help="The job config as JSON (a file, or - for stdin).",
-)
-@click.option("--directory-id", help="Process every file of this directory.")
-@click.option(
-    "--item", "items", multiple=True, metavar="ITEM_ID", help="A file to process (repeat)."
-)
-@click.option(
-    "--items-file", type=click.File("r"), help="Files to process: one item ID a line (- for stdin)."
-)
-@click.option("--wait", "wait", is_flag=True, help="Then follow the job as `jobs wait` does.")
-@wait_options
-@_render.output_options
-@pass_state
-def jobs_create(
-    state: State,
-    config: IO[str],
-    directory_id: str | None,
-    items: tuple[str, ...],
-    items_file: IO[str] | None,
-    wait: bool,
-    timeout: float | None,
-    poll_interval: float,
-    output: _render.Format,
-) -> int:
-    """Starts a batch job over a directory or a list of files."""
-    job_config = _read_config(config)
-    item_ids = _read_item_ids(items_file, items)
-    if directory_id is not None and item_ids:
-        raise CommandError("give --directory-id or item IDs, not both", ExitCode.USAGE)
-    if directory_id is None and not item_ids:
-        raise CommandError(
-            "give --directory-id, or item IDs with --item or --items-file", ExitCode.USAGE
-        )
-    created = state.client().beta.batch.create(
-        job_config=job_config,
-        directory_id=directory_id,
-        item_ids=item_ids or None,
+def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """--api-key, --base-url, --verbose: before the command or after it."""
+    parser.add_argument(
+        "--api-key",
+        metavar="KEY",
+        default=default,
+        help="the API key (default: $LLAMA_CLOUD_API_KEY); never printed",
     )
-    if wait:
-        state.err.print(f"created {created.id} ({created.total_items} items)", markup=False)
-        return _follow(state, [created.id], timeout, poll_interval, output)
-    if output == "table":
-        state.out.print(_render.jobs_table([created]))
-    else:
-        _render.echo_json(created.to_dict())
-    return ExitCode.OK
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default,
+        help="the API's address (default: $LLAMA_CLOUD_BASE_URL, else the LlamaCloud API)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="log retries to stderr (-vv: every request; never a header or a body)",
+    )
 
 
-@jobs.command("wait")
-@click.argument("job_ids", metavar="JOB...", nargs=-1, required=True)
-@wait_options
-@_render.output_options
-@pass_state
-def jobs_wait(
-    state: State,
-    job_ids: tuple[str, ...],
-    timeout: float | None,
-    poll_interval: float,
-    output: _render.Format,
-) -> int:
-    """Follows jobs until each is final: a live bar per job on a terminal, plain lines elsewhere.
-
-    Exit status 0 when every job completed, 3 if one failed, 4 if one was cancelled, 5 if the
-    timeout passed first, 1 if a job could not be followed (it vanished, say).
-    """
-    unique = list(dict.fromkeys(job_ids))
-    return _follow(state, unique, timeout, poll_interval, output)
+def _command(
+    group: argparse._SubParsersAction[_Parser],
+    name: str,
+    handler: Handler,
+    summary: str,
+    common: _Parser,
+) -> _Parser:
+    parser = group.add_parser(
+        name, help=summary, description=summary, epilog=EXIT_CODES_HELP, parents=[common]
+    )
+    parser.set_defaults(handler=handler)
+    return parser
 
 
-def _follow(
-    state: State,
-    job_ids: list[str],
-    timeout: float | None,
-    poll_interval: float,
-    output: _render.Format,
-) -> int:
-    display = _wait.WaitDisplay(state.err, job_ids, live=state.err.is_terminal)
-    try:
-        results = _wait.follow(
-            state.client(), job_ids, display, timeout=timeout, poll_interval=poll_interval
-        )
-    except KeyboardInterrupt:
-        left = display.open_jobs()
-        state.err.print(
-            "interrupted: the jobs go on on the server."
-            + (f" Follow them again with: {_wait.resume_hint(left)}" if left else ""),
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        return ExitCode.INTERRUPTED
-    if output == "table":
-        state.out.print(_wait.summary_table(results))
-    else:
-        _render.emit(results, output, _wait.result_json, _wait.summary_table, state.out)
-    return _wait.exit_code(results)
+def _wait_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="give up after this long, with exit status 5 (default: wait until done)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=_seconds,
+        default=2.0,
+        metavar="SECONDS",
+        help="pause between the first polls; it grows to 10 s (default: 2)",
+    )
 
 
-# ----- items and results --------------------------------------------------------------------
+def build_parser() -> _Parser:
+    common = _Parser(add_help=False)
+    # In a command's own options, a global option left out must not hide one given before it.
+    _global_options(common, argparse.SUPPRESS)
+    parser = _Parser(
+        prog=PROG,
+        description="LlamaCloud batch jobs from the terminal: start, follow, list, fetch results.",
+        epilog=EXIT_CODES_HELP,
+    )
+    _global_options(parser, None)
+    parser.set_defaults(verbose=0)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    groups = parser.add_subparsers(metavar="COMMAND", required=True)
 
+    jobs = groups.add_parser("jobs", help="list, inspect, start, cancel and wait for batch jobs")
+    job_commands = jobs.add_subparsers(metavar="COMMAND", required=True)
+    listing = _command(job_commands, "list", _commands.jobs_list, "every job, newest first", common)
+    listing.add_argument("--status", help="only jobs in this status (running, completed, ...)")
+    listing.add_argument("--job-type", help="only jobs of this type (parse, extract, classify)")
+    listing.add_argument("--directory-id", help="only jobs over this directory")
+    listing.add_argument("--limit", type=_count, help="at most this many jobs (default: all)")
+    _render.add_output_options(listing)
 
-@cli.group()
-def items() -> None:
-    """The files of a batch job."""
+    get = _command(job_commands, "get", _commands.jobs_get, "one job and its progress", common)
+    get.add_argument("job", metavar="JOB")
+    _render.add_output_options(get)
 
+    cancel = _command(
+        job_commands, "cancel", _commands.jobs_cancel, "stop a pending or running job", common
+    )
+    cancel.add_argument("job", metavar="JOB")
+    cancel.add_argument("--reason", help="why, recorded with the job")
+    _render.add_output_options(cancel)
 
-@items.command("list")
-@click.argument("job_id", metavar="JOB")
-@click.option("--status", help="Only items in this status (completed, failed, skipped, ...).")
-@_render.output_options
-@pass_state
-def items_list(state: State, job_id: str, status: str | None, output: _render.Format) -> None:
-    """Every item of a job (walking every page), in the API's order."""
-    params = {"status": status} if status is not None else {}
-    page = state.client().beta.batch.job_items.list(job_id, **params)  # type: ignore[arg-type]
-    _render.emit(page, output, lambda item: item.to_dict(), _render.items_table, state.out)
+    create = _command(
+        job_commands, "create", _commands.jobs_create, "start a job over files", common
+    )
+    create.add_argument(
+        "--config", required=True, metavar="FILE", help="the job config as JSON (- for stdin)"
+    )
+    create.add_argument("--directory-id", help="process every file of this directory")
+    create.add_argument(
+        "--item", action="append", metavar="ITEM_ID", help="a file to process (repeat it)"
+    )
+    create.add_argument(
+        "--items-file", metavar="FILE", help="files to process, one item ID a line (- for stdin)"
+    )
+    create.add_argument("--wait", action="store_true", help="then follow it as `jobs wait` does")
+    _wait_options(create)
+    _render.add_output_options(create)
 
+    wait = _command(
+        job_commands,
+        "wait",
+        _commands.jobs_wait,
+        "follow jobs until each is final (live bars on a terminal, plain lines elsewhere)",
+        common,
+    )
+    wait.add_argument("jobs", metavar="JOB", nargs="+")
+    _wait_options(wait)
+    _render.add_output_options(wait)
 
-@cli.group()
-def results() -> None:
-    """Processing results of a job's items."""
+    items = groups.add_parser("items", help="the files of a batch job")
+    item_commands = items.add_subparsers(metavar="COMMAND", required=True)
+    item_list = _command(item_commands, "list", _commands.items_list, "every item of a job", common)
+    item_list.add_argument("job", metavar="JOB")
+    item_list.add_argument("--status", help="only items in this status (failed, completed, ...)")
+    _render.add_output_options(item_list)
 
-
-@results.command("download")
-@click.argument("job_id", metavar="JOB")
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Directory for the files (made if missing): ITEM_ID.json per item.",
-)
-@click.option(
-    "--status",
-    help="Fetch the items in this status [default: every completed item; others have no results].",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1, max=64),
-    default=8,
-    show_default=True,
-    help="Results fetched at once.",
-)
-@_render.output_options
-@pass_state
-def results_download(
-    state: State,
-    job_id: str,
-    out: Path,
-    status: str | None,
-    concurrency: int,
-    output: _render.Format,
-) -> int:
-    """Saves each item's processing results to its own file; run again to resume.
-
-    A file appears only when complete; items already saved in the directory are not fetched
-    again, so a run after an interruption (or after the job gained items) fetches the rest.
-    """
-    _download.prepare_directory(out)
-    summary = _download.DownloadSummary(job_id, out)
-    try:
-        _download.download(
-            state.client(),
-            job_id,
-            out,
-            status=status,
-            concurrency=concurrency,
-            console=state.err,
-            live=state.err.is_terminal,
-            summary=summary,
-        )
-    except KeyboardInterrupt:
-        state.err.print(
-            f"interrupted: {summary.line()}. Run the same command again to fetch the rest.",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
-        return ExitCode.INTERRUPTED
-    except (LlamaCloudError, OSError) as error:
-        raise CommandError(f"{describe(error)} ({summary.line()}; run again to resume)") from error
-    if output == "table":
-        state.out.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
-    else:
-        _render.echo_json(summary.to_json())
-    return ExitCode.OK
-
-
-# ----- running ------------------------------------------------------------------------------
+    results = groups.add_parser("results", help="processing results of a job's items")
+    result_commands = results.add_subparsers(metavar="COMMAND", required=True)
+    download = _command(
+        result_commands,
+        "download",
+        _commands.results_download,
+        "save each item's results to DIR/ITEM_ID.json; run again to resume",
+        common,
+    )
+    download.add_argument("job", metavar="JOB")
+    download.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="DIR",
+        help="where the files go (made if missing)",
+    )
+    download.add_argument(
+        "--status",
+        help="fetch the items in this status (default: the completed ones; others have none)",
+    )
+    download.add_argument(
+        "--concurrency", type=_count, default=8, help="results fetched at once (default: 8)"
+    )
+    _render.add_output_options(download)
+    return parser
 
 
 def run(argv: Sequence[str] | None = None, state: State | None = None) -> int:
     """Runs the command line; returns the exit status. Never lets a traceback out."""
     state = state or State()
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None,
-            prog_name=PROG,
-            standalone_mode=False,
-            obj=state,
-        )
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    except (click.Abort, KeyboardInterrupt):
-        state.err.print(f"{PROG}: interrupted", markup=False, highlight=False)
+        args = build_parser().parse_args(argv)
+        state.api_key, state.base_url = args.api_key, args.base_url
+        if args.verbose:
+            _commands.verbose_logging(args.verbose, state.err)
+        handler: Handler = args.handler
+        return handler(state, args)
+    except SystemExit as done:  # --help and --version
+        return done.code if isinstance(done.code, int) else ExitCode.OK
+    except KeyboardInterrupt:
+        state.note(f"{PROG}: interrupted")
         return ExitCode.INTERRUPTED
     except Exception as error:
-        message = redact(describe(error), state.secrets())
-        state.err.print(f"{PROG}: error: {message}", markup=False, highlight=False, soft_wrap=True)
+        state.note(f"{PROG}: error: {redact(describe(error), state.secrets())}")
         return exit_code_of(error)
-    return int(result) if isinstance(result, int) else ExitCode.OK
+    finally:
+        state.close()
