@@ -76,7 +76,7 @@ def publish(session: nox.Session) -> None:
     """Check, test, build and upload (`-- --repository-url URL`, `-- --skip-tests`; see README)."""
     session.install("-r", GENERATOR_REQUIREMENTS, *PUBLISH_REQUIREMENTS)
     if "--skip-tests" not in session.posargs:
-        session.install("-r", TEST_REQUIREMENTS, "-e", ".")
+        session.install("-r", TEST_REQUIREMENTS, "-e", ".[cli]")
     session.run("python", "generator/publish.py", "upload", *session.posargs)
 
 
@@ -148,5 +148,12 @@ def demo(session: nox.Session) -> None:
 
     The tour itself is llama_cloud_batch/testing/demo.py (`-- --auto-tick 1` slows the jobs).
     """
-    session.install("-e", ".[testing]")
+    session.install("-e", ".[testing,cli]")
     session.run("python", "-m", "llama_cloud_batch.testing.demo", *session.posargs)
+
+
+@nox.session(name="cli-picture")
+def cli_picture(session: nox.Session) -> None:
+    """docs/cli-wait.svg: `llama-cloud-batch jobs wait` on local jobs, as rich records it."""
+    session.install("-e", ".[testing,cli]")
+    session.run("python", "docs/cli_picture.py", *session.posargs)

@@ -120,3 +120,11 @@ def test_verbose_logs_requests_and_retries_but_never_the_key(cli, server):
     assert "retrying GET" in run.stderr
     assert "getBatchJobStatus" in run.stderr or job_id in run.stderr
     assert KEY not in run.stderr
+
+
+def test_global_options_also_work_after_the_command(cli, server):
+    wrong = "sk-wrong-after-the-command"
+    run = cli("jobs", "list", "--api-key", wrong)
+    assert run.code == 1
+    assert "401" in one_line_error(run)
+    assert wrong not in run.stderr

@@ -111,9 +111,7 @@ def test_ctrl_c_keeps_whole_files_and_a_rerun_fetches_exactly_the_rest(cli, serv
     listed = _completed_ids(server, job_id)
     # Each result takes a while, so that the interruption lands mid-download.
     server.inject(Fault.hang(0.4), times=len(listed), path=RESULTS)
-    process = cli.popen(
-        "results", "download", job_id, "--out", str(tmp_path), "--concurrency", "2"
-    )
+    process = cli.popen("results", "download", job_id, "--out", str(tmp_path), "--concurrency", "2")
     deadline = time.monotonic() + RUN_TIMEOUT
     while len(list(tmp_path.glob("*.json"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)

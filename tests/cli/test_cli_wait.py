@@ -99,7 +99,7 @@ def test_plain_lines_when_not_a_terminal(moving, moving_server):
     lines = run.stderr.splitlines()
     assert lines
     assert all(line.startswith(job_id) for line in lines)
-    assert lines[-1].startswith(f"{job_id}  completed  4 processed, 1 failed, 0 skipped of 4")
+    assert lines[-1].startswith(f"{job_id}  completed  4/4 processed, 1 failed, 0 skipped")
     assert len(lines) == len(set(lines))  # a line only when something changed
 
 
@@ -149,9 +149,9 @@ def test_live_progress_bars_on_a_terminal(server):
     assert "\x1b[" in text  # a live display redraws in place
     assert "━" in text  # rich's bars
     assert "items/s" in text
-    assert "12 processed, 1 failed, 1 skipped of 12" not in text  # skipped are not processed
-    assert "11 processed, 1 failed, 1 skipped of 12" in text
-    assert "2 processed, 0 failed, 0 skipped of 2" in text
+    assert "12/12 processed" not in text  # a skipped item is not processed
+    assert "11/12 processed, 1 failed, 1 skipped" in text
+    assert "2/2 processed, 0 failed, 0 skipped" in text
     assert "ETA" in text
 
 

@@ -15,10 +15,9 @@ from rich.progress import (
     ProgressColumn,
     Task,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from .._bulk import JobWaitResult, is_transient_error
@@ -44,8 +43,8 @@ def counts(result: JobWaitResult) -> str:
     if job is None:
         return ""
     return (
-        f"{job.processed_items or 0} processed, {job.failed_items or 0} failed, "
-        f"{job.skipped_items or 0} skipped of {job.total_items}"
+        f"{job.processed_items or 0}/{job.total_items} processed, "
+        f"{job.failed_items or 0} failed, {job.skipped_items or 0} skipped"
     )
 
 
@@ -68,14 +67,14 @@ class WaitDisplay:
             job_id: JobWaitResult(job_id) for job_id in job_ids
         }
         self._printed: dict[str, str] = {}
+        # Text never wraps: on a narrow terminal the bar gives up its room first.
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            TextColumn("{task.fields[state]:<9}"),
-            BarColumn(bar_width=24),
-            TextColumn("{task.fields[counts]}"),
-            _RateColumn(),
-            TimeElapsedColumn(),
-            TextColumn("ETA"),
+            TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
+            TextColumn("{task.fields[state]:<9}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=None),
+            TextColumn("{task.fields[counts]}", table_column=Column(no_wrap=True)),
+            _RateColumn(table_column=Column(no_wrap=True)),
+            TextColumn("ETA", table_column=Column(no_wrap=True)),
             TimeRemainingColumn(),
             console=console,
             disable=not live,

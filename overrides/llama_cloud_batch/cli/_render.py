@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -70,8 +71,10 @@ def _text(value: object) -> str:
 
 
 def _when(value: object) -> str:
-    isoformat = getattr(value, "isoformat", None)
-    return isoformat(timespec="seconds") if isoformat is not None else ""
+    """A timestamp to the minute, in UTC (JSON output keeps the API's full value)."""
+    if not isinstance(value, datetime.datetime):
+        return ""
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def done_count(job: BatchJob) -> int:
