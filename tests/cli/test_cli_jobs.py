@@ -159,3 +159,25 @@ def test_items_list_status_failed(cli, server):
     table = cli("items", "list", job_id)
     assert "6 items" in table.stdout
     assert table.stdout.count("failed") >= 2
+
+
+def test_a_reader_that_goes_away_ends_it_quietly(cli, server):
+    import subprocess
+
+    from .conftest import SCRIPT, cli_env
+
+    server.seed(150)
+    process = subprocess.Popen(
+        [str(SCRIPT), "jobs", "list", "--jsonl"],
+        env=cli_env(server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    stderr = process.communicate(timeout=60)[1].decode()
+    assert json.loads(first)["id"] == server.jobs()[0]["id"]
+    assert process.returncode == 1
+    assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr

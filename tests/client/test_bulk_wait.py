@@ -21,7 +21,7 @@ from llama_cloud_batch import (
     NotFoundError,
     RateLimitError,
 )
-from llama_cloud_batch.testing import BatchServer
+from llama_cloud_batch.testing import BatchServer, Fault
 from scripted_server import Received, Reply, ScriptedServer
 
 STATUS_PATH = "/api/v1/beta/batch-processing/"
@@ -296,3 +296,16 @@ async def test_async_refuses_a_concurrency_below_one():
     async with AsyncLlamaCloud(api_key=API_KEY, base_url="http://127.0.0.1:9") as client:
         with pytest.raises(ValueError, match="concurrency"):
             await client.beta.batch.wait_for_many(["a"], concurrency=0)
+
+
+def test_a_status_the_spec_does_not_know_yet_is_not_final(batch_server, clock):
+    job_id = batch_server.add_job(items=2)
+    batch_server.inject(Fault.unknown_enum("queued"), times=2, operation="getBatchJobStatus")
+    clock.on_sleep = batch_server.tick
+    seen: list[str | None] = []
+    with LlamaCloud(api_key=API_KEY, base_url=batch_server.url) as client:
+        (result,) = client.beta.batch.wait_for_many(
+            [job_id], on_update=lambda r: seen.append(r.status)
+        )
+    assert seen[:2] == ["queued", "queued"]
+    assert result.status == "completed"

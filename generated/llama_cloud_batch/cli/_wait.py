@@ -98,7 +98,11 @@ class WaitDisplay:
         job = result.job
         if job is not None:
             fields["total"] = max(job.total_items, 1)
-            fields["completed"] = min(done_count(job), job.total_items) if job.total_items else 1
+            # A job of no items is all done once final (its bar must not sit at zero for ever).
+            empty_done = 1 if result.is_final else 0
+            fields["completed"] = (
+                min(done_count(job), job.total_items) if job.total_items else empty_done
+            )
         self.progress.update(self._tasks[result.job_id], **fields)
         if not self.live:
             self._print_line(result)

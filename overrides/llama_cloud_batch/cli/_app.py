@@ -8,6 +8,8 @@ whenever click is installed, so an extra that brought click would make `import h
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -211,6 +213,12 @@ def run(argv: Sequence[str] | None = None, state: State | None = None) -> int:
     except KeyboardInterrupt:
         state.note(f"{PROG}: interrupted")
         return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more can be said on stdout, so nothing is,
+        # not even when the interpreter flushes it on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.ERROR
     except Exception as error:
         state.note(f"{PROG}: error: {redact(describe(error), state.secrets())}")
         return exit_code_of(error)
