@@ -11,7 +11,7 @@ made once, in `_Follower`; sync and async only send and sleep.
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -124,11 +124,13 @@ class _Follower:
         timeout: float | None = 3600.0,
         on_update: Callable[[JobWaitResult], None] | None = None,
     ) -> None:
-        ids = list(job_ids) if not isinstance(job_ids, str) else [job_ids]
+        if isinstance(job_ids, str):
+            raise TypeError("job_ids is a list of job IDs, not one string")
+        ids = list(job_ids)
         for job_id in ids:
             if not isinstance(job_id, str) or not job_id:
                 raise ValueError(f"job ids are non-empty strings, got {job_id!r}")
-        duplicates = sorted({job_id for job_id in ids if ids.count(job_id) > 1})
+        duplicates = sorted(job_id for job_id, n in Counter(ids).items() if n > 1)
         if duplicates:
             raise ValueError(f"job ids given more than once: {', '.join(duplicates)}")
         if poll_interval <= 0 or max_poll_interval < poll_interval:

@@ -224,6 +224,13 @@ def test_bad_arguments_are_refused_before_any_request(job_ids, options, message)
         assert server.received == []
 
 
+def test_one_string_is_not_taken_for_a_list_of_ids():
+    with ScriptedServer() as server, LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        with pytest.raises(TypeError, match="not one string"):
+            client.beta.batch.wait_for_many("bjb-1")  # type: ignore[arg-type]
+        assert server.received == []
+
+
 def test_no_jobs_is_an_empty_answer():
     with ScriptedServer() as server, LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
         assert client.beta.batch.wait_for_many([]) == []
