@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
 if __name__ == "__main__":
-    try:
-        from .cli import main
-    except ImportError as missing:
-        sys.exit(f"llama-cloud-batch: {missing}")
+    from .cli import main
+
     main()

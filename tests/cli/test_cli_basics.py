@@ -128,3 +128,28 @@ def test_global_options_also_work_after_the_command(cli, server):
     assert run.code == 1
     assert "401" in one_line_error(run)
     assert wrong not in run.stderr
+
+
+def test_without_the_extra_it_says_how_to_get_it(server):
+    # As if rich were not installed: the command says what to install, in one line.
+    probe = (
+        "import sys\n"
+        "sys.modules['rich'] = None\n"
+        "sys.argv = ['llama-cloud-batch', 'jobs', 'list']\n"
+        "from llama_cloud_batch.cli import main\n"
+        "main()\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=cli_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        "llama-cloud-batch: error: the command line needs the 'cli' extra: "
+        "pip install 'llama-cloud-batch[cli]'"
+    )
+    assert server.requests == []

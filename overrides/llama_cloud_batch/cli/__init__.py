@@ -10,19 +10,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-try:
-    import rich as _rich  # noqa: F401 -- fail here, with the fix, not deep inside
-except ImportError as missing:  # pragma: no cover - depends on the installation
-    raise ImportError(
-        "the llama-cloud-batch command needs the 'cli' extra: pip install 'llama-cloud-batch[cli]'"
-    ) from missing
+__all__ = ["main"]
 
-from ._app import run
-from ._errors import ExitCode
-
-__all__ = ["ExitCode", "main", "run"]
+_MISSING_EXTRA_STATUS = 2  # ExitCode.USAGE: the installation is the configuration at fault
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script: runs the command line and exits with its documented status."""
+    try:
+        from ._app import run
+    except ImportError as missing:
+        if (missing.name or "").split(".")[0] != "rich":
+            raise
+        print(
+            "llama-cloud-batch: error: the command line needs the 'cli' extra: "
+            "pip install 'llama-cloud-batch[cli]'",
+            file=sys.stderr,
+        )
+        sys.exit(_MISSING_EXTRA_STATUS)
     sys.exit(run(argv))
