@@ -41,6 +41,7 @@ def check(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff over hand-written code; mypy --strict over the package, generated code included."""
     session.install(*LINT_REQUIREMENTS, "-r", GENERATOR_REQUIREMENTS, "httpx", "attrs", "nox")
+    session.install("rich>=13.7")  # the cli extra, type-checked with the rest
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
     session.run("mypy", "generated/llama_cloud_batch", "generator", "noxfile.py")
@@ -49,7 +50,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The test suite (pass pytest arguments after --)."""
-    session.install("-r", TEST_REQUIREMENTS, "-e", ".")
+    session.install("-r", TEST_REQUIREMENTS, "-e", ".[cli]")
     session.run("pytest", *session.posargs)
 
 
@@ -75,7 +76,7 @@ def publish(session: nox.Session) -> None:
     """Check, test, build and upload (`-- --repository-url URL`, `-- --skip-tests`; see README)."""
     session.install("-r", GENERATOR_REQUIREMENTS, *PUBLISH_REQUIREMENTS)
     if "--skip-tests" not in session.posargs:
-        session.install("-r", TEST_REQUIREMENTS, "-e", ".")
+        session.install("-r", TEST_REQUIREMENTS, "-e", ".[cli]")
     session.run("python", "generator/publish.py", "upload", *session.posargs)
 
 
@@ -147,7 +148,7 @@ def demo(session: nox.Session) -> None:
 
     The tour itself is llama_cloud_batch/testing/demo.py (`-- --auto-tick 1` slows the jobs).
     """
-    session.install("-e", ".[testing]")
+    session.install("-e", ".[testing,cli]")
     session.run("python", "-m", "llama_cloud_batch.testing.demo", *session.posargs)
 
 
@@ -164,3 +165,10 @@ def docs(session: nox.Session) -> None:
     # Material prints a banner about MkDocs 2 on every build unless told not to.
     session.env["NO_MKDOCS_2_WARNING"] = "1"
     session.run("mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(name="cli-picture")
+def cli_picture(session: nox.Session) -> None:
+    """docs/cli-wait.svg: `llama-cloud-batch jobs wait` on local jobs, as rich records it."""
+    session.install("-e", ".[testing,cli]")
+    session.run("python", "docs/cli_picture.py", *session.posargs)

@@ -7,8 +7,8 @@
 `build` fails when generated/ is stale, when `twine check --strict` objects, or when the files hold
 anything but the package: the wheel must hold exactly generated/llama_cloud_batch (py.typed
 included) and the license; its metadata a readme, license, project URLs, classifiers and
-requires-python; and its dependencies must be what the code imports (the `testing` extra for what
-llama_cloud_batch.testing alone imports).
+requires-python; and its dependencies must be what the code imports (each extra for what its
+subpackage alone imports: `testing` for llama_cloud_batch.testing, `cli` for llama_cloud_batch.cli).
 
 `upload` refuses, before anything leaves the machine, when the working tree is not clean, no
 password or token is set, the version is already on the index, generated/ is stale, the test suite

@@ -39,6 +39,7 @@ from ._response import APIResponse, AsyncAPIResponse
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._bulk import JobWaitResult
     from .types import (
         BatchItemStatus,
         BatchJob,
@@ -75,6 +76,7 @@ __all__ = [
     "InsecureConnectionError",
     "InternalServerError",
     "JobType",
+    "JobWaitResult",
     "LlamaCloud",
     "LlamaCloudError",
     "MissingAPIKeyError",
@@ -92,6 +94,10 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # Models load on first use, keeping `import llama_cloud_batch` cheap.
+    if name == "JobWaitResult":
+        from ._bulk import JobWaitResult
+
+        return JobWaitResult
     if name in _MODELS:
         from . import types
 

@@ -5,15 +5,17 @@
 Starts the local batch-processing API with sample jobs that advance on their own, runs the
 documentation's list example against it (unchanged but for its import line, configured only by
 LLAMA_CLOUD_BASE_URL and LLAMA_CLOUD_API_KEY), then lists a job's items, starts a job and waits
-for it to complete.
+for it to complete, and shows the same from the command line (with the cli extra).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 
 from llama_cloud_batch import LlamaCloud
@@ -40,10 +42,16 @@ def section(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
 
-def run_seed_example(url: str) -> str:
-    """Runs the example as a user would, in a fresh interpreter configured by the environment."""
+def user_environment(url: str) -> dict[str, str]:
+    """A fresh interpreter's environment, configured as a user's shell would be."""
     env = {**os.environ, "LLAMA_CLOUD_BASE_URL": url, "LLAMA_CLOUD_API_KEY": DEMO_KEY}
     env["PYTHONPATH"] = os.pathsep.join(path for path in sys.path if path)
+    return env
+
+
+def run_seed_example(url: str) -> str:
+    """Runs the example as a user would, in a fresh interpreter configured by the environment."""
+    env = user_environment(url)
     completed = subprocess.run(
         [sys.executable, "-c", SEED_EXAMPLE],
         env=env,
@@ -55,7 +63,8 @@ def run_seed_example(url: str) -> str:
     return completed.stdout
 
 
-def tour(client: LlamaCloud, server: BatchServer) -> None:
+def tour(client: LlamaCloud, server: BatchServer) -> str:
+    """The library's calls; returns the ID of the job it started."""
     section("Jobs, newest first (one page of 5; iterating the page walks every page)")
     page = client.beta.batch.list(limit=5)
     print(f"{page.total_size} jobs in all; first page:")
@@ -90,6 +99,33 @@ def tour(client: LlamaCloud, server: BatchServer) -> None:
     results = client.beta.batch.job_items.get_processing_results(first.item_id)
     for result in results.processing_results or []:
         print(f"  {results.item_name}: {result.job_type} result at {result.output_s3_path}")
+    return created.id
+
+
+def command_line(url: str, job_id: str) -> None:
+    """The same from the terminal: `llama-cloud-batch` (here `python -m llama_cloud_batch`)."""
+    if importlib.util.find_spec("rich") is None:
+        section("The command line needs the cli extra: pip install 'llama-cloud-batch[cli]'")
+        return
+    env = {**user_environment(url), "COLUMNS": "110"}
+    with tempfile.TemporaryDirectory(prefix="llama-cloud-batch-demo-") as out:
+        for args in (
+            ["jobs", "list", "--limit", "3"],
+            ["jobs", "wait", job_id],
+            ["items", "list", job_id, "--status", "completed"],
+            ["results", "download", job_id, "--out", out],
+        ):
+            section("$ llama-cloud-batch " + " ".join(args))
+            completed = subprocess.run(
+                [sys.executable, "-m", "llama_cloud_batch", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            print((completed.stderr + completed.stdout).rstrip())
+            print(f"(exit status {completed.returncode})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(SEED_EXAMPLE.rstrip())
         print(f"--> {run_seed_example(server.url).strip()}")
         with LlamaCloud(api_key=DEMO_KEY, base_url=server.url) as client:
-            tour(client, server)
+            created = tour(client, server)
+        command_line(server.url, created)
         server.assert_no_violations()
     return 0
 

@@ -1,0 +1,196 @@
+# Copied by generator/generate.py from overrides/llama_cloud_batch/cli/_wait.py. Edit it there.
+"""`jobs wait`: follows jobs with the library's wait_for_many and shows how they move.
+
+On a terminal, a live bar per job (processed, failed and skipped of the total, rate, time
+left); elsewhere one plain line whenever a job's state changes, so logs stay readable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Column, Table
+from rich.text import Text
+
+from .._bulk import JobWaitResult, is_transient_error
+from ._errors import PROG, ExitCode, describe
+from ._render import done_count
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .._client import LlamaCloud
+
+
+class _RateColumn(ProgressColumn):
+    """Items per second, once rich has seen the count move."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        return Text("" if speed is None else f"{speed:.1f} items/s", style="progress.data.speed")
+
+
+def counts(result: JobWaitResult) -> str:
+    job = result.job
+    if job is None:
+        return ""
+    return (
+        f"{job.processed_items or 0}/{job.total_items} processed, "
+        f"{job.failed_items or 0} failed, {job.skipped_items or 0} skipped"
+    )
+
+
+def state(result: JobWaitResult) -> str:
+    """The job's status, or what stopped following it."""
+    if result.timed_out:
+        return f"timed out ({result.status or 'unknown'})"
+    if result.error is not None and not result.is_final:
+        return "retrying" if is_transient_error(result.error) else "error"
+    return result.status or "waiting"
+
+
+class WaitDisplay:
+    """Shows each update of wait_for_many: live bars on a terminal, else plain lines."""
+
+    def __init__(self, console: Console, job_ids: list[str], *, live: bool) -> None:
+        self.console = console
+        self.live = live
+        self.latest: dict[str, JobWaitResult] = {
+            job_id: JobWaitResult(job_id) for job_id in job_ids
+        }
+        self._printed: dict[str, str] = {}
+        # Text never wraps: on a narrow terminal the bar gives up its room first.
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
+            TextColumn("{task.fields[state]:<9}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=None),
+            TextColumn("{task.fields[counts]}", table_column=Column(no_wrap=True)),
+            _RateColumn(table_column=Column(no_wrap=True)),
+            TextColumn("ETA", table_column=Column(no_wrap=True)),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not live,
+            refresh_per_second=8,
+        )
+        self._tasks = {
+            job_id: self.progress.add_task(job_id, total=None, state="waiting", counts="")
+            for job_id in job_ids
+        }
+
+    def __enter__(self) -> WaitDisplay:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.progress.stop()
+
+    def update(self, result: JobWaitResult) -> None:
+        self.latest[result.job_id] = result
+        fields: dict[str, Any] = {"state": state(result), "counts": counts(result)}
+        job = result.job
+        if job is not None:
+            fields["total"] = max(job.total_items, 1)
+            # A job of no items is all done once final (its bar must not sit at zero for ever).
+            empty_done = 1 if result.is_final else 0
+            fields["completed"] = (
+                min(done_count(job), job.total_items) if job.total_items else empty_done
+            )
+        self.progress.update(self._tasks[result.job_id], **fields)
+        if not self.live:
+            self._print_line(result)
+
+    def _print_line(self, result: JobWaitResult) -> None:
+        line = f"{result.job_id}  {state(result)}"
+        if result.job is not None:
+            percent = result.progress.progress_percentage if result.progress else 0.0
+            line += f"  {counts(result)} ({percent:.0f}%)"
+        if result.error is not None:
+            line += f"  [{describe(result.error)}]"
+        if self._printed.get(result.job_id) != line:
+            self._printed[result.job_id] = line
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    def open_jobs(self) -> list[str]:
+        return [job_id for job_id, result in self.latest.items() if not result.is_final]
+
+
+def summary_table(results: list[JobWaitResult]) -> Table:
+    table = Table(title="batch jobs", title_justify="left")
+    for column in ("ID", "STATE", "DONE", "FAILED", "SKIPPED", "NOTE"):
+        table.add_column(column, no_wrap=column in {"ID", "DONE"})
+    for result in results:
+        job = result.job
+        note = ""
+        if result.error is not None:
+            note = describe(result.error)
+        elif job is not None and job.error_message:
+            note = str(job.error_message)
+        numbers = (
+            ("", "", "")
+            if job is None
+            else (
+                f"{done_count(job)}/{job.total_items}",
+                str(job.failed_items or 0),
+                str(job.skipped_items or 0),
+            )
+        )
+        table.add_row(result.job_id, state(result), *numbers, note)
+    return table
+
+
+def result_json(result: JobWaitResult) -> dict[str, Any]:
+    return {
+        "job_id": result.job_id,
+        "status": result.status,
+        "final": result.is_final,
+        "timed_out": result.timed_out,
+        "error": None if result.error is None else describe(result.error),
+        "progress_percentage": None
+        if result.progress is None
+        else result.progress.progress_percentage,
+        "job": None if result.job is None else result.job.to_dict(),
+    }
+
+
+def exit_code(results: list[JobWaitResult]) -> ExitCode:
+    """The most serious outcome: an error, then failed, cancelled, timed out; else 0."""
+    if any(r.error is not None and not r.is_final and not r.timed_out for r in results):
+        return ExitCode.ERROR
+    statuses = {r.status for r in results if r.is_final}
+    if "failed" in statuses:
+        return ExitCode.JOB_FAILED
+    if "cancelled" in statuses:
+        return ExitCode.JOB_CANCELLED
+    if any(r.timed_out for r in results):
+        return ExitCode.TIMED_OUT
+    return ExitCode.OK
+
+
+def resume_hint(job_ids: list[str]) -> str:
+    return f"{PROG} jobs wait {' '.join(job_ids)}"
+
+
+def follow(
+    client: LlamaCloud,
+    job_ids: list[str],
+    display: WaitDisplay,
+    *,
+    timeout: float | None,
+    poll_interval: float,
+) -> list[JobWaitResult]:
+    with display:
+        return client.beta.batch.wait_for_many(
+            job_ids,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max(poll_interval, 10.0),
+            on_update=display.update,
+        )

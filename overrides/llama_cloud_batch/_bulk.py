@@ -1,0 +1,420 @@
+"""Work over many jobs or many items at once: the logic behind `client.beta.batch.wait_for_many`
+and `client.beta.batch.iter_results` (and their asyncio twins).
+
+Everything here goes through the public resource calls (`get_status`, `job_items.list`,
+`job_items.get_processing_results`), so each request gets the client's retries, error mapping
+and logging. The decisions (what to poll next, how long to sleep, what a failure means) are
+made once, in `_Follower`; sync and async only send and sleep.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    InternalServerError,
+    LlamaCloudError,
+    RateLimitError,
+)
+from ._retries import MAX_RETRY_AFTER, retry_after
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from ._base_client import Timeout
+    from ._generated.api.batch_job_items.get_item_processing_results import (
+        GetItemProcessingResultsParams,
+    )
+    from ._generated.api.batch_job_items.list_batch_job_items import ListBatchJobItemsParams
+    from ._generated.models import BatchJob, BatchJobItem, BatchJobProgress, ItemProcessingResults
+    from .resources.batch import AsyncBatch, Batch
+
+FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+DEFAULT_RESULTS_CONCURRENCY = 8
+DEFAULT_POLL_CONCURRENCY = 8
+_GROWTH = 1.5
+
+
+def is_final_status(status: object) -> bool:
+    """Whether a job in this status will not change again (completed, failed or cancelled)."""
+    return str(status) in FINAL_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class JobWaitResult:
+    """Where one job of `wait_for_many` stands: its last status, and why following it stopped.
+
+    `progress` is the last answer of get_status (None if none came). `error` is the error that
+    ended following this job (a job that vanished: NotFoundError) or, while `timed_out`, the
+    last transient error seen. A job is settled when `is_final`, `error` or `timed_out` says so.
+    """
+
+    job_id: str
+    progress: BatchJobProgress | None = None
+    error: LlamaCloudError | None = None
+    timed_out: bool = False
+
+    @property
+    def job(self) -> BatchJob | None:
+        return None if self.progress is None else self.progress.job
+
+    @property
+    def status(self) -> str | None:
+        """The job's last known status as a string (None if it was never seen)."""
+        return None if self.progress is None else str(self.progress.job.status)
+
+    @property
+    def is_final(self) -> bool:
+        """The job reached completed, failed or cancelled."""
+        return self.status is not None and is_final_status(self.status)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "completed"
+
+
+class WaitForManyOptions(TypedDict, total=False):
+    """Keyword arguments of wait_for_many (see `wait_for_many` for their meaning)."""
+
+    poll_interval: float
+    max_poll_interval: float
+    timeout: float | None
+    on_update: Callable[[JobWaitResult], None] | None
+    request_timeout: Timeout
+
+
+class AsyncWaitForManyOptions(WaitForManyOptions, total=False):
+    """Keyword arguments of the asyncio wait_for_many: also how many jobs are polled at once."""
+
+    concurrency: int
+
+
+def is_transient_error(error: LlamaCloudError) -> bool:
+    """An error worth polling again for: the client's own retries ran out on it, but it says
+    nothing about the job (rate limited, a server or network hiccup)."""
+    if isinstance(error, RateLimitError | InternalServerError | APIConnectionError):
+        return True
+    return isinstance(error, APIStatusError) and error.status_code == 408
+
+
+def _asked_wait(error: LlamaCloudError) -> float:
+    if isinstance(error, APIStatusError):
+        asked = retry_after(error.headers)
+        if asked is not None:
+            return min(asked, MAX_RETRY_AFTER)
+    return 0.0
+
+
+class _Follower:
+    """The state of one wait_for_many call: which jobs to poll, and how long to sleep."""
+
+    def __init__(
+        self,
+        job_ids: Iterable[str],
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 10.0,
+        timeout: float | None = 3600.0,
+        on_update: Callable[[JobWaitResult], None] | None = None,
+    ) -> None:
+        if isinstance(job_ids, str):
+            raise TypeError("job_ids is a list of job IDs, not one string")
+        ids = list(job_ids)
+        for job_id in ids:
+            if not isinstance(job_id, str) or not job_id:
+                raise ValueError(f"job ids are non-empty strings, got {job_id!r}")
+        duplicates = sorted(job_id for job_id, n in Counter(ids).items() if n > 1)
+        if duplicates:
+            raise ValueError(f"job ids given more than once: {', '.join(duplicates)}")
+        if poll_interval <= 0 or max_poll_interval < poll_interval:
+            raise ValueError("need 0 < poll_interval <= max_poll_interval")
+        if timeout is not None and timeout < 0:
+            raise ValueError(f"timeout is a number of seconds >= 0 or None, got {timeout}")
+        self._results = {job_id: JobWaitResult(job_id) for job_id in ids}
+        self._order = ids
+        self._interval = poll_interval
+        self._max_interval = max_poll_interval
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._on_update = on_update
+        self._asked = 0.0
+
+    def pending(self) -> list[str]:
+        """The jobs to poll this round, in the order they were given."""
+        return [job_id for job_id in self._order if not self._settled(self._results[job_id])]
+
+    @staticmethod
+    def _settled(result: JobWaitResult) -> bool:
+        return (
+            result.is_final
+            or result.timed_out
+            or (result.error is not None and not is_transient_error(result.error))
+        )
+
+    def record(self, job_id: str, answer: BatchJobProgress | LlamaCloudError) -> None:
+        previous = self._results[job_id]
+        if isinstance(answer, LlamaCloudError):
+            # The last progress seen stays: a job that vanishes is reported with what it was.
+            result = replace(previous, error=answer)
+            if is_transient_error(answer):
+                self._asked = max(self._asked, _asked_wait(answer))
+        else:
+            result = JobWaitResult(job_id, answer)
+        self._results[job_id] = result
+        if self._on_update is not None:
+            self._on_update(result)
+
+    def next_sleep(self) -> float | None:
+        """Seconds to sleep before the next round, or None when the wait is over (every job is
+        settled, or the deadline has passed: the jobs still open are then marked timed out)."""
+        if not self.pending():
+            return None
+        sleep = max(self._interval, self._asked)
+        self._interval = min(self._interval * _GROWTH, self._max_interval)
+        self._asked = 0.0
+        if self._deadline is None:
+            return sleep
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            for job_id in self.pending():
+                self._results[job_id] = replace(self._results[job_id], timed_out=True)
+            return None
+        return min(sleep, left)
+
+    def results(self) -> list[JobWaitResult]:
+        return [self._results[job_id] for job_id in self._order]
+
+
+def wait_for_many(
+    batch: Batch,
+    job_ids: Iterable[str],
+    *,
+    poll_interval: float = 1.0,
+    max_poll_interval: float = 10.0,
+    timeout: float | None = 3600.0,
+    on_update: Callable[[JobWaitResult], None] | None = None,
+    request_timeout: Timeout = None,
+) -> list[JobWaitResult]:
+    """Polls every job until each is final, or `timeout` seconds pass; one result per job, in
+    the order given. See `Batch.wait_for_many`."""
+    follower = _Follower(
+        job_ids,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+        timeout=timeout,
+        on_update=on_update,
+    )
+    while True:
+        for job_id in follower.pending():
+            answer: BatchJobProgress | LlamaCloudError
+            try:
+                answer = batch.get_status(job_id, timeout=request_timeout)
+            except LlamaCloudError as error:
+                answer = error
+            follower.record(job_id, answer)
+        sleep = follower.next_sleep()
+        if sleep is None:
+            return follower.results()
+        time.sleep(sleep)
+
+
+async def async_wait_for_many(
+    batch: AsyncBatch,
+    job_ids: Iterable[str],
+    *,
+    poll_interval: float = 1.0,
+    max_poll_interval: float = 10.0,
+    timeout: float | None = 3600.0,
+    on_update: Callable[[JobWaitResult], None] | None = None,
+    request_timeout: Timeout = None,
+    concurrency: int = DEFAULT_POLL_CONCURRENCY,
+) -> list[JobWaitResult]:
+    """As wait_for_many; each round polls up to `concurrency` jobs at once."""
+    import asyncio
+
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be 1 or more, got {concurrency}")
+    follower = _Follower(
+        job_ids,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+        timeout=timeout,
+        on_update=on_update,
+    )
+    gate = asyncio.Semaphore(concurrency)
+
+    async def poll(job_id: str) -> BatchJobProgress | LlamaCloudError:
+        async with gate:
+            try:
+                return await batch.get_status(job_id, timeout=request_timeout)
+            except LlamaCloudError as error:
+                return error
+
+    while True:
+        pending = follower.pending()
+        answers = await asyncio.gather(*(poll(job_id) for job_id in pending))
+        # Recorded in the order given, whatever order the answers came in.
+        for job_id, answer in zip(pending, answers, strict=True):
+            follower.record(job_id, answer)
+        sleep = follower.next_sleep()
+        if sleep is None:
+            return follower.results()
+        await asyncio.sleep(sleep)
+
+
+class IterResultsOptions(TypedDict, total=False):
+    """Keyword arguments of iter_results (see `iter_results` for their meaning)."""
+
+    status: str | None
+    job_type: str | None
+    concurrency: int
+    skip: Callable[[BatchJobItem], bool] | None
+    page_size: int | None
+    request_timeout: Timeout
+
+
+def _listing_params(status: str | None, page_size: int | None) -> ListBatchJobItemsParams:
+    params: dict[str, Any] = {}
+    if status is not None:
+        params["status"] = status
+    if page_size is not None:
+        params["limit"] = page_size
+    return params  # type: ignore[return-value]  # keys of ListBatchJobItemsParams only
+
+
+def _results_params(job_type: str | None) -> GetItemProcessingResultsParams:
+    return {} if job_type is None else {"job_type": job_type}  # type: ignore[typeddict-item]
+
+
+def _check_iter_options(job_id: str, concurrency: int) -> None:
+    if not isinstance(job_id, str) or not job_id:
+        raise ValueError(f"job_id is a non-empty string, got {job_id!r}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be 1 or more, got {concurrency}")
+
+
+def iter_results(
+    batch: Batch,
+    job_id: str,
+    *,
+    status: str | None = None,
+    job_type: str | None = None,
+    concurrency: int = DEFAULT_RESULTS_CONCURRENCY,
+    skip: Callable[[BatchJobItem], bool] | None = None,
+    page_size: int | None = None,
+    request_timeout: Timeout = None,
+) -> Iterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    """`(item, results)` for every item of the job, in listing order. See `Batch.iter_results`."""
+    _check_iter_options(job_id, concurrency)
+    return _iterate_results(
+        batch,
+        job_id,
+        _listing_params(status, page_size),
+        _results_params(job_type),
+        concurrency,
+        skip,
+        request_timeout,
+    )
+
+
+def _iterate_results(
+    batch: Batch,
+    job_id: str,
+    listing: ListBatchJobItemsParams,
+    params: GetItemProcessingResultsParams,
+    concurrency: int,
+    skip: Callable[[BatchJobItem], bool] | None,
+    request_timeout: Timeout,
+) -> Iterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch(item: BatchJobItem) -> ItemProcessingResults:
+        return batch.job_items.get_processing_results(
+            item.item_id, timeout=request_timeout, **params
+        )
+
+    pool = ThreadPoolExecutor(concurrency, thread_name_prefix="llama-cloud-batch-results")
+    # At most `concurrency` fetches are in flight: the oldest is waited for (and yielded)
+    # before another starts, which is also what keeps the listing order.
+    window: deque[tuple[BatchJobItem, Future[ItemProcessingResults]]] = deque()
+    try:
+        for item in batch.job_items.list(job_id, timeout=request_timeout, **listing):
+            if skip is not None and skip(item):
+                continue
+            if len(window) == concurrency:
+                oldest, future = window.popleft()
+                yield oldest, future.result()
+            window.append((item, pool.submit(fetch, item)))
+        while window:
+            oldest, future = window.popleft()
+            yield oldest, future.result()
+    finally:
+        # Stopped early (an error, a break, Ctrl-C): start nothing more and do not wait for the
+        # fetches already sent; they end on their own.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def async_iter_results(
+    batch: AsyncBatch,
+    job_id: str,
+    *,
+    status: str | None = None,
+    job_type: str | None = None,
+    concurrency: int = DEFAULT_RESULTS_CONCURRENCY,
+    skip: Callable[[BatchJobItem], bool] | None = None,
+    page_size: int | None = None,
+    request_timeout: Timeout = None,
+) -> AsyncIterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    """As iter_results, for `async for`; up to `concurrency` fetches are awaited at once."""
+    _check_iter_options(job_id, concurrency)
+    return _aiterate_results(
+        batch,
+        job_id,
+        _listing_params(status, page_size),
+        _results_params(job_type),
+        concurrency,
+        skip,
+        request_timeout,
+    )
+
+
+async def _aiterate_results(
+    batch: AsyncBatch,
+    job_id: str,
+    listing: ListBatchJobItemsParams,
+    params: GetItemProcessingResultsParams,
+    concurrency: int,
+    skip: Callable[[BatchJobItem], bool] | None,
+    request_timeout: Timeout,
+) -> AsyncIterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    import asyncio
+
+    window: deque[tuple[BatchJobItem, asyncio.Task[ItemProcessingResults]]] = deque()
+
+    def fetch(item: BatchJobItem) -> asyncio.Task[ItemProcessingResults]:
+        return asyncio.ensure_future(
+            batch.job_items.get_processing_results(item.item_id, timeout=request_timeout, **params)
+        )
+
+    try:
+        async for item in batch.job_items.list(job_id, timeout=request_timeout, **listing):
+            if skip is not None and skip(item):
+                continue
+            if len(window) == concurrency:
+                oldest, task = window.popleft()
+                yield oldest, await task
+            window.append((item, fetch(item)))
+        while window:
+            oldest, task = window.popleft()
+            yield oldest, await task
+    finally:
+        tasks = [task for _, task in window]
+        for task in tasks:
+            task.cancel()
+        # Collected so that no "exception was never retrieved" warning follows a stop.
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,221 @@
+"""What each command does, given the parsed arguments; each returns its exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from .._exceptions import LlamaCloudError
+from . import _download, _render, _wait
+from ._errors import CommandError, ExitCode, describe
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .._client import LlamaCloud
+    from .._generated.models import BatchJob
+    from ..types import ParseJobConfigParam
+
+# The API's own page size is used unless --limit asks for fewer jobs than this.
+_PAGE_SIZE = 100
+
+
+@dataclass
+class State:
+    """What the global options set up, shared by the command of one run."""
+
+    api_key: str | None = None
+    base_url: str | None = None
+    out: Console = field(default_factory=Console)
+    err: Console = field(default_factory=lambda: Console(stderr=True))
+    _client: LlamaCloud | None = None
+
+    def client(self) -> LlamaCloud:
+        if self._client is None:
+            from .._client import LlamaCloud
+
+            self._client = LlamaCloud(api_key=self.api_key, base_url=self.base_url)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.api_key, os.environ.get("LLAMA_CLOUD_API_KEY")) if s]
+
+    def note(self, text: str) -> None:
+        """One plain line on stderr (never read as rich markup)."""
+        self.err.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def verbose_logging(level: int, console: Console) -> None:
+    """--verbose: the client's log (requests, retries; never headers) above any progress bar."""
+    logger = logging.getLogger("llama_cloud_batch")
+    logger.addHandler(RichHandler(console=console, show_path=False, markup=False))
+    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+
+
+def _params(**given: Any) -> dict[str, Any]:
+    """The API parameters that were given (an option left out is not sent)."""
+    return {name: value for name, value in given.items() if value is not None}
+
+
+# ----- jobs ---------------------------------------------------------------------------------
+
+
+def jobs_list(state: State, args: argparse.Namespace) -> int:
+    page_size = None if args.limit is None else min(args.limit, _PAGE_SIZE)
+    params = _params(
+        status=args.status, job_type=args.job_type, directory_id=args.directory_id, limit=page_size
+    )
+    page = state.client().beta.batch.list(**params)
+    found: Iterator[BatchJob] = iter(page) if args.limit is None else islice(page, args.limit)
+    _render.emit(found, args.output, lambda job: job.to_dict(), _render.jobs_table, state.out)
+    return ExitCode.OK
+
+
+def jobs_get(state: State, args: argparse.Namespace) -> int:
+    progress = state.client().beta.batch.get_status(args.job)
+    if args.output == "table":
+        state.out.print(_render.progress_table(progress))
+    else:
+        _render.echo_json(progress.to_dict())
+    return ExitCode.OK
+
+
+def jobs_cancel(state: State, args: argparse.Namespace) -> int:
+    result = state.client().beta.batch.cancel(args.job, **_params(reason=args.reason))
+    if args.output == "table":
+        state.out.print(f"{result.job_id}: {result.status} ({result.message})", markup=False)
+    else:
+        _render.echo_json(result.to_dict())
+    return ExitCode.OK
+
+
+def _read_text(name: str, what: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    try:
+        return Path(name).read_text()
+    except OSError as error:
+        raise CommandError(f"cannot read {what} {name}: {error.strerror}", ExitCode.USAGE) from None
+
+
+def _read_config(name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_read_text(name, "the job config"))
+    except json.JSONDecodeError as error:
+        raise CommandError(f"the job config is not JSON: {error}", ExitCode.USAGE) from None
+    if not isinstance(value, dict):
+        raise CommandError("the job config must be a JSON object", ExitCode.USAGE)
+    return value
+
+
+def _item_ids(args: argparse.Namespace) -> list[str]:
+    found = list(args.item or [])
+    if args.items_file is not None:
+        text = _read_text(args.items_file, "the item list")
+        found += [line.strip() for line in text.splitlines() if line.strip()]
+    return found
+
+
+def jobs_create(state: State, args: argparse.Namespace) -> int:
+    if args.config == "-" and args.items_file == "-":
+        raise CommandError("only one of --config and --items-file can read stdin", ExitCode.USAGE)
+    job_config = _read_config(args.config)
+    item_ids = _item_ids(args)
+    if args.directory_id is not None and item_ids:
+        raise CommandError("give --directory-id or item IDs, not both", ExitCode.USAGE)
+    if args.directory_id is None and not item_ids:
+        raise CommandError(
+            "give --directory-id, or item IDs with --item or --items-file", ExitCode.USAGE
+        )
+    # The file's JSON goes out as written: the server, not the client, judges a config it may
+    # know better than this release's spec.
+    created = state.client().beta.batch.create(
+        job_config=cast("ParseJobConfigParam.Dict", job_config),
+        **_params(directory_id=args.directory_id, item_ids=item_ids or None),
+    )
+    if args.wait:
+        state.note(f"created {created.id} ({created.total_items} items)")
+        return _follow(state, [created.id], args)
+    if args.output == "table":
+        state.out.print(_render.jobs_table([created]))
+    else:
+        _render.echo_json(created.to_dict())
+    return ExitCode.OK
+
+
+def jobs_wait(state: State, args: argparse.Namespace) -> int:
+    return _follow(state, list(dict.fromkeys(args.jobs)), args)
+
+
+def _follow(state: State, job_ids: list[str], args: argparse.Namespace) -> int:
+    display = _wait.WaitDisplay(state.err, job_ids, live=state.err.is_terminal)
+    try:
+        results = _wait.follow(
+            state.client(),
+            job_ids,
+            display,
+            timeout=args.timeout,
+            poll_interval=args.poll_interval,
+        )
+    except KeyboardInterrupt:
+        left = display.open_jobs()
+        state.note(
+            "interrupted: the jobs go on running on the server."
+            + (f" Follow them again with: {_wait.resume_hint(left)}" if left else "")
+        )
+        return ExitCode.INTERRUPTED
+    _render.emit(results, args.output, _wait.result_json, _wait.summary_table, state.out)
+    return _wait.exit_code(results)
+
+
+# ----- items and results --------------------------------------------------------------------
+
+
+def items_list(state: State, args: argparse.Namespace) -> int:
+    page = state.client().beta.batch.job_items.list(args.job, **_params(status=args.status))
+    _render.emit(page, args.output, lambda item: item.to_dict(), _render.items_table, state.out)
+    return ExitCode.OK
+
+
+def results_download(state: State, args: argparse.Namespace) -> int:
+    out: Path = args.out
+    try:
+        _download.prepare_directory(out)
+    except OSError as error:
+        raise CommandError(f"cannot use {out} for the results: {error.strerror}") from None
+    summary = _download.DownloadSummary(args.job, out)
+    try:
+        _download.download(
+            state.client(),
+            args.job,
+            out,
+            status=args.status,
+            concurrency=args.concurrency,
+            console=state.err,
+            live=state.err.is_terminal,
+            summary=summary,
+        )
+    except KeyboardInterrupt:
+        state.note(f"interrupted: {summary.line()}. Run the same command again to fetch the rest.")
+        return ExitCode.INTERRUPTED
+    except (LlamaCloudError, OSError) as error:
+        raise CommandError(f"{describe(error)} ({summary.line()}; run again to resume)") from error
+    if args.output == "table":
+        state.out.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
+    else:
+        _render.echo_json(summary.to_json())
+    return ExitCode.OK

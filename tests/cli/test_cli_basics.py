@@ -1,0 +1,155 @@
+"""The command as a whole: version, help, configuration, errors, the key, what it imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import llama_cloud_batch
+from llama_cloud_batch.testing import Fault
+
+from .conftest import KEY, cli_env, finished_job, one_line_error
+
+
+def test_version(cli):
+    run = cli("--version")
+    assert run.code == 0
+    assert run.stdout.strip() == f"llama-cloud-batch {llama_cloud_batch.__version__}"
+
+
+def test_help_lists_the_commands_and_the_exit_statuses(cli):
+    run = cli("--help")
+    assert run.code == 0
+    for command in ("jobs", "items", "results"):
+        assert command in run.stdout
+    assert "Exit status" in run.stdout
+    assert "LLAMA_CLOUD_API_KEY" in run.stdout
+
+
+def test_python_dash_m_is_the_same_command(server):
+    completed = subprocess.run(
+        [sys.executable, "-m", "llama_cloud_batch", "--version"],
+        env=cli_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0
+    assert completed.stdout.strip() == f"llama-cloud-batch {llama_cloud_batch.__version__}"
+
+
+def test_importing_the_library_loads_neither_the_cli_nor_its_dependencies():
+    # click is blocked as in an environment with only the cli extra: this suite's own tools
+    # bring click, which makes httpx import its command line (click and rich) on its own.
+    probe = (
+        "import sys\n"
+        "sys.modules['click'] = None\n"
+        "import llama_cloud_batch\n"
+        "from llama_cloud_batch import LlamaCloud\n"
+        "LlamaCloud(api_key='k').beta.batch\n"
+        "loaded = [name for name, module in sys.modules.items() if module is not None and (\n"
+        "  name.split('.')[0] in ('click', 'rich') or name.startswith('llama_cloud_batch.cli'))]\n"
+        "print(loaded)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert completed.stdout.strip() == "[]"
+
+
+def test_the_cli_extra_does_not_bring_click():
+    # httpx imports click, rich and pygments at `import httpx` whenever click is installed.
+    import re
+    from importlib.metadata import requires
+
+    in_cli = re.compile(r"""extra\s*==\s*["']cli["']""")
+    cli_requirements = [r for r in requires("llama-cloud-batch") or [] if in_cli.search(r)]
+    assert cli_requirements
+    assert not [r for r in cli_requirements if r.lower().startswith(("click", "typer"))]
+
+
+def test_unknown_command_is_a_usage_error(cli):
+    run = cli("jobs", "explode")
+    assert run.code == 2
+    assert "invalid choice: 'explode'" in one_line_error(run)
+
+
+def test_no_api_key_is_a_configuration_error(cli, server):
+    env = cli_env(server)
+    del env["LLAMA_CLOUD_API_KEY"]
+    run = cli("jobs", "list", env=env)
+    assert run.code == 2
+    assert "LLAMA_CLOUD_API_KEY" in one_line_error(run)
+
+
+def test_plain_http_to_another_host_is_refused(cli, server):
+    run = cli("--base-url", "http://api.example.com", "jobs", "list")
+    assert run.code == 2
+    assert "http" in one_line_error(run)
+
+
+def test_a_wrong_key_is_one_line_without_either_key(cli, server):
+    wrong = "sk-wrong-5e0f1d7a-also-secret"
+    run = cli("--api-key", wrong, "jobs", "list")
+    assert run.code == 1
+    line = one_line_error(run)
+    assert "401" in line
+    assert wrong not in run.stdout + run.stderr
+
+
+def test_an_unreachable_api_is_one_line(cli, server):
+    run = cli("--base-url", "http://127.0.0.1:9", "jobs", "get", "bjb-1")
+    assert run.code == 1
+    assert "cannot reach the API" in one_line_error(run)
+
+
+def test_an_answer_that_breaks_the_spec_is_one_line(cli, server):
+    job_id = finished_job(server, items=2)
+    server.inject(Fault.not_json(), times=5)
+    run = cli("jobs", "get", job_id)
+    assert run.code == 1
+    assert "does not match the API description" in one_line_error(run)
+
+
+def test_verbose_logs_requests_and_retries_but_never_the_key(cli, server):
+    job_id = finished_job(server, items=2)
+    server.inject(Fault.rate_limit("0"), times=1)
+    run = cli("-vv", "jobs", "get", job_id)
+    assert run.code == 0
+    assert "retrying GET" in run.stderr
+    assert "getBatchJobStatus" in run.stderr or job_id in run.stderr
+    assert KEY not in run.stderr
+
+
+def test_global_options_also_work_after_the_command(cli, server):
+    wrong = "sk-wrong-after-the-command"
+    run = cli("jobs", "list", "--api-key", wrong)
+    assert run.code == 1
+    assert "401" in one_line_error(run)
+    assert wrong not in run.stderr
+
+
+def test_without_the_extra_it_says_how_to_get_it(server):
+    # As if rich were not installed: the command says what to install, in one line.
+    probe = (
+        "import sys\n"
+        "sys.modules['rich'] = None\n"
+        "sys.argv = ['llama-cloud-batch', 'jobs', 'list']\n"
+        "from llama_cloud_batch.cli import main\n"
+        "main()\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=cli_env(server),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (
+        "llama-cloud-batch: error: the command line needs the 'cli' extra: "
+        "pip install 'llama-cloud-batch[cli]'"
+    )
+    assert server.requests == []

@@ -1,0 +1,172 @@
+"""jobs wait: exit statuses per outcome, faults survived, plain lines off a terminal, live bars
+on one (a real pseudo-terminal), and Ctrl-C that says how to resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import time
+
+import pytest
+from llama_cloud_batch.testing import Fault
+
+from .conftest import KEY, RUN_TIMEOUT, SCRIPT, Cli, cli_env, tick_on_each_poll
+
+FAST = ("--poll-interval", "0.05")
+
+
+@pytest.fixture
+def moving(moving_server) -> Cli:
+    return Cli(moving_server)
+
+
+@pytest.mark.parametrize(
+    ("job", "code"),
+    [
+        ({"items": 4}, 0),
+        ({"items": 4, "failed_items": 2}, 0),  # failed items do not fail the job
+        ({"items": 3, "outcome": "failed", "failure_message": "quota exceeded"}, 3),
+    ],
+)
+def test_exit_status_follows_the_outcome(moving, moving_server, job, code):
+    job_id = moving_server.add_job(**job)
+    run = moving("jobs", "wait", job_id, *FAST, "--json")
+    assert run.code == code
+    (result,) = json.loads(run.stdout)
+    assert result["job_id"] == job_id
+    assert result["final"] is True
+    assert result["status"] == ("failed" if code == 3 else "completed")
+    assert result["job"]["failed_items"] == job.get("failed_items", 0)
+
+
+def test_cancelled_job_exits_4(cli, server):
+    job_id = server.add_job(items=3, status="running")
+    server.store.set_status(job_id, "cancelled")
+    run = cli("jobs", "wait", job_id, *FAST)
+    assert run.code == 4
+    assert "cancelled" in run.stdout
+
+
+def test_timeout_exits_5_with_the_job_still_open(cli, server):
+    job_id = server.add_job(items=3)  # nothing moves it
+    run = cli("jobs", "wait", job_id, "--timeout", "0.3", *FAST, "--jsonl")
+    assert run.code == 5
+    result = json.loads(run.stdout)
+    assert result["timed_out"] is True
+    assert result["status"] == "pending"
+
+
+def test_a_missing_job_is_reported_and_the_others_followed(moving, moving_server):
+    good = moving_server.add_job(items=2)
+    bad = moving_server.add_job(items=2, outcome="failed")
+    run = moving("jobs", "wait", good, "bjb-missing", bad, *FAST, "--json")
+    assert run.code == 1  # an error outranks a failed job
+    results = {r["job_id"]: r for r in json.loads(run.stdout)}
+    assert results[good]["status"] == "completed"
+    assert results[bad]["status"] == "failed"
+    assert "404" in results["bjb-missing"]["error"]
+
+
+def test_most_serious_outcome_wins(moving, moving_server):
+    done = moving_server.add_job(items=2)
+    failed = moving_server.add_job(items=2, outcome="failed")
+    cancelled = moving_server.add_job(items=2, status="running")
+    moving_server.store.set_status(cancelled, "cancelled")
+    assert moving("jobs", "wait", done, cancelled, *FAST).code == 4
+    assert moving("jobs", "wait", cancelled, failed, done, *FAST).code == 3
+
+
+def test_rate_limits_and_server_errors_are_ridden_out(moving, moving_server):
+    job_id = moving_server.add_job(items=6)
+    moving_server.inject(Fault.rate_limit("0"), times=3, operation="getBatchJobStatus")
+    moving_server.inject(Fault.error(503, retry_after="0"), times=4, operation="getBatchJobStatus")
+    run = moving("jobs", "wait", job_id, *FAST, "--json")
+    assert run.code == 0
+    assert json.loads(run.stdout)[0]["status"] == "completed"
+    faulted = [r for r in moving_server.requests_for("getBatchJobStatus") if r.fault]
+    assert len(faulted) == 7
+
+
+def test_plain_lines_when_not_a_terminal(moving, moving_server):
+    job_id = moving_server.add_job(items=4, failed_items=1)
+    run = moving("jobs", "wait", job_id, *FAST)
+    assert run.code == 0
+    assert "\x1b" not in run.stderr + run.stdout  # no cursor movement, no colour
+    lines = run.stderr.splitlines()
+    assert lines
+    assert all(line.startswith(job_id) for line in lines)
+    assert lines[-1].startswith(f"{job_id}  completed  4/4 processed, 1 failed, 0 skipped")
+    assert len(lines) == len(set(lines))  # a line only when something changed
+
+
+def _read_pty(fd: int, process: subprocess.Popen[bytes]) -> bytes:
+    output = b""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the other side closed: the process is gone
+                break
+            if not chunk:
+                break
+            output += chunk
+        elif process.poll() is not None:
+            break
+    return output
+
+
+def test_live_progress_bars_on_a_terminal(server):
+    slow = server.add_job(items=12, failed_items=1, skipped_items=1)
+    quick = server.add_job(items=2)
+    primary, secondary = pty.openpty()
+    env = cli_env(server, TERM="xterm-256color", COLUMNS="150")
+    del env["NO_COLOR"]
+    process = subprocess.Popen(
+        [str(SCRIPT), "jobs", "wait", slow, quick, *FAST],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+    )
+    os.close(secondary)
+    try:
+        with tick_on_each_poll(server):
+            raw = _read_pty(primary, process)
+            code = process.wait(timeout=RUN_TIMEOUT)
+    finally:
+        os.close(primary)
+        if process.poll() is None:
+            process.kill()
+    text = raw.decode(errors="replace")
+    assert code == 0
+    assert KEY not in text
+    assert "\x1b[" in text  # a live display redraws in place
+    assert "━" in text  # rich's bars
+    assert "items/s" in text
+    assert "12/12 processed" not in text  # a skipped item is not processed
+    assert "11/12 processed, 1 failed, 1 skipped" in text
+    assert "2/2 processed, 0 failed, 0 skipped" in text
+    assert "ETA" in text
+
+
+def test_ctrl_c_says_how_to_resume(cli, server):
+    done = server.add_job(items=1)
+    server.run_until_idle()
+    waiting = server.add_job(items=3)  # nothing moves these: the wait goes on until interrupted
+    waiting_again = server.add_job(items=2)
+    process = cli.popen("jobs", "wait", waiting, done, waiting_again, "--poll-interval", "0.05")
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while len(server.requests_for("getBatchJobStatus")) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert KEY not in stdout + stderr
+    assert f"llama-cloud-batch jobs wait {waiting} {waiting_again}" in stderr
