@@ -142,6 +142,16 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def reference(session: nox.Session) -> None:
+    """Refresh tests/data/batch-processing-structure.json from the official SDK's types.
+
+    `-- --check` fails instead of writing when the file is not what the SDK says.
+    """
+    session.install(*BENCH_REQUIREMENTS)
+    session.run("python", "generator/reference.py", *session.posargs)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     """The client against the local server: sample jobs, the docs' example, a wait; offline.
 
