@@ -5,7 +5,7 @@ routes, names, requiredness, types, formats, enums...
 The comparer itself is in structure_compare.py. The first test is the only one that reads the
 real spec and the real reference, and lists every disagreement in one failure. The rest prove
 that the comparer catches disagreements by planting them in a frozen spec and reference pair of
-their own (tests/spec/data/comparer-*), so a change to the real spec or the real reference
+their own (tests/data/frozen-*), so a change to the real spec or the real reference
 fails one test, not every planted one.
 """
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STRUCTURE_PATH = ROOT / "tests" / "data" / "batch-processing-structure.json"
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
 # A spec and a reference that agree, frozen for the comparer's own tests.
-FROZEN = Path(__file__).resolve().parent / "data"
+FROZEN = ROOT / "tests" / "data"
 
 Spec = dict[str, Any]
 
@@ -44,12 +44,12 @@ def load_yaml(path: Path) -> Spec:
 
 @pytest.fixture(scope="module")
 def structure() -> dict[str, Any]:
-    return load_json(FROZEN / "comparer-structure.json")
+    return load_json(FROZEN / "frozen-structure.json")
 
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
-    return load_yaml(FROZEN / "comparer-spec.yaml")
+    return load_yaml(FROZEN / "frozen-openapi.yaml")
 
 
 def test_spec_matches_reference_structure() -> None:
