@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from typing import Any
 
 import nox
 
@@ -66,7 +67,20 @@ def generate(session: nox.Session) -> None:
 def check(session: nox.Session) -> None:
     """Fail, with a readable diff, when generated/ is not what the pipeline makes."""
     session.install("-r", GENERATOR_REQUIREMENTS)
-    session.run("python", "generator/generate.py", "--check")
+    python = shutil.which("python", path=session.bin)
+    assert python is not None
+    completed = subprocess.run(
+        [python, "generator/generate.py", "--check"], capture_output=True, text=True, check=False
+    )
+    copied = "differs: generated/llama_cloud_batch/"
+    for line in (completed.stdout + completed.stderr).splitlines():
+        note = ""
+        if line.startswith(copied) and not line.startswith(copied + "_generated/"):
+            original = "overrides/llama_cloud_batch/" + line.removeprefix(copied)
+            note = f"  <- {original} changed since the last `nox -s generate`"
+        print(line + note)
+    if completed.returncode != 0:
+        session.error("generated/ is not what the pipeline makes now (see above)")
 
 
 def _refuse_stale_tree(session: nox.Session) -> None:
@@ -91,18 +105,28 @@ def lint(session: nox.Session) -> None:
         [mypy, "generated/llama_cloud_batch", "generator", "noxfile.py"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
+    source_map = _generator_module("source_map")
     for line in (completed.stdout + completed.stderr).splitlines():
-        print(_overrides_path(line))
+        print(source_map.map_message(line))
     if completed.returncode != 0:
         session.error("mypy found errors (paths above are the files to edit)")
 
 
-def _overrides_path(line: str) -> str:
-    """A mypy line about a copied hand-written module, pointed at its overrides/ original."""
-    copied, original = "generated/llama_cloud_batch/", "overrides/llama_cloud_batch/"
-    if line.startswith(copied) and not line.startswith(copied + "_generated/"):
-        return original + line.removeprefix(copied)
-    return line
+def _generator_module(name: str) -> Any:
+    """A module of generator/ (scripts that are not a package), loaded by path."""
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, "generator")
+    try:
+        spec = importlib.util.spec_from_file_location(name, f"generator/{name}.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove("generator")
 
 
 @nox.session(python=PYTHONS)
