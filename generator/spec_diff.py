@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -272,7 +273,9 @@ class _Differ:
         for old_key, new_key in sorted(moved.items()):
             detail = f"{' '.join(old_key)} -> {' '.join(new_key)}, same Python method"
             where = self.label(new_key, new_ops[new_key], old=False)
-            self.add("operation-path-changed", where, False, detail, wire=True)
+            # Only a path variable renamed: the same URLs, so old releases still reach it.
+            same_urls = _route_shape(old_key) == _route_shape(new_key)
+            self.add("operation-path-changed", where, False, detail, wire=not same_urls)
             self.operation(old_key, new_key, old_ops[old_key], new_ops[new_key])
         for key in sorted(old_ops.keys() & new_ops.keys()):
             self.operation(key, key, old_ops[key], new_ops[key])
@@ -622,6 +625,12 @@ def _pair(old: list[_Variant], new: list[_Variant]) -> Iterator[tuple[_Variant, 
         match = next(n for n in remaining if n.signature == variant.signature)
         remaining.remove(match)
         yield variant, match
+
+
+def _route_shape(key: tuple[str, str]) -> tuple[str, str]:
+    """The route with its path variables unnamed: what a request's URL can tell apart."""
+    method, path = key
+    return method, re.sub(r"\{[^}]*\}", "{}", path)
 
 
 def _accepts(wider: Sequence[_Variant], narrower: Sequence[_Variant]) -> bool:

@@ -774,3 +774,24 @@ def test_a_moved_path_keeps_its_python_method_by_the_resource_map() -> None:
                wire=False),
     ]  # fmt: skip
     assert required_bump(changes) == "patch"
+
+
+def test_a_renamed_path_variable_reaches_the_same_urls() -> None:
+    def rename(spec: Spec) -> None:
+        item = spec["paths"].pop("/things/{thing_id}")
+        item["post"]["parameters"][0]["name"] = "id"
+        spec["paths"]["/things/{id}"] = item
+
+    changes = changed(small(), rename)
+
+    moved = Change(
+        "operation-path-changed",
+        "POST /things/{id} (makeThing)",
+        False,
+        "POST /things/{thing_id} -> POST /things/{id}, same Python method",
+        wire=False,
+    )
+    assert moved in changes
+    # The method's keyword argument is renamed: code passing thing_id= breaks.
+    assert Change("parameter-removed", "POST /things/{id} (makeThing) path thing_id", True,
+                  "parameter removed") in changes  # fmt: skip
