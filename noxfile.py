@@ -9,6 +9,7 @@ Flow: edit spec/ -> `nox -s generate` -> `nox -s diff` -> `nox -s tests` -> `nox
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from typing import Any
@@ -26,18 +27,21 @@ PYTHONS = ("3.11", "3.12", "3.13")
 
 
 def _expose_pyenv_pythons() -> None:
-    """Lets pyenv's shims answer python3.11/3.12/3.13 at once (one `pyenv global` is common)."""
-    if "PYENV_VERSION" in os.environ or shutil.which("pyenv") is None:
+    """Lets pyenv's shims answer python3.11/3.12/3.13 at once.
+
+    pyenv runs nox with PYENV_VERSION set to one version (its `global`), which hides the others
+    from interpreter discovery; the newest installed patch release of each wanted Python is
+    added to it.
+    """
+    if shutil.which("pyenv") is None:
         return
     listed = subprocess.run(
         ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
     ).stdout.split()
-    chosen = []
+    chosen = [name for name in os.environ.get("PYENV_VERSION", "").split(":") if name]
     for wanted in PYTHONS:
-        matching = [
-            name for name in listed if name.startswith(wanted + ".") and name.count(".") == 2
-        ]
-        if matching:
+        matching = [name for name in listed if re.fullmatch(re.escape(wanted) + r"\.\d+", name)]
+        if matching and not any(name.startswith(wanted + ".") for name in chosen):
             chosen.append(max(matching, key=lambda name: int(name.rsplit(".", 1)[1])))
     if chosen:
         os.environ["PYENV_VERSION"] = ":".join(chosen)
