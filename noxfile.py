@@ -151,6 +151,18 @@ def version_check(session: nox.Session) -> None:
     session.run("python", "generator/release.py", "check")
 
 
+@nox.session
+def generator_latest(session: nox.Session) -> None:
+    """Render with the newest openapi-python-client (or `-- VERSION`) and report what breaks.
+
+    Report only (it does not fail on what it finds, and is not run by default or in CI).
+    """
+    session.install("-r", TEST_REQUIREMENTS, *LINT_REQUIREMENTS[:1], "-e", ".")
+    wanted = f"openapi-python-client=={session.posargs[0]}" if session.posargs else None
+    session.install("--upgrade", wanted or "openapi-python-client")
+    session.run("python", "generator/generator_latest.py")
+
+
 PUBLISH_REQUIREMENTS = ("build[uv]==1.6.1", "twine==7.0.0", "httpx")
 
 
