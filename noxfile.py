@@ -1,5 +1,5 @@
-"""The maintainers' sessions. `nox` alone runs what CI runs: check, version_check, lint, and
-the tests on Python 3.11, 3.12 and 3.13; it stops at the first failing session, so a stale
+"""The maintainers' sessions. `nox` alone runs what CI runs: check, lint, the tests on Python
+3.11, 3.12 and 3.13, then version_check; it stops at the first failing session, so a stale
 generated/ is reported before anything is linted or tested.
 
 Flow: edit spec/ -> `nox -s generate` -> `nox -s diff` -> `nox -s tests` -> `nox -s build`
@@ -17,7 +17,7 @@ from typing import Any
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["check", "version_check", "lint", "tests"]
+nox.options.sessions = ["check", "lint", "tests", "version_check"]
 nox.options.reuse_venv = "yes"
 nox.options.stop_on_first_error = True
 
