@@ -2,13 +2,15 @@
 
     python generator/release.py auto               # the bump the spec's API-level diff requires
     python generator/release.py major|minor|patch  # explicit (refused below the required one)
+    python generator/release.py check              # CI: _version.py >= what the diff needs?
     nox -s release -- auto                         # the same, with the pinned generator
 
 The last release is the newest tag vX.Y.Z reachable from HEAD; without one, the last commit that
 changed overrides/llama_cloud_batch/_version.py (a release commit always changes it). spec_diff
 compares spec/openapi.yaml there with the working spec: a breaking change bumps major, any other
-API change minor, none patch. The bump is taken literally before 1.0 too (a breaking change on
-0.x gives 1.0.0), so the version always tells what the diff found.
+API change minor, none patch (`auto` makes a patch then; `check` accepts no bump). The bump is
+taken literally before 1.0 too (a breaking change on 0.x gives 1.0.0), so the version always
+tells what the diff found.
 
 Then it writes the version into _version.py (the one place it is kept) and into the spec's
 `info.version` (which always equals the version of the release that shipped that spec), prepends a
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSION_FILE = ROOT / "overrides" / "llama_cloud_batch" / "_version.py"
 SPEC = ROOT / "spec" / "openapi.yaml"
 CHANGELOG = ROOT / "CHANGELOG.md"
+RESOURCES = ROOT / "generator" / "resources.yaml"
 
 Bump = Literal["patch", "minor", "major"]
 BUMPS: tuple[Bump, ...] = get_args(Bump)  # weakest first
@@ -149,6 +152,51 @@ def spec_at(revision: str) -> Mapping[str, Any]:
     return cast("Mapping[str, Any]", yaml.safe_load(git("show", f"{revision}:{path}")))
 
 
+def changes_since(revision: str) -> tuple[spec_diff.Change, ...]:
+    """The API changes from the spec at revision to the working spec, with Python names from
+    the resource maps (generator/resources.yaml) where they exist."""
+    resources = RESOURCES.relative_to(ROOT).as_posix()
+    try:
+        old_names = spec_diff.resource_names(yaml.safe_load(git("show", f"{revision}:{resources}")))
+    except ReleaseError:  # no resource map at that revision
+        old_names = {}
+    new_names = (
+        spec_diff.resource_names(yaml.safe_load(RESOURCES.read_text()))
+        if RESOURCES.exists()
+        else {}
+    )
+    new = yaml.safe_load(SPEC.read_text())
+    return tuple(
+        spec_diff.compare(spec_at(revision), new, old_names=old_names, new_names=new_names)
+    )
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    match = SEMVER.fullmatch(version)
+    if match is None:
+        raise ReleaseError(f"version {version!r} is not MAJOR.MINOR.PATCH")
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def check_version() -> str:
+    """Fails unless _version.py is at least the last release bumped as the spec diff requires."""
+    revision, found = last_release()
+    version_path = VERSION_FILE.relative_to(ROOT).as_posix()
+    released = read_version(git("show", f"{revision}:{version_path}"))
+    current = read_version(VERSION_FILE.read_text())
+    changes = changes_since(revision)
+    required = spec_diff.required_bump(changes)
+    needed = released if required == "none" else bump_version(released, required)
+    if version_key(current) < version_key(needed):
+        raise ReleaseError(
+            f"{version_path} says {current}, but the API changes since the last release "
+            f"({found}, {released}) need a {required} release, at least {needed}. "
+            f"Run `nox -s release -- auto`.\n" + spec_diff.render(changes)
+        )
+    return f"version {current} covers the API changes since {found} ({released}, {required} needed)"
+
+
 def prepare(requested: Bump | Literal["auto"]) -> Release:
     """Works out the release without writing anything."""
     version_path = VERSION_FILE.relative_to(ROOT).as_posix()
@@ -160,8 +208,10 @@ def prepare(requested: Bump | Literal["auto"]) -> Release:
             "and not committed. Commit it, or `git checkout` the files release wrote, first."
         )
     revision, found = last_release()
-    changes = tuple(spec_diff.compare(spec_at(revision), yaml.safe_load(SPEC.read_text())))
-    required = spec_diff.required_bump(changes)
+    changes = changes_since(revision)
+    # Without API changes a release is still one of the code: a patch.
+    diffed = spec_diff.required_bump(changes)
+    required: Bump = "patch" if diffed == "none" else diffed
     bump = required if requested == "auto" else requested
     if BUMPS.index(bump) < BUMPS.index(required):
         raise ReleaseError(
@@ -185,7 +235,7 @@ def apply(release: Release, date: datetime.date) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("bump", choices=[*BUMPS, "auto"])
+    parser.add_argument("bump", choices=[*BUMPS, "auto", "check"])
     parser.add_argument(
         "--date",
         type=datetime.date.fromisoformat,
@@ -193,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
         help="the changelog date (default: today, UTC)",
     )
     args = parser.parse_args(argv)
+    if args.bump == "check":
+        print(check_version())
+        return 0
     release = prepare(args.bump)
     print(f"last release: {release.baseline}")
     print(spec_diff.render(release.changes))

@@ -1,6 +1,11 @@
 """API-level differences between two OpenAPI documents, classified for the client's users.
 
-    python generator/spec_diff.py OLD.yaml NEW.yaml [--json]
+    python generator/spec_diff.py OLD.yaml NEW.yaml [--json] [--fail-on breaking|wire]
+        [--old-resources OLD_RESOURCES.yaml] [--new-resources NEW_RESOURCES.yaml]
+
+Each change is judged twice (generator/DIFF_RULES.md lists every rule):
+- `breaking`: code that uses this package breaks when it upgrades (the package's semver);
+- `wire`: a release made from OLD breaks when it talks to a server that implements NEW.
 
 Compared: operations, their parameters, request bodies and responses, and every component
 schema, with `$ref`s followed and nested schemas walked. Descriptions, examples, summaries and
@@ -13,6 +18,9 @@ value removed. Not breaking: additions of operations, schemas, optional paramete
 properties; new enum values (the generated enums are open, so clients keep unknown values); a
 request value made optional or nullable; a response value made required or non-nullable.
 
+Operations are named in Python terms too (`client.beta.batch.cancel`) when a resource map
+(generator/resources.yaml) says which method serves each route; without one, by operationId.
+
 A component schema is compared once, where it is defined, and judged by how the operations use
 it: a change is breaking if it breaks the schema's use in requests or in responses. The release
 tool (generator/release.py) uses compare/required_bump/render.
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -36,24 +45,46 @@ if TYPE_CHECKING:
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 REQUEST, RESPONSE = "request", "response"
 BOTH = frozenset({REQUEST, RESPONSE})
-Bump = Literal["major", "minor", "patch"]
+Bump = Literal["major", "minor", "patch", "none"]
+# Non-breaking changes that leave the package's Python surface as it was: a patch release.
+PATCH_KINDS = frozenset({"operation-path-changed", "operation-renamed"})
+CONSTRAINT_MAXIMA = ("maxLength", "maxItems", "maxProperties", "maximum", "exclusiveMaximum")
+CONSTRAINT_MINIMA = ("minLength", "minItems", "minProperties", "minimum", "exclusiveMinimum")
+CONSTRAINT_OTHERS = ("pattern", "multipleOf", "uniqueItems")
 Schema = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Change:
-    """One API-level change: what kind, where, whether it breaks clients, and in words."""
+    """One API-level change: what kind, where, whether it breaks the package's users
+    (`breaking`) and old releases on the wire (`wire`, by default the same), and in words."""
 
     kind: str
     where: str
     breaking: bool
     detail: str
+    wire: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.wire is None:
+            object.__setattr__(self, "wire", self.breaking)
 
 
-def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
-    """Every API-level change from old to new, sorted by place."""
-    differ = _Differ(old, new)
+def compare(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    *,
+    old_names: Mapping[tuple[str, str], str] | None = None,
+    new_names: Mapping[tuple[str, str], str] | None = None,
+) -> list[Change]:
+    """Every API-level change from old to new, sorted by place.
+
+    old_names/new_names: (METHOD, path) -> Python method (`client.beta.batch.list`), from
+    resource_names(); without them operations are matched and named by operationId.
+    """
+    differ = _Differ(old, new, old_names or {}, new_names or {})
     differ.operations()
+    differ.security()
     differ.components()
     return sorted(
         set(differ.changes), key=lambda change: (change.where, change.kind, change.detail)
@@ -61,25 +92,60 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
 
 
 def required_bump(changes: Iterable[Change]) -> Bump:
-    """major if anything breaks, minor if anything changed, patch otherwise."""
+    """major if anything breaks the package's users, minor if the Python surface grew or
+    changed compatibly, patch if only what it sends changed, none without changes."""
     found = list(changes)
     if any(change.breaking for change in found):
         return "major"
-    return "minor" if found else "patch"
+    if any(change.kind not in PATCH_KINDS for change in found):
+        return "minor"
+    return "patch" if found else "none"
+
+
+def verdict(changes: Sequence[Change]) -> str:
+    """One line: the bump, and how many changes break the package and old releases."""
+    if not changes:
+        return "Verdict: no API changes, no version bump needed."
+    breaking = sum(change.breaking for change in changes)
+    wire = sum(bool(change.wire) for change in changes)
+    return (
+        f"Verdict: {required_bump(changes)} release: {len(changes)} API change(s), "
+        f"{breaking} breaking for code using the package, "
+        f"{wire} breaking old releases against the new server."
+    )
 
 
 def render(changes: Sequence[Change]) -> str:
-    """A readable list, breaking changes first, ending with the version bump they need."""
-    lines: list[str] = []
+    """The verdict first, then breaking changes, then the rest, then what breaks on the wire."""
+    lines = [verdict(changes)]
     for title, breaking in (("Breaking", True), ("Non-breaking", False)):
         group = [change for change in changes if change.breaking is breaking]
         if group:
-            lines.append(f"{title} changes ({len(group)}):")
+            lines.append(f"{title} changes for code using the package ({len(group)}):")
             lines += [f"  - {change.where}: {change.detail} [{change.kind}]" for change in group]
-    if not changes:
-        lines.append("No API-level changes.")
-    lines.append(f"Required version bump: {required_bump(changes)}")
+    wire = [change for change in changes if change.wire]
+    if wire:
+        lines.append(f"Breaks an old release against the new server ({len(wire)}):")
+        lines += [f"  - {change.where}: {change.detail} [{change.kind}]" for change in wire]
     return "\n".join(lines)
+
+
+def resource_names(resources: Mapping[str, Any]) -> dict[tuple[str, str], str]:
+    """(METHOD, path) -> `client.<resource>...<method>` from a generator/resources.yaml tree."""
+    found: dict[tuple[str, str], str] = {}
+
+    def walk(prefix: str, resource: Mapping[str, Any]) -> None:
+        for method, entry in (resource.get("methods") or {}).items():
+            route = entry.get("endpoint") if isinstance(entry, dict) else entry
+            if isinstance(route, str) and " " in route:
+                verb, path = route.split(None, 1)
+                found[verb.upper(), path.strip()] = f"{prefix}.{method}"
+        for name, child in (resource.get("subresources") or {}).items():
+            walk(f"{prefix}.{name}", child)
+
+    for name, resource in (resources.get("resources") or {}).items():
+        walk(f"client.{name}", resource)
+    return found
 
 
 # -- schema helpers ---------------------------------------------------------------------
@@ -155,33 +221,80 @@ def _describe(variants: Sequence[_Variant]) -> str:
 
 
 class _Differ:
-    def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        old: Mapping[str, Any],
+        new: Mapping[str, Any],
+        old_names: Mapping[tuple[str, str], str],
+        new_names: Mapping[tuple[str, str], str],
+    ) -> None:
         self.old, self.new = old, new
+        self.old_names, self.new_names = old_names, new_names
         self.changes: list[Change] = []
         self._visited: set[tuple[str, str]] = set()
         self.usage = _usage(old)
         for name, contexts in _usage(new).items():
             self.usage[name] = self.usage.get(name, frozenset()) | contexts
 
-    def add(self, kind: str, where: str, breaking: bool, detail: str) -> None:
-        self.changes.append(Change(kind, where, breaking, detail))
+    def add(
+        self, kind: str, where: str, breaking: bool, detail: str, wire: bool | None = None
+    ) -> None:
+        self.changes.append(Change(kind, where, breaking, detail, wire))
 
     # operations
 
+    def python_name(self, key: tuple[str, str], operation: Mapping[str, Any], *, old: bool) -> str:
+        """The Python method serving the route, else the operationId, else the route."""
+        names = self.old_names if old else self.new_names
+        return names.get(key) or str(operation.get("operationId") or " ".join(key))
+
+    def label(self, key: tuple[str, str], operation: Mapping[str, Any], *, old: bool) -> str:
+        names = self.old_names if old else self.new_names
+        label = _label(key, operation)
+        return f"{names[key]} = {label}" if key in names else label
+
     def operations(self) -> None:
         old_ops, new_ops = dict(_operations(self.old)), dict(_operations(self.new))
-        for key in old_ops.keys() - new_ops.keys():
-            self.add("operation-removed", _label(key, old_ops[key]), True, "operation removed")
-        for key in new_ops.keys() - old_ops.keys():
-            self.add("operation-added", _label(key, new_ops[key]), False, "new operation")
-        for key in old_ops.keys() & new_ops.keys():
-            self.operation(key, old_ops[key], new_ops[key])
+        removed, added = old_ops.keys() - new_ops.keys(), new_ops.keys() - old_ops.keys()
+        # A route that moved but is still served by the same Python method: the package's
+        # surface is unchanged, but old releases call the old route.
+        new_by_name = {self.python_name(k, new_ops[k], old=False): k for k in added}
+        moved: dict[tuple[str, str], tuple[str, str]] = {}
+        for key in sorted(removed):
+            target = new_by_name.get(self.python_name(key, old_ops[key], old=True))
+            if target is not None:
+                moved[key] = target
+        for key in sorted(removed - moved.keys()):
+            label = self.label(key, old_ops[key], old=True)
+            self.add("operation-removed", label, True, "operation removed")
+        for key in sorted(added - set(moved.values())):
+            label = self.label(key, new_ops[key], old=False)
+            self.add("operation-added", label, False, "new operation")
+        for old_key, new_key in sorted(moved.items()):
+            detail = f"{' '.join(old_key)} -> {' '.join(new_key)}, same Python method"
+            where = self.label(new_key, new_ops[new_key], old=False)
+            # Only a path variable renamed: the same URLs, so old releases still reach it.
+            same_urls = _route_shape(old_key) == _route_shape(new_key)
+            self.add("operation-path-changed", where, False, detail, wire=not same_urls)
+            self.operation(old_key, new_key, old_ops[old_key], new_ops[new_key])
+        for key in sorted(old_ops.keys() & new_ops.keys()):
+            self.operation(key, key, old_ops[key], new_ops[key])
 
-    def operation(self, key: tuple[str, str], old: Schema, new: Schema) -> None:
-        where = _label(key, new)
+    def operation(
+        self, old_key: tuple[str, str], key: tuple[str, str], old: Schema, new: Schema
+    ) -> None:
+        where = self.label(key, new, old=False)
         if old.get("operationId") != new.get("operationId"):
             detail = f"operationId {old.get('operationId')!r} -> {new.get('operationId')!r}"
-            self.add("operation-renamed", where, True, detail)
+            # The Python name changes with the operationId unless a resource map names it.
+            renamed = self.python_name(old_key, old, old=True) != self.python_name(
+                key, new, old=False
+            )
+            self.add("operation-renamed", where, renamed, detail, wire=False)
+        self.deprecation(where, old, new)
+        if old.get("security") != new.get("security"):
+            detail = f"security {old.get('security')!r} -> {new.get('security')!r}"
+            self.add("security-changed", where, True, detail)
         self.parameters(where, old.get("parameters", []), new.get("parameters", []))
         self.request_body(where, old.get("requestBody"), new.get("requestBody"))
         self.responses(where, old.get("responses", {}), new.get("responses", {}))
@@ -200,6 +313,7 @@ class _Differ:
         for place, name in sorted(old_params.keys() & new_params.keys()):
             old_param, new_param = old_params[place, name], new_params[place, name]
             label = f"{where} {place} {name}"
+            self.deprecation(label, old_param, new_param)
             was, now = bool(old_param.get("required")), bool(new_param.get("required"))
             if was != now:
                 detail = "now required" if now else "now optional"
@@ -249,6 +363,7 @@ class _Differ:
                 _resolve(self.old, old[code])[0],
                 _resolve(self.new, new[code])[0],
             )
+            self.headers(f"{where} {code} response", old_response, new_response)
             self.content(
                 f"{where} {code} response", old_response, new_response, frozenset({RESPONSE})
             )
@@ -266,6 +381,49 @@ class _Differ:
                 new_media[media].get("schema", {}),
                 contexts,
             )
+
+    def headers(self, where: str, old: Schema, new: Schema) -> None:
+        """Response headers: the client reads some (Retry-After drives its retries)."""
+        old_headers = {name.lower(): value for name, value in old.get("headers", {}).items()}
+        new_headers = {name.lower(): value for name, value in new.get("headers", {}).items()}
+        for name in sorted(old_headers.keys() - new_headers.keys()):
+            self.add("response-header-removed", f"{where} header {name}", True, "header removed")
+        for name in sorted(new_headers.keys() - old_headers.keys()):
+            self.add("response-header-added", f"{where} header {name}", False, "new header")
+        for name in sorted(old_headers.keys() & new_headers.keys()):
+            old_header = _resolve(self.old, old_headers[name])[0]
+            new_header = _resolve(self.new, new_headers[name])[0]
+            self.schema(
+                f"{where} header {name}",
+                old_header.get("schema", {}),
+                new_header.get("schema", {}),
+                frozenset({RESPONSE}),
+                kind="response-header",
+            )
+
+    def deprecation(self, where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        was, now = bool(old.get("deprecated")), bool(new.get("deprecated"))
+        if was != now:
+            detail = "now deprecated" if now else "no longer deprecated"
+            self.add("deprecated-changed", where, False, detail)
+
+    def security(self) -> None:
+        """Authentication: a scheme changed or a global requirement changed breaks every call."""
+        old_schemes = self.old.get("components", {}).get("securitySchemes", {})
+        new_schemes = self.new.get("components", {}).get("securitySchemes", {})
+        for name in sorted(old_schemes.keys() | new_schemes.keys()):
+            was, now = old_schemes.get(name), new_schemes.get(name)
+            if was is not None and now is not None:
+                was = {key: value for key, value in was.items() if key != "description"}
+                now = {key: value for key, value in now.items() if key != "description"}
+            if was != now:
+                # A scheme only added is not yet required by anything: requirements say so.
+                breaking = was is not None
+                self.add("security-scheme-changed", f"security scheme {name}", breaking,
+                         f"{was!r} -> {now!r}")  # fmt: skip
+        if self.old.get("security") != self.new.get("security"):
+            detail = f"{self.old.get('security')!r} -> {self.new.get('security')!r}"
+            self.add("security-changed", "global security", True, detail)
 
     # components
 
@@ -308,14 +466,54 @@ class _Differ:
             self.add(f"{prefix}-nullable-changed", where, breaking, detail)
         old_values = [v for v in old_variants if v.signature not in ("null", "any")]
         new_values = [v for v in new_variants if v.signature not in ("null", "any")]
+        self.keywords(
+            where, _resolve(self.old, old)[0], _resolve(self.new, new)[0], contexts, prefix
+        )
         old_types = Counter(variant.signature for variant in old_values)
         new_types = Counter(variant.signature for variant in new_values)
         if old_types != new_types:
             detail = f"type {_describe(old_values)} -> {_describe(new_values)}"
-            self.add(f"{prefix}-type-changed", where, True, detail)
+            # What a caller may send can widen (integer -> number, a union gaining a variant);
+            # what a reader gets can narrow (number -> integer, a union losing one).
+            breaking = (REQUEST in contexts and not _accepts(new_values, old_values)) or (
+                RESPONSE in contexts and not _accepts(old_values, new_values)
+            )
+            self.add(f"{prefix}-type-changed", where, breaking, detail)
             return
         for old_variant, new_variant in _pair(old_values, new_values):
             self.variant(where, old_variant, new_variant, contexts)
+
+    def keywords(
+        self, where: str, old: Schema, new: Schema, contexts: frozenset[str], prefix: str
+    ) -> None:
+        """Constraints, defaults, readOnly/writeOnly, additionalProperties, deprecated."""
+        request, response = REQUEST in contexts, RESPONSE in contexts
+        for keyword in (*CONSTRAINT_MAXIMA, *CONSTRAINT_MINIMA, *CONSTRAINT_OTHERS):
+            was, now = old.get(keyword), new.get(keyword)
+            if was == now:
+                continue
+            tighter = _tighter(keyword, was, now)
+            detail = f"{keyword} {_show(was)} -> {_show(now)}"
+            # A tighter rule refuses requests that passed; a looser one lets answers through
+            # that readers never saw (the client does not check bounds, so only reported).
+            self.add(f"{prefix}-constraint-changed", where, request and tighter, detail)
+        if old.get("default") != new.get("default") and ("default" in old or "default" in new):
+            detail = f"default {_show(old.get('default'))} -> {_show(new.get('default'))}"
+            # Callers who leave the value out get another behaviour.
+            self.add(f"{prefix}-default-changed", where, request, detail)
+        for keyword, side in (("readOnly", request), ("writeOnly", response)):
+            was, now = bool(old.get(keyword)), bool(new.get(keyword))
+            if was != now:
+                detail = f"now {keyword}" if now else f"no longer {keyword}"
+                self.add(f"{prefix}-{keyword.lower()}-changed", where, side and now, detail)
+        was_open = old.get("additionalProperties", True) is not False
+        now_open = new.get("additionalProperties", True) is not False
+        if was_open != now_open:
+            detail = "extra properties " + ("allowed" if now_open else "refused")
+            self.add(
+                f"{prefix}-additional-properties-changed", where, request and not now_open, detail
+            )
+        self.deprecation(where, old, new)
 
     def variant(self, where: str, old: _Variant, new: _Variant, contexts: frozenset[str]) -> None:
         if old.ref is not None and old.ref == new.ref:
@@ -368,7 +566,11 @@ class _Differ:
             self.add("enum-changed", where, True, detail)
             return
         for value in sorted(set(map(str, old)) - set(map(str, new))):
-            self.add("enum-value-removed", where, True, f"enum value {value!r} removed")
+            # The enum member disappears from the package; old releases just never see it.
+            self.add(
+                "enum-value-removed", where, True, f"enum value {value!r} removed",
+                wire=REQUEST in contexts,
+            )  # fmt: skip
         for value in sorted(set(map(str, new)) - set(map(str, old))):
             self.add("enum-value-added", where, False, f"enum value {value!r} added")
 
@@ -377,7 +579,9 @@ class _Differ:
         old_props, new_props = old.get("properties", {}), new.get("properties", {})
         old_required, new_required = set(old.get("required", [])), set(new.get("required", []))
         for name in sorted(old_props.keys() - new_props.keys()):
-            self.add(f"{prefix}-removed", f"{where}.{name}", True, "property removed")
+            # An old release misses an optional property silently; a required one fails it.
+            wire = REQUEST in contexts or name in old_required
+            self.add(f"{prefix}-removed", f"{where}.{name}", True, "property removed", wire)
         for name in sorted(new_props.keys() - old_props.keys()):
             required = name in new_required
             # A new required property breaks requests: old clients do not send it.
@@ -421,6 +625,39 @@ def _pair(old: list[_Variant], new: list[_Variant]) -> Iterator[tuple[_Variant, 
         match = next(n for n in remaining if n.signature == variant.signature)
         remaining.remove(match)
         yield variant, match
+
+
+def _route_shape(key: tuple[str, str]) -> tuple[str, str]:
+    """The route with its path variables unnamed: what a request's URL can tell apart."""
+    method, path = key
+    return method, re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def _accepts(wider: Sequence[_Variant], narrower: Sequence[_Variant]) -> bool:
+    """Whether every value of `narrower` is also a value of `wider` (integers are numbers)."""
+    signatures = {variant.signature for variant in wider}
+    return all(
+        variant.signature in signatures
+        or (variant.signature == "integer" and "number" in signatures)
+        for variant in narrower
+    )
+
+
+def _tighter(keyword: str, was: Any, now: Any) -> bool:
+    """Whether a constraint keyword's change refuses values it accepted."""
+    if now is None:
+        return False
+    if was is None:
+        return now is not False
+    if keyword in CONSTRAINT_MAXIMA:
+        return bool(now < was)
+    if keyword in CONSTRAINT_MINIMA:
+        return bool(now > was)
+    return True  # another pattern or multipleOf: assume some old values no longer match
+
+
+def _show(value: Any) -> str:
+    return "none" if value is None else repr(value)
 
 
 def _kind(contexts: frozenset[str], noun: str) -> str:
@@ -496,13 +733,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--json", action="store_true", help="print the changes and the bump as JSON"
     )
+    parser.add_argument(
+        "--fail-on",
+        choices=("breaking", "wire"),
+        help="exit 1 when a change breaks the package's users (breaking) or old releases (wire)",
+    )
+    parser.add_argument("--old-resources", type=Path, help="the resource map that goes with OLD")
+    parser.add_argument("--new-resources", type=Path, help="the resource map that goes with NEW")
     args = parser.parse_args(argv)
-    changes = compare(load(args.old), load(args.new))
+    old_names = resource_names(load(args.old_resources)) if args.old_resources else None
+    new_names = resource_names(load(args.new_resources)) if args.new_resources else None
+    changes = compare(load(args.old), load(args.new), old_names=old_names, new_names=new_names)
     if args.json:
         report = {"bump": required_bump(changes), "changes": [asdict(change) for change in changes]}
         print(json.dumps(report, indent=2))
     else:
         print(render(changes))
+    if args.fail_on == "breaking" and any(change.breaking for change in changes):
+        return 1
+    if args.fail_on == "wire" and any(change.wire for change in changes):
+        return 1
     return 0
 
 

@@ -1,4 +1,9 @@
-"""generator/spec_diff.py: what it reports for each kind of spec change, and how it classifies."""
+"""generator/spec_diff.py: what it reports for each kind of spec change, and how it classifies.
+
+The changes are planted in a frozen copy of the spec (tests/data/frozen-openapi.yaml), never in
+the real one, so a maintainer's edit to spec/ cannot collide with them; the rules of
+generator/DIFF_RULES.md are also shown on small specs of their own (SMALL below).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import yaml
 from spec_diff import Change, compare, render, required_bump
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = ROOT / "spec" / "openapi.yaml"
+SPEC_PATH = ROOT / "tests" / "data" / "frozen-openapi.yaml"
 JOBS = "/api/v1/beta/batch-processing"
 LIST = f"GET {JOBS} (listBatchJobs)"
 CREATE = f"POST {JOBS} (createBatchJob)"
@@ -52,8 +57,8 @@ def changed(base: Spec, mutate: Callable[[Spec], object]) -> list[Change]:
 
 def test_identical_specs_have_no_changes(base: Spec) -> None:
     assert compare(base, copy.deepcopy(base)) == []
-    assert required_bump([]) == "patch"
-    assert render([]) == "No API-level changes.\nRequired version bump: patch"
+    assert required_bump([]) == "none"
+    assert render([]) == "Verdict: no API changes, no version bump needed."
 
 
 def test_descriptions_and_info_are_not_api_changes(base: Spec) -> None:
@@ -202,7 +207,9 @@ CASES: list[tuple[str, Callable[[Spec], object], Change]] = [
     (
         "response property removed",
         lambda s: schemas(s)["BatchJob"]["properties"].pop("workflow_id"),
-        Change("response-property-removed", "BatchJob.workflow_id", True, "property removed"),
+        Change(
+            "response-property-removed", "BatchJob.workflow_id", True, "property removed", False
+        ),
     ),
     (
         "response property made optional",
@@ -253,7 +260,11 @@ CASES: list[tuple[str, Callable[[Spec], object], Change]] = [
             "$ref", "#/components/schemas/BatchJobItem"
         ),
         Change(
-            "response-property-removed", "BatchJobProgress.job.project_id", True, "property removed"
+            "response-property-removed",
+            "BatchJobProgress.job.project_id",
+            True,
+            "property removed",
+            True,  # it was required: an old release's strict reader fails without it
         ),
     ),
     (
@@ -264,6 +275,7 @@ CASES: list[tuple[str, Callable[[Spec], object], Change]] = [
     (
         "enum value removed",
         lambda s: schemas(s)["BatchItemStatus"]["enum"].remove("skipped"),
+        # Also a query filter's values: old releases may still send it.
         Change("enum-value-removed", "BatchItemStatus", True, "enum value 'skipped' removed"),
     ),
     (
@@ -433,7 +445,9 @@ def test_required_bump() -> None:
     assert required_bump([breaking, addition]) == "major"
     assert required_bump([addition]) == "minor"
     assert required_bump(iter([addition])) == "minor"
-    assert required_bump([]) == "patch"
+    assert required_bump([]) == "none"
+    moved = Change("operation-path-changed", "z", False, "GET /a -> GET /b", wire=True)
+    assert required_bump([moved]) == "patch"
 
 
 def test_render_groups_breaking_first_and_ends_with_the_bump(base: Spec) -> None:
@@ -445,11 +459,12 @@ def test_render_groups_breaking_first_and_ends_with_the_bump(base: Spec) -> None
 
     lines = text.splitlines()
     assert lines == [
-        "Breaking changes (1):",
+        "Verdict: major release: 2 API change(s), 1 breaking for code using the package, "
+        "0 breaking old releases against the new server.",
+        "Breaking changes for code using the package (1):",
         "  - BatchJob.workflow_id: property removed [response-property-removed]",
-        "Non-breaking changes (1):",
+        "Non-breaking changes for code using the package (1):",
         "  - BatchJobStatus: enum value 'queued' added [enum-value-added]",
-        "Required version bump: major",
     ]
 
 
@@ -474,14 +489,309 @@ def test_command_line(base: Spec, tmp_path: Path, capsys: pytest.CaptureFixture[
                 "where": f"{LIST} query limit",
                 "breaking": True,
                 "detail": "now required",
+                "wire": True,
             },
             {
                 "kind": "enum-value-added",
                 "where": "JobType",
                 "breaking": False,
                 "detail": "enum value 'split' added",
+                "wire": False,
             },
         ],
     }
-    assert text.endswith("Required version bump: major\n")
+    assert text.startswith("Verdict: major release: 2 API change(s)")
     assert f"{LIST} query limit: now required" in text
+    assert spec_diff.main([str(old_path), str(new_path), "--fail-on", "breaking"]) == 1
+    assert spec_diff.main([str(old_path), str(old_path), "--fail-on", "breaking"]) == 0
+    capsys.readouterr()
+
+
+# -- the rules of generator/DIFF_RULES.md, each on a small spec of its own ------------------
+
+ROUTE = "POST /things/{thing_id}"
+
+
+def small() -> Spec:
+    """One operation: a request body `In`, an answer `Out` with a Retry-After header."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "small", "version": "1"},
+        "security": [{"bearer": []}],
+        "paths": {
+            "/things/{thing_id}": {
+                "post": {
+                    "operationId": "makeThing",
+                    "parameters": [
+                        {"name": "thing_id", "in": "path", "required": True,
+                         "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    ],
+                    "requestBody": {"content": {"application/json": {"schema": {
+                        "$ref": "#/components/schemas/In"}}}},
+                    "responses": {"200": {
+                        "description": "ok",
+                        "headers": {"Retry-After": {"schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": {
+                            "$ref": "#/components/schemas/Out"}}},
+                    }},
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "In": {"type": "object", "properties": {
+                    "name": {"type": "string", "maxLength": 100},
+                    "size": {"type": "integer", "default": 10},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "owner": {"type": "string"},
+                }},
+                "Out": {"type": "object", "required": ["id"], "properties": {
+                    "id": {"type": "string"},
+                    "score": {"type": "number"},
+                    "value": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    "secret": {"type": "string"},
+                }},
+            },
+        },
+    }  # fmt: skip
+
+
+def prop(spec: Spec, schema: str, name: str) -> dict[str, Any]:
+    result: dict[str, Any] = spec["components"]["schemas"][schema]["properties"][name]
+    return result
+
+
+def move_path(spec: Spec) -> None:
+    spec["paths"]["/v2/things/{thing_id}"] = spec["paths"].pop("/things/{thing_id}")
+
+
+# (name, mutation, expected change with its package and wire classes)
+RULES: list[tuple[str, Callable[[Spec], object], Change]] = [
+    (
+        "response header removed",
+        lambda s: s["paths"]["/things/{thing_id}"]["post"]["responses"]["200"].pop("headers"),
+        Change("response-header-removed", f"{ROUTE} (makeThing) 200 response header retry-after",
+               True, "header removed"),
+    ),
+    (
+        "security scheme changed",
+        lambda s: s["components"]["securitySchemes"]["bearer"].update(
+            {"type": "apiKey", "in": "header", "name": "X-Key"}
+        ),
+        Change("security-scheme-changed", "security scheme bearer", True,
+               "{'type': 'http', 'scheme': 'bearer'} -> "
+               "{'type': 'apiKey', 'scheme': 'bearer', 'in': 'header', 'name': 'X-Key'}"),
+    ),
+    (
+        "global security changed",
+        lambda s: s.__setitem__("security", []),
+        Change("security-changed", "global security", True, "[{'bearer': []}] -> []"),
+    ),
+    (
+        "request maxLength tightened",
+        lambda s: prop(s, "In", "name").__setitem__("maxLength", 10),
+        Change("request-property-constraint-changed", "In.name", True, "maxLength 100 -> 10"),
+    ),
+    (
+        "request maxLength loosened",
+        lambda s: prop(s, "In", "name").pop("maxLength"),
+        Change("request-property-constraint-changed", "In.name", False, "maxLength 100 -> none"),
+    ),
+    (
+        "request minimum added",
+        lambda s: prop(s, "In", "size").__setitem__("minimum", 1),
+        Change("request-property-constraint-changed", "In.size", True, "minimum none -> 1"),
+    ),
+    (
+        "request pattern added",
+        lambda s: prop(s, "In", "owner").__setitem__("pattern", "^u-"),
+        Change("request-property-constraint-changed", "In.owner", True, "pattern none -> '^u-'"),
+    ),
+    (
+        "request maxItems added",
+        lambda s: prop(s, "In", "tags").__setitem__("maxItems", 5),
+        Change("request-property-constraint-changed", "In.tags", True, "maxItems none -> 5"),
+    ),
+    (
+        "parameter maximum added",
+        lambda s: s["paths"]["/things/{thing_id}"]["post"]["parameters"][1]["schema"].__setitem__(
+            "maximum", 100
+        ),
+        Change("parameter-constraint-changed", f"{ROUTE} (makeThing) query limit", True,
+               "maximum none -> 100"),
+    ),
+    (
+        "response constraint added",
+        lambda s: prop(s, "Out", "id").__setitem__("maxLength", 64),
+        Change("response-property-constraint-changed", "Out.id", False, "maxLength none -> 64"),
+    ),
+    (
+        "request default changed",
+        lambda s: prop(s, "In", "size").__setitem__("default", 20),
+        Change("request-property-default-changed", "In.size", True, "default 10 -> 20"),
+    ),
+    (
+        "request additionalProperties turned off",
+        lambda s: s["components"]["schemas"]["In"].__setitem__("additionalProperties", False),
+        Change("request-additional-properties-changed", "In", True, "extra properties refused"),
+    ),
+    (
+        "response additionalProperties turned off",
+        lambda s: s["components"]["schemas"]["Out"].__setitem__("additionalProperties", False),
+        Change("response-additional-properties-changed", "Out", False, "extra properties refused"),
+    ),
+    (
+        "request property made readOnly",
+        lambda s: prop(s, "In", "owner").__setitem__("readOnly", True),
+        Change("request-property-readonly-changed", "In.owner", True, "now readOnly"),
+    ),
+    (
+        "response property made writeOnly",
+        lambda s: prop(s, "Out", "secret").__setitem__("writeOnly", True),
+        Change("response-property-writeonly-changed", "Out.secret", True, "now writeOnly"),
+    ),
+    (
+        "property deprecated",
+        lambda s: prop(s, "Out", "score").__setitem__("deprecated", True),
+        Change("deprecated-changed", "Out.score", False, "now deprecated"),
+    ),
+    (
+        "operation deprecated",
+        lambda s: s["paths"]["/things/{thing_id}"]["post"].__setitem__("deprecated", True),
+        Change("deprecated-changed", f"{ROUTE} (makeThing)", False, "now deprecated"),
+    ),
+    (
+        "request integer widened to number",
+        lambda s: prop(s, "In", "size").__setitem__("type", "number"),
+        Change("request-property-type-changed", "In.size", False, "type integer -> number"),
+    ),
+    (
+        "response number narrowed to integer",
+        lambda s: prop(s, "Out", "score").__setitem__("type", "integer"),
+        Change("response-property-type-changed", "Out.score", False, "type number -> integer"),
+    ),
+    (
+        "response type changed from string to number",
+        lambda s: prop(s, "Out", "id").__setitem__("type", "number"),
+        Change("response-property-type-changed", "Out.id", True, "type string -> number"),
+    ),
+    (
+        "response union narrowed",
+        lambda s: prop(s, "Out", "value").__setitem__("anyOf", [{"type": "string"}]),
+        Change("response-property-type-changed", "Out.value", False,
+               "type integer | string -> string"),
+    ),
+    (
+        "response union widened",
+        lambda s: prop(s, "Out", "value")["anyOf"].append({"type": "boolean"}),
+        Change("response-property-type-changed", "Out.value", True,
+               "type integer | string -> boolean | integer | string"),
+    ),
+    (
+        "path renamed, same Python method",
+        move_path,
+        Change("operation-path-changed", "POST /v2/things/{thing_id} (makeThing)", False,
+               "POST /things/{thing_id} -> POST /v2/things/{thing_id}, same Python method",
+               wire=True),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"), [(m, e) for _, m, e in RULES], ids=[name for name, _, _ in RULES]
+)
+def test_rule(mutate: Callable[[Spec], object], expected: Change) -> None:
+    changes = changed(small(), mutate)
+
+    assert changes == [expected]
+
+
+def test_request_number_narrowed_to_integer_breaks() -> None:
+    old = small()
+    prop(old, "In", "size")["type"] = "number"
+
+    changes = changed(old, lambda s: prop(s, "In", "size").__setitem__("type", "integer"))
+
+    assert changes == [
+        Change("request-property-type-changed", "In.size", True, "type number -> integer")
+    ]
+
+
+RESOURCES = {
+    "resources": {
+        "things": {
+            "methods": {"make": {"endpoint": "POST /things/{thing_id}"}},
+            "subresources": {"parts": {"methods": {"list": "GET /things/{thing_id}/parts"}}},
+        }
+    }
+}
+
+
+def test_resource_names_read_the_resource_map() -> None:
+    assert spec_diff.resource_names(RESOURCES) == {
+        ("POST", "/things/{thing_id}"): "client.things.make",
+        ("GET", "/things/{thing_id}/parts"): "client.things.parts.list",
+    }
+
+
+def test_changes_are_named_in_python_terms() -> None:
+    new = small()
+    new["paths"]["/things/{thing_id}/parts"] = {
+        "get": {"operationId": "listParts", "responses": {"200": {"description": "ok"}}}
+    }
+    names = spec_diff.resource_names(RESOURCES)
+
+    changes = compare(small(), new, old_names=names, new_names=names)
+
+    assert changes == [
+        Change(
+            "operation-added",
+            "client.things.parts.list = GET /things/{thing_id}/parts (listParts)",
+            False,
+            "new operation",
+        )
+    ]
+
+
+def test_a_moved_path_keeps_its_python_method_by_the_resource_map() -> None:
+    # The operationId changes too; the resource map says the Python method stays.
+    new = small()
+    move_path(new)
+    new["paths"]["/v2/things/{thing_id}"]["post"]["operationId"] = "createThing"
+    old_names = spec_diff.resource_names(RESOURCES)
+    new_names = {("POST", "/v2/things/{thing_id}"): "client.things.make"}
+
+    changes = compare(small(), new, old_names=old_names, new_names=new_names)
+
+    where = "client.things.make = POST /v2/things/{thing_id} (createThing)"
+    assert changes == [
+        Change("operation-path-changed", where, False,
+               "POST /things/{thing_id} -> POST /v2/things/{thing_id}, same Python method",
+               wire=True),
+        Change("operation-renamed", where, False, "operationId 'makeThing' -> 'createThing'",
+               wire=False),
+    ]  # fmt: skip
+    assert required_bump(changes) == "patch"
+
+
+def test_a_renamed_path_variable_reaches_the_same_urls() -> None:
+    def rename(spec: Spec) -> None:
+        item = spec["paths"].pop("/things/{thing_id}")
+        item["post"]["parameters"][0]["name"] = "id"
+        spec["paths"]["/things/{id}"] = item
+
+    changes = changed(small(), rename)
+
+    moved = Change(
+        "operation-path-changed",
+        "POST /things/{id} (makeThing)",
+        False,
+        "POST /things/{thing_id} -> POST /things/{id}, same Python method",
+        wire=False,
+    )
+    assert moved in changes
+    # The method's keyword argument is renamed: code passing thing_id= breaks.
+    assert Change("parameter-removed", "POST /things/{id} (makeThing) path thing_id", True,
+                  "parameter removed") in changes  # fmt: skip

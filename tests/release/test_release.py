@@ -225,3 +225,23 @@ def test_the_last_release_tag_wins_over_later_version_commits(tmp_path: Path) ->
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"last release: tag v{before}" in result.stdout
     assert current_version(repository) == f"{int(before.split('.')[0]) + 1}.0.0"
+
+
+def test_check_wants_at_least_the_bump_the_diff_needs(tmp_path: Path) -> None:
+    repository = snapshot(tmp_path / "repo")  # its one commit is the last to change _version.py
+    before = current_version(repository)
+    unchanged = run(repository, "generator/release.py", "check")
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    assert "none needed" in unchanged.stdout
+
+    edit_spec(repository, lambda schema: schema["properties"].pop(an_optional_property(schema)))
+    stale = run(repository, "generator/release.py", "check")
+    needed = f"{int(before.split('.')[0]) + 1}.0.0"
+    assert stale.returncode != 0
+    assert f"says {before}, but the API changes" in stale.stderr
+    assert f"need a major release, at least {needed}" in stale.stderr
+
+    version_file = repository / "overrides" / "llama_cloud_batch" / "_version.py"
+    version_file.write_text(release.write_version(version_file.read_text(), needed))
+    bumped = run(repository, "generator/release.py", "check")
+    assert bumped.returncode == 0, bumped.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,35 @@ from llama_cloud_batch.testing import BatchServer
 KEY = "server-test-key"
 JOBS = "/api/v1/beta/batch-processing"
 SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def unknown_value(*enums: str) -> str:
+    """A value none of the spec's enum components lists: what a newer server might send.
+
+    Read from the spec, so a maintainer adding the value a test once used (say `queued`) does not
+    turn that test's "unknown" value into a known one.
+    """
+    known = {value for name in enums for value in SPEC["components"]["schemas"][name]["enum"]}
+    value = "added-later"
+    while value in known:
+        value += "-again"
+    return value
+
+
+UNKNOWN_STATUS = unknown_value("BatchJobStatus", "BatchItemStatus")
+UNKNOWN_JOB_TYPE = unknown_value("JobType")
+
+
+def every_operation() -> list[tuple[str, str]]:
+    """(METHOD, path with each `{parameter}` filled in) of every operation the spec has."""
+    return [
+        (method.upper(), re.sub(r"\{[^}]+\}", "some-id", path))
+        for path, item in SPEC["paths"].items()
+        for method in HTTP_METHODS
+        if method in item
+    ]
 
 
 @pytest.fixture
@@ -38,9 +68,8 @@ def http(server: BatchServer) -> Iterator[httpx.Client]:
 def spec_errors() -> Any:
     """Checks a body against a component of spec/openapi.yaml, read here independently of the
     server's own loader, so a server that validated against the wrong thing would be caught."""
-    document = yaml.safe_load(SPEC_PATH.read_text())
     resource = referencing.Resource.from_contents(
-        document, default_specification=referencing.jsonschema.DRAFT202012
+        SPEC, default_specification=referencing.jsonschema.DRAFT202012
     )
     registry = referencing.Registry().with_resource("urn:spec", resource)
 

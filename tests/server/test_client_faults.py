@@ -24,7 +24,7 @@ from llama_cloud_batch import (
 )
 from llama_cloud_batch.testing import BatchServer, Fault
 
-from .conftest import KEY
+from .conftest import KEY, UNKNOWN_JOB_TYPE, UNKNOWN_STATUS
 
 CREATE = {"job_config": {"job_name": "parse_raw_file_job"}, "item_ids": ["file-1"]}
 
@@ -257,16 +257,16 @@ async def test_async_not_json(server, aclient):
 
 def test_unknown_enum_values_parse_and_compare_as_strings(server, client):
     job_id = server.add_job(status="running", items=2)
-    server.inject(Fault.unknown_enum("queued"), times=3)
+    server.inject(Fault.unknown_enum(UNKNOWN_STATUS), times=3)
     (job,) = client.beta.batch.list().items
-    assert job.status == "queued"
+    assert job.status == UNKNOWN_STATUS
     assert not job.status.is_known
-    assert job.to_dict()["status"] == "queued"
-    assert client.beta.batch.get_status(job_id).job.status == "queued"
+    assert job.to_dict()["status"] == UNKNOWN_STATUS
+    assert client.beta.batch.get_status(job_id).job.status == UNKNOWN_STATUS
     items = client.beta.batch.job_items.list(job_id).items
-    assert {item.status for item in items} == {"queued"}
-    server.inject(Fault.unknown_enum("split", field="job_type"))
-    assert client.beta.batch.get_status(job_id).job.job_type == "split"
+    assert {item.status for item in items} == {UNKNOWN_STATUS}
+    server.inject(Fault.unknown_enum(UNKNOWN_JOB_TYPE, field="job_type"))
+    assert client.beta.batch.get_status(job_id).job.job_type == UNKNOWN_JOB_TYPE
 
 
 def test_unknown_properties_are_kept_and_round_trip(server, client):
@@ -289,8 +289,8 @@ def test_unknown_properties_are_kept_and_round_trip(server, client):
 
 async def test_async_unknown_enum_and_properties(server, aclient):
     job_id = server.add_job()
-    server.inject(Fault.unknown_enum("queued"))
-    assert (await aclient.beta.batch.get_status(job_id)).job.status == "queued"
+    server.inject(Fault.unknown_enum(UNKNOWN_STATUS))
+    assert (await aclient.beta.batch.get_status(job_id)).job.status == UNKNOWN_STATUS
     server.inject(Fault.extra_properties({"later": True}))
     assert (await aclient.beta.batch.cancel(job_id)).additional_properties == {"later": True}
 

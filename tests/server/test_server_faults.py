@@ -10,7 +10,7 @@ import httpx
 import pytest
 from llama_cloud_batch.testing import BatchServer, Fault
 
-from .conftest import JOBS, KEY
+from .conftest import JOBS, KEY, UNKNOWN_JOB_TYPE, UNKNOWN_STATUS
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503])
@@ -147,14 +147,14 @@ def test_not_json(server, http):
 
 def test_unknown_enum_values(server, http):
     job_id = server.add_job(status="running")
-    server.inject(Fault.unknown_enum("queued"), times=3)
-    assert {job["status"] for job in http.get(JOBS).json()["items"]} == {"queued"}
-    assert http.get(f"{JOBS}/{job_id}").json()["job"]["status"] == "queued"
+    server.inject(Fault.unknown_enum(UNKNOWN_STATUS), times=3)
+    assert {job["status"] for job in http.get(JOBS).json()["items"]} == {UNKNOWN_STATUS}
+    assert http.get(f"{JOBS}/{job_id}").json()["job"]["status"] == UNKNOWN_STATUS
     items = http.get(f"{JOBS}/{job_id}/items").json()["items"]
-    assert {item["status"] for item in items} == {"queued"}
+    assert {item["status"] for item in items} == {UNKNOWN_STATUS}
     assert http.get(f"{JOBS}/{job_id}").json()["job"]["status"] == "running"
-    server.inject(Fault.unknown_enum("split", field="job_type"))
-    assert http.get(f"{JOBS}/{job_id}").json()["job"]["job_type"] == "split"
+    server.inject(Fault.unknown_enum(UNKNOWN_JOB_TYPE, field="job_type"))
+    assert http.get(f"{JOBS}/{job_id}").json()["job"]["job_type"] == UNKNOWN_JOB_TYPE
 
 
 def test_extra_properties_on_every_object(server, http):

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from llama_cloud_batch.testing import BatchServer, Fault
 
-from .conftest import JOBS, KEY
+from .conftest import JOBS, KEY, UNKNOWN_JOB_TYPE, UNKNOWN_STATUS
 
 
 @pytest.fixture
@@ -23,11 +23,11 @@ def bad_server() -> Iterator[tuple[BatchServer, httpx.Client]]:
 def test_a_status_the_spec_does_not_know_is_refused(bad_server):
     server, http = bad_server
     good = server.add_job()
-    bad = server.add_job(status="queued")
+    bad = server.add_job(status=UNKNOWN_STATUS)
     response = http.get(JOBS)
     assert response.status_code == 500
     assert "breaks the spec" in response.json()["detail"]
-    assert "queued" in response.json()["detail"]
+    assert UNKNOWN_STATUS in response.json()["detail"]
     (violation,) = server.violations
     assert violation.operation_id == "listBatchJobs"
     assert violation.status == 200
@@ -47,7 +47,7 @@ def test_a_status_the_spec_does_not_know_is_refused(bad_server):
         ({"total_items": "three"}, "job/total_items"),
         ({"id": None}, "job/id"),
         ({"created_at": "last tuesday"}, "job/created_at"),
-        ({"job_type": "split"}, "job/job_type"),
+        ({"job_type": UNKNOWN_JOB_TYPE}, "job/job_type"),
     ],
 )
 def test_stored_data_that_breaks_a_schema_is_refused(bad_server, extra, where):
@@ -120,8 +120,8 @@ def test_a_crash_in_the_server_is_a_500_and_recorded(bad_server, monkeypatch):
 def test_a_fault_bypasses_validation_only_for_the_answer_it_touches(bad_server):
     server, http = bad_server
     job_id = server.add_job()
-    server.inject(Fault.unknown_enum("queued"), times=1)
-    assert http.get(f"{JOBS}/{job_id}").json()["job"]["status"] == "queued"
+    server.inject(Fault.unknown_enum(UNKNOWN_STATUS), times=1)
+    assert http.get(f"{JOBS}/{job_id}").json()["job"]["status"] == UNKNOWN_STATUS
     assert server.violations == []
     # The real answer under a transforming fault is still checked.
     bad = server.add_job(extra={"total_items": -1.5})

@@ -7,6 +7,7 @@ The structure file has one JSON Schema per operation part, named `<operation>.<p
     <op>.item             one entry of the `items` array of the 200 response (list operations)
     <op>.query            the operation's query parameters
     <op>.body_and_query   request body properties + query parameters + header parameters
+    <op>.route            not a schema: the operation's HTTP `method` and `path` template
 
 Compared: property names (a name the structure lists in `required` but not in `properties`
 still counts), requiredness, JSON types, nullability, formats, enum value sets, const values,
@@ -43,7 +44,7 @@ OPERATIONS = {
     "list_job_items": "listBatchJobItems",
     "get_item_processing_results": "getItemProcessingResults",
 }
-PARTS = ("response", "item", "query", "body_and_query")
+PARTS = ("response", "item", "query", "body_and_query", "route")
 MAX_PERMUTED_VARIANTS = 6  # unions are tiny here; beyond this, pair variants in order
 
 Schema = Mapping[str, Any]
@@ -303,12 +304,25 @@ def collapse_datetime_input(variants: list[Variant]) -> list[Variant]:
 
 
 def operations_by_id(spec: Schema) -> dict[str, Schema]:
+    return {operation_id: operation for operation_id, (_, _, operation) in routes(spec).items()}
+
+
+def routes(spec: Schema) -> dict[str, tuple[str, str, Schema]]:
+    """operationId -> (HTTP method in capitals, path template, operation)."""
     found = {}
-    for item in spec.get("paths", {}).values():
+    for path, item in spec.get("paths", {}).items():
         for method in HTTP_METHODS:
             if method in item:
-                found[item[method]["operationId"]] = item[method]
+                found[item[method]["operationId"]] = (method.upper(), path, item[method])
     return found
+
+
+def compare_route(name: str, structure_entry: Schema, spec: Schema, operation_id: str) -> list[str]:
+    method, path, _ = routes(spec)[operation_id]
+    theirs = (structure_entry.get("method"), structure_entry.get("path"))
+    if theirs == (method, path):
+        return []
+    return [f"{name}: {theirs[0]} {theirs[1]} in the structure, {method} {path} in the spec"]
 
 
 def success_schema(spec_side: Side, operation: Schema) -> Schema:
@@ -340,6 +354,8 @@ def compare_entry(name: str, structure_entry: Schema, spec: Schema) -> list[str]
     operation = operations_by_id(spec).get(OPERATIONS[operation_key])
     if operation is None:
         return [f"{name}: the spec has no operation {OPERATIONS[operation_key]}"]
+    if part == "route":
+        return compare_route(name, structure_entry, spec, OPERATIONS[operation_key])
     spec_side = Side(spec)
     comparer = Comparer(Side(structure_entry), spec_side)
 

@@ -11,7 +11,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import yaml
@@ -34,11 +34,18 @@ def installed_version() -> str | None:
     return version if isinstance(version, str) else None
 
 
+def skip_or_fail(reason: str) -> NoReturn:
+    """Locally a missing Node.js or npm registry skips the lint; in CI (CI=true) it fails."""
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{reason} (CI=true: the spec lint must run)")
+    pytest.skip(f"{reason}: spec lint skipped")
+
+
 @pytest.fixture(scope="session")
 def redocly() -> Path:
     """The pinned Redocly CLI, installed into .cache/npm on first use."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are needed to install Redocly CLI; neither is required elsewhere")
+        skip_or_fail("node and npm are needed to install Redocly CLI")
     binary = NPM_PREFIX / "node_modules" / ".bin" / "redocly"
     if installed_version() != REDOCLY_VERSION or not binary.exists():
         NPM_PREFIX.mkdir(parents=True, exist_ok=True)
@@ -58,9 +65,11 @@ def redocly() -> Path:
             timeout=600,
             check=False,
         )
-        assert completed.returncode == 0, (
-            f"npm install failed:\n{completed.stdout}{completed.stderr}"
-        )
+        if completed.returncode != 0:
+            skip_or_fail(
+                "npm could not install Redocly CLI (is the npm registry reachable?):\n"
+                f"{completed.stdout}{completed.stderr}"
+            )
     assert installed_version() == REDOCLY_VERSION
     return binary
 

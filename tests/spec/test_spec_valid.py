@@ -61,7 +61,7 @@ def test_validator_rejects_a_broken_copy(spec: dict[str, Any]) -> None:
 
 def test_operations_have_unique_ids_tags_and_a_200(spec: dict[str, Any]) -> None:
     found = operations(spec)
-    assert len(found) == 6
+    assert found, "the spec has no operations"
     problems = []
     ids = Counter(operation.get("operationId") for _, operation in found)
     problems += [
