@@ -250,7 +250,15 @@ def test_check_names_a_hand_edited_file(repo: Path, base_output: Path, tmp_path:
     edited = "_generated/models/widget.py"
     copy_of_generated = tmp_path / "generated"
     shutil.copytree(base_output, copy_of_generated)
-    check = ("--check", "--spec", str(MINI_SPEC), "--output", str(copy_of_generated))
+    check = (
+        "--check",
+        "--spec",
+        str(MINI_SPEC),
+        "--resources",
+        str(MINI_MAP),
+        "--output",
+        str(copy_of_generated),
+    )
 
     clean = generate(repo, *check)
     assert clean.returncode == 0, clean.stdout + clean.stderr
