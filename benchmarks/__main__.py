@@ -1,6 +1,6 @@
 """`python -m benchmarks`: runs every measurement against one server process and prints the table.
 
-    python -m benchmarks --markdown docs/benchmarks.md   # the full run (as `nox -s bench`)
+    python -m benchmarks --markdown docs/benchmarks.md --plot docs/benchmarks.png  # nox -s bench
     python -m benchmarks --quick --json out.json         # seconds; proves the harness works
 
 Exits 1 when a contender did not see every job in server order (timings never fail it).
@@ -20,7 +20,8 @@ from . import sections
 from .processes import running_server
 from .report import Results, render
 
-# The full run: two to three minutes on two cores, the official SDK included.
+# The full run: about three minutes on two cores, the official SDK included. The rounds are
+# enough that the per-round ratios' interquartile range is a few percent wide.
 FULL = {
     "jobs": 10_000,
     "limit": 100,
@@ -28,8 +29,10 @@ FULL = {
     "import_rounds": 15,
     "call_rounds": 15,
     "calls_per_round": 20,
-    "listing_rounds": 7,
+    "listing_rounds": 15,
     "slow_rounds": 5,
+    "stream_small": 20_000,
+    "stream_large": 100_000,
     "generate_runs": 3,
 }
 # Small enough for the smoke test: several pages, every code path, no regeneration.
@@ -42,6 +45,8 @@ QUICK = {
     "calls_per_round": 3,
     "listing_rounds": 2,
     "slow_rounds": 2,
+    "stream_small": 100,
+    "stream_large": 300,
     "generate_runs": 0,
 }
 
@@ -54,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument(flag, type=type(value), default=None, help=f"full run: {value}")
     parser.add_argument("--no-official", action="store_true", help="leave the official SDK out")
     parser.add_argument("--markdown", type=Path, help="write the table here too")
+    parser.add_argument("--plot", type=Path, help="draw the figures here (needs matplotlib)")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     parser.add_argument("--command", help="how this run was started, for the report")
     return parser
@@ -62,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 def run(settings: dict[str, float | int], official: bool) -> Results:
     jobs, limit = int(settings["jobs"]), int(settings["limit"])
     print(f"importing, {settings['import_rounds']} rounds ...", file=sys.stderr)
-    imports = sections.cold_imports(int(settings["import_rounds"]), official)
+    imports, bytecode = sections.cold_imports(int(settings["import_rounds"]), official)
     with running_server(jobs, float(settings["latency_ms"])) as server:
         print("one list call ...", file=sys.stderr)
         one_call = sections.one_call(
@@ -80,12 +86,17 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
         slow = sections.slow_listing(server.slow_url, jobs, limit, int(settings["slow_rounds"]))
         print("memory ...", file=sys.stderr)
         memory = sections.memory_per_job(server.fast_url, jobs, limit, official)
+    print("streaming memory ...", file=sys.stderr)
+    sizes = [int(settings["stream_small"]), int(settings["stream_large"])]
+    streaming = sections.streaming_memory(sizes, limit)
     generate_runs = int(settings["generate_runs"])
     regenerate = []
     if generate_runs > 0:
         print(f"nox -s generate, {generate_runs} runs after a warm-up ...", file=sys.stderr)
         regenerate = sections.regenerate(generate_runs)
-    return Results(dict(settings), imports, one_call, listing, slow, memory, regenerate)
+    figures: dict[str, object] = dict(settings)
+    figures["import_bytecode_written"] = bytecode
+    return Results(figures, imports, one_call, listing, slow, memory, streaming, regenerate)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(markdown, encoding="utf-8")
+    if args.plot:
+        from .plot import draw
+
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        draw(results, args.plot)
     if args.json:
         figures = {
             name: [row.as_json() for row in rows] for name, rows in results.sections().items()
