@@ -1,0 +1,732 @@
+"""Prototype of a cheaper decode path for listings, measured on today's generated BatchJob.
+
+    python -m benchmarks.decode_prototype            # every section, about a minute
+    python -m benchmarks.decode_prototype --quick    # seconds; proves the variants agree
+
+Nothing here changes the package: each idea is a function written the way a template or
+`_base_client` could emit it, checked to build the very same models as today's generated
+`BatchJobPage.from_dict` (same values, same timezone objects, unknown properties kept, open
+enums) and to raise the same errors on bad input, then timed in client CPU time
+(`time.process_time`), median of alternating rounds. The findings and the recipe that follows
+from them are in benchmarks/DECODE_FINDINGS.md.
+
+Sections:
+  1. decoders: bytes of one 100-job page to builtins (json, orjson, msgspec)
+  2. timestamps: one parse per form (Z, +00:00, naive) today and in the cheaper forms
+  3. page build: decode + models, today against each variant, per page
+  4. request side: httpx build_request against a prebuilt httpx.Request
+  5. end to end: one list call against the benchmark server, ratios to raw httpx + json.loads
+  6. end to end: whole sync walks, the same
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from typing import Any
+
+import httpx
+from llama_cloud_batch._generated.models import BatchJob, BatchJobPage
+from llama_cloud_batch._generated.models.batch_job import _KNOWN_BATCH_JOB
+from llama_cloud_batch._generated.models.batch_job_status import BatchJobStatus
+from llama_cloud_batch._generated.models.job_type import JobType
+from llama_cloud_batch._generated.types import UNSET, parse_datetime
+
+from .contenders import API_KEY, raw_pages
+from .data import LIST_PATH, expected_ids, make_job
+from .server import Catalog
+
+Decode = Callable[[bytes], Any]
+
+# --- timestamps -------------------------------------------------------------------------------
+
+_fromisoformat = datetime.datetime.fromisoformat
+_UTC = datetime.UTC
+
+
+def timestamp_today(value: Any, name: str) -> datetime.datetime:
+    """What every generated from_dict does today, per timestamp."""
+    try:
+        parsed = _fromisoformat(value)
+    except (TypeError, ValueError):
+        parsed = parse_datetime(value, name)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
+def timestamp_suffix(value: Any, name: str) -> datetime.datetime:
+    """Cheaper: an offset-less string gets "+00:00" appended before the one C parse, instead
+    of a second object from replace(tzinfo=...); anything odd goes the old way (same errors).
+
+    The result must be checked for an offset: fromisoformat takes any character as the
+    date/time separator, so a date-only "2025-01-06" + "+00:00" parses as a *naive* midnight
+    (separator "+", time "00:00").
+    """
+    if type(value) is str and len(value) > 6:
+        # An offset is "Z" or ends in "±HH:MM"; the 3rd-last character of "+00:00" is ":".
+        suffixed = value if value[-1] == "Z" or (value[-3] == ":" and value[-6] in "+-") else None
+        try:
+            parsed = _fromisoformat(suffixed or value + "+00:00")
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                return parsed
+    return timestamp_today(value, name)
+
+
+def timestamp_try_first(value: Any, name: str) -> datetime.datetime:
+    """Cheaper for "Z"/"+00:00", as today for naive: parse, then fix a missing offset."""
+    try:
+        parsed = _fromisoformat(value)
+    except (TypeError, ValueError):
+        return parse_datetime(value, name)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=_UTC) if len(value) <= 10 else _fromisoformat(value + "+00:00")
+    return parsed
+
+
+# --- the lean from_dict a template could emit ---------------------------------------------------
+
+_JOB_TYPES = JobType._value2member_map_
+_STATUSES = BatchJobStatus._value2member_map_
+_REQUIRED = ("id", "job_type", "project_id", "status", "total_items")
+_ALL_KEYS = _KNOWN_BATCH_JOB
+# Bound once: the attrs __init__ itself (positional), skipping the classmethod's cls lookup.
+_new_job = BatchJob
+
+
+def _stamp(value: Any, name: str) -> Any:
+    # Nullable and optional: None and UNSET pass through as today.
+    if value is None or value is UNSET:
+        return value
+    return timestamp_suffix(value, name)
+
+
+def job_lean(d: Any) -> BatchJob:
+    """Leaner per-field code: module-level bindings, no typing.cast, the cheaper timestamps.
+
+    Same checks, in the same order, with the same messages as today's generated code.
+    """
+    if type(d) is not dict:
+        return BatchJob.from_dict(d)
+    id_ = d["id"]
+    if not isinstance(id_, str):
+        raise TypeError(f"id: expected a string, got {type(id_).__name__}")
+    job_type = d["job_type"]
+    job_type = _JOB_TYPES.get(job_type) or JobType(job_type)
+    project_id = d["project_id"]
+    if not isinstance(project_id, str):
+        raise TypeError(f"project_id: expected a string, got {type(project_id).__name__}")
+    status = d["status"]
+    status = _STATUSES.get(status) or BatchJobStatus(status)
+    total_items = d["total_items"]
+    if type(total_items) is not int:
+        raise TypeError(f"total_items: expected an integer, got {type(total_items).__name__}")
+    get = d.get
+    strings = {}
+    for key in ("directory_id", "error_message", "job_record_id", "workflow_id"):
+        value = get(key, UNSET)
+        if value is not None and value is not UNSET and not isinstance(value, str):
+            raise TypeError(f"{key}: expected str or null, got {type(value).__name__}")
+        strings[key] = value
+    ints = {}
+    for key in ("failed_items", "processed_items", "skipped_items"):
+        value = get(key, UNSET)
+        if value is not None and value is not UNSET and type(value) is not int:
+            raise TypeError(f"{key}: expected int or null, got {type(value).__name__}")
+        ints[key] = value
+    job = _new_job(
+        id_,
+        job_type,
+        project_id,
+        status,
+        total_items,
+        _stamp(get("completed_at", UNSET), "completed_at"),
+        _stamp(get("created_at", UNSET), "created_at"),
+        strings["directory_id"],
+        _stamp(get("effective_at", UNSET), "effective_at"),
+        strings["error_message"],
+        ints["failed_items"],
+        strings["job_record_id"],
+        ints["processed_items"],
+        ints["skipped_items"],
+        _stamp(get("started_at", UNSET), "started_at"),
+        _stamp(get("updated_at", UNSET), "updated_at"),
+        strings["workflow_id"],
+    )
+    if not d.keys() <= _ALL_KEYS:
+        extra = job.additional_properties
+        for key, value in d.items():
+            if key not in _ALL_KEYS:
+                extra[key] = value
+    return job
+
+
+def job_fast(d: Any) -> BatchJob:
+    """The fast path: when the object has exactly the known keys (the common case, one set
+    comparison), read them by index and check every type in one expression; timestamps take
+    the cheap form inline. Anything else (a missing or unknown key, a wrong type, an odd
+    timestamp) goes to today's code, which raises today's errors or keeps the unknown keys.
+    """
+    if type(d) is not dict or d.keys() != _ALL_KEYS:
+        return BatchJob.from_dict(d)
+    id_, project_id, total_items = d["id"], d["project_id"], d["total_items"]
+    directory_id, error_message = d["directory_id"], d["error_message"]
+    job_record_id, workflow_id = d["job_record_id"], d["workflow_id"]
+    failed, processed, skipped = d["failed_items"], d["processed_items"], d["skipped_items"]
+    if not (
+        type(id_) is str
+        and type(project_id) is str
+        and type(total_items) is int
+        and (directory_id is None or type(directory_id) is str)
+        and (error_message is None or type(error_message) is str)
+        and (job_record_id is None or type(job_record_id) is str)
+        and (workflow_id is None or type(workflow_id) is str)
+        and (failed is None or type(failed) is int)
+        and (processed is None or type(processed) is int)
+        and (skipped is None or type(skipped) is int)
+    ):
+        return BatchJob.from_dict(d)
+    job_type, status = d["job_type"], d["status"]
+    job_type = _JOB_TYPES.get(job_type) or JobType(job_type)
+    status = _STATUSES.get(status) or BatchJobStatus(status)
+    try:
+        stamps = [_fast_stamp(d[key]) for key in _STAMP_KEYS]
+    except (TypeError, ValueError, IndexError):
+        return BatchJob.from_dict(d)
+    return _new_job(
+        id_,
+        job_type,
+        project_id,
+        status,
+        total_items,
+        stamps[0],
+        stamps[1],
+        directory_id,
+        stamps[2],
+        error_message,
+        failed,
+        job_record_id,
+        processed,
+        skipped,
+        stamps[3],
+        stamps[4],
+        workflow_id,
+    )
+
+
+_STAMP_KEYS = ("completed_at", "created_at", "effective_at", "started_at", "updated_at")
+
+
+def _fast_stamp(value: Any) -> datetime.datetime | None:
+    # Raises on anything unusual; the caller then rebuilds the job the slow, exact way.
+    if value is None:
+        return None
+    if value[-1] == "Z" or (value[-3] == ":" and value[-6] in "+-"):
+        parsed = _fromisoformat(value)
+    else:
+        parsed = _fromisoformat(value + "+00:00")
+    if parsed.tzinfo is None:  # "2025-01-06" + "+00:00" parses naive: see timestamp_suffix
+        raise ValueError(value)
+    return parsed
+
+
+def page_with(build: Callable[[Any], BatchJob]) -> Callable[[Any], BatchJobPage]:
+    """BatchJobPage.from_dict with its items built by `build`, in one list comprehension."""
+
+    def parse(data: Any) -> BatchJobPage:
+        if type(data) is not dict:
+            return BatchJobPage.from_dict(data)
+        items = data["items"]
+        if not isinstance(items, list):
+            return BatchJobPage.from_dict(data)
+        token, total = data.get("next_page_token", UNSET), data.get("total_size", UNSET)
+        if (
+            not (token is None or token is UNSET or isinstance(token, str))
+            or not (total is UNSET or type(total) is int)
+            or not data.keys() <= _PAGE_KEYS
+        ):
+            return BatchJobPage.from_dict(data)
+        return BatchJobPage([build(item) for item in items], token, total)
+
+    return parse
+
+
+_PAGE_KEYS = frozenset({"items", "next_page_token", "total_size"})
+
+
+# --- msgspec: typed decoding straight from bytes, as a validated fast path ---------------------
+
+
+def msgspec_page_parser(datetimes: bool = False) -> Callable[[bytes], BatchJobPage] | None:
+    """msgspec Structs mirroring BatchJobPage, decoded and type-checked in C straight from the
+    bytes, then turned into the attrs models. Timestamps stay strings in the Struct (msgspec
+    would leave naive ones naive) and take the cheap parse. An unknown property fails the typed
+    decode (forbid_unknown_fields), and so does any other mismatch: the page then goes the
+    exact way (json.loads + today's code), so unknown properties are kept and errors are
+    today's. None when msgspec is not installed.
+
+    With `datetimes`, msgspec parses the timestamps itself (in C) and only naive ones are
+    fixed in Python; faster, but msgspec's RFC 3339 reading differs from fromisoformat at the
+    edges (it takes "t"/"z" in lower case and rounds a 7th fraction digit, where today's code
+    raises or truncates), so it changes behaviour.
+    """
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    text, number = str | None, int | None
+    stamp = datetime.datetime | None if datetimes else text
+    job = msgspec.defstruct(
+        "Job",
+        [
+            ("id", str),
+            ("job_type", str),
+            ("project_id", str),
+            ("status", str),
+            ("total_items", int),
+            *(
+                (name, kind, UNSET)
+                for name, kind in (
+                    ("completed_at", stamp),
+                    ("created_at", stamp),
+                    ("directory_id", text),
+                    ("effective_at", stamp),
+                    ("error_message", text),
+                    ("failed_items", number),
+                    ("job_record_id", text),
+                    ("processed_items", number),
+                    ("skipped_items", number),
+                    ("started_at", stamp),
+                    ("updated_at", stamp),
+                    ("workflow_id", text),
+                )
+            ),
+        ],
+        forbid_unknown_fields=True,
+    )
+    page = msgspec.defstruct(
+        "Page",
+        [("items", list[job]), ("next_page_token", text, UNSET), ("total_size", int, UNSET)],  # type: ignore[valid-type]
+        forbid_unknown_fields=True,
+    )
+    decoder = msgspec.json.Decoder(page)
+    exact = page_with(job_fast)
+    convert = _naive_to_utc if datetimes else _stamp_or_unset
+
+    def parse(body: bytes) -> BatchJobPage:
+        try:
+            decoded = decoder.decode(body)
+            items = [
+                _new_job(
+                    j.id,
+                    _JOB_TYPES.get(j.job_type) or JobType(j.job_type),
+                    j.project_id,
+                    _STATUSES.get(j.status) or BatchJobStatus(j.status),
+                    j.total_items,
+                    convert(j.completed_at),
+                    convert(j.created_at),
+                    j.directory_id,
+                    convert(j.effective_at),
+                    j.error_message,
+                    j.failed_items,
+                    j.job_record_id,
+                    j.processed_items,
+                    j.skipped_items,
+                    convert(j.started_at),
+                    convert(j.updated_at),
+                    j.workflow_id,
+                )
+                for j in decoded.items
+            ]
+        except (msgspec.ValidationError, ValueError, IndexError):
+            # Anything the typed decode refuses is read the exact way, which keeps unknown
+            # properties and raises today's errors.
+            return exact(json.loads(body))
+        return BatchJobPage(items, decoded.next_page_token, decoded.total_size)
+
+    return parse
+
+
+def _stamp_or_unset(value: Any) -> Any:
+    return UNSET if value is UNSET else _fast_stamp(value)
+
+
+def _naive_to_utc(value: Any) -> Any:
+    if value is None or value is UNSET or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=_UTC)
+
+
+def constructor_variants() -> dict[str, Callable[[], object]]:
+    """Building one BatchJob from its 17 values: the attrs __init__ (positional, keywords)
+    against object.__new__ plus the slots' own setters."""
+    job = BatchJob.from_dict(make_job(0))
+    names = [field for field in BatchJob.__attrs_attrs__ if field.init]
+    values = [getattr(job, field.name) for field in names]
+    keywords = {field.name: getattr(job, field.name) for field in names}
+    setters = [getattr(BatchJob, field.name).__set__ for field in names]
+    set_extra = BatchJob.additional_properties.__set__  # type: ignore[attr-defined]
+    new = object.__new__
+
+    def by_slots() -> BatchJob:
+        built = new(BatchJob)
+        for setter, value in zip(setters, values, strict=True):
+            setter(built, value)
+        set_extra(built, {})
+        return built
+
+    assert by_slots() == job
+    return {
+        "attrs __init__, positional": lambda: _new_job(*values),
+        "attrs __init__, keywords": lambda: BatchJob(**keywords),
+        "object.__new__ + slot setters": by_slots,
+    }
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def cpu_per_call(
+    variants: Mapping[str, Callable[[], object]], calls: int, rounds: int
+) -> dict[str, float]:
+    """Median CPU seconds per call of each variant, alternating round by round."""
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for name in names:
+        variants[name]()
+    for round_index in range(rounds):
+        for name in names if round_index % 2 == 0 else reversed(names):
+            run = variants[name]
+            gc.collect()
+            started = time.process_time()
+            for _ in range(calls):
+                run()
+            samples[name].append((time.process_time() - started) / calls)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:8.1f} µs"
+
+
+def _print_table(title: str, figures: Mapping[str, float], baseline: str) -> None:
+    print(f"\n## {title}\n")
+    print(f"| variant | CPU per call | x {baseline} |")
+    print("|---|---|---|")
+    for name, value in figures.items():
+        print(f"| {name} | {_us(value)} | {value / figures[baseline]:.2f}x |")
+
+
+def _decoders() -> dict[str, Decode]:
+    decoders: dict[str, Decode] = {"json.loads": json.loads}
+    try:
+        import orjson
+
+        decoders["orjson.loads"] = orjson.loads
+    except ImportError:
+        pass
+    try:
+        import msgspec
+
+        decoders["msgspec.json.decode"] = msgspec.json.Decoder().decode
+    except ImportError:
+        pass
+    return decoders
+
+
+def same_models(left: BatchJobPage, right: BatchJobPage) -> bool:
+    """Equal models, and equal timezones on every timestamp (UTC as the same object)."""
+    if left != right:
+        return False
+    for a, b in zip(left.items, right.items, strict=True):
+        for key in _STAMP_KEYS:
+            one, other = getattr(a, key), getattr(b, key)
+            if isinstance(one, datetime.datetime) and (
+                one.tzinfo != other.tzinfo or (one.tzinfo is _UTC) != (other.tzinfo is _UTC)
+            ):
+                return False
+    return True
+
+
+def check_agreement(parsers: Mapping[str, Callable[[bytes], BatchJobPage]]) -> None:
+    """Every variant builds today's models from good pages and raises today's errors on bad
+    ones (the same exception type and message)."""
+    good = Catalog(60).page_body(0, 60)
+    odd_jobs = [make_job(index) for index in range(6)]
+    odd_jobs[0]["shard"] = 7  # an unknown property, kept
+    odd_jobs[1]["status"] = "queued"  # an enum value the spec does not list, kept
+    odd_jobs[2]["created_at"] = "2025-01-06"  # a date only: midnight UTC today
+    odd_jobs[3]["started_at"] = "2025-01-06T09:00:00+05:30"  # another offset
+    del odd_jobs[4]["workflow_id"]  # an optional property left out: UNSET
+    odd_jobs[5]["error_message"] = None
+    odd = json.dumps({"items": odd_jobs, "next_page_token": None, "total_size": 6}).encode()
+    bad_cases = {
+        "wrong type": ("total_items", "12"),
+        "bad timestamp": ("created_at", "yesterday"),
+        "timestamp not a string": ("updated_at", 5),
+        "bool as int": ("failed_items", True),
+        "missing required": ("id", None),
+    }
+    today = page_with(BatchJob.from_dict)
+    odd_parsers = {name: p for name, p in parsers.items() if name != TYPED_DATETIMES}
+    for body in (good, odd):
+        expected = BatchJobPage.from_dict(json.loads(body))
+        assert same_models(today(json.loads(body)), expected)
+        for name, parse in (parsers if body is good else odd_parsers).items():
+            assert same_models(parse(body), expected), name
+    for case, (key, value) in bad_cases.items():
+        job = make_job(0)
+        if value is None:
+            del job[key]
+        else:
+            job[key] = value
+        body = json.dumps({"items": [make_job(1), job], "total_size": 2}).encode()
+        outcomes = set()
+        for parse in [lambda b: BatchJobPage.from_dict(json.loads(b)), *odd_parsers.values()]:
+            try:
+                parse(body)
+            except (KeyError, TypeError, ValueError) as error:
+                outcomes.add((type(error), str(error)))
+            else:
+                outcomes.add((None, "accepted"))
+        assert len(outcomes) == 1, (case, outcomes)
+        assert None not in {kind for kind, _ in outcomes}, (case, outcomes)
+
+
+def section_decoders(body: bytes, calls: int, rounds: int) -> None:
+    figures = cpu_per_call(
+        {name: (lambda d=decode: d(body)) for name, decode in _decoders().items()}, calls, rounds
+    )
+    _print_table(
+        f"1. Decoding one page ({len(body)} bytes, 100 jobs) to builtins", figures, "json.loads"
+    )
+
+
+def section_timestamps(calls: int, rounds: int) -> None:
+    forms = {
+        "Z": "2025-01-06T09:15:00.500Z",
+        "+00:00": "2025-01-06T09:15:00.500+00:00",
+        "naive": "2025-01-06T09:15:00.500",
+    }
+    variants: dict[str, Callable[[], object]] = {}
+    repeat = 100
+    for form, value in forms.items():
+        for label, parse in (
+            ("today", timestamp_today),
+            ("suffix", timestamp_suffix),
+            ("try first", timestamp_try_first),
+            ("inline fast", lambda v, _n: _fast_stamp(v)),
+        ):
+            variants[f"{form}: {label}"] = lambda p=parse, v=value: [
+                p(v, "x") for _ in range(repeat)
+            ]
+        cache = {value: timestamp_today(value, "x")}
+        variants[f"{form}: dict cache hit"] = lambda c=cache, v=value: [
+            c.get(v) for _ in range(repeat)
+        ]
+    figures = {
+        name: value / repeat for name, value in cpu_per_call(variants, calls, rounds).items()
+    }
+    _print_table("2. One timestamp (list comprehension of 100, per item)", figures, "Z: today")
+
+
+DECODE_ONLY = "json.loads only (the raw loop's decode)"
+TYPED = "msgspec typed decode (Structs, timestamps as str) + attrs"
+TYPED_DATETIMES = "msgspec typed decode (Structs, msgspec datetimes) + attrs"
+# The variants worth a whole walk (section 5); the others are settled by section 3.
+END_TO_END = (
+    "json.loads + today's from_dict",
+    "orjson.loads + today's from_dict",
+    "json.loads + fast path",
+    "orjson.loads + fast path",
+    "msgspec.json.decode + fast path",
+    TYPED,
+    TYPED_DATETIMES,
+)
+
+
+def section_page_build(
+    body: bytes, calls: int, rounds: int
+) -> dict[str, Callable[[bytes], BatchJobPage]]:
+    """Decode + build of one page per variant; returns the parsers (decode only left out)."""
+    parsers: dict[str, Callable[[bytes], Any]] = {DECODE_ONLY: json.loads}
+    lean, fast = page_with(job_lean), page_with(job_fast)
+    for name, decode in _decoders().items():
+        parsers[f"{name} + today's from_dict"] = lambda b, d=decode: BatchJobPage.from_dict(d(b))
+        parsers[f"{name} + lean from_dict"] = lambda b, d=decode: lean(d(b))
+        parsers[f"{name} + fast path"] = lambda b, d=decode: fast(d(b))
+    typed = msgspec_page_parser()
+    if typed is not None:
+        parsers[TYPED] = typed
+        typed_datetimes = msgspec_page_parser(datetimes=True)
+        assert typed_datetimes is not None
+        parsers[TYPED_DATETIMES] = typed_datetimes
+    figures = cpu_per_call(
+        {name: (lambda p=p: p(body)) for name, p in parsers.items()}, calls, rounds
+    )
+    _print_table("3. Decode + build one page of 100 BatchJobs", figures, DECODE_ONLY)
+    return {name: p for name, p in parsers.items() if name != DECODE_ONLY}
+
+
+def section_requests(calls: int, rounds: int) -> None:
+    headers = {
+        "Accept": "application/json",
+        "User-Agent": "llama-cloud-batch/0 httpx/0",
+        "Authorization": f"Bearer {API_KEY}",
+    }
+    base = "http://127.0.0.1:9"
+    timeout = httpx.Timeout(60.0, connect=5.0)
+    extensions = {"timeout": timeout.as_dict()}
+    with httpx.Client() as http:
+        url = httpx.URL(base + LIST_PATH)
+        variants: dict[str, Callable[[], object]] = {
+            "client.build_request(method, url, params=, headers=, timeout=)": lambda: (
+                http.build_request(
+                    "GET",
+                    base + LIST_PATH,
+                    params={"limit": 100, "offset": 500},
+                    headers=headers,
+                    timeout=timeout,
+                )
+            ),
+            "httpx.Request(method, URL.copy_with(query=...), headers=, extensions=)": lambda: (
+                httpx.Request(
+                    "GET",
+                    url.copy_with(query=b"limit=100&offset=500"),
+                    headers=headers,
+                    extensions=extensions,
+                )
+            ),
+            "httpx.Request(method, str url with query, headers=, extensions=)": lambda: (
+                httpx.Request(
+                    "GET",
+                    f"{base}{LIST_PATH}?limit=100&offset=500",
+                    headers=headers,
+                    extensions=extensions,
+                )
+            ),
+        }
+        figures = cpu_per_call(variants, calls, rounds)
+    _print_table("4. Building one request", figures, next(iter(variants)))
+
+
+# --- 5. end to end ------------------------------------------------------------------------------
+
+
+class PrototypeClient:
+    """The request side as the recipe would make it: headers merged once, the query written
+    directly into a prebuilt httpx.Request (no Client.build_request), the body handed to
+    `parse` as bytes; the walk remembers the ids of the last two pages only."""
+
+    def __init__(self, http: httpx.Client, base_url: str) -> None:
+        self._http = http
+        self._url = httpx.URL(base_url + LIST_PATH)
+        self._headers = {
+            **http.headers,
+            "Accept": "application/json",
+            "Authorization": f"Bearer {API_KEY}",
+        }
+        self._extensions = {"timeout": httpx.Timeout(60.0, connect=5.0).as_dict()}
+
+    def page(self, limit: int, offset: int, parse: Callable[[bytes], BatchJobPage]) -> BatchJobPage:
+        query = f"limit={limit}&offset={offset}" if offset else f"limit={limit}"
+        request = httpx.Request(
+            "GET",
+            self._url.copy_with(query=query.encode()),
+            headers=self._headers,
+            extensions=self._extensions,
+        )
+        response = self._http.send(request, follow_redirects=True)
+        if not response.is_success:
+            response.raise_for_status()
+        return parse(response.content)
+
+    def walk(self, limit: int, parse: Callable[[bytes], BatchJobPage]) -> Iterator[BatchJob]:
+        offset, previous = 0, frozenset[str]()
+        while True:
+            page = self.page(limit, offset, parse)
+            current = set()
+            for job in page.items:
+                if job.id not in previous and job.id not in current:
+                    current.add(job.id)
+                    yield job
+            previous = frozenset(current)
+            offset += len(page.items)
+            total = page.total_size
+            if not page.items or (isinstance(total, int) and offset >= total):
+                return
+
+
+def section_end_to_end(
+    jobs: int,
+    limit: int,
+    rounds: int,
+    calls: int,
+    parsers: Mapping[str, Callable[[bytes], BatchJobPage]],
+) -> None:
+    from llama_cloud_batch import LlamaCloud
+
+    from .processes import running_server
+
+    expected = expected_ids(jobs)
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    chosen = {name: parse for name, parse in parsers.items() if name in END_TO_END}
+    with running_server(jobs, 0.0) as server, ExitStack() as stack:
+        base_url = server.fast_url
+        client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
+        proto = PrototypeClient(stack.enter_context(httpx.Client()), base_url)
+        raw_http = stack.enter_context(httpx.Client(base_url=base_url, headers=auth))
+        walks: dict[str, Callable[[], list[str]]] = {
+            RAW: lambda: [j["id"] for items in raw_pages(raw_http, limit) for j in items],
+            TODAY: lambda: [j.id for j in client.beta.batch.list(limit=limit)],
+        }
+        calls_of: dict[str, Callable[[], int]] = {
+            RAW: lambda: len(
+                json.loads(raw_http.get(LIST_PATH, params={"limit": limit}).content)["items"]
+            ),
+            TODAY: lambda: len(client.beta.batch.list(limit=limit).items),
+        }
+        for name, parse in chosen.items():
+            walks[f"prototype: {name}"] = lambda p=parse: [j.id for j in proto.walk(limit, p)]
+            calls_of[f"prototype: {name}"] = lambda p=parse: len(proto.page(limit, 0, p).items)
+        for name, walk in walks.items():
+            assert walk() == expected, name
+        one = cpu_per_call(calls_of, calls, rounds)
+        whole = cpu_per_call(walks, 1, rounds)
+    _print_table(f"5. One list(limit={limit}) call (client CPU)", one, RAW)
+    _print_table(f"6. Whole sync walk, {jobs} jobs, limit {limit} (client CPU)", whole, RAW)
+
+
+RAW = "raw httpx + json.loads"
+TODAY = "today's client (LlamaCloud)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.decode_prototype")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    calls, rounds = (5, 2) if args.quick else (200, 9)
+    body = Catalog(100).page_body(0, 100)
+    print(f"# decode prototype (client CPU, medians of {rounds} alternating rounds)")
+    section_decoders(body, calls, rounds)
+    section_timestamps(calls, rounds)
+    parsers = section_page_build(body, calls, rounds)
+    check_agreement(parsers)
+    print("\nEvery variant built today's models (values, timezones) and raised today's errors.")
+    per_job = cpu_per_call(constructor_variants(), calls * 50, rounds)
+    _print_table("3b. Building one BatchJob from its values", per_job, "attrs __init__, positional")
+    section_requests(calls * 10, rounds)
+    section_end_to_end(2000 if args.quick else 10_000, 100, 3 if args.quick else 15, 20, parsers)
+
+
+if __name__ == "__main__":
+    main()
