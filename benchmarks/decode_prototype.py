@@ -25,6 +25,7 @@ import argparse
 import datetime
 import gc
 import json
+import operator
 import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -266,7 +267,9 @@ _PAGE_KEYS = frozenset({"items", "next_page_token", "total_size"})
 # --- msgspec: typed decoding straight from bytes, as a validated fast path ---------------------
 
 
-def msgspec_page_parser(datetimes: bool = False) -> Callable[[bytes], BatchJobPage] | None:
+def msgspec_page_parser(
+    datetimes: bool = False, columns: bool = False
+) -> Callable[[bytes], BatchJobPage] | None:
     """msgspec Structs mirroring BatchJobPage, decoded and type-checked in C straight from the
     bytes, then turned into the attrs models. Timestamps stay strings in the Struct (msgspec
     would leave naive ones naive) and take the cheap parse. An unknown property fails the typed
@@ -278,6 +281,11 @@ def msgspec_page_parser(datetimes: bool = False) -> Callable[[bytes], BatchJobPa
     fixed in Python; faster, but msgspec's RFC 3339 reading differs from fromisoformat at the
     edges (it takes "t"/"z" in lower case and rounds a 7th fraction digit, where today's code
     raises or truncates), so it changes behaviour.
+
+    With `columns`, the page is converted property by property instead of job by job: each
+    property of every job is one C-level `map` (attrgetter, the enum table's get,
+    fromisoformat, and finally the attrs __init__ over 17 iterables), with a Python loop
+    only for what needs fixing (a naive timestamp, an enum value the spec does not list).
     """
     try:
         import msgspec
@@ -321,6 +329,8 @@ def msgspec_page_parser(datetimes: bool = False) -> Callable[[bytes], BatchJobPa
     decoder = msgspec.json.Decoder(page)
     exact = page_with(job_fast)
     convert = _naive_to_utc if datetimes else _stamp_or_unset
+    if columns:
+        return _columnar_parser(msgspec, decoder, exact)
 
     def parse(body: bytes) -> BatchJobPage:
         try:
@@ -350,6 +360,60 @@ def msgspec_page_parser(datetimes: bool = False) -> Callable[[bytes], BatchJobPa
         except (msgspec.ValidationError, ValueError, IndexError):
             # Anything the typed decode refuses is read the exact way, which keeps unknown
             # properties and raises today's errors.
+            return exact(json.loads(body))
+        return BatchJobPage(items, decoded.next_page_token, decoded.total_size)
+
+    return parse
+
+
+_FIELDS = [field.name for field in BatchJob.__attrs_attrs__ if field.init]
+_GETTERS = {name: operator.attrgetter(name) for name in _FIELDS}
+
+
+def _enum_column(values: list[Any], table: dict[Any, Any], enum: Any) -> list[Any]:
+    members = list(map(table.get, values))
+    if None in members:  # a value the spec does not list: the open enum makes it
+        members = [member or enum(value) for member, value in zip(members, values, strict=True)]
+    return members
+
+
+_tzinfo = operator.attrgetter("tzinfo")
+
+
+def _stamp_column(values: list[Any]) -> list[Any]:
+    """One timestamp property of every job: one C-level map of fromisoformat when all are
+    strings; item by item when some are null or left out; naive ones re-read as UTC."""
+    try:
+        parsed = list(map(_fromisoformat, values))
+    except (TypeError, ValueError):
+        return [_stamp_or_unset(value) for value in values]
+    if None in map(_tzinfo, parsed):
+        return [
+            stamp if stamp.tzinfo is not None else _fast_stamp(value)
+            for stamp, value in zip(parsed, values, strict=True)
+        ]
+    return parsed
+
+
+def _columnar_parser(msgspec: Any, decoder: Any, exact: Callable[[Any], BatchJobPage]) -> Any:
+    stamps = set(_STAMP_KEYS)
+
+    def parse(body: bytes) -> BatchJobPage:
+        try:
+            decoded = decoder.decode(body)
+            jobs = decoded.items
+            columns: list[Any] = []
+            for name in _FIELDS:
+                column = list(map(_GETTERS[name], jobs))
+                if name in stamps:
+                    column = _stamp_column(column)
+                elif name == "job_type":
+                    column = _enum_column(column, _JOB_TYPES, JobType)
+                elif name == "status":
+                    column = _enum_column(column, _STATUSES, BatchJobStatus)
+                columns.append(column)
+            items = list(map(_new_job, *columns))
+        except (msgspec.ValidationError, ValueError, IndexError):
             return exact(json.loads(body))
         return BatchJobPage(items, decoded.next_page_token, decoded.total_size)
 
@@ -542,6 +606,7 @@ def section_timestamps(calls: int, rounds: int) -> None:
 DECODE_ONLY = "json.loads only (the raw loop's decode)"
 TYPED = "msgspec typed decode (Structs, timestamps as str) + attrs"
 TYPED_DATETIMES = "msgspec typed decode (Structs, msgspec datetimes) + attrs"
+TYPED_COLUMNS = "msgspec typed decode (Structs, timestamps as str), columnar + attrs"
 # The variants worth a whole walk (section 5); the others are settled by section 3.
 END_TO_END = (
     "json.loads + today's from_dict",
@@ -551,6 +616,7 @@ END_TO_END = (
     "msgspec.json.decode + fast path",
     TYPED,
     TYPED_DATETIMES,
+    TYPED_COLUMNS,
 )
 
 
@@ -570,11 +636,30 @@ def section_page_build(
         typed_datetimes = msgspec_page_parser(datetimes=True)
         assert typed_datetimes is not None
         parsers[TYPED_DATETIMES] = typed_datetimes
+        typed_columns = msgspec_page_parser(columns=True)
+        assert typed_columns is not None
+        parsers[TYPED_COLUMNS] = typed_columns
     figures = cpu_per_call(
         {name: (lambda p=p: p(body)) for name, p in parsers.items()}, calls, rounds
     )
     _print_table("3. Decode + build one page of 100 BatchJobs", figures, DECODE_ONLY)
     return {name: p for name, p in parsers.items() if name != DECODE_ONLY}
+
+
+def section_one_form(
+    parsers: Mapping[str, Callable[[bytes], BatchJobPage]], calls: int, rounds: int
+) -> None:
+    """Section 3 for a server that sends one timestamp form only ("Z"), a few variants."""
+    jobs = [make_job(index) for index in range(100)]
+    for job in jobs:
+        for key in _STAMP_KEYS:
+            job[key] = job[key].removesuffix("+00:00").removesuffix("Z") + "Z"
+    body = json.dumps({"items": jobs, "next_page_token": "x", "total_size": 1000}).encode()
+    chosen = ("json.loads + today's from_dict", "orjson.loads + fast path", TYPED, TYPED_COLUMNS)
+    variants: dict[str, Callable[[], object]] = {DECODE_ONLY: lambda: json.loads(body)}
+    variants.update({name: (lambda p=parsers[name]: p(body)) for name in chosen if name in parsers})
+    figures = cpu_per_call(variants, calls, rounds)
+    _print_table('3c. Decode + build one page, every timestamp ending in "Z"', figures, DECODE_ONLY)
 
 
 def section_requests(calls: int, rounds: int) -> None:
@@ -722,6 +807,7 @@ def main(argv: list[str] | None = None) -> None:
     parsers = section_page_build(body, calls, rounds)
     check_agreement(parsers)
     print("\nEvery variant built today's models (values, timezones) and raised today's errors.")
+    section_one_form(parsers, calls, rounds)
     per_job = cpu_per_call(constructor_variants(), calls * 50, rounds)
     _print_table("3b. Building one BatchJob from its values", per_job, "attrs __init__, positional")
     section_requests(calls * 10, rounds)
