@@ -42,6 +42,7 @@ from llama_cloud_batch._generated.types import UNSET, parse_datetime
 from .contenders import API_KEY, raw_pages
 from .data import LIST_PATH, expected_ids, make_job
 from .server import Catalog
+from .timing import Spread, round_ratios
 
 Decode = Callable[[bytes], Any]
 
@@ -461,8 +462,8 @@ def constructor_variants() -> dict[str, Callable[[], object]]:
 
 def cpu_per_call(
     variants: Mapping[str, Callable[[], object]], calls: int, rounds: int
-) -> dict[str, float]:
-    """Median CPU seconds per call of each variant, alternating round by round."""
+) -> dict[str, list[float]]:
+    """CPU seconds per call of each variant, one figure per round, alternating the order."""
     samples: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     for name in names:
@@ -475,19 +476,23 @@ def cpu_per_call(
             for _ in range(calls):
                 run()
             samples[name].append((time.process_time() - started) / calls)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
 
 
 def _us(seconds: float) -> str:
     return f"{seconds * 1e6:8.1f} µs"
 
 
-def _print_table(title: str, figures: Mapping[str, float], baseline: str) -> None:
+def _print_table(title: str, figures: Mapping[str, list[float]], baseline: str) -> None:
+    """Median CPU per call, and the per-round ratio to the baseline's same round: median
+    with its interquartile range."""
     print(f"\n## {title}\n")
-    print(f"| variant | CPU per call | x {baseline} |")
+    print(f"| variant | CPU per call (median) | x {baseline}, per round: median (IQR) |")
     print("|---|---|---|")
-    for name, value in figures.items():
-        print(f"| {name} | {_us(value)} | {value / figures[baseline]:.2f}x |")
+    for name, values in figures.items():
+        spread = Spread.of(round_ratios(values, figures[baseline]))
+        ratio = f"{spread.median:.2f}x ({spread.q1:.2f} to {spread.q3:.2f})"
+        print(f"| {name} | {_us(statistics.median(values))} | {ratio} |")
 
 
 def _decoders() -> dict[str, Decode]:
@@ -598,7 +603,8 @@ def section_timestamps(calls: int, rounds: int) -> None:
             c.get(v) for _ in range(repeat)
         ]
     figures = {
-        name: value / repeat for name, value in cpu_per_call(variants, calls, rounds).items()
+        name: [value / repeat for value in values]
+        for name, values in cpu_per_call(variants, calls, rounds).items()
     }
     _print_table("2. One timestamp (list comprehension of 100, per item)", figures, "Z: today")
 
@@ -624,7 +630,17 @@ def section_page_build(
     body: bytes, calls: int, rounds: int
 ) -> dict[str, Callable[[bytes], BatchJobPage]]:
     """Decode + build of one page per variant; returns the parsers (decode only left out)."""
-    parsers: dict[str, Callable[[bytes], Any]] = {DECODE_ONLY: json.loads}
+    parsers: dict[str, Callable[[bytes], Any]] = {DECODE_ONLY: json.loads, **_all_parsers()}
+    figures = cpu_per_call(
+        {name: (lambda p=p: p(body)) for name, p in parsers.items()}, calls, rounds
+    )
+    _print_table("3. Decode + build one page of 100 BatchJobs", figures, DECODE_ONLY)
+    return {name: p for name, p in parsers.items() if name != DECODE_ONLY}
+
+
+def _all_parsers() -> dict[str, Callable[[bytes], BatchJobPage]]:
+    """Every decode + build variant, by name."""
+    parsers: dict[str, Callable[[bytes], BatchJobPage]] = {}
     lean, fast = page_with(job_lean), page_with(job_fast)
     for name, decode in _decoders().items():
         parsers[f"{name} + today's from_dict"] = lambda b, d=decode: BatchJobPage.from_dict(d(b))
@@ -639,11 +655,7 @@ def section_page_build(
         typed_columns = msgspec_page_parser(columns=True)
         assert typed_columns is not None
         parsers[TYPED_COLUMNS] = typed_columns
-    figures = cpu_per_call(
-        {name: (lambda p=p: p(body)) for name, p in parsers.items()}, calls, rounds
-    )
-    _print_table("3. Decode + build one page of 100 BatchJobs", figures, DECODE_ONLY)
-    return {name: p for name, p in parsers.items() if name != DECODE_ONLY}
+    return parsers
 
 
 def section_one_form(
@@ -783,6 +795,11 @@ def section_end_to_end(
         for name, parse in chosen.items():
             walks[f"prototype: {name}"] = lambda p=parse: [j.id for j in proto.walk(limit, p)]
             calls_of[f"prototype: {name}"] = lambda p=parse: len(proto.page(limit, 0, p).items)
+        # What the cyclic GC costs: every attrs instance is GC-tracked (plain JSON dicts of
+        # scalars are not), so building 100 models a page triggers collections.
+        walks[f"{TODAY}, gc disabled during the walk"] = _without_gc(walks[TODAY])
+        if TYPED in chosen:
+            walks[f"prototype: {TYPED}, gc disabled"] = _without_gc(walks[f"prototype: {TYPED}"])
         for name, walk in walks.items():
             assert walk() == expected, name
         one = cpu_per_call(calls_of, calls, rounds)
@@ -791,17 +808,36 @@ def section_end_to_end(
     _print_table(f"6. Whole sync walk, {jobs} jobs, limit {limit} (client CPU)", whole, RAW)
 
 
+def _without_gc(walk: Callable[[], list[str]]) -> Callable[[], list[str]]:
+    def run() -> list[str]:
+        gc.disable()
+        try:
+            return walk()
+        finally:
+            gc.enable()
+
+    return run
+
+
 RAW = "raw httpx + json.loads"
 TODAY = "today's client (LlamaCloud)"
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.decode_prototype")
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="few rounds: checks, no figures")
+    parser.add_argument("--end-to-end", action="store_true", help="sections 5 and 6 only")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of sections 5 and 6")
     args = parser.parse_args(argv)
     calls, rounds = (5, 2) if args.quick else (200, 9)
+    walk_rounds = args.rounds or (3 if args.quick else 15)
     body = Catalog(100).page_body(0, 100)
     print(f"# decode prototype (client CPU, medians of {rounds} alternating rounds)")
+    if args.end_to_end:
+        parsers = {name: p for name, p in _all_parsers().items() if name in END_TO_END}
+        check_agreement(parsers)
+        section_end_to_end(10_000, 100, walk_rounds, 20, parsers)
+        return
     section_decoders(body, calls, rounds)
     section_timestamps(calls, rounds)
     parsers = section_page_build(body, calls, rounds)
@@ -811,7 +847,7 @@ def main(argv: list[str] | None = None) -> None:
     per_job = cpu_per_call(constructor_variants(), calls * 50, rounds)
     _print_table("3b. Building one BatchJob from its values", per_job, "attrs __init__, positional")
     section_requests(calls * 10, rounds)
-    section_end_to_end(2000 if args.quick else 10_000, 100, 3 if args.quick else 15, 20, parsers)
+    section_end_to_end(2000 if args.quick else 10_000, 100, walk_rounds, 20, parsers)
 
 
 if __name__ == "__main__":
