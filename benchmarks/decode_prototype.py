@@ -325,6 +325,8 @@ def msgspec_page_parser(
             ),
         ],
         forbid_unknown_fields=True,
+        # Scalars and strings only: no cycles possible, so the GC need not track them.
+        gc=False,
     )
     page = msgspec.defstruct(
         "Page",
