@@ -175,18 +175,21 @@ def _streaming_target(streaming: Sequence[Row], small: int, large: int) -> Targe
     ours_large = _find(streaming, s.stream_label("ours", large))
     ours_small = _find(streaming, s.stream_label("ours", small))
     raw_large = _find(streaming, s.stream_label("raw", large))
+    raw_small = _find(streaming, s.stream_label("raw", small))
     growth = ratio_spread(ours_large, raw_large)
     flat = ratio_spread(ours_large, ours_small)
+    raw_flat = ratio_spread(raw_large, raw_small)
     passed = None
-    if growth is not None and flat is not None:
-        # Flat: the larger walk may peak at most 20 % above the smaller one (allocator noise).
-        passed = growth.median <= 1.5 and flat.median <= 1.2
+    if growth is not None and flat is not None and raw_flat is not None:
+        # Flat: from the smaller to the larger walk, our peak grows no more than the raw
+        # loop's does (its dead responses wait for the cyclic GC), give or take 20 %.
+        passed = growth.median <= 1.5 and flat.median <= 1.2 * raw_flat.median
     return Target(
         f"streaming {large} jobs without keeping them: peak memory growth / raw loop "
         f"(flat: {large} / {small} jobs)",
         "5x",
         "≤ 1.5x, flat in N",
-        f"{_median_x(growth)} (flat: {_median_x(flat)})",
+        f"{_median_x(growth)} (flat: {_median_x(flat)}, raw loop {_median_x(raw_flat)})",
         f"{_kib(ours_large.value) if ours_large else '-'} vs "
         f"{_kib(raw_large.value) if raw_large else '-'}",
         passed,
@@ -443,8 +446,12 @@ def render(results: Results, command: str) -> str:
         "Peak of tracemalloc's traced total during a walk that reads each job's id and drops",
         "the job, over the total before it, in a fresh process per contender and size (after a",
         "warm-up page); each size has a server of its own. A client that streams holds a few",
-        "pages at most, whatever N; one that remembers every id grows with N. The official SDK",
-        "is left out here (a 100,000-job walk under tracemalloc takes it minutes).",
+        "pages at most, whatever N; one that remembers every id grows with N. The raw loop's",
+        "peak is not quite flat either: each httpx Response (with its ~66 KB body) is freed",
+        'by the cyclic GC, not at once, so a few dozen wait at any time. "Flat" in the',
+        "target therefore means: from the smaller to the larger walk our peak grows no more",
+        "than 1.2x the raw loop's growth factor. The official SDK is left out here (a",
+        "100,000-job walk under tracemalloc takes it minutes).",
         "",
     ]
     lines += _table(
