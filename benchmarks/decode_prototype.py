@@ -30,12 +30,12 @@ import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from llama_cloud_batch._generated.models import BatchJob, BatchJobPage
-from llama_cloud_batch._generated.models.batch_job import _KNOWN_BATCH_JOB
 from llama_cloud_batch._generated.models.batch_job_status import BatchJobStatus
 from llama_cloud_batch._generated.models.job_type import JobType
 from llama_cloud_batch._generated.types import UNSET, parse_datetime
@@ -98,10 +98,13 @@ def timestamp_try_first(value: Any, name: str) -> datetime.datetime:
 
 # --- the lean from_dict a template could emit ---------------------------------------------------
 
-_JOB_TYPES = JobType._value2member_map_
-_STATUSES = BatchJobStatus._value2member_map_
+# Typed once here, so no typing.cast is needed at each lookup (the enum's own map is typed
+# dict[Any, Enum]); `table.get(value) or Enum(value)` keeps the enum open.
+_JOB_TYPES: Mapping[Any, JobType] = JobType._value2member_map_  # type: ignore[assignment]
+_STATUSES: Mapping[Any, BatchJobStatus] = BatchJobStatus._value2member_map_  # type: ignore[assignment]
 _REQUIRED = ("id", "job_type", "project_id", "status", "total_items")
-_ALL_KEYS = _KNOWN_BATCH_JOB
+# The wire names are the attrs field names for this model (no renamed properties).
+_ALL_KEYS = frozenset(field.name for field in BatchJob.__attrs_attrs__ if field.init)
 # Bound once: the attrs __init__ itself (positional), skipping the classmethod's cls lookup.
 _new_job = BatchJob
 
@@ -242,6 +245,12 @@ def _fast_stamp(value: Any) -> datetime.datetime | None:
     return parsed
 
 
+def _then(
+    decode: Callable[[bytes], Any], build: Callable[[Any], BatchJobPage]
+) -> Callable[[bytes], BatchJobPage]:
+    return lambda body: build(decode(body))
+
+
 def page_with(build: Callable[[Any], BatchJob]) -> Callable[[Any], BatchJobPage]:
     """BatchJobPage.from_dict with its items built by `build`, in one list comprehension."""
 
@@ -337,12 +346,13 @@ def msgspec_page_parser(
     exact = page_with(job_fast)
     convert = _naive_to_utc if datetimes else _stamp_or_unset
     if columns:
-        return _columnar_parser(msgspec, decoder, exact)
+        columnar: Callable[[bytes], BatchJobPage] = _columnar_parser(msgspec, decoder, exact)
+        return columnar
     if inline:
 
         def parse_inline(body: bytes) -> BatchJobPage:
             try:
-                decoded = decoder.decode(body)
+                decoded: Any = decoder.decode(body)
                 items = list(map(job_from_wire, decoded.items))
             except (msgspec.ValidationError, ValueError):
                 return exact(json.loads(body))
@@ -352,7 +362,7 @@ def msgspec_page_parser(
 
     def parse(body: bytes) -> BatchJobPage:
         try:
-            decoded = decoder.decode(body)
+            decoded: Any = decoder.decode(body)
             items = [
                 _new_job(
                     j.id,
@@ -447,7 +457,7 @@ _FIELDS = [field.name for field in BatchJob.__attrs_attrs__ if field.init]
 _GETTERS = {name: operator.attrgetter(name) for name in _FIELDS}
 
 
-def _enum_column(values: list[Any], table: dict[Any, Any], enum: Any) -> list[Any]:
+def _enum_column(values: list[Any], table: Mapping[Any, Any], enum: Any) -> list[Any]:
     members = list(map(table.get, values))
     if None in members:  # a value the spec does not list: the open enum makes it
         members = [member or enum(value) for member, value in zip(members, values, strict=True)]
@@ -477,7 +487,7 @@ def _columnar_parser(msgspec: Any, decoder: Any, exact: Callable[[Any], BatchJob
 
     def parse(body: bytes) -> BatchJobPage:
         try:
-            decoded = decoder.decode(body)
+            decoded: Any = decoder.decode(body)
             jobs = decoded.items
             columns: list[Any] = []
             for name in _FIELDS:
@@ -515,7 +525,7 @@ def constructor_variants() -> dict[str, Callable[[], object]]:
     values = [getattr(job, field.name) for field in names]
     keywords = {field.name: getattr(job, field.name) for field in names}
     setters = [getattr(BatchJob, field.name).__set__ for field in names]
-    set_extra = BatchJob.additional_properties.__set__  # type: ignore[attr-defined]
+    set_extra = vars(BatchJob)["additional_properties"].__set__
     new = object.__new__
 
     def by_slots() -> BatchJob:
@@ -636,7 +646,7 @@ def check_agreement(parsers: Mapping[str, Callable[[bytes], BatchJobPage]]) -> N
         else:
             job[key] = value
         body = json.dumps({"items": [make_job(1), job], "total_size": 2}).encode()
-        outcomes = set()
+        outcomes: set[tuple[type[BaseException] | None, str]] = set()
         for parse in [lambda b: BatchJobPage.from_dict(json.loads(b)), *odd_parsers.values()]:
             try:
                 parse(body)
@@ -650,11 +660,23 @@ def check_agreement(parsers: Mapping[str, Callable[[bytes], BatchJobPage]]) -> N
 
 def section_decoders(body: bytes, calls: int, rounds: int) -> None:
     figures = cpu_per_call(
-        {name: (lambda d=decode: d(body)) for name, decode in _decoders().items()}, calls, rounds
+        {name: partial(decode, body) for name, decode in _decoders().items()}, calls, rounds
     )
     _print_table(
         f"1. Decoding one page ({len(body)} bytes, 100 jobs) to builtins", figures, "json.loads"
     )
+
+
+def _fast_stamp_named(value: Any, _name: str) -> datetime.datetime | None:
+    return _fast_stamp(value)
+
+
+def _repeated(parse: Callable[[Any, str], object], value: str, times: int) -> list[object]:
+    return [parse(value, "x") for _ in range(times)]
+
+
+def _repeated_get(cache: dict[str, datetime.datetime], value: str, times: int) -> list[object]:
+    return [cache.get(value) for _ in range(times)]
 
 
 def section_timestamps(calls: int, rounds: int) -> None:
@@ -670,15 +692,11 @@ def section_timestamps(calls: int, rounds: int) -> None:
             ("today", timestamp_today),
             ("suffix", timestamp_suffix),
             ("try first", timestamp_try_first),
-            ("inline fast", lambda v, _n: _fast_stamp(v)),
+            ("inline fast", _fast_stamp_named),
         ):
-            variants[f"{form}: {label}"] = lambda p=parse, v=value: [
-                p(v, "x") for _ in range(repeat)
-            ]
+            variants[f"{form}: {label}"] = partial(_repeated, parse, value, repeat)
         cache = {value: timestamp_today(value, "x")}
-        variants[f"{form}: dict cache hit"] = lambda c=cache, v=value: [
-            c.get(v) for _ in range(repeat)
-        ]
+        variants[f"{form}: dict cache hit"] = partial(_repeated_get, cache, value, repeat)
     figures = {
         name: [value / repeat for value in values]
         for name, values in cpu_per_call(variants, calls, rounds).items()
@@ -711,7 +729,7 @@ def section_page_build(
     """Decode + build of one page per variant; returns the parsers (decode only left out)."""
     parsers: dict[str, Callable[[bytes], Any]] = {DECODE_ONLY: json.loads, **_all_parsers()}
     figures = cpu_per_call(
-        {name: (lambda p=p: p(body)) for name, p in parsers.items()}, calls, rounds
+        {name: partial(parse, body) for name, parse in parsers.items()}, calls, rounds
     )
     _print_table("3. Decode + build one page of 100 BatchJobs", figures, DECODE_ONLY)
     return {name: p for name, p in parsers.items() if name != DECODE_ONLY}
@@ -722,9 +740,9 @@ def _all_parsers() -> dict[str, Callable[[bytes], BatchJobPage]]:
     parsers: dict[str, Callable[[bytes], BatchJobPage]] = {}
     lean, fast = page_with(job_lean), page_with(job_fast)
     for name, decode in _decoders().items():
-        parsers[f"{name} + today's from_dict"] = lambda b, d=decode: BatchJobPage.from_dict(d(b))
-        parsers[f"{name} + lean from_dict"] = lambda b, d=decode: lean(d(b))
-        parsers[f"{name} + fast path"] = lambda b, d=decode: fast(d(b))
+        parsers[f"{name} + today's from_dict"] = _then(decode, BatchJobPage.from_dict)
+        parsers[f"{name} + lean from_dict"] = _then(decode, lean)
+        parsers[f"{name} + fast path"] = _then(decode, fast)
     typed = msgspec_page_parser()
     if typed is not None:
         parsers[TYPED] = typed
@@ -757,7 +775,7 @@ def section_one_form(
         TYPED_INLINE,
     )
     variants: dict[str, Callable[[], object]] = {DECODE_ONLY: lambda: json.loads(body)}
-    variants.update({name: (lambda p=parsers[name]: p(body)) for name in chosen if name in parsers})
+    variants.update({name: partial(parsers[name], body) for name in chosen if name in parsers})
     figures = cpu_per_call(variants, calls, rounds)
     _print_table('3c. Decode + build one page, every timestamp ending in "Z"', figures, DECODE_ONLY)
 
@@ -843,6 +861,12 @@ class PrototypeClient:
             response.raise_for_status()
         return parse(response.content)
 
+    def walk_ids(self, limit: int, parse: Callable[[bytes], BatchJobPage]) -> list[str]:
+        return [job.id for job in self.walk(limit, parse)]
+
+    def count_first_page(self, limit: int, parse: Callable[[bytes], BatchJobPage]) -> int:
+        return len(self.page(limit, 0, parse).items)
+
     def walk(self, limit: int, parse: Callable[[bytes], BatchJobPage]) -> Iterator[BatchJob]:
         offset, previous = 0, frozenset[str]()
         while True:
@@ -889,8 +913,8 @@ def section_end_to_end(
             TODAY: lambda: len(client.beta.batch.list(limit=limit).items),
         }
         for name, parse in chosen.items():
-            walks[f"prototype: {name}"] = lambda p=parse: [j.id for j in proto.walk(limit, p)]
-            calls_of[f"prototype: {name}"] = lambda p=parse: len(proto.page(limit, 0, p).items)
+            walks[f"prototype: {name}"] = partial(proto.walk_ids, limit, parse)
+            calls_of[f"prototype: {name}"] = partial(proto.count_first_page, limit, parse)
         # What the cyclic GC costs: every attrs instance is GC-tracked (plain JSON dicts of
         # scalars are not), so building 100 models a page triggers collections.
         walks[f"{TODAY}, gc disabled during the walk"] = _without_gc(walks[TODAY])

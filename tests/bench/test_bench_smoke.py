@@ -166,3 +166,15 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     target_rows = markdown.split("## Targets (issue 11)")[1].split("## 1.")[0]
     verdicts = [line for line in target_rows.splitlines() if "met**" in line]
     assert len(verdicts) == 7
+
+
+def test_decode_prototype_variants_build_todays_models_and_errors(bench) -> None:
+    """The prototype's cheaper decode paths (benchmarks/DECODE_FINDINGS.md) stay equivalent to
+    the generated models: same values and timezones on good pages, unknown properties and
+    enum values kept, the same exception and message on bad ones. Variants needing orjson or
+    msgspec are checked where those are installed (the bench session)."""
+    from benchmarks import decode_prototype
+
+    parsers = decode_prototype._all_parsers()
+    assert "json.loads + fast path" in parsers
+    decode_prototype.check_agreement(parsers)
