@@ -149,7 +149,15 @@ def bench(session: nox.Session) -> None:
     report = (
         []
         if "--quick" in session.posargs
-        else ["--markdown", "docs/benchmarks.md", "--plot", "docs/benchmarks.png"]
+        else [
+            "--markdown",
+            "docs/benchmarks.md",
+            "--plot",
+            "docs/benchmarks.png",
+            # The raw figures, to re-render the report without measuring again (--render).
+            "--json",
+            ".cache/benchmarks.json",
+        ]
     )
     session.run("python", "-m", "benchmarks", *report, "--command", command, *session.posargs)
 

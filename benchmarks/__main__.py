@@ -9,6 +9,7 @@ Exits 1 when a contender did not see every job in server order (timings never fa
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import shlex
@@ -19,6 +20,7 @@ from pathlib import Path
 from . import sections
 from .processes import running_server
 from .report import Results, render
+from .sections import Row
 
 # The full run: about three minutes on two cores, the official SDK included. The rounds are
 # enough that the per-round ratios' interquartile range is a few percent wide.
@@ -62,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot", type=Path, help="draw the figures here (needs matplotlib)")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     parser.add_argument("--command", help="how this run was started, for the report")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="measure nothing: write --markdown/--plot from the figures of an earlier --json",
+    )
     return parser
 
 
@@ -99,8 +106,37 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
     return Results(figures, imports, one_call, listing, slow, memory, streaming, regenerate)
 
 
+def _load(path: Path) -> Results:
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    rows = {name: [Row(**row) for row in figures] for name, figures in payload["figures"].items()}
+    return Results(payload["settings"], **rows)
+
+
+def _write(results: Results, args: argparse.Namespace) -> None:
+    markdown = render(results)
+    print(markdown)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(markdown, encoding="utf-8")
+    if args.plot:
+        from .plot import draw
+
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        draw(results, args.plot)
+    if args.json:
+        figures = {
+            name: [row.as_json() for row in rows] for name, rows in results.sections().items()
+        }
+        payload = {"settings": results.settings, "figures": figures}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.render:
+        _write(_load(args.render), args)
+        return 0
     settings: dict[str, float | int] = dict(QUICK if args.quick else FULL)
     for name in FULL:
         given = getattr(args, name)
@@ -116,22 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     results.settings["load_1min_at_start"] = round(load_at_start, 2)
     results.settings["official_sdk"] = official
     results.settings["run_time_s"] = round(time.perf_counter() - started, 1)
-    markdown = render(results, command)
-    print(markdown)
-    if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(markdown, encoding="utf-8")
-    if args.plot:
-        from .plot import draw
-
-        args.plot.parent.mkdir(parents=True, exist_ok=True)
-        draw(results, args.plot)
-    if args.json:
-        figures = {
-            name: [row.as_json() for row in rows] for name, rows in results.sections().items()
-        }
-        payload = {"settings": results.settings, "figures": figures}
-        args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    results.settings["load_average_at_end"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    results.settings["finished"] = datetime.datetime.now(datetime.UTC).strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )
+    results.settings["command"] = command
+    _write(results, args)
     if not results.every_contender_correct():
         print("a contender did not see every job in server order: see the table", file=sys.stderr)
         return 1

@@ -166,6 +166,12 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     target_rows = markdown.split("## Targets (issue 11)")[1].split("## 1.")[0]
     verdicts = [line for line in target_rows.splitlines() if "met**" in line]
     assert len(verdicts) == 7
+    # The report can be made again from the saved figures alone, identically.
+    rendered = tmp_path / "rendered.md"
+    command = [sys.executable, "-m", "benchmarks", "--render", str(figures_path)]
+    command += ["--markdown", str(rendered)]
+    subprocess.run(command, cwd=ROOT, capture_output=True, timeout=120, check=True)
+    assert rendered.read_text(encoding="utf-8") == markdown
 
 
 def test_decode_prototype_variants_build_todays_models_and_errors(bench) -> None:
