@@ -266,12 +266,21 @@ def diff(session: nox.Session) -> None:
 
 
 # The official SDK's last release with this resource under `beta.batch`, to measure against.
-BENCH_REQUIREMENTS = ("llama-cloud==2.10.0",)
+# The official SDK and raw httpx with orjson are contenders; msgspec is measured by the decode
+# prototype (benchmarks/decode_prototype.py); matplotlib draws docs/benchmarks.png. None of them
+# is a dependency of the package.
+BENCH_REQUIREMENTS = (
+    "llama-cloud==2.10.0",
+    "orjson==3.13.0",
+    "msgspec==0.22.0",
+    "matplotlib==3.11.2",
+)
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Speed and memory against the official SDK and raw httpx -> docs/benchmarks.md (~3 min).
+    """Speed and memory against the official SDK and raw httpx -> docs/benchmarks.md and .png
+    (~3 min).
 
     Arguments after -- go to `python -m benchmarks` (e.g. `-- --quick`, `-- --jobs 2000`).
     """
@@ -280,7 +289,19 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".", *BENCH_REQUIREMENTS)
     passed = ["--", *session.posargs] if session.posargs else []
     command = shlex.join(["nox", "-s", "bench", *passed])
-    report = [] if "--quick" in session.posargs else ["--markdown", "docs/benchmarks.md"]
+    report = (
+        []
+        if "--quick" in session.posargs
+        else [
+            "--markdown",
+            "docs/benchmarks.md",
+            "--plot",
+            "docs/benchmarks.png",
+            # The raw figures, to re-render the report without measuring again (--render).
+            "--json",
+            ".cache/benchmarks.json",
+        ]
+    )
     session.run("python", "-m", "benchmarks", *report, "--command", command, *session.posargs)
 
 

@@ -1,6 +1,6 @@
 """`python -m benchmarks`: runs every measurement against one server process and prints the table.
 
-    python -m benchmarks --markdown docs/benchmarks.md   # the full run (as `nox -s bench`)
+    python -m benchmarks --markdown docs/benchmarks.md --plot docs/benchmarks.png  # nox -s bench
     python -m benchmarks --quick --json out.json         # seconds; proves the harness works
 
 Exits 1 when a contender did not see every job in server order (timings never fail it).
@@ -9,6 +9,7 @@ Exits 1 when a contender did not see every job in server order (timings never fa
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import shlex
@@ -19,8 +20,10 @@ from pathlib import Path
 from . import sections
 from .processes import running_server
 from .report import Results, render
+from .sections import Row
 
-# The full run: two to three minutes on two cores, the official SDK included.
+# The full run: about three minutes on two cores, the official SDK included. The rounds are
+# enough that the per-round ratios' interquartile range is a few percent wide.
 FULL = {
     "jobs": 10_000,
     "limit": 100,
@@ -28,8 +31,10 @@ FULL = {
     "import_rounds": 15,
     "call_rounds": 15,
     "calls_per_round": 20,
-    "listing_rounds": 7,
+    "listing_rounds": 15,
     "slow_rounds": 5,
+    "stream_small": 20_000,
+    "stream_large": 100_000,
     "generate_runs": 3,
 }
 # Small enough for the smoke test: several pages, every code path, no regeneration.
@@ -42,6 +47,8 @@ QUICK = {
     "calls_per_round": 3,
     "listing_rounds": 2,
     "slow_rounds": 2,
+    "stream_small": 100,
+    "stream_large": 300,
     "generate_runs": 0,
 }
 
@@ -54,15 +61,21 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument(flag, type=type(value), default=None, help=f"full run: {value}")
     parser.add_argument("--no-official", action="store_true", help="leave the official SDK out")
     parser.add_argument("--markdown", type=Path, help="write the table here too")
+    parser.add_argument("--plot", type=Path, help="draw the figures here (needs matplotlib)")
     parser.add_argument("--json", type=Path, help="write the raw figures here")
     parser.add_argument("--command", help="how this run was started, for the report")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        help="measure nothing: write --markdown/--plot from the figures of an earlier --json",
+    )
     return parser
 
 
 def run(settings: dict[str, float | int], official: bool) -> Results:
     jobs, limit = int(settings["jobs"]), int(settings["limit"])
     print(f"importing, {settings['import_rounds']} rounds ...", file=sys.stderr)
-    imports = sections.cold_imports(int(settings["import_rounds"]), official)
+    imports, bytecode = sections.cold_imports(int(settings["import_rounds"]), official)
     with running_server(jobs, float(settings["latency_ms"])) as server:
         print("one list call ...", file=sys.stderr)
         one_call = sections.one_call(
@@ -80,16 +93,50 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
         slow = sections.slow_listing(server.slow_url, jobs, limit, int(settings["slow_rounds"]))
         print("memory ...", file=sys.stderr)
         memory = sections.memory_per_job(server.fast_url, jobs, limit, official)
+    print("streaming memory ...", file=sys.stderr)
+    sizes = [int(settings["stream_small"]), int(settings["stream_large"])]
+    streaming = sections.streaming_memory(sizes, limit)
     generate_runs = int(settings["generate_runs"])
     regenerate = []
     if generate_runs > 0:
         print(f"nox -s generate, {generate_runs} runs after a warm-up ...", file=sys.stderr)
         regenerate = sections.regenerate(generate_runs)
-    return Results(dict(settings), imports, one_call, listing, slow, memory, regenerate)
+    figures: dict[str, object] = dict(settings)
+    figures["import_bytecode_written"] = bytecode
+    return Results(figures, imports, one_call, listing, slow, memory, streaming, regenerate)
+
+
+def _load(path: Path) -> Results:
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    rows = {name: [Row(**row) for row in figures] for name, figures in payload["figures"].items()}
+    return Results(payload["settings"], **rows)
+
+
+def _write(results: Results, args: argparse.Namespace) -> None:
+    markdown = render(results)
+    print(markdown)
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(markdown, encoding="utf-8")
+    if args.plot:
+        from .plot import draw
+
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        draw(results, args.plot)
+    if args.json:
+        figures = {
+            name: [row.as_json() for row in rows] for name, rows in results.sections().items()
+        }
+        payload = {"settings": results.settings, "figures": figures}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.render:
+        _write(_load(args.render), args)
+        return 0
     settings: dict[str, float | int] = dict(QUICK if args.quick else FULL)
     for name in FULL:
         given = getattr(args, name)
@@ -105,17 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     results.settings["load_1min_at_start"] = round(load_at_start, 2)
     results.settings["official_sdk"] = official
     results.settings["run_time_s"] = round(time.perf_counter() - started, 1)
-    markdown = render(results, command)
-    print(markdown)
-    if args.markdown:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(markdown, encoding="utf-8")
-    if args.json:
-        figures = {
-            name: [row.as_json() for row in rows] for name, rows in results.sections().items()
-        }
-        payload = {"settings": results.settings, "figures": figures}
-        args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    results.settings["load_average_at_end"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    results.settings["finished"] = datetime.datetime.now(datetime.UTC).strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )
+    results.settings["command"] = command
+    _write(results, args)
     if not results.every_contender_correct():
         print("a contender did not see every job in server order: see the table", file=sys.stderr)
         return 1

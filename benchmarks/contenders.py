@@ -3,13 +3,19 @@
 A listing contender returns the ids of the jobs it saw, in order, so the harness can check that
 it saw every job; a one-call contender returns the number of jobs on the page. Every contender
 touches each job's id the way its users would (attribute or key), so none is timed doing less.
-The official SDK is optional: official_sdk() is None when `llama_cloud` is not installed.
+The official SDK is optional: official_sdk() is None when `llama_cloud` is not installed, and
+so is orjson (the raw orjson contenders are left out without it).
+
+The raw contenders decode with `json.loads(response.content)` (what `response.json()` does, minus
+its encoding sniffing) or `orjson.loads`: the loop a user of bare httpx writes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
+import json
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack
 from types import ModuleType
@@ -23,7 +29,8 @@ API_KEY = "bench-key"
 
 OURS = "llama_cloud_batch"
 OFFICIAL = "llama-cloud (official SDK)"
-RAW = "raw httpx + json()"
+RAW = "raw httpx + json.loads"
+RAW_ORJSON = "raw httpx + orjson.loads"
 
 Listing = Callable[[], list[str]]
 OneCall = Callable[[], int]
@@ -35,6 +42,22 @@ def official_sdk() -> ModuleType | None:
         return importlib.import_module("llama_cloud")
     except ImportError:
         return None
+
+
+def orjson_loads() -> Callable[[bytes], Any] | None:
+    """orjson.loads, or None when orjson is not installed here."""
+    try:
+        return importlib.import_module("orjson").loads  # type: ignore[no-any-return]
+    except ImportError:
+        return None
+
+
+def sync_page_concurrency() -> int | None:
+    """The sync client's default page_concurrency, or None when it has no such parameter."""
+    from llama_cloud_batch import LlamaCloud
+
+    parameter = inspect.signature(LlamaCloud.__init__).parameters.get("page_concurrency")
+    return None if parameter is None else int(parameter.default)
 
 
 def _run_on(loop: asyncio.AbstractEventLoop, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
@@ -71,11 +94,13 @@ def _raw_client(stack: ExitStack, base_url: str) -> httpx.Client:
     )
 
 
-def raw_one_call(stack: ExitStack, base_url: str, limit: int) -> OneCall:
+def raw_one_call(
+    stack: ExitStack, base_url: str, limit: int, loads: Callable[[bytes], Any] = json.loads
+) -> OneCall:
     http = _raw_client(stack, base_url)
 
     def call() -> int:
-        return len(http.get(LIST_PATH, params={"limit": limit}).json()["items"])
+        return len(loads(http.get(LIST_PATH, params={"limit": limit}).content)["items"])
 
     return call
 
@@ -83,10 +108,19 @@ def raw_one_call(stack: ExitStack, base_url: str, limit: int) -> OneCall:
 # --- whole listings ------------------------------------------------------------------------
 
 
-def ours_sync_listing(stack: ExitStack, base_url: str, limit: int) -> Listing:
+def ours_sync_listing(
+    stack: ExitStack, base_url: str, limit: int, page_concurrency: int | None = None
+) -> Listing:
+    """Our sync client; page_concurrency None keeps the client's default (and is the only
+    choice when the sync client has no such parameter)."""
     from llama_cloud_batch import LlamaCloud
 
-    client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
+    options: dict[str, Any] = {}
+    if page_concurrency is not None:
+        options["page_concurrency"] = page_concurrency
+    client = stack.enter_context(
+        LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0, **options)
+    )
 
     def walk() -> list[str]:
         return [job.id for job in client.beta.batch.list(limit=limit)]
@@ -140,11 +174,13 @@ def official_async_listing(
     return lambda: _run_on(loop, walk)
 
 
-def raw_pages(http: httpx.Client, limit: int) -> Iterator[list[dict[str, Any]]]:
+def raw_pages(
+    http: httpx.Client, limit: int, loads: Callable[[bytes], Any] = json.loads
+) -> Iterator[list[dict[str, Any]]]:
     """The jobs of each page as plain dicts: the offset loop a user of bare httpx writes."""
     offset = 0
     while True:
-        page = http.get(LIST_PATH, params={"limit": limit, "offset": offset}).json()
+        page = loads(http.get(LIST_PATH, params={"limit": limit, "offset": offset}).content)
         items: list[dict[str, Any]] = page["items"]
         yield items
         offset += len(items)
@@ -152,13 +188,15 @@ def raw_pages(http: httpx.Client, limit: int) -> Iterator[list[dict[str, Any]]]:
             return
 
 
-def raw_sync_listing(stack: ExitStack, base_url: str, limit: int) -> Listing:
+def raw_sync_listing(
+    stack: ExitStack, base_url: str, limit: int, loads: Callable[[bytes], Any] = json.loads
+) -> Listing:
     http = _raw_client(stack, base_url)
 
     def walk() -> list[str]:
         # Page by page, like the clients' iterators: no contender keeps the jobs it has seen
         # (10,000 live dicts would make the cyclic GC rescan them and slow this loop down).
-        return [job["id"] for items in raw_pages(http, limit) for job in items]
+        return [job["id"] for items in raw_pages(http, limit, loads) for job in items]
 
     return walk
 
@@ -174,7 +212,8 @@ def raw_async_listing(
         ids: list[str] = []
         offset = 0
         while True:
-            page = (await http.get(LIST_PATH, params={"limit": limit, "offset": offset})).json()
+            response = await http.get(LIST_PATH, params={"limit": limit, "offset": offset})
+            page = json.loads(response.content)
             items = page["items"]
             ids += [job["id"] for job in items]
             offset += len(items)

@@ -1,6 +1,9 @@
 """The jobs the benchmark server lists: deterministic, every property of BatchJob filled.
 
-The harness rebuilds the same ids to check that every contender saw every job, in order.
+Timestamps come in the three forms a real server may send, mixed within each job and across
+jobs in equal shares: a "Z" suffix (the API's documented style), a "+00:00" offset, and no
+offset at all (naive, which clients read as UTC). The harness rebuilds the same ids to check
+that every contender saw every job, in order.
 """
 
 from __future__ import annotations
@@ -23,10 +26,15 @@ def _uuid(index: int, salt: int) -> str:
     return str(uuid.UUID(int=((index + 1) * _SPREAD + salt) & _MASK))
 
 
-def _timestamp(seconds: float) -> str:
-    # The API's style: milliseconds and a "Z" suffix, e.g. 2019-12-27T18:11:19.117Z.
+# The suffixes of TIMESTAMP_FORMS, in turn: "Z", "+00:00", naive.
+TIMESTAMP_FORMS = ("Z", "+00:00", "")
+
+
+def _timestamp(seconds: float, form: int) -> str:
+    # Milliseconds, e.g. 2019-12-27T18:11:19.117Z, with one of the three offset forms.
     moment = _EPOCH + datetime.timedelta(seconds=seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+    return stamp + TIMESTAMP_FORMS[form % len(TIMESTAMP_FORMS)]
 
 
 def job_id(index: int) -> str:
@@ -44,17 +52,17 @@ def make_job(index: int) -> dict[str, Any]:
         "project_id": f"proj-{_uuid(index % 17, 2)}",
         "status": _STATUSES[index % len(_STATUSES)],
         "total_items": total,
-        "completed_at": _timestamp(created + 900.5),
-        "created_at": _timestamp(created),
+        "completed_at": _timestamp(created + 900.5, index + 0),
+        "created_at": _timestamp(created, index + 1),
         "directory_id": f"dir-{_uuid(index, 3)}",
-        "effective_at": _timestamp(created + 60.25),
+        "effective_at": _timestamp(created + 60.25, index + 2),
         "error_message": f"item {index % 97} of the latest attempt could not be read",
         "failed_items": index % 7,
         "job_record_id": f"jrec-{_uuid(index, 4)}",
         "processed_items": total - index % 11,
         "skipped_items": index % 5,
-        "started_at": _timestamp(created + 30.125),
-        "updated_at": _timestamp(created + 901.0),
+        "started_at": _timestamp(created + 30.125, index + 3),
+        "updated_at": _timestamp(created + 901.0, index + 4),
         "workflow_id": f"wf-{_uuid(index, 5)}",
     }
 

@@ -1,14 +1,20 @@
-"""Memory held per job, measured in a fresh process per contender and method.
+"""Memory, measured in a fresh process per contender and method.
 
-    python -m benchmarks.memory --contender ours|official|raw --method traced|rss \
+    python -m benchmarks.memory --contender ours|official|raw --method traced|rss|stream \
         --base-url URL --limit 100 --jobs 10000
 
 prints one JSON object. The contender fetches one page first (so lazy imports, the connection
-and first-call caches exist before the baseline), then keeps every job of the listing in a list.
-"traced" is the growth of tracemalloc's current total (Python allocations only, exact, the
-figure the target uses); "rss" is the growth of VmRSS, run without tracemalloc (whose own
-bookkeeping would inflate it): what the process really took from the OS, allocator slack and
-fragmentation included.
+and first-call caches exist before the baseline), then walks the whole listing.
+
+Keeping (traced, rss): every job is kept in a list. "traced" is the growth of tracemalloc's
+current total (Python allocations only, exact, the figure the target uses); "rss" is the growth
+of VmRSS, run without tracemalloc (whose own bookkeeping would inflate it): what the process
+really took from the OS, allocator slack and fragmentation included.
+
+Streaming (stream): each job's id is read and checked against the expected one, and the job is
+dropped. The figure is tracemalloc's peak during the walk over its total before it: what a
+walk holds at its worst (pages in flight, de-duplication state), which a client that streams
+keeps flat however long the listing.
 """
 
 from __future__ import annotations
@@ -17,14 +23,14 @@ import argparse
 import gc
 import json
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
 from .contenders import API_KEY, official_sdk, raw_pages
-from .data import LIST_PATH, expected_ids
+from .data import LIST_PATH, expected_ids, job_id
 
-Collect = Callable[[], list[Any]]
+Walk = Callable[[], Iterator[Any]]
 
 
 def proc_status_kb(field: str) -> int:
@@ -36,25 +42,25 @@ def proc_status_kb(field: str) -> int:
     raise LookupError(f"{field} is not in /proc/self/status")
 
 
-def _ours(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable[[Any], str]]:
+def _ours(stack: ExitStack, base_url: str, limit: int) -> tuple[Walk, Callable[[Any], str]]:
     from llama_cloud_batch import LlamaCloud
 
     client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
     client.beta.batch.list(limit=limit)
-    return lambda: list(client.beta.batch.list(limit=limit)), lambda job: str(job.id)
+    return lambda: iter(client.beta.batch.list(limit=limit)), lambda job: str(job.id)
 
 
-def _official(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable[[Any], str]]:
+def _official(stack: ExitStack, base_url: str, limit: int) -> tuple[Walk, Callable[[Any], str]]:
     sdk = official_sdk()
     if sdk is None:
         raise SystemExit("the official SDK (llama-cloud) is not installed")
     client = sdk.LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0)
     stack.callback(client.close)
     client.beta.batch.list(limit=limit)
-    return lambda: list(client.beta.batch.list(limit=limit)), lambda job: str(job.id)
+    return lambda: iter(client.beta.batch.list(limit=limit)), lambda job: str(job.id)
 
 
-def _raw(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable[[Any], str]]:
+def _raw(stack: ExitStack, base_url: str, limit: int) -> tuple[Walk, Callable[[Any], str]]:
     import httpx
 
     http = stack.enter_context(
@@ -62,7 +68,7 @@ def _raw(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable
     )
     http.get(LIST_PATH, params={"limit": limit}).json()
     return (
-        lambda: [job for items in raw_pages(http, limit) for job in items],
+        lambda: (job for items in raw_pages(http, limit) for job in items),
         lambda job: str(job["id"]),
     )
 
@@ -70,17 +76,39 @@ def _raw(stack: ExitStack, base_url: str, limit: int) -> tuple[Collect, Callable
 _CONTENDERS = {"ours": _ours, "official": _official, "raw": _raw}
 
 
+def _stream(walk: Walk, id_of: Callable[[Any], str], jobs: int) -> dict[str, Any]:
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    count, in_order = 0, True
+    for job in walk():
+        # The expected id is made on the fly: a list of 100,000 ids would be in the figure.
+        in_order = in_order and id_of(job) == job_id(count)
+        count += 1
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "jobs": count,
+        "all_jobs_seen": in_order and count == jobs,
+        "peak_growth": peak - before,
+    }
+
+
 def measure(contender: str, method: str, base_url: str, limit: int, jobs: int) -> dict[str, Any]:
-    """Bytes held per job by `contender`'s objects for a whole listing, by `method`."""
+    """Bytes held per job by `contender`'s objects for a whole listing, by `method`; for
+    "stream", the peak growth of a walk that keeps nothing."""
     with ExitStack() as stack:
-        collect, id_of = _CONTENDERS[contender](stack, base_url, limit)
+        walk, id_of = _CONTENDERS[contender](stack, base_url, limit)
+        if method == "stream":
+            return {"contender": contender, "method": method, **_stream(walk, id_of, jobs)}
         gc.collect()
         if method == "traced":
             tracemalloc.start()
             before = tracemalloc.get_traced_memory()[0]
         else:
             before = proc_status_kb("VmRSS") * 1024
-        kept = collect()
+        kept = list(walk())
         gc.collect()
         if method == "traced":
             after = tracemalloc.get_traced_memory()[0]
@@ -100,7 +128,7 @@ def measure(contender: str, method: str, base_url: str, limit: int, jobs: int) -
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contender", choices=sorted(_CONTENDERS), required=True)
-    parser.add_argument("--method", choices=("traced", "rss"), required=True)
+    parser.add_argument("--method", choices=("traced", "rss", "stream"), required=True)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--jobs", type=int, required=True)

@@ -62,11 +62,13 @@ def running_server(jobs: int, latency_ms: float) -> Iterator[Server]:
         process.stdout.close()
 
 
-def run_python(args: list[str], timeout: float = 300.0) -> str:
-    """Runs a fresh interpreter (this one, same environment) in the repo root; its stdout."""
+def run_python(args: list[str], timeout: float = 300.0, env: dict[str, str] | None = None) -> str:
+    """Runs a fresh interpreter (this one; this environment unless `env`) in the repo root;
+    its stdout."""
     completed = subprocess.run(
         [sys.executable, *args],
         cwd=REPO_ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -1,4 +1,4 @@
-"""The six measurements of the benchmark, each returning rows of medians."""
+"""The measurements of the benchmark, each returning rows of figures."""
 
 from __future__ import annotations
 
@@ -20,34 +20,43 @@ from typing import Any
 
 from . import contenders as c
 from .data import expected_ids
-from .processes import REPO_ROOT, run_python
+from .processes import REPO_ROOT, run_python, running_server
 from .timing import Contest, Samples
 
 # Labels of the figures the targets compare; the report looks rows up by them.
 PASS = "python -c pass"
 IMPORT_HTTPX = "import httpx"
 IMPORT_OURS = "import llama_cloud_batch"
-IMPORT_OURS_CLIENT = "from llama_cloud_batch import LlamaCloud"
+IMPORT_OURS_FIRST_CALL = "import llama_cloud_batch + the first list call's imports"
 IMPORT_OFFICIAL = "import llama_cloud"
 OURS_SYNC = f"{c.OURS} sync"
 OURS_ASYNC = f"{c.OURS} async"
 OFFICIAL_SYNC = f"{c.OFFICIAL} sync"
 OFFICIAL_ASYNC = f"{c.OFFICIAL} async"
-RAW_LOOP = "raw httpx loop"
-RAW_ASYNC_LOOP = "raw httpx async loop"
-SEQUENTIAL = f"{c.OURS} async, page_concurrency=1 (sequential)"
-WIDE_CONCURRENCY = 8
+RAW_LOOP = "raw httpx + json.loads loop"
+RAW_ORJSON_LOOP = "raw httpx + orjson.loads loop"
+RAW_ASYNC_LOOP = "raw httpx async + json.loads loop"
+RAW_SEQUENTIAL = f"{RAW_LOOP} (sequential)"
+# The modules list() imports on its first call (the operation and its models).
+FIRST_CALL_MODULE = "llama_cloud_batch._generated.api.batch.list_batch_jobs"
 
 
 @dataclass
 class Row:
-    """One contender's figure: `value` is a median (seconds, or bytes for memory)."""
+    """One contender's figures. For timings `value` is the median CPU seconds of the client
+    process and `cpu`/`wall` hold one figure per round; for memory, `value` is bytes."""
 
     name: str
     value: float
     samples: int
     correct: bool | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    cpu: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+
+    @property
+    def wall_median(self) -> float:
+        return statistics.median(self.wall) if self.wall else self.value
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,32 +67,52 @@ def has_official_sdk() -> bool:
 
 
 def _rows(samples: dict[str, Samples]) -> list[Row]:
-    return [Row(name, s.median, len(s.seconds), s.correct) for name, s in samples.items()]
+    return [
+        Row(name, statistics.median(s.cpu), s.runs, s.correct, cpu=s.cpu, wall=s.wall)
+        for name, s in samples.items()
+    ]
 
 
 # --- 1. cold imports ----------------------------------------------------------------------
 
 _IMPORT_CHILD = """\
 import time
-_started = time.perf_counter()
+_wall, _cpu = time.perf_counter(), time.process_time()
 {statement}
-_elapsed = time.perf_counter() - _started
+_cpu, _wall = time.process_time() - _cpu, time.perf_counter() - _wall
 with open("/proc/self/status") as _status:
     _hwm = next(int(line.split()[1]) for line in _status if line.startswith("VmHWM:"))
-print(_elapsed, _hwm)
+print(_cpu, _wall, _hwm)
+"""
+
+_BYTECODE_CHECK = """\
+import importlib.util, os, sys
+import httpx, llama_cloud_batch, {first_call}
+files = [m.__file__ for m in (httpx, llama_cloud_batch, sys.modules["{first_call}"])]
+print(all(os.path.exists(importlib.util.cache_from_source(f)) for f in files))
 """
 
 
-def cold_imports(rounds: int, official: bool) -> list[Row]:
-    """Each import in a fresh interpreter: time inside it, wall time of the process, VmHWM."""
+def import_environment() -> dict[str, str]:
+    """This environment with bytecode writing on: what users get (the test and nox
+    environments often set PYTHONDONTWRITEBYTECODE, which would time compiling, not importing)."""
+    return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
+def cold_imports(rounds: int, official: bool) -> tuple[list[Row], bool]:
+    """Each import in a fresh interpreter, .pyc files written by a warm-up round first: CPU
+    and wall time inside it, wall time of the process, VmHWM. Also whether the .pyc files of
+    httpx and this package were there (they are read, not compiled, in the timed rounds)."""
     statements = {
         PASS: "pass",
         IMPORT_HTTPX: "import httpx",
         IMPORT_OURS: "import llama_cloud_batch",
-        IMPORT_OURS_CLIENT: "from llama_cloud_batch import LlamaCloud",
+        IMPORT_OURS_FIRST_CALL: f"import llama_cloud_batch, {FIRST_CALL_MODULE}",
     }
     if official:
         statements[IMPORT_OFFICIAL] = "import llama_cloud"
+    env = import_environment()
+    cpu: dict[str, list[float]] = {name: [] for name in statements}
     inside: dict[str, list[float]] = {name: [] for name in statements}
     wall: dict[str, list[float]] = {name: [] for name in statements}
     peak: dict[str, list[float]] = {name: [] for name in statements}
@@ -93,36 +122,45 @@ def cold_imports(rounds: int, official: bool) -> list[Row]:
         for name in names if round_index % 2 == 0 else reversed(names):
             code = _IMPORT_CHILD.format(statement=statements[name])
             started = time.perf_counter()
-            elapsed, hwm_kb = run_python(["-c", code]).split()
+            cpu_s, inside_s, hwm_kb = run_python(["-c", code], env=env).split()
             if round_index >= 0:
                 wall[name].append(time.perf_counter() - started)
-                inside[name].append(float(elapsed))
+                cpu[name].append(float(cpu_s))
+                inside[name].append(float(inside_s))
                 peak[name].append(float(hwm_kb) * 1024)
-    return [
+    check = _BYTECODE_CHECK.format(first_call=FIRST_CALL_MODULE)
+    bytecode = run_python(["-c", check], env=env).strip() == "True"
+    rows = [
         Row(
             name,
-            statistics.median(inside[name]),
-            len(inside[name]),
+            statistics.median(cpu[name]),
+            len(cpu[name]),
             extra={
                 "process_wall_s": statistics.median(wall[name]),
                 "peak_rss_bytes": statistics.median(peak[name]),
             },
+            cpu=cpu[name],
+            wall=inside[name],
         )
         for name in names
     ]
+    return rows, bytecode
 
 
 # --- 2. one list call ---------------------------------------------------------------------
 
 
 def one_call(base_url: str, limit: int, rounds: int, repeat: int, official: bool) -> list[Row]:
-    """One list(limit=...) call on a kept-alive connection; the median per call."""
+    """One list(limit=...) call on a kept-alive connection; the mean per call in each round."""
     with ExitStack() as stack:
         calls: dict[str, Callable[[], int]] = {c.OURS: c.ours_one_call(stack, base_url, limit)}
         sdk = c.official_sdk() if official else None
         if sdk is not None:
             calls[c.OFFICIAL] = c.official_one_call(stack, sdk, base_url, limit)
         calls[c.RAW] = c.raw_one_call(stack, base_url, limit)
+        orjson_loads = c.orjson_loads()
+        if orjson_loads is not None:
+            calls[c.RAW_ORJSON] = c.raw_one_call(stack, base_url, limit, orjson_loads)
         contest = Contest(calls, check=lambda count: count == limit)
         return _rows(contest.run(rounds, repeat))
 
@@ -136,7 +174,7 @@ def _listing_contest(listings: dict[str, c.Listing], jobs: int) -> Contest[list[
 
 
 def full_listing(base_url: str, jobs: int, limit: int, rounds: int, official: bool) -> list[Row]:
-    """Every job of the listing, by each client's own way of walking pages."""
+    """Every job of the listing, by each client's own way of walking pages (defaults kept)."""
     loop = asyncio.new_event_loop()
     try:
         with ExitStack() as stack:
@@ -151,6 +189,9 @@ def full_listing(base_url: str, jobs: int, limit: int, rounds: int, official: bo
                     stack, loop, sdk, base_url, limit
                 )
             listings[RAW_LOOP] = c.raw_sync_listing(stack, base_url, limit)
+            orjson_loads = c.orjson_loads()
+            if orjson_loads is not None:
+                listings[RAW_ORJSON_LOOP] = c.raw_sync_listing(stack, base_url, limit, orjson_loads)
             listings[RAW_ASYNC_LOOP] = c.raw_async_listing(stack, loop, base_url, limit)
             return _rows(_listing_contest(listings, jobs).run(rounds))
     finally:
@@ -164,39 +205,49 @@ def default_page_concurrency() -> int:
     return int(signature.get("page_concurrency", 1))
 
 
-def ours_concurrent_label(concurrency: int) -> str:
-    return f"{c.OURS} async, page_concurrency={concurrency}"
+def ours_sync_slow_label() -> str:
+    """The sync contender's label at added latency; says when the client cannot prefetch."""
+    concurrency = c.sync_page_concurrency()
+    if concurrency is None:
+        return f"{OURS_SYNC}, sequential (page_concurrency not available)"
+    return f"{OURS_SYNC}, page_concurrency={concurrency} (default)"
+
+
+def ours_async_slow_label() -> str:
+    return f"{OURS_ASYNC}, page_concurrency={default_page_concurrency()} (default)"
 
 
 def slow_listing(slow_url: str, jobs: int, limit: int, rounds: int) -> list[Row]:
-    """The listing against added latency: concurrent pages against sequential paging."""
-    default = default_page_concurrency()
+    """The listing when every request takes the added latency: each client with its default
+    page_concurrency, against the sequential raw loop."""
     loop = asyncio.new_event_loop()
     try:
         with ExitStack() as stack:
             listings: dict[str, c.Listing] = {
-                f"{ours_concurrent_label(default)} (default)": c.ours_async_listing(
-                    stack, loop, slow_url, limit
-                ),
+                ours_sync_slow_label(): c.ours_sync_listing(stack, slow_url, limit),
+                ours_async_slow_label(): c.ours_async_listing(stack, loop, slow_url, limit),
+                RAW_SEQUENTIAL: c.raw_sync_listing(stack, slow_url, limit),
             }
-            if default != WIDE_CONCURRENCY:
-                listings[ours_concurrent_label(WIDE_CONCURRENCY)] = c.ours_async_listing(
-                    stack, loop, slow_url, limit, WIDE_CONCURRENCY
-                )
-            listings[SEQUENTIAL] = c.ours_async_listing(stack, loop, slow_url, limit, 1)
-            listings[f"{RAW_LOOP} (sequential)"] = c.raw_sync_listing(stack, slow_url, limit)
             return _rows(_listing_contest(listings, jobs).run(rounds))
     finally:
         loop.close()
 
 
-# --- 5. memory per job ----------------------------------------------------------------------
+# --- 5. memory per kept job, and 6. streaming memory ----------------------------------------
 
 MEMORY_LABELS = {
     "ours": f"{c.OURS} models",
     "official": f"{c.OFFICIAL} models",
-    "raw": "plain json() dicts",
+    "raw": "plain json.loads dicts",
 }
+STREAM_LABELS = {"ours": f"{c.OURS} sync walk", "raw": RAW_LOOP}
+
+
+def _memory_child(kind: str, method: str, base_url: str, limit: int, jobs: int) -> dict[str, Any]:
+    args = ["-m", "benchmarks.memory", f"--contender={kind}", f"--method={method}"]
+    args += [f"--base-url={base_url}", f"--limit={limit}", f"--jobs={jobs}"]
+    result: dict[str, Any] = json.loads(run_python(args, timeout=900.0))
+    return result
 
 
 def memory_per_job(base_url: str, jobs: int, limit: int, official: bool) -> list[Row]:
@@ -204,11 +255,10 @@ def memory_per_job(base_url: str, jobs: int, limit: int, official: bool) -> list
     kinds = ["ours", "official", "raw"] if official else ["ours", "raw"]
     rows = []
     for kind in kinds:
-        figures: dict[str, dict[str, Any]] = {}
-        for method in ("traced", "rss"):
-            args = ["-m", "benchmarks.memory", f"--contender={kind}", f"--method={method}"]
-            args += [f"--base-url={base_url}", f"--limit={limit}", f"--jobs={jobs}"]
-            figures[method] = json.loads(run_python(args))
+        figures = {
+            method: _memory_child(kind, method, base_url, limit, jobs)
+            for method in ("traced", "rss")
+        }
         rows.append(
             Row(
                 MEMORY_LABELS[kind],
@@ -221,7 +271,31 @@ def memory_per_job(base_url: str, jobs: int, limit: int, official: bool) -> list
     return rows
 
 
-# --- 6. regenerating --------------------------------------------------------------------------
+def stream_label(kind: str, jobs: int) -> str:
+    return f"{STREAM_LABELS[kind]}, {jobs} jobs"
+
+
+def streaming_memory(sizes: list[int], limit: int) -> list[Row]:
+    """Peak tracemalloc growth of a walk that keeps nothing, at each listing size (a server of
+    that many jobs each), in a fresh process per contender and size."""
+    rows = []
+    for jobs in sizes:
+        with running_server(jobs, 0.0) as server:
+            for kind in STREAM_LABELS:
+                figure = _memory_child(kind, "stream", server.fast_url, limit, jobs)
+                rows.append(
+                    Row(
+                        stream_label(kind, jobs),
+                        float(figure["peak_growth"]),
+                        1,
+                        correct=bool(figure["all_jobs_seen"]),
+                        extra={"jobs": float(jobs)},
+                    )
+                )
+    return rows
+
+
+# --- 7. regenerating --------------------------------------------------------------------------
 
 REGENERATE = "nox -s generate"
 

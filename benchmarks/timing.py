@@ -1,8 +1,12 @@
 """Timing contenders fairly: warm each up, then alternate them round by round.
 
 Each round runs every contender in turn (the order reverses every other round, so none always
-goes first); the figure is the median over all samples. A contender's result is checked after
-each run, outside the timed span.
+goes first) and records, per contender, the client process's CPU time (`time.process_time`,
+every thread of this process, the server being another process) and the wall time. Targets are
+decided on CPU time, which other work on a busy machine moves far less than wall time. Ratios
+are taken round by round (a contender's round over the baseline's same round), so the spread of
+those ratios says how far a verdict could move between runs. A contender's result is checked
+after each run, outside the timed span.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -19,14 +23,35 @@ R = TypeVar("R")
 
 @dataclass
 class Samples:
-    """The timings of one contender, and whether every one of its results was right."""
+    """One contender's figures, one entry per round (the mean of that round's runs)."""
 
-    seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    runs: int = 0
     correct: bool = True
 
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
+
+@dataclass(frozen=True)
+class Spread:
+    """Median, quartiles and extremes of a list of figures."""
+
+    median: float
+    q1: float
+    q3: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        if len(values) == 1:
+            return cls(values[0], values[0], values[0], values[0], values[0])
+        q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+        return cls(statistics.median(values), q1, q3, min(values), max(values))
+
+
+def round_ratios(values: Sequence[float], baseline: Sequence[float]) -> list[float]:
+    """Each round's figure over the baseline's figure of the same round."""
+    return [value / base for value, base in zip(values, baseline, strict=True) if base > 0]
 
 
 @dataclass
@@ -47,10 +72,15 @@ class Contest(Generic[R]):
                 contender = self.contenders[name]
                 # Each contender starts without the previous one's garbage to collect.
                 gc.collect()
+                cpu = wall = 0.0
                 for _ in range(repeat):
-                    started = time.perf_counter()
+                    wall_started, cpu_started = time.perf_counter(), time.process_time()
                     result = contender()
-                    samples[name].seconds.append(time.perf_counter() - started)
+                    cpu += time.process_time() - cpu_started
+                    wall += time.perf_counter() - wall_started
                     if not self.check(result):
                         samples[name].correct = False
+                samples[name].cpu.append(cpu / repeat)
+                samples[name].wall.append(wall / repeat)
+                samples[name].runs += repeat
         return samples
