@@ -36,15 +36,17 @@ if TYPE_CHECKING:
     from ._generated.models import BatchJob, BatchJobItem, BatchJobProgress, ItemProcessingResults
     from .resources.batch import AsyncBatch, Batch
 
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 DEFAULT_RESULTS_CONCURRENCY = 8
 DEFAULT_POLL_CONCURRENCY = 8
 _GROWTH = 1.5
 
 
 def is_final_status(status: object) -> bool:
-    """Whether a job in this status will not change again (completed, failed or cancelled)."""
-    return str(status) in FINAL_STATUSES
+    """Whether a job in this status will not change again: the spec's final statuses
+    (BatchJobStatus.FINAL, from its x-final-values), so a new one arrives by regeneration."""
+    from ._generated.models import BatchJobStatus
+
+    return str(status) in BatchJobStatus.FINAL
 
 
 @dataclass(frozen=True, slots=True)
