@@ -210,6 +210,13 @@ class BaseClient:
     def _parse(self, response: httpx.Response, spec: RequestSpec, parse: Callable[[Any], T]) -> T:
         """What `parse` makes of a success body that has been read (response.content)."""
         content = response.content
+        # The generated fast path (msgspec straight from the bytes) where the operation has one;
+        # None sends the body the exact way below, which builds the same model or names the fault.
+        from_bytes = getattr(parse, "from_bytes", None)
+        if from_bytes is not None:
+            model: T | None = from_bytes(content)
+            if model is not None:
+                return model
         # Each failure is raised outside its `except` block, so the error's __context__ does not
         # hold the raw value (a key echoed into a timestamp would reach logger.exception).
         try:

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.batch_item_status import BatchItemStatus
 from ..types import (
+    ABSENT,
     NOTHING_ABSENT,
     ShapeError,
     absent_of,
@@ -17,7 +18,11 @@ from ..types import (
     expect_object,
     fromisoformat,
     missing,
+    naive_as_utc,
     parse_datetime,
+    wire_absent,
+    wire_decoder,
+    wire_struct,
     wrong_type,
 )
 
@@ -156,7 +161,7 @@ class BatchJobItem:
                 except (TypeError, ValueError):
                     completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
                 if completed_at_type_0.tzinfo is None:
-                    completed_at_type_0 = completed_at_type_0.replace(tzinfo=datetime.UTC)
+                    completed_at_type_0 = naive_as_utc(_completed_at, completed_at_type_0)
 
                 completed_at = completed_at_type_0
 
@@ -170,7 +175,7 @@ class BatchJobItem:
                 except (TypeError, ValueError):
                     effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
                 if effective_at_type_0.tzinfo is None:
-                    effective_at_type_0 = effective_at_type_0.replace(tzinfo=datetime.UTC)
+                    effective_at_type_0 = naive_as_utc(_effective_at, effective_at_type_0)
 
                 effective_at = effective_at_type_0
 
@@ -204,7 +209,7 @@ class BatchJobItem:
                 except (TypeError, ValueError):
                     started_at_type_0 = parse_datetime(_started_at, "started_at")
                 if started_at_type_0.tzinfo is None:
-                    started_at_type_0 = started_at_type_0.replace(tzinfo=datetime.UTC)
+                    started_at_type_0 = naive_as_utc(_started_at, started_at_type_0)
 
                 started_at = started_at_type_0
 
@@ -268,3 +273,148 @@ class BatchJobItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
+# a private Struct mirroring BatchJobItem, and _from_wire builds the model from it. A body it
+# refuses is read by from_dict, so models and errors are exactly from_dict's.
+_BY_VALUE_BATCHITEMSTATUS: Mapping[Any, BatchItemStatus] = BatchItemStatus._value2member_map_  # type: ignore[assignment]
+_OPTIONAL_WIRE_BATCH_JOB_ITEM: tuple[str, ...] = (
+    "completed_at",
+    "effective_at",
+    "error_message",
+    "job_id",
+    "job_record_id",
+    "skip_reason",
+    "started_at",
+)
+_WIRE_BATCH_JOB_ITEM: Any = None
+_DECODER_BATCH_JOB_ITEM: Any = None
+
+
+def _wire_type() -> Any:
+    """The private msgspec Struct mirroring BatchJobItem, made on first use."""
+    global _WIRE_BATCH_JOB_ITEM
+    if _WIRE_BATCH_JOB_ITEM is None:
+        _WIRE_BATCH_JOB_ITEM = wire_struct(
+            "BatchJobItemWire",
+            [
+                ("item_id", str),
+                ("item_name", str),
+                ("status", str),
+                ("completed_at", str | None, ABSENT),
+                ("effective_at", str | None, ABSENT),
+                ("error_message", str | None, ABSENT),
+                ("job_id", str | None, ABSENT),
+                ("job_record_id", str | None, ABSENT),
+                ("skip_reason", str | None, ABSENT),
+                ("started_at", str | None, ABSENT),
+            ],
+            {},
+            True,
+        )
+    return _WIRE_BATCH_JOB_ITEM
+
+
+def _from_wire(w: Any) -> BatchJobItem:
+    """BatchJobItem from its wire Struct, whose types msgspec has checked."""
+    item_id = w.item_id
+    item_name = w.item_name
+    status = w.status
+    completed_at = w.completed_at
+    effective_at = w.effective_at
+    error_message = w.error_message
+    job_id = w.job_id
+    job_record_id = w.job_record_id
+    skip_reason = w.skip_reason
+    started_at = w.started_at
+    absent = NOTHING_ABSENT
+    if (
+        completed_at is ABSENT
+        or effective_at is ABSENT
+        or error_message is ABSENT
+        or job_id is ABSENT
+        or job_record_id is ABSENT
+        or skip_reason is ABSENT
+        or started_at is ABSENT
+    ):
+        absent = wire_absent(
+            (
+                completed_at,
+                effective_at,
+                error_message,
+                job_id,
+                job_record_id,
+                skip_reason,
+                started_at,
+            ),
+            _OPTIONAL_WIRE_BATCH_JOB_ITEM,
+        )
+        if completed_at is ABSENT:
+            completed_at = None
+        if effective_at is ABSENT:
+            effective_at = None
+        if error_message is ABSENT:
+            error_message = None
+        if job_id is ABSENT:
+            job_id = None
+        if job_record_id is ABSENT:
+            job_record_id = None
+        if skip_reason is ABSENT:
+            skip_reason = None
+        if started_at is ABSENT:
+            started_at = None
+
+    status = _BY_VALUE_BATCHITEMSTATUS.get(status) or BatchItemStatus._parse(status, None)
+
+    if completed_at is not None:
+        _completed_at = fromisoformat(completed_at)
+        completed_at = (
+            _completed_at
+            if _completed_at.tzinfo is not None
+            else naive_as_utc(completed_at, _completed_at)
+        )
+
+    if effective_at is not None:
+        _effective_at = fromisoformat(effective_at)
+        effective_at = (
+            _effective_at
+            if _effective_at.tzinfo is not None
+            else naive_as_utc(effective_at, _effective_at)
+        )
+
+    if started_at is not None:
+        _started_at = fromisoformat(started_at)
+        started_at = (
+            _started_at if _started_at.tzinfo is not None else naive_as_utc(started_at, _started_at)
+        )
+
+    return BatchJobItem(
+        item_id,
+        item_name,
+        status,
+        completed_at,
+        effective_at,
+        error_message,
+        job_id,
+        job_record_id,
+        skip_reason,
+        started_at,
+        absent,
+    )
+
+
+def from_json_bytes(body: bytes) -> BatchJobItem | None:
+    """BatchJobItem decoded straight from a JSON body, or None when the body is not for the
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all): from_dict
+    then reads it the exact way, keeping unknown properties and naming what is wrong."""
+    global _DECODER_BATCH_JOB_ITEM
+    decoder = _DECODER_BATCH_JOB_ITEM
+    if decoder is None:
+        decoder = _DECODER_BATCH_JOB_ITEM = wire_decoder(_wire_type) or False
+    if decoder is False:
+        return None
+    try:
+        return _from_wire(decoder.decode(body))
+    except (ValueError, TypeError, RecursionError):
+        return None

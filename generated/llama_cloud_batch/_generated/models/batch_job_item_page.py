@@ -8,12 +8,16 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    ABSENT,
     NOTHING_ABSENT,
     ShapeError,
     absent_of,
     claim,
     expect_object,
     missing,
+    wire_absent,
+    wire_decoder,
+    wire_struct,
     wrong_type,
 )
 
@@ -164,4 +168,78 @@ class BatchJobItemPage:
         return key in self.additional_properties
 
 
+# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
+# a private Struct mirroring BatchJobItemPage, and _from_wire builds the model from it. A body it
+# refuses is read by from_dict, so models and errors are exactly from_dict's.
+_OPTIONAL_WIRE_BATCH_JOB_ITEM_PAGE: tuple[str, ...] = (
+    "next_page_token",
+    "total_size",
+)
+_WIRE_BATCH_JOB_ITEM_PAGE: Any = None
+_DECODER_BATCH_JOB_ITEM_PAGE: Any = None
+
+
+def _wire_type() -> Any:
+    """The private msgspec Struct mirroring BatchJobItemPage, made on first use."""
+    global _WIRE_BATCH_JOB_ITEM_PAGE
+    if _WIRE_BATCH_JOB_ITEM_PAGE is None:
+        _WIRE_BATCH_JOB_ITEM_PAGE = wire_struct(
+            "BatchJobItemPageWire",
+            [
+                ("items", list[_batch_job_item_wire_type()]),
+                ("next_page_token", str | None, ABSENT),
+                ("total_size", int, ABSENT),
+            ],
+            {},
+            False,
+        )
+    return _WIRE_BATCH_JOB_ITEM_PAGE
+
+
+def _from_wire(w: Any) -> BatchJobItemPage:
+    """BatchJobItemPage from its wire Struct, whose types msgspec has checked."""
+    items = w.items
+    next_page_token = w.next_page_token
+    total_size = w.total_size
+    absent = NOTHING_ABSENT
+    if next_page_token is ABSENT or total_size is ABSENT:
+        absent = wire_absent(
+            (
+                next_page_token,
+                total_size,
+            ),
+            _OPTIONAL_WIRE_BATCH_JOB_ITEM_PAGE,
+        )
+        if next_page_token is ABSENT:
+            next_page_token = None
+        if total_size is ABSENT:
+            total_size = None
+    items = [_batch_job_item_from_wire(_items_item) for _items_item in items]
+
+    return BatchJobItemPage(
+        items,
+        next_page_token,
+        total_size,
+        absent,
+    )
+
+
+def from_json_bytes(body: bytes) -> BatchJobItemPage | None:
+    """BatchJobItemPage decoded straight from a JSON body, or None when the body is not for the
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all): from_dict
+    then reads it the exact way, keeping unknown properties and naming what is wrong."""
+    global _DECODER_BATCH_JOB_ITEM_PAGE
+    decoder = _DECODER_BATCH_JOB_ITEM_PAGE
+    if decoder is None:
+        decoder = _DECODER_BATCH_JOB_ITEM_PAGE = wire_decoder(_wire_type) or False
+    if decoder is False:
+        return None
+    try:
+        return _from_wire(decoder.decode(body))
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
 from ..models.batch_job_item import BatchJobItem  # noqa: E402
+from ..models.batch_job_item import _from_wire as _batch_job_item_from_wire  # noqa: E402
+from ..models.batch_job_item import _wire_type as _batch_job_item_wire_type  # noqa: E402

@@ -9,12 +9,16 @@ from attrs import field as _attrs_field
 
 from ..models.parsing_language import ParsingLanguage
 from ..types import (
+    ABSENT,
     NOTHING_ABSENT,
     ShapeError,
     absent_of,
     claim,
     expect_object,
     missing,
+    wire_absent,
+    wire_decoder,
+    wire_struct,
     wrong_type,
 )
 
@@ -285,3 +289,81 @@ class ClassifyParsingConfigurationParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
+# a private Struct mirroring ClassifyParsingConfigurationParam, and _from_wire builds the model from it. A body it
+# refuses is read by from_dict, so models and errors are exactly from_dict's.
+_BY_VALUE_PARSINGLANGUAGE: Mapping[Any, ParsingLanguage] = ParsingLanguage._value2member_map_  # type: ignore[assignment]
+_OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM: tuple[str, ...] = (
+    "lang",
+    "max_pages",
+    "target_pages",
+)
+_WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM: Any = None
+_DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM: Any = None
+
+
+def _wire_type() -> Any:
+    """The private msgspec Struct mirroring ClassifyParsingConfigurationParam, made on first use."""
+    global _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM
+    if _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM is None:
+        _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM = wire_struct(
+            "ClassifyParsingConfigurationParamWire",
+            [
+                ("lang", str, ABSENT),
+                ("max_pages", int | None, ABSENT),
+                ("target_pages", list[int] | None, ABSENT),
+            ],
+            {},
+            False,
+        )
+    return _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM
+
+
+def _from_wire(w: Any) -> ClassifyParsingConfigurationParam:
+    """ClassifyParsingConfigurationParam from its wire Struct, whose types msgspec has checked."""
+    lang = w.lang
+    max_pages = w.max_pages
+    target_pages = w.target_pages
+    absent = NOTHING_ABSENT
+    if lang is ABSENT or max_pages is ABSENT or target_pages is ABSENT:
+        absent = wire_absent(
+            (
+                lang,
+                max_pages,
+                target_pages,
+            ),
+            _OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM,
+        )
+        if lang is ABSENT:
+            lang = None
+        if max_pages is ABSENT:
+            max_pages = None
+        if target_pages is ABSENT:
+            target_pages = None
+    if lang is not None:
+        lang = _BY_VALUE_PARSINGLANGUAGE.get(lang) or ParsingLanguage._parse(lang, None)
+
+    return ClassifyParsingConfigurationParam(
+        lang,
+        max_pages,
+        target_pages,
+        absent,
+    )
+
+
+def from_json_bytes(body: bytes) -> ClassifyParsingConfigurationParam | None:
+    """ClassifyParsingConfigurationParam decoded straight from a JSON body, or None when the body is not for the
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all): from_dict
+    then reads it the exact way, keeping unknown properties and naming what is wrong."""
+    global _DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM
+    decoder = _DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM
+    if decoder is None:
+        decoder = _DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM = wire_decoder(_wire_type) or False
+    if decoder is False:
+        return None
+    try:
+        return _from_wire(decoder.decode(body))
+    except (ValueError, TypeError, RecursionError):
+        return None
