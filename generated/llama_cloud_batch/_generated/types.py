@@ -5,6 +5,7 @@ absent-property records of models, and ShapeError, which says where a response d
 import datetime
 import enum
 from collections.abc import Callable, Mapping
+from types import GenericAlias
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -104,6 +105,11 @@ def wire_decoder(wire_type: Callable[[], Any]) -> Any:
     except ImportError:  # pragma: no cover - msgspec is a dependency; a broken install still works
         return None
     return msgspec.json.Decoder(wire_type())
+
+
+def wire_list(item: Any) -> Any:
+    """``list[item]`` for msgspec, where `item` is a Struct made at run time."""
+    return GenericAlias(list, (item,))
 
 
 def wire_struct(
@@ -297,6 +303,7 @@ __all__ = [
     "wire_absent",
     "wire_datetime",
     "wire_decoder",
+    "wire_list",
     "wire_struct",
     "wrong_type",
 ]

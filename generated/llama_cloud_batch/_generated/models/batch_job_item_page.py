@@ -17,6 +17,7 @@ from ..types import (
     missing,
     wire_absent,
     wire_decoder,
+    wire_list,
     wire_struct,
     wrong_type,
 )
@@ -186,7 +187,7 @@ def _wire_type() -> Any:
         _WIRE_BATCH_JOB_ITEM_PAGE = wire_struct(
             "BatchJobItemPageWire",
             [
-                ("items", list[_batch_job_item_wire_type()]),
+                ("items", wire_list(_batch_job_item_wire_type())),
                 ("next_page_token", str | None, ABSENT),
                 ("total_size", int, ABSENT),
             ],

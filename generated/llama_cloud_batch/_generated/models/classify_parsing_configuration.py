@@ -18,6 +18,7 @@ from ..types import (
     missing,
     wire_absent,
     wire_decoder,
+    wire_list,
     wire_struct,
     wrong_type,
 )
@@ -208,7 +209,7 @@ def _wire_type() -> Any:
             [
                 ("lang", str | None, ABSENT),
                 ("max_pages", int | None, ABSENT),
-                ("target_pages", list[int] | None, ABSENT),
+                ("target_pages", wire_list(int) | None, ABSENT),
             ],
             {},
             False,

@@ -18,6 +18,7 @@ from ..types import (
     missing,
     wire_absent,
     wire_decoder,
+    wire_list,
     wire_struct,
     wrong_type,
 )
@@ -313,7 +314,7 @@ def _wire_type() -> Any:
             [
                 ("lang", str, ABSENT),
                 ("max_pages", int | None, ABSENT),
-                ("target_pages", list[int] | None, ABSENT),
+                ("target_pages", wire_list(int) | None, ABSENT),
             ],
             {},
             False,
