@@ -84,16 +84,23 @@ def wire_datetime(text: str) -> datetime.datetime:
     return parsed if parsed.tzinfo is not None else naive_as_utc(text, parsed)
 
 
-def wire_absent(values: tuple[object, ...], names: tuple[str, ...]) -> frozenset[str]:
-    """The absent-properties record of a wire record whose optional `values` (named `names`)
-    include ABSENT, shared as absent_of shares them."""
-    absent = frozenset(name for name, value in zip(names, values, strict=True) if value is ABSENT)
+def wire_present(wire: Any, optional: tuple[tuple[str, str], ...]) -> tuple[Any, frozenset[str]]:
+    """`wire` with None for each optional property the body left out (attribute and wire name
+    in `optional`), and the record of those left out, shared as absent_of shares them."""
+    import msgspec
+
+    left_out = [
+        (attribute, name) for attribute, name in optional if getattr(wire, attribute) is ABSENT
+    ]
+    absent = frozenset(name for _, name in left_out)
     shared = _ABSENT_RECORDS.get(absent)
     if shared is not None:
-        return shared
-    if len(_ABSENT_RECORDS) < _MAX_ABSENT_RECORDS:
+        absent = shared
+    elif len(_ABSENT_RECORDS) < _MAX_ABSENT_RECORDS:
         _ABSENT_RECORDS[absent] = absent
-    return absent
+    return msgspec.structs.replace(
+        wire, **dict.fromkeys(attribute for attribute, _ in left_out)
+    ), absent
 
 
 def wire_decoder(wire_type: Callable[[], Any]) -> Any:
@@ -300,10 +307,10 @@ __all__ = [
     "quote_path",
     "to_json",
     "to_query",
-    "wire_absent",
     "wire_datetime",
     "wire_decoder",
     "wire_list",
+    "wire_present",
     "wire_struct",
     "wrong_type",
 ]

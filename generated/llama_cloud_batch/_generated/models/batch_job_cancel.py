@@ -15,8 +15,8 @@ from ..types import (
     claim,
     expect_object,
     missing,
-    wire_absent,
     wire_decoder,
+    wire_present,
     wire_struct,
     wrong_type,
 )
@@ -125,7 +125,7 @@ class BatchJobCancel:
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
 # a private Struct mirroring BatchJobCancel, and _from_wire builds the model from it. A body it
 # refuses is read by from_dict, so models and errors are exactly from_dict's.
-_OPTIONAL_WIRE_BATCH_JOB_CANCEL: tuple[str, ...] = ("reason",)
+_OPTIONAL_WIRE_BATCH_JOB_CANCEL: tuple[tuple[str, str], ...] = (("reason", "reason"),)
 _WIRE_BATCH_JOB_CANCEL: Any = None
 _DECODER_BATCH_JOB_CANCEL: Any = None
 
@@ -145,17 +145,14 @@ def _wire_type() -> Any:
     return _WIRE_BATCH_JOB_CANCEL
 
 
-def _from_wire(w: Any) -> BatchJobCancel:
+def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJobCancel:
     """BatchJobCancel from its wire Struct, whose types msgspec has checked."""
-    reason = w.reason
-    absent = NOTHING_ABSENT
-    if reason is ABSENT:
-        absent = wire_absent((reason,), _OPTIONAL_WIRE_BATCH_JOB_CANCEL)
-        if reason is ABSENT:
-            reason = None
+    if w.reason is ABSENT:
+        # Rare in a listing: something left out. Once more with None there, and the record.
+        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_BATCH_JOB_CANCEL))
 
     return BatchJobCancel(
-        reason,
+        w.reason,
         absent,
     )
 

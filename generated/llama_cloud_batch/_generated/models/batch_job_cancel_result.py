@@ -160,18 +160,12 @@ def _wire_type() -> Any:
 
 def _from_wire(w: Any) -> BatchJobCancelResult:
     """BatchJobCancelResult from its wire Struct, whose types msgspec has checked."""
-    job_id = w.job_id
-    message = w.message
-    processed_items = w.processed_items
-    status = w.status
-
-    status = _BY_VALUE_BATCHJOBSTATUS.get(status) or BatchJobStatus._parse(status, None)
 
     return BatchJobCancelResult(
-        job_id,
-        message,
-        processed_items,
-        status,
+        w.job_id,
+        w.message,
+        w.processed_items,
+        (_BY_VALUE_BATCHJOBSTATUS.get(w.status) or BatchJobStatus._parse(w.status, None)),
     )
 
 

@@ -20,8 +20,8 @@ from ..types import (
     missing,
     naive_as_utc,
     parse_datetime,
-    wire_absent,
     wire_decoder,
+    wire_present,
     wire_struct,
     wrong_type,
 )
@@ -279,14 +279,14 @@ class BatchJobItem:
 # a private Struct mirroring BatchJobItem, and _from_wire builds the model from it. A body it
 # refuses is read by from_dict, so models and errors are exactly from_dict's.
 _BY_VALUE_BATCHITEMSTATUS: Mapping[Any, BatchItemStatus] = BatchItemStatus._value2member_map_  # type: ignore[assignment]
-_OPTIONAL_WIRE_BATCH_JOB_ITEM: tuple[str, ...] = (
-    "completed_at",
-    "effective_at",
-    "error_message",
-    "job_id",
-    "job_record_id",
-    "skip_reason",
-    "started_at",
+_OPTIONAL_WIRE_BATCH_JOB_ITEM: tuple[tuple[str, str], ...] = (
+    ("completed_at", "completed_at"),
+    ("effective_at", "effective_at"),
+    ("error_message", "error_message"),
+    ("job_id", "job_id"),
+    ("job_record_id", "job_record_id"),
+    ("skip_reason", "skip_reason"),
+    ("started_at", "started_at"),
 )
 _WIRE_BATCH_JOB_ITEM: Any = None
 _DECODER_BATCH_JOB_ITEM: Any = None
@@ -316,57 +316,21 @@ def _wire_type() -> Any:
     return _WIRE_BATCH_JOB_ITEM
 
 
-def _from_wire(w: Any) -> BatchJobItem:
+def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJobItem:
     """BatchJobItem from its wire Struct, whose types msgspec has checked."""
-    item_id = w.item_id
-    item_name = w.item_name
-    status = w.status
-    completed_at = w.completed_at
-    effective_at = w.effective_at
-    error_message = w.error_message
-    job_id = w.job_id
-    job_record_id = w.job_record_id
-    skip_reason = w.skip_reason
-    started_at = w.started_at
-    absent = NOTHING_ABSENT
     if (
-        completed_at is ABSENT
-        or effective_at is ABSENT
-        or error_message is ABSENT
-        or job_id is ABSENT
-        or job_record_id is ABSENT
-        or skip_reason is ABSENT
-        or started_at is ABSENT
+        w.completed_at is ABSENT
+        or w.effective_at is ABSENT
+        or w.error_message is ABSENT
+        or w.job_id is ABSENT
+        or w.job_record_id is ABSENT
+        or w.skip_reason is ABSENT
+        or w.started_at is ABSENT
     ):
-        absent = wire_absent(
-            (
-                completed_at,
-                effective_at,
-                error_message,
-                job_id,
-                job_record_id,
-                skip_reason,
-                started_at,
-            ),
-            _OPTIONAL_WIRE_BATCH_JOB_ITEM,
-        )
-        if completed_at is ABSENT:
-            completed_at = None
-        if effective_at is ABSENT:
-            effective_at = None
-        if error_message is ABSENT:
-            error_message = None
-        if job_id is ABSENT:
-            job_id = None
-        if job_record_id is ABSENT:
-            job_record_id = None
-        if skip_reason is ABSENT:
-            skip_reason = None
-        if started_at is ABSENT:
-            started_at = None
+        # Rare in a listing: something left out. Once more with None there, and the record.
+        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_BATCH_JOB_ITEM))
 
-    status = _BY_VALUE_BATCHITEMSTATUS.get(status) or BatchItemStatus._parse(status, None)
-
+    completed_at = w.completed_at
     if completed_at is not None:
         _completed_at = fromisoformat(completed_at)
         completed_at = (
@@ -375,6 +339,7 @@ def _from_wire(w: Any) -> BatchJobItem:
             else naive_as_utc(completed_at, _completed_at)
         )
 
+    effective_at = w.effective_at
     if effective_at is not None:
         _effective_at = fromisoformat(effective_at)
         effective_at = (
@@ -383,6 +348,7 @@ def _from_wire(w: Any) -> BatchJobItem:
             else naive_as_utc(effective_at, _effective_at)
         )
 
+    started_at = w.started_at
     if started_at is not None:
         _started_at = fromisoformat(started_at)
         started_at = (
@@ -390,15 +356,15 @@ def _from_wire(w: Any) -> BatchJobItem:
         )
 
     return BatchJobItem(
-        item_id,
-        item_name,
-        status,
+        w.item_id,
+        w.item_name,
+        (_BY_VALUE_BATCHITEMSTATUS.get(w.status) or BatchItemStatus._parse(w.status, None)),
         completed_at,
         effective_at,
-        error_message,
-        job_id,
-        job_record_id,
-        skip_reason,
+        w.error_message,
+        w.job_id,
+        w.job_record_id,
+        w.skip_reason,
         started_at,
         absent,
     )

@@ -137,12 +137,10 @@ def _wire_type() -> Any:
 
 def _from_wire(w: Any) -> ClassifierRule:
     """ClassifierRule from its wire Struct, whose types msgspec has checked."""
-    type_ = w.type_
-    description = w.description
 
     return ClassifierRule(
-        type_,
-        description,
+        w.type_,
+        w.description,
     )
 
 

@@ -145,12 +145,10 @@ def _wire_type() -> Any:
 
 def _from_wire(w: Any) -> ClassifierRuleParam:
     """ClassifierRuleParam from its wire Struct, whose types msgspec has checked."""
-    type_ = w.type_
-    description = w.description
 
     return ClassifierRuleParam(
-        type_,
-        description,
+        w.type_,
+        w.description,
     )
 
 

@@ -16,9 +16,9 @@ from ..types import (
     claim,
     expect_object,
     missing,
-    wire_absent,
     wire_decoder,
     wire_list,
+    wire_present,
     wire_struct,
     wrong_type,
 )
@@ -191,10 +191,10 @@ class ClassifyParsingConfiguration:
 # a private Struct mirroring ClassifyParsingConfiguration, and _from_wire builds the model from it. A body it
 # refuses is read by from_dict, so models and errors are exactly from_dict's.
 _BY_VALUE_PARSINGLANGUAGE: Mapping[Any, ParsingLanguage] = ParsingLanguage._value2member_map_  # type: ignore[assignment]
-_OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION: tuple[str, ...] = (
-    "lang",
-    "max_pages",
-    "target_pages",
+_OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION: tuple[tuple[str, str], ...] = (
+    ("lang", "lang"),
+    ("max_pages", "max_pages"),
+    ("target_pages", "target_pages"),
 )
 _WIRE_CLASSIFY_PARSING_CONFIGURATION: Any = None
 _DECODER_CLASSIFY_PARSING_CONFIGURATION: Any = None
@@ -217,34 +217,18 @@ def _wire_type() -> Any:
     return _WIRE_CLASSIFY_PARSING_CONFIGURATION
 
 
-def _from_wire(w: Any) -> ClassifyParsingConfiguration:
+def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> ClassifyParsingConfiguration:
     """ClassifyParsingConfiguration from its wire Struct, whose types msgspec has checked."""
-    lang = w.lang
-    max_pages = w.max_pages
-    target_pages = w.target_pages
-    absent = NOTHING_ABSENT
-    if lang is ABSENT or max_pages is ABSENT or target_pages is ABSENT:
-        absent = wire_absent(
-            (
-                lang,
-                max_pages,
-                target_pages,
-            ),
-            _OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION,
-        )
-        if lang is ABSENT:
-            lang = None
-        if max_pages is ABSENT:
-            max_pages = None
-        if target_pages is ABSENT:
-            target_pages = None
-    if lang is not None:
-        lang = _BY_VALUE_PARSINGLANGUAGE.get(lang) or ParsingLanguage._parse(lang, None)
+    if w.lang is ABSENT or w.max_pages is ABSENT or w.target_pages is ABSENT:
+        # Rare in a listing: something left out. Once more with None there, and the record.
+        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION))
 
     return ClassifyParsingConfiguration(
-        lang,
-        max_pages,
-        target_pages,
+        None
+        if w.lang is None
+        else (_BY_VALUE_PARSINGLANGUAGE.get(w.lang) or ParsingLanguage._parse(w.lang, None)),
+        w.max_pages,
+        w.target_pages,
         absent,
     )
 
