@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -46,6 +47,8 @@ _ERROR_BODY_PREVIEW = 500
 _INVALID_BODY_PREVIEW = 100
 
 Timeout = float | httpx.Timeout | None
+# Query values urlencode writes as httpx does (not bool: httpx writes true/false).
+_PLAIN_QUERY = (str, int)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +147,14 @@ class BaseClient:
                 if headers is not self._headers:
                     request_headers = httpx.Headers(request_headers)
                     request_headers.update(headers)
+                url = self.base_url + spec.path
+                if params and all(type(value) in _PLAIN_QUERY for value in params.values()):
+                    # What httpx writes for strings and integers, without its QueryParams.
+                    url += "?" + urlencode(params)
+                    params = {}
                 return httpx.Request(
                     spec.method,
-                    self.base_url + spec.path,
+                    url,
                     params=params or None,
                     headers=request_headers,
                     json=body,
