@@ -34,6 +34,7 @@ from typing import Any
 
 import attrs
 import httpx
+import msgspec  # imported, it opens the fast path at once (types.wire_ready)
 from llama_cloud_batch._generated.api.batch import list_batch_jobs
 from llama_cloud_batch._generated.models import BatchJobPage
 from llama_cloud_batch._generated.models.batch_job_page import from_json_bytes
@@ -154,8 +155,6 @@ def _decoders() -> dict[str, Callable[[bytes], Any]]:
         decoders["orjson.loads (builtins, reference)"] = orjson.loads
     except ImportError:
         pass
-    import msgspec
-
     decoders["msgspec.json.decode (builtins, reference)"] = msgspec.json.Decoder().decode
     return decoders
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 import httpx
+import msgspec  # noqa: F401 - imported, it opens the fast path at once (types.wire_ready)
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -335,3 +336,32 @@ def test_bodies_the_fast_path_refuses_give_the_exact_errors(client: Any, body: b
     assert _listing().parse_response.from_bytes(body) is None
     kind, _ = _check(client, _listing(), body)
     assert kind == "error"
+
+
+_GATE = """
+import json, sys
+from llama_cloud_batch._generated import types
+from llama_cloud_batch._generated.models.batch_job_page import from_json_bytes
+body = json.dumps({"items": [], "total_size": 0}).encode()
+seen = []
+for _ in range(types.EXACT_READS_BEFORE_MSGSPEC + 1):
+    seen.append((from_json_bytes(body) is not None, "msgspec" in sys.modules))
+print(json.dumps(seen))
+"""
+
+
+def test_a_process_reads_its_first_bodies_the_exact_way_before_importing_msgspec() -> None:
+    import subprocess
+    import sys
+
+    listing = _listing()
+    code = _GATE.replace("batch_job_page", _model_of(listing).__module__.rsplit(".", 1)[1])
+    body = json.dumps(_page()).encode().decode()
+    code = code.replace('json.dumps({"items": [], "total_size": 0})', repr(body))
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    seen = json.loads(completed.stdout)
+    # Exact reads, msgspec not imported; then the fast path, msgspec imported.
+    assert seen[:-1] == [[False, False]] * (len(seen) - 1)
+    assert seen[-1] == [True, True]

@@ -4,6 +4,7 @@ absent-property records of models, and ShapeError, which says where a response d
 
 import datetime
 import enum
+import sys
 from collections.abc import Callable, Mapping
 from types import GenericAlias
 from typing import Any, NamedTuple
@@ -101,6 +102,22 @@ def wire_present(wire: Any, optional: tuple[tuple[str, str], ...]) -> tuple[Any,
     return msgspec.structs.replace(
         wire, **dict.fromkeys(attribute for attribute, _ in left_out)
     ), absent
+
+
+# Importing msgspec costs about what the fast path saves on 60 listing pages (~18 ms against
+# ~0.3 ms a page), so a process reads its first bodies the exact way and imports msgspec only
+# once it has read this many (or finds msgspec imported already): a script making a few calls
+# never pays for it, a listing pays for it once.
+EXACT_READS_BEFORE_MSGSPEC = 32
+_exact_reads = [0]
+
+
+def wire_ready() -> bool:
+    """Whether the fast decode path is worth starting now (see EXACT_READS_BEFORE_MSGSPEC)."""
+    if "msgspec" in sys.modules:
+        return True
+    _exact_reads[0] += 1
+    return _exact_reads[0] > EXACT_READS_BEFORE_MSGSPEC
 
 
 def wire_decoder(wire_type: Callable[[], Any]) -> Any:
@@ -311,6 +328,7 @@ __all__ = [
     "wire_decoder",
     "wire_list",
     "wire_present",
+    "wire_ready",
     "wire_struct",
     "wrong_type",
 ]

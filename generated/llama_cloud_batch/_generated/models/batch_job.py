@@ -23,6 +23,7 @@ from ..types import (
     parse_datetime,
     wire_decoder,
     wire_present,
+    wire_ready,
     wire_struct,
     wrong_type,
 )
@@ -525,11 +526,14 @@ def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJob:
 
 def from_json_bytes(body: bytes) -> BatchJob | None:
     """BatchJob decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all): from_dict
-    then reads it the exact way, keeping unknown properties and naming what is wrong."""
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
+    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
+    way, keeping unknown properties and naming what is wrong."""
     global _DECODER_BATCH_JOB
     decoder = _DECODER_BATCH_JOB
     if decoder is None:
+        if not wire_ready():
+            return None
         decoder = _DECODER_BATCH_JOB = wire_decoder(_wire_type) or False
     if decoder is False:
         return None

@@ -13,6 +13,7 @@ from ..types import (
     expect_object,
     missing,
     wire_decoder,
+    wire_ready,
     wire_struct,
     wrong_type,
 )
@@ -146,11 +147,14 @@ def _from_wire(w: Any) -> ClassifierRule:
 
 def from_json_bytes(body: bytes) -> ClassifierRule | None:
     """ClassifierRule decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all): from_dict
-    then reads it the exact way, keeping unknown properties and naming what is wrong."""
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
+    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
+    way, keeping unknown properties and naming what is wrong."""
     global _DECODER_CLASSIFIER_RULE
     decoder = _DECODER_CLASSIFIER_RULE
     if decoder is None:
+        if not wire_ready():
+            return None
         decoder = _DECODER_CLASSIFIER_RULE = wire_decoder(_wire_type) or False
     if decoder is False:
         return None
