@@ -12,8 +12,8 @@ walking the listing), timing (alternating rounds, client CPU and wall time per r
 spread of per-round ratios), sections (the measurements), memory (per kept job, and the peak
 of a streaming walk, in fresh processes), report (the Markdown and issue 11's targets), plot
 (docs/benchmarks.png), profile (`python -m benchmarks.profile listing-sync`: cProfile of one
-contender), decode_prototype (`python -m benchmarks.decode_prototype`: cheaper decode paths
-measured on today's models; findings in benchmarks/DECODE_FINDINGS.md).
+contender), decode_prototype (`python -m benchmarks.decode_prototype`: the fast decode path
+against the exact one, piece by piece; findings in benchmarks/DECODE_FINDINGS.md).
 
 Reading the figures: targets are decided on the client process's CPU time, which other work
 on the machine moves less than wall time (but still moves: compare ratios, taken within one

@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -47,6 +48,8 @@ _ERROR_BODY_PREVIEW = 500
 _INVALID_BODY_PREVIEW = 100
 
 Timeout = float | httpx.Timeout | None
+# Query values urlencode writes as httpx does (not bool: httpx writes true/false).
+_PLAIN_QUERY = (str, int)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,8 @@ class BaseClient:
         self._url = url
         self._allow_insecure_http = allow_insecure_http
         self._closed = False
+        self._owns_http = False
+        self._merged_headers: httpx.Headers | None = None
         self.max_response_bytes = DEFAULT_MAX_RESPONSE_BYTES
         self.base_url = str(url).rstrip("/")
         self.timeout = timeout
@@ -135,6 +140,27 @@ class BaseClient:
         if options.extra_body:
             body = {**(body or {}), **options.extra_body}
         try:
+            if self._owns_http and not http.cookies:
+                # The client's own httpx client has no caller defaults (auth, params, base URL)
+                # and, without cookies, nothing else build_request would merge: a Request made
+                # directly costs ~30 us a call less, about 4% of a listing page.
+                request_headers = self._http_headers(http)
+                if headers is not self._headers:
+                    request_headers = httpx.Headers(request_headers)
+                    request_headers.update(headers)
+                url = self.base_url + spec.path
+                if params and all(type(value) in _PLAIN_QUERY for value in params.values()):
+                    # What httpx writes for strings and integers, without its QueryParams.
+                    url += "?" + urlencode(params)
+                    params = {}
+                return httpx.Request(
+                    spec.method,
+                    url,
+                    params=params or None,
+                    headers=request_headers,
+                    json=body,
+                    extensions={"timeout": httpx.Timeout(self._timeout(options)).as_dict()},
+                )
             return http.build_request(
                 spec.method,
                 self.base_url + spec.path,
@@ -145,6 +171,14 @@ class BaseClient:
             )
         except httpx.InvalidURL as error:
             raise ValueError(f"{spec.operation_id}: cannot make a request URL: {error}") from None
+
+    def _http_headers(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Headers:
+        """The headers build_request would send: the httpx client's defaults under ours."""
+        if self._merged_headers is None:
+            merged = httpx.Headers(http.headers)
+            merged.update(self._headers)
+            self._merged_headers = merged
+        return self._merged_headers
 
     def _timeout(self, options: RequestOptions) -> Timeout:
         return self.timeout if options.timeout is None else options.timeout
@@ -210,6 +244,13 @@ class BaseClient:
     def _parse(self, response: httpx.Response, spec: RequestSpec, parse: Callable[[Any], T]) -> T:
         """What `parse` makes of a success body that has been read (response.content)."""
         content = response.content
+        # The generated fast path (msgspec straight from the bytes) where the operation has one;
+        # None sends the body the exact way below, which builds the same model or names the fault.
+        from_bytes = getattr(parse, "from_bytes", None)
+        if from_bytes is not None:
+            model: T | None = from_bytes(content)
+            if model is not None:
+                return model
         # Each failure is raised outside its `except` block, so the error's __context__ does not
         # hold the raw value (a key echoed into a timestamp would reach logger.exception).
         try:

@@ -4,7 +4,9 @@ absent-property records of models, and ShapeError, which says where a response d
 
 import datetime
 import enum
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
+from types import GenericAlias
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -47,6 +49,111 @@ def quote_path(value: str) -> str:
 
 # Bound once: generated models call it for every timestamp they read.
 fromisoformat = datetime.datetime.fromisoformat
+
+
+def naive_as_utc(text: str, parsed: datetime.datetime) -> datetime.datetime:
+    """`parsed` (read from `text`, without an offset) as UTC: what ``parsed.replace(tzinfo=UTC)``
+    gives, for a quarter of its cost (replace's keyword call makes a second object).
+
+    A date alone keeps replace(): fromisoformat reads "2025-01-06+00:00" as a naive midnight.
+    """
+    if len(text) > 10:
+        try:
+            aware = fromisoformat(text + "+00:00")
+        except ValueError:
+            aware = parsed
+        if aware.tzinfo is not None:
+            return aware
+    return parsed.replace(tzinfo=datetime.UTC)
+
+
+class _Absent:
+    """What a decoded wire record holds for a property the body left out (not null)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+
+
+def wire_datetime(text: str) -> datetime.datetime:
+    """A timestamp msgspec has checked is a string: fromisoformat's reading, naive as UTC."""
+    parsed = fromisoformat(text)
+    return parsed if parsed.tzinfo is not None else naive_as_utc(text, parsed)
+
+
+def wire_present(wire: Any, optional: tuple[tuple[str, str], ...]) -> tuple[Any, frozenset[str]]:
+    """`wire` with None for each optional property the body left out (attribute and wire name
+    in `optional`), and the record of those left out, shared as absent_of shares them."""
+    import msgspec
+
+    left_out = [
+        (attribute, name) for attribute, name in optional if getattr(wire, attribute) is ABSENT
+    ]
+    absent = frozenset(name for _, name in left_out)
+    shared = _ABSENT_RECORDS.get(absent)
+    if shared is not None:
+        absent = shared
+    elif len(_ABSENT_RECORDS) < _MAX_ABSENT_RECORDS:
+        _ABSENT_RECORDS[absent] = absent
+    return msgspec.structs.replace(
+        wire, **dict.fromkeys(attribute for attribute, _ in left_out)
+    ), absent
+
+
+# Importing msgspec costs about what the fast path saves on 60 listing pages (~18 ms against
+# ~0.3 ms a page), so a process reads its first bodies the exact way and imports msgspec only
+# once it has read this many (or finds msgspec imported already): a script making a few calls
+# never pays for it, a listing pays for it once.
+EXACT_READS_BEFORE_MSGSPEC = 32
+_exact_reads = [0]
+
+
+def wire_ready() -> bool:
+    """Whether the fast decode path is worth starting now (see EXACT_READS_BEFORE_MSGSPEC)."""
+    if "msgspec" in sys.modules:
+        return True
+    _exact_reads[0] += 1
+    return _exact_reads[0] > EXACT_READS_BEFORE_MSGSPEC
+
+
+def wire_decoder(wire_type: Callable[[], Any]) -> Any:
+    """A msgspec JSON decoder for the wire Struct `wire_type()` makes, or None without msgspec
+    (then every body is read the exact way). msgspec is imported here, on the first call that
+    decodes, not when the package is imported."""
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a dependency; a broken install still works
+        return None
+    return msgspec.json.Decoder(wire_type())
+
+
+def wire_list(item: Any) -> Any:
+    """``list[item]`` for msgspec, where `item` is a Struct made at run time."""
+    return GenericAlias(list, (item,))
+
+
+def wire_struct(
+    name: str, fields: list[tuple[Any, ...]], rename: dict[str, str], scalars_only: bool
+) -> Any:
+    """A private msgspec Struct mirroring one model: C checks every key and type in one pass.
+
+    Unknown properties are refused (the exact path keeps them). A Struct holding only scalars
+    is left out of the cyclic GC: it cannot be part of a cycle.
+    """
+    import msgspec
+
+    return msgspec.defstruct(
+        name,
+        fields,
+        kw_only=True,
+        forbid_unknown_fields=True,
+        gc=not scalars_only,
+        rename=rename or None,
+    )
 
 
 class ShapeError(TypeError, ValueError):
@@ -201,6 +308,7 @@ def expect_object(data: Any, model: str) -> Mapping[str, Any]:
 
 
 __all__ = [
+    "ABSENT",
     "NOTHING_ABSENT",
     "RequestSpec",
     "ShapeError",
@@ -211,9 +319,16 @@ __all__ = [
     "hidden",
     "hidden_values",
     "missing",
+    "naive_as_utc",
     "parse_datetime",
     "quote_path",
     "to_json",
     "to_query",
+    "wire_datetime",
+    "wire_decoder",
+    "wire_list",
+    "wire_present",
+    "wire_ready",
+    "wire_struct",
     "wrong_type",
 ]

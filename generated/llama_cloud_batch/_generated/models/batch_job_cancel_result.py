@@ -13,6 +13,9 @@ from ..types import (
     claim,
     expect_object,
     missing,
+    wire_decoder,
+    wire_ready,
+    wire_struct,
     wrong_type,
 )
 
@@ -128,3 +131,59 @@ class BatchJobCancelResult:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
+# a private Struct mirroring BatchJobCancelResult, and _from_wire builds the model from it. A body it
+# refuses is read by from_dict, so models and errors are exactly from_dict's.
+_BY_VALUE_BATCHJOBSTATUS: Mapping[Any, BatchJobStatus] = BatchJobStatus._value2member_map_  # type: ignore[assignment]
+_WIRE_BATCH_JOB_CANCEL_RESULT: Any = None
+_DECODER_BATCH_JOB_CANCEL_RESULT: Any = None
+
+
+def _wire_type() -> Any:
+    """The private msgspec Struct mirroring BatchJobCancelResult, made on first use."""
+    global _WIRE_BATCH_JOB_CANCEL_RESULT
+    if _WIRE_BATCH_JOB_CANCEL_RESULT is None:
+        _WIRE_BATCH_JOB_CANCEL_RESULT = wire_struct(
+            "BatchJobCancelResultWire",
+            [
+                ("job_id", str),
+                ("message", str),
+                ("processed_items", int),
+                ("status", str),
+            ],
+            {},
+            True,
+        )
+    return _WIRE_BATCH_JOB_CANCEL_RESULT
+
+
+def _from_wire(w: Any) -> BatchJobCancelResult:
+    """BatchJobCancelResult from its wire Struct, whose types msgspec has checked."""
+
+    return BatchJobCancelResult(
+        w.job_id,
+        w.message,
+        w.processed_items,
+        (_BY_VALUE_BATCHJOBSTATUS.get(w.status) or BatchJobStatus._parse(w.status, None)),
+    )
+
+
+def from_json_bytes(body: bytes) -> BatchJobCancelResult | None:
+    """BatchJobCancelResult decoded straight from a JSON body, or None when the body is not for the
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
+    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
+    way, keeping unknown properties and naming what is wrong."""
+    global _DECODER_BATCH_JOB_CANCEL_RESULT
+    decoder = _DECODER_BATCH_JOB_CANCEL_RESULT
+    if decoder is None:
+        if not wire_ready():
+            return None
+        decoder = _DECODER_BATCH_JOB_CANCEL_RESULT = wire_decoder(_wire_type) or False
+    if decoder is False:
+        return None
+    try:
+        return _from_wire(decoder.decode(body))
+    except (ValueError, TypeError, RecursionError):
+        return None

@@ -8,12 +8,18 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import (
+    ABSENT,
     NOTHING_ABSENT,
     ShapeError,
     absent_of,
     claim,
     expect_object,
     missing,
+    wire_decoder,
+    wire_list,
+    wire_present,
+    wire_ready,
+    wire_struct,
     wrong_type,
 )
 
@@ -164,4 +170,67 @@ class BatchJobItemPage:
         return key in self.additional_properties
 
 
+# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
+# a private Struct mirroring BatchJobItemPage, and _from_wire builds the model from it. A body it
+# refuses is read by from_dict, so models and errors are exactly from_dict's.
+_OPTIONAL_WIRE_BATCH_JOB_ITEM_PAGE: tuple[tuple[str, str], ...] = (
+    ("next_page_token", "next_page_token"),
+    ("total_size", "total_size"),
+)
+_WIRE_BATCH_JOB_ITEM_PAGE: Any = None
+_DECODER_BATCH_JOB_ITEM_PAGE: Any = None
+
+
+def _wire_type() -> Any:
+    """The private msgspec Struct mirroring BatchJobItemPage, made on first use."""
+    global _WIRE_BATCH_JOB_ITEM_PAGE
+    if _WIRE_BATCH_JOB_ITEM_PAGE is None:
+        _WIRE_BATCH_JOB_ITEM_PAGE = wire_struct(
+            "BatchJobItemPageWire",
+            [
+                ("items", wire_list(_batch_job_item_wire_type())),
+                ("next_page_token", str | None, ABSENT),
+                ("total_size", int, ABSENT),
+            ],
+            {},
+            False,
+        )
+    return _WIRE_BATCH_JOB_ITEM_PAGE
+
+
+def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJobItemPage:
+    """BatchJobItemPage from its wire Struct, whose types msgspec has checked."""
+    if w.next_page_token is ABSENT or w.total_size is ABSENT:
+        # Rare in a listing: something left out. Once more with None there, and the record.
+        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_BATCH_JOB_ITEM_PAGE))
+
+    return BatchJobItemPage(
+        list(map(_batch_job_item_from_wire, w.items)),
+        w.next_page_token,
+        w.total_size,
+        absent,
+    )
+
+
+def from_json_bytes(body: bytes) -> BatchJobItemPage | None:
+    """BatchJobItemPage decoded straight from a JSON body, or None when the body is not for the
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
+    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
+    way, keeping unknown properties and naming what is wrong."""
+    global _DECODER_BATCH_JOB_ITEM_PAGE
+    decoder = _DECODER_BATCH_JOB_ITEM_PAGE
+    if decoder is None:
+        if not wire_ready():
+            return None
+        decoder = _DECODER_BATCH_JOB_ITEM_PAGE = wire_decoder(_wire_type) or False
+    if decoder is False:
+        return None
+    try:
+        return _from_wire(decoder.decode(body))
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
 from ..models.batch_job_item import BatchJobItem  # noqa: E402
+from ..models.batch_job_item import _from_wire as _batch_job_item_from_wire  # noqa: E402
+from ..models.batch_job_item import _wire_type as _batch_job_item_wire_type  # noqa: E402

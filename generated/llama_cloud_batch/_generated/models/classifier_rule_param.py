@@ -12,6 +12,9 @@ from ..types import (
     claim,
     expect_object,
     missing,
+    wire_decoder,
+    wire_ready,
+    wire_struct,
     wrong_type,
 )
 
@@ -114,3 +117,56 @@ class ClassifierRuleParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
+# a private Struct mirroring ClassifierRuleParam, and _from_wire builds the model from it. A body it
+# refuses is read by from_dict, so models and errors are exactly from_dict's.
+_WIRE_CLASSIFIER_RULE_PARAM: Any = None
+_DECODER_CLASSIFIER_RULE_PARAM: Any = None
+
+
+def _wire_type() -> Any:
+    """The private msgspec Struct mirroring ClassifierRuleParam, made on first use."""
+    global _WIRE_CLASSIFIER_RULE_PARAM
+    if _WIRE_CLASSIFIER_RULE_PARAM is None:
+        _WIRE_CLASSIFIER_RULE_PARAM = wire_struct(
+            "ClassifierRuleParamWire",
+            [
+                ("type_", str),
+                ("description", str),
+            ],
+            {
+                "type_": "type",
+            },
+            True,
+        )
+    return _WIRE_CLASSIFIER_RULE_PARAM
+
+
+def _from_wire(w: Any) -> ClassifierRuleParam:
+    """ClassifierRuleParam from its wire Struct, whose types msgspec has checked."""
+
+    return ClassifierRuleParam(
+        w.type_,
+        w.description,
+    )
+
+
+def from_json_bytes(body: bytes) -> ClassifierRuleParam | None:
+    """ClassifierRuleParam decoded straight from a JSON body, or None when the body is not for the
+    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
+    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
+    way, keeping unknown properties and naming what is wrong."""
+    global _DECODER_CLASSIFIER_RULE_PARAM
+    decoder = _DECODER_CLASSIFIER_RULE_PARAM
+    if decoder is None:
+        if not wire_ready():
+            return None
+        decoder = _DECODER_CLASSIFIER_RULE_PARAM = wire_decoder(_wire_type) or False
+    if decoder is False:
+        return None
+    try:
+        return _from_wire(decoder.decode(body))
+    except (ValueError, TypeError, RecursionError):
+        return None

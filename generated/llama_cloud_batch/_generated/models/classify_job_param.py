@@ -18,6 +18,7 @@ from ..types import (
     expect_object,
     fromisoformat,
     missing,
+    naive_as_utc,
     parse_datetime,
     wrong_type,
 )
@@ -221,7 +222,7 @@ class ClassifyJobParam:
                 except (TypeError, ValueError):
                     created_at_type_0 = parse_datetime(_created_at, "created_at")
                 if created_at_type_0.tzinfo is None:
-                    created_at_type_0 = created_at_type_0.replace(tzinfo=datetime.UTC)
+                    created_at_type_0 = naive_as_utc(_created_at, created_at_type_0)
 
                 created_at = created_at_type_0
 
@@ -237,7 +238,7 @@ class ClassifyJobParam:
                 except (TypeError, ValueError):
                     effective_at = parse_datetime(_effective_at, "effective_at")
                 if effective_at.tzinfo is None:
-                    effective_at = effective_at.replace(tzinfo=datetime.UTC)
+                    effective_at = naive_as_utc(_effective_at, effective_at)
 
             error_message: None | str
             error_message = d.get("error_message")
@@ -284,7 +285,7 @@ class ClassifyJobParam:
                 except (TypeError, ValueError):
                     updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
                 if updated_at_type_0.tzinfo is None:
-                    updated_at_type_0 = updated_at_type_0.replace(tzinfo=datetime.UTC)
+                    updated_at_type_0 = naive_as_utc(_updated_at, updated_at_type_0)
 
                 updated_at = updated_at_type_0
 

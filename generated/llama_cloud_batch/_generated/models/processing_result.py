@@ -17,6 +17,7 @@ from ..types import (
     expect_object,
     fromisoformat,
     missing,
+    naive_as_utc,
     parse_datetime,
     wrong_type,
 )
@@ -158,7 +159,7 @@ class ProcessingResult:
             except (TypeError, ValueError):
                 processed_at = parse_datetime(d["processed_at"], "processed_at")
             if processed_at.tzinfo is None:
-                processed_at = processed_at.replace(tzinfo=datetime.UTC)
+                processed_at = naive_as_utc(d["processed_at"], processed_at)
 
             result_id: str
             result_id = d["result_id"]

@@ -2,6 +2,7 @@
 from typing import Any, TypedDict
 
 from ...models.batch_job_cancel_result import BatchJobCancelResult
+from ...models.batch_job_cancel_result import from_json_bytes as _from_json_bytes
 from ...types import RequestSpec, quote_path, to_json, to_query
 
 OPERATION_ID = "cancel_batch_job"
@@ -70,3 +71,8 @@ def parse_response(data: Any) -> BatchJobCancelResult:
     response_200 = BatchJobCancelResult.from_dict(data)
 
     return response_200
+
+
+# The client offers the body's bytes here first (the model's fast decode path), and decodes the
+# JSON for parse_response only when this returns None.
+parse_response.from_bytes = _from_json_bytes  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 from typing import Any, Required, TypedDict
 
 from ...models.batch_job import BatchJob
+from ...models.batch_job import from_json_bytes as _from_json_bytes
 from ...models.classify_job_param import ClassifyJobParam
 from ...models.parse_job_config_param import ParseJobConfigParam
 from ...types import RequestSpec, to_json, to_query
@@ -86,3 +87,8 @@ def parse_response(data: Any) -> BatchJob:
     response_200 = BatchJob.from_dict(data)
 
     return response_200
+
+
+# The client offers the body's bytes here first (the model's fast decode path), and decodes the
+# JSON for parse_response only when this returns None.
+parse_response.from_bytes = _from_json_bytes  # type: ignore[attr-defined]

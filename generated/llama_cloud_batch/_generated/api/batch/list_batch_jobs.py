@@ -2,6 +2,7 @@
 from typing import Any, Literal, TypedDict
 
 from ...models.batch_job_page import BatchJobPage
+from ...models.batch_job_page import from_json_bytes as _from_json_bytes
 from ...models.batch_job_status import BatchJobStatus
 from ...models.job_type import JobType
 from ...types import RequestSpec, to_query
@@ -75,3 +76,8 @@ def parse_response(data: Any) -> BatchJobPage:
     response_200 = BatchJobPage.from_dict(data)
 
     return response_200
+
+
+# The client offers the body's bytes here first (the model's fast decode path), and decodes the
+# JSON for parse_response only when this returns None.
+parse_response.from_bytes = _from_json_bytes  # type: ignore[attr-defined]

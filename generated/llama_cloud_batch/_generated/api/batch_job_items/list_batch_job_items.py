@@ -3,6 +3,7 @@ from typing import Any, Literal, TypedDict
 
 from ...models.batch_item_status import BatchItemStatus
 from ...models.batch_job_item_page import BatchJobItemPage
+from ...models.batch_job_item_page import from_json_bytes as _from_json_bytes
 from ...types import RequestSpec, quote_path, to_query
 
 OPERATION_ID = "list_batch_job_items"
@@ -72,3 +73,8 @@ def parse_response(data: Any) -> BatchJobItemPage:
     response_200 = BatchJobItemPage.from_dict(data)
 
     return response_200
+
+
+# The client offers the body's bytes here first (the model's fast decode path), and decodes the
+# JSON for parse_response only when this returns None.
+parse_response.from_bytes = _from_json_bytes  # type: ignore[attr-defined]
