@@ -17,13 +17,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from ._exceptions import (
-    APIConnectionError,
-    APIStatusError,
-    InternalServerError,
     LlamaCloudError,
-    RateLimitError,
 )
-from ._retries import MAX_RETRY_AFTER, retry_after
+from ._retries import asked_wait, is_transient_error
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -98,22 +94,6 @@ class AsyncWaitForManyOptions(WaitForManyOptions, total=False):
     concurrency: int
 
 
-def is_transient_error(error: LlamaCloudError) -> bool:
-    """An error worth polling again for: the client's own retries ran out on it, but it says
-    nothing about the job (rate limited, a server or network hiccup)."""
-    if isinstance(error, RateLimitError | InternalServerError | APIConnectionError):
-        return True
-    return isinstance(error, APIStatusError) and error.status_code == 408
-
-
-def _asked_wait(error: LlamaCloudError) -> float:
-    if isinstance(error, APIStatusError):
-        asked = retry_after(error.headers)
-        if asked is not None:
-            return min(asked, MAX_RETRY_AFTER)
-    return 0.0
-
-
 class _Follower:
     """The state of one wait_for_many call: which jobs to poll, and how long to sleep."""
 
@@ -165,7 +145,7 @@ class _Follower:
             # The last progress seen stays: a job that vanishes is reported with what it was.
             result = replace(previous, error=answer)
             if is_transient_error(answer):
-                self._asked = max(self._asked, _asked_wait(answer))
+                self._asked = max(self._asked, asked_wait(answer))
         else:
             result = JobWaitResult(job_id, answer)
         self._results[job_id] = result

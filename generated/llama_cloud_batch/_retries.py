@@ -11,6 +11,8 @@ import time
 
 import httpx
 
+from ._exceptions import APIConnectionError, APIStatusError, LlamaCloudError
+
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 # The longest wait the server may ask for with Retry-After before the client gives up asking again
@@ -99,3 +101,22 @@ def retry_delay(attempt: int, headers: httpx.Headers | None) -> float:
         return min(asked, MAX_RETRY_AFTER)
     backoff = min(INITIAL_RETRY_DELAY * 2.0 ** (attempt - 1), MAX_RETRY_DELAY)
     return backoff * (1.0 - 0.25 * random.random())  # noqa: S311 - jitter, not cryptography
+
+
+def is_transient_error(error: LlamaCloudError) -> bool:
+    """Whether a call's final error says nothing about the job it asked after, so polling again
+    later may succeed: a connection failure, or a status this module retries (408, 429, 5xx)."""
+    if isinstance(error, APIConnectionError):
+        return True
+    return isinstance(error, APIStatusError) and should_retry_status(
+        error.status_code, idempotent=True, retry_non_idempotent=False
+    )
+
+
+def asked_wait(error: LlamaCloudError) -> float:
+    """The wait a failed call's answer asked for (Retry-After, capped as for retries), else 0."""
+    if isinstance(error, APIStatusError):
+        asked = retry_after(error.headers)
+        if asked is not None:
+            return min(asked, MAX_RETRY_AFTER)
+    return 0.0

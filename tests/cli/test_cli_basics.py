@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -153,3 +154,18 @@ def test_without_the_extra_it_says_how_to_get_it(server):
         "pip install 'llama-cloud-batch[cli]'"
     )
     assert server.requests == []
+
+
+def test_error_lines_hide_every_spelling_of_the_key() -> None:
+    # A server may echo the key percent-encoded or JSON-escaped; the one-line error hides both.
+    from urllib.parse import quote
+
+    from llama_cloud_batch.cli._errors import redact
+
+    key = 'sk-live/a+b"c'
+    line = f"bad key {quote(key, safe='')} or {json.dumps(key)} or {key}"
+    cleaned = redact(line, [key])
+    assert quote(key, safe="") not in cleaned
+    assert json.dumps(key)[1:-1] not in cleaned
+    assert key not in cleaned
+    assert cleaned.startswith("bad key ")

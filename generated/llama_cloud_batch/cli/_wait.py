@@ -20,7 +20,8 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from .._bulk import JobWaitResult, is_transient_error
+from .._bulk import JobWaitResult
+from .._retries import is_transient_error
 from ._errors import PROG, ExitCode, describe
 from ._render import done_count
 

@@ -11,6 +11,7 @@ from .._exceptions import (
     LlamaCloudError,
     MissingAPIKeyError,
 )
+from .._redact import Redactor
 
 PROG = "llama-cloud-batch"
 
@@ -69,8 +70,8 @@ def exit_code_of(error: BaseException) -> ExitCode:
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    """The text with every secret replaced, whatever reached it."""
+    """The text with every spelling of every secret replaced (the client's own redaction)."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            text = Redactor(secret).text(text)
     return text

@@ -17,9 +17,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import APIConnectionError, APIStatusError, WaitTimeoutError
+from .._exceptions import APIConnectionError, APIStatusError, LlamaCloudError, WaitTimeoutError
 from .._logging import logger
-from .._retries import retry_after, should_retry_status
+from .._retries import asked_wait, is_transient_error
 
 if TYPE_CHECKING:
     from .._base_client import Timeout
@@ -84,14 +84,12 @@ class PollSchedule:
             raise self._timed_out()
         return min(sleep, left)
 
-    def poll_failed(self, error: Exception) -> None:
+    def poll_failed(self, error: LlamaCloudError) -> None:
         """Raises WaitTimeoutError (from `error`) when the failure is worth retrying but the
         deadline leaves no room to; otherwise returns and the caller re-raises `error`."""
-        if self._deadline is None or not _transient(error):
+        if self._deadline is None or not is_transient_error(error):
             return
-        wanted = self._interval
-        if isinstance(error, APIStatusError):
-            wanted = max(wanted, retry_after(error.headers) or 0.0)
+        wanted = max(self._interval, asked_wait(error))
         if time.monotonic() + wanted >= self._deadline:
             raise self._timed_out() from error
 
@@ -104,14 +102,6 @@ class PollSchedule:
             job_id=self.job_id,
             last_status=status,
         )
-
-
-def _transient(error: Exception) -> bool:
-    if isinstance(error, APIConnectionError):
-        return True
-    return isinstance(error, APIStatusError) and should_retry_status(
-        error.status_code, idempotent=True, retry_non_idempotent=False
-    )
 
 
 def wait_sync(
