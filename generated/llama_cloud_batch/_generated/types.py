@@ -5,9 +5,10 @@ absent-property records of models, and ShapeError, which says where a response d
 import datetime
 import enum
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from types import GenericAlias
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 
@@ -154,6 +155,74 @@ def wire_struct(
         gc=not scalars_only,
         rename=rename or None,
     )
+
+
+# Models are attrs classes whose methods the templates write out (see model.py.jinja). What
+# attrs would add at run time lives here, and attrs itself is imported only when its own
+# functions are used.
+
+
+class AttrsFields:
+    """A model's ``__attrs_attrs__``: attrs's record of its fields, which attrs.fields(), asdict(),
+    evolve() and cattrs read. Made on first use by attrs itself, from the model's declaration in
+    its module's ``_attrs_class()``, and then stored on the class in place of this descriptor."""
+
+    _lock = threading.Lock()
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._model = owner
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        model = self._model
+        with self._lock:
+            record = model.__dict__["__attrs_attrs__"]
+            if record is self:
+                record = sys.modules[model.__module__]._attrs_class().__attrs_attrs__
+                type.__setattr__(model, "__attrs_attrs__", record)
+        return record
+
+
+M = TypeVar("M")
+
+
+def evolve(model: M, changes: dict[str, Any]) -> M:
+    """attrs.evolve(model, **changes), for a model's ``__replace__`` (copy.replace)."""
+    import attrs
+
+    instance: Any = model
+    evolved: M = attrs.evolve(instance, **changes)
+    return evolved
+
+
+# Objects whose repr() is being written on this thread: a model inside itself shows as "...",
+# as attrs's repr does.
+_repr_context = threading.local()
+
+
+def repr_entered(model: object) -> bool:
+    """Whether `model`'s repr() is already being written on this thread; if not, it is now."""
+    try:
+        writing: set[int] = _repr_context.writing
+    except AttributeError:
+        writing = _repr_context.writing = set()
+    if id(model) in writing:
+        return True
+    writing.add(id(model))
+    return False
+
+
+def repr_left(model: object) -> None:
+    _repr_context.writing.discard(id(model))
+
+
+def slots_state(model: Any) -> dict[str, Any]:
+    """A model's pickle state: its fields by name (slotted objects have no __dict__)."""
+    return {name: getattr(model, name) for name in model.__slots__ if name != "__weakref__"}
+
+
+def set_slots_state(model: Any, state: dict[str, Any]) -> None:
+    for name, value in state.items():
+        object.__setattr__(model, name, value)
 
 
 class ShapeError(TypeError, ValueError):
@@ -309,11 +378,13 @@ def expect_object(data: Any, model: str) -> Mapping[str, Any]:
 
 __all__ = [
     "ABSENT",
+    "AttrsFields",
     "NOTHING_ABSENT",
     "RequestSpec",
     "ShapeError",
     "absent_of",
     "claim",
+    "evolve",
     "expect_object",
     "fromisoformat",
     "hidden",
@@ -322,6 +393,10 @@ __all__ = [
     "naive_as_utc",
     "parse_datetime",
     "quote_path",
+    "repr_entered",
+    "repr_left",
+    "set_slots_state",
+    "slots_state",
     "to_json",
     "to_query",
     "wire_datetime",

@@ -3,24 +3,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..models.batch_job_status import BatchJobStatus
 from ..models.job_type import JobType
 from ..types import (
     ABSENT,
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     fromisoformat,
     missing,
     naive_as_utc,
     parse_datetime,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wire_decoder,
     wire_present,
     wire_ready,
@@ -72,7 +75,6 @@ _LAST_KEYS_BATCH_JOB: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class BatchJob:
     """A batch job: one kind of processing applied to many files.
 
@@ -96,29 +98,150 @@ class BatchJob:
         workflow_id (None | str): ID of the workflow that runs the job.
     """
 
+    __slots__ = (
+        "id",
+        "job_type",
+        "project_id",
+        "status",
+        "total_items",
+        "completed_at",
+        "created_at",
+        "directory_id",
+        "effective_at",
+        "error_message",
+        "failed_items",
+        "job_record_id",
+        "processed_items",
+        "skipped_items",
+        "started_at",
+        "updated_at",
+        "workflow_id",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "id",
+        "job_type",
+        "project_id",
+        "status",
+        "total_items",
+        "completed_at",
+        "created_at",
+        "directory_id",
+        "effective_at",
+        "error_message",
+        "failed_items",
+        "job_record_id",
+        "processed_items",
+        "skipped_items",
+        "started_at",
+        "updated_at",
+        "workflow_id",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     id: str
     job_type: JobType
     project_id: str
     status: BatchJobStatus
     total_items: int
-    completed_at: datetime.datetime | None = None
-    created_at: datetime.datetime | None = None
-    directory_id: None | str = None
-    effective_at: datetime.datetime | None = None
-    error_message: None | str = None
-    failed_items: int | None = None
-    job_record_id: None | str = None
-    processed_items: int | None = None
-    skipped_items: int | None = None
-    started_at: datetime.datetime | None = None
-    updated_at: datetime.datetime | None = None
-    workflow_id: None | str = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    completed_at: datetime.datetime | None
+    created_at: datetime.datetime | None
+    directory_id: None | str
+    effective_at: datetime.datetime | None
+    error_message: None | str
+    failed_items: int | None
+    job_record_id: None | str
+    processed_items: int | None
+    skipped_items: int | None
+    started_at: datetime.datetime | None
+    updated_at: datetime.datetime | None
+    workflow_id: None | str
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_BATCH_JOB, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        id: str,
+        job_type: JobType,
+        project_id: str,
+        status: BatchJobStatus,
+        total_items: int,
+        completed_at: datetime.datetime | None = None,
+        created_at: datetime.datetime | None = None,
+        directory_id: None | str = None,
+        effective_at: datetime.datetime | None = None,
+        error_message: None | str = None,
+        failed_items: int | None = None,
+        job_record_id: None | str = None,
+        processed_items: int | None = None,
+        skipped_items: int | None = None,
+        started_at: datetime.datetime | None = None,
+        updated_at: datetime.datetime | None = None,
+        workflow_id: None | str = None,
+        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB,
+    ) -> None:
+        self.id = id
+        self.job_type = job_type
+        self.project_id = project_id
+        self.status = status
+        self.total_items = total_items
+        self.completed_at = completed_at
+        self.created_at = created_at
+        self.directory_id = directory_id
+        self.effective_at = effective_at
+        self.error_message = error_message
+        self.failed_items = failed_items
+        self.job_record_id = job_record_id
+        self.processed_items = processed_items
+        self.skipped_items = skipped_items
+        self.started_at = started_at
+        self.updated_at = updated_at
+        self.workflow_id = workflow_id
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, job_type={self.job_type!r}, project_id={self.project_id!r}, status={self.status!r}, total_items={self.total_items!r}, completed_at={self.completed_at!r}, created_at={self.created_at!r}, directory_id={self.directory_id!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, failed_items={self.failed_items!r}, job_record_id={self.job_record_id!r}, processed_items={self.processed_items!r}, skipped_items={self.skipped_items!r}, started_at={self.started_at!r}, updated_at={self.updated_at!r}, workflow_id={self.workflow_id!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.id == other.id
+            and self.job_type == other.job_type
+            and self.project_id == other.project_id
+            and self.status == other.status
+            and self.total_items == other.total_items
+            and self.completed_at == other.completed_at
+            and self.created_at == other.created_at
+            and self.directory_id == other.directory_id
+            and self.effective_at == other.effective_at
+            and self.error_message == other.error_message
+            and self.failed_items == other.failed_items
+            and self.job_record_id == other.job_record_id
+            and self.processed_items == other.processed_items
+            and self.skipped_items == other.skipped_items
+            and self.started_at == other.started_at
+            and self.updated_at == other.updated_at
+            and self.workflow_id == other.workflow_id
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> BatchJob:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -388,6 +511,37 @@ class BatchJob:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """BatchJob declared with attrs: its attrs.fields() record is BatchJob's."""
+    from attrs import define, field
+
+    @define
+    class BatchJob:
+        id: str
+        job_type: JobType
+        project_id: str
+        status: BatchJobStatus
+        total_items: int
+        completed_at: datetime.datetime | None = None
+        created_at: datetime.datetime | None = None
+        directory_id: None | str = None
+        effective_at: datetime.datetime | None = None
+        error_message: None | str = None
+        failed_items: int | None = None
+        job_record_id: None | str = None
+        processed_items: int | None = None
+        skipped_items: int | None = None
+        started_at: datetime.datetime | None = None
+        updated_at: datetime.datetime | None = None
+        workflow_id: None | str = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_BATCH_JOB, alias="_absent", repr=False, eq=False
+        )
+
+    return BatchJob
 
 
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against

@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
     ABSENT,
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wire_decoder,
     wire_present,
     wire_ready,
@@ -39,7 +42,6 @@ _LAST_KEYS_BATCH_JOB_CANCEL: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class BatchJobCancel:
     """Why a job is being cancelled.
 
@@ -47,13 +49,49 @@ class BatchJobCancel:
         reason (None | str): Free text kept with the job.
     """
 
-    reason: None | str = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = ("reason", "additional_properties", "_absent", "__weakref__")
+    __match_args__ = (
+        "reason",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    reason: None | str
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_BATCH_JOB_CANCEL, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        reason: None | str = None,
+        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_CANCEL,
+    ) -> None:
+        self.reason = reason
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(reason={self.reason!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.reason == other.reason
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> BatchJobCancel:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -121,6 +159,21 @@ class BatchJobCancel:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """BatchJobCancel declared with attrs: its attrs.fields() record is BatchJobCancel's."""
+    from attrs import define, field
+
+    @define
+    class BatchJobCancel:
+        reason: None | str = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_BATCH_JOB_CANCEL, alias="_absent", repr=False, eq=False
+        )
+
+    return BatchJobCancel
 
 
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against

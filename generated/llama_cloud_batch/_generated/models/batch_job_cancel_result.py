@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..models.batch_job_status import BatchJobStatus
 from ..types import (
+    AttrsFields,
     ShapeError,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wire_decoder,
     wire_ready,
     wire_struct,
@@ -31,7 +34,6 @@ _KNOWN_BATCH_JOB_CANCEL_RESULT: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
 class BatchJobCancelResult:
     """The outcome of a cancellation.
 
@@ -42,11 +44,65 @@ class BatchJobCancelResult:
         status (BatchJobStatus): Where a batch job is in its life. The server may add values; clients keep unknown ones.
     """
 
+    __slots__ = (
+        "job_id",
+        "message",
+        "processed_items",
+        "status",
+        "additional_properties",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "job_id",
+        "message",
+        "processed_items",
+        "status",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     job_id: str
     message: str
     processed_items: int
     status: BatchJobStatus
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        job_id: str,
+        message: str,
+        processed_items: int,
+        status: BatchJobStatus,
+    ) -> None:
+        self.job_id = job_id
+        self.message = message
+        self.processed_items = processed_items
+        self.status = status
+        self.additional_properties = {}
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_id={self.job_id!r}, message={self.message!r}, processed_items={self.processed_items!r}, status={self.status!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.job_id == other.job_id
+            and self.message == other.message
+            and self.processed_items == other.processed_items
+            and self.status == other.status
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> BatchJobCancelResult:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -131,6 +187,21 @@ class BatchJobCancelResult:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """BatchJobCancelResult declared with attrs: its attrs.fields() record is BatchJobCancelResult's."""
+    from attrs import define, field
+
+    @define
+    class BatchJobCancelResult:
+        job_id: str
+        message: str
+        processed_items: int
+        status: BatchJobStatus
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+
+    return BatchJobCancelResult
 
 
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -41,7 +44,6 @@ _LAST_KEYS_BATCH_JOB_CREATE: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class BatchJobCreate:
     """What a new batch job runs and over which files.
 
@@ -53,17 +55,78 @@ class BatchJobCreate:
         page_size (int | None): How many files the job takes per batch.
     """
 
+    __slots__ = (
+        "job_config",
+        "continue_as_new_threshold",
+        "directory_id",
+        "item_ids",
+        "page_size",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "job_config",
+        "continue_as_new_threshold",
+        "directory_id",
+        "item_ids",
+        "page_size",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     job_config: ClassifyJobParam | ParseJobConfigParam
-    continue_as_new_threshold: int | None = None
-    directory_id: None | str = None
-    item_ids: list[str] | None = None
-    page_size: int | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    continue_as_new_threshold: int | None
+    directory_id: None | str
+    item_ids: list[str] | None
+    page_size: int | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_BATCH_JOB_CREATE, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        job_config: ClassifyJobParam | ParseJobConfigParam,
+        continue_as_new_threshold: int | None = None,
+        directory_id: None | str = None,
+        item_ids: list[str] | None = None,
+        page_size: int | None = None,
+        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_CREATE,
+    ) -> None:
+        self.job_config = job_config
+        self.continue_as_new_threshold = continue_as_new_threshold
+        self.directory_id = directory_id
+        self.item_ids = item_ids
+        self.page_size = page_size
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_config={self.job_config!r}, continue_as_new_threshold={self.continue_as_new_threshold!r}, directory_id={self.directory_id!r}, item_ids={self.item_ids!r}, page_size={self.page_size!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.job_config == other.job_config
+            and self.continue_as_new_threshold == other.continue_as_new_threshold
+            and self.directory_id == other.directory_id
+            and self.item_ids == other.item_ids
+            and self.page_size == other.page_size
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> BatchJobCreate:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -226,6 +289,25 @@ class BatchJobCreate:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """BatchJobCreate declared with attrs: its attrs.fields() record is BatchJobCreate's."""
+    from attrs import define, field
+
+    @define
+    class BatchJobCreate:
+        job_config: ClassifyJobParam | ParseJobConfigParam
+        continue_as_new_threshold: int | None = None
+        directory_id: None | str = None
+        item_ids: list[str] | None = None
+        page_size: int | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_BATCH_JOB_CREATE, alias="_absent", repr=False, eq=False
+        )
+
+    return BatchJobCreate
 
 
 from ..models.classify_job_param import ClassifyJobParam  # noqa: E402

@@ -3,23 +3,26 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..models.batch_item_status import BatchItemStatus
 from ..types import (
     ABSENT,
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     fromisoformat,
     missing,
     naive_as_utc,
     parse_datetime,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wire_decoder,
     wire_present,
     wire_ready,
@@ -59,7 +62,6 @@ _LAST_KEYS_BATCH_JOB_ITEM: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class BatchJobItem:
     """One file of a batch job.
 
@@ -76,22 +78,108 @@ class BatchJobItem:
         started_at (datetime.datetime | None): When the item's processing started.
     """
 
+    __slots__ = (
+        "item_id",
+        "item_name",
+        "status",
+        "completed_at",
+        "effective_at",
+        "error_message",
+        "job_id",
+        "job_record_id",
+        "skip_reason",
+        "started_at",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "item_id",
+        "item_name",
+        "status",
+        "completed_at",
+        "effective_at",
+        "error_message",
+        "job_id",
+        "job_record_id",
+        "skip_reason",
+        "started_at",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     item_id: str
     item_name: str
     status: BatchItemStatus
-    completed_at: datetime.datetime | None = None
-    effective_at: datetime.datetime | None = None
-    error_message: None | str = None
-    job_id: None | str = None
-    job_record_id: None | str = None
-    skip_reason: None | str = None
-    started_at: datetime.datetime | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    completed_at: datetime.datetime | None
+    effective_at: datetime.datetime | None
+    error_message: None | str
+    job_id: None | str
+    job_record_id: None | str
+    skip_reason: None | str
+    started_at: datetime.datetime | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_BATCH_JOB_ITEM, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        item_id: str,
+        item_name: str,
+        status: BatchItemStatus,
+        completed_at: datetime.datetime | None = None,
+        effective_at: datetime.datetime | None = None,
+        error_message: None | str = None,
+        job_id: None | str = None,
+        job_record_id: None | str = None,
+        skip_reason: None | str = None,
+        started_at: datetime.datetime | None = None,
+        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_ITEM,
+    ) -> None:
+        self.item_id = item_id
+        self.item_name = item_name
+        self.status = status
+        self.completed_at = completed_at
+        self.effective_at = effective_at
+        self.error_message = error_message
+        self.job_id = job_id
+        self.job_record_id = job_record_id
+        self.skip_reason = skip_reason
+        self.started_at = started_at
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, status={self.status!r}, completed_at={self.completed_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_id={self.job_id!r}, job_record_id={self.job_record_id!r}, skip_reason={self.skip_reason!r}, started_at={self.started_at!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.item_id == other.item_id
+            and self.item_name == other.item_name
+            and self.status == other.status
+            and self.completed_at == other.completed_at
+            and self.effective_at == other.effective_at
+            and self.error_message == other.error_message
+            and self.job_id == other.job_id
+            and self.job_record_id == other.job_record_id
+            and self.skip_reason == other.skip_reason
+            and self.started_at == other.started_at
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> BatchJobItem:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -274,6 +362,30 @@ class BatchJobItem:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """BatchJobItem declared with attrs: its attrs.fields() record is BatchJobItem's."""
+    from attrs import define, field
+
+    @define
+    class BatchJobItem:
+        item_id: str
+        item_name: str
+        status: BatchItemStatus
+        completed_at: datetime.datetime | None = None
+        effective_at: datetime.datetime | None = None
+        error_message: None | str = None
+        job_id: None | str = None
+        job_record_id: None | str = None
+        skip_reason: None | str = None
+        started_at: datetime.datetime | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_BATCH_JOB_ITEM, alias="_absent", repr=False, eq=False
+        )
+
+    return BatchJobItem
 
 
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against

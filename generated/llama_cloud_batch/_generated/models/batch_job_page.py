@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
     ABSENT,
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wire_decoder,
     wire_list,
     wire_present,
@@ -43,7 +46,6 @@ _LAST_KEYS_BATCH_JOB_PAGE: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class BatchJobPage:
     """One page of a batch job listing.
 
@@ -53,15 +55,66 @@ class BatchJobPage:
         total_size (int | None): How many jobs match the filters in all.
     """
 
+    __slots__ = (
+        "items",
+        "next_page_token",
+        "total_size",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "items",
+        "next_page_token",
+        "total_size",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     items: list[BatchJob]
-    next_page_token: None | str = None
-    total_size: int | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    next_page_token: None | str
+    total_size: int | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_BATCH_JOB_PAGE, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        items: list[BatchJob],
+        next_page_token: None | str = None,
+        total_size: int | None = None,
+        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_PAGE,
+    ) -> None:
+        self.items = items
+        self.next_page_token = next_page_token
+        self.total_size = total_size
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(items={self.items!r}, next_page_token={self.next_page_token!r}, total_size={self.total_size!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.items == other.items
+            and self.next_page_token == other.next_page_token
+            and self.total_size == other.total_size
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> BatchJobPage:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -168,6 +221,23 @@ class BatchJobPage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """BatchJobPage declared with attrs: its attrs.fields() record is BatchJobPage's."""
+    from attrs import define, field
+
+    @define
+    class BatchJobPage:
+        items: list[BatchJob]
+        next_page_token: None | str = None
+        total_size: int | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_BATCH_JOB_PAGE, alias="_absent", repr=False, eq=False
+        )
+
+    return BatchJobPage
 
 
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    AttrsFields,
     ShapeError,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -25,7 +28,6 @@ _KNOWN_BATCH_JOB_PROGRESS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
 class BatchJobProgress:
     """A batch job with its progress.
 
@@ -34,9 +36,48 @@ class BatchJobProgress:
         progress_percentage (float): Share of the job's files done, 0 to 100.
     """
 
+    __slots__ = ("job", "progress_percentage", "additional_properties", "__weakref__")
+    __match_args__ = (
+        "job",
+        "progress_percentage",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     job: BatchJob
     progress_percentage: float
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        job: BatchJob,
+        progress_percentage: float,
+    ) -> None:
+        self.job = job
+        self.progress_percentage = progress_percentage
+        self.additional_properties = {}
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job={self.job!r}, progress_percentage={self.progress_percentage!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.job == other.job
+            and self.progress_percentage == other.progress_percentage
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> BatchJobProgress:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -110,6 +151,19 @@ class BatchJobProgress:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """BatchJobProgress declared with attrs: its attrs.fields() record is BatchJobProgress's."""
+    from attrs import define, field
+
+    @define
+    class BatchJobProgress:
+        job: BatchJob
+        progress_percentage: float
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+
+    return BatchJobProgress
 
 
 from ..models.batch_job import BatchJob  # noqa: E402

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Required, TypedDict, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, Required, TypedDict, TypeVar
 
 from ..types import (
+    AttrsFields,
     ShapeError,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wire_decoder,
     wire_ready,
     wire_struct,
@@ -28,7 +31,6 @@ _KNOWN_CLASSIFIER_RULE_PARAM: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
 class ClassifierRuleParam:
     """
     Attributes:
@@ -36,9 +38,48 @@ class ClassifierRuleParam:
         description (str):
     """
 
+    __slots__ = ("type_", "description", "additional_properties", "__weakref__")
+    __match_args__ = (
+        "type_",
+        "description",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     type_: str
     description: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        type_: str,
+        description: str,
+    ) -> None:
+        self.type_ = type_
+        self.description = description
+        self.additional_properties = {}
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(type_={self.type_!r}, description={self.description!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.type_ == other.type_
+            and self.description == other.description
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ClassifierRuleParam:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     class Dict(TypedDict, total=False):
         """ClassifierRuleParam as a plain dict, for request arguments: a misspelt key or a wrong type
@@ -117,6 +158,19 @@ class ClassifierRuleParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ClassifierRuleParam declared with attrs: its attrs.fields() record is ClassifierRuleParam's."""
+    from attrs import define, field
+
+    @define
+    class ClassifierRuleParam:
+        type_: str
+        description: str
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+
+    return ClassifierRuleParam
 
 
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against

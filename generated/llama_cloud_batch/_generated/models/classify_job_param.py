@@ -3,23 +3,26 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Literal, Required, TypedDict, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, Literal, Required, TypedDict, TypeVar
 
 from ..models.classify_job_status import ClassifyJobStatus
 from ..models.classify_mode import ClassifyMode
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     fromisoformat,
     missing,
     naive_as_utc,
     parse_datetime,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -57,7 +60,6 @@ _LAST_KEYS_CLASSIFY_JOB_PARAM: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class ClassifyJobParam:
     """
     Attributes:
@@ -75,24 +77,120 @@ class ClassifyJobParam:
         updated_at (datetime.datetime | None):
     """
 
+    __slots__ = (
+        "id",
+        "project_id",
+        "rules",
+        "status",
+        "user_id",
+        "created_at",
+        "effective_at",
+        "error_message",
+        "job_record_id",
+        "mode",
+        "parsing_configuration",
+        "updated_at",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "id",
+        "project_id",
+        "rules",
+        "status",
+        "user_id",
+        "created_at",
+        "effective_at",
+        "error_message",
+        "job_record_id",
+        "mode",
+        "parsing_configuration",
+        "updated_at",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     id: str
     project_id: str
     rules: list[ClassifierRuleParam]
     status: ClassifyJobStatus
     user_id: str
-    created_at: datetime.datetime | None = None
-    effective_at: datetime.datetime | None = None
-    error_message: None | str = None
-    job_record_id: None | str = None
-    mode: ClassifyMode | None = None
-    parsing_configuration: ClassifyParsingConfigurationParam | None = None
-    updated_at: datetime.datetime | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    created_at: datetime.datetime | None
+    effective_at: datetime.datetime | None
+    error_message: None | str
+    job_record_id: None | str
+    mode: ClassifyMode | None
+    parsing_configuration: ClassifyParsingConfigurationParam | None
+    updated_at: datetime.datetime | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_CLASSIFY_JOB_PARAM, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        id: str,
+        project_id: str,
+        rules: list[ClassifierRuleParam],
+        status: ClassifyJobStatus,
+        user_id: str,
+        created_at: datetime.datetime | None = None,
+        effective_at: datetime.datetime | None = None,
+        error_message: None | str = None,
+        job_record_id: None | str = None,
+        mode: ClassifyMode | None = None,
+        parsing_configuration: ClassifyParsingConfigurationParam | None = None,
+        updated_at: datetime.datetime | None = None,
+        _absent: frozenset[str] = _OPTIONAL_CLASSIFY_JOB_PARAM,
+    ) -> None:
+        self.id = id
+        self.project_id = project_id
+        self.rules = rules
+        self.status = status
+        self.user_id = user_id
+        self.created_at = created_at
+        self.effective_at = effective_at
+        self.error_message = error_message
+        self.job_record_id = job_record_id
+        self.mode = mode
+        self.parsing_configuration = parsing_configuration
+        self.updated_at = updated_at
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, project_id={self.project_id!r}, rules={self.rules!r}, status={self.status!r}, user_id={self.user_id!r}, created_at={self.created_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_record_id={self.job_record_id!r}, mode={self.mode!r}, parsing_configuration={self.parsing_configuration!r}, updated_at={self.updated_at!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.id == other.id
+            and self.project_id == other.project_id
+            and self.rules == other.rules
+            and self.status == other.status
+            and self.user_id == other.user_id
+            and self.created_at == other.created_at
+            and self.effective_at == other.effective_at
+            and self.error_message == other.error_message
+            and self.job_record_id == other.job_record_id
+            and self.mode == other.mode
+            and self.parsing_configuration == other.parsing_configuration
+            and self.updated_at == other.updated_at
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ClassifyJobParam:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     class Dict(TypedDict, total=False):
         """ClassifyJobParam as a plain dict, for request arguments: a misspelt key or a wrong type
@@ -353,6 +451,32 @@ class ClassifyJobParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ClassifyJobParam declared with attrs: its attrs.fields() record is ClassifyJobParam's."""
+    from attrs import define, field
+
+    @define
+    class ClassifyJobParam:
+        id: str
+        project_id: str
+        rules: list[ClassifierRuleParam]
+        status: ClassifyJobStatus
+        user_id: str
+        created_at: datetime.datetime | None = None
+        effective_at: datetime.datetime | None = None
+        error_message: None | str = None
+        job_record_id: None | str = None
+        mode: ClassifyMode | None = None
+        parsing_configuration: ClassifyParsingConfigurationParam | None = None
+        updated_at: datetime.datetime | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_CLASSIFY_JOB_PARAM, alias="_absent", repr=False, eq=False
+        )
+
+    return ClassifyJobParam
 
 
 from ..models.classifier_rule_param import ClassifierRuleParam  # noqa: E402

@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, Literal, TypedDict, TypeVar
 
 from ..models.parsing_language import ParsingLanguage
 from ..types import (
     ABSENT,
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wire_decoder,
     wire_list,
     wire_present,
@@ -45,7 +48,6 @@ _LAST_KEYS_CLASSIFY_PARSING_CONFIGURATION_PARAM: list[tuple[frozenset[str], froz
 ]
 
 
-@_attrs_define
 class ClassifyParsingConfigurationParam:
     """
     Attributes:
@@ -54,18 +56,66 @@ class ClassifyParsingConfigurationParam:
         target_pages (list[int] | None):
     """
 
-    lang: ParsingLanguage | None = None
-    max_pages: int | None = None
-    target_pages: list[int] | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "lang",
+        "max_pages",
+        "target_pages",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "lang",
+        "max_pages",
+        "target_pages",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    lang: ParsingLanguage | None
+    max_pages: int | None
+    target_pages: list[int] | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION_PARAM,
-        alias="_absent",
-        repr=False,
-        eq=False,
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        lang: ParsingLanguage | None = None,
+        max_pages: int | None = None,
+        target_pages: list[int] | None = None,
+        _absent: frozenset[str] = _OPTIONAL_CLASSIFY_PARSING_CONFIGURATION_PARAM,
+    ) -> None:
+        self.lang = lang
+        self.max_pages = max_pages
+        self.target_pages = target_pages
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(lang={self.lang!r}, max_pages={self.max_pages!r}, target_pages={self.target_pages!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.lang == other.lang
+            and self.max_pages == other.max_pages
+            and self.target_pages == other.target_pages
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ClassifyParsingConfigurationParam:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     class Dict(TypedDict, total=False):
         """ClassifyParsingConfigurationParam as a plain dict, for request arguments: a misspelt key or a wrong type
@@ -291,6 +341,26 @@ class ClassifyParsingConfigurationParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ClassifyParsingConfigurationParam declared with attrs: its attrs.fields() record is ClassifyParsingConfigurationParam's."""
+    from attrs import define, field
+
+    @define
+    class ClassifyParsingConfigurationParam:
+        lang: ParsingLanguage | None = None
+        max_pages: int | None = None
+        target_pages: list[int] | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION_PARAM,
+            alias="_absent",
+            repr=False,
+            eq=False,
+        )
+
+    return ClassifyParsingConfigurationParam
 
 
 # The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against

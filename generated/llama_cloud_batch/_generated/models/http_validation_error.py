@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -34,7 +37,6 @@ _LAST_KEYS_HTTP_VALIDATION_ERROR: list[tuple[frozenset[str], frozenset[str]]] = 
 ]
 
 
-@_attrs_define
 class HTTPValidationError:
     """The body of a 422 answer: the request did not validate.
 
@@ -42,13 +44,49 @@ class HTTPValidationError:
         detail (list[ValidationError] | None): One entry per problem.
     """
 
-    detail: list[ValidationError] | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = ("detail", "additional_properties", "_absent", "__weakref__")
+    __match_args__ = (
+        "detail",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    detail: list[ValidationError] | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_HTTP_VALIDATION_ERROR, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        detail: list[ValidationError] | None = None,
+        _absent: frozenset[str] = _OPTIONAL_HTTP_VALIDATION_ERROR,
+    ) -> None:
+        self.detail = detail
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(detail={self.detail!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.detail == other.detail
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> HTTPValidationError:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -138,6 +176,21 @@ class HTTPValidationError:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """HTTPValidationError declared with attrs: its attrs.fields() record is HTTPValidationError's."""
+    from attrs import define, field
+
+    @define
+    class HTTPValidationError:
+        detail: list[ValidationError] | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_HTTP_VALIDATION_ERROR, alias="_absent", repr=False, eq=False
+        )
+
+    return HTTPValidationError
 
 
 from ..models.validation_error import ValidationError  # noqa: E402

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -36,7 +39,6 @@ _LAST_KEYS_ITEM_PROCESSING_RESULTS: list[tuple[frozenset[str], frozenset[str]]] 
 ]
 
 
-@_attrs_define
 class ItemProcessingResults:
     """Every processing result of one item.
 
@@ -46,15 +48,66 @@ class ItemProcessingResults:
         processing_results (list[ProcessingResult] | None): The results, one per processing run.
     """
 
+    __slots__ = (
+        "item_id",
+        "item_name",
+        "processing_results",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "item_id",
+        "item_name",
+        "processing_results",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     item_id: str
     item_name: str
-    processing_results: list[ProcessingResult] | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    processing_results: list[ProcessingResult] | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_ITEM_PROCESSING_RESULTS, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        item_id: str,
+        item_name: str,
+        processing_results: list[ProcessingResult] | None = None,
+        _absent: frozenset[str] = _OPTIONAL_ITEM_PROCESSING_RESULTS,
+    ) -> None:
+        self.item_id = item_id
+        self.item_name = item_name
+        self.processing_results = processing_results
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, processing_results={self.processing_results!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.item_id == other.item_id
+            and self.item_name == other.item_name
+            and self.processing_results == other.processing_results
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ItemProcessingResults:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -165,6 +218,23 @@ class ItemProcessingResults:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ItemProcessingResults declared with attrs: its attrs.fields() record is ItemProcessingResults's."""
+    from attrs import define, field
+
+    @define
+    class ItemProcessingResults:
+        item_id: str
+        item_name: str
+        processing_results: list[ProcessingResult] | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_ITEM_PROCESSING_RESULTS, alias="_absent", repr=False, eq=False
+        )
+
+    return ItemProcessingResults
 
 
 from ..models.processing_result import ProcessingResult  # noqa: E402

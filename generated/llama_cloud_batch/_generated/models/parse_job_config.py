@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, Literal, TypeVar
 
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -50,7 +53,6 @@ _LAST_KEYS_PARSE_JOB_CONFIG: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class ParseJobConfig:
     """
     Attributes:
@@ -65,21 +67,102 @@ class ParseJobConfig:
         webhook_url (None | str):
     """
 
-    correlation_id: None | str = None
-    job_name: Literal["parse_raw_file_job"] | None = None
-    parameters: None | ParseParameters = None
-    parent_job_execution_id: None | str = None
-    partitions: None | ParseJobConfigPartitionsType0 = None
-    project_id: None | str = None
-    session_id: None | str = None
-    user_id: None | str = None
-    webhook_url: None | str = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "correlation_id",
+        "job_name",
+        "parameters",
+        "parent_job_execution_id",
+        "partitions",
+        "project_id",
+        "session_id",
+        "user_id",
+        "webhook_url",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "correlation_id",
+        "job_name",
+        "parameters",
+        "parent_job_execution_id",
+        "partitions",
+        "project_id",
+        "session_id",
+        "user_id",
+        "webhook_url",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    correlation_id: None | str
+    job_name: Literal["parse_raw_file_job"] | None
+    parameters: None | ParseParameters
+    parent_job_execution_id: None | str
+    partitions: None | ParseJobConfigPartitionsType0
+    project_id: None | str
+    session_id: None | str
+    user_id: None | str
+    webhook_url: None | str
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_PARSE_JOB_CONFIG, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        correlation_id: None | str = None,
+        job_name: Literal["parse_raw_file_job"] | None = None,
+        parameters: None | ParseParameters = None,
+        parent_job_execution_id: None | str = None,
+        partitions: None | ParseJobConfigPartitionsType0 = None,
+        project_id: None | str = None,
+        session_id: None | str = None,
+        user_id: None | str = None,
+        webhook_url: None | str = None,
+        _absent: frozenset[str] = _OPTIONAL_PARSE_JOB_CONFIG,
+    ) -> None:
+        self.correlation_id = correlation_id
+        self.job_name = job_name
+        self.parameters = parameters
+        self.parent_job_execution_id = parent_job_execution_id
+        self.partitions = partitions
+        self.project_id = project_id
+        self.session_id = session_id
+        self.user_id = user_id
+        self.webhook_url = webhook_url
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(correlation_id={self.correlation_id!r}, job_name={self.job_name!r}, parameters={self.parameters!r}, parent_job_execution_id={self.parent_job_execution_id!r}, partitions={self.partitions!r}, project_id={self.project_id!r}, session_id={self.session_id!r}, user_id={self.user_id!r}, webhook_url={self.webhook_url!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.correlation_id == other.correlation_id
+            and self.job_name == other.job_name
+            and self.parameters == other.parameters
+            and self.parent_job_execution_id == other.parent_job_execution_id
+            and self.partitions == other.partitions
+            and self.project_id == other.project_id
+            and self.session_id == other.session_id
+            and self.user_id == other.user_id
+            and self.webhook_url == other.webhook_url
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ParseJobConfig:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -264,6 +347,29 @@ class ParseJobConfig:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ParseJobConfig declared with attrs: its attrs.fields() record is ParseJobConfig's."""
+    from attrs import define, field
+
+    @define
+    class ParseJobConfig:
+        correlation_id: None | str = None
+        job_name: Literal["parse_raw_file_job"] | None = None
+        parameters: None | ParseParameters = None
+        parent_job_execution_id: None | str = None
+        partitions: None | ParseJobConfigPartitionsType0 = None
+        project_id: None | str = None
+        session_id: None | str = None
+        user_id: None | str = None
+        webhook_url: None | str = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_PARSE_JOB_CONFIG, alias="_absent", repr=False, eq=False
+        )
+
+    return ParseJobConfig
 
 
 from ..models.parse_job_config_partitions_type_0 import ParseJobConfigPartitionsType0  # noqa: E402

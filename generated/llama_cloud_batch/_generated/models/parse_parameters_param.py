@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, Literal, TypedDict, TypeVar
 
 from ..models.failed_page_mode import FailedPageMode
 from ..models.image_to_save import ImageToSave
@@ -14,12 +11,18 @@ from ..models.parse_priority import ParsePriority
 from ..models.parsing_language import ParsingLanguage
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     hidden,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -288,7 +291,6 @@ _LAST_KEYS_PARSE_PARAMETERS_PARAM: list[tuple[frozenset[str], frozenset[str]]] =
 ]
 
 
-@_attrs_define
 class ParseParametersParam:
     """
     Attributes:
@@ -419,137 +421,816 @@ class ParseParametersParam:
         webhook_url (None | str):
     """
 
-    adaptive_long_table: bool | None = None
-    aggressive_table_extraction: bool | None = None
-    annotate_links: bool | None = None
-    auto_mode: bool | None = None
-    auto_mode_configuration_json: None | str = None
-    auto_mode_trigger_on_image_in_page: bool | None = None
-    auto_mode_trigger_on_regexp_in_page: None | str = None
-    auto_mode_trigger_on_table_in_page: bool | None = None
-    auto_mode_trigger_on_text_in_page: None | str = None
-    azure_openai_api_version: None | str = None
-    azure_openai_deployment_name: None | str = None
-    azure_openai_endpoint: None | str = None
-    azure_openai_key: None | str = _attrs_field(default=None, repr=hidden)
-    bbox_bottom: float | None = None
-    bbox_left: float | None = None
-    bbox_right: float | None = None
-    bbox_top: float | None = None
-    bounding_box: None | str = None
-    compact_markdown_table: bool | None = None
-    complemental_formatting_instruction: None | str = None
-    content_guideline_instruction: None | str = None
-    continuous_mode: bool | None = None
-    custom_metadata: None | ParseParametersParamCustomMetadataType0 = None
-    disable_image_extraction: bool | None = None
-    disable_ocr: bool | None = None
-    disable_reconstruction: bool | None = None
-    do_not_cache: bool | None = None
-    do_not_unroll_columns: bool | None = None
-    enable_cost_optimizer: bool | None = None
-    extract_charts: bool | None = None
-    extract_layout: bool | None = None
-    extract_printed_page_number: bool | None = None
-    fast_mode: bool | None = None
-    formatting_instruction: None | str = None
-    gpt4o_api_key: None | str = _attrs_field(default=None, repr=hidden)
-    gpt4o_mode: bool | None = None
-    guess_xlsx_sheet_name: bool | None = None
-    hide_footers: bool | None = None
-    hide_headers: bool | None = None
-    high_res_ocr: bool | None = None
-    html_make_all_elements_visible: bool | None = None
-    html_remove_fixed_elements: bool | None = None
-    html_remove_navigation_elements: bool | None = None
-    http_proxy: None | str = None
-    ignore_document_elements_for_layout_detection: bool | None = None
-    images_to_save: list[ImageToSave] | None = None
-    inline_images_in_markdown: bool | None = None
-    input_s3_path: None | str = None
-    input_s3_region: None | str = None
-    input_url: None | str = None
-    internal_is_screenshot_job: bool | None = None
-    invalidate_cache: bool | None = None
-    is_formatting_instruction: bool | None = None
-    job_timeout_extra_time_per_page_in_seconds: float | None = None
-    job_timeout_in_seconds: float | None = None
-    keep_page_separator_when_merging_tables: bool | None = None
-    lang: str | None = None
-    languages: list[ParsingLanguage] | None = None
-    layout_aware: bool | None = None
-    line_level_bounding_box: bool | None = None
-    markdown_table_multiline_header_separator: None | str = None
-    max_pages: int | None = None
-    max_pages_enforced: int | None = None
-    merge_tables_across_pages_in_markdown: bool | None = None
-    model: None | str = None
-    outlined_table_extraction: bool | None = None
-    output_bucket: None | str = None
-    output_pdf_of_document: bool | None = None
-    output_s3_path_prefix: None | str = None
-    output_s3_region: None | str = None
-    output_tables_as_html: bool | None = None
-    page_error_tolerance: float | None = None
-    page_footer_prefix: None | str = None
-    page_footer_suffix: None | str = None
-    page_header_prefix: None | str = None
-    page_header_suffix: None | str = None
-    page_prefix: None | str = None
-    page_separator: None | str = None
-    page_suffix: None | str = None
-    parse_mode: None | ParseMode = None
-    parsing_instruction: None | str = None
-    pipeline_id: None | str = None
-    precise_bounding_box: bool | None = None
-    premium_mode: bool | None = None
-    presentation_out_of_bounds_content: bool | None = None
-    presentation_skip_embedded_data: bool | None = None
-    preserve_layout_alignment_across_pages: bool | None = None
-    preserve_very_small_text: bool | None = None
-    preset: None | str = None
-    priority: None | ParsePriority = None
-    project_id: None | str = None
-    remove_hidden_text: bool | None = None
-    replace_failed_page_mode: FailedPageMode | None = None
-    replace_failed_page_with_error_message_prefix: None | str = None
-    replace_failed_page_with_error_message_suffix: None | str = None
-    resource_info: None | ParseParametersParamResourceInfoType0 = None
-    save_images: bool | None = None
-    skip_diagonal_text: bool | None = None
-    specialized_chart_parsing_agentic: bool | None = None
-    specialized_chart_parsing_efficient: bool | None = None
-    specialized_chart_parsing_plus: bool | None = None
-    specialized_image_parsing: bool | None = None
-    spreadsheet_extract_sub_tables: bool | None = None
-    spreadsheet_force_formula_computation: bool | None = None
-    spreadsheet_include_hidden_sheets: bool | None = None
-    strict_mode_buggy_font: bool | None = None
-    strict_mode_image_extraction: bool | None = None
-    strict_mode_image_ocr: bool | None = None
-    strict_mode_reconstruction: bool | None = None
-    structured_output: bool | None = None
-    structured_output_json_schema: None | str = None
-    structured_output_json_schema_name: None | str = None
-    system_prompt: None | str = None
-    system_prompt_append: None | str = None
-    take_screenshot: bool | None = None
-    target_pages: None | str = None
-    tier: None | str = None
-    type_: Literal["parse"] | None = None
-    use_vendor_multimodal_model: bool | None = None
-    user_prompt: None | str = None
-    vendor_multimodal_api_key: None | str = _attrs_field(default=None, repr=hidden)
-    vendor_multimodal_model_name: None | str = None
-    version: None | str = None
-    webhook_configurations: list[WebhookConfigurationParam] | None = None
-    webhook_url: None | str = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = (
+        "adaptive_long_table",
+        "aggressive_table_extraction",
+        "annotate_links",
+        "auto_mode",
+        "auto_mode_configuration_json",
+        "auto_mode_trigger_on_image_in_page",
+        "auto_mode_trigger_on_regexp_in_page",
+        "auto_mode_trigger_on_table_in_page",
+        "auto_mode_trigger_on_text_in_page",
+        "azure_openai_api_version",
+        "azure_openai_deployment_name",
+        "azure_openai_endpoint",
+        "azure_openai_key",
+        "bbox_bottom",
+        "bbox_left",
+        "bbox_right",
+        "bbox_top",
+        "bounding_box",
+        "compact_markdown_table",
+        "complemental_formatting_instruction",
+        "content_guideline_instruction",
+        "continuous_mode",
+        "custom_metadata",
+        "disable_image_extraction",
+        "disable_ocr",
+        "disable_reconstruction",
+        "do_not_cache",
+        "do_not_unroll_columns",
+        "enable_cost_optimizer",
+        "extract_charts",
+        "extract_layout",
+        "extract_printed_page_number",
+        "fast_mode",
+        "formatting_instruction",
+        "gpt4o_api_key",
+        "gpt4o_mode",
+        "guess_xlsx_sheet_name",
+        "hide_footers",
+        "hide_headers",
+        "high_res_ocr",
+        "html_make_all_elements_visible",
+        "html_remove_fixed_elements",
+        "html_remove_navigation_elements",
+        "http_proxy",
+        "ignore_document_elements_for_layout_detection",
+        "images_to_save",
+        "inline_images_in_markdown",
+        "input_s3_path",
+        "input_s3_region",
+        "input_url",
+        "internal_is_screenshot_job",
+        "invalidate_cache",
+        "is_formatting_instruction",
+        "job_timeout_extra_time_per_page_in_seconds",
+        "job_timeout_in_seconds",
+        "keep_page_separator_when_merging_tables",
+        "lang",
+        "languages",
+        "layout_aware",
+        "line_level_bounding_box",
+        "markdown_table_multiline_header_separator",
+        "max_pages",
+        "max_pages_enforced",
+        "merge_tables_across_pages_in_markdown",
+        "model",
+        "outlined_table_extraction",
+        "output_bucket",
+        "output_pdf_of_document",
+        "output_s3_path_prefix",
+        "output_s3_region",
+        "output_tables_as_html",
+        "page_error_tolerance",
+        "page_footer_prefix",
+        "page_footer_suffix",
+        "page_header_prefix",
+        "page_header_suffix",
+        "page_prefix",
+        "page_separator",
+        "page_suffix",
+        "parse_mode",
+        "parsing_instruction",
+        "pipeline_id",
+        "precise_bounding_box",
+        "premium_mode",
+        "presentation_out_of_bounds_content",
+        "presentation_skip_embedded_data",
+        "preserve_layout_alignment_across_pages",
+        "preserve_very_small_text",
+        "preset",
+        "priority",
+        "project_id",
+        "remove_hidden_text",
+        "replace_failed_page_mode",
+        "replace_failed_page_with_error_message_prefix",
+        "replace_failed_page_with_error_message_suffix",
+        "resource_info",
+        "save_images",
+        "skip_diagonal_text",
+        "specialized_chart_parsing_agentic",
+        "specialized_chart_parsing_efficient",
+        "specialized_chart_parsing_plus",
+        "specialized_image_parsing",
+        "spreadsheet_extract_sub_tables",
+        "spreadsheet_force_formula_computation",
+        "spreadsheet_include_hidden_sheets",
+        "strict_mode_buggy_font",
+        "strict_mode_image_extraction",
+        "strict_mode_image_ocr",
+        "strict_mode_reconstruction",
+        "structured_output",
+        "structured_output_json_schema",
+        "structured_output_json_schema_name",
+        "system_prompt",
+        "system_prompt_append",
+        "take_screenshot",
+        "target_pages",
+        "tier",
+        "type_",
+        "use_vendor_multimodal_model",
+        "user_prompt",
+        "vendor_multimodal_api_key",
+        "vendor_multimodal_model_name",
+        "version",
+        "webhook_configurations",
+        "webhook_url",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "adaptive_long_table",
+        "aggressive_table_extraction",
+        "annotate_links",
+        "auto_mode",
+        "auto_mode_configuration_json",
+        "auto_mode_trigger_on_image_in_page",
+        "auto_mode_trigger_on_regexp_in_page",
+        "auto_mode_trigger_on_table_in_page",
+        "auto_mode_trigger_on_text_in_page",
+        "azure_openai_api_version",
+        "azure_openai_deployment_name",
+        "azure_openai_endpoint",
+        "azure_openai_key",
+        "bbox_bottom",
+        "bbox_left",
+        "bbox_right",
+        "bbox_top",
+        "bounding_box",
+        "compact_markdown_table",
+        "complemental_formatting_instruction",
+        "content_guideline_instruction",
+        "continuous_mode",
+        "custom_metadata",
+        "disable_image_extraction",
+        "disable_ocr",
+        "disable_reconstruction",
+        "do_not_cache",
+        "do_not_unroll_columns",
+        "enable_cost_optimizer",
+        "extract_charts",
+        "extract_layout",
+        "extract_printed_page_number",
+        "fast_mode",
+        "formatting_instruction",
+        "gpt4o_api_key",
+        "gpt4o_mode",
+        "guess_xlsx_sheet_name",
+        "hide_footers",
+        "hide_headers",
+        "high_res_ocr",
+        "html_make_all_elements_visible",
+        "html_remove_fixed_elements",
+        "html_remove_navigation_elements",
+        "http_proxy",
+        "ignore_document_elements_for_layout_detection",
+        "images_to_save",
+        "inline_images_in_markdown",
+        "input_s3_path",
+        "input_s3_region",
+        "input_url",
+        "internal_is_screenshot_job",
+        "invalidate_cache",
+        "is_formatting_instruction",
+        "job_timeout_extra_time_per_page_in_seconds",
+        "job_timeout_in_seconds",
+        "keep_page_separator_when_merging_tables",
+        "lang",
+        "languages",
+        "layout_aware",
+        "line_level_bounding_box",
+        "markdown_table_multiline_header_separator",
+        "max_pages",
+        "max_pages_enforced",
+        "merge_tables_across_pages_in_markdown",
+        "model",
+        "outlined_table_extraction",
+        "output_bucket",
+        "output_pdf_of_document",
+        "output_s3_path_prefix",
+        "output_s3_region",
+        "output_tables_as_html",
+        "page_error_tolerance",
+        "page_footer_prefix",
+        "page_footer_suffix",
+        "page_header_prefix",
+        "page_header_suffix",
+        "page_prefix",
+        "page_separator",
+        "page_suffix",
+        "parse_mode",
+        "parsing_instruction",
+        "pipeline_id",
+        "precise_bounding_box",
+        "premium_mode",
+        "presentation_out_of_bounds_content",
+        "presentation_skip_embedded_data",
+        "preserve_layout_alignment_across_pages",
+        "preserve_very_small_text",
+        "preset",
+        "priority",
+        "project_id",
+        "remove_hidden_text",
+        "replace_failed_page_mode",
+        "replace_failed_page_with_error_message_prefix",
+        "replace_failed_page_with_error_message_suffix",
+        "resource_info",
+        "save_images",
+        "skip_diagonal_text",
+        "specialized_chart_parsing_agentic",
+        "specialized_chart_parsing_efficient",
+        "specialized_chart_parsing_plus",
+        "specialized_image_parsing",
+        "spreadsheet_extract_sub_tables",
+        "spreadsheet_force_formula_computation",
+        "spreadsheet_include_hidden_sheets",
+        "strict_mode_buggy_font",
+        "strict_mode_image_extraction",
+        "strict_mode_image_ocr",
+        "strict_mode_reconstruction",
+        "structured_output",
+        "structured_output_json_schema",
+        "structured_output_json_schema_name",
+        "system_prompt",
+        "system_prompt_append",
+        "take_screenshot",
+        "target_pages",
+        "tier",
+        "type_",
+        "use_vendor_multimodal_model",
+        "user_prompt",
+        "vendor_multimodal_api_key",
+        "vendor_multimodal_model_name",
+        "version",
+        "webhook_configurations",
+        "webhook_url",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    adaptive_long_table: bool | None
+    aggressive_table_extraction: bool | None
+    annotate_links: bool | None
+    auto_mode: bool | None
+    auto_mode_configuration_json: None | str
+    auto_mode_trigger_on_image_in_page: bool | None
+    auto_mode_trigger_on_regexp_in_page: None | str
+    auto_mode_trigger_on_table_in_page: bool | None
+    auto_mode_trigger_on_text_in_page: None | str
+    azure_openai_api_version: None | str
+    azure_openai_deployment_name: None | str
+    azure_openai_endpoint: None | str
+    azure_openai_key: None | str
+    bbox_bottom: float | None
+    bbox_left: float | None
+    bbox_right: float | None
+    bbox_top: float | None
+    bounding_box: None | str
+    compact_markdown_table: bool | None
+    complemental_formatting_instruction: None | str
+    content_guideline_instruction: None | str
+    continuous_mode: bool | None
+    custom_metadata: None | ParseParametersParamCustomMetadataType0
+    disable_image_extraction: bool | None
+    disable_ocr: bool | None
+    disable_reconstruction: bool | None
+    do_not_cache: bool | None
+    do_not_unroll_columns: bool | None
+    enable_cost_optimizer: bool | None
+    extract_charts: bool | None
+    extract_layout: bool | None
+    extract_printed_page_number: bool | None
+    fast_mode: bool | None
+    formatting_instruction: None | str
+    gpt4o_api_key: None | str
+    gpt4o_mode: bool | None
+    guess_xlsx_sheet_name: bool | None
+    hide_footers: bool | None
+    hide_headers: bool | None
+    high_res_ocr: bool | None
+    html_make_all_elements_visible: bool | None
+    html_remove_fixed_elements: bool | None
+    html_remove_navigation_elements: bool | None
+    http_proxy: None | str
+    ignore_document_elements_for_layout_detection: bool | None
+    images_to_save: list[ImageToSave] | None
+    inline_images_in_markdown: bool | None
+    input_s3_path: None | str
+    input_s3_region: None | str
+    input_url: None | str
+    internal_is_screenshot_job: bool | None
+    invalidate_cache: bool | None
+    is_formatting_instruction: bool | None
+    job_timeout_extra_time_per_page_in_seconds: float | None
+    job_timeout_in_seconds: float | None
+    keep_page_separator_when_merging_tables: bool | None
+    lang: str | None
+    languages: list[ParsingLanguage] | None
+    layout_aware: bool | None
+    line_level_bounding_box: bool | None
+    markdown_table_multiline_header_separator: None | str
+    max_pages: int | None
+    max_pages_enforced: int | None
+    merge_tables_across_pages_in_markdown: bool | None
+    model: None | str
+    outlined_table_extraction: bool | None
+    output_bucket: None | str
+    output_pdf_of_document: bool | None
+    output_s3_path_prefix: None | str
+    output_s3_region: None | str
+    output_tables_as_html: bool | None
+    page_error_tolerance: float | None
+    page_footer_prefix: None | str
+    page_footer_suffix: None | str
+    page_header_prefix: None | str
+    page_header_suffix: None | str
+    page_prefix: None | str
+    page_separator: None | str
+    page_suffix: None | str
+    parse_mode: None | ParseMode
+    parsing_instruction: None | str
+    pipeline_id: None | str
+    precise_bounding_box: bool | None
+    premium_mode: bool | None
+    presentation_out_of_bounds_content: bool | None
+    presentation_skip_embedded_data: bool | None
+    preserve_layout_alignment_across_pages: bool | None
+    preserve_very_small_text: bool | None
+    preset: None | str
+    priority: None | ParsePriority
+    project_id: None | str
+    remove_hidden_text: bool | None
+    replace_failed_page_mode: FailedPageMode | None
+    replace_failed_page_with_error_message_prefix: None | str
+    replace_failed_page_with_error_message_suffix: None | str
+    resource_info: None | ParseParametersParamResourceInfoType0
+    save_images: bool | None
+    skip_diagonal_text: bool | None
+    specialized_chart_parsing_agentic: bool | None
+    specialized_chart_parsing_efficient: bool | None
+    specialized_chart_parsing_plus: bool | None
+    specialized_image_parsing: bool | None
+    spreadsheet_extract_sub_tables: bool | None
+    spreadsheet_force_formula_computation: bool | None
+    spreadsheet_include_hidden_sheets: bool | None
+    strict_mode_buggy_font: bool | None
+    strict_mode_image_extraction: bool | None
+    strict_mode_image_ocr: bool | None
+    strict_mode_reconstruction: bool | None
+    structured_output: bool | None
+    structured_output_json_schema: None | str
+    structured_output_json_schema_name: None | str
+    system_prompt: None | str
+    system_prompt_append: None | str
+    take_screenshot: bool | None
+    target_pages: None | str
+    tier: None | str
+    type_: Literal["parse"] | None
+    use_vendor_multimodal_model: bool | None
+    user_prompt: None | str
+    vendor_multimodal_api_key: None | str
+    vendor_multimodal_model_name: None | str
+    version: None | str
+    webhook_configurations: list[WebhookConfigurationParam] | None
+    webhook_url: None | str
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_PARSE_PARAMETERS_PARAM, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        adaptive_long_table: bool | None = None,
+        aggressive_table_extraction: bool | None = None,
+        annotate_links: bool | None = None,
+        auto_mode: bool | None = None,
+        auto_mode_configuration_json: None | str = None,
+        auto_mode_trigger_on_image_in_page: bool | None = None,
+        auto_mode_trigger_on_regexp_in_page: None | str = None,
+        auto_mode_trigger_on_table_in_page: bool | None = None,
+        auto_mode_trigger_on_text_in_page: None | str = None,
+        azure_openai_api_version: None | str = None,
+        azure_openai_deployment_name: None | str = None,
+        azure_openai_endpoint: None | str = None,
+        azure_openai_key: None | str = None,
+        bbox_bottom: float | None = None,
+        bbox_left: float | None = None,
+        bbox_right: float | None = None,
+        bbox_top: float | None = None,
+        bounding_box: None | str = None,
+        compact_markdown_table: bool | None = None,
+        complemental_formatting_instruction: None | str = None,
+        content_guideline_instruction: None | str = None,
+        continuous_mode: bool | None = None,
+        custom_metadata: None | ParseParametersParamCustomMetadataType0 = None,
+        disable_image_extraction: bool | None = None,
+        disable_ocr: bool | None = None,
+        disable_reconstruction: bool | None = None,
+        do_not_cache: bool | None = None,
+        do_not_unroll_columns: bool | None = None,
+        enable_cost_optimizer: bool | None = None,
+        extract_charts: bool | None = None,
+        extract_layout: bool | None = None,
+        extract_printed_page_number: bool | None = None,
+        fast_mode: bool | None = None,
+        formatting_instruction: None | str = None,
+        gpt4o_api_key: None | str = None,
+        gpt4o_mode: bool | None = None,
+        guess_xlsx_sheet_name: bool | None = None,
+        hide_footers: bool | None = None,
+        hide_headers: bool | None = None,
+        high_res_ocr: bool | None = None,
+        html_make_all_elements_visible: bool | None = None,
+        html_remove_fixed_elements: bool | None = None,
+        html_remove_navigation_elements: bool | None = None,
+        http_proxy: None | str = None,
+        ignore_document_elements_for_layout_detection: bool | None = None,
+        images_to_save: list[ImageToSave] | None = None,
+        inline_images_in_markdown: bool | None = None,
+        input_s3_path: None | str = None,
+        input_s3_region: None | str = None,
+        input_url: None | str = None,
+        internal_is_screenshot_job: bool | None = None,
+        invalidate_cache: bool | None = None,
+        is_formatting_instruction: bool | None = None,
+        job_timeout_extra_time_per_page_in_seconds: float | None = None,
+        job_timeout_in_seconds: float | None = None,
+        keep_page_separator_when_merging_tables: bool | None = None,
+        lang: str | None = None,
+        languages: list[ParsingLanguage] | None = None,
+        layout_aware: bool | None = None,
+        line_level_bounding_box: bool | None = None,
+        markdown_table_multiline_header_separator: None | str = None,
+        max_pages: int | None = None,
+        max_pages_enforced: int | None = None,
+        merge_tables_across_pages_in_markdown: bool | None = None,
+        model: None | str = None,
+        outlined_table_extraction: bool | None = None,
+        output_bucket: None | str = None,
+        output_pdf_of_document: bool | None = None,
+        output_s3_path_prefix: None | str = None,
+        output_s3_region: None | str = None,
+        output_tables_as_html: bool | None = None,
+        page_error_tolerance: float | None = None,
+        page_footer_prefix: None | str = None,
+        page_footer_suffix: None | str = None,
+        page_header_prefix: None | str = None,
+        page_header_suffix: None | str = None,
+        page_prefix: None | str = None,
+        page_separator: None | str = None,
+        page_suffix: None | str = None,
+        parse_mode: None | ParseMode = None,
+        parsing_instruction: None | str = None,
+        pipeline_id: None | str = None,
+        precise_bounding_box: bool | None = None,
+        premium_mode: bool | None = None,
+        presentation_out_of_bounds_content: bool | None = None,
+        presentation_skip_embedded_data: bool | None = None,
+        preserve_layout_alignment_across_pages: bool | None = None,
+        preserve_very_small_text: bool | None = None,
+        preset: None | str = None,
+        priority: None | ParsePriority = None,
+        project_id: None | str = None,
+        remove_hidden_text: bool | None = None,
+        replace_failed_page_mode: FailedPageMode | None = None,
+        replace_failed_page_with_error_message_prefix: None | str = None,
+        replace_failed_page_with_error_message_suffix: None | str = None,
+        resource_info: None | ParseParametersParamResourceInfoType0 = None,
+        save_images: bool | None = None,
+        skip_diagonal_text: bool | None = None,
+        specialized_chart_parsing_agentic: bool | None = None,
+        specialized_chart_parsing_efficient: bool | None = None,
+        specialized_chart_parsing_plus: bool | None = None,
+        specialized_image_parsing: bool | None = None,
+        spreadsheet_extract_sub_tables: bool | None = None,
+        spreadsheet_force_formula_computation: bool | None = None,
+        spreadsheet_include_hidden_sheets: bool | None = None,
+        strict_mode_buggy_font: bool | None = None,
+        strict_mode_image_extraction: bool | None = None,
+        strict_mode_image_ocr: bool | None = None,
+        strict_mode_reconstruction: bool | None = None,
+        structured_output: bool | None = None,
+        structured_output_json_schema: None | str = None,
+        structured_output_json_schema_name: None | str = None,
+        system_prompt: None | str = None,
+        system_prompt_append: None | str = None,
+        take_screenshot: bool | None = None,
+        target_pages: None | str = None,
+        tier: None | str = None,
+        type_: Literal["parse"] | None = None,
+        use_vendor_multimodal_model: bool | None = None,
+        user_prompt: None | str = None,
+        vendor_multimodal_api_key: None | str = None,
+        vendor_multimodal_model_name: None | str = None,
+        version: None | str = None,
+        webhook_configurations: list[WebhookConfigurationParam] | None = None,
+        webhook_url: None | str = None,
+        _absent: frozenset[str] = _OPTIONAL_PARSE_PARAMETERS_PARAM,
+    ) -> None:
+        self.adaptive_long_table = adaptive_long_table
+        self.aggressive_table_extraction = aggressive_table_extraction
+        self.annotate_links = annotate_links
+        self.auto_mode = auto_mode
+        self.auto_mode_configuration_json = auto_mode_configuration_json
+        self.auto_mode_trigger_on_image_in_page = auto_mode_trigger_on_image_in_page
+        self.auto_mode_trigger_on_regexp_in_page = auto_mode_trigger_on_regexp_in_page
+        self.auto_mode_trigger_on_table_in_page = auto_mode_trigger_on_table_in_page
+        self.auto_mode_trigger_on_text_in_page = auto_mode_trigger_on_text_in_page
+        self.azure_openai_api_version = azure_openai_api_version
+        self.azure_openai_deployment_name = azure_openai_deployment_name
+        self.azure_openai_endpoint = azure_openai_endpoint
+        self.azure_openai_key = azure_openai_key
+        self.bbox_bottom = bbox_bottom
+        self.bbox_left = bbox_left
+        self.bbox_right = bbox_right
+        self.bbox_top = bbox_top
+        self.bounding_box = bounding_box
+        self.compact_markdown_table = compact_markdown_table
+        self.complemental_formatting_instruction = complemental_formatting_instruction
+        self.content_guideline_instruction = content_guideline_instruction
+        self.continuous_mode = continuous_mode
+        self.custom_metadata = custom_metadata
+        self.disable_image_extraction = disable_image_extraction
+        self.disable_ocr = disable_ocr
+        self.disable_reconstruction = disable_reconstruction
+        self.do_not_cache = do_not_cache
+        self.do_not_unroll_columns = do_not_unroll_columns
+        self.enable_cost_optimizer = enable_cost_optimizer
+        self.extract_charts = extract_charts
+        self.extract_layout = extract_layout
+        self.extract_printed_page_number = extract_printed_page_number
+        self.fast_mode = fast_mode
+        self.formatting_instruction = formatting_instruction
+        self.gpt4o_api_key = gpt4o_api_key
+        self.gpt4o_mode = gpt4o_mode
+        self.guess_xlsx_sheet_name = guess_xlsx_sheet_name
+        self.hide_footers = hide_footers
+        self.hide_headers = hide_headers
+        self.high_res_ocr = high_res_ocr
+        self.html_make_all_elements_visible = html_make_all_elements_visible
+        self.html_remove_fixed_elements = html_remove_fixed_elements
+        self.html_remove_navigation_elements = html_remove_navigation_elements
+        self.http_proxy = http_proxy
+        self.ignore_document_elements_for_layout_detection = (
+            ignore_document_elements_for_layout_detection
+        )
+        self.images_to_save = images_to_save
+        self.inline_images_in_markdown = inline_images_in_markdown
+        self.input_s3_path = input_s3_path
+        self.input_s3_region = input_s3_region
+        self.input_url = input_url
+        self.internal_is_screenshot_job = internal_is_screenshot_job
+        self.invalidate_cache = invalidate_cache
+        self.is_formatting_instruction = is_formatting_instruction
+        self.job_timeout_extra_time_per_page_in_seconds = job_timeout_extra_time_per_page_in_seconds
+        self.job_timeout_in_seconds = job_timeout_in_seconds
+        self.keep_page_separator_when_merging_tables = keep_page_separator_when_merging_tables
+        self.lang = lang
+        self.languages = languages
+        self.layout_aware = layout_aware
+        self.line_level_bounding_box = line_level_bounding_box
+        self.markdown_table_multiline_header_separator = markdown_table_multiline_header_separator
+        self.max_pages = max_pages
+        self.max_pages_enforced = max_pages_enforced
+        self.merge_tables_across_pages_in_markdown = merge_tables_across_pages_in_markdown
+        self.model = model
+        self.outlined_table_extraction = outlined_table_extraction
+        self.output_bucket = output_bucket
+        self.output_pdf_of_document = output_pdf_of_document
+        self.output_s3_path_prefix = output_s3_path_prefix
+        self.output_s3_region = output_s3_region
+        self.output_tables_as_html = output_tables_as_html
+        self.page_error_tolerance = page_error_tolerance
+        self.page_footer_prefix = page_footer_prefix
+        self.page_footer_suffix = page_footer_suffix
+        self.page_header_prefix = page_header_prefix
+        self.page_header_suffix = page_header_suffix
+        self.page_prefix = page_prefix
+        self.page_separator = page_separator
+        self.page_suffix = page_suffix
+        self.parse_mode = parse_mode
+        self.parsing_instruction = parsing_instruction
+        self.pipeline_id = pipeline_id
+        self.precise_bounding_box = precise_bounding_box
+        self.premium_mode = premium_mode
+        self.presentation_out_of_bounds_content = presentation_out_of_bounds_content
+        self.presentation_skip_embedded_data = presentation_skip_embedded_data
+        self.preserve_layout_alignment_across_pages = preserve_layout_alignment_across_pages
+        self.preserve_very_small_text = preserve_very_small_text
+        self.preset = preset
+        self.priority = priority
+        self.project_id = project_id
+        self.remove_hidden_text = remove_hidden_text
+        self.replace_failed_page_mode = replace_failed_page_mode
+        self.replace_failed_page_with_error_message_prefix = (
+            replace_failed_page_with_error_message_prefix
+        )
+        self.replace_failed_page_with_error_message_suffix = (
+            replace_failed_page_with_error_message_suffix
+        )
+        self.resource_info = resource_info
+        self.save_images = save_images
+        self.skip_diagonal_text = skip_diagonal_text
+        self.specialized_chart_parsing_agentic = specialized_chart_parsing_agentic
+        self.specialized_chart_parsing_efficient = specialized_chart_parsing_efficient
+        self.specialized_chart_parsing_plus = specialized_chart_parsing_plus
+        self.specialized_image_parsing = specialized_image_parsing
+        self.spreadsheet_extract_sub_tables = spreadsheet_extract_sub_tables
+        self.spreadsheet_force_formula_computation = spreadsheet_force_formula_computation
+        self.spreadsheet_include_hidden_sheets = spreadsheet_include_hidden_sheets
+        self.strict_mode_buggy_font = strict_mode_buggy_font
+        self.strict_mode_image_extraction = strict_mode_image_extraction
+        self.strict_mode_image_ocr = strict_mode_image_ocr
+        self.strict_mode_reconstruction = strict_mode_reconstruction
+        self.structured_output = structured_output
+        self.structured_output_json_schema = structured_output_json_schema
+        self.structured_output_json_schema_name = structured_output_json_schema_name
+        self.system_prompt = system_prompt
+        self.system_prompt_append = system_prompt_append
+        self.take_screenshot = take_screenshot
+        self.target_pages = target_pages
+        self.tier = tier
+        self.type_ = type_
+        self.use_vendor_multimodal_model = use_vendor_multimodal_model
+        self.user_prompt = user_prompt
+        self.vendor_multimodal_api_key = vendor_multimodal_api_key
+        self.vendor_multimodal_model_name = vendor_multimodal_model_name
+        self.version = version
+        self.webhook_configurations = webhook_configurations
+        self.webhook_url = webhook_url
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(adaptive_long_table={self.adaptive_long_table!r}, aggressive_table_extraction={self.aggressive_table_extraction!r}, annotate_links={self.annotate_links!r}, auto_mode={self.auto_mode!r}, auto_mode_configuration_json={self.auto_mode_configuration_json!r}, auto_mode_trigger_on_image_in_page={self.auto_mode_trigger_on_image_in_page!r}, auto_mode_trigger_on_regexp_in_page={self.auto_mode_trigger_on_regexp_in_page!r}, auto_mode_trigger_on_table_in_page={self.auto_mode_trigger_on_table_in_page!r}, auto_mode_trigger_on_text_in_page={self.auto_mode_trigger_on_text_in_page!r}, azure_openai_api_version={self.azure_openai_api_version!r}, azure_openai_deployment_name={self.azure_openai_deployment_name!r}, azure_openai_endpoint={self.azure_openai_endpoint!r}, azure_openai_key={hidden(self.azure_openai_key)}, bbox_bottom={self.bbox_bottom!r}, bbox_left={self.bbox_left!r}, bbox_right={self.bbox_right!r}, bbox_top={self.bbox_top!r}, bounding_box={self.bounding_box!r}, compact_markdown_table={self.compact_markdown_table!r}, complemental_formatting_instruction={self.complemental_formatting_instruction!r}, content_guideline_instruction={self.content_guideline_instruction!r}, continuous_mode={self.continuous_mode!r}, custom_metadata={self.custom_metadata!r}, disable_image_extraction={self.disable_image_extraction!r}, disable_ocr={self.disable_ocr!r}, disable_reconstruction={self.disable_reconstruction!r}, do_not_cache={self.do_not_cache!r}, do_not_unroll_columns={self.do_not_unroll_columns!r}, enable_cost_optimizer={self.enable_cost_optimizer!r}, extract_charts={self.extract_charts!r}, extract_layout={self.extract_layout!r}, extract_printed_page_number={self.extract_printed_page_number!r}, fast_mode={self.fast_mode!r}, formatting_instruction={self.formatting_instruction!r}, gpt4o_api_key={hidden(self.gpt4o_api_key)}, gpt4o_mode={self.gpt4o_mode!r}, guess_xlsx_sheet_name={self.guess_xlsx_sheet_name!r}, hide_footers={self.hide_footers!r}, hide_headers={self.hide_headers!r}, high_res_ocr={self.high_res_ocr!r}, html_make_all_elements_visible={self.html_make_all_elements_visible!r}, html_remove_fixed_elements={self.html_remove_fixed_elements!r}, html_remove_navigation_elements={self.html_remove_navigation_elements!r}, http_proxy={self.http_proxy!r}, ignore_document_elements_for_layout_detection={self.ignore_document_elements_for_layout_detection!r}, images_to_save={self.images_to_save!r}, inline_images_in_markdown={self.inline_images_in_markdown!r}, input_s3_path={self.input_s3_path!r}, input_s3_region={self.input_s3_region!r}, input_url={self.input_url!r}, internal_is_screenshot_job={self.internal_is_screenshot_job!r}, invalidate_cache={self.invalidate_cache!r}, is_formatting_instruction={self.is_formatting_instruction!r}, job_timeout_extra_time_per_page_in_seconds={self.job_timeout_extra_time_per_page_in_seconds!r}, job_timeout_in_seconds={self.job_timeout_in_seconds!r}, keep_page_separator_when_merging_tables={self.keep_page_separator_when_merging_tables!r}, lang={self.lang!r}, languages={self.languages!r}, layout_aware={self.layout_aware!r}, line_level_bounding_box={self.line_level_bounding_box!r}, markdown_table_multiline_header_separator={self.markdown_table_multiline_header_separator!r}, max_pages={self.max_pages!r}, max_pages_enforced={self.max_pages_enforced!r}, merge_tables_across_pages_in_markdown={self.merge_tables_across_pages_in_markdown!r}, model={self.model!r}, outlined_table_extraction={self.outlined_table_extraction!r}, output_bucket={self.output_bucket!r}, output_pdf_of_document={self.output_pdf_of_document!r}, output_s3_path_prefix={self.output_s3_path_prefix!r}, output_s3_region={self.output_s3_region!r}, output_tables_as_html={self.output_tables_as_html!r}, page_error_tolerance={self.page_error_tolerance!r}, page_footer_prefix={self.page_footer_prefix!r}, page_footer_suffix={self.page_footer_suffix!r}, page_header_prefix={self.page_header_prefix!r}, page_header_suffix={self.page_header_suffix!r}, page_prefix={self.page_prefix!r}, page_separator={self.page_separator!r}, page_suffix={self.page_suffix!r}, parse_mode={self.parse_mode!r}, parsing_instruction={self.parsing_instruction!r}, pipeline_id={self.pipeline_id!r}, precise_bounding_box={self.precise_bounding_box!r}, premium_mode={self.premium_mode!r}, presentation_out_of_bounds_content={self.presentation_out_of_bounds_content!r}, presentation_skip_embedded_data={self.presentation_skip_embedded_data!r}, preserve_layout_alignment_across_pages={self.preserve_layout_alignment_across_pages!r}, preserve_very_small_text={self.preserve_very_small_text!r}, preset={self.preset!r}, priority={self.priority!r}, project_id={self.project_id!r}, remove_hidden_text={self.remove_hidden_text!r}, replace_failed_page_mode={self.replace_failed_page_mode!r}, replace_failed_page_with_error_message_prefix={self.replace_failed_page_with_error_message_prefix!r}, replace_failed_page_with_error_message_suffix={self.replace_failed_page_with_error_message_suffix!r}, resource_info={self.resource_info!r}, save_images={self.save_images!r}, skip_diagonal_text={self.skip_diagonal_text!r}, specialized_chart_parsing_agentic={self.specialized_chart_parsing_agentic!r}, specialized_chart_parsing_efficient={self.specialized_chart_parsing_efficient!r}, specialized_chart_parsing_plus={self.specialized_chart_parsing_plus!r}, specialized_image_parsing={self.specialized_image_parsing!r}, spreadsheet_extract_sub_tables={self.spreadsheet_extract_sub_tables!r}, spreadsheet_force_formula_computation={self.spreadsheet_force_formula_computation!r}, spreadsheet_include_hidden_sheets={self.spreadsheet_include_hidden_sheets!r}, strict_mode_buggy_font={self.strict_mode_buggy_font!r}, strict_mode_image_extraction={self.strict_mode_image_extraction!r}, strict_mode_image_ocr={self.strict_mode_image_ocr!r}, strict_mode_reconstruction={self.strict_mode_reconstruction!r}, structured_output={self.structured_output!r}, structured_output_json_schema={self.structured_output_json_schema!r}, structured_output_json_schema_name={self.structured_output_json_schema_name!r}, system_prompt={self.system_prompt!r}, system_prompt_append={self.system_prompt_append!r}, take_screenshot={self.take_screenshot!r}, target_pages={self.target_pages!r}, tier={self.tier!r}, type_={self.type_!r}, use_vendor_multimodal_model={self.use_vendor_multimodal_model!r}, user_prompt={self.user_prompt!r}, vendor_multimodal_api_key={hidden(self.vendor_multimodal_api_key)}, vendor_multimodal_model_name={self.vendor_multimodal_model_name!r}, version={self.version!r}, webhook_configurations={self.webhook_configurations!r}, webhook_url={self.webhook_url!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.adaptive_long_table == other.adaptive_long_table
+            and self.aggressive_table_extraction == other.aggressive_table_extraction
+            and self.annotate_links == other.annotate_links
+            and self.auto_mode == other.auto_mode
+            and self.auto_mode_configuration_json == other.auto_mode_configuration_json
+            and self.auto_mode_trigger_on_image_in_page == other.auto_mode_trigger_on_image_in_page
+            and self.auto_mode_trigger_on_regexp_in_page
+            == other.auto_mode_trigger_on_regexp_in_page
+            and self.auto_mode_trigger_on_table_in_page == other.auto_mode_trigger_on_table_in_page
+            and self.auto_mode_trigger_on_text_in_page == other.auto_mode_trigger_on_text_in_page
+            and self.azure_openai_api_version == other.azure_openai_api_version
+            and self.azure_openai_deployment_name == other.azure_openai_deployment_name
+            and self.azure_openai_endpoint == other.azure_openai_endpoint
+            and self.azure_openai_key == other.azure_openai_key
+            and self.bbox_bottom == other.bbox_bottom
+            and self.bbox_left == other.bbox_left
+            and self.bbox_right == other.bbox_right
+            and self.bbox_top == other.bbox_top
+            and self.bounding_box == other.bounding_box
+            and self.compact_markdown_table == other.compact_markdown_table
+            and self.complemental_formatting_instruction
+            == other.complemental_formatting_instruction
+            and self.content_guideline_instruction == other.content_guideline_instruction
+            and self.continuous_mode == other.continuous_mode
+            and self.custom_metadata == other.custom_metadata
+            and self.disable_image_extraction == other.disable_image_extraction
+            and self.disable_ocr == other.disable_ocr
+            and self.disable_reconstruction == other.disable_reconstruction
+            and self.do_not_cache == other.do_not_cache
+            and self.do_not_unroll_columns == other.do_not_unroll_columns
+            and self.enable_cost_optimizer == other.enable_cost_optimizer
+            and self.extract_charts == other.extract_charts
+            and self.extract_layout == other.extract_layout
+            and self.extract_printed_page_number == other.extract_printed_page_number
+            and self.fast_mode == other.fast_mode
+            and self.formatting_instruction == other.formatting_instruction
+            and self.gpt4o_api_key == other.gpt4o_api_key
+            and self.gpt4o_mode == other.gpt4o_mode
+            and self.guess_xlsx_sheet_name == other.guess_xlsx_sheet_name
+            and self.hide_footers == other.hide_footers
+            and self.hide_headers == other.hide_headers
+            and self.high_res_ocr == other.high_res_ocr
+            and self.html_make_all_elements_visible == other.html_make_all_elements_visible
+            and self.html_remove_fixed_elements == other.html_remove_fixed_elements
+            and self.html_remove_navigation_elements == other.html_remove_navigation_elements
+            and self.http_proxy == other.http_proxy
+            and self.ignore_document_elements_for_layout_detection
+            == other.ignore_document_elements_for_layout_detection
+            and self.images_to_save == other.images_to_save
+            and self.inline_images_in_markdown == other.inline_images_in_markdown
+            and self.input_s3_path == other.input_s3_path
+            and self.input_s3_region == other.input_s3_region
+            and self.input_url == other.input_url
+            and self.internal_is_screenshot_job == other.internal_is_screenshot_job
+            and self.invalidate_cache == other.invalidate_cache
+            and self.is_formatting_instruction == other.is_formatting_instruction
+            and self.job_timeout_extra_time_per_page_in_seconds
+            == other.job_timeout_extra_time_per_page_in_seconds
+            and self.job_timeout_in_seconds == other.job_timeout_in_seconds
+            and self.keep_page_separator_when_merging_tables
+            == other.keep_page_separator_when_merging_tables
+            and self.lang == other.lang
+            and self.languages == other.languages
+            and self.layout_aware == other.layout_aware
+            and self.line_level_bounding_box == other.line_level_bounding_box
+            and self.markdown_table_multiline_header_separator
+            == other.markdown_table_multiline_header_separator
+            and self.max_pages == other.max_pages
+            and self.max_pages_enforced == other.max_pages_enforced
+            and self.merge_tables_across_pages_in_markdown
+            == other.merge_tables_across_pages_in_markdown
+            and self.model == other.model
+            and self.outlined_table_extraction == other.outlined_table_extraction
+            and self.output_bucket == other.output_bucket
+            and self.output_pdf_of_document == other.output_pdf_of_document
+            and self.output_s3_path_prefix == other.output_s3_path_prefix
+            and self.output_s3_region == other.output_s3_region
+            and self.output_tables_as_html == other.output_tables_as_html
+            and self.page_error_tolerance == other.page_error_tolerance
+            and self.page_footer_prefix == other.page_footer_prefix
+            and self.page_footer_suffix == other.page_footer_suffix
+            and self.page_header_prefix == other.page_header_prefix
+            and self.page_header_suffix == other.page_header_suffix
+            and self.page_prefix == other.page_prefix
+            and self.page_separator == other.page_separator
+            and self.page_suffix == other.page_suffix
+            and self.parse_mode == other.parse_mode
+            and self.parsing_instruction == other.parsing_instruction
+            and self.pipeline_id == other.pipeline_id
+            and self.precise_bounding_box == other.precise_bounding_box
+            and self.premium_mode == other.premium_mode
+            and self.presentation_out_of_bounds_content == other.presentation_out_of_bounds_content
+            and self.presentation_skip_embedded_data == other.presentation_skip_embedded_data
+            and self.preserve_layout_alignment_across_pages
+            == other.preserve_layout_alignment_across_pages
+            and self.preserve_very_small_text == other.preserve_very_small_text
+            and self.preset == other.preset
+            and self.priority == other.priority
+            and self.project_id == other.project_id
+            and self.remove_hidden_text == other.remove_hidden_text
+            and self.replace_failed_page_mode == other.replace_failed_page_mode
+            and self.replace_failed_page_with_error_message_prefix
+            == other.replace_failed_page_with_error_message_prefix
+            and self.replace_failed_page_with_error_message_suffix
+            == other.replace_failed_page_with_error_message_suffix
+            and self.resource_info == other.resource_info
+            and self.save_images == other.save_images
+            and self.skip_diagonal_text == other.skip_diagonal_text
+            and self.specialized_chart_parsing_agentic == other.specialized_chart_parsing_agentic
+            and self.specialized_chart_parsing_efficient
+            == other.specialized_chart_parsing_efficient
+            and self.specialized_chart_parsing_plus == other.specialized_chart_parsing_plus
+            and self.specialized_image_parsing == other.specialized_image_parsing
+            and self.spreadsheet_extract_sub_tables == other.spreadsheet_extract_sub_tables
+            and self.spreadsheet_force_formula_computation
+            == other.spreadsheet_force_formula_computation
+            and self.spreadsheet_include_hidden_sheets == other.spreadsheet_include_hidden_sheets
+            and self.strict_mode_buggy_font == other.strict_mode_buggy_font
+            and self.strict_mode_image_extraction == other.strict_mode_image_extraction
+            and self.strict_mode_image_ocr == other.strict_mode_image_ocr
+            and self.strict_mode_reconstruction == other.strict_mode_reconstruction
+            and self.structured_output == other.structured_output
+            and self.structured_output_json_schema == other.structured_output_json_schema
+            and self.structured_output_json_schema_name == other.structured_output_json_schema_name
+            and self.system_prompt == other.system_prompt
+            and self.system_prompt_append == other.system_prompt_append
+            and self.take_screenshot == other.take_screenshot
+            and self.target_pages == other.target_pages
+            and self.tier == other.tier
+            and self.type_ == other.type_
+            and self.use_vendor_multimodal_model == other.use_vendor_multimodal_model
+            and self.user_prompt == other.user_prompt
+            and self.vendor_multimodal_api_key == other.vendor_multimodal_api_key
+            and self.vendor_multimodal_model_name == other.vendor_multimodal_model_name
+            and self.version == other.version
+            and self.webhook_configurations == other.webhook_configurations
+            and self.webhook_url == other.webhook_url
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ParseParametersParam:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     class Dict(TypedDict, total=False):
         """ParseParametersParam as a plain dict, for request arguments: a misspelt key or a wrong type
@@ -2823,6 +3504,145 @@ class ParseParametersParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ParseParametersParam declared with attrs: its attrs.fields() record is ParseParametersParam's."""
+    from attrs import define, field
+
+    @define
+    class ParseParametersParam:
+        adaptive_long_table: bool | None = None
+        aggressive_table_extraction: bool | None = None
+        annotate_links: bool | None = None
+        auto_mode: bool | None = None
+        auto_mode_configuration_json: None | str = None
+        auto_mode_trigger_on_image_in_page: bool | None = None
+        auto_mode_trigger_on_regexp_in_page: None | str = None
+        auto_mode_trigger_on_table_in_page: bool | None = None
+        auto_mode_trigger_on_text_in_page: None | str = None
+        azure_openai_api_version: None | str = None
+        azure_openai_deployment_name: None | str = None
+        azure_openai_endpoint: None | str = None
+        azure_openai_key: None | str = field(default=None, repr=hidden)
+        bbox_bottom: float | None = None
+        bbox_left: float | None = None
+        bbox_right: float | None = None
+        bbox_top: float | None = None
+        bounding_box: None | str = None
+        compact_markdown_table: bool | None = None
+        complemental_formatting_instruction: None | str = None
+        content_guideline_instruction: None | str = None
+        continuous_mode: bool | None = None
+        custom_metadata: None | ParseParametersParamCustomMetadataType0 = None
+        disable_image_extraction: bool | None = None
+        disable_ocr: bool | None = None
+        disable_reconstruction: bool | None = None
+        do_not_cache: bool | None = None
+        do_not_unroll_columns: bool | None = None
+        enable_cost_optimizer: bool | None = None
+        extract_charts: bool | None = None
+        extract_layout: bool | None = None
+        extract_printed_page_number: bool | None = None
+        fast_mode: bool | None = None
+        formatting_instruction: None | str = None
+        gpt4o_api_key: None | str = field(default=None, repr=hidden)
+        gpt4o_mode: bool | None = None
+        guess_xlsx_sheet_name: bool | None = None
+        hide_footers: bool | None = None
+        hide_headers: bool | None = None
+        high_res_ocr: bool | None = None
+        html_make_all_elements_visible: bool | None = None
+        html_remove_fixed_elements: bool | None = None
+        html_remove_navigation_elements: bool | None = None
+        http_proxy: None | str = None
+        ignore_document_elements_for_layout_detection: bool | None = None
+        images_to_save: list[ImageToSave] | None = None
+        inline_images_in_markdown: bool | None = None
+        input_s3_path: None | str = None
+        input_s3_region: None | str = None
+        input_url: None | str = None
+        internal_is_screenshot_job: bool | None = None
+        invalidate_cache: bool | None = None
+        is_formatting_instruction: bool | None = None
+        job_timeout_extra_time_per_page_in_seconds: float | None = None
+        job_timeout_in_seconds: float | None = None
+        keep_page_separator_when_merging_tables: bool | None = None
+        lang: str | None = None
+        languages: list[ParsingLanguage] | None = None
+        layout_aware: bool | None = None
+        line_level_bounding_box: bool | None = None
+        markdown_table_multiline_header_separator: None | str = None
+        max_pages: int | None = None
+        max_pages_enforced: int | None = None
+        merge_tables_across_pages_in_markdown: bool | None = None
+        model: None | str = None
+        outlined_table_extraction: bool | None = None
+        output_bucket: None | str = None
+        output_pdf_of_document: bool | None = None
+        output_s3_path_prefix: None | str = None
+        output_s3_region: None | str = None
+        output_tables_as_html: bool | None = None
+        page_error_tolerance: float | None = None
+        page_footer_prefix: None | str = None
+        page_footer_suffix: None | str = None
+        page_header_prefix: None | str = None
+        page_header_suffix: None | str = None
+        page_prefix: None | str = None
+        page_separator: None | str = None
+        page_suffix: None | str = None
+        parse_mode: None | ParseMode = None
+        parsing_instruction: None | str = None
+        pipeline_id: None | str = None
+        precise_bounding_box: bool | None = None
+        premium_mode: bool | None = None
+        presentation_out_of_bounds_content: bool | None = None
+        presentation_skip_embedded_data: bool | None = None
+        preserve_layout_alignment_across_pages: bool | None = None
+        preserve_very_small_text: bool | None = None
+        preset: None | str = None
+        priority: None | ParsePriority = None
+        project_id: None | str = None
+        remove_hidden_text: bool | None = None
+        replace_failed_page_mode: FailedPageMode | None = None
+        replace_failed_page_with_error_message_prefix: None | str = None
+        replace_failed_page_with_error_message_suffix: None | str = None
+        resource_info: None | ParseParametersParamResourceInfoType0 = None
+        save_images: bool | None = None
+        skip_diagonal_text: bool | None = None
+        specialized_chart_parsing_agentic: bool | None = None
+        specialized_chart_parsing_efficient: bool | None = None
+        specialized_chart_parsing_plus: bool | None = None
+        specialized_image_parsing: bool | None = None
+        spreadsheet_extract_sub_tables: bool | None = None
+        spreadsheet_force_formula_computation: bool | None = None
+        spreadsheet_include_hidden_sheets: bool | None = None
+        strict_mode_buggy_font: bool | None = None
+        strict_mode_image_extraction: bool | None = None
+        strict_mode_image_ocr: bool | None = None
+        strict_mode_reconstruction: bool | None = None
+        structured_output: bool | None = None
+        structured_output_json_schema: None | str = None
+        structured_output_json_schema_name: None | str = None
+        system_prompt: None | str = None
+        system_prompt_append: None | str = None
+        take_screenshot: bool | None = None
+        target_pages: None | str = None
+        tier: None | str = None
+        type_: Literal["parse"] | None = None
+        use_vendor_multimodal_model: bool | None = None
+        user_prompt: None | str = None
+        vendor_multimodal_api_key: None | str = field(default=None, repr=hidden)
+        vendor_multimodal_model_name: None | str = None
+        version: None | str = None
+        webhook_configurations: list[WebhookConfigurationParam] | None = None
+        webhook_url: None | str = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_PARSE_PARAMETERS_PARAM, alias="_absent", repr=False, eq=False
+        )
+
+    return ParseParametersParam
 
 
 from ..models.parse_parameters_param_custom_metadata_type_0 import (

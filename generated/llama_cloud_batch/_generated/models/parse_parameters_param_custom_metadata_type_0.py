@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    AttrsFields,
     ShapeError,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
 )
 
 T = TypeVar("T", bound="ParseParametersParamCustomMetadataType0")
@@ -19,9 +22,36 @@ T = TypeVar("T", bound="ParseParametersParamCustomMetadataType0")
 _KNOWN_PARSE_PARAMETERS_PARAM_CUSTOM_METADATA_TYPE_0: frozenset[str] = frozenset({})
 
 
-@_attrs_define
 class ParseParametersParamCustomMetadataType0:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __slots__ = ("additional_properties", "__weakref__")
+    __match_args__ = ()
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+    ) -> None:
+        self.additional_properties = {}
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.additional_properties == other.additional_properties
+
+    def __replace__(self, **changes: Any) -> ParseParametersParamCustomMetadataType0:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -81,3 +111,14 @@ class ParseParametersParamCustomMetadataType0:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ParseParametersParamCustomMetadataType0 declared with attrs: its attrs.fields() record is ParseParametersParamCustomMetadataType0's."""
+    from attrs import define, field
+
+    @define
+    class ParseParametersParamCustomMetadataType0:
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+
+    return ParseParametersParamCustomMetadataType0

@@ -3,22 +3,25 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..models.job_type import JobType
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     fromisoformat,
     missing,
     naive_as_utc,
     parse_datetime,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -46,7 +49,6 @@ _LAST_KEYS_PROCESSING_RESULT: list[tuple[frozenset[str], frozenset[str]]] = [
 ]
 
 
-@_attrs_define
 class ProcessingResult:
     """The result of processing one item once.
 
@@ -61,6 +63,34 @@ class ProcessingResult:
         output_metadata (Any | None): Metadata of the output, as the processor wrote it.
     """
 
+    __slots__ = (
+        "item_id",
+        "job_config",
+        "job_type",
+        "output_s3_path",
+        "parameters_hash",
+        "processed_at",
+        "result_id",
+        "output_metadata",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
+    )
+    __match_args__ = (
+        "item_id",
+        "job_config",
+        "job_type",
+        "output_s3_path",
+        "parameters_hash",
+        "processed_at",
+        "result_id",
+        "output_metadata",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     item_id: str
     job_config: ClassifyJob | ParseJobConfig
     job_type: JobType
@@ -68,13 +98,61 @@ class ProcessingResult:
     parameters_hash: str
     processed_at: datetime.datetime
     result_id: str
-    output_metadata: Any | None = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    output_metadata: Any | None
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_PROCESSING_RESULT, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        item_id: str,
+        job_config: ClassifyJob | ParseJobConfig,
+        job_type: JobType,
+        output_s3_path: str,
+        parameters_hash: str,
+        processed_at: datetime.datetime,
+        result_id: str,
+        output_metadata: Any | None = None,
+        _absent: frozenset[str] = _OPTIONAL_PROCESSING_RESULT,
+    ) -> None:
+        self.item_id = item_id
+        self.job_config = job_config
+        self.job_type = job_type
+        self.output_s3_path = output_s3_path
+        self.parameters_hash = parameters_hash
+        self.processed_at = processed_at
+        self.result_id = result_id
+        self.output_metadata = output_metadata
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, job_config={self.job_config!r}, job_type={self.job_type!r}, output_s3_path={self.output_s3_path!r}, parameters_hash={self.parameters_hash!r}, processed_at={self.processed_at!r}, result_id={self.result_id!r}, output_metadata={self.output_metadata!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.item_id == other.item_id
+            and self.job_config == other.job_config
+            and self.job_type == other.job_type
+            and self.output_s3_path == other.output_s3_path
+            and self.parameters_hash == other.parameters_hash
+            and self.processed_at == other.processed_at
+            and self.result_id == other.result_id
+            and self.output_metadata == other.output_metadata
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ProcessingResult:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -225,6 +303,28 @@ class ProcessingResult:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ProcessingResult declared with attrs: its attrs.fields() record is ProcessingResult's."""
+    from attrs import define, field
+
+    @define
+    class ProcessingResult:
+        item_id: str
+        job_config: ClassifyJob | ParseJobConfig
+        job_type: JobType
+        output_s3_path: str
+        parameters_hash: str
+        processed_at: datetime.datetime
+        result_id: str
+        output_metadata: Any | None = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_PROCESSING_RESULT, alias="_absent", repr=False, eq=False
+        )
+
+    return ProcessingResult
 
 
 from ..models.classify_job import ClassifyJob  # noqa: E402

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    AttrsFields,
     ShapeError,
     claim,
+    evolve,
     expect_object,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -26,7 +29,6 @@ _KNOWN_VALIDATION_ERROR: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
 class ValidationError:
     """One validation problem.
 
@@ -36,10 +38,53 @@ class ValidationError:
         type_ (str): The kind of problem.
     """
 
+    __slots__ = ("loc", "msg", "type_", "additional_properties", "__weakref__")
+    __match_args__ = (
+        "loc",
+        "msg",
+        "type_",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
     loc: list[int | str]
     msg: str
     type_: str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any]
+
+    def __init__(
+        self,
+        loc: list[int | str],
+        msg: str,
+        type_: str,
+    ) -> None:
+        self.loc = loc
+        self.msg = msg
+        self.type_ = type_
+        self.additional_properties = {}
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(loc={self.loc!r}, msg={self.msg!r}, type_={self.type_!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.loc == other.loc
+            and self.msg == other.msg
+            and self.type_ == other.type_
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> ValidationError:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -134,3 +179,17 @@ class ValidationError:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """ValidationError declared with attrs: its attrs.fields() record is ValidationError's."""
+    from attrs import define, field
+
+    @define
+    class ValidationError:
+        loc: list[int | str]
+        msg: str
+        type_: str
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+
+    return ValidationError

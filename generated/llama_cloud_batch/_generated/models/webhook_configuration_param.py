@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, Literal, TypedDict, TypeVar
 
 from ..models.webhook_event import WebhookEvent
 from ..types import (
     NOTHING_ABSENT,
+    AttrsFields,
     ShapeError,
     absent_of,
     claim,
+    evolve,
     expect_object,
     hidden,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -44,7 +47,6 @@ _LAST_KEYS_WEBHOOK_CONFIGURATION_PARAM: list[tuple[frozenset[str], frozenset[str
 ]
 
 
-@_attrs_define
 class WebhookConfigurationParam:
     """
     Attributes:
@@ -55,19 +57,78 @@ class WebhookConfigurationParam:
         webhook_url (None | str):
     """
 
-    webhook_events: list[WebhookEvent] | None = None
-    webhook_headers: None | WebhookConfigurationParamWebhookHeadersType0 = _attrs_field(
-        default=None, repr=hidden
+    __slots__ = (
+        "webhook_events",
+        "webhook_headers",
+        "webhook_output_format",
+        "webhook_signing_secret",
+        "webhook_url",
+        "additional_properties",
+        "_absent",
+        "__weakref__",
     )
-    webhook_output_format: None | str = None
-    webhook_signing_secret: None | str = _attrs_field(default=None, repr=hidden)
-    webhook_url: None | str = None
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    __match_args__ = (
+        "webhook_events",
+        "webhook_headers",
+        "webhook_output_format",
+        "webhook_signing_secret",
+        "webhook_url",
+        "_absent",
+    )
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    webhook_events: list[WebhookEvent] | None
+    webhook_headers: None | WebhookConfigurationParamWebhookHeadersType0
+    webhook_output_format: None | str
+    webhook_signing_secret: None | str
+    webhook_url: None | str
+    additional_properties: dict[str, Any]
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str] = _attrs_field(
-        default=_OPTIONAL_WEBHOOK_CONFIGURATION_PARAM, alias="_absent", repr=False, eq=False
-    )
+    _absent: frozenset[str]
+
+    def __init__(
+        self,
+        webhook_events: list[WebhookEvent] | None = None,
+        webhook_headers: None | WebhookConfigurationParamWebhookHeadersType0 = None,
+        webhook_output_format: None | str = None,
+        webhook_signing_secret: None | str = None,
+        webhook_url: None | str = None,
+        _absent: frozenset[str] = _OPTIONAL_WEBHOOK_CONFIGURATION_PARAM,
+    ) -> None:
+        self.webhook_events = webhook_events
+        self.webhook_headers = webhook_headers
+        self.webhook_output_format = webhook_output_format
+        self.webhook_signing_secret = webhook_signing_secret
+        self.webhook_url = webhook_url
+        self.additional_properties = {}
+        self._absent = _absent
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(webhook_events={self.webhook_events!r}, webhook_headers={hidden(self.webhook_headers)}, webhook_output_format={self.webhook_output_format!r}, webhook_signing_secret={hidden(self.webhook_signing_secret)}, webhook_url={self.webhook_url!r}, additional_properties={self.additional_properties!r})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.webhook_events == other.webhook_events
+            and self.webhook_headers == other.webhook_headers
+            and self.webhook_output_format == other.webhook_output_format
+            and self.webhook_signing_secret == other.webhook_signing_secret
+            and self.webhook_url == other.webhook_url
+            and self.additional_properties == other.additional_properties
+        )
+
+    def __replace__(self, **changes: Any) -> WebhookConfigurationParam:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     class Dict(TypedDict, total=False):
         """WebhookConfigurationParam as a plain dict, for request arguments: a misspelt key or a wrong type
@@ -274,6 +335,27 @@ class WebhookConfigurationParam:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """WebhookConfigurationParam declared with attrs: its attrs.fields() record is WebhookConfigurationParam's."""
+    from attrs import define, field
+
+    @define
+    class WebhookConfigurationParam:
+        webhook_events: list[WebhookEvent] | None = None
+        webhook_headers: None | WebhookConfigurationParamWebhookHeadersType0 = field(
+            default=None, repr=hidden
+        )
+        webhook_output_format: None | str = None
+        webhook_signing_secret: None | str = field(default=None, repr=hidden)
+        webhook_url: None | str = None
+        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+        _absent: frozenset[str] = field(
+            default=_OPTIONAL_WEBHOOK_CONFIGURATION_PARAM, alias="_absent", repr=False, eq=False
+        )
+
+    return WebhookConfigurationParam
 
 
 from ..models.webhook_configuration_param_webhook_headers_type_0 import (

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    AttrsFields,
     ShapeError,
     claim,
+    evolve,
     expect_object,
     hidden_values,
     missing,
+    repr_entered,
+    repr_left,
+    set_slots_state,
+    slots_state,
     wrong_type,
 )
 
@@ -21,11 +24,36 @@ T = TypeVar("T", bound="WebhookConfigurationParamWebhookHeadersType0")
 _KNOWN_WEBHOOK_CONFIGURATION_PARAM_WEBHOOK_HEADERS_TYPE_0: frozenset[str] = frozenset({})
 
 
-@_attrs_define
 class WebhookConfigurationParamWebhookHeadersType0:
-    additional_properties: dict[str, str] = _attrs_field(
-        init=False, factory=dict, repr=hidden_values
-    )
+    __slots__ = ("additional_properties", "__weakref__")
+    __match_args__ = ()
+    __attrs_attrs__: ClassVar[Any] = AttrsFields()
+    __getstate__ = slots_state
+    __setstate__ = set_slots_state
+
+    additional_properties: dict[str, str]
+
+    def __init__(
+        self,
+    ) -> None:
+        self.additional_properties = {}
+
+    def __repr__(self) -> str:
+        if repr_entered(self):
+            return "..."
+        try:
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(additional_properties={hidden_values(self.additional_properties)})"
+        finally:
+            repr_left(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.additional_properties == other.additional_properties
+
+    def __replace__(self, **changes: Any) -> WebhookConfigurationParamWebhookHeadersType0:
+        """copy.replace() (Python 3.13): attrs.evolve()."""
+        return evolve(self, changes)
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
@@ -89,3 +117,14 @@ class WebhookConfigurationParamWebhookHeadersType0:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+def _attrs_class() -> type[object]:
+    """WebhookConfigurationParamWebhookHeadersType0 declared with attrs: its attrs.fields() record is WebhookConfigurationParamWebhookHeadersType0's."""
+    from attrs import define, field
+
+    @define
+    class WebhookConfigurationParamWebhookHeadersType0:
+        additional_properties: dict[str, str] = field(init=False, factory=dict, repr=hidden_values)
+
+    return WebhookConfigurationParamWebhookHeadersType0
