@@ -1,7 +1,9 @@
 # Copied by generator/generate.py from overrides/llama_cloud_batch/types.py. Edit it there.
 """Every model and enum of the API (BatchJob, BatchJobStatus, JobType, BatchItemStatus, ...).
 
-Models are attrs classes: `from_dict`/`to_dict` convert from and to JSON data, and properties
+Models are attrs classes (attrs.fields(), asdict(), evolve() and cattrs work on them; their
+methods are generated, so attrs is imported only when its functions are used):
+`from_dict`/`to_dict` convert from and to JSON data, and properties
 the API description does not know are kept in `additional_properties`. A property the server
 left out or sent as null reads None; `to_dict()` writes back exactly what was received. Enums
 are open: a value the server added since this release parses instead of raising (`.is_known` is
