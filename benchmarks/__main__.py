@@ -77,6 +77,7 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
     print(f"importing, {settings['import_rounds']} rounds ...", file=sys.stderr)
     imports, bytecode = sections.cold_imports(int(settings["import_rounds"]), official)
     with running_server(jobs, float(settings["latency_ms"])) as server:
+        first_call_extra = sections.first_call_extra(server.fast_url)
         print("one list call ...", file=sys.stderr)
         one_call = sections.one_call(
             server.fast_url,
@@ -103,6 +104,7 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
         regenerate = sections.regenerate(generate_runs)
     figures: dict[str, object] = dict(settings)
     figures["import_bytecode_written"] = bytecode
+    figures["first_call_extra_modules"] = ", ".join(first_call_extra) or "none"
     return Results(figures, imports, one_call, listing, slow, memory, streaming, regenerate)
 
 

@@ -388,7 +388,11 @@ def render(results: Results) -> str:
         f"and the first call's module were {'present' if bytecode else '**NOT** all present'}).",
         "CPU and wall time are measured inside the fresh interpreter around the import",
         "statement; process wall includes interpreter start-up; peak RSS is VmHWM right after.",
-        f"The first call's imports: `{s.FIRST_CALL_MODULE}` (what `list()` loads on first use).",
+        "The first call's imports: "
+        + ", ".join(f"`{name}`" for name in s.FIRST_CALL_MODULES)
+        + " (the resource classes, the operation and its models). Checked in a fresh process:"
+        + " a first `list()` call loads these and, of this package, attrs and msgspec, nothing"
+        + f" else (other modules it loaded: {settings.get('first_call_extra_modules', 'not checked')}).",
         "",
     ]
     base = _find(results.imports, s.IMPORT_HTTPX)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from .._base_client import Timeout
 from .._generated.resources.batch import _AsyncBatchBase, _BatchBase
-from ._waiting import PollSchedule, wait_async, wait_sync
 
 if TYPE_CHECKING:
     from .._bulk import (
@@ -55,6 +54,9 @@ class Batch(_BatchBase):
         `timeout` seconds (None waits for ever), a deadline for the whole wait (see _waiting).
         Other keyword arguments go to each get_status.
         """
+        # Loaded here, as _bulk is below: a first list() call does not pay for waiting.
+        from ._waiting import PollSchedule, wait_sync
+
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
         return wait_sync(self.get_status, job_id, schedule, request_timeout, dict(params))
 
@@ -107,6 +109,8 @@ class AsyncBatch(_AsyncBatchBase):
         **params: Unpack[GetBatchJobStatusParams],
     ) -> BatchJobProgress:
         """Polls get_status until the job is completed, failed or cancelled (see Batch)."""
+        from ._waiting import PollSchedule, wait_async
+
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
         return await wait_async(self.get_status, job_id, schedule, request_timeout, dict(params))
 
