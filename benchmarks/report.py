@@ -381,6 +381,7 @@ def render(results: Results) -> str:
     )
     lines += ["## 1. Cold import (fresh process each, bytecode written)", ""]
     bytecode = settings.get("import_bytecode_written")
+    first_call_extra = settings.get("first_call_extra_modules", "not checked")
     lines += [
         "As users get it: `PYTHONDONTWRITEBYTECODE` is removed from the children's environment",
         "and a warm-up round writes the `.pyc` files, so the timed rounds read bytecode rather",
@@ -392,7 +393,7 @@ def render(results: Results) -> str:
         + ", ".join(f"`{name}`" for name in s.FIRST_CALL_MODULES)
         + " (the resource classes, the operation and its models). Checked in a fresh process:"
         + " a first `list()` call loads these and, of this package, attrs and msgspec, nothing"
-        + f" else (other modules it loaded: {settings.get('first_call_extra_modules', 'not checked')}).",
+        + f" else (other modules it loaded: {first_call_extra}).",
         "",
     ]
     base = _find(results.imports, s.IMPORT_HTTPX)
