@@ -12,7 +12,7 @@ from pathlib import Path
 from . import contenders as c
 from . import sections as s
 from .sections import Row
-from .timing import Spread, round_ratios
+from .timing import Spread, paired_ratios
 
 
 @dataclass
@@ -71,7 +71,7 @@ def ratio_spread(row: Row | None, base: Row | None, wall: bool = False) -> Sprea
         return None
     values, baseline = (row.wall, base.wall) if wall else (row.cpu, base.cpu)
     if values and baseline:
-        ratios = round_ratios(values, baseline)
+        ratios = paired_ratios(values, row.rounds, baseline, base.rounds)
         return Spread.of(ratios) if ratios else None
     return Spread.of([row.value / base.value]) if base.value else None
 
@@ -345,7 +345,10 @@ def render(results: Results) -> str:
         "every other round), each after a warm-up run; a ratio is taken within each round",
         "(contender over baseline, same round) and reported as the median over rounds with its",
         "interquartile range (IQR) and range, so a verdict whose IQR straddles the goal could",
-        "flip on another run. The server is `benchmarks/server.py`, a separate asyncio process",
+        "flip on another run. The official SDK runs in one round out of "
+        + f"{results.settings.get('official_every', 1)} (its ratios",
+        "use the baseline's figures of the same rounds): it is there for comparison.",
+        "The server is `benchmarks/server.py`, a separate asyncio process",
         "on 127.0.0.1 serving pre-encoded pages of jobs with every property filled and the",
         "timestamps mixed in equal shares: `Z`, `+00:00` and naive (no offset), as a real",
         "server may send them. See `benchmarks/__init__.py` for how to read and rerun this.",

@@ -58,6 +58,7 @@ class Row:
     extra: dict[str, float] = field(default_factory=dict)
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
+    rounds: list[int] = field(default_factory=list)
 
     @property
     def wall_median(self) -> float:
@@ -73,7 +74,15 @@ def has_official_sdk() -> bool:
 
 def _rows(samples: dict[str, Samples]) -> list[Row]:
     return [
-        Row(name, statistics.median(s.cpu), s.runs, s.correct, cpu=s.cpu, wall=s.wall)
+        Row(
+            name,
+            statistics.median(s.cpu),
+            s.runs,
+            s.correct,
+            cpu=s.cpu,
+            wall=s.wall,
+            rounds=s.rounds,
+        )
         for name, s in samples.items()
     ]
 
@@ -177,7 +186,9 @@ def cold_imports(rounds: int, official: bool) -> tuple[list[Row], bool]:
 # --- 2. one list call ---------------------------------------------------------------------
 
 
-def one_call(base_url: str, limit: int, rounds: int, repeat: int, official: bool) -> list[Row]:
+def one_call(
+    base_url: str, limit: int, rounds: int, repeat: int, official: bool, official_every: int
+) -> list[Row]:
     """One list(limit=...) call on a kept-alive connection; the mean per call in each round."""
     with ExitStack() as stack:
         calls: dict[str, Callable[[], int]] = {c.OURS: c.ours_one_call(stack, base_url, limit)}
@@ -188,19 +199,25 @@ def one_call(base_url: str, limit: int, rounds: int, repeat: int, official: bool
         orjson_loads = c.orjson_loads()
         if orjson_loads is not None:
             calls[c.RAW_ORJSON] = c.raw_one_call(stack, base_url, limit, orjson_loads)
-        contest = Contest(calls, check=lambda count: count == limit)
+        contest = Contest(
+            calls, check=lambda count: count == limit, every={c.OFFICIAL: official_every}
+        )
         return _rows(contest.run(rounds, repeat))
 
 
 # --- 3. and 4. whole listings ---------------------------------------------------------------
 
 
-def _listing_contest(listings: dict[str, c.Listing], jobs: int) -> Contest[list[str]]:
+def _listing_contest(
+    listings: dict[str, c.Listing], jobs: int, every: dict[str, int] | None = None
+) -> Contest[list[str]]:
     expected = expected_ids(jobs)
-    return Contest(listings, check=lambda ids: ids == expected)
+    return Contest(listings, check=lambda ids: ids == expected, every=every or {})
 
 
-def full_listing(base_url: str, jobs: int, limit: int, rounds: int, official: bool) -> list[Row]:
+def full_listing(
+    base_url: str, jobs: int, limit: int, rounds: int, official: bool, official_every: int
+) -> list[Row]:
     """Every job of the listing, by each client's own way of walking pages (defaults kept)."""
     loop = asyncio.new_event_loop()
     try:
@@ -220,7 +237,8 @@ def full_listing(base_url: str, jobs: int, limit: int, rounds: int, official: bo
             if orjson_loads is not None:
                 listings[RAW_ORJSON_LOOP] = c.raw_sync_listing(stack, base_url, limit, orjson_loads)
             listings[RAW_ASYNC_LOOP] = c.raw_async_listing(stack, loop, base_url, limit)
-            return _rows(_listing_contest(listings, jobs).run(rounds))
+            every = {OFFICIAL_SYNC: official_every, OFFICIAL_ASYNC: official_every}
+            return _rows(_listing_contest(listings, jobs, every).run(rounds))
     finally:
         loop.close()
 

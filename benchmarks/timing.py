@@ -29,6 +29,8 @@ class Samples:
     wall: list[float] = field(default_factory=list)
     runs: int = 0
     correct: bool = True
+    # The rounds it ran in (a contender may run only every few rounds, see Contest.every).
+    rounds: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,28 @@ def round_ratios(values: Sequence[float], baseline: Sequence[float]) -> list[flo
     return [value / base for value, base in zip(values, baseline, strict=True) if base > 0]
 
 
+def paired_ratios(
+    values: Sequence[float],
+    rounds: Sequence[int],
+    baseline: Sequence[float],
+    base_rounds: Sequence[int],
+) -> list[float]:
+    """round_ratios over the rounds both ran in (no rounds recorded: every round)."""
+    mine = dict(zip(rounds or range(len(values)), values, strict=True))
+    theirs = dict(zip(base_rounds or range(len(baseline)), baseline, strict=True))
+    common = [index for index in mine if index in theirs]
+    return round_ratios([mine[i] for i in common], [theirs[i] for i in common])
+
+
 @dataclass
 class Contest(Generic[R]):
     """Contenders that each return a result `check` can judge."""
 
     contenders: Mapping[str, Callable[[], R]]
     check: Callable[[R], bool]
+    # Contenders that run only every n-th round: a slow one compared for information (the
+    # official SDK) would otherwise take most of the time the compared ones need for rounds.
+    every: Mapping[str, int] = field(default_factory=dict)
 
     def run(self, rounds: int, repeat: int = 1) -> dict[str, Samples]:
         """`rounds` alternating rounds of `repeat` timed runs per contender, after one warm-up."""
@@ -69,6 +87,8 @@ class Contest(Generic[R]):
         names = list(self.contenders)
         for round_index in range(rounds):
             for name in names if round_index % 2 == 0 else reversed(names):
+                if round_index % self.every.get(name, 1):
+                    continue
                 contender = self.contenders[name]
                 # Each contender starts without the previous one's garbage to collect.
                 gc.collect()
@@ -83,4 +103,5 @@ class Contest(Generic[R]):
                 samples[name].cpu.append(cpu / repeat)
                 samples[name].wall.append(wall / repeat)
                 samples[name].runs += repeat
+                samples[name].rounds.append(round_index)
         return samples
