@@ -14,6 +14,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import threading
 import weakref
 from types import ModuleType
 from typing import Any
@@ -89,7 +90,9 @@ def test_attrs_sees_the_same_class(model: type) -> None:
     assert described == expected
     assert _parameters(model) == _parameters(twin)
     assert model.__match_args__ == twin.__match_args__
-    assert set(model.__slots__) == set(twin.__slots__)
+    # additional_properties is a property over the _additional slot (see the next test).
+    slots = {"additional_properties" if n == "_additional" else n for n in model.__slots__}
+    assert slots == set(twin.__slots__)
     # The record is attrs's own and is made once.
     assert attrs.fields(model) is attrs.fields(model)
 
@@ -152,6 +155,62 @@ def test_what_attrs_adds_to_a_class(model: type) -> None:
             assert "..." in repr(ours)
         else:  # hidden: the keys shown, never the values
             assert "'self': '***'" in repr(ours)
+
+
+@pytest.mark.parametrize(
+    "model", [m for m in MODELS if hasattr(m, "_additional")], ids=lambda model: model.__name__
+)
+def test_additional_properties_is_made_when_first_used(model: type) -> None:
+    names = [name for name, *_ in _parameters(model)]
+    instance = model(*[None] * len(names))
+    assert instance._additional is None
+    assert "x" not in instance
+    assert instance.additional_keys == []
+    with pytest.raises(KeyError):
+        instance["x"]
+    assert instance._additional is None, "reading made the dict"
+
+    extra = instance.additional_properties
+    assert extra == {}
+    assert instance.additional_properties is extra
+    instance["x"] = "1"
+    assert extra == {"x": "1"}
+    assert "x" in instance
+    assert instance.additional_keys == ["x"]
+    replaced = {"y": "2"}
+    instance.additional_properties = replaced
+    assert instance.additional_properties is replaced
+    assert instance["y"] == "2"
+    del instance["y"]
+    assert replaced == {}
+
+
+def test_to_dict_writes_additional_properties_made_later() -> None:
+    page = models.BatchJobPage.from_dict({"items": []})
+    assert page.to_dict() == {"items": []}
+    page["cursor"] = "c"
+    assert page.to_dict() == {"items": [], "cursor": "c"}
+    assert models.BatchJobPage.from_dict(page.to_dict()) == page
+
+
+def test_threads_share_one_additional_properties_dict() -> None:
+    """Many threads writing into a job's unmade additional_properties at once: no write is lost."""
+    model = models.BatchJobProgress
+    names = [name for name, *_ in _parameters(model)]
+    for _ in range(20):
+        instance = model(*[None] * len(names))
+        start = threading.Barrier(8)
+
+        def write(key: str, instance: Any = instance, start: threading.Barrier = start) -> None:
+            start.wait()
+            instance.additional_properties[key] = key
+
+        threads = [threading.Thread(target=write, args=(str(i),)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(instance.additional_properties) == [str(i) for i in range(8)]
 
 
 def test_a_subclass_reads_its_base_record() -> None:

@@ -216,13 +216,37 @@ def repr_left(model: object) -> None:
 
 
 def slots_state(model: Any) -> dict[str, Any]:
-    """A model's pickle state: its fields by name (slotted objects have no __dict__)."""
-    return {name: getattr(model, name) for name in model.__slots__ if name != "__weakref__"}
+    """A model's pickle state: its fields by name, as attrs writes it (slotted objects have no
+    __dict__)."""
+    state = {}
+    for name in model.__slots__:
+        if name == "_additional":
+            state["additional_properties"] = model._additional or {}
+        elif name != "__weakref__":
+            state[name] = getattr(model, name)
+    return state
 
 
 def set_slots_state(model: Any, state: dict[str, Any]) -> None:
     for name, value in state.items():
+        # object.__setattr__ goes through the additional_properties setter too.
         object.__setattr__(model, name, value)
+
+
+# What a model without additional properties reads them as (in repr, ==, [] and in); never
+# handed out, so never written to.
+NO_ADDITIONAL: Mapping[str, Any] = {}
+_additional_lock = threading.Lock()
+
+
+def made_additional(model: Any) -> dict[str, Any]:
+    """A model's additional_properties dict, made on first use. Under a lock: two threads each
+    making one would lose what one of them writes into it."""
+    with _additional_lock:
+        if model._additional is None:
+            model._additional = {}
+        additional: dict[str, Any] = model._additional
+        return additional
 
 
 class ShapeError(TypeError, ValueError):
@@ -380,6 +404,7 @@ __all__ = [
     "ABSENT",
     "AttrsFields",
     "NOTHING_ABSENT",
+    "NO_ADDITIONAL",
     "RequestSpec",
     "ShapeError",
     "absent_of",
@@ -389,6 +414,7 @@ __all__ = [
     "fromisoformat",
     "hidden",
     "hidden_values",
+    "made_additional",
     "missing",
     "naive_as_utc",
     "parse_datetime",

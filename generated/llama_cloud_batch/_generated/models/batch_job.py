@@ -9,6 +9,7 @@ from ..models.batch_job_status import BatchJobStatus
 from ..models.job_type import JobType
 from ..types import (
     ABSENT,
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -17,6 +18,7 @@ from ..types import (
     evolve,
     expect_object,
     fromisoformat,
+    made_additional,
     missing,
     naive_as_utc,
     parse_datetime,
@@ -116,7 +118,7 @@ class BatchJob:
         "started_at",
         "updated_at",
         "workflow_id",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -161,7 +163,9 @@ class BatchJob:
     started_at: datetime.datetime | None
     updated_at: datetime.datetime | None
     workflow_id: None | str
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -204,14 +208,14 @@ class BatchJob:
         self.started_at = started_at
         self.updated_at = updated_at
         self.workflow_id = workflow_id
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, job_type={self.job_type!r}, project_id={self.project_id!r}, status={self.status!r}, total_items={self.total_items!r}, completed_at={self.completed_at!r}, created_at={self.created_at!r}, directory_id={self.directory_id!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, failed_items={self.failed_items!r}, job_record_id={self.job_record_id!r}, processed_items={self.processed_items!r}, skipped_items={self.skipped_items!r}, started_at={self.started_at!r}, updated_at={self.updated_at!r}, workflow_id={self.workflow_id!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, job_type={self.job_type!r}, project_id={self.project_id!r}, status={self.status!r}, total_items={self.total_items!r}, completed_at={self.completed_at!r}, created_at={self.created_at!r}, directory_id={self.directory_id!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, failed_items={self.failed_items!r}, job_record_id={self.job_record_id!r}, processed_items={self.processed_items!r}, skipped_items={self.skipped_items!r}, started_at={self.started_at!r}, updated_at={self.updated_at!r}, workflow_id={self.workflow_id!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -236,7 +240,7 @@ class BatchJob:
             and self.started_at == other.started_at
             and self.updated_at == other.updated_at
             and self.workflow_id == other.workflow_id
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> BatchJob:
@@ -245,7 +249,7 @@ class BatchJob:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["id"] = self.id
         field_dict["job_type"] = self.job_type.value
         field_dict["project_id"] = self.project_id
@@ -488,7 +492,7 @@ class BatchJob:
                 )
 
                 if not keys <= _KNOWN_BATCH_JOB:
-                    batch_job.additional_properties = {
+                    batch_job._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB
                     }
             return batch_job
@@ -496,12 +500,23 @@ class BatchJob:
         raise claim(failure, d, "BatchJob", "id")
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -510,7 +525,7 @@ class BatchJob:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

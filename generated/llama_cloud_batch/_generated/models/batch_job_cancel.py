@@ -6,6 +6,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..types import (
     ABSENT,
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -13,6 +14,7 @@ from ..types import (
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -49,7 +51,7 @@ class BatchJobCancel:
         reason (None | str): Free text kept with the job.
     """
 
-    __slots__ = ("reason", "additional_properties", "_absent", "__weakref__")
+    __slots__ = ("reason", "_additional", "_absent", "__weakref__")
     __match_args__ = (
         "reason",
         "_absent",
@@ -59,7 +61,9 @@ class BatchJobCancel:
     __setstate__ = set_slots_state
 
     reason: None | str
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -70,23 +74,22 @@ class BatchJobCancel:
         _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_CANCEL,
     ) -> None:
         self.reason = reason
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(reason={self.reason!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(reason={self.reason!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (
-            self.reason == other.reason
-            and self.additional_properties == other.additional_properties
+        return self.reason == other.reason and (self._additional or NO_ADDITIONAL) == (
+            other._additional or NO_ADDITIONAL
         )
 
     def __replace__(self, **changes: Any) -> BatchJobCancel:
@@ -95,7 +98,7 @@ class BatchJobCancel:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         if self.reason is not None:
             field_dict["reason"] = self.reason
         elif "reason" not in self._absent:
@@ -136,7 +139,7 @@ class BatchJobCancel:
                 )
 
                 if not keys <= _KNOWN_BATCH_JOB_CANCEL:
-                    batch_job_cancel.additional_properties = {
+                    batch_job_cancel._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL
                     }
             return batch_job_cancel
@@ -144,12 +147,23 @@ class BatchJobCancel:
         raise claim(failure, d, "BatchJobCancel", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -158,7 +172,7 @@ class BatchJobCancel:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -6,11 +6,13 @@ from typing import Any, ClassVar, TypeVar
 
 from ..models.batch_job_status import BatchJobStatus
 from ..types import (
+    NO_ADDITIONAL,
     AttrsFields,
     ShapeError,
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -44,14 +46,7 @@ class BatchJobCancelResult:
         status (BatchJobStatus): Where a batch job is in its life. The server may add values; clients keep unknown ones.
     """
 
-    __slots__ = (
-        "job_id",
-        "message",
-        "processed_items",
-        "status",
-        "additional_properties",
-        "__weakref__",
-    )
+    __slots__ = ("job_id", "message", "processed_items", "status", "_additional", "__weakref__")
     __match_args__ = (
         "job_id",
         "message",
@@ -66,7 +61,9 @@ class BatchJobCancelResult:
     message: str
     processed_items: int
     status: BatchJobStatus
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
 
     def __init__(
         self,
@@ -79,13 +76,13 @@ class BatchJobCancelResult:
         self.message = message
         self.processed_items = processed_items
         self.status = status
-        self.additional_properties = {}
+        self._additional = None
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_id={self.job_id!r}, message={self.message!r}, processed_items={self.processed_items!r}, status={self.status!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_id={self.job_id!r}, message={self.message!r}, processed_items={self.processed_items!r}, status={self.status!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -97,7 +94,7 @@ class BatchJobCancelResult:
             and self.message == other.message
             and self.processed_items == other.processed_items
             and self.status == other.status
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> BatchJobCancelResult:
@@ -106,7 +103,7 @@ class BatchJobCancelResult:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["job_id"] = self.job_id
         field_dict["message"] = self.message
         field_dict["processed_items"] = self.processed_items
@@ -164,7 +161,7 @@ class BatchJobCancelResult:
                 )
 
                 if not keys <= _KNOWN_BATCH_JOB_CANCEL_RESULT:
-                    batch_job_cancel_result.additional_properties = {
+                    batch_job_cancel_result._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL_RESULT
                     }
             return batch_job_cancel_result
@@ -172,12 +169,23 @@ class BatchJobCancelResult:
         raise claim(failure, d, "BatchJobCancelResult", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -186,7 +194,7 @@ class BatchJobCancelResult:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -12,6 +13,7 @@ from ..types import (
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -61,7 +63,7 @@ class BatchJobCreate:
         "directory_id",
         "item_ids",
         "page_size",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -82,7 +84,9 @@ class BatchJobCreate:
     directory_id: None | str
     item_ids: list[str] | None
     page_size: int | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -101,14 +105,14 @@ class BatchJobCreate:
         self.directory_id = directory_id
         self.item_ids = item_ids
         self.page_size = page_size
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_config={self.job_config!r}, continue_as_new_threshold={self.continue_as_new_threshold!r}, directory_id={self.directory_id!r}, item_ids={self.item_ids!r}, page_size={self.page_size!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_config={self.job_config!r}, continue_as_new_threshold={self.continue_as_new_threshold!r}, directory_id={self.directory_id!r}, item_ids={self.item_ids!r}, page_size={self.page_size!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -121,7 +125,7 @@ class BatchJobCreate:
             and self.directory_id == other.directory_id
             and self.item_ids == other.item_ids
             and self.page_size == other.page_size
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> BatchJobCreate:
@@ -130,7 +134,7 @@ class BatchJobCreate:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["job_config"] = self.job_config.to_dict()
         if self.continue_as_new_threshold is not None:
             field_dict["continue_as_new_threshold"] = self.continue_as_new_threshold
@@ -266,7 +270,7 @@ class BatchJobCreate:
                 )
 
                 if not keys <= _KNOWN_BATCH_JOB_CREATE:
-                    batch_job_create.additional_properties = {
+                    batch_job_create._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CREATE
                     }
             return batch_job_create
@@ -274,12 +278,23 @@ class BatchJobCreate:
         raise claim(failure, d, "BatchJobCreate", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -288,7 +303,7 @@ class BatchJobCreate:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

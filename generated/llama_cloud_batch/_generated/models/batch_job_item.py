@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from ..models.batch_item_status import BatchItemStatus
 from ..types import (
     ABSENT,
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -16,6 +17,7 @@ from ..types import (
     evolve,
     expect_object,
     fromisoformat,
+    made_additional,
     missing,
     naive_as_utc,
     parse_datetime,
@@ -89,7 +91,7 @@ class BatchJobItem:
         "job_record_id",
         "skip_reason",
         "started_at",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -120,7 +122,9 @@ class BatchJobItem:
     job_record_id: None | str
     skip_reason: None | str
     started_at: datetime.datetime | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -149,14 +153,14 @@ class BatchJobItem:
         self.job_record_id = job_record_id
         self.skip_reason = skip_reason
         self.started_at = started_at
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, status={self.status!r}, completed_at={self.completed_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_id={self.job_id!r}, job_record_id={self.job_record_id!r}, skip_reason={self.skip_reason!r}, started_at={self.started_at!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, status={self.status!r}, completed_at={self.completed_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_id={self.job_id!r}, job_record_id={self.job_record_id!r}, skip_reason={self.skip_reason!r}, started_at={self.started_at!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -174,7 +178,7 @@ class BatchJobItem:
             and self.job_record_id == other.job_record_id
             and self.skip_reason == other.skip_reason
             and self.started_at == other.started_at
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> BatchJobItem:
@@ -183,7 +187,7 @@ class BatchJobItem:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["item_id"] = self.item_id
         field_dict["item_name"] = self.item_name
         field_dict["status"] = self.status.value
@@ -339,7 +343,7 @@ class BatchJobItem:
                 )
 
                 if not keys <= _KNOWN_BATCH_JOB_ITEM:
-                    batch_job_item.additional_properties = {
+                    batch_job_item._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM
                     }
             return batch_job_item
@@ -347,12 +351,23 @@ class BatchJobItem:
         raise claim(failure, d, "BatchJobItem", "item_id")
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -361,7 +376,7 @@ class BatchJobItem:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

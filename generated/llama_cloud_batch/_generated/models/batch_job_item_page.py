@@ -6,6 +6,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..types import (
     ABSENT,
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -13,6 +14,7 @@ from ..types import (
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -55,14 +57,7 @@ class BatchJobItemPage:
         total_size (int | None): How many items match the filters in all.
     """
 
-    __slots__ = (
-        "items",
-        "next_page_token",
-        "total_size",
-        "additional_properties",
-        "_absent",
-        "__weakref__",
-    )
+    __slots__ = ("items", "next_page_token", "total_size", "_additional", "_absent", "__weakref__")
     __match_args__ = (
         "items",
         "next_page_token",
@@ -76,7 +71,9 @@ class BatchJobItemPage:
     items: list[BatchJobItem]
     next_page_token: None | str
     total_size: int | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -91,14 +88,14 @@ class BatchJobItemPage:
         self.items = items
         self.next_page_token = next_page_token
         self.total_size = total_size
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(items={self.items!r}, next_page_token={self.next_page_token!r}, total_size={self.total_size!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(items={self.items!r}, next_page_token={self.next_page_token!r}, total_size={self.total_size!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -109,7 +106,7 @@ class BatchJobItemPage:
             self.items == other.items
             and self.next_page_token == other.next_page_token
             and self.total_size == other.total_size
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> BatchJobItemPage:
@@ -118,7 +115,7 @@ class BatchJobItemPage:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["items"] = [items_item.to_dict() for items_item in self.items]
         if self.next_page_token is not None:
             field_dict["next_page_token"] = self.next_page_token
@@ -198,7 +195,7 @@ class BatchJobItemPage:
                 )
 
                 if not keys <= _KNOWN_BATCH_JOB_ITEM_PAGE:
-                    batch_job_item_page.additional_properties = {
+                    batch_job_item_page._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM_PAGE
                     }
             return batch_job_item_page
@@ -206,12 +203,23 @@ class BatchJobItemPage:
         raise claim(failure, d, "BatchJobItemPage", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -220,7 +228,7 @@ class BatchJobItemPage:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -5,11 +5,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     AttrsFields,
     ShapeError,
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -36,7 +38,7 @@ class BatchJobProgress:
         progress_percentage (float): Share of the job's files done, 0 to 100.
     """
 
-    __slots__ = ("job", "progress_percentage", "additional_properties", "__weakref__")
+    __slots__ = ("job", "progress_percentage", "_additional", "__weakref__")
     __match_args__ = (
         "job",
         "progress_percentage",
@@ -47,7 +49,9 @@ class BatchJobProgress:
 
     job: BatchJob
     progress_percentage: float
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
 
     def __init__(
         self,
@@ -56,13 +60,13 @@ class BatchJobProgress:
     ) -> None:
         self.job = job
         self.progress_percentage = progress_percentage
-        self.additional_properties = {}
+        self._additional = None
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job={self.job!r}, progress_percentage={self.progress_percentage!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job={self.job!r}, progress_percentage={self.progress_percentage!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -72,7 +76,7 @@ class BatchJobProgress:
         return (
             self.job == other.job
             and self.progress_percentage == other.progress_percentage
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> BatchJobProgress:
@@ -81,7 +85,7 @@ class BatchJobProgress:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["job"] = self.job.to_dict()
         field_dict["progress_percentage"] = self.progress_percentage
         return field_dict
@@ -128,7 +132,7 @@ class BatchJobProgress:
                 )
 
                 if not keys <= _KNOWN_BATCH_JOB_PROGRESS:
-                    batch_job_progress.additional_properties = {
+                    batch_job_progress._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_PROGRESS
                     }
             return batch_job_progress
@@ -136,12 +140,23 @@ class BatchJobProgress:
         raise claim(failure, d, "BatchJobProgress", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -150,7 +165,7 @@ class BatchJobProgress:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

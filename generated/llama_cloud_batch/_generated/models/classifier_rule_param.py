@@ -5,11 +5,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Required, TypedDict, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     AttrsFields,
     ShapeError,
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -38,7 +40,7 @@ class ClassifierRuleParam:
         description (str):
     """
 
-    __slots__ = ("type_", "description", "additional_properties", "__weakref__")
+    __slots__ = ("type_", "description", "_additional", "__weakref__")
     __match_args__ = (
         "type_",
         "description",
@@ -49,7 +51,9 @@ class ClassifierRuleParam:
 
     type_: str
     description: str
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
 
     def __init__(
         self,
@@ -58,13 +62,13 @@ class ClassifierRuleParam:
     ) -> None:
         self.type_ = type_
         self.description = description
-        self.additional_properties = {}
+        self._additional = None
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(type_={self.type_!r}, description={self.description!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(type_={self.type_!r}, description={self.description!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -74,7 +78,7 @@ class ClassifierRuleParam:
         return (
             self.type_ == other.type_
             and self.description == other.description
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ClassifierRuleParam:
@@ -91,7 +95,7 @@ class ClassifierRuleParam:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["type"] = self.type_
         field_dict["description"] = self.description
         return field_dict
@@ -135,7 +139,7 @@ class ClassifierRuleParam:
                 )
 
                 if not keys <= _KNOWN_CLASSIFIER_RULE_PARAM:
-                    classifier_rule_param.additional_properties = {
+                    classifier_rule_param._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFIER_RULE_PARAM
                     }
             return classifier_rule_param
@@ -143,12 +147,23 @@ class ClassifierRuleParam:
         raise claim(failure, d, "ClassifierRuleParam", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -157,7 +172,7 @@ class ClassifierRuleParam:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal, Required, TypedDict, TypeVar
 from ..models.classify_job_status import ClassifyJobStatus
 from ..models.classify_mode import ClassifyMode
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -16,6 +17,7 @@ from ..types import (
     evolve,
     expect_object,
     fromisoformat,
+    made_additional,
     missing,
     naive_as_utc,
     parse_datetime,
@@ -90,7 +92,7 @@ class ClassifyJobParam:
         "mode",
         "parsing_configuration",
         "updated_at",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -125,7 +127,9 @@ class ClassifyJobParam:
     mode: ClassifyMode | None
     parsing_configuration: ClassifyParsingConfigurationParam | None
     updated_at: datetime.datetime | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -158,14 +162,14 @@ class ClassifyJobParam:
         self.mode = mode
         self.parsing_configuration = parsing_configuration
         self.updated_at = updated_at
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, project_id={self.project_id!r}, rules={self.rules!r}, status={self.status!r}, user_id={self.user_id!r}, created_at={self.created_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_record_id={self.job_record_id!r}, mode={self.mode!r}, parsing_configuration={self.parsing_configuration!r}, updated_at={self.updated_at!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, project_id={self.project_id!r}, rules={self.rules!r}, status={self.status!r}, user_id={self.user_id!r}, created_at={self.created_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_record_id={self.job_record_id!r}, mode={self.mode!r}, parsing_configuration={self.parsing_configuration!r}, updated_at={self.updated_at!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -185,7 +189,7 @@ class ClassifyJobParam:
             and self.mode == other.mode
             and self.parsing_configuration == other.parsing_configuration
             and self.updated_at == other.updated_at
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ClassifyJobParam:
@@ -227,7 +231,7 @@ class ClassifyJobParam:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["id"] = self.id
         field_dict["project_id"] = self.project_id
         field_dict["rules"] = [rules_item.to_dict() for rules_item in self.rules]
@@ -428,7 +432,7 @@ class ClassifyJobParam:
                 )
 
                 if not keys <= _KNOWN_CLASSIFY_JOB_PARAM:
-                    classify_job_param.additional_properties = {
+                    classify_job_param._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_JOB_PARAM
                     }
             return classify_job_param
@@ -436,12 +440,23 @@ class ClassifyJobParam:
         raise claim(failure, d, "ClassifyJobParam", "id")
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -450,7 +465,7 @@ class ClassifyJobParam:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, TypeVar
 from ..models.parsing_language import ParsingLanguage
 from ..types import (
     ABSENT,
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -14,6 +15,7 @@ from ..types import (
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -56,14 +58,7 @@ class ClassifyParsingConfiguration:
         target_pages (list[int] | None):
     """
 
-    __slots__ = (
-        "lang",
-        "max_pages",
-        "target_pages",
-        "additional_properties",
-        "_absent",
-        "__weakref__",
-    )
+    __slots__ = ("lang", "max_pages", "target_pages", "_additional", "_absent", "__weakref__")
     __match_args__ = (
         "lang",
         "max_pages",
@@ -77,7 +72,9 @@ class ClassifyParsingConfiguration:
     lang: None | ParsingLanguage
     max_pages: int | None
     target_pages: list[int] | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -92,14 +89,14 @@ class ClassifyParsingConfiguration:
         self.lang = lang
         self.max_pages = max_pages
         self.target_pages = target_pages
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(lang={self.lang!r}, max_pages={self.max_pages!r}, target_pages={self.target_pages!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(lang={self.lang!r}, max_pages={self.max_pages!r}, target_pages={self.target_pages!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -110,7 +107,7 @@ class ClassifyParsingConfiguration:
             self.lang == other.lang
             and self.max_pages == other.max_pages
             and self.target_pages == other.target_pages
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ClassifyParsingConfiguration:
@@ -119,7 +116,7 @@ class ClassifyParsingConfiguration:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         if self.lang is not None:
             field_dict["lang"] = self.lang.value
         elif "lang" not in self._absent:
@@ -216,7 +213,7 @@ class ClassifyParsingConfiguration:
                 )
 
                 if not keys <= _KNOWN_CLASSIFY_PARSING_CONFIGURATION:
-                    classify_parsing_configuration.additional_properties = {
+                    classify_parsing_configuration._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_PARSING_CONFIGURATION
                     }
             return classify_parsing_configuration
@@ -224,12 +221,23 @@ class ClassifyParsingConfiguration:
         raise claim(failure, d, "ClassifyParsingConfiguration", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -238,7 +246,7 @@ class ClassifyParsingConfiguration:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

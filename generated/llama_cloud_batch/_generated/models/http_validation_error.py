@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -12,6 +13,7 @@ from ..types import (
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -44,7 +46,7 @@ class HTTPValidationError:
         detail (list[ValidationError] | None): One entry per problem.
     """
 
-    __slots__ = ("detail", "additional_properties", "_absent", "__weakref__")
+    __slots__ = ("detail", "_additional", "_absent", "__weakref__")
     __match_args__ = (
         "detail",
         "_absent",
@@ -54,7 +56,9 @@ class HTTPValidationError:
     __setstate__ = set_slots_state
 
     detail: list[ValidationError] | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -65,23 +69,22 @@ class HTTPValidationError:
         _absent: frozenset[str] = _OPTIONAL_HTTP_VALIDATION_ERROR,
     ) -> None:
         self.detail = detail
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(detail={self.detail!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(detail={self.detail!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return (
-            self.detail == other.detail
-            and self.additional_properties == other.additional_properties
+        return self.detail == other.detail and (self._additional or NO_ADDITIONAL) == (
+            other._additional or NO_ADDITIONAL
         )
 
     def __replace__(self, **changes: Any) -> HTTPValidationError:
@@ -90,7 +93,7 @@ class HTTPValidationError:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         if self.detail is not None:
             field_dict["detail"] = [detail_item.to_dict() for detail_item in self.detail]
         elif "detail" not in self._absent:
@@ -153,7 +156,7 @@ class HTTPValidationError:
                 )
 
                 if not keys <= _KNOWN_HTTP_VALIDATION_ERROR:
-                    http_validation_error.additional_properties = {
+                    http_validation_error._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_HTTP_VALIDATION_ERROR
                     }
             return http_validation_error
@@ -161,12 +164,23 @@ class HTTPValidationError:
         raise claim(failure, d, "HTTPValidationError", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -175,7 +189,7 @@ class HTTPValidationError:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

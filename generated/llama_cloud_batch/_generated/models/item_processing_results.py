@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -12,6 +13,7 @@ from ..types import (
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -52,7 +54,7 @@ class ItemProcessingResults:
         "item_id",
         "item_name",
         "processing_results",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -69,7 +71,9 @@ class ItemProcessingResults:
     item_id: str
     item_name: str
     processing_results: list[ProcessingResult] | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -84,14 +88,14 @@ class ItemProcessingResults:
         self.item_id = item_id
         self.item_name = item_name
         self.processing_results = processing_results
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, processing_results={self.processing_results!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, processing_results={self.processing_results!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -102,7 +106,7 @@ class ItemProcessingResults:
             self.item_id == other.item_id
             and self.item_name == other.item_name
             and self.processing_results == other.processing_results
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ItemProcessingResults:
@@ -111,7 +115,7 @@ class ItemProcessingResults:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["item_id"] = self.item_id
         field_dict["item_name"] = self.item_name
         if self.processing_results is not None:
@@ -195,7 +199,7 @@ class ItemProcessingResults:
                 )
 
                 if not keys <= _KNOWN_ITEM_PROCESSING_RESULTS:
-                    item_processing_results.additional_properties = {
+                    item_processing_results._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_ITEM_PROCESSING_RESULTS
                     }
             return item_processing_results
@@ -203,12 +207,23 @@ class ItemProcessingResults:
         raise claim(failure, d, "ItemProcessingResults", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -217,7 +232,7 @@ class ItemProcessingResults:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

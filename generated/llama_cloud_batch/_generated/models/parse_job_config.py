@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -12,6 +13,7 @@ from ..types import (
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -77,7 +79,7 @@ class ParseJobConfig:
         "session_id",
         "user_id",
         "webhook_url",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -106,7 +108,9 @@ class ParseJobConfig:
     session_id: None | str
     user_id: None | str
     webhook_url: None | str
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -133,14 +137,14 @@ class ParseJobConfig:
         self.session_id = session_id
         self.user_id = user_id
         self.webhook_url = webhook_url
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(correlation_id={self.correlation_id!r}, job_name={self.job_name!r}, parameters={self.parameters!r}, parent_job_execution_id={self.parent_job_execution_id!r}, partitions={self.partitions!r}, project_id={self.project_id!r}, session_id={self.session_id!r}, user_id={self.user_id!r}, webhook_url={self.webhook_url!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(correlation_id={self.correlation_id!r}, job_name={self.job_name!r}, parameters={self.parameters!r}, parent_job_execution_id={self.parent_job_execution_id!r}, partitions={self.partitions!r}, project_id={self.project_id!r}, session_id={self.session_id!r}, user_id={self.user_id!r}, webhook_url={self.webhook_url!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -157,7 +161,7 @@ class ParseJobConfig:
             and self.session_id == other.session_id
             and self.user_id == other.user_id
             and self.webhook_url == other.webhook_url
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ParseJobConfig:
@@ -166,7 +170,7 @@ class ParseJobConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         if self.correlation_id is not None:
             field_dict["correlation_id"] = self.correlation_id
         elif "correlation_id" not in self._absent:
@@ -324,7 +328,7 @@ class ParseJobConfig:
                 )
 
                 if not keys <= _KNOWN_PARSE_JOB_CONFIG:
-                    parse_job_config.additional_properties = {
+                    parse_job_config._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_PARSE_JOB_CONFIG
                     }
             return parse_job_config
@@ -332,12 +336,23 @@ class ParseJobConfig:
         raise claim(failure, d, "ParseJobConfig", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -346,7 +361,7 @@ class ParseJobConfig:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -10,6 +10,7 @@ from ..models.parse_mode import ParseMode
 from ..models.parse_priority import ParsePriority
 from ..models.parsing_language import ParsingLanguage
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -18,6 +19,7 @@ from ..types import (
     evolve,
     expect_object,
     hidden,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -547,7 +549,7 @@ class ParseParameters:
         "version",
         "webhook_configurations",
         "webhook_url",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -808,7 +810,9 @@ class ParseParameters:
     version: None | str
     webhook_configurations: list[WebhookConfiguration] | None
     webhook_url: None | str
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -1073,14 +1077,14 @@ class ParseParameters:
         self.version = version
         self.webhook_configurations = webhook_configurations
         self.webhook_url = webhook_url
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(adaptive_long_table={self.adaptive_long_table!r}, aggressive_table_extraction={self.aggressive_table_extraction!r}, annotate_links={self.annotate_links!r}, auto_mode={self.auto_mode!r}, auto_mode_configuration_json={self.auto_mode_configuration_json!r}, auto_mode_trigger_on_image_in_page={self.auto_mode_trigger_on_image_in_page!r}, auto_mode_trigger_on_regexp_in_page={self.auto_mode_trigger_on_regexp_in_page!r}, auto_mode_trigger_on_table_in_page={self.auto_mode_trigger_on_table_in_page!r}, auto_mode_trigger_on_text_in_page={self.auto_mode_trigger_on_text_in_page!r}, azure_openai_api_version={self.azure_openai_api_version!r}, azure_openai_deployment_name={self.azure_openai_deployment_name!r}, azure_openai_endpoint={self.azure_openai_endpoint!r}, azure_openai_key={hidden(self.azure_openai_key)}, bbox_bottom={self.bbox_bottom!r}, bbox_left={self.bbox_left!r}, bbox_right={self.bbox_right!r}, bbox_top={self.bbox_top!r}, bounding_box={self.bounding_box!r}, compact_markdown_table={self.compact_markdown_table!r}, complemental_formatting_instruction={self.complemental_formatting_instruction!r}, content_guideline_instruction={self.content_guideline_instruction!r}, continuous_mode={self.continuous_mode!r}, custom_metadata={self.custom_metadata!r}, disable_image_extraction={self.disable_image_extraction!r}, disable_ocr={self.disable_ocr!r}, disable_reconstruction={self.disable_reconstruction!r}, do_not_cache={self.do_not_cache!r}, do_not_unroll_columns={self.do_not_unroll_columns!r}, enable_cost_optimizer={self.enable_cost_optimizer!r}, extract_charts={self.extract_charts!r}, extract_layout={self.extract_layout!r}, extract_printed_page_number={self.extract_printed_page_number!r}, fast_mode={self.fast_mode!r}, formatting_instruction={self.formatting_instruction!r}, gpt4o_api_key={hidden(self.gpt4o_api_key)}, gpt4o_mode={self.gpt4o_mode!r}, guess_xlsx_sheet_name={self.guess_xlsx_sheet_name!r}, hide_footers={self.hide_footers!r}, hide_headers={self.hide_headers!r}, high_res_ocr={self.high_res_ocr!r}, html_make_all_elements_visible={self.html_make_all_elements_visible!r}, html_remove_fixed_elements={self.html_remove_fixed_elements!r}, html_remove_navigation_elements={self.html_remove_navigation_elements!r}, http_proxy={self.http_proxy!r}, ignore_document_elements_for_layout_detection={self.ignore_document_elements_for_layout_detection!r}, images_to_save={self.images_to_save!r}, inline_images_in_markdown={self.inline_images_in_markdown!r}, input_s3_path={self.input_s3_path!r}, input_s3_region={self.input_s3_region!r}, input_url={self.input_url!r}, internal_is_screenshot_job={self.internal_is_screenshot_job!r}, invalidate_cache={self.invalidate_cache!r}, is_formatting_instruction={self.is_formatting_instruction!r}, job_timeout_extra_time_per_page_in_seconds={self.job_timeout_extra_time_per_page_in_seconds!r}, job_timeout_in_seconds={self.job_timeout_in_seconds!r}, keep_page_separator_when_merging_tables={self.keep_page_separator_when_merging_tables!r}, lang={self.lang!r}, languages={self.languages!r}, layout_aware={self.layout_aware!r}, line_level_bounding_box={self.line_level_bounding_box!r}, markdown_table_multiline_header_separator={self.markdown_table_multiline_header_separator!r}, max_pages={self.max_pages!r}, max_pages_enforced={self.max_pages_enforced!r}, merge_tables_across_pages_in_markdown={self.merge_tables_across_pages_in_markdown!r}, model={self.model!r}, outlined_table_extraction={self.outlined_table_extraction!r}, output_bucket={self.output_bucket!r}, output_pdf_of_document={self.output_pdf_of_document!r}, output_s3_path_prefix={self.output_s3_path_prefix!r}, output_s3_region={self.output_s3_region!r}, output_tables_as_html={self.output_tables_as_html!r}, page_error_tolerance={self.page_error_tolerance!r}, page_footer_prefix={self.page_footer_prefix!r}, page_footer_suffix={self.page_footer_suffix!r}, page_header_prefix={self.page_header_prefix!r}, page_header_suffix={self.page_header_suffix!r}, page_prefix={self.page_prefix!r}, page_separator={self.page_separator!r}, page_suffix={self.page_suffix!r}, parse_mode={self.parse_mode!r}, parsing_instruction={self.parsing_instruction!r}, pipeline_id={self.pipeline_id!r}, precise_bounding_box={self.precise_bounding_box!r}, premium_mode={self.premium_mode!r}, presentation_out_of_bounds_content={self.presentation_out_of_bounds_content!r}, presentation_skip_embedded_data={self.presentation_skip_embedded_data!r}, preserve_layout_alignment_across_pages={self.preserve_layout_alignment_across_pages!r}, preserve_very_small_text={self.preserve_very_small_text!r}, preset={self.preset!r}, priority={self.priority!r}, project_id={self.project_id!r}, remove_hidden_text={self.remove_hidden_text!r}, replace_failed_page_mode={self.replace_failed_page_mode!r}, replace_failed_page_with_error_message_prefix={self.replace_failed_page_with_error_message_prefix!r}, replace_failed_page_with_error_message_suffix={self.replace_failed_page_with_error_message_suffix!r}, resource_info={self.resource_info!r}, save_images={self.save_images!r}, skip_diagonal_text={self.skip_diagonal_text!r}, specialized_chart_parsing_agentic={self.specialized_chart_parsing_agentic!r}, specialized_chart_parsing_efficient={self.specialized_chart_parsing_efficient!r}, specialized_chart_parsing_plus={self.specialized_chart_parsing_plus!r}, specialized_image_parsing={self.specialized_image_parsing!r}, spreadsheet_extract_sub_tables={self.spreadsheet_extract_sub_tables!r}, spreadsheet_force_formula_computation={self.spreadsheet_force_formula_computation!r}, spreadsheet_include_hidden_sheets={self.spreadsheet_include_hidden_sheets!r}, strict_mode_buggy_font={self.strict_mode_buggy_font!r}, strict_mode_image_extraction={self.strict_mode_image_extraction!r}, strict_mode_image_ocr={self.strict_mode_image_ocr!r}, strict_mode_reconstruction={self.strict_mode_reconstruction!r}, structured_output={self.structured_output!r}, structured_output_json_schema={self.structured_output_json_schema!r}, structured_output_json_schema_name={self.structured_output_json_schema_name!r}, system_prompt={self.system_prompt!r}, system_prompt_append={self.system_prompt_append!r}, take_screenshot={self.take_screenshot!r}, target_pages={self.target_pages!r}, tier={self.tier!r}, type_={self.type_!r}, use_vendor_multimodal_model={self.use_vendor_multimodal_model!r}, user_prompt={self.user_prompt!r}, vendor_multimodal_api_key={hidden(self.vendor_multimodal_api_key)}, vendor_multimodal_model_name={self.vendor_multimodal_model_name!r}, version={self.version!r}, webhook_configurations={self.webhook_configurations!r}, webhook_url={self.webhook_url!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(adaptive_long_table={self.adaptive_long_table!r}, aggressive_table_extraction={self.aggressive_table_extraction!r}, annotate_links={self.annotate_links!r}, auto_mode={self.auto_mode!r}, auto_mode_configuration_json={self.auto_mode_configuration_json!r}, auto_mode_trigger_on_image_in_page={self.auto_mode_trigger_on_image_in_page!r}, auto_mode_trigger_on_regexp_in_page={self.auto_mode_trigger_on_regexp_in_page!r}, auto_mode_trigger_on_table_in_page={self.auto_mode_trigger_on_table_in_page!r}, auto_mode_trigger_on_text_in_page={self.auto_mode_trigger_on_text_in_page!r}, azure_openai_api_version={self.azure_openai_api_version!r}, azure_openai_deployment_name={self.azure_openai_deployment_name!r}, azure_openai_endpoint={self.azure_openai_endpoint!r}, azure_openai_key={hidden(self.azure_openai_key)}, bbox_bottom={self.bbox_bottom!r}, bbox_left={self.bbox_left!r}, bbox_right={self.bbox_right!r}, bbox_top={self.bbox_top!r}, bounding_box={self.bounding_box!r}, compact_markdown_table={self.compact_markdown_table!r}, complemental_formatting_instruction={self.complemental_formatting_instruction!r}, content_guideline_instruction={self.content_guideline_instruction!r}, continuous_mode={self.continuous_mode!r}, custom_metadata={self.custom_metadata!r}, disable_image_extraction={self.disable_image_extraction!r}, disable_ocr={self.disable_ocr!r}, disable_reconstruction={self.disable_reconstruction!r}, do_not_cache={self.do_not_cache!r}, do_not_unroll_columns={self.do_not_unroll_columns!r}, enable_cost_optimizer={self.enable_cost_optimizer!r}, extract_charts={self.extract_charts!r}, extract_layout={self.extract_layout!r}, extract_printed_page_number={self.extract_printed_page_number!r}, fast_mode={self.fast_mode!r}, formatting_instruction={self.formatting_instruction!r}, gpt4o_api_key={hidden(self.gpt4o_api_key)}, gpt4o_mode={self.gpt4o_mode!r}, guess_xlsx_sheet_name={self.guess_xlsx_sheet_name!r}, hide_footers={self.hide_footers!r}, hide_headers={self.hide_headers!r}, high_res_ocr={self.high_res_ocr!r}, html_make_all_elements_visible={self.html_make_all_elements_visible!r}, html_remove_fixed_elements={self.html_remove_fixed_elements!r}, html_remove_navigation_elements={self.html_remove_navigation_elements!r}, http_proxy={self.http_proxy!r}, ignore_document_elements_for_layout_detection={self.ignore_document_elements_for_layout_detection!r}, images_to_save={self.images_to_save!r}, inline_images_in_markdown={self.inline_images_in_markdown!r}, input_s3_path={self.input_s3_path!r}, input_s3_region={self.input_s3_region!r}, input_url={self.input_url!r}, internal_is_screenshot_job={self.internal_is_screenshot_job!r}, invalidate_cache={self.invalidate_cache!r}, is_formatting_instruction={self.is_formatting_instruction!r}, job_timeout_extra_time_per_page_in_seconds={self.job_timeout_extra_time_per_page_in_seconds!r}, job_timeout_in_seconds={self.job_timeout_in_seconds!r}, keep_page_separator_when_merging_tables={self.keep_page_separator_when_merging_tables!r}, lang={self.lang!r}, languages={self.languages!r}, layout_aware={self.layout_aware!r}, line_level_bounding_box={self.line_level_bounding_box!r}, markdown_table_multiline_header_separator={self.markdown_table_multiline_header_separator!r}, max_pages={self.max_pages!r}, max_pages_enforced={self.max_pages_enforced!r}, merge_tables_across_pages_in_markdown={self.merge_tables_across_pages_in_markdown!r}, model={self.model!r}, outlined_table_extraction={self.outlined_table_extraction!r}, output_bucket={self.output_bucket!r}, output_pdf_of_document={self.output_pdf_of_document!r}, output_s3_path_prefix={self.output_s3_path_prefix!r}, output_s3_region={self.output_s3_region!r}, output_tables_as_html={self.output_tables_as_html!r}, page_error_tolerance={self.page_error_tolerance!r}, page_footer_prefix={self.page_footer_prefix!r}, page_footer_suffix={self.page_footer_suffix!r}, page_header_prefix={self.page_header_prefix!r}, page_header_suffix={self.page_header_suffix!r}, page_prefix={self.page_prefix!r}, page_separator={self.page_separator!r}, page_suffix={self.page_suffix!r}, parse_mode={self.parse_mode!r}, parsing_instruction={self.parsing_instruction!r}, pipeline_id={self.pipeline_id!r}, precise_bounding_box={self.precise_bounding_box!r}, premium_mode={self.premium_mode!r}, presentation_out_of_bounds_content={self.presentation_out_of_bounds_content!r}, presentation_skip_embedded_data={self.presentation_skip_embedded_data!r}, preserve_layout_alignment_across_pages={self.preserve_layout_alignment_across_pages!r}, preserve_very_small_text={self.preserve_very_small_text!r}, preset={self.preset!r}, priority={self.priority!r}, project_id={self.project_id!r}, remove_hidden_text={self.remove_hidden_text!r}, replace_failed_page_mode={self.replace_failed_page_mode!r}, replace_failed_page_with_error_message_prefix={self.replace_failed_page_with_error_message_prefix!r}, replace_failed_page_with_error_message_suffix={self.replace_failed_page_with_error_message_suffix!r}, resource_info={self.resource_info!r}, save_images={self.save_images!r}, skip_diagonal_text={self.skip_diagonal_text!r}, specialized_chart_parsing_agentic={self.specialized_chart_parsing_agentic!r}, specialized_chart_parsing_efficient={self.specialized_chart_parsing_efficient!r}, specialized_chart_parsing_plus={self.specialized_chart_parsing_plus!r}, specialized_image_parsing={self.specialized_image_parsing!r}, spreadsheet_extract_sub_tables={self.spreadsheet_extract_sub_tables!r}, spreadsheet_force_formula_computation={self.spreadsheet_force_formula_computation!r}, spreadsheet_include_hidden_sheets={self.spreadsheet_include_hidden_sheets!r}, strict_mode_buggy_font={self.strict_mode_buggy_font!r}, strict_mode_image_extraction={self.strict_mode_image_extraction!r}, strict_mode_image_ocr={self.strict_mode_image_ocr!r}, strict_mode_reconstruction={self.strict_mode_reconstruction!r}, structured_output={self.structured_output!r}, structured_output_json_schema={self.structured_output_json_schema!r}, structured_output_json_schema_name={self.structured_output_json_schema_name!r}, system_prompt={self.system_prompt!r}, system_prompt_append={self.system_prompt_append!r}, take_screenshot={self.take_screenshot!r}, target_pages={self.target_pages!r}, tier={self.tier!r}, type_={self.type_!r}, use_vendor_multimodal_model={self.use_vendor_multimodal_model!r}, user_prompt={self.user_prompt!r}, vendor_multimodal_api_key={hidden(self.vendor_multimodal_api_key)}, vendor_multimodal_model_name={self.vendor_multimodal_model_name!r}, version={self.version!r}, webhook_configurations={self.webhook_configurations!r}, webhook_url={self.webhook_url!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -1225,7 +1229,7 @@ class ParseParameters:
             and self.version == other.version
             and self.webhook_configurations == other.webhook_configurations
             and self.webhook_url == other.webhook_url
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ParseParameters:
@@ -1234,7 +1238,7 @@ class ParseParameters:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         if self.adaptive_long_table is not None:
             field_dict["adaptive_long_table"] = self.adaptive_long_table
         elif "adaptive_long_table" not in self._absent:
@@ -3114,7 +3118,7 @@ class ParseParameters:
                 )
 
                 if not keys <= _KNOWN_PARSE_PARAMETERS:
-                    parse_parameters.additional_properties = {
+                    parse_parameters._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_PARSE_PARAMETERS
                     }
             return parse_parameters
@@ -3122,12 +3126,23 @@ class ParseParameters:
         raise claim(failure, d, "ParseParameters", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -3136,7 +3151,7 @@ class ParseParameters:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

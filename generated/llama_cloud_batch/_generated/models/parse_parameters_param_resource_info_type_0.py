@@ -5,11 +5,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     AttrsFields,
     ShapeError,
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -23,31 +25,33 @@ _KNOWN_PARSE_PARAMETERS_PARAM_RESOURCE_INFO_TYPE_0: frozenset[str] = frozenset({
 
 
 class ParseParametersParamResourceInfoType0:
-    __slots__ = ("additional_properties", "__weakref__")
+    __slots__ = ("_additional", "__weakref__")
     __match_args__ = ()
     __attrs_attrs__: ClassVar[Any] = AttrsFields()
     __getstate__ = slots_state
     __setstate__ = set_slots_state
 
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
 
     def __init__(
         self,
     ) -> None:
-        self.additional_properties = {}
+        self._additional = None
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.additional_properties == other.additional_properties
+        return (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
 
     def __replace__(self, **changes: Any) -> ParseParametersParamResourceInfoType0:
         """copy.replace() (Python 3.13): attrs.evolve()."""
@@ -55,7 +59,7 @@ class ParseParametersParamResourceInfoType0:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         return field_dict
 
     @classmethod
@@ -86,7 +90,7 @@ class ParseParametersParamResourceInfoType0:
                 parse_parameters_param_resource_info_type_0 = cls()
 
                 if not keys <= _KNOWN_PARSE_PARAMETERS_PARAM_RESOURCE_INFO_TYPE_0:
-                    parse_parameters_param_resource_info_type_0.additional_properties = {
+                    parse_parameters_param_resource_info_type_0._additional = {
                         k: v
                         for k, v in d.items()
                         if k not in _KNOWN_PARSE_PARAMETERS_PARAM_RESOURCE_INFO_TYPE_0
@@ -96,12 +100,23 @@ class ParseParametersParamResourceInfoType0:
         raise claim(failure, d, "ParseParametersParamResourceInfoType0", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -110,7 +125,7 @@ class ParseParametersParamResourceInfoType0:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

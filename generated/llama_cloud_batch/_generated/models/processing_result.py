@@ -7,6 +7,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ..models.job_type import JobType
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -15,6 +16,7 @@ from ..types import (
     evolve,
     expect_object,
     fromisoformat,
+    made_additional,
     missing,
     naive_as_utc,
     parse_datetime,
@@ -72,7 +74,7 @@ class ProcessingResult:
         "processed_at",
         "result_id",
         "output_metadata",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -99,7 +101,9 @@ class ProcessingResult:
     processed_at: datetime.datetime
     result_id: str
     output_metadata: Any | None
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -124,14 +128,14 @@ class ProcessingResult:
         self.processed_at = processed_at
         self.result_id = result_id
         self.output_metadata = output_metadata
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, job_config={self.job_config!r}, job_type={self.job_type!r}, output_s3_path={self.output_s3_path!r}, parameters_hash={self.parameters_hash!r}, processed_at={self.processed_at!r}, result_id={self.result_id!r}, output_metadata={self.output_metadata!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, job_config={self.job_config!r}, job_type={self.job_type!r}, output_s3_path={self.output_s3_path!r}, parameters_hash={self.parameters_hash!r}, processed_at={self.processed_at!r}, result_id={self.result_id!r}, output_metadata={self.output_metadata!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -147,7 +151,7 @@ class ProcessingResult:
             and self.processed_at == other.processed_at
             and self.result_id == other.result_id
             and self.output_metadata == other.output_metadata
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ProcessingResult:
@@ -156,7 +160,7 @@ class ProcessingResult:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["item_id"] = self.item_id
         field_dict["job_config"] = self.job_config.to_dict()
         field_dict["job_type"] = self.job_type.value
@@ -280,7 +284,7 @@ class ProcessingResult:
                 )
 
                 if not keys <= _KNOWN_PROCESSING_RESULT:
-                    processing_result.additional_properties = {
+                    processing_result._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_PROCESSING_RESULT
                     }
             return processing_result
@@ -288,12 +292,23 @@ class ProcessingResult:
         raise claim(failure, d, "ProcessingResult", "result_id")
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -302,7 +317,7 @@ class ProcessingResult:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -5,11 +5,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from ..types import (
+    NO_ADDITIONAL,
     AttrsFields,
     ShapeError,
     claim,
     evolve,
     expect_object,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -38,7 +40,7 @@ class ValidationError:
         type_ (str): The kind of problem.
     """
 
-    __slots__ = ("loc", "msg", "type_", "additional_properties", "__weakref__")
+    __slots__ = ("loc", "msg", "type_", "_additional", "__weakref__")
     __match_args__ = (
         "loc",
         "msg",
@@ -51,7 +53,9 @@ class ValidationError:
     loc: list[int | str]
     msg: str
     type_: str
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
 
     def __init__(
         self,
@@ -62,13 +66,13 @@ class ValidationError:
         self.loc = loc
         self.msg = msg
         self.type_ = type_
-        self.additional_properties = {}
+        self._additional = None
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(loc={self.loc!r}, msg={self.msg!r}, type_={self.type_!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(loc={self.loc!r}, msg={self.msg!r}, type_={self.type_!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -79,7 +83,7 @@ class ValidationError:
             self.loc == other.loc
             and self.msg == other.msg
             and self.type_ == other.type_
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> ValidationError:
@@ -88,7 +92,7 @@ class ValidationError:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         field_dict["loc"] = self.loc
         field_dict["msg"] = self.msg
         field_dict["type"] = self.type_
@@ -156,7 +160,7 @@ class ValidationError:
                 )
 
                 if not keys <= _KNOWN_VALIDATION_ERROR:
-                    validation_error.additional_properties = {
+                    validation_error._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_VALIDATION_ERROR
                     }
             return validation_error
@@ -164,12 +168,23 @@ class ValidationError:
         raise claim(failure, d, "ValidationError", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -178,7 +193,7 @@ class ValidationError:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:

@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Literal, TypedDict, TypeVar
 
 from ..models.webhook_event import WebhookEvent
 from ..types import (
+    NO_ADDITIONAL,
     NOTHING_ABSENT,
     AttrsFields,
     ShapeError,
@@ -14,6 +15,7 @@ from ..types import (
     evolve,
     expect_object,
     hidden,
+    made_additional,
     missing,
     repr_entered,
     repr_left,
@@ -63,7 +65,7 @@ class WebhookConfigurationParam:
         "webhook_output_format",
         "webhook_signing_secret",
         "webhook_url",
-        "additional_properties",
+        "_additional",
         "_absent",
         "__weakref__",
     )
@@ -84,7 +86,9 @@ class WebhookConfigurationParam:
     webhook_output_format: None | str
     webhook_signing_secret: None | str
     webhook_url: None | str
-    additional_properties: dict[str, Any]
+    # The additional_properties dict, made when first asked for: most objects have none, and an
+    # empty dict each would be a sixteenth of a listed job's memory.
+    _additional: dict[str, Any] | None
     # Which optional properties the server left out (to_dict writes None back as null for the
     # others). A model built in code leaves out every None. Set by from_dict, not a property.
     _absent: frozenset[str]
@@ -103,14 +107,14 @@ class WebhookConfigurationParam:
         self.webhook_output_format = webhook_output_format
         self.webhook_signing_secret = webhook_signing_secret
         self.webhook_url = webhook_url
-        self.additional_properties = {}
+        self._additional = None
         self._absent = _absent
 
     def __repr__(self) -> str:
         if repr_entered(self):
             return "..."
         try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(webhook_events={self.webhook_events!r}, webhook_headers={hidden(self.webhook_headers)}, webhook_output_format={self.webhook_output_format!r}, webhook_signing_secret={hidden(self.webhook_signing_secret)}, webhook_url={self.webhook_url!r}, additional_properties={self.additional_properties!r})"
+            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(webhook_events={self.webhook_events!r}, webhook_headers={hidden(self.webhook_headers)}, webhook_output_format={self.webhook_output_format!r}, webhook_signing_secret={hidden(self.webhook_signing_secret)}, webhook_url={self.webhook_url!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
         finally:
             repr_left(self)
 
@@ -123,7 +127,7 @@ class WebhookConfigurationParam:
             and self.webhook_output_format == other.webhook_output_format
             and self.webhook_signing_secret == other.webhook_signing_secret
             and self.webhook_url == other.webhook_url
-            and self.additional_properties == other.additional_properties
+            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
         )
 
     def __replace__(self, **changes: Any) -> WebhookConfigurationParam:
@@ -181,7 +185,7 @@ class WebhookConfigurationParam:
 
     def to_dict(self) -> dict[str, Any]:
         """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = dict(self.additional_properties)
+        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
         if self.webhook_events is not None:
             field_dict["webhook_events"] = [
                 webhook_events_type_0_item.value
@@ -312,7 +316,7 @@ class WebhookConfigurationParam:
                 )
 
                 if not keys <= _KNOWN_WEBHOOK_CONFIGURATION_PARAM:
-                    webhook_configuration_param.additional_properties = {
+                    webhook_configuration_param._additional = {
                         k: v for k, v in d.items() if k not in _KNOWN_WEBHOOK_CONFIGURATION_PARAM
                     }
             return webhook_configuration_param
@@ -320,12 +324,23 @@ class WebhookConfigurationParam:
         raise claim(failure, d, "WebhookConfigurationParam", None)
 
     @property
+    def additional_properties(self) -> dict[str, Any]:
+        """The properties the spec does not describe, by name: kept from the response, sent back by
+        to_dict(), and yours to change."""
+        additional = self._additional
+        return additional if additional is not None else made_additional(self)
+
+    @additional_properties.setter
+    def additional_properties(self, value: dict[str, Any]) -> None:
+        self._additional = value
+
+    @property
     def additional_keys(self) -> list[str]:
         """Names of the properties the spec does not describe."""
-        return list(self.additional_properties.keys())
+        return list(self._additional or NO_ADDITIONAL)
 
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return (self._additional or NO_ADDITIONAL)[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
@@ -334,7 +349,7 @@ class WebhookConfigurationParam:
         del self.additional_properties[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key in (self._additional or NO_ADDITIONAL)
 
 
 def _attrs_class() -> type[object]:
