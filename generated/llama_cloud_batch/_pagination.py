@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from itertools import chain
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -289,14 +290,19 @@ class SyncPage(_PageBase[T]):
                 yield page
 
     def __iter__(self) -> Iterator[T]:
+        # Items come straight from each page's list (in C), not through a generator frame
+        # each; the pages are still fetched one by one as the items run out.
+        return chain.from_iterable(self._fresh_items())
+
+    def _fresh_items(self) -> Iterator[list[T]]:
         walk = _Walk(self, overlap=True)
-        yield from walk.accept(self)
+        yield walk.accept(self)
         if walk.next is None:
             return
         fetcher = _SyncFetcher(self._fetch, self._concurrency)
         try:
             while walk.next is not None:
-                yield from walk.accept(fetcher.get(walk.next, walk.ahead()))
+                yield walk.accept(fetcher.get(walk.next, walk.ahead()))
         finally:
             fetcher.close()
 

@@ -31,6 +31,9 @@ AsyncR = TypeVar("AsyncR", bound="AsyncAPIResource")
 
 Mode = Literal["raw", "stream"] | None
 
+# What a call without per-call controls uses (frozen, so one instance serves every such call).
+_AS_CONFIGURED = RequestOptions()
+
 
 def request_options(
     timeout: Timeout,
@@ -41,6 +44,15 @@ def request_options(
     retry_non_idempotent: bool | None = None,
 ) -> RequestOptions:
     """The per-call controls every generated method takes."""
+    if (
+        timeout is None
+        and max_retries is None
+        and extra_headers is None
+        and extra_query is None
+        and extra_body is None
+        and retry_non_idempotent is None
+    ):
+        return _AS_CONFIGURED
     if max_retries is not None and max_retries < 0:
         raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
     return RequestOptions(
