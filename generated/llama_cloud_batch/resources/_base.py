@@ -9,7 +9,6 @@ which the generated `...WithRawResponse` classes type.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
@@ -96,7 +95,7 @@ class SyncAPIResource:
         return type(self)(self._client, mode=mode)
 
     def _options(self, options: RequestOptions) -> RequestOptions:
-        return dataclasses.replace(options, stream=self._mode == "stream")
+        return options._replace(stream=self._mode == "stream")
 
     def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
         if self._mode is None:
@@ -146,7 +145,7 @@ class AsyncAPIResource:
         return type(self)(self._client, self._page_concurrency, mode=mode)
 
     def _options(self, options: RequestOptions) -> RequestOptions:
-        return dataclasses.replace(options, stream=self._mode == "stream")
+        return options._replace(stream=self._mode == "stream")
 
     async def _request(
         self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
