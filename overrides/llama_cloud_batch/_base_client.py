@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, Self, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -46,8 +46,9 @@ _ERROR_BODY_PREVIEW = 500
 _INVALID_BODY_PREVIEW = 100
 
 Timeout = float | httpx.Timeout | None
-# Query values urlencode writes as httpx does (not bool: httpx writes true/false).
-_PLAIN_QUERY = (str, int)
+# Parameter names as they go on the URL: a few per operation, quoted once.
+_QUOTED_NAMES: dict[str, str] = {}
+_MAX_QUOTED_NAMES = 256
 
 
 class RequestOptions(NamedTuple):
@@ -180,9 +181,9 @@ class BaseClient:
                     request_headers = httpx.Headers(request_headers)
                     request_headers.update(headers)
                 url = self.base_url + spec.path
-                if params and all(type(value) in _PLAIN_QUERY for value in params.values()):
-                    # What httpx writes for strings and integers, without its QueryParams.
-                    url += "?" + urlencode(params)
+                query = _plain_query(params) if params else None
+                if query is not None:
+                    url += "?" + query
                     params = {}
                 return httpx.Request(
                     spec.method,
@@ -407,6 +408,28 @@ class _Attempts:
             reason,
         )
         return delay
+
+
+def _plain_query(params: Mapping[str, Any]) -> str | None:
+    """The query string httpx writes for `params` when every value is a str or an int (what
+    urlencode writes, without httpx's QueryParams); None for any other value (bool included:
+    httpx writes true/false)."""
+    parts = []
+    for name, value in params.items():
+        kind = type(value)
+        if kind is int:
+            text = str(value)  # digits and "-": nothing to quote
+        elif kind is str:
+            text = quote_plus(value)
+        else:
+            return None
+        quoted = _QUOTED_NAMES.get(name)
+        if quoted is None:
+            quoted = quote_plus(str(name))
+            if len(_QUOTED_NAMES) < _MAX_QUOTED_NAMES and type(name) is str:
+                _QUOTED_NAMES[name] = quoted
+        parts.append(quoted + "=" + text)
+    return "&".join(parts)
 
 
 def _text(response: httpx.Response, content: bytes) -> str:
