@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from itertools import chain
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -37,6 +36,7 @@ from collections.abc import (
     Hashable,
     Iterator,
 )
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._exceptions import PaginationError

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from itertools import chain
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -36,6 +35,7 @@ from collections.abc import (
     Hashable,
     Iterator,
 )
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._exceptions import PaginationError
