@@ -28,19 +28,24 @@ class BodyTooLargeError(Exception):
 
 def read(response: httpx.Response, limit: int, deadline: float | None) -> bytes:
     _check_declared_length(response, limit)
-    chunks = bytearray()
+    # Chunks joined once at the end: one copy of the body (none for a single chunk), not two.
+    chunks: list[bytes] = []
+    size = 0
     for chunk in response.iter_bytes():
-        chunks += chunk
-        _check_progress(response, chunks, limit, deadline)
+        chunks.append(chunk)
+        size += len(chunk)
+        _check_progress(response, size, limit, deadline)
     return _keep(response, chunks)
 
 
 async def aread(response: httpx.Response, limit: int, deadline: float | None) -> bytes:
     _check_declared_length(response, limit)
-    chunks = bytearray()
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in response.aiter_bytes():
-        chunks += chunk
-        _check_progress(response, chunks, limit, deadline)
+        chunks.append(chunk)
+        size += len(chunk)
+        _check_progress(response, size, limit, deadline)
     return _keep(response, chunks)
 
 
@@ -52,8 +57,8 @@ def loads(content: bytes) -> object:
         raise ValueError("the JSON nests too deeply to read") from None
 
 
-def _keep(response: httpx.Response, chunks: bytearray) -> bytes:
-    content = bytes(chunks)
+def _keep(response: httpx.Response, chunks: list[bytes]) -> bytes:
+    content = b"".join(chunks)
     # What Response.read() keeps, so that error.response.content/.json() and event hooks work
     # on a response read here.
     response._content = content
@@ -67,9 +72,9 @@ def _check_declared_length(response: httpx.Response, limit: int) -> None:
 
 
 def _check_progress(
-    response: httpx.Response, chunks: bytearray, limit: int, deadline: float | None
+    response: httpx.Response, size: int, limit: int, deadline: float | None
 ) -> None:
-    if len(chunks) > limit:
+    if size > limit:
         raise BodyTooLargeError(limit)
     if deadline is not None and time.monotonic() >= deadline:
         raise httpx.ReadTimeout(

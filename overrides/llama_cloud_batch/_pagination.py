@@ -35,6 +35,7 @@ from collections.abc import (
     Hashable,
     Iterator,
 )
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._exceptions import PaginationError
@@ -288,14 +289,19 @@ class SyncPage(_PageBase[T]):
                 yield page
 
     def __iter__(self) -> Iterator[T]:
+        # Items come straight from each page's list (in C), not through a generator frame
+        # each; the pages are still fetched one by one as the items run out.
+        return chain.from_iterable(self._fresh_items())
+
+    def _fresh_items(self) -> Iterator[list[T]]:
         walk = _Walk(self, overlap=True)
-        yield from walk.accept(self)
+        yield walk.accept(self)
         if walk.next is None:
             return
         fetcher = _SyncFetcher(self._fetch, self._concurrency)
         try:
             while walk.next is not None:
-                yield from walk.accept(fetcher.get(walk.next, walk.ahead()))
+                yield walk.accept(fetcher.get(walk.next, walk.ahead()))
         finally:
             fetcher.close()
 

@@ -4,6 +4,9 @@ LLAMA_CLOUD_BASE_URL."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import httpx
 import pytest
 from factories import API_KEY, page
@@ -169,3 +172,26 @@ def test_a_copy_with_another_key_sends_and_redacts_that_key(server: ScriptedServ
         assert other not in str(raised.value)
         assert other not in repr(copy)
     assert server.received[0].headers["authorization"] == f"Bearer {other}"
+
+
+@pytest.mark.parametrize("make", [LlamaCloud, AsyncLlamaCloud])
+def test_cookies_a_server_sets_go_back_on_later_calls(
+    server: ScriptedServer, make: type[LlamaCloud] | type[AsyncLlamaCloud]
+) -> None:
+    # The client's own httpx client hands only responses with Set-Cookie to its jar.
+    replies = iter([Reply(200, page([], 0)), Reply(200, page([], 0), {"set-cookie": "lb=b2"})])
+    server.script = lambda r: next(replies, Reply(200, page([], 0)))
+
+    async def calls(client: Any) -> None:
+        for _ in range(3):
+            await client.beta.batch.list()
+        await client.close()
+
+    client = make(api_key=API_KEY, base_url=server.url, max_retries=0)
+    if isinstance(client, LlamaCloud):
+        with client:
+            for _ in range(3):
+                client.beta.batch.list()
+    else:
+        asyncio.run(calls(client))
+    assert [r.headers.get("cookie") for r in server.received] == [None, None, "lb=b2"]

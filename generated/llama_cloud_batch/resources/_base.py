@@ -9,7 +9,6 @@ which the generated `...WithRawResponse` classes type.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
@@ -31,6 +30,9 @@ AsyncR = TypeVar("AsyncR", bound="AsyncAPIResource")
 
 Mode = Literal["raw", "stream"] | None
 
+# What a call without per-call controls uses (frozen, so one instance serves every such call).
+_AS_CONFIGURED = RequestOptions()
+
 
 def request_options(
     timeout: Timeout,
@@ -41,6 +43,15 @@ def request_options(
     retry_non_idempotent: bool | None = None,
 ) -> RequestOptions:
     """The per-call controls every generated method takes."""
+    if (
+        timeout is None
+        and max_retries is None
+        and extra_headers is None
+        and extra_query is None
+        and extra_body is None
+        and retry_non_idempotent is None
+    ):
+        return _AS_CONFIGURED
     if max_retries is not None and max_retries < 0:
         raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
     return RequestOptions(
@@ -84,7 +95,7 @@ class SyncAPIResource:
         return type(self)(self._client, mode=mode)
 
     def _options(self, options: RequestOptions) -> RequestOptions:
-        return dataclasses.replace(options, stream=self._mode == "stream")
+        return options._replace(stream=self._mode == "stream")
 
     def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
         if self._mode is None:
@@ -134,7 +145,7 @@ class AsyncAPIResource:
         return type(self)(self._client, self._page_concurrency, mode=mode)
 
     def _options(self, options: RequestOptions) -> RequestOptions:
-        return dataclasses.replace(options, stream=self._mode == "stream")
+        return options._replace(stream=self._mode == "stream")
 
     async def _request(
         self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
