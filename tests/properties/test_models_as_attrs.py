@@ -222,8 +222,10 @@ def test_a_subclass_reads_its_base_record() -> None:
 
 @pytest.mark.skipif(sys.version_info < (3, 13), reason="copy.replace is new in Python 3.13")
 def test_copy_replace() -> None:
-    job = models.BatchJobProgress.from_dict({})
-    assert copy.replace(job) == job  # type: ignore[attr-defined, unused-ignore]
+    page = models.BatchJobPage.from_dict({"items": [], "total_size": 1})
+    replaced = copy.replace(page, total_size=3)  # type: ignore[attr-defined, unused-ignore]
+    assert type(replaced) is models.BatchJobPage
+    assert (replaced.items, replaced.total_size) == ([], 3)
 
 
 def test_first_call_imports_no_attrs_and_threads_share_one_record() -> None:
