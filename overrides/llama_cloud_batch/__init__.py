@@ -35,11 +35,11 @@ from ._exceptions import (
     WaitTimeoutError,
 )
 from ._pagination import AsyncPage, AsyncPager, SyncPage
-from ._response import APIResponse, AsyncAPIResponse
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._bulk import JobWaitResult
+    from ._response import APIResponse, AsyncAPIResponse
     from .types import (
         BatchItemStatus,
         BatchJob,
@@ -93,11 +93,16 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Models load on first use, keeping `import llama_cloud_batch` cheap.
+    # Models and the raw-response classes load on first use, keeping `import llama_cloud_batch`
+    # cheap.
     if name == "JobWaitResult":
         from ._bulk import JobWaitResult
 
         return JobWaitResult
+    if name in ("APIResponse", "AsyncAPIResponse"):
+        from . import _response
+
+        return getattr(_response, name)
     if name in _MODELS:
         from . import types
 

@@ -40,11 +40,22 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._exceptions import PaginationError
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     import asyncio
     from concurrent.futures import Future, ThreadPoolExecutor
 
-T = TypeVar("T")
+    # Only annotations name it: a Protocol class costs import time.
+    class _ListPage(Protocol[T]):
+        """What a generated page model offers (BatchJobPage, BatchJobItemPage)."""
+
+        @property
+        def items(self) -> list[T]: ...
+        @property
+        def total_size(self) -> object: ...
+        @property
+        def next_page_token(self) -> object: ...
 
 
 def check_page_concurrency(value: object) -> int:
@@ -54,17 +65,6 @@ def check_page_concurrency(value: object) -> int:
     if value < 1:
         raise ValueError(f"page_concurrency must be 1 or more, got {value}")
     return value
-
-
-class _ListPage(Protocol[T]):
-    """What a generated page model offers (BatchJobPage, BatchJobItemPage)."""
-
-    @property
-    def items(self) -> list[T]: ...
-    @property
-    def total_size(self) -> object: ...
-    @property
-    def next_page_token(self) -> object: ...
 
 
 class _PageBase(Generic[T]):

@@ -13,7 +13,6 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
 from .._base_client import RequestOptions, Timeout
-from .._response import APIResponse, AsyncAPIResponse
 from ._listing import first_async_page, first_sync_page
 
 if TYPE_CHECKING:
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
     from .._base_client import AsyncAPIClient, SyncAPIClient
     from .._generated.types import RequestSpec
     from .._pagination import AsyncPage, AsyncPager, SyncPage, _ListPage
+    from .._response import AsyncAPIResponse
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])
@@ -100,6 +100,8 @@ class SyncAPIResource:
     def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
         if self._mode is None:
             return self._client.request(spec, parse, options)
+        from .._response import APIResponse  # loaded by the raw modes only
+
         client = self._client
         response = client.send(spec, self._options(options))
         return cast("T", APIResponse(response, lambda r: client._parse(r, spec, parse)))
@@ -110,6 +112,8 @@ class SyncAPIResource:
         if self._mode is None:
             response.close()
             return None
+        from .._response import APIResponse
+
         return cast("None", APIResponse(response, lambda r: None))
 
     def _page(
@@ -124,6 +128,7 @@ class SyncAPIResource:
         if self._mode is None:
             return first_sync_page(client, build, parse, params, options, key)
         response = client.send(build(params), self._options(options))
+        from .._response import APIResponse
 
         def first_page(received: httpx.Response) -> SyncPage[T]:
             replay = cast("SyncAPIClient", _Replay(client, received))
@@ -152,6 +157,8 @@ class AsyncAPIResource:
     ) -> T:
         if self._mode is None:
             return await self._client.request(spec, parse, options)
+        from .._response import AsyncAPIResponse
+
         client = self._client
         response = await client.send(spec, self._options(options))
 
@@ -165,6 +172,7 @@ class AsyncAPIResource:
         if self._mode is None:
             await response.aclose()
             return None
+        from .._response import AsyncAPIResponse
 
         async def nothing(received: httpx.Response) -> None:
             return None
@@ -199,6 +207,8 @@ class AsyncAPIResource:
         options: RequestOptions,
         key: Callable[[T], Hashable],
     ) -> AsyncAPIResponse[AsyncPage[T]]:
+        from .._response import AsyncAPIResponse
+
         client = self._client
         concurrency = self._page_concurrency
         response = await client.send(build(params), self._options(options))

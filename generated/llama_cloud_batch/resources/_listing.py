@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .._pagination import AsyncPage, SyncPage, _ListPage
+from .._pagination import AsyncPage, SyncPage
 
 if TYPE_CHECKING:
     from .._base_client import AsyncAPIClient, RequestOptions, SyncAPIClient
     from .._generated.types import RequestSpec
+    from .._pagination import _ListPage
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])

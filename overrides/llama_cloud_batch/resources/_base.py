@@ -12,7 +12,6 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
 from .._base_client import RequestOptions, Timeout
-from .._response import APIResponse, AsyncAPIResponse
 from ._listing import first_async_page, first_sync_page
 
 if TYPE_CHECKING:
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from .._base_client import AsyncAPIClient, SyncAPIClient
     from .._generated.types import RequestSpec
     from .._pagination import AsyncPage, AsyncPager, SyncPage, _ListPage
+    from .._response import AsyncAPIResponse
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])
@@ -99,6 +99,8 @@ class SyncAPIResource:
     def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
         if self._mode is None:
             return self._client.request(spec, parse, options)
+        from .._response import APIResponse  # loaded by the raw modes only
+
         client = self._client
         response = client.send(spec, self._options(options))
         return cast("T", APIResponse(response, lambda r: client._parse(r, spec, parse)))
@@ -109,6 +111,8 @@ class SyncAPIResource:
         if self._mode is None:
             response.close()
             return None
+        from .._response import APIResponse
+
         return cast("None", APIResponse(response, lambda r: None))
 
     def _page(
@@ -123,6 +127,7 @@ class SyncAPIResource:
         if self._mode is None:
             return first_sync_page(client, build, parse, params, options, key)
         response = client.send(build(params), self._options(options))
+        from .._response import APIResponse
 
         def first_page(received: httpx.Response) -> SyncPage[T]:
             replay = cast("SyncAPIClient", _Replay(client, received))
@@ -151,6 +156,8 @@ class AsyncAPIResource:
     ) -> T:
         if self._mode is None:
             return await self._client.request(spec, parse, options)
+        from .._response import AsyncAPIResponse
+
         client = self._client
         response = await client.send(spec, self._options(options))
 
@@ -164,6 +171,7 @@ class AsyncAPIResource:
         if self._mode is None:
             await response.aclose()
             return None
+        from .._response import AsyncAPIResponse
 
         async def nothing(received: httpx.Response) -> None:
             return None
@@ -198,6 +206,8 @@ class AsyncAPIResource:
         options: RequestOptions,
         key: Callable[[T], Hashable],
     ) -> AsyncAPIResponse[AsyncPage[T]]:
+        from .._response import AsyncAPIResponse
+
         client = self._client
         concurrency = self._page_concurrency
         response = await client.send(build(params), self._options(options))
