@@ -286,7 +286,9 @@ def bench(session: nox.Session) -> None:
     """
     import shlex
 
-    session.install("-e", ".", *BENCH_REQUIREMENTS)
+    # Installed as users get it (not editable: an editable install adds a path entry that every
+    # import of the package searches).
+    session.install("--reinstall-package", "llama-cloud-batch", ".", *BENCH_REQUIREMENTS)
     passed = ["--", *session.posargs] if session.posargs else []
     command = shlex.join(["nox", "-s", "bench", *passed])
     report = (

@@ -29,9 +29,9 @@ FULL = {
     "jobs": 10_000,
     "limit": 100,
     "latency_ms": 20.0,
-    "import_rounds": 31,
+    "import_rounds": 61,
     "call_rounds": 41,
-    "calls_per_round": 20,
+    "calls_per_round": 100,
     "listing_rounds": 41,
     "official_every": 5,
     "slow_rounds": 5,
@@ -78,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 def run(settings: dict[str, float | int], official: bool) -> Results:
     jobs, limit = int(settings["jobs"]), int(settings["limit"])
     print(f"importing, {settings['import_rounds']} rounds ...", file=sys.stderr)
-    imports, bytecode = sections.cold_imports(int(settings["import_rounds"]), official)
+    imports, bytecode = sections.cold_imports(
+        int(settings["import_rounds"]), official, int(settings["official_every"])
+    )
     with running_server(jobs, float(settings["latency_ms"])) as server:
         first_call_extra = sections.first_call_extra(server.fast_url)
         print("one list call ...", file=sys.stderr)
