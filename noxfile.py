@@ -280,7 +280,7 @@ BENCH_REQUIREMENTS = (
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory against the official SDK and raw httpx -> docs/benchmarks.md and .png
-    (~3 min).
+    (~4 min).
 
     Arguments after -- go to `python -m benchmarks` (e.g. `-- --quick`, `-- --jobs 2000`).
     """
