@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Literal, Self, TypeVar
 
 import httpx
 
@@ -14,7 +14,6 @@ from ._base_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     AsyncAPIClient,
-    BaseClient,
     SyncAPIClient,
     Timeout,
 )
@@ -35,9 +34,11 @@ class _Keep(enum.Enum):
 KEEP: Literal[_Keep.KEEP] = _Keep.KEEP
 
 
-def _copied(
-    client: BaseClient,
-    allow_insecure_http: bool,
+C = TypeVar("C", bound="LlamaCloud | AsyncLlamaCloud")
+
+
+def _copy(
+    client: C,
     *,
     api_key: str | None,
     base_url: str | httpx.URL | None,
@@ -45,19 +46,25 @@ def _copied(
     max_retries: int | None,
     default_headers: Mapping[str, str] | None,
     retry_non_idempotent: bool | None,
-) -> dict[str, Any]:
-    """The settings of a copy: what was given, else what the client has; headers are merged."""
-    return {
-        "api_key": client._api_key if api_key is None else api_key,
-        "base_url": client.base_url if base_url is None else base_url,
-        "timeout": client.timeout if timeout is KEEP else timeout,
-        "max_retries": client.max_retries if max_retries is None else max_retries,
-        "default_headers": {**client.default_headers, **(default_headers or {})},
-        "allow_insecure_http": allow_insecure_http,
-        "retry_non_idempotent": (
+    page_concurrency: int | None,
+) -> C:
+    """A client of the same class on the same connection pool: what was given, else what
+    `client` has; headers are merged."""
+    copied = type(client)(
+        http_client=client._http,  # type: ignore[arg-type]  # the pool of the same class
+        api_key=client._api_key if api_key is None else api_key,
+        base_url=client.base_url if base_url is None else base_url,
+        timeout=client.timeout if timeout is KEEP else timeout,
+        max_retries=client.max_retries if max_retries is None else max_retries,
+        default_headers={**client.default_headers, **(default_headers or {})},
+        allow_insecure_http=client._allow_insecure_http,
+        retry_non_idempotent=(
             client.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
         ),
-    }
+        page_concurrency=client.page_concurrency if page_concurrency is None else page_concurrency,
+    )
+    copied.max_response_bytes = client.max_response_bytes
+    return copied
 
 
 class LlamaCloud(SyncAPIClient):
@@ -120,20 +127,16 @@ class LlamaCloud(SyncAPIClient):
         default_headers are merged over this client's. Closing the copy leaves the pool open;
         closing this client closes it for both.
         """
-        settings = _copied(
+        return _copy(
             self,
-            self._allow_insecure_http,
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
             retry_non_idempotent=retry_non_idempotent,
+            page_concurrency=page_concurrency,
         )
-        concurrency = self.page_concurrency if page_concurrency is None else page_concurrency
-        copied = type(self)(http_client=self._http, page_concurrency=concurrency, **settings)
-        copied.max_response_bytes = self.max_response_bytes
-        return copied
 
     with_options = copy
 
@@ -184,19 +187,15 @@ class AsyncLlamaCloud(AsyncAPIClient):
         page_concurrency: int | None = None,
     ) -> Self:
         """As LlamaCloud.copy (the copy shares this client's connection pool)."""
-        settings = _copied(
+        return _copy(
             self,
-            self._allow_insecure_http,
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
             retry_non_idempotent=retry_non_idempotent,
+            page_concurrency=page_concurrency,
         )
-        concurrency = self.page_concurrency if page_concurrency is None else page_concurrency
-        copied = type(self)(http_client=self._http, page_concurrency=concurrency, **settings)
-        copied.max_response_bytes = self.max_response_bytes
-        return copied
 
     with_options = copy
