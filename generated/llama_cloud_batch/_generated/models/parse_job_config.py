@@ -95,6 +95,8 @@ class ParseJobConfig:
         "webhook_url",
         "_absent",
     )
+    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
+    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
     __attrs_attrs__: ClassVar[Any] = AttrsFields()
     __getstate__ = slots_state
     __setstate__ = set_slots_state

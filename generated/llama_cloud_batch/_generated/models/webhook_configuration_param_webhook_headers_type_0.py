@@ -29,6 +29,8 @@ _KNOWN_WEBHOOK_CONFIGURATION_PARAM_WEBHOOK_HEADERS_TYPE_0: frozenset[str] = froz
 class WebhookConfigurationParamWebhookHeadersType0:
     __slots__ = ("_additional", "__weakref__")
     __match_args__ = ()
+    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
+    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
     __attrs_attrs__: ClassVar[Any] = AttrsFields()
     __getstate__ = slots_state
     __setstate__ = set_slots_state
