@@ -84,6 +84,22 @@ def test_a_listing_short_of_one_job_is_flagged(bench) -> None:
     assert samples["whole"].runs == 6
 
 
+def test_a_contender_run_every_few_rounds_is_paired_with_the_same_rounds(bench) -> None:
+    from benchmarks.timing import paired_ratios
+
+    contest = bench.timing.Contest(
+        {"often": lambda: 1, "rarely": lambda: 1}, check=lambda _: True, every={"rarely": 3}
+    )
+    samples = contest.run(rounds=7)
+    assert samples["often"].rounds == list(range(7))
+    assert samples["rarely"].rounds == [0, 3, 6]
+    assert len(samples["rarely"].cpu) == 3
+    # Round 3 of the baseline is 10: the rare contender's round 3 is divided by it, not by the
+    # baseline's second figure.
+    ratios = paired_ratios([2.0, 20.0, 6.0], [0, 3, 6], [1.0, 1.0, 1.0, 10.0, 1.0, 1.0, 3.0], [])
+    assert ratios == [2.0, 2.0, 2.0]
+
+
 def test_round_ratios_and_their_spread(bench) -> None:
     from benchmarks.timing import Spread, round_ratios
 
@@ -163,8 +179,10 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
         assert row["samples"] == settings["import_rounds"]
         assert len(row["cpu"]) == settings["import_rounds"]
         assert row["extra"]["peak_rss_bytes"] > 0
-    # The imports were timed reading bytecode, as users get them.
+    # The imports were timed reading bytecode, as users get them, and a real first list() call
+    # loaded nothing of ours (or attrs, msgspec) beyond the modules the import figure counts.
     assert settings["import_bytecode_written"] is True
+    assert settings["first_call_extra_modules"] == "none"
     markdown = markdown_path.read_text(encoding="utf-8")
     assert "## Targets (issue 11)" in markdown
     # Every target of the issue is a row with a verdict.
