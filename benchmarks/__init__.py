@@ -2,7 +2,7 @@
 
 Run it with `nox -s bench` (installs this package, llama-cloud==2.10.0, orjson, msgspec and
 matplotlib into the bench session only; writes docs/benchmarks.md and docs/benchmarks.png,
-about five minutes on two cores) or `nox -s bench -- --quick` (seconds, nothing written). It
+about four minutes on two cores) or `nox -s bench -- --quick` (seconds, nothing written). It
 prints figures; nothing in it asserts on timings, and the run fails only when a contender did
 not see every job in server order.
 
