@@ -17,16 +17,22 @@ REDACTED = "[redacted]"
 MAX_BODY_DEPTH = 64
 
 
-def _char_pattern(char: str) -> str:
+# Where a match may start with a backslash: only at the first of a run. Otherwise every
+# position of a long run of backslashes would start a match that scans to the run's end
+# (quadratic: hours for a 1 MiB error body of backslashes).
+_FIRST_OF_A_RUN = r"(?<!\\)"
+
+
+def _char_pattern(char: str, before_escape: str) -> str:
     code = ord(char)
     forms = [
         re.escape(char),
         # Escaped once or more (JSON's \/, repr's \\, or either escaped again inside JSON).
-        rf"(?:\\)+{re.escape(char)}",
+        rf"{before_escape}(?:\\)+{re.escape(char)}",
         f"%{code:02x}",
-        rf"(?:\\)+x{code:02x}",
-        rf"(?:\\)+u{code:04x}",
-        rf"(?:\\)+U{code:08x}",
+        rf"{before_escape}(?:\\)+x{code:02x}",
+        rf"{before_escape}(?:\\)+u{code:04x}",
+        rf"{before_escape}(?:\\)+U{code:08x}",
         f"&#{code};",
         f"&#x{code:x};",
     ]
@@ -38,7 +44,9 @@ class Redactor:
 
     def __init__(self, secret: str) -> None:
         self._secret = secret
-        self._pattern = re.compile("".join(_char_pattern(c) for c in secret), re.IGNORECASE)
+        pattern = "".join(_char_pattern(c, _FIRST_OF_A_RUN) for c in secret[:1])
+        pattern += "".join(_char_pattern(c, "") for c in secret[1:])
+        self._pattern = re.compile(pattern, re.IGNORECASE)
 
     def text(self, text: str) -> str:
         return self._pattern.sub(REDACTED, text.replace(self._secret, REDACTED))

@@ -7,6 +7,7 @@ import json
 import logging
 import multiprocessing
 import pickle
+import time
 import traceback
 import urllib.parse
 from concurrent.futures import ProcessPoolExecutor
@@ -131,6 +132,22 @@ def test_an_error_body_echoing_the_key_in_any_spelling_near_the_preview_cut_is_r
     assert echo[: len(echo) // 2] not in shown, shown
     assert KEY[:12] not in shown
     assert KEY not in pickle.dumps(raised.value).decode("latin-1")
+
+
+def test_an_error_body_flooded_with_backslashes_is_redacted_without_hanging() -> None:
+    """Backslashes are how escaped spellings of the key begin; a body of hundreds of thousands
+    of them once made redaction quadratic (hours for a 1 MiB body)."""
+    detail = "\\" * 400_000 + KEY + "\\" * 50_000 + "".join(f"\\x{ord(c):02x}" for c in KEY)
+    with HostileServer(lambda seen: reply(401, {"detail": detail})) as server:
+        with LlamaCloud(api_key=KEY, base_url=server.url) as client:
+            started = time.monotonic()
+            with pytest.raises(AuthenticationError) as raised:
+                client.beta.batch.get_status("bjb-1")
+            # A hang guard, not a speed check: it took well under a second after the fix.
+            assert time.monotonic() - started < 30
+    assert KEY[:12] not in _texts(raised.value)
+    assert KEY not in pickle.dumps(raised.value).decode("latin-1")
+    assert "x6c" not in str(raised.value.body)
 
 
 @pytest.mark.parametrize("cut_at", [0, 70, 90])
