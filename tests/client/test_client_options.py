@@ -162,6 +162,16 @@ def test_a_custom_header_line_that_is_not_a_header_is_refused_without_echoing_it
     assert "gw-secret-1" not in str(raised.value)
 
 
+@pytest.mark.parametrize("line", ["X-Token: gw-secret-1\x7f", "X Token: gw-secret-1"])
+def test_a_custom_header_http_cannot_carry_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    monkeypatch.setenv("LLAMA_CLOUD_CUSTOM_HEADERS", f"X-Ok: 1\n{line}")
+    with pytest.raises(ValueError, match="LLAMA_CLOUD_CUSTOM_HEADERS") as raised:
+        LlamaCloud(api_key=API_KEY)
+    assert "gw-secret-1" not in str(raised.value)
+
+
 def test_a_copy_with_another_key_sends_and_redacts_that_key(server: ScriptedServer) -> None:
     other = "sk-other-7d9c-secret"
     server.script = lambda r: Reply(401, {"detail": f"bad token {r.headers['authorization']}"})
