@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .._redact import MAX_BODY_DEPTH, depth
 from ._faults import Fault, FaultPlan
 from ._spec import Operation, Problem, Spec, coerce_parameter, problems_from_errors
 from ._store import NotFound, Store
@@ -26,9 +27,6 @@ logger = logging.getLogger("llama_cloud_batch.testing")
 JSON = "application/json"
 MAX_BODY_BYTES = 1 << 20
 DEFAULT_MAX_RECORDED_REQUESTS = 1000
-# Deeper request bodies are refused: no request of the API nests anywhere near this, and
-# validating an arbitrarily deep one would recurse until RecursionError.
-MAX_BODY_DEPTH = 64
 
 
 @dataclass
@@ -320,7 +318,9 @@ class App:
             # NaN/Infinity, an integer past Python's digit limit, or nesting past the parser's.
             message = f"JSON decode error: {error}" if isinstance(error, ValueError) else ""
             return None, [Problem(("body",), message or "JSON nests too deeply", "json_invalid")]
-        if _depth(body) > MAX_BODY_DEPTH:
+        # Deeper request bodies are refused: no request of the API nests anywhere near this,
+        # and validating an arbitrarily deep one would recurse until RecursionError.
+        if depth(body) > MAX_BODY_DEPTH:
             message = f"JSON nests deeper than {MAX_BODY_DEPTH} levels"
             return None, [Problem(("body",), message, "json_invalid")]
         errors = self.spec.errors(operation.body_schema, body)
@@ -397,19 +397,6 @@ def _match(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | No
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
-
-
-def _depth(value: Any) -> int:
-    """How deeply a decoded JSON value nests, counted without recursion (stops past the cap)."""
-    deepest = 0
-    stack = [(value, 0)]
-    while stack and deepest <= MAX_BODY_DEPTH:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level + 1)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
-    return deepest
 
 
 def _json_reply(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Reply:
