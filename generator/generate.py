@@ -107,7 +107,7 @@ def render(spec: Path, spec_data: dict[str, Any], resources: Path, target: Path)
 def _render(
     spec: Path, spec_data: dict[str, Any], resources: Path, target: Path, templates: Path
 ) -> None:
-    # Imported here: only generation needs the generator (spec_diff and release import this).
+    # Imported here: only generation needs the generator (release and publish import this module).
     from openapi_python_client import Project
     from openapi_python_client.config import Config, ConfigFile, MetaType
     from openapi_python_client.parser import GeneratorData
@@ -124,6 +124,8 @@ def _render(
         resource_map.check_custom(tree, OVERRIDES / "resources")
         resource_map.match(tree, spec_data, data, str(label))
         project = Project(openapi=data, config=config, custom_template_path=templates)
+        # One list of the methods safe to send twice, for every template that asks.
+        project.env.globals["IDEMPOTENT_METHODS"] = resource_map.IDEMPOTENT_METHODS
         with contextlib.redirect_stdout(io.StringIO()):
             try:
                 errors = project.build()

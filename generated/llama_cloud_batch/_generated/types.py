@@ -17,7 +17,7 @@ class RequestSpec(NamedTuple):
 
     operation_id: str
     method: str
-    # Whether sending it twice does no more than sending it once (only GETs here).
+    # Whether sending it twice does no more than sending it once (an idempotent method).
     idempotent: bool
     path: str
     params: dict[str, str | int | float | bool]
