@@ -266,9 +266,8 @@ def diff(session: nox.Session) -> None:
 
 
 # The official SDK's last release with this resource under `beta.batch`, to measure against.
-# The official SDK and raw httpx with orjson are contenders; msgspec is measured by the decode
-# prototype (benchmarks/decode_prototype.py); matplotlib draws docs/benchmarks.png. None of them
-# is a dependency of the package.
+# The official SDK and raw httpx with orjson are contenders; matplotlib draws
+# docs/benchmarks.png; msgspec (a dependency of the package) is pinned so runs compare alike.
 BENCH_REQUIREMENTS = (
     "llama-cloud==2.10.0",
     "orjson==3.13.0",

@@ -1,7 +1,7 @@
 """The speed and memory benchmark of llama_cloud_batch against the official SDK and raw httpx.
 
-Run it with `nox -s bench` (installs this package, llama-cloud==2.10.0, orjson, msgspec and
-matplotlib into the bench session only; writes docs/benchmarks.md and docs/benchmarks.png,
+Run it with `nox -s bench` (installs this package, and llama-cloud==2.10.0, orjson, a pinned
+msgspec and matplotlib into the bench session; writes docs/benchmarks.md and docs/benchmarks.png,
 about four minutes on two cores) or `nox -s bench -- --quick` (seconds, nothing written). It
 prints figures; nothing in it asserts on timings, and the run fails only when a contender did
 not see every job in server order.

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import inspect
 import json
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack
@@ -50,14 +49,6 @@ def orjson_loads() -> Callable[[bytes], Any] | None:
         return importlib.import_module("orjson").loads  # type: ignore[no-any-return]
     except ImportError:
         return None
-
-
-def sync_page_concurrency() -> int | None:
-    """The sync client's default page_concurrency, or None when it has no such parameter."""
-    from llama_cloud_batch import LlamaCloud
-
-    parameter = inspect.signature(LlamaCloud.__init__).parameters.get("page_concurrency")
-    return None if parameter is None else int(parameter.default)
 
 
 def _run_on(loop: asyncio.AbstractEventLoop, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:

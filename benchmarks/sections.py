@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llama_cloud_batch._client import DEFAULT_PAGE_CONCURRENCY
+
 from . import contenders as c
 from .data import expected_ids
 from .processes import REPO_ROOT, run_python, running_server
@@ -248,23 +250,12 @@ def full_listing(
         loop.close()
 
 
-def default_page_concurrency() -> int:
-    from llama_cloud_batch import AsyncLlamaCloud
-
-    signature = AsyncLlamaCloud.__init__.__kwdefaults__ or {}
-    return int(signature.get("page_concurrency", 1))
-
-
 def ours_sync_slow_label() -> str:
-    """The sync contender's label at added latency; says when the client cannot prefetch."""
-    concurrency = c.sync_page_concurrency()
-    if concurrency is None:
-        return f"{OURS_SYNC}, sequential (page_concurrency not available)"
-    return f"{OURS_SYNC}, page_concurrency={concurrency} (default)"
+    return f"{OURS_SYNC}, page_concurrency={DEFAULT_PAGE_CONCURRENCY} (default)"
 
 
 def ours_async_slow_label() -> str:
-    return f"{OURS_ASYNC}, page_concurrency={default_page_concurrency()} (default)"
+    return f"{OURS_ASYNC}, page_concurrency={DEFAULT_PAGE_CONCURRENCY} (default)"
 
 
 def slow_listing(slow_url: str, jobs: int, limit: int, rounds: int) -> list[Row]:
