@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
 from .._base_client import RequestOptions, Timeout
-from ._listing import first_async_page, first_sync_page
+from ._listing import _start, first_async_page, first_sync_page
 
 if TYPE_CHECKING:
     import httpx
@@ -127,6 +127,9 @@ class SyncAPIResource:
         client = self._client
         if self._mode is None:
             return first_sync_page(client, build, parse, params, options, key)
+        # Checked here as well as when the page is parsed: a caller's mistake must be refused
+        # before the request goes out, not surface as whatever the server makes of it.
+        _start(params)
         response = client.send(build(params), self._options(options))
         from .._response import APIResponse
 
@@ -209,6 +212,7 @@ class AsyncAPIResource:
     ) -> AsyncAPIResponse[AsyncPage[T]]:
         from .._response import AsyncAPIResponse
 
+        _start(params)  # before sending, as in the sync _page
         client = self._client
         concurrency = self._page_concurrency
         response = await client.send(build(params), self._options(options))
