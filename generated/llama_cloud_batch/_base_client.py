@@ -604,10 +604,7 @@ class AsyncAPIClient(BaseClient):
             self._log_response(spec, response, started, attempts.count)
             if response.is_success:
                 if not options.stream:
-                    try:
-                        await _body.aread(response, self.max_response_bytes, attempts.deadline)
-                    except _body.BodyTooLargeError as error:
-                        self._too_large(response, spec, error.limit)
+                    await self._read(response, spec, attempts.deadline)
                 kept = True
                 return response
             try:
@@ -624,6 +621,14 @@ class AsyncAPIClient(BaseClient):
             # A streamed success stays open for the caller, who reads it when asked.
             if not (kept and options.stream):
                 await response.aclose()
+
+    async def _read(
+        self, response: httpx.Response, spec: RequestSpec, deadline: float | None
+    ) -> bytes:
+        try:
+            return await _body.aread(response, self.max_response_bytes, deadline)
+        except _body.BodyTooLargeError as error:
+            self._too_large(response, spec, error.limit)
 
     async def close(self) -> None:
         """Closes the connections, unless the httpx client was passed in (its owner closes it)."""
