@@ -123,15 +123,32 @@ class APITimeoutError(APIConnectionError):
     """The request timed out."""
 
 
-class APIResponseValidationError(APIError):
-    """A success answer whose body is not JSON, or not of the shape the spec describes."""
+class _AnswerError(APIError):
+    """An error built from an answer: its status, headers, request id and body.
 
-    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
+    The client passes `headers` with the key redacted wherever a server echoed it; `headers`
+    and `request_id` are read from those (only `response` keeps the answer as received, and it
+    is not pickled).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object,
+        headers: httpx.Headers | None = None,
+    ) -> None:
         super().__init__(message, request=response.request)
         self.response = response
         self.status_code = response.status_code
-        self.headers = response.headers
+        self.headers = response.headers if headers is None else headers
         self.body = body
+        self.request_id: str | None = self.headers.get("x-request-id")
+
+
+class APIResponseValidationError(_AnswerError):
+    """A success answer whose body is not JSON, or not of the shape the spec describes."""
 
 
 class ResponseTooLargeError(APIResponseValidationError):
@@ -139,16 +156,8 @@ class ResponseTooLargeError(APIResponseValidationError):
     (body is None)."""
 
 
-class APIStatusError(APIError):
+class APIStatusError(_AnswerError):
     """The API answered with an error status."""
-
-    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
-        super().__init__(message, request=response.request)
-        self.response = response
-        self.status_code = response.status_code
-        self.headers = response.headers
-        self.body = body
-        self.request_id: str | None = response.headers.get("x-request-id")
 
 
 class BadRequestError(APIStatusError):
@@ -177,8 +186,15 @@ class UnprocessableEntityError(APIStatusError):
     Entries of `detail` that are not of the documented shape are kept, as sent, in `other_detail`.
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, body: object) -> None:
-        super().__init__(message, response=response, body=body)
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object,
+        headers: httpx.Headers | None = None,
+    ) -> None:
+        super().__init__(message, response=response, body=body, headers=headers)
         self.detail, self.other_detail = _validation_details(body)
 
 

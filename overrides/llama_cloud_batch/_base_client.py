@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ._generated.types import RequestSpec
 
 T = TypeVar("T")
+E = TypeVar("E", bound="APIResponseValidationError | APIStatusError")
 
 DEFAULT_BASE_URL = "https://api.cloud.llamaindex.ai"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
@@ -264,14 +265,26 @@ class BaseClient:
             f"{spec.operation_id}: HTTP {response.status_code} {response.reason_phrase}: "
             + self._redactor.preview(text, _ERROR_BODY_PREVIEW)
         )
-        error = status_error_class(response.status_code)(
-            self._redact(message), response=response, body=body
-        )
-        error.headers = self._redacted_headers(response.headers)
-        return error
+        return self._answer_error(status_error_class(response.status_code), message, response, body)
 
-    def _redacted_headers(self, headers: httpx.Headers) -> httpx.Headers:
-        return httpx.Headers([(name, self._redact(value)) for name, value in headers.items()])
+    def _answer_error(
+        self, kind: type[E], message: str, response: httpx.Response, body: object
+    ) -> E:
+        """Every error built from an answer is built here: a server may echo the key in any
+        header (x-request-id included), so the error keeps them redacted, as its message."""
+        headers = httpx.Headers(
+            [(name, self._redact(value)) for name, value in response.headers.items()]
+        )
+        return kind(self._redact(message), response=response, body=body, headers=headers)
+
+    def _invalid(
+        self, response: httpx.Response, spec: RequestSpec, reason: str, body: object
+    ) -> APIResponseValidationError:
+        message = (
+            f"{spec.operation_id}: the HTTP {response.status_code} answer does not match the "
+            f"API description: {reason}"
+        )
+        return self._answer_error(APIResponseValidationError, message, response, body)
 
     def _parse(self, response: httpx.Response, spec: RequestSpec, parse: Callable[[Any], T]) -> T:
         """What `parse` makes of a success body that has been read (response.content)."""
@@ -302,15 +315,14 @@ class BaseClient:
             except RecursionError:
                 reason = "the body nests too deeply to read"
             body = self._safe_body(data, _text(response, content))
-        raise _invalid(response, spec, self._redact(reason), body)
+        raise self._invalid(response, spec, reason, body)
 
     def _too_large(self, response: httpx.Response, spec: RequestSpec, limit: int) -> NoReturn:
-        raise ResponseTooLargeError(
+        message = (
             f"{spec.operation_id}: the HTTP {response.status_code} answer's body is larger than "
-            f"max_response_bytes ({limit} bytes); it was not read",
-            response=response,
-            body=None,
+            f"max_response_bytes ({limit} bytes); it was not read"
         )
+        raise self._answer_error(ResponseTooLargeError, message, response, None)
 
     def _log_response(
         self, spec: RequestSpec, response: httpx.Response, started: float, attempt: int
@@ -442,16 +454,6 @@ def _has_request(error: httpx.RequestError) -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def _invalid(
-    response: httpx.Response, spec: RequestSpec, reason: str, body: object
-) -> APIResponseValidationError:
-    message = (
-        f"{spec.operation_id}: the HTTP {response.status_code} answer does not match the "
-        f"API description: {reason}"
-    )
-    return APIResponseValidationError(message, response=response, body=body)
 
 
 async def _async_sleep(seconds: float) -> None:
@@ -603,10 +605,7 @@ class AsyncAPIClient(BaseClient):
             self._log_response(spec, response, started, attempts.count)
             if response.is_success:
                 if not options.stream:
-                    try:
-                        await _body.aread(response, self.max_response_bytes, attempts.deadline)
-                    except _body.BodyTooLargeError as error:
-                        self._too_large(response, spec, error.limit)
+                    await self._read(response, spec, attempts.deadline)
                 kept = True
                 return response
             try:
@@ -623,6 +622,14 @@ class AsyncAPIClient(BaseClient):
             # A streamed success stays open for the caller, who reads it when asked.
             if not (kept and options.stream):
                 await response.aclose()
+
+    async def _read(
+        self, response: httpx.Response, spec: RequestSpec, deadline: float | None
+    ) -> bytes:
+        try:
+            return await _body.aread(response, self.max_response_bytes, deadline)
+        except _body.BodyTooLargeError as error:
+            self._too_large(response, spec, error.limit)
 
     async def close(self) -> None:
         """Closes the connections, unless the httpx client was passed in (its owner closes it)."""

@@ -52,22 +52,32 @@ class _ResponseBase:
 class APIResponse(_ResponseBase, Generic[T]):
     """A successful response; `parse()` reads the body (once) into what the plain call returns."""
 
-    def __init__(self, response: httpx.Response, parser: Callable[[httpx.Response], T]) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        parser: Callable[[httpx.Response], T],
+        reader: Callable[[httpx.Response], bytes],
+    ) -> None:
         super().__init__(response)
         self._parser = parser
+        self._reader = reader
         self._parsed: tuple[T] | None = None
 
     def parse(self) -> T:
         if self._parsed is None:
-            self.http_response.read()
+            self.read()
             self._parsed = (self._parser(self.http_response),)
         return self._parsed[0]
 
     def read(self) -> bytes:
-        return self.http_response.read()
+        try:
+            return self.http_response.content  # read already (raw mode, or an earlier call)
+        except httpx.ResponseNotRead:
+            # A streamed body is read under the client's max_response_bytes, as any other is.
+            return self._reader(self.http_response)
 
     def text(self) -> str:
-        self.http_response.read()
+        self.read()
         return self.http_response.text
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
@@ -81,23 +91,30 @@ class AsyncAPIResponse(_ResponseBase, Generic[T]):
     """As APIResponse, for asyncio: `await response.parse()`."""
 
     def __init__(
-        self, response: httpx.Response, parser: Callable[[httpx.Response], Awaitable[T]]
+        self,
+        response: httpx.Response,
+        parser: Callable[[httpx.Response], Awaitable[T]],
+        reader: Callable[[httpx.Response], Awaitable[bytes]],
     ) -> None:
         super().__init__(response)
         self._parser = parser
+        self._reader = reader
         self._parsed: tuple[T] | None = None
 
     async def parse(self) -> T:
         if self._parsed is None:
-            await self.http_response.aread()
+            await self.read()
             self._parsed = (await self._parser(self.http_response),)
         return self._parsed[0]
 
     async def read(self) -> bytes:
-        return await self.http_response.aread()
+        try:
+            return self.http_response.content
+        except httpx.ResponseNotRead:
+            return await self._reader(self.http_response)
 
     async def text(self) -> str:
-        await self.http_response.aread()
+        await self.read()
         return self.http_response.text
 
     def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:

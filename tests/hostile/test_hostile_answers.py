@@ -91,6 +91,29 @@ async def test_a_body_past_the_cap_is_refused_without_being_read_whole(
     assert server.bytes_sent < FLOOD // 2
 
 
+@pytest.mark.parametrize("declare_length", [True, False])
+@pytest.mark.parametrize("reading", ["parse", "read", "text"])
+@pytest.mark.parametrize("client_class", CLIENTS)
+async def test_a_streamed_body_past_the_cap_is_refused_when_read(
+    declare_length: bool, reading: str, client_class: type
+) -> None:
+    """with_streaming_response leaves the body for later; later is under the same cap."""
+    with HostileServer(lambda seen: flood(FLOOD, declare_length=declare_length)) as server:
+        client = client_class(api_key=KEY, base_url=server.url, max_retries=0)
+        client.max_response_bytes = 1 << 20
+        streamed = client.beta.batch.with_streaming_response.get_status("bjb-1")
+        with pytest.raises(ResponseTooLargeError) as raised:
+            if isinstance(client, AsyncLlamaCloud):
+                async with streamed as response:
+                    await getattr(response, reading)()
+            else:
+                with streamed as response:
+                    getattr(response, reading)()
+        await _close(client)
+    assert "max_response_bytes" in str(raised.value)
+    assert server.bytes_sent < FLOOD // 2
+
+
 def test_a_body_under_the_cap_is_read() -> None:
     with HostileServer(
         lambda seen: reply(200, progress("completed", note="n" * 300_000))

@@ -3,6 +3,7 @@ tries: proxies, odd characters, escaped echoes, chained exceptions, pickling, od
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import multiprocessing
@@ -15,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 import httpx
 import pytest
 from llama_cloud_batch import (
+    APIError,
     APIResponseValidationError,
     AsyncLlamaCloud,
     AuthenticationError,
@@ -22,6 +24,7 @@ from llama_cloud_batch import (
     InternalServerError,
     LlamaCloud,
     NotFoundError,
+    ResponseTooLargeError,
     UnprocessableEntityError,
     WaitTimeoutError,
 )
@@ -176,6 +179,49 @@ def test_a_validation_error_chains_nothing_that_holds_the_echoed_key(
     assert KEY not in _texts(error)
     assert KEY not in caplog.text
     assert KEY not in json.dumps(error.body)
+
+
+ECHOING_HEADERS = {"x-request-id": KEY, "x-debug": f"Bearer {KEY}", "www-authenticate": KEY}
+HEADER_ECHOES = {
+    "200 with a body that is not JSON": (reply(200, b"<html>", ECHOING_HEADERS), None),
+    "200 with a body of the wrong shape": (
+        reply(200, progress("running", created_at="not a date"), ECHOING_HEADERS),
+        None,
+    ),
+    "200 past max_response_bytes": (reply(200, {"pad": "p" * 4096}, ECHOING_HEADERS), 1024),
+    "404": (reply(404, {"detail": "no such job"}, ECHOING_HEADERS), None),
+}
+
+
+@pytest.mark.parametrize("case", HEADER_ECHOES)
+@pytest.mark.parametrize("client_class", [LlamaCloud, AsyncLlamaCloud])
+def test_an_answer_echoing_the_key_in_its_headers_gives_an_error_that_never_shows_it(
+    case: str, client_class: type
+) -> None:
+    answer, cap = HEADER_ECHOES[case]
+    with HostileServer(lambda seen: answer) as server:
+        client = client_class(api_key=KEY, base_url=server.url, max_retries=0)
+        if cap is not None:
+            client.max_response_bytes = cap
+
+        async def call() -> None:
+            async with client:
+                await client.beta.batch.get_status("bjb-1")
+
+        with pytest.raises(APIError) as raised:
+            if isinstance(client, AsyncLlamaCloud):
+                asyncio.run(call())
+            else:
+                with client:
+                    client.beta.batch.get_status("bjb-1")
+    error = raised.value
+    assert isinstance(error, ResponseTooLargeError if cap else APIError)
+    assert KEY not in _texts(error)
+    assert KEY not in pickle.dumps(error).decode("latin-1")
+    assert KEY not in str(pickle.loads(pickle.dumps(error)).response.headers)
+    assert all(KEY not in value for value in error.headers.values())
+    # request_id is read from the redacted headers, not the answer's own.
+    assert error.request_id == error.headers["x-request-id"]
 
 
 # ----- pickling --------------------------------------------------------------------------------

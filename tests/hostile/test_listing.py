@@ -4,6 +4,7 @@ fetching pages ahead (sync threads, async tasks) keeps every guarantee of a sequ
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from llama_cloud_batch import (
     PaginationError,
 )
 from llama_cloud_batch import _pagination as pagination
+from servers import HostileServer, reply
 
 KINDS = ["sync", "async"]
 
@@ -288,6 +290,50 @@ def test_bad_limit_or_offset_is_refused_before_any_request(
         with pytest.raises(error, match=r"limit|offset"):
             walk(kind, server, items_of="bjb-1", **params)
     assert server.offsets == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("form", ["with_raw_response", "with_streaming_response"])
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [({"limit": 0}, ValueError), ({"offset": -1}, ValueError), ({"limit": "10"}, TypeError)],
+)
+def test_bad_limit_or_offset_in_raw_and_streaming_forms_is_refused_before_any_request(
+    kind: str, form: str, params: dict[str, Any], error: type[Exception]
+) -> None:
+    """The raw forms send on the call and check only when parse() is asked for; a server that
+    would answer anything (here a 500) must not be reached at all."""
+    with HostileServer(lambda seen: reply(500, {"detail": "should not be asked"})) as server:
+        options: dict[str, Any] = {"api_key": KEY, "base_url": server.url, "max_retries": 0}
+        if kind == "sync":
+            with LlamaCloud(**options) as client:
+                for listing in (
+                    getattr(client.beta.batch, form).list,
+                    functools.partial(getattr(client.beta.batch.job_items, form).list, "bjb-1"),
+                ):
+                    with pytest.raises(error, match=r"limit|offset"):
+                        if form == "with_raw_response":
+                            listing(**params).parse()
+                        else:
+                            with listing(**params) as response:
+                                response.parse()
+        else:
+
+            async def run() -> None:
+                async with AsyncLlamaCloud(**options) as client:
+                    for listing in (
+                        getattr(client.beta.batch, form).list,
+                        functools.partial(getattr(client.beta.batch.job_items, form).list, "bjb-1"),
+                    ):
+                        with pytest.raises(error, match=r"limit|offset"):
+                            if form == "with_raw_response":
+                                await (await listing(**params)).parse()
+                            else:
+                                async with listing(**params) as response:
+                                    await response.parse()
+
+            asyncio.run(run())
+    assert server.seen == []
 
 
 @pytest.mark.parametrize("client", [LlamaCloud, AsyncLlamaCloud])

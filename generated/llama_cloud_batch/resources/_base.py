@@ -9,11 +9,11 @@ which the generated `...WithRawResponse` classes type.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
 from .._base_client import RequestOptions, Timeout
-from ._listing import first_async_page, first_sync_page
+from ._listing import _start, first_async_page, first_sync_page
 
 if TYPE_CHECKING:
     import httpx
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .._base_client import AsyncAPIClient, SyncAPIClient
     from .._generated.types import RequestSpec
     from .._pagination import AsyncPage, AsyncPager, SyncPage, _ListPage
-    from .._response import AsyncAPIResponse
+    from .._response import APIResponse, AsyncAPIResponse
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])
@@ -97,14 +97,22 @@ class SyncAPIResource:
     def _options(self, options: RequestOptions) -> RequestOptions:
         return options._replace(stream=self._mode == "stream")
 
-    def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
-        if self._mode is None:
-            return self._client.request(spec, parse, options)
+    def _response(
+        self, response: httpx.Response, spec: RequestSpec, parser: Callable[[httpx.Response], T]
+    ) -> APIResponse[T]:
         from .._response import APIResponse  # loaded by the raw modes only
 
         client = self._client
+        # A streamed body is read when the caller asks, after the call's deadline has stopped
+        # counting (httpx's read timeout still bounds each wait), but under the same size cap.
+        return APIResponse(response, parser, lambda received: client._read(received, spec, None))
+
+    def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
+        if self._mode is None:
+            return self._client.request(spec, parse, options)
+        client = self._client
         response = client.send(spec, self._options(options))
-        return cast("T", APIResponse(response, lambda r: client._parse(r, spec, parse)))
+        return cast("T", self._response(response, spec, lambda r: client._parse(r, spec, parse)))
 
     def _request_no_body(self, spec: RequestSpec, options: RequestOptions) -> None:
         """An operation whose success has no body: the body is ignored and the call gives None."""
@@ -112,9 +120,7 @@ class SyncAPIResource:
         if self._mode is None:
             response.close()
             return None
-        from .._response import APIResponse
-
-        return cast("None", APIResponse(response, lambda r: None))
+        return cast("None", self._response(response, spec, lambda r: None))
 
     def _page(
         self,
@@ -127,14 +133,17 @@ class SyncAPIResource:
         client = self._client
         if self._mode is None:
             return first_sync_page(client, build, parse, params, options, key)
-        response = client.send(build(params), self._options(options))
-        from .._response import APIResponse
+        # Checked here as well as when the page is parsed: a caller's mistake must be refused
+        # before the request goes out, not surface as whatever the server makes of it.
+        _start(params)
+        spec = build(params)
+        response = client.send(spec, self._options(options))
 
         def first_page(received: httpx.Response) -> SyncPage[T]:
             replay = cast("SyncAPIClient", _Replay(client, received))
             return first_sync_page(replay, build, parse, params, options, key)
 
-        return cast("SyncPage[T]", APIResponse(response, first_page))
+        return cast("SyncPage[T]", self._response(response, spec, first_page))
 
 
 class AsyncAPIResource:
@@ -152,32 +161,45 @@ class AsyncAPIResource:
     def _options(self, options: RequestOptions) -> RequestOptions:
         return options._replace(stream=self._mode == "stream")
 
+    def _response(
+        self,
+        response: httpx.Response,
+        spec: RequestSpec,
+        parser: Callable[[httpx.Response], Awaitable[T]],
+    ) -> AsyncAPIResponse[T]:
+        from .._response import AsyncAPIResponse
+
+        client = self._client
+
+        async def read(received: httpx.Response) -> bytes:
+            # As in the sync _response: the size cap, not the call's spent deadline.
+            return await client._read(received, spec, None)
+
+        return AsyncAPIResponse(response, parser, read)
+
     async def _request(
         self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions
     ) -> T:
         if self._mode is None:
             return await self._client.request(spec, parse, options)
-        from .._response import AsyncAPIResponse
-
         client = self._client
         response = await client.send(spec, self._options(options))
 
         async def parsed(received: httpx.Response) -> T:
             return client._parse(received, spec, parse)
 
-        return cast("T", AsyncAPIResponse(response, parsed))
+        return cast("T", self._response(response, spec, parsed))
 
     async def _request_no_body(self, spec: RequestSpec, options: RequestOptions) -> None:
         response = await self._client.send(spec, self._options(options))
         if self._mode is None:
             await response.aclose()
             return None
-        from .._response import AsyncAPIResponse
 
         async def nothing(received: httpx.Response) -> None:
             return None
 
-        return cast("None", AsyncAPIResponse(response, nothing))
+        return cast("None", self._response(response, spec, nothing))
 
     def _page(
         self,
@@ -207,11 +229,11 @@ class AsyncAPIResource:
         options: RequestOptions,
         key: Callable[[T], Hashable],
     ) -> AsyncAPIResponse[AsyncPage[T]]:
-        from .._response import AsyncAPIResponse
-
+        _start(params)  # before sending, as in the sync _page
         client = self._client
         concurrency = self._page_concurrency
-        response = await client.send(build(params), self._options(options))
+        spec = build(params)
+        response = await client.send(spec, self._options(options))
 
         async def first_page(received: httpx.Response) -> AsyncPage[T]:
             replay = _AsyncReplay(client, received)
@@ -219,7 +241,7 @@ class AsyncAPIResource:
                 cast("AsyncAPIClient", replay), build, parse, params, options, key, concurrency
             )
 
-        return AsyncAPIResponse(response, first_page)
+        return self._response(response, spec, first_page)
 
 
 class _AsyncReplay(_Replay):
