@@ -33,15 +33,6 @@ if TYPE_CHECKING:
 
 DEFAULT_RESULTS_CONCURRENCY = 8
 DEFAULT_POLL_CONCURRENCY = 8
-_GROWTH = 1.5
-
-
-def is_final_status(status: object) -> bool:
-    """Whether a job in this status will not change again: the spec's final statuses
-    (BatchJobStatus.FINAL, from its x-final-values), so a new one arrives by regeneration."""
-    from ._generated.models import BatchJobStatus
-
-    return str(status) in BatchJobStatus.FINAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +61,7 @@ class JobWaitResult:
     @property
     def is_final(self) -> bool:
         """The job reached completed, failed or cancelled."""
-        return self.status is not None and is_final_status(self.status)
+        return self.progress is not None and self.progress.job.status.is_final
 
     @property
     def succeeded(self) -> bool:
