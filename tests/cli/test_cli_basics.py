@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import llama_cloud_batch
+import pytest
 from llama_cloud_batch.testing import Fault
 
 from .conftest import KEY, cli_env, finished_job, one_line_error
@@ -88,6 +89,27 @@ def test_plain_http_to_another_host_is_refused(cli, server):
     run = cli("--base-url", "http://api.example.com", "jobs", "list")
     assert run.code == 2
     assert "http" in one_line_error(run)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--base-url", "https://api.example.com/?a=1", "jobs", "list"), "query string"),
+        (("--api-key", "sk-bad\x7fkey", "jobs", "list"), "control character"),
+        (("jobs", "wait", "bjb-1", "--poll-interval", "0"), "more than 0"),
+        (("jobs", "wait", "bjb-1", "--poll-interval", "inf"), "finite"),
+        (("jobs", "wait", "bjb-1", "--poll-interval", "nan"), "finite"),
+        (("jobs", "wait", "bjb-1", "--timeout", "inf"), "finite"),
+        (("jobs", "create", "--config", "-", "--wait", "--poll-interval", "-1"), "finite"),
+    ],
+)
+def test_a_configuration_mistake_is_a_usage_error(cli, server, args, says):
+    run = cli(*args)
+    assert run.code == 2
+    line = one_line_error(run)
+    assert says in line
+    assert "unexpected" not in line
+    assert server.requests == []
 
 
 def test_a_wrong_key_is_one_line_without_either_key(cli, server):

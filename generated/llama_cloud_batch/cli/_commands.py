@@ -45,7 +45,12 @@ class State:
         if self._client is None:
             from .._client import LlamaCloud
 
-            self._client = LlamaCloud(api_key=self.api_key, base_url=self.base_url)
+            try:
+                self._client = LlamaCloud(api_key=self.api_key, base_url=self.base_url)
+            except ValueError as error:
+                # The options or the environment are wrong (a base URL with a query, a key
+                # with a control character): bad configuration, not a failure of the API.
+                raise CommandError(str(error), ExitCode.USAGE) from error
         return self._client
 
     def close(self) -> None:
