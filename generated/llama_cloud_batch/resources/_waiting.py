@@ -33,7 +33,9 @@ class Schedule:
     """Intervals from `poll_interval` growing to `max_poll_interval`, within a deadline: the
     timing shared by wait_for_completion (one job) and wait_for_many (many)."""
 
-    def __init__(self, poll_interval: float, max_poll_interval: float, timeout: float | None) -> None:
+    def __init__(
+        self, poll_interval: float, max_poll_interval: float, timeout: float | None
+    ) -> None:
         if poll_interval <= 0 or max_poll_interval < poll_interval:
             raise ValueError("need 0 < poll_interval <= max_poll_interval")
         if timeout is not None and timeout < 0:
