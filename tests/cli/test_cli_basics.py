@@ -182,12 +182,44 @@ def test_error_lines_hide_every_spelling_of_the_key() -> None:
     # A server may echo the key percent-encoded or JSON-escaped; the one-line error hides both.
     from urllib.parse import quote
 
-    from llama_cloud_batch.cli._errors import redact
+    from llama_cloud_batch.cli._commands import State
 
     key = 'sk-live/a+b"c'
     line = f"bad key {quote(key, safe='')} or {json.dumps(key)} or {key}"
-    cleaned = redact(line, [key])
+    cleaned = State(api_key=key).redact(line)
     assert quote(key, safe="") not in cleaned
     assert json.dumps(key)[1:-1] not in cleaned
     assert key not in cleaned
     assert cleaned.startswith("bad key ")
+
+
+@pytest.mark.parametrize("variable", ["LLAMA_CLOUD_API_KEY", "LLAMA_PARSE_API_KEY"])
+def test_the_key_the_client_would_send_is_hidden_before_it_is_built(cli, server, variable):
+    # A key pasted where the command goes is echoed by the usage error; the key comes from
+    # either variable the client reads, with the newline a key file leaves.
+    env = cli_env(server, **{variable: f"  {KEY}\n"})
+    if variable != "LLAMA_CLOUD_API_KEY":
+        del env["LLAMA_CLOUD_API_KEY"]
+    run = cli(KEY, "jobs", "list", env=env)  # Cli asserts KEY is in neither stream
+    assert run.code == 2
+    assert "[redacted]" in one_line_error(run)
+
+
+def test_wait_lines_hide_the_key_in_an_error(server) -> None:
+    # The plain lines of `jobs wait` off a terminal: an error quoting the key is redacted with
+    # the key the client sends (here stripped of its whitespace).
+    import io
+
+    from llama_cloud_batch import JobWaitResult, LlamaCloudError
+    from llama_cloud_batch.cli._commands import State
+    from llama_cloud_batch.cli._wait import WaitDisplay
+    from rich.console import Console
+
+    state = State(api_key=f"{KEY}\n", base_url=server.url)
+    state.client()
+    printed = io.StringIO()
+    display = WaitDisplay(Console(file=printed), ["bjb-1"], live=False, redact=state.redact)
+    display.update(JobWaitResult("bjb-1", error=LlamaCloudError(f"echoed {KEY}")))
+    state.close()
+    assert KEY not in printed.getvalue()
+    assert "echoed [redacted]" in printed.getvalue()

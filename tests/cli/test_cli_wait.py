@@ -170,3 +170,14 @@ def test_ctrl_c_says_how_to_resume(cli, server):
     assert "Traceback" not in stderr
     assert KEY not in stdout + stderr
     assert f"llama-cloud-batch jobs wait {waiting} {waiting_again}" in stderr
+
+
+@pytest.mark.parametrize("output", [(), ("--jsonl",)])
+def test_a_failure_message_quoting_the_key_is_redacted(moving, moving_server, output):
+    # The key comes from LLAMA_PARSE_API_KEY, with a newline; the server's message quotes it.
+    env = cli_env(moving_server, LLAMA_PARSE_API_KEY=f"{KEY}\n")
+    del env["LLAMA_CLOUD_API_KEY"]
+    job_id = moving_server.add_job(items=2, outcome="failed", failure_message=f"bad key {KEY}")
+    run = moving("jobs", "wait", job_id, *FAST, *output, env=env)  # Cli asserts KEY is absent
+    assert run.code == 3
+    assert "bad key [redacted]" in run.stdout

@@ -19,7 +19,7 @@ from typing import NoReturn
 from .._version import __version__
 from . import _commands, _render
 from ._commands import State
-from ._errors import EXIT_CODES_HELP, PROG, CommandError, ExitCode, describe, exit_code_of, redact
+from ._errors import EXIT_CODES_HELP, PROG, CommandError, ExitCode, describe, exit_code_of
 
 Handler = Callable[[State, argparse.Namespace], int]
 
@@ -231,7 +231,7 @@ def run(argv: Sequence[str] | None = None, state: State | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.ERROR
     except Exception as error:
-        state.note(f"{PROG}: error: {redact(describe(error), state.secrets())}")
+        state.note(f"{PROG}: error: {state.redact(describe(error))}")
         return exit_code_of(error)
     finally:
         state.close()
