@@ -124,7 +124,14 @@ class WaitDisplay:
             self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def open_jobs(self) -> list[str]:
-        return [job_id for job_id, result in self.latest.items() if not result.is_final]
+        """The jobs worth following again: not final, and not ended by an error that would
+        come back (a job that does not exist)."""
+        return [
+            job_id
+            for job_id, result in self.latest.items()
+            if not result.is_final
+            and (result.error is None or is_transient_error(result.error))
+        ]
 
 
 def summary_table(results: list[JobWaitResult], redact: Callable[[str], str]) -> Table:
