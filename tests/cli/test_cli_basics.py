@@ -60,6 +60,21 @@ def test_importing_the_library_loads_neither_the_cli_nor_its_dependencies():
     assert completed.stdout.strip() == "[]"
 
 
+def test_a_command_that_shows_no_progress_does_not_load_the_progress_modules():
+    # They load rich.progress (~40 ms), which `jobs list` has no use for. (httpx may load it
+    # anyway when click is installed: see the next test.)
+    probe = (
+        "import sys\n"
+        "from llama_cloud_batch.cli._app import build_parser\n"
+        "build_parser().parse_args(['jobs', 'list'])\n"
+        "print(sorted(m for m in sys.modules if m.endswith(('cli._wait', 'cli._download'))))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert completed.stdout.strip() == "[]"
+
+
 def test_the_cli_extra_does_not_bring_click():
     # httpx imports click, rich and pygments at `import httpx` whenever click is installed.
     import re

@@ -18,7 +18,7 @@ from rich.logging import RichHandler
 from .._config import api_key_given, clean_api_key
 from .._exceptions import LlamaCloudError, MissingAPIKeyError
 from .._redact import Redactor
-from . import _download, _render, _wait
+from . import _render
 from ._errors import CommandError, ExitCode, describe
 
 if TYPE_CHECKING:
@@ -190,6 +190,9 @@ def jobs_wait(state: State, args: argparse.Namespace) -> int:
 
 
 def _follow(state: State, job_ids: list[str], args: argparse.Namespace) -> int:
+    # Here, not at the top: rich.progress is for the commands that show it, not `jobs list`.
+    from . import _wait
+
     display = _wait.WaitDisplay(state.err, job_ids, live=state.err.is_terminal, redact=state.redact)
     try:
         results = _wait.follow(
@@ -226,6 +229,8 @@ def items_list(state: State, args: argparse.Namespace) -> int:
 
 
 def results_download(state: State, args: argparse.Namespace) -> int:
+    from . import _download  # loads rich.progress (see _follow)
+
     out: Path = args.out
     try:
         _download.prepare_directory(out)

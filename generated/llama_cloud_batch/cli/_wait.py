@@ -130,8 +130,7 @@ class WaitDisplay:
         return [
             job_id
             for job_id, result in self.latest.items()
-            if not result.is_final
-            and (result.error is None or is_transient_error(result.error))
+            if not result.is_final and (result.error is None or is_transient_error(result.error))
         ]
 
 
