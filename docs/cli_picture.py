@@ -38,7 +38,7 @@ def draw(out: Path = OUT) -> None:
             server.add_job(job_type="classify", items=9),
             server.add_job(job_type="parse", items=30, outcome="failed", failure_message="quota"),
         ]
-        display = WaitDisplay(console, job_ids, live=True)
+        display = WaitDisplay(console, job_ids, live=True, redact=client._redactor.text)
         polls = 0
 
         def on_update(result: JobWaitResult) -> None:

@@ -16,7 +16,13 @@ from urllib.parse import quote_plus
 import httpx
 
 from . import _body
-from ._config import check_base_url, check_headers, check_proxy, clean_api_key
+from ._config import (
+    api_key_given,
+    check_base_url,
+    check_headers,
+    check_proxy,
+    clean_api_key,
+)
 from ._environment import headers_from_environment
 from ._exceptions import (
     APIConnectionError,
@@ -120,11 +126,7 @@ class BaseClient:
         retry_non_idempotent: bool,
     ) -> None:
         configure_from_environment()
-        api_key = clean_api_key(
-            api_key
-            if api_key is not None
-            else os.environ.get("LLAMA_CLOUD_API_KEY") or os.environ.get("LLAMA_PARSE_API_KEY")
-        )
+        api_key = clean_api_key(api_key_given(api_key))
         url = check_base_url(
             str(base_url or os.environ.get("LLAMA_CLOUD_BASE_URL") or DEFAULT_BASE_URL),
             allow_insecure_http=allow_insecure_http,

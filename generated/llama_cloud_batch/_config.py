@@ -8,6 +8,7 @@ httpx or h11 fail later with a message that may quote the offending value, the k
 from __future__ import annotations
 
 import ipaddress
+import os
 from collections.abc import Mapping
 
 import httpx
@@ -26,6 +27,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def api_key_given(api_key: str | None) -> str | None:
+    """The key a client is built with, before clean_api_key: `api_key`, else the
+    LLAMA_CLOUD_API_KEY environment variable, else LLAMA_PARSE_API_KEY."""
+    if api_key is not None:
+        return api_key
+    return os.environ.get("LLAMA_CLOUD_API_KEY") or os.environ.get("LLAMA_PARSE_API_KEY")
 
 
 def clean_api_key(api_key: str | None) -> str:

@@ -33,15 +33,6 @@ if TYPE_CHECKING:
 
 DEFAULT_RESULTS_CONCURRENCY = 8
 DEFAULT_POLL_CONCURRENCY = 8
-_GROWTH = 1.5
-
-
-def is_final_status(status: object) -> bool:
-    """Whether a job in this status will not change again: the spec's final statuses
-    (BatchJobStatus.FINAL, from its x-final-values), so a new one arrives by regeneration."""
-    from ._generated.models import BatchJobStatus
-
-    return str(status) in BatchJobStatus.FINAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +61,7 @@ class JobWaitResult:
     @property
     def is_final(self) -> bool:
         """The job reached completed, failed or cancelled."""
-        return self.status is not None and is_final_status(self.status)
+        return self.progress is not None and self.progress.job.status.is_final
 
     @property
     def succeeded(self) -> bool:
@@ -94,7 +85,9 @@ class AsyncWaitForManyOptions(WaitForManyOptions, total=False):
 
 
 class _Follower:
-    """The state of one wait_for_many call: which jobs to poll, and how long to sleep."""
+    """The state of one wait_for_many call: which jobs to poll, with what timeout, and how long
+    to sleep. The timing is wait_for_completion's (resources._waiting.Schedule): each poll gets
+    the time left, and a status the client does not know is warned about once."""
 
     def __init__(
         self,
@@ -105,6 +98,8 @@ class _Follower:
         timeout: float | None = 3600.0,
         on_update: Callable[[JobWaitResult], None] | None = None,
     ) -> None:
+        from .resources._waiting import Schedule
+
         if isinstance(job_ids, str):
             raise TypeError("job_ids is a list of job IDs, not one string")
         ids = list(job_ids)
@@ -114,15 +109,11 @@ class _Follower:
         duplicates = sorted(job_id for job_id, n in Counter(ids).items() if n > 1)
         if duplicates:
             raise ValueError(f"job ids given more than once: {', '.join(duplicates)}")
-        if poll_interval <= 0 or max_poll_interval < poll_interval:
-            raise ValueError("need 0 < poll_interval <= max_poll_interval")
-        if timeout is not None and timeout < 0:
-            raise ValueError(f"timeout is a number of seconds >= 0 or None, got {timeout}")
+        self._schedule = Schedule(poll_interval, max_poll_interval, timeout)
+        # timeout=0 asks for one look at every job: its polls cannot be given "the time left".
+        self._snapshot = timeout == 0
         self._results = {job_id: JobWaitResult(job_id) for job_id in ids}
         self._order = ids
-        self._interval = poll_interval
-        self._max_interval = max_poll_interval
-        self._deadline = None if timeout is None else time.monotonic() + timeout
         self._on_update = on_update
         self._asked = 0.0
 
@@ -138,6 +129,16 @@ class _Follower:
             or (result.error is not None and not is_transient_error(result.error))
         )
 
+    def expired(self) -> bool:
+        """The deadline has passed: no more polls (the round ends early)."""
+        return not self._snapshot and self._schedule.expired()
+
+    def poll_timeout(self, request_timeout: Timeout) -> Timeout:
+        """The next poll's timeout: the time left, or less if request_timeout says so."""
+        if self._snapshot:
+            return request_timeout
+        return self._schedule.poll_timeout(request_timeout)
+
     def record(self, job_id: str, answer: BatchJobProgress | LlamaCloudError) -> None:
         previous = self._results[job_id]
         if isinstance(answer, LlamaCloudError):
@@ -146,6 +147,7 @@ class _Follower:
             if is_transient_error(answer):
                 self._asked = max(self._asked, asked_wait(answer))
         else:
+            self._schedule.settles(job_id, answer)  # warns about a status it does not know
             result = JobWaitResult(job_id, answer)
         self._results[job_id] = result
         if self._on_update is not None:
@@ -156,17 +158,12 @@ class _Follower:
         settled, or the deadline has passed: the jobs still open are then marked timed out)."""
         if not self.pending():
             return None
-        sleep = max(self._interval, self._asked)
-        self._interval = min(self._interval * _GROWTH, self._max_interval)
+        sleep = self._schedule.pause(self._asked)
         self._asked = 0.0
-        if self._deadline is None:
-            return sleep
-        left = self._deadline - time.monotonic()
-        if left <= 0:
+        if sleep is None:
             for job_id in self.pending():
                 self._results[job_id] = replace(self._results[job_id], timed_out=True)
-            return None
-        return min(sleep, left)
+        return sleep
 
     def results(self) -> list[JobWaitResult]:
         return [self._results[job_id] for job_id in self._order]
@@ -193,9 +190,11 @@ def wait_for_many(
     )
     while True:
         for job_id in follower.pending():
+            if follower.expired():
+                break
             answer: BatchJobProgress | LlamaCloudError
             try:
-                answer = batch.get_status(job_id, timeout=request_timeout)
+                answer = batch.get_status(job_id, timeout=follower.poll_timeout(request_timeout))
             except LlamaCloudError as error:
                 answer = error
             follower.record(job_id, answer)
@@ -230,10 +229,14 @@ async def async_wait_for_many(
     )
     gate = asyncio.Semaphore(concurrency)
 
-    async def poll(job_id: str) -> BatchJobProgress | LlamaCloudError:
+    async def poll(job_id: str) -> BatchJobProgress | LlamaCloudError | None:
         async with gate:
+            # Checked once the gate opens: a poll that waited for its turn gets what is left.
+            if follower.expired():
+                return None
             try:
-                return await batch.get_status(job_id, timeout=request_timeout)
+                timeout = follower.poll_timeout(request_timeout)
+                return await batch.get_status(job_id, timeout=timeout)
             except LlamaCloudError as error:
                 return error
 
@@ -242,7 +245,8 @@ async def async_wait_for_many(
         answers = await asyncio.gather(*(poll(job_id) for job_id in pending))
         # Recorded in the order given, whatever order the answers came in.
         for job_id, answer in zip(pending, answers, strict=True):
-            follower.record(job_id, answer)
+            if answer is not None:
+                follower.record(job_id, answer)
         sleep = follower.next_sleep()
         if sleep is None:
             return follower.results()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import llama_cloud_batch
+import pytest
 from llama_cloud_batch.testing import Fault
 
 from .conftest import KEY, cli_env, finished_job, one_line_error
@@ -59,6 +60,21 @@ def test_importing_the_library_loads_neither_the_cli_nor_its_dependencies():
     assert completed.stdout.strip() == "[]"
 
 
+def test_a_command_that_shows_no_progress_does_not_load_the_progress_modules():
+    # They load rich.progress (~40 ms), which `jobs list` has no use for. (httpx may load it
+    # anyway when click is installed: see the next test.)
+    probe = (
+        "import sys\n"
+        "from llama_cloud_batch.cli._app import build_parser\n"
+        "build_parser().parse_args(['jobs', 'list'])\n"
+        "print(sorted(m for m in sys.modules if m.endswith(('cli._wait', 'cli._download'))))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert completed.stdout.strip() == "[]"
+
+
 def test_the_cli_extra_does_not_bring_click():
     # httpx imports click, rich and pygments at `import httpx` whenever click is installed.
     import re
@@ -88,6 +104,27 @@ def test_plain_http_to_another_host_is_refused(cli, server):
     run = cli("--base-url", "http://api.example.com", "jobs", "list")
     assert run.code == 2
     assert "http" in one_line_error(run)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--base-url", "https://api.example.com/?a=1", "jobs", "list"), "query string"),
+        (("--api-key", "sk-bad\x7fkey", "jobs", "list"), "control character"),
+        (("jobs", "wait", "bjb-1", "--poll-interval", "0"), "more than 0"),
+        (("jobs", "wait", "bjb-1", "--poll-interval", "inf"), "finite"),
+        (("jobs", "wait", "bjb-1", "--poll-interval", "nan"), "finite"),
+        (("jobs", "wait", "bjb-1", "--timeout", "inf"), "finite"),
+        (("jobs", "create", "--config", "-", "--wait", "--poll-interval", "-1"), "finite"),
+    ],
+)
+def test_a_configuration_mistake_is_a_usage_error(cli, server, args, says):
+    run = cli(*args)
+    assert run.code == 2
+    line = one_line_error(run)
+    assert says in line
+    assert "unexpected" not in line
+    assert server.requests == []
 
 
 def test_a_wrong_key_is_one_line_without_either_key(cli, server):
@@ -160,12 +197,44 @@ def test_error_lines_hide_every_spelling_of_the_key() -> None:
     # A server may echo the key percent-encoded or JSON-escaped; the one-line error hides both.
     from urllib.parse import quote
 
-    from llama_cloud_batch.cli._errors import redact
+    from llama_cloud_batch.cli._commands import State
 
     key = 'sk-live/a+b"c'
     line = f"bad key {quote(key, safe='')} or {json.dumps(key)} or {key}"
-    cleaned = redact(line, [key])
+    cleaned = State(api_key=key).redact(line)
     assert quote(key, safe="") not in cleaned
     assert json.dumps(key)[1:-1] not in cleaned
     assert key not in cleaned
     assert cleaned.startswith("bad key ")
+
+
+@pytest.mark.parametrize("variable", ["LLAMA_CLOUD_API_KEY", "LLAMA_PARSE_API_KEY"])
+def test_the_key_the_client_would_send_is_hidden_before_it_is_built(cli, server, variable):
+    # A key pasted where the command goes is echoed by the usage error; the key comes from
+    # either variable the client reads, with the newline a key file leaves.
+    env = cli_env(server, **{variable: f"  {KEY}\n"})
+    if variable != "LLAMA_CLOUD_API_KEY":
+        del env["LLAMA_CLOUD_API_KEY"]
+    run = cli(KEY, "jobs", "list", env=env)  # Cli asserts KEY is in neither stream
+    assert run.code == 2
+    assert "[redacted]" in one_line_error(run)
+
+
+def test_wait_lines_hide_the_key_in_an_error(server) -> None:
+    # The plain lines of `jobs wait` off a terminal: an error quoting the key is redacted with
+    # the key the client sends (here stripped of its whitespace).
+    import io
+
+    from llama_cloud_batch import JobWaitResult, LlamaCloudError
+    from llama_cloud_batch.cli._commands import State
+    from llama_cloud_batch.cli._wait import WaitDisplay
+    from rich.console import Console
+
+    state = State(api_key=f"{KEY}\n", base_url=server.url)
+    state.client()
+    printed = io.StringIO()
+    display = WaitDisplay(Console(file=printed), ["bjb-1"], live=False, redact=state.redact)
+    display.update(JobWaitResult("bjb-1", error=LlamaCloudError(f"echoed {KEY}")))
+    state.close()
+    assert KEY not in printed.getvalue()
+    assert "echoed [redacted]" in printed.getvalue()

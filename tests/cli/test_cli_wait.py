@@ -170,3 +170,26 @@ def test_ctrl_c_says_how_to_resume(cli, server):
     assert "Traceback" not in stderr
     assert KEY not in stdout + stderr
     assert f"llama-cloud-batch jobs wait {waiting} {waiting_again}" in stderr
+
+
+def test_ctrl_c_does_not_offer_to_resume_a_job_that_does_not_exist(cli, server):
+    waiting = server.add_job(items=3)  # nothing moves it: the wait goes on until interrupted
+    process = cli.popen("jobs", "wait", "bjb-gone", waiting, "--poll-interval", "0.05")
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while len(server.requests_for("getBatchJobStatus")) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    assert process.returncode == 130
+    assert stderr.rstrip().endswith(f"llama-cloud-batch jobs wait {waiting}")
+
+
+@pytest.mark.parametrize("output", [(), ("--jsonl",)])
+def test_a_failure_message_quoting_the_key_is_redacted(moving, moving_server, output):
+    # The key comes from LLAMA_PARSE_API_KEY, with a newline; the server's message quotes it.
+    env = cli_env(moving_server, LLAMA_PARSE_API_KEY=f"{KEY}\n")
+    del env["LLAMA_CLOUD_API_KEY"]
+    job_id = moving_server.add_job(items=2, outcome="failed", failure_message=f"bad key {KEY}")
+    run = moving("jobs", "wait", job_id, *FAST, *output, env=env)  # Cli asserts KEY is absent
+    assert run.code == 3
+    assert "bad key [redacted]" in run.stdout

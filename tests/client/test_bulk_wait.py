@@ -316,3 +316,19 @@ def test_a_status_the_spec_does_not_know_yet_is_not_final(batch_server, clock):
         )
     assert seen[:2] == ["queued", "queued"]
     assert result.status == "completed"
+
+
+@pytest.mark.parametrize("status", ["COMPLETED", "cANCELLED", "completed "])
+def test_a_status_that_only_looks_final_is_not_final(status, clock):
+    # Unknown values whose made-up enum name (or stripped text) matches a final member's.
+    def script(request: Received) -> Reply:
+        return Reply(body={"job": job(1, id="job-a", status=status), "progress_percentage": 1.0})
+
+    with (
+        ScriptedServer(script) as server,
+        LlamaCloud(api_key=API_KEY, base_url=server.url) as client,
+    ):
+        (result,) = client.beta.batch.wait_for_many(["job-a"], poll_interval=1.0, timeout=3.0)
+    assert result.status == status
+    assert not result.is_final
+    assert result.timed_out

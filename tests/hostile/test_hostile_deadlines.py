@@ -102,6 +102,61 @@ async def test_an_unknown_status_is_warned_about_once_and_named_at_the_deadline(
     assert raised.value.last_status == "queued"
 
 
+# ----- wait_for_many: the same deadline, over many jobs --------------------------------------
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+@pytest.mark.parametrize("name", MISBEHAVIOURS)
+def test_wait_for_many_ends_by_its_deadline(name: str, jobs: int) -> None:
+    ids = [f"bjb-{n}" for n in range(jobs)]
+    with HostileServer(MISBEHAVIOURS[name]) as server:
+        with LlamaCloud(api_key=KEY, base_url=server.url) as client:
+            started = time.monotonic()
+            results = client.beta.batch.wait_for_many(ids, timeout=T, poll_interval=0.1)
+            elapsed = time.monotonic() - started
+    assert elapsed < T + MARGIN, f"{name}, {jobs} jobs: {elapsed:.1f} s"
+    assert [r.job_id for r in results] == ids
+    assert all(r.timed_out and not r.is_final for r in results)
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+@pytest.mark.parametrize("name", MISBEHAVIOURS)
+async def test_async_wait_for_many_ends_by_its_deadline(name: str, jobs: int) -> None:
+    ids = [f"bjb-{n}" for n in range(jobs)]
+    with HostileServer(MISBEHAVIOURS[name]) as server:
+        async with AsyncLlamaCloud(api_key=KEY, base_url=server.url) as client:
+            started = time.monotonic()
+            results = await client.beta.batch.wait_for_many(
+                ids, timeout=T, poll_interval=0.1, concurrency=1
+            )
+            elapsed = time.monotonic() - started
+    assert elapsed < T + MARGIN, f"{name}, {jobs} jobs: {elapsed:.1f} s"
+    assert all(r.timed_out and not r.is_final for r in results)
+
+
+@pytest.mark.parametrize("client_class", [LlamaCloud, AsyncLlamaCloud])
+async def test_wait_for_many_warns_once_per_unknown_status(
+    client_class: type, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="llama_cloud_batch")
+    with HostileServer(lambda seen: reply(200, progress("queued"))) as server:
+        client = client_class(api_key=KEY, base_url=server.url)
+        waiting = client.beta.batch.wait_for_many(
+            ["bjb-1", "bjb-2"], timeout=0.6, poll_interval=0.05, max_poll_interval=0.05
+        )
+        results = await waiting if client_class is AsyncLlamaCloud else waiting
+        if client_class is AsyncLlamaCloud:
+            await client.close()
+        else:
+            client.close()
+    assert len(server.seen) > 4
+    assert [r.status for r in results] == ["queued", "queued"]
+    assert all(r.timed_out for r in results)
+    warnings = [r for r in caplog.records if "queued" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+
+
 # ----- per-call timeout ----------------------------------------------------------------------
 
 

@@ -12,7 +12,6 @@ from .._exceptions import (
     LlamaCloudError,
     MissingAPIKeyError,
 )
-from .._redact import Redactor
 
 PROG = "llama-cloud-batch"
 
@@ -68,11 +67,3 @@ def exit_code_of(error: BaseException) -> ExitCode:
     if isinstance(error, MissingAPIKeyError | InsecureConnectionError):
         return ExitCode.USAGE
     return ExitCode.ERROR
-
-
-def redact(text: str, secrets: list[str]) -> str:
-    """The text with every spelling of every secret replaced (the client's own redaction)."""
-    for secret in secrets:
-        if secret:
-            text = Redactor(secret).text(text)
-    return text

@@ -26,6 +26,8 @@ from ._errors import PROG, ExitCode, describe
 from ._render import done_count
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from .._client import LlamaCloud
@@ -61,9 +63,12 @@ def state(result: JobWaitResult) -> str:
 class WaitDisplay:
     """Shows each update of wait_for_many: live bars on a terminal, else plain lines."""
 
-    def __init__(self, console: Console, job_ids: list[str], *, live: bool) -> None:
+    def __init__(
+        self, console: Console, job_ids: list[str], *, live: bool, redact: Callable[[str], str]
+    ) -> None:
         self.console = console
         self.live = live
+        self._redact = redact
         self.latest: dict[str, JobWaitResult] = {
             job_id: JobWaitResult(job_id) for job_id in job_ids
         }
@@ -114,16 +119,22 @@ class WaitDisplay:
             percent = result.progress.progress_percentage if result.progress else 0.0
             line += f"  {counts(result)} ({percent:.0f}%)"
         if result.error is not None:
-            line += f"  [{describe(result.error)}]"
+            line += f"  [{self._redact(describe(result.error))}]"
         if self._printed.get(result.job_id) != line:
             self._printed[result.job_id] = line
             self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def open_jobs(self) -> list[str]:
-        return [job_id for job_id, result in self.latest.items() if not result.is_final]
+        """The jobs worth following again: not final, and not ended by an error that would
+        come back (a job that does not exist)."""
+        return [
+            job_id
+            for job_id, result in self.latest.items()
+            if not result.is_final and (result.error is None or is_transient_error(result.error))
+        ]
 
 
-def summary_table(results: list[JobWaitResult]) -> Table:
+def summary_table(results: list[JobWaitResult], redact: Callable[[str], str]) -> Table:
     table = Table(title="batch jobs", title_justify="left")
     for column in ("ID", "STATE", "DONE", "FAILED", "SKIPPED", "NOTE"):
         table.add_column(column, no_wrap=column in {"ID", "DONE"})
@@ -143,7 +154,8 @@ def summary_table(results: list[JobWaitResult]) -> Table:
                 str(job.skipped_items or 0),
             )
         )
-        table.add_row(result.job_id, state(result), *numbers, note)
+        # Text, not markup: a message's own brackets (and "[redacted]") are printed as they are.
+        table.add_row(result.job_id, state(result), *numbers, Text(redact(note)))
     return table
 
 

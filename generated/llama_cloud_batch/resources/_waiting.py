@@ -29,29 +29,27 @@ if TYPE_CHECKING:
 _GROWTH = 1.5
 
 
-class PollSchedule:
-    """Intervals from `poll_interval` growing to `max_poll_interval`, within a deadline."""
+class Schedule:
+    """Intervals from `poll_interval` growing to `max_poll_interval`, within a deadline: the
+    timing shared by wait_for_completion (one job) and wait_for_many (many)."""
 
     def __init__(
-        self, job_id: str, poll_interval: float, max_poll_interval: float, timeout: float | None
+        self, poll_interval: float, max_poll_interval: float, timeout: float | None
     ) -> None:
         if poll_interval <= 0 or max_poll_interval < poll_interval:
             raise ValueError("need 0 < poll_interval <= max_poll_interval")
         if timeout is not None and timeout < 0:
             raise ValueError(f"timeout must be 0 or more seconds (or None), got {timeout}")
-        self.job_id = job_id
         self._interval = poll_interval
         self._max_interval = max_poll_interval
         self._timeout = timeout
         self._deadline = None if timeout is None else time.monotonic() + timeout
         self._warned: set[str] = set()
-        self._last_status: str | None = None
 
-    def is_final(self, progress: BatchJobProgress) -> bool:
+    def settles(self, job_id: str, progress: BatchJobProgress) -> bool:
         """Final per the spec (BatchJobStatus.FINAL, from its x-final-values). A status the spec
         does not list is not final: waiting goes on to the deadline, with one WARNING a status."""
         status = progress.job.status
-        self._last_status = str(status)
         if status.is_final:
             return True
         if not status.is_known and str(status) not in self._warned:
@@ -59,11 +57,14 @@ class PollSchedule:
             logger.warning(
                 "batch job %s has status %r, which this client does not know; waiting on as if "
                 "it were not final (until %s, or the timeout)",
-                self.job_id,
+                job_id,
                 str(status)[:64],
                 ", ".join(sorted(status.FINAL)),
             )
         return False
+
+    def expired(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
 
     def poll_timeout(self, request_timeout: Timeout) -> Timeout:
         """The timeout for the next poll: the time left, or less if request_timeout says so."""
@@ -74,16 +75,39 @@ class PollSchedule:
             return min(float(request_timeout), left)
         return left
 
-    def next_sleep(self) -> float:
-        """Seconds to wait before the next poll; WaitTimeoutError once the deadline has passed."""
-        sleep = self._interval
+    def pause(self, asked: float = 0.0) -> float | None:
+        """Seconds to wait before the next poll (at least `asked`, what a Retry-After asked
+        for), cut to the time left; None once the deadline has passed."""
+        sleep = max(self._interval, asked)
         self._interval = min(self._interval * _GROWTH, self._max_interval)
         if self._deadline is None:
             return sleep
         left = self._deadline - time.monotonic()
         if left <= 0:
-            raise self._timed_out()
+            return None
         return min(sleep, left)
+
+
+class PollSchedule(Schedule):
+    """The schedule of one wait_for_completion: its deadline ends in WaitTimeoutError."""
+
+    def __init__(
+        self, job_id: str, poll_interval: float, max_poll_interval: float, timeout: float | None
+    ) -> None:
+        super().__init__(poll_interval, max_poll_interval, timeout)
+        self.job_id = job_id
+        self._last_status: str | None = None
+
+    def is_final(self, progress: BatchJobProgress) -> bool:
+        self._last_status = str(progress.job.status)
+        return self.settles(self.job_id, progress)
+
+    def next_sleep(self) -> float:
+        """Seconds to wait before the next poll; WaitTimeoutError once the deadline has passed."""
+        sleep = self.pause()
+        if sleep is None:
+            raise self._timed_out()
+        return sleep
 
     def poll_failed(self, error: LlamaCloudError) -> None:
         """Raises WaitTimeoutError (from `error`) when the failure is worth retrying but the

@@ -8,6 +8,7 @@ whenever click is installed, so an extra that brought click would make `import h
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from typing import NoReturn
 from .._version import __version__
 from . import _commands, _render
 from ._commands import State
-from ._errors import EXIT_CODES_HELP, PROG, CommandError, ExitCode, describe, exit_code_of, redact
+from ._errors import EXIT_CODES_HELP, PROG, CommandError, ExitCode, describe, exit_code_of
 
 Handler = Callable[[State, argparse.Namespace], int]
 
@@ -39,12 +40,21 @@ def _count(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
+    """A finite number of seconds, 0 or more (--timeout 0: look at each job once)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value >= 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    if not 0 <= value < math.inf:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a finite number 0 or more, got {text}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    """A finite number of seconds above 0 (a pause of 0 would poll flat out)."""
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
 
 
@@ -94,7 +104,7 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--poll-interval",
-        type=_seconds,
+        type=_positive_seconds,
         default=2.0,
         metavar="SECONDS",
         help="pause between the first polls; it grows to 10 s (default: 2)",
@@ -220,7 +230,7 @@ def run(argv: Sequence[str] | None = None, state: State | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.ERROR
     except Exception as error:
-        state.note(f"{PROG}: error: {redact(describe(error), state.secrets())}")
+        state.note(f"{PROG}: error: {state.redact(describe(error))}")
         return exit_code_of(error)
     finally:
         state.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass, field
 from itertools import islice
@@ -15,8 +14,10 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.console import Console
 from rich.logging import RichHandler
 
-from .._exceptions import LlamaCloudError
-from . import _download, _render, _wait
+from .._config import api_key_given, clean_api_key
+from .._exceptions import LlamaCloudError, MissingAPIKeyError
+from .._redact import Redactor
+from . import _render
 from ._errors import CommandError, ExitCode, describe
 
 if TYPE_CHECKING:
@@ -44,15 +45,41 @@ class State:
         if self._client is None:
             from .._client import LlamaCloud
 
-            self._client = LlamaCloud(api_key=self.api_key, base_url=self.base_url)
+            try:
+                self._client = LlamaCloud(api_key=self.api_key, base_url=self.base_url)
+            except ValueError as error:
+                # The options or the environment are wrong (a base URL with a query, a key
+                # with a control character): bad configuration, not a failure of the API.
+                raise CommandError(str(error), ExitCode.USAGE) from error
         return self._client
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
 
-    def secrets(self) -> list[str]:
-        return [s for s in (self.api_key, os.environ.get("LLAMA_CLOUD_API_KEY")) if s]
+    def _redactor(self) -> Redactor | None:
+        """The client's own, so the key hidden is the one it sends (from --api-key,
+        LLAMA_CLOUD_API_KEY or LLAMA_PARSE_API_KEY, without surrounding whitespace); before a
+        client is built, the one it would be built with."""
+        if self._client is not None:
+            return self._client._redactor
+        given = api_key_given(self.api_key)
+        try:
+            return Redactor(clean_api_key(given))
+        except (MissingAPIKeyError, ValueError):
+            # No key a client would take, so none was sent; what was given is hidden anyway.
+            given = (given or "").strip()
+            return Redactor(given) if given else None
+
+    def redact(self, text: str) -> str:
+        """The text with every spelling of the key taken out."""
+        redactor = self._redactor()
+        return text if redactor is None else redactor.text(text)
+
+    def redact_value(self, value: Any) -> Any:
+        """A JSON value with every spelling of the key taken out of its strings."""
+        redactor = self._redactor()
+        return value if redactor is None else redactor.value(value)
 
     def note(self, text: str) -> None:
         """One plain line on stderr (never read as rich markup)."""
@@ -162,7 +189,10 @@ def jobs_wait(state: State, args: argparse.Namespace) -> int:
 
 
 def _follow(state: State, job_ids: list[str], args: argparse.Namespace) -> int:
-    display = _wait.WaitDisplay(state.err, job_ids, live=state.err.is_terminal)
+    # Here, not at the top: rich.progress is for the commands that show it, not `jobs list`.
+    from . import _wait
+
+    display = _wait.WaitDisplay(state.err, job_ids, live=state.err.is_terminal, redact=state.redact)
     try:
         results = _wait.follow(
             state.client(),
@@ -178,7 +208,13 @@ def _follow(state: State, job_ids: list[str], args: argparse.Namespace) -> int:
             + (f" Follow them again with: {_wait.resume_hint(left)}" if left else "")
         )
         return ExitCode.INTERRUPTED
-    _render.emit(results, args.output, _wait.result_json, _wait.summary_table, state.out)
+    _render.emit(
+        results,
+        args.output,
+        lambda result: state.redact_value(_wait.result_json(result)),
+        lambda rows: _wait.summary_table(rows, state.redact),
+        state.out,
+    )
     return _wait.exit_code(results)
 
 
@@ -192,6 +228,8 @@ def items_list(state: State, args: argparse.Namespace) -> int:
 
 
 def results_download(state: State, args: argparse.Namespace) -> int:
+    from . import _download  # loads rich.progress (see _follow)
+
     out: Path = args.out
     try:
         _download.prepare_directory(out)
