@@ -342,7 +342,8 @@ def _iterate_results(
             yield oldest, future.result()
     finally:
         # Stopped early (an error, a break, Ctrl-C): start nothing more and do not wait for the
-        # fetches already sent; they end on their own.
+        # fetches already sent; they end with their answer or their request timeout (until
+        # then the interpreter's exit waits for them, which the command line does not).
         pool.shutdown(wait=False, cancel_futures=True)
 
 

@@ -109,6 +109,23 @@ def test_a_server_that_gives_up_stops_it_and_a_rerun_completes_the_set(cli, serv
     assert sorted(_fetched(server)) == sorted(listed[3:])
 
 
+def test_ctrl_c_exits_at_once_while_fetches_still_hang(cli, server, tmp_path):
+    job_id = finished_job(server, items=6)
+    # Every result hangs far longer than the test waits: the fetches are in flight at Ctrl-C.
+    server.inject(Fault.hang(15), times=6, path=RESULTS)
+    process = cli.popen("results", "download", job_id, "--out", str(tmp_path), "--concurrency", "3")
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while len(_fetched(server)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    interrupted = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    assert process.returncode == 130
+    assert time.monotonic() - interrupted < 5, "the exit waited for the hanging fetches"
+    assert "Run the same command again" in stderr
+    assert "Traceback" not in stderr
+
+
 def test_ctrl_c_keeps_whole_files_and_a_rerun_fetches_exactly_the_rest(cli, server, tmp_path):
     job_id = finished_job(server, items=16)
     listed = _completed_ids(server, job_id)

@@ -8,12 +8,14 @@ imports this package.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 __all__ = ["main"]
 
 _MISSING_EXTRA_STATUS = 2  # ExitCode.USAGE: the installation is the configuration at fault
+_INTERRUPTED_STATUS = 130  # ExitCode.INTERRUPTED
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -29,4 +31,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(_MISSING_EXTRA_STATUS)
-    sys.exit(run(argv))
+    status = run(argv)
+    if status == _INTERRUPTED_STATUS:
+        # Ctrl-C stops at once: fetches still waiting on the network in worker threads would
+        # otherwise hold the exit (the interpreter joins them). Everything the command wrote is
+        # whole by now (files are renamed into place), so only the streams need flushing.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
