@@ -226,7 +226,8 @@ class BaseClient:
             else options.retry_non_idempotent
         )
         timeout = self._timeout(options)
-        # A number bounds the whole call; an httpx.Timeout keeps httpx's per-operation meaning.
+        # A number bounds the whole call (see README "Timeouts" for the sync client's one limit:
+        # headers trickled a byte at a time); an httpx.Timeout keeps httpx's per-operation meaning.
         total = float(timeout) if isinstance(timeout, int | float) else None
         return _Attempts(self, spec, max_retries, unsafe, total)
 
