@@ -172,7 +172,7 @@ class AsyncLlamaCloud(AsyncAPIClient):
     def beta(self) -> AsyncBeta:
         from ._generated.resources.beta import AsyncBeta
 
-        return AsyncBeta(self, self.page_concurrency)
+        return AsyncBeta(self)
 
     def copy(
         self,

@@ -264,6 +264,30 @@ def test_page_concurrency_1_fetches_one_page_at_a_time(kind: str) -> None:
     assert server.most_in_flight == 1
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_page_concurrency_set_after_the_resources_are_made_is_the_one_used(kind: str) -> None:
+    """Both clients read page_concurrency when a walk starts, not when client.beta was made."""
+    ids = job_ids(100)
+    options: dict[str, Any] = {"api_key": KEY, "max_retries": 0, "page_concurrency": 8}
+    with ListingServer(ids, delay=lambda offset: 0.02) as server:
+        if kind == "sync":
+            with LlamaCloud(base_url=server.url, **options) as client:
+                batch = client.beta.batch
+                client.page_concurrency = 1
+                walked = [job.id for job in batch.list(limit=10)]
+        else:
+
+            async def run() -> list[str]:
+                async with AsyncLlamaCloud(base_url=server.url, **options) as client:
+                    batch = client.beta.batch
+                    client.page_concurrency = 1
+                    return [job.id async for job in batch.list(limit=10)]
+
+            walked = asyncio.run(run())
+    assert walked == ids
+    assert server.most_in_flight == 1
+
+
 # Caller mistakes: refused before any request.
 
 

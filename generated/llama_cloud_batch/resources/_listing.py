@@ -48,7 +48,7 @@ def first_sync_page(
     key: Callable[[T], Hashable],
 ) -> SyncPage[T]:
     start = _start(params)
-    # LlamaCloud sets page_concurrency; a bare SyncAPIClient walks one page at a time.
+    # The clients set page_concurrency; a bare API client walks one page at a time.
     concurrency: int = getattr(client, "page_concurrency", 1)
 
     def fetch(offset: int) -> SyncPage[T]:
@@ -65,9 +65,9 @@ async def first_async_page(
     params: P,
     options: RequestOptions,
     key: Callable[[T], Hashable],
-    concurrency: int,
 ) -> AsyncPage[T]:
     start = _start(params)
+    concurrency: int = getattr(client, "page_concurrency", 1)
 
     async def fetch(offset: int) -> AsyncPage[T]:
         model = await client.request(build(_at(params, offset)), parse, options)

@@ -146,16 +146,15 @@ class SyncAPIResource:
 
 
 class AsyncAPIResource:
-    def __init__(self, client: AsyncAPIClient, page_concurrency: int, *, mode: Mode = None) -> None:
+    def __init__(self, client: AsyncAPIClient, *, mode: Mode = None) -> None:
         self._client = client
-        self._page_concurrency = page_concurrency
         self._mode = mode
 
     def _sub(self, cls: type[AsyncR]) -> AsyncR:
-        return cls(self._client, self._page_concurrency, mode=self._mode)
+        return cls(self._client, mode=self._mode)
 
     def _in_mode(self, mode: Mode) -> Self:
-        return type(self)(self._client, self._page_concurrency, mode=mode)
+        return type(self)(self._client, mode=mode)
 
     def _options(self, options: RequestOptions) -> RequestOptions:
         return options._replace(stream=self._mode == "stream")
@@ -211,10 +210,9 @@ class AsyncAPIResource:
         from .._pagination import AsyncPager
 
         client = self._client
-        concurrency = self._page_concurrency
 
         def first() -> Any:
-            return first_async_page(client, build, parse, params, options, key, concurrency)
+            return first_async_page(client, build, parse, params, options, key)
 
         if self._mode is None:
             return AsyncPager(first)
@@ -230,14 +228,13 @@ class AsyncAPIResource:
     ) -> AsyncAPIResponse[AsyncPage[T]]:
         _start(params)  # before sending, as in the sync _page
         client = self._client
-        concurrency = self._page_concurrency
         spec = build(params)
         response = await client.send(spec, self._options(options))
 
         async def first_page(received: httpx.Response) -> AsyncPage[T]:
             replay = _AsyncReplay(client, received)
             return await first_async_page(
-                cast("AsyncAPIClient", replay), build, parse, params, options, key, concurrency
+                cast("AsyncAPIClient", replay), build, parse, params, options, key
             )
 
         return self._response(response, spec, first_page)
