@@ -1,196 +1,193 @@
-"""The maintainers' sessions. `nox` alone runs what CI runs: check, lint, the tests on Python
-3.11, 3.12 and 3.13, then version_check; it stops at the first failing session, so a stale
-generated/ is reported before anything is linted or tested.
+"""The maintainers' sessions; `nox -l` lists them, the README's "Sessions" table says what each is
+for and how long it takes.
 
-Flow: edit spec/ -> `nox -s generate` -> `nox -s diff` -> `nox -s tests` -> `nox -s build`
--> `nox -s release -- auto` -> `nox -s publish`.
+`nox` alone runs what CI runs (nox.options.sessions below), stopping at the first failure, so a
+stale generated/ is reported before anything is linted or tested. The client's own tests
+(`tests`, once per supported Python) are kept apart from the checks of tools (docs, browser,
+contract, publishing, type checkers), which run once each.
+
+Flow: edit spec/ -> `nox -s generate` -> `nox -s diff` -> `nox -s tests` -> `nox -s release --
+auto` -> `nox -s build` -> `nox -s publish`.
+
+Every tool is pinned once, in pyproject.toml's [dependency-groups]; a session installs groups by
+name. A Python that is not installed is skipped, with a message (`nox` fails on it under CI=true,
+as nox does by default there).
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import subprocess
-from typing import Any
 
 import nox
 
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+# The Pythons the classifiers claim; the client's tests run on each.
+PYTHONS = nox.project.python_versions(PYPROJECT)
+OLDEST = PYTHONS[0]
+
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["check", "lint", "tests", "version_check"]
 nox.options.reuse_venv = "yes"
 nox.options.stop_on_first_error = True
+nox.options.sessions = [
+    "check",
+    "lint",
+    "tests",
+    "lowest",
+    "pipeline",
+    "spec",
+    "typing",
+    "docs",
+    "contract",
+    "release_checks",
+    "version_check",
+]
 
-# The Pythons the classifiers claim. The full suite runs on the first; the others skip the slow
-# (publishing, contract) tests, which exercise tools rather than the interpreter.
-PYTHONS = ("3.11", "3.12", "3.13")
-
-
-def _expose_pyenv_pythons() -> None:
-    """Lets pyenv's shims answer python3.11/3.12/3.13 at once.
-
-    pyenv runs nox with PYENV_VERSION set to one version (its `global`), which hides the others
-    from interpreter discovery; the newest installed patch release of each wanted Python is
-    added to it.
-    """
-    if shutil.which("pyenv") is None:
-        return
-    listed = subprocess.run(
-        ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
-    ).stdout.split()
-    chosen = [name for name in os.environ.get("PYENV_VERSION", "").split(":") if name]
-    for wanted in PYTHONS:
-        matching = [name for name in listed if re.fullmatch(re.escape(wanted) + r"\.\d+", name)]
-        if matching and not any(name.startswith(wanted + ".") for name in chosen):
-            chosen.append(max(matching, key=lambda name: int(name.rsplit(".", 1)[1])))
-    if chosen:
-        os.environ["PYENV_VERSION"] = ":".join(chosen)
+# The package as the client's tests import it: editable, so tracebacks name the files to edit.
+PACKAGE_EDITABLE = ("-e", ".[cli,testing]")
 
 
-_expose_pyenv_pythons()
-
-GENERATOR_REQUIREMENTS = "generator/requirements.txt"
-TEST_REQUIREMENTS = "tests/requirements.txt"
-LINT_REQUIREMENTS = (
-    "mypy==2.4.1",
-    "ruff==0.17.5",
-    "jsonschema>=4.18",
-    "types-jsonschema",
-    "types-PyYAML",
-)
+def group(name: str) -> tuple[str, ...]:
+    """The requirements of one of pyproject.toml's dependency groups."""
+    return nox.project.dependency_groups(PYPROJECT, name)
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def generate(session: nox.Session) -> None:
-    """Regenerate generated/ from spec/ + generator/ + overrides/."""
-    session.install("-r", GENERATOR_REQUIREMENTS)
+    """Regenerate generated/ from spec/ and generator/ (~20 s)."""
+    session.install(*group("generator"))
     session.run("python", "generator/generate.py", *session.posargs)
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def check(session: nox.Session) -> None:
-    """Fail, with a readable diff, when generated/ is not what the pipeline makes."""
-    session.install("-r", GENERATOR_REQUIREMENTS)
-    python = shutil.which("python", path=session.bin)
-    assert python is not None
-    completed = subprocess.run(
-        [python, "generator/generate.py", "--check"], capture_output=True, text=True, check=False
-    )
-    copied = "differs: generated/llama_cloud_batch/"
-    for line in (completed.stdout + completed.stderr).splitlines():
-        note = ""
-        if line.startswith(copied) and not line.startswith(copied + "_generated/"):
-            original = "overrides/llama_cloud_batch/" + line.removeprefix(copied)
-            note = f"  <- {original} changed since the last `nox -s generate`"
-        print(line + note)
-    if completed.returncode != 0:
-        session.error("generated/ is not what the pipeline makes now (see above)")
+    """Fail, with a readable diff, when generated/ is not what the pipeline makes (~20 s)."""
+    session.install(*group("generator"))
+    session.run("python", "generator/generate.py", "--check")
 
 
-def _refuse_stale_tree(session: nox.Session) -> None:
-    """Lint and tests read generated/: refuse to run them on a copy older than overrides/."""
-    session.run("python", "generator/generate.py", "--check", silent=True)
-
-
-@nox.session
+@nox.session(python=OLDEST)
 def lint(session: nox.Session) -> None:
-    """ruff over hand-written code; mypy --strict over the package, generated code included.
-
-    mypy reads the package as it ships (generated/); its messages about the hand-written modules
-    copied there from overrides/ name the overrides/ file, which is the one to edit.
-    """
-    session.install(*LINT_REQUIREMENTS, "-r", GENERATOR_REQUIREMENTS, "httpx", "attrs", "nox")
-    session.install("rich>=13.7", "msgspec")  # the cli extra and the fast decode path
-    _refuse_stale_tree(session)
+    """ruff over hand-written code; mypy --strict over the package (generated code included), the
+    generator and this file (~1 min)."""
+    session.install(*group("lint"), *PACKAGE_EDITABLE)
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
-    mypy = shutil.which("mypy", path=session.bin)
-    assert mypy is not None
-    completed = subprocess.run(
-        [mypy, "generated/llama_cloud_batch", "generator", "noxfile.py"],
-        capture_output=True, text=True, check=False,
+    session.run(
+        "mypy", "overrides/llama_cloud_batch", "generated/_llama_cloud_batch_generated",
+        "generator", "noxfile.py",
     )  # fmt: skip
-    source_map = _generator_module("source_map")
-    for line in (completed.stdout + completed.stderr).splitlines():
-        print(source_map.map_message(line))
-    if completed.returncode != 0:
-        session.error("mypy found errors (paths above are the files to edit)")
-
-
-def _generator_module(name: str) -> Any:
-    """A module of generator/ (scripts that are not a package), loaded by path."""
-    import importlib.util
-    import sys
-
-    sys.path.insert(0, "generator")
-    try:
-        spec = importlib.util.spec_from_file_location(name, f"generator/{name}.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove("generator")
 
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The test suite (pass pytest arguments after --); `nox -s tests-3.12` picks one Python."""
-    session.install("-r", TEST_REQUIREMENTS, "-e", ".[cli]")
-    _refuse_stale_tree(session)
-    arguments = list(session.posargs)
-    if not arguments and session.python != PYTHONS[0]:
-        arguments = ["-m", "not slow"]
-    session.run("pytest", *arguments)
+    """The client's own tests (pytest's testpaths), on each Python (~1 min each); `nox -s
+    tests-3.12` picks one, arguments after -- go to pytest."""
+    session.install(*group("test"), *PACKAGE_EDITABLE)
+    session.run("pytest", *session.posargs)
 
 
-@nox.session
+@nox.session(python=OLDEST)
+def lowest(session: nox.Session) -> None:
+    """The client's tests with the lowest versions the package declares of its dependencies."""
+    session.install(*group("test"))
+    session.install("--resolution", "lowest-direct", *PACKAGE_EDITABLE)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=OLDEST)
+def pipeline(session: nox.Session) -> None:
+    """The maintainers' pipeline: generation in scratch copies, the API diff, the benchmark's
+    harness (~2 min)."""
+    session.install(*group("pipeline"), *PACKAGE_EDITABLE)
+    session.run("pytest", "tests/pipeline", "tests/bench", *session.posargs)
+
+
+@nox.session(python=OLDEST)
+def spec(session: nox.Session) -> None:
+    """The spec: valid OpenAPI 3.1, clean under Redocly's rules (Node.js), and in agreement with
+    the official SDK's structure."""
+    session.install(*group("spec"), *PACKAGE_EDITABLE)
+    session.run("pytest", "tests/spec", *session.posargs)
+
+
+@nox.session(python=OLDEST)
+def typing(session: nox.Session) -> None:
+    """The public API under mypy and pyright, installed as users get it (not editable)."""
+    session.install(*group("typing"), "--reinstall-package", "llama-cloud-batch", ".")
+    session.run("pytest", "tests/typing", *session.posargs)
+
+
+@nox.session(python=OLDEST)
+def docs(session: nox.Session) -> None:
+    """The documentation site into site/, strictly (any warning fails it), then its checks:
+    pages, reference, and a search in Chromium where one is installed (~1 min).
+
+    Arguments after -- go to `mkdocs build` (e.g. `-- --site-dir /tmp/site`).
+    """
+    session.install(*group("docs-check"), *PACKAGE_EDITABLE)
+    # Material prints a banner about MkDocs 2 on every build unless told not to.
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    session.run("mkdocs", "build", "--strict", *session.posargs)
+    session.run("pytest", "tests/docs")
+
+
+@nox.session(python=OLDEST)
+def contract(session: nox.Session) -> None:
+    """The local server against the spec: schemathesis, and Prism's validating proxy (Node.js)."""
+    session.install(*group("contract"), *PACKAGE_EDITABLE)
+    session.run("pytest", "tests/contract", *session.posargs)
+
+
+@nox.session(python=OLDEST)
+def release_checks(session: nox.Session) -> None:
+    """Building, release notes and publishing end to end, against a local package index."""
+    session.install(*group("release-check"), *PACKAGE_EDITABLE)
+    session.run("pytest", "tests/release", *session.posargs)
+
+
+@nox.session(python=OLDEST)
 def version_check(session: nox.Session) -> None:
     """Fail when _version.py is below what the API diff since the last release requires."""
-    session.install("-r", GENERATOR_REQUIREMENTS)
+    session.install(*group("generator"))
     session.run("python", "generator/release.py", "check")
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def generator_latest(session: nox.Session) -> None:
     """Render with the newest openapi-python-client (or `-- VERSION`) and report what breaks.
 
     Report only (it does not fail on what it finds, and is not run by default or in CI).
     """
-    session.install("-r", TEST_REQUIREMENTS, *LINT_REQUIREMENTS[:1], "-e", ".")
+    session.install(*group("pipeline"), *PACKAGE_EDITABLE)
     wanted = f"openapi-python-client=={session.posargs[0]}" if session.posargs else None
     session.install("--upgrade", wanted or "openapi-python-client")
     session.run("python", "generator/generator_latest.py")
 
 
-PUBLISH_REQUIREMENTS = ("build[uv]==1.6.1", "twine==7.0.0", "httpx")
-
-
-@nox.session
+@nox.session(python=OLDEST)
 def build(session: nox.Session) -> None:
     """dist/: the sdist and the wheel built from it, after the drift check; both checked."""
-    session.install("-r", GENERATOR_REQUIREMENTS, *PUBLISH_REQUIREMENTS)
+    session.install(*group("release"))
     session.run("python", "generator/publish.py", "build")
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def release(session: nox.Session) -> None:
     """Prepare a release: `-- auto` (bump from the spec diff) or `-- major|minor|patch`."""
-    session.install("-r", GENERATOR_REQUIREMENTS)
+    session.install(*group("generator"))
     session.run("python", "generator/release.py", *session.posargs)
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def publish(session: nox.Session) -> None:
     """Check, test, build and upload (`-- --repository-url URL`, `-- --skip-tests`; see README)."""
-    session.install("-r", GENERATOR_REQUIREMENTS, *PUBLISH_REQUIREMENTS)
+    session.install(*group("release"))
     if "--skip-tests" not in session.posargs:
-        session.install("-r", TEST_REQUIREMENTS, "-e", ".[cli]")
+        session.install(*group("test"), *PACKAGE_EDITABLE)
     session.run("python", "generator/publish.py", "upload", *session.posargs)
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def diff(session: nox.Session) -> None:
     """What the working tree changes against a commit: `-- REF` (default HEAD), `-- REF
     --fail-on breaking` to fail on a change that breaks the package's users.
@@ -216,7 +213,7 @@ def diff(session: nox.Session) -> None:
             return None
         return completed.stdout
 
-    session.install("-r", GENERATOR_REQUIREMENTS)
+    session.install(*group("generator"))
     arguments, fail_on = list(session.posargs), []
     if "--fail-on" in arguments:
         at = arguments.index("--fail-on")
@@ -244,9 +241,9 @@ def diff(session: nox.Session) -> None:
             bundle.extractall(scratch / "ref", filter="data")
         session.run("python", "generator/generate.py", "--output", str(scratch / "work/generated"))
         # One line for the spec's minified copy instead of one 80 KB line of diff.
-        summary = "_generated/openapi.json: "
+        summary = "openapi.json: "
         copies = [
-            scratch / side / "generated/llama_cloud_batch/_generated/openapi.json"
+            scratch / side / "generated/_llama_cloud_batch_generated/openapi.json"
             for side in ("ref", "work")
         ]
         texts = [path.read_bytes() if path.exists() else b"" for path in copies]
@@ -265,18 +262,7 @@ def diff(session: nox.Session) -> None:
         session.log(summary)
 
 
-# The official SDK's last release with this resource under `beta.batch`, to measure against.
-# The official SDK and raw httpx with orjson are contenders; matplotlib draws
-# docs/benchmarks.png; msgspec (a dependency of the package) is pinned so runs compare alike.
-BENCH_REQUIREMENTS = (
-    "llama-cloud==2.10.0",
-    "orjson==3.13.0",
-    "msgspec==0.22.0",
-    "matplotlib==3.11.2",
-)
-
-
-@nox.session
+@nox.session(python=OLDEST)
 def bench(session: nox.Session) -> None:
     """Speed and memory against the official SDK and raw httpx -> docs/benchmarks.md and .png
     (~4 min).
@@ -287,7 +273,7 @@ def bench(session: nox.Session) -> None:
 
     # Installed as users get it (not editable: an editable install adds a path entry that every
     # import of the package searches).
-    session.install("--reinstall-package", "llama-cloud-batch", ".", *BENCH_REQUIREMENTS)
+    session.install("--reinstall-package", "llama-cloud-batch", ".", *group("bench"))
     passed = ["--", *session.posargs] if session.posargs else []
     command = shlex.join(["nox", "-s", "bench", *passed])
     report = (
@@ -306,17 +292,17 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks", *report, "--command", command, *session.posargs)
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def reference(session: nox.Session) -> None:
     """Refresh tests/data/batch-processing-structure.json from the official SDK's types.
 
     `-- --check` fails instead of writing when the file is not what the SDK says.
     """
-    session.install(*BENCH_REQUIREMENTS)
+    session.install(*group("bench"))
     session.run("python", "generator/reference.py", *session.posargs)
 
 
-@nox.session
+@nox.session(python=OLDEST)
 def demo(session: nox.Session) -> None:
     """The client against the local server: sample jobs, the docs' example, a wait; offline.
 
@@ -326,22 +312,7 @@ def demo(session: nox.Session) -> None:
     session.run("python", "-m", "llama_cloud_batch.testing.demo", *session.posargs)
 
 
-DOCS_REQUIREMENTS = "docs/requirements.txt"
-
-
-@nox.session
-def docs(session: nox.Session) -> None:
-    """The documentation site into site/ (MkDocs Material), strictly: any warning fails it.
-
-    Arguments after -- go to `mkdocs build` (e.g. `-- --site-dir /tmp/site`).
-    """
-    session.install("-r", DOCS_REQUIREMENTS)
-    # Material prints a banner about MkDocs 2 on every build unless told not to.
-    session.env["NO_MKDOCS_2_WARNING"] = "1"
-    session.run("mkdocs", "build", "--strict", *session.posargs)
-
-
-@nox.session(name="cli-picture")
+@nox.session(name="cli-picture", python=OLDEST)
 def cli_picture(session: nox.Session) -> None:
     """docs/cli-wait.svg: `llama-cloud-batch jobs wait` on local jobs, as rich records it."""
     session.install("-e", ".[testing,cli]")

@@ -35,10 +35,10 @@ from typing import Any
 import attrs
 import httpx
 import msgspec  # imported, it opens the fast path at once (types.wire_ready)
-from llama_cloud_batch._generated.api.batch import list_batch_jobs
-from llama_cloud_batch._generated.models import BatchJobPage
-from llama_cloud_batch._generated.models.batch_job_page import from_json_bytes
-from llama_cloud_batch._generated.types import fromisoformat, naive_as_utc
+from _llama_cloud_batch_generated.api.batch import list_batch_jobs
+from _llama_cloud_batch_generated.models import BatchJobPage
+from _llama_cloud_batch_generated.models.batch_job_page import from_json_bytes
+from _llama_cloud_batch_generated.types import fromisoformat, naive_as_utc
 
 from .contenders import API_KEY, raw_pages
 from .data import LIST_PATH, expected_ids, make_job

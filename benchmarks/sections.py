@@ -42,9 +42,9 @@ RAW_SEQUENTIAL = f"{RAW_LOOP} (sequential)"
 # What a first list() call loads beyond `import llama_cloud_batch` and making the client: the
 # resource classes, the operation and its models (first_call_extra checks that is all).
 FIRST_CALL_MODULES = (
-    "llama_cloud_batch._generated.resources.beta",
+    "_llama_cloud_batch_generated.resources.beta",
     "llama_cloud_batch.resources.batch",
-    "llama_cloud_batch._generated.api.batch.list_batch_jobs",
+    "_llama_cloud_batch_generated.api.batch.list_batch_jobs",
 )
 
 

@@ -1,16 +1,19 @@
-"""Builds generated/llama_cloud_batch from spec/, generator/ and overrides/, or checks it.
+"""Builds generated/_llama_cloud_batch_generated from spec/ and generator/, or checks it.
 
-    python generator/generate.py                  # rewrite generated/llama_cloud_batch
+    python generator/generate.py                  # rewrite generated/_llama_cloud_batch_generated
     python generator/generate.py --check          # fail, with a diff, if generated/ is stale
     python generator/generate.py --spec S --output DIR   # build elsewhere (diff session, tests)
     python generator/generate.py --resources MAP         # another resource map (tests)
 
 Steps: the resource map (generator/resources.yaml) is checked against the spec both ways;
 openapi-python-client (pinned) renders the spec with generator/templates into the private
-subpackage ``_generated`` and the map becomes its ``resources`` modules; the pinned ruff formats
-it; every file gets a header naming its source; the hand-written package in overrides/ is copied
-around it. The result replaces the old tree wholesale, so nothing the spec no longer describes
-survives. A problem with the spec or the map stops it with one line per problem.
+package ``_llama_cloud_batch_generated`` and the map becomes its ``resources`` modules; the pinned
+ruff formats it; every file gets a header naming its source. The result replaces the old package
+wholesale, so nothing the spec no longer describes survives. A problem with the spec or the map
+stops it with one line per problem.
+
+Users import llama_cloud_batch, the hand-written package in overrides/, which builds on this one;
+the wheel holds both. Nothing hand-written is copied here.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / "generator"
 PACKAGE = "llama_cloud_batch"
-SUBPACKAGE = "_generated"
+# The generated package (generator/config.yaml names it for openapi-python-client).
+GENERATED = "_llama_cloud_batch_generated"
 DEFAULT_SPEC = ROOT / "spec" / "openapi.yaml"
 DEFAULT_OUTPUT = ROOT / "generated"
 DEFAULT_RESOURCES = GENERATOR / "resources.yaml"
@@ -53,13 +58,12 @@ class GenerationError(RuntimeError):
 
 
 def pinned_versions() -> dict[str, str]:
-    """The exact tool versions in generator/requirements.txt."""
+    """The exact tool versions of pyproject.toml's `generator` dependency group."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
     pins = {}
-    for raw in (GENERATOR / "requirements.txt").read_text().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if "==" in line:
-            name, pin = line.split("==", 1)
-            pins[name.strip().lower()] = pin.strip()
+    for requirement in groups["generator"]:
+        name, pin = requirement.split("==", 1)
+        pins[name.strip().lower()] = pin.strip()
     return pins
 
 
@@ -194,37 +198,19 @@ def write_schema(spec_data: dict[str, object], target: Path, spec_label: str) ->
     (target / "openapi.json").write_text(json.dumps(document, separators=(",", ":")) + "\n")
 
 
-def copy_overrides(package: Path) -> None:
-    for source in sorted(OVERRIDES.rglob("*")):
-        if "__pycache__" in source.parts or source.is_dir():
-            continue
-        relative = source.relative_to(OVERRIDES)
-        destination = package / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if source.suffix == ".py":
-            label = f"overrides/{PACKAGE}/{relative.as_posix()}"
-            destination.write_text(
-                f"# Copied by generator/generate.py from {label}. Edit it there.\n"
-                + source.read_text()
-            )
-        else:
-            shutil.copyfile(source, destination)
-
-
 def build(spec: Path, output: Path, resources: Path = DEFAULT_RESOURCES) -> Path:
-    """Writes the complete package to output/llama_cloud_batch (output must be empty or new)."""
+    """Writes the generated package to output/_llama_cloud_batch_generated (output must be empty
+    or new) and returns its folder."""
     check_tool_versions()
     spec_data = yaml.safe_load(spec.read_text())
     spec_label = spec.relative_to(ROOT).as_posix() if spec.is_relative_to(ROOT) else spec.name
-    package = output / PACKAGE
-    generated = package / SUBPACKAGE
-    package.mkdir(parents=True)
+    generated = output / GENERATED
+    output.mkdir(parents=True, exist_ok=True)
     render(spec, spec_data, resources, generated)
     format_tree(generated)
     add_headers(generated, spec_label)
     write_schema(spec_data, generated, spec_label)
-    copy_overrides(package)
-    return package
+    return generated
 
 
 def tree_files(root: Path) -> set[str]:
@@ -236,22 +222,21 @@ def tree_files(root: Path) -> set[str]:
 
 
 def compare(expected: Path, actual: Path) -> list[str]:
-    """Readable differences between two package trees; empty when they are byte-identical."""
-    want, have = tree_files(expected), tree_files(actual)
-    report = [f"missing from generated/: {name}" for name in sorted(want - have)]
-    report += [
-        f"not made by the pipeline: generated/{PACKAGE}/{name}" for name in sorted(have - want)
-    ]
+    """Readable differences between two generated trees; empty when they are byte-identical."""
+    want, have = tree_files(expected), tree_files(actual) if actual.exists() else set()
+    where = f"generated/{GENERATED}"
+    report = [f"missing from {where}: {name}" for name in sorted(want - have)]
+    report += [f"not made by the pipeline: {where}/{name}" for name in sorted(have - want)]
     for name in sorted(want & have):
         if filecmp.cmp(expected / name, actual / name, shallow=False):
             continue
-        report.append(f"differs: generated/{PACKAGE}/{name}")
+        report.append(f"differs: {where}/{name}")
         diff = list(
             difflib.unified_diff(
                 (actual / name).read_text().splitlines(),
                 (expected / name).read_text().splitlines(),
-                f"generated/{PACKAGE}/{name} (committed)",
-                f"generated/{PACKAGE}/{name} (from the pipeline)",
+                f"{where}/{name} (committed)",
+                f"{where}/{name} (from the pipeline)",
                 lineterm="",
             )
         )
@@ -271,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     spec, output = args.spec.resolve(), args.output.resolve()
     with tempfile.TemporaryDirectory(prefix="llama-cloud-batch-") as scratch:
         fresh = build(spec, Path(scratch), args.resources.resolve())
-        current = output / PACKAGE
+        current = output / GENERATED
         if args.check:
             report = compare(fresh, current)
             if report:
@@ -279,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(report))
                 print(f"\ngenerated/ is stale: {stale} file(s). Run `nox -s generate`.")
                 return 1
-            print(f"generated/{PACKAGE} is exactly what spec/, generator/ and overrides/ make.")
+            print(f"generated/{GENERATED} is exactly what spec/ and generator/ make.")
             return 0
         if current.exists():
             shutil.rmtree(current)

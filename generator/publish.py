@@ -5,10 +5,11 @@
     nox -s build / nox -s publish [-- ARGS]   # the same, with the pinned tools installed
 
 `build` fails when generated/ is stale, when `twine check --strict` objects, or when the files hold
-anything but the package: the wheel must hold exactly generated/llama_cloud_batch (py.typed
-included) and the license; its metadata a readme, license, project URLs, classifiers and
-requires-python; and its dependencies must be what the code imports (each extra for what its
-subpackage alone imports: `testing` for llama_cloud_batch.testing, `cli` for llama_cloud_batch.cli).
+anything but the packages: the wheel must hold exactly overrides/llama_cloud_batch (py.typed
+included) and generated/_llama_cloud_batch_generated, and the license; its metadata a readme,
+license, project URLs, classifiers and requires-python; and its dependencies must be what the
+code imports (each extra for what its subpackage alone imports: `testing` for
+llama_cloud_batch.testing, `cli` for llama_cloud_batch.cli).
 
 `upload` refuses, before anything leaves the machine, when the working tree is not clean, no
 password or token is set, the version is already on the index, generated/ is stale, the test suite
@@ -48,7 +49,11 @@ PROJECT = "llama-cloud-batch"
 DIST = ROOT / "dist"
 PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
 # The maintainers' side of the repository: neither file of a release holds any of it.
-FORBIDDEN_IN_DIST = ("spec/", "generator/", "tests/", "overrides/")
+FORBIDDEN_IN_DIST = ("spec/", "generator/", "tests/")
+# The packages a wheel holds: the one users import (hand-written), and the generated one it
+# builds on.
+PACKAGE_DIRS = (ROOT / "overrides" / PACKAGE, generate.DEFAULT_OUTPUT / generate.GENERATED)
+FIRST_PARTY = frozenset({PACKAGE, generate.GENERATED})
 REQUIRED_METADATA = (
     "Requires-Python",
     "License-Expression",
@@ -118,7 +123,7 @@ def third_party_imports(source: bytes) -> set[str]:
     return {
         canonical(DISTRIBUTION_OF.get(name, name))
         for name in names
-        if name not in sys.stdlib_module_names and name != PACKAGE
+        if name not in sys.stdlib_module_names and name not in FIRST_PARTY
     }
 
 
@@ -132,8 +137,8 @@ def dependency_problems(metadata: Message, sources: Mapping[str, bytes]) -> list
         declared.add(requirement_name(requirement))
     imported: dict[str, set[str]] = {"": set(), **{extra: set() for extra in extras}}
     for path, source in sources.items():
-        part = Path(path).relative_to(PACKAGE).parts[0].removesuffix(".py")
-        imported[part if part in extras else ""] |= third_party_imports(source)
+        top, part = Path(path).parts[0], Path(path).parts[1].removesuffix(".py")
+        imported[part if top == PACKAGE and part in extras else ""] |= third_party_imports(source)
     problems = [
         f"wheel: imports {name} but does not depend on it"
         for name in sorted(imported[""] - runtime)
@@ -166,8 +171,10 @@ def metadata_problems(metadata: Message, expected_version: str) -> list[str]:
     return problems
 
 
-def wheel_problems(wheel: Path, expected_version: str, package_dir: Path) -> list[str]:
-    """What is wrong with the wheel: files (against package_dir), metadata, dependencies."""
+def wheel_problems(
+    wheel: Path, expected_version: str, package_dirs: tuple[Path, ...] = PACKAGE_DIRS
+) -> list[str]:
+    """What is wrong with the wheel: files (against package_dirs), metadata, dependencies."""
     dist_info = f"{PACKAGE}-{expected_version}.dist-info/"
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -175,18 +182,19 @@ def wheel_problems(wheel: Path, expected_version: str, package_dir: Path) -> lis
             return [f"wheel: no {dist_info}METADATA (is the version {expected_version}?)"]
         metadata = message_from_bytes(archive.read(dist_info + "METADATA"))
         sources = {name: archive.read(name) for name in names if name.endswith(".py")}
-    packaged = {
-        name.removeprefix(f"{PACKAGE}/") for name in names if name.startswith(f"{PACKAGE}/")
+    tops = tuple(f"{folder.name}/" for folder in package_dirs)
+    packaged = {name for name in names if name.startswith(tops)}
+    expected = {
+        f"{folder.name}/{name}" for folder in package_dirs for name in generate.tree_files(folder)
     }
-    expected = generate.tree_files(package_dir)
     problems = [
-        f"wheel: {name} is neither the package nor its metadata"
+        f"wheel: {name} is neither the packages nor their metadata"
         for name in sorted(names)
-        if not name.startswith((f"{PACKAGE}/", dist_info))
+        if not name.startswith((*tops, dist_info))
     ]
-    problems += [f"wheel: {PACKAGE}/{name} is missing" for name in sorted(expected - packaged)]
+    problems += [f"wheel: {name} is missing" for name in sorted(expected - packaged)]
     problems += [
-        f"wheel: {PACKAGE}/{name} is not in generated/" for name in sorted(packaged - expected)
+        f"wheel: {name} is in neither package's folder" for name in sorted(packaged - expected)
     ]
     for required in (f"{PACKAGE}/py.typed", f"{dist_info}licenses/LICENSE"):
         if required not in names:
@@ -196,7 +204,7 @@ def wheel_problems(wheel: Path, expected_version: str, package_dir: Path) -> lis
         + metadata_problems(metadata, expected_version)
         + dependency_problems(
             metadata,
-            {name: source for name, source in sources.items() if name.startswith(f"{PACKAGE}/")},
+            {name: source for name, source in sources.items() if name.startswith(tops)},
         )
     )
 
@@ -217,7 +225,7 @@ def sdist_problems(sdist: Path, expected_version: str) -> list[str]:
         "PKG-INFO",
         "README.md",
         "LICENSE",
-        f"generated/{PACKAGE}/py.typed",
+        f"overrides/{PACKAGE}/py.typed",
     )
     problems += [f"sdist: no {name}" for name in required if name not in inside]
     return problems
@@ -239,7 +247,7 @@ def build(outdir: Path = DIST) -> list[Path]:
     files = [*sdists, *wheels]
     if run(sys.executable, "-m", "twine", "check", "--strict", *map(str, files)) != 0:
         refuse("`twine check --strict` rejected the files (output above)")
-    problems = wheel_problems(wheels[0], expected_version, generate.DEFAULT_OUTPUT / PACKAGE)
+    problems = wheel_problems(wheels[0], expected_version)
     problems += sdist_problems(sdists[0], expected_version)
     if problems:
         refuse("the built files are wrong:\n  " + "\n  ".join(problems))

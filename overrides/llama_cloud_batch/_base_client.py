@@ -40,7 +40,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._generated.types import RequestSpec
+    from _llama_cloud_batch_generated.types import RequestSpec
 
 T = TypeVar("T")
 E = TypeVar("E", bound="APIResponseValidationError | APIStatusError")

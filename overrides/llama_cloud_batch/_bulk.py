@@ -23,12 +23,20 @@ from ._retries import asked_wait, is_transient_error
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from ._base_client import Timeout
-    from ._generated.api.batch_job_items.get_item_processing_results import (
+    from _llama_cloud_batch_generated.api.batch_job_items.get_item_processing_results import (
         GetItemProcessingResultsParams,
     )
-    from ._generated.api.batch_job_items.list_batch_job_items import ListBatchJobItemsParams
-    from ._generated.models import BatchJob, BatchJobItem, BatchJobProgress, ItemProcessingResults
+    from _llama_cloud_batch_generated.api.batch_job_items.list_batch_job_items import (
+        ListBatchJobItemsParams,
+    )
+    from _llama_cloud_batch_generated.models import (
+        BatchJob,
+        BatchJobItem,
+        BatchJobProgress,
+        ItemProcessingResults,
+    )
+
+    from ._base_client import Timeout
     from .resources.batch import AsyncBatch, Batch
 
 DEFAULT_RESULTS_CONCURRENCY = 8

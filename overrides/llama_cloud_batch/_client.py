@@ -19,7 +19,7 @@ from ._base_client import (
 from ._pagination import check_page_concurrency
 
 if TYPE_CHECKING:
-    from ._generated.resources.beta import AsyncBeta, Beta
+    from _llama_cloud_batch_generated.resources.beta import AsyncBeta, Beta
 
 DEFAULT_PAGE_CONCURRENCY = 8
 
@@ -106,7 +106,7 @@ class LlamaCloud(SyncAPIClient):
     @cached_property
     def beta(self) -> Beta:
         # The resource modules load on first use, keeping `import llama_cloud_batch` cheap.
-        from ._generated.resources.beta import Beta
+        from _llama_cloud_batch_generated.resources.beta import Beta
 
         return Beta(self)
 
@@ -170,7 +170,7 @@ class AsyncLlamaCloud(AsyncAPIClient):
 
     @cached_property
     def beta(self) -> AsyncBeta:
-        from ._generated.resources.beta import AsyncBeta
+        from _llama_cloud_batch_generated.resources.beta import AsyncBeta
 
         return AsyncBeta(self)
 

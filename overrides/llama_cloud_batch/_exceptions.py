@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
-
-    from ._generated.models import ValidationError
+    from _llama_cloud_batch_generated.models import ValidationError
 
 __all__ = [
     "APIConnectionError",
@@ -226,7 +225,7 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
 
 def _validation_details(body: Any) -> tuple[list[ValidationError], list[object]]:
     """The entries of a 422 body's `detail`: models where they fit the spec, and the rest."""
-    from ._generated.models import ValidationError
+    from _llama_cloud_batch_generated.models import ValidationError
 
     entries = body.get("detail") if isinstance(body, dict) else None
     if not isinstance(entries, list):

@@ -12,11 +12,11 @@ False). Request-side models (`*Param`) have a `Dict` TypedDict for passing plain
 
 from typing import TYPE_CHECKING, Any
 
-from ._generated import models as _models
-from ._generated.types import ShapeError
+from _llama_cloud_batch_generated import models as _models
+from _llama_cloud_batch_generated.types import ShapeError
 
 if TYPE_CHECKING:
-    from ._generated.models import *  # noqa: F403
+    from _llama_cloud_batch_generated.models import *  # noqa: F403
 
 __all__ = ["ShapeError", *_models.__all__]  # noqa: PLE0604
 

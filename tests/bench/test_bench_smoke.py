@@ -130,7 +130,6 @@ def test_server_mixes_the_three_timestamp_forms(bench) -> None:
     assert forms == {"Z": 50, "+00:00": 50, "naive": 50}
 
 
-@pytest.mark.slow
 def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     figures_path, markdown_path = tmp_path / "figures.json", tmp_path / "benchmarks.md"
     command = [sys.executable, "-m", "benchmarks", "--quick"]

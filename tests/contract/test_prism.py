@@ -38,8 +38,6 @@ from llama_cloud_batch.types import (
     ParseJobConfig,
 )
 
-pytestmark = pytest.mark.slow
-
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,8 +16,6 @@ import schemathesis
 from hypothesis import strategies as st
 from llama_cloud_batch.testing import BatchServer
 
-pytestmark = pytest.mark.slow
-
 KEY = "contract-key"
 SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
 # Bounded: the whole module must stay well under two minutes on two cores.

@@ -20,7 +20,6 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 # The site does not depend on the interpreter: built and checked on the first Python only.
-pytestmark = pytest.mark.slow
 
 # Headless, and nothing that reaches beyond 127.0.0.1 (updates, sync, first-run pages).
 CHROMIUM_ARGS = [

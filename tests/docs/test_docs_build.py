@@ -20,7 +20,8 @@ def copy_sources(into: Path) -> Path:
     shutil.copy2(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     shutil.copy2(ROOT / "README.md", project / "README.md")
     shutil.copytree(ROOT / "docs", project / "docs")
-    (project / "generated").symlink_to(ROOT / "generated", target_is_directory=True)
+    for folder in ("overrides", "generated"):
+        (project / folder).symlink_to(ROOT / folder, target_is_directory=True)
     return project
 
 
@@ -45,14 +46,12 @@ def link_nowhere(project: Path) -> str:
     return "no-such-page.md"
 
 
-@pytest.mark.slow
 def test_the_copied_sources_build(tmp_path: Path) -> None:
     """The cases below break a copy: unbroken, that copy builds."""
     completed = build(copy_sources(tmp_path), tmp_path / "site")
     assert completed.returncode == 0, completed.stderr
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("damage", [break_reference, drop_readme_section, link_nowhere])
 def test_a_broken_source_fails_the_build(damage: Callable[[Path], str], tmp_path: Path) -> None:
     project = copy_sources(tmp_path)

@@ -7,11 +7,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
-import pytest
 from site_build import ROOT, text_of
 
 # The site does not depend on the interpreter: built and checked on the first Python only.
-pytestmark = pytest.mark.slow
 
 IMAGE_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp"}
 README_SECTION = re.compile(

@@ -16,7 +16,6 @@ import pytest
 from site_build import anchors, anchors_of, text_of
 
 # The site does not depend on the interpreter: built and checked on the first Python only.
-pytestmark = pytest.mark.slow
 
 EXPORTING_MODULES = [llama_cloud_batch, llama_cloud_batch.types, llama_cloud_batch.testing]
 

@@ -22,7 +22,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = "llama_cloud_batch"
 JOBS = "/api/v1/beta/batch-processing"
 RETRY = f"{JOBS}/{{job_id}}/retry"
 JOB = f"{JOBS}/{{job_id}}"
@@ -35,6 +34,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("repo")
     for name in ("spec", "generator", "overrides"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", root / "pyproject.toml")  # the generator's pins
     return root
 
 
@@ -131,7 +131,7 @@ PROBE = textwrap.dedent(
     import asyncio, inspect, json, threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    import llama_cloud_batch
+    import _llama_cloud_batch_generated
     from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud
 
     JOB = {"id": "bjb-1", "job_type": "parse", "project_id": "p-1", "status": "pending",
@@ -171,7 +171,7 @@ PROBE = textwrap.dedent(
         raw = client.beta.batch.with_raw_response.delete("bjb-1")
         raw_retry = client.beta.batch.with_raw_response.retry("bjb-1")
         report = {
-            "package": llama_cloud_batch.__file__,
+            "package": _llama_cloud_batch_generated.__file__,
             "sync_type": type(job).__name__,
             "sync_id": job.id,
             "deleted": deleted,

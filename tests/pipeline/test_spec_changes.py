@@ -28,8 +28,8 @@ from spec_diff import compare, required_bump
 ROOT = Path(__file__).resolve().parents[2]
 MINI_SPEC = Path(__file__).resolve().parent / "data" / "mini-openapi.yaml"
 MINI_MAP = MINI_SPEC.with_name("mini-resources.yaml")
-PACKAGE = "llama_cloud_batch"
-COPIED = ("spec", "generator", "overrides")
+PACKAGE = "_llama_cloud_batch_generated"
+COPIED = ("spec", "generator", "overrides", "pyproject.toml")
 
 Spec = dict[str, Any]
 
@@ -71,10 +71,13 @@ def write_spec(spec: Spec, path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of what the pipeline reads: spec/, generator/, overrides/."""
+    """A copy of what the pipeline reads: spec/, generator/, overrides/ and the tool pins."""
     root = tmp_path_factory.mktemp("repo")
     for name in COPIED:
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        if (ROOT / name).is_file():
+            shutil.copy2(ROOT / name, root / name)
+        else:
+            shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 
@@ -115,9 +118,9 @@ PROBE = textwrap.dedent(
 
 
 def probe(output: Path, scratch: Path) -> dict[str, Any]:
-    """Imports the generated subpackage, as a package `api` of its own (the overrides around it
+    """Imports the generated package, as a package `api` of its own (the overrides around it
     expect the real spec's operations), in a fresh interpreter, and reports on it."""
-    shutil.copytree(output / PACKAGE / "_generated", scratch / "api")
+    shutil.copytree(output / PACKAGE, scratch / "api")
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     completed = subprocess.run(
         [sys.executable, "-c", PROBE],
@@ -214,7 +217,7 @@ def test_generating_twice_gives_identical_trees(repo: Path, tmp_path: Path) -> N
     first = tree(build(repo, real_spec, tmp_path / "first", real_map))
     second = tree(build(repo, real_spec, tmp_path / "again", real_map))
 
-    assert any(name.startswith("_generated/models/") for name in first)
+    assert any(name.startswith("models/") for name in first)
     assert sorted(first) == sorted(second)
     differing = [name for name in first if first[name] != second[name]]
     assert differing == []
@@ -223,7 +226,7 @@ def test_generating_twice_gives_identical_trees(repo: Path, tmp_path: Path) -> N
 def test_removed_operation_leaves_no_orphan_module(
     repo: Path, spec: Spec, base_output: Path, tmp_path: Path
 ) -> None:
-    module = "_generated/api/widget/archive_widget.py"
+    module = "api/widget/archive_widget.py"
     output = tmp_path / "generated"
     shutil.copytree(base_output, output)
     assert (output / PACKAGE / module).is_file()
@@ -240,14 +243,14 @@ def test_removed_operation_leaves_no_orphan_module(
     fresh = build(repo, new_spec, tmp_path / "fresh", new_map)  # into an empty directory
 
     assert not (regenerated / module).exists()
-    assert "def archive(" not in (regenerated / "_generated/resources/widgets.py").read_text()
+    assert "def archive(" not in (regenerated / "resources/widgets.py").read_text()
     leftovers = [name for name in tree(regenerated) if "archive_widget" in name]
     assert leftovers == []
     assert tree(regenerated) == tree(fresh)
 
 
 def test_check_names_a_hand_edited_file(repo: Path, base_output: Path, tmp_path: Path) -> None:
-    edited = "_generated/models/widget.py"
+    edited = "models/widget.py"
     copy_of_generated = tmp_path / "generated"
     shutil.copytree(base_output, copy_of_generated)
     check = (

@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from _llama_cloud_batch_generated.types import RequestSpec
 from hypothesis import given
 from hypothesis import strategies as st
 from llama_cloud_batch import LlamaCloud
 from llama_cloud_batch._base_client import RequestOptions
-from llama_cloud_batch._generated.types import RequestSpec
 
 from .test_models import PROPERTY_SETTINGS
 

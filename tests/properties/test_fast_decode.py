@@ -25,11 +25,11 @@ import attrs
 import httpx
 import msgspec  # noqa: F401 - imported, it opens the fast path at once (types.wire_ready)
 import pytest
+from _llama_cloud_batch_generated import api
+from _llama_cloud_batch_generated.types import RequestSpec
 from hypothesis import given
 from hypothesis import strategies as st
 from llama_cloud_batch import APIResponseValidationError, LlamaCloud
-from llama_cloud_batch._generated import api
-from llama_cloud_batch._generated.types import RequestSpec
 
 from .test_models import JSON_VALUES, PROPERTY_SETTINGS, SCHEMAS, extra_properties, instances
 
@@ -340,8 +340,8 @@ def test_bodies_the_fast_path_refuses_give_the_exact_errors(client: Any, body: b
 
 _GATE = """
 import json, sys
-from llama_cloud_batch._generated import types
-from llama_cloud_batch._generated.models.batch_job_page import from_json_bytes
+from _llama_cloud_batch_generated import types
+from _llama_cloud_batch_generated.models.batch_job_page import from_json_bytes
 body = json.dumps({"items": [], "total_size": 0}).encode()
 seen = []
 for _ in range(types.EXACT_READS_BEFORE_MSGSPEC + 1):

@@ -13,16 +13,16 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from _llama_cloud_batch_generated import models
 from hypothesis import given
 from hypothesis import strategies as st
 from llama_cloud_batch import types
-from llama_cloud_batch._generated import models
 from openapi_python_client.strings import PythonIdentifier
 
 from .test_models import PROPERTY_SETTINGS, SCHEMAS, instances
 
 SPEC: dict[str, Any] = json.loads(
-    resources.files("llama_cloud_batch._generated").joinpath("openapi.json").read_text()
+    resources.files("_llama_cloud_batch_generated").joinpath("openapi.json").read_text()
 )
 SECRET = "sk-LEAK-7d1c9e"
 OBJECTS = sorted(name for name, schema in SCHEMAS.items() if schema.get("type") == "object")

@@ -16,13 +16,13 @@ import jsonschema
 import pytest
 import referencing
 import referencing.jsonschema
+from _llama_cloud_batch_generated import models
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from llama_cloud_batch._generated import models
 from spec_diff import variant_rules
 
 SPEC: dict[str, Any] = json.loads(
-    resources.files("llama_cloud_batch._generated").joinpath("openapi.json").read_text()
+    resources.files("_llama_cloud_batch_generated").joinpath("openapi.json").read_text()
 )
 SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 OBJECTS = sorted(name for name, schema in SCHEMAS.items() if schema.get("type") == "object")

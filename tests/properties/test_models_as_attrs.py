@@ -21,9 +21,9 @@ from typing import Any
 
 import attrs
 import pytest
+from _llama_cloud_batch_generated import models
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from llama_cloud_batch._generated import models
 
 
 def _model_classes() -> list[type]:
@@ -235,8 +235,8 @@ def test_first_call_imports_no_attrs_and_threads_share_one_record() -> None:
         """
         import sys, threading
         import llama_cloud_batch
-        from llama_cloud_batch._generated.api.batch import list_batch_jobs
-        from llama_cloud_batch._generated.models import BatchJobPage
+        from _llama_cloud_batch_generated.api.batch import list_batch_jobs
+        from _llama_cloud_batch_generated.models import BatchJobPage
         page = BatchJobPage.from_dict({"items": [], "total_size": 0})
         repr(page), page == page
         assert "attrs" not in sys.modules and "attr" not in sys.modules, "attrs imported"

@@ -64,8 +64,7 @@ def replace_suite(repository: Path, test_module: str) -> None:
     publish would otherwise run it again inside itself)."""
     tests = repository / "tests"
     for entry in tests.iterdir():
-        if entry.name != "requirements.txt":
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     (tests / "test_gate.py").write_text(test_module)
     commit_all(repository, "A one-module test suite")
 

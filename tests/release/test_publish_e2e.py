@@ -25,7 +25,6 @@ from release_support import ROOT, Index, python_env, replace_suite, snapshot
 if TYPE_CHECKING:
     from pathlib import Path
 
-pytestmark = pytest.mark.slow
 
 SEED_EXAMPLE = ROOT / "tests" / "data" / "seed_example.py"
 API_KEY = "e2e-key-not-a-secret"
@@ -168,9 +167,12 @@ def test_the_wheel_holds_the_package_and_nothing_of_the_repository(
     names = zipfile.ZipFile(wheel).namelist()
     assert "llama_cloud_batch/py.typed" in names
     assert f"llama_cloud_batch-{version}.dist-info/licenses/LICENSE" in names
-    assert "llama_cloud_batch/_generated/openapi.json" in names
+    assert "_llama_cloud_batch_generated/openapi.json" in names
     assert not [name for name in names if name.startswith(("tests/", "spec/", "generator/"))]
-    package = repository / "generated" / "llama_cloud_batch"
+    package = (
+        repository / "overrides" / "llama_cloud_batch",
+        repository / "generated" / "_llama_cloud_batch_generated",
+    )
     assert publish.wheel_problems(wheel, version, package) == []
 
     # The inspector that `nox -s build` runs catches each kind of mistake.
@@ -190,8 +192,8 @@ def test_the_wheel_holds_the_package_and_nothing_of_the_repository(
 
     leaky = variant("leaky.whl", {"tests/test_x.py": "", "spec/openapi.yaml": ""})
     assert publish.wheel_problems(leaky, version, package) == [
-        "wheel: spec/openapi.yaml is neither the package nor its metadata",
-        "wheel: tests/test_x.py is neither the package nor its metadata",
+        "wheel: spec/openapi.yaml is neither the packages nor their metadata",
+        "wheel: tests/test_x.py is neither the packages nor their metadata",
     ]
     untyped = variant("untyped.whl", {"llama_cloud_batch/py.typed": None})
     assert publish.wheel_problems(untyped, version, package) == [
@@ -200,7 +202,7 @@ def test_the_wheel_holds_the_package_and_nothing_of_the_repository(
     ]
     stray = variant("stray.whl", {"llama_cloud_batch/_extra.py": "import requests\n"})
     assert publish.wheel_problems(stray, version, package) == [
-        "wheel: llama_cloud_batch/_extra.py is not in generated/",
+        "wheel: llama_cloud_batch/_extra.py is in neither package's folder",
         "wheel: imports requests but does not depend on it",
     ]
     overweight = variant(

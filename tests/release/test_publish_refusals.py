@@ -48,7 +48,6 @@ def refusal(completed: subprocess.CompletedProcess[str]) -> str:
     return line
 
 
-@pytest.mark.slow
 def test_a_dirty_working_tree_is_refused(repository: Path, index: Index) -> None:
     (repository / "notes.txt").write_text("not committed\n")
     completed = upload(repository, index)
@@ -56,7 +55,6 @@ def test_a_dirty_working_tree_is_refused(repository: Path, index: Index) -> None
     assert "?? notes.txt" in completed.stderr
 
 
-@pytest.mark.slow
 def test_missing_credentials_are_refused(repository: Path, index: Index) -> None:
     completed = subprocess.run(
         [sys.executable, "generator/publish.py", "upload", "--repository-url", index.url],
@@ -70,24 +68,21 @@ def test_missing_credentials_are_refused(repository: Path, index: Index) -> None
     assert "no credentials: set TWINE_PASSWORD" in refusal(completed)
 
 
-@pytest.mark.slow
 def test_an_index_that_cannot_be_asked_is_refused(repository: Path, index: Index) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}/simple/"
     line = refusal(upload(repository, index, "--index-url", nowhere))
     assert f"cannot ask {nowhere}llama-cloud-batch/ whether" in line
 
 
-@pytest.mark.slow
 def test_stale_generated_code_is_refused(repository: Path, index: Index) -> None:
-    version_file = repository / "generated" / "llama_cloud_batch" / "_version.py"
-    version_file.write_text(version_file.read_text() + "# edited by hand\n")
+    edited = repository / "generated" / "_llama_cloud_batch_generated" / "types.py"
+    edited.write_text(edited.read_text() + "# edited by hand\n")
     commit_all(repository, "A hand edit inside generated/")
     completed = upload(repository, index)
     assert "generated/ is stale" in refusal(completed)
-    assert "differs: generated/llama_cloud_batch/_version.py" in completed.stdout
+    assert "differs: generated/_llama_cloud_batch_generated/types.py" in completed.stdout
 
 
-@pytest.mark.slow
 def test_a_failing_test_suite_is_refused(repository: Path, index: Index) -> None:
     replace_suite(repository, "def test_that_fails() -> None:\n    assert 1 + 1 == 3\n")
     completed = upload(repository, index)

@@ -139,8 +139,6 @@ def assert_released(
     """Checks every place the version goes; returns the new changelog entry."""
     assert result.returncode == 0, result.stdout + result.stderr
     assert current_version(repository) == version
-    generated = repository / "generated" / "llama_cloud_batch" / "_version.py"
-    assert release.read_version(generated.read_text()) == version
     assert yaml.safe_load((repository / "spec" / "openapi.yaml").read_text())["info"][
         "version"
     ] == (version)
@@ -159,7 +157,6 @@ def assert_released(
     return changelog[newest:older]
 
 
-@pytest.mark.slow
 def test_auto_picks_major_after_a_property_is_removed(tmp_path: Path) -> None:
     repository = snapshot(tmp_path / "repo")
     before = current_version(repository)
@@ -182,7 +179,6 @@ def test_auto_picks_major_after_a_property_is_removed(tmp_path: Path) -> None:
     assert current_version(repository) == expected
 
 
-@pytest.mark.slow
 def test_auto_picks_minor_after_a_property_is_added(tmp_path: Path) -> None:
     repository = snapshot(tmp_path / "repo")
     before = current_version(repository)
@@ -199,7 +195,6 @@ def test_auto_picks_minor_after_a_property_is_added(tmp_path: Path) -> None:
     assert "### Breaking" not in entry
 
 
-@pytest.mark.slow
 def test_an_explicit_bump_below_the_required_one_is_refused(tmp_path: Path) -> None:
     repository = snapshot(tmp_path / "repo")
     before = current_version(repository)
@@ -211,7 +206,6 @@ def test_an_explicit_bump_below_the_required_one_is_refused(tmp_path: Path) -> N
     assert git("status", "--porcelain", cwd=repository) == " M spec/openapi.yaml\n"
 
 
-@pytest.mark.slow
 def test_the_last_release_tag_wins_over_later_version_commits(tmp_path: Path) -> None:
     repository = snapshot(tmp_path / "repo")
     before = current_version(repository)

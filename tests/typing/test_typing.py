@@ -16,8 +16,6 @@ SAMPLES = Path(__file__).parent / "samples"
 ACCEPTED = SAMPLES / "readme_usage.py"
 REJECTED = SAMPLES / "rejected_job_config.py"
 
-pytestmark = pytest.mark.slow
-
 
 def marked_lines(path: Path) -> set[int]:
     """1-based numbers of the lines marked `# rejected`."""

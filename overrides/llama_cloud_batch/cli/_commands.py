@@ -23,8 +23,9 @@ from ._errors import CommandError, ExitCode, describe
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from _llama_cloud_batch_generated.models import BatchJob
+
     from .._client import LlamaCloud
-    from .._generated.models import BatchJob
     from ..types import ParseJobConfigParam
 
 # The API's own page size is used unless --limit asks for fewer jobs than this.

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:
+    from _llama_cloud_batch_generated.models import BatchJobItem, ItemProcessingResults
     from rich.console import Console
 
     from .._client import LlamaCloud
-    from .._generated.models import BatchJobItem, ItemProcessingResults
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}")
 # Only completed items have processing results to fetch; the others are counted, not fetched.

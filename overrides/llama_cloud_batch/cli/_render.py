@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from _llama_cloud_batch_generated.models import BatchJob, BatchJobItem, BatchJobProgress
     from rich.console import Console
-
-    from .._generated.models import BatchJob, BatchJobItem, BatchJobProgress
 
 Format = Literal["table", "json", "jsonl"]
 T = TypeVar("T")

@@ -16,9 +16,9 @@ from ._listing import _start, first_async_page, first_sync_page
 
 if TYPE_CHECKING:
     import httpx
+    from _llama_cloud_batch_generated.types import RequestSpec
 
     from .._base_client import AsyncAPIClient, SyncAPIClient
-    from .._generated.types import RequestSpec
     from .._pagination import AsyncPage, AsyncPager, SyncPage, _ListPage
     from .._response import APIResponse, AsyncAPIResponse
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from .._pagination import AsyncPage, SyncPage
 
 if TYPE_CHECKING:
+    from _llama_cloud_batch_generated.types import RequestSpec
+
     from .._base_client import AsyncAPIClient, RequestOptions, SyncAPIClient
-    from .._generated.types import RequestSpec
     from .._pagination import _ListPage
 
 T = TypeVar("T")

@@ -22,8 +22,9 @@ from .._logging import logger
 from .._retries import asked_wait, is_transient_error
 
 if TYPE_CHECKING:
+    from _llama_cloud_batch_generated.models import BatchJobProgress
+
     from .._base_client import Timeout
-    from .._generated.models import BatchJobProgress
 
 _GROWTH = 1.5
 

@@ -1,8 +1,8 @@
 """client.beta.batch: what no spec says about batch jobs, on top of the generated methods.
 
 The methods themselves (list, create, get_status, cancel, and whatever generator/resources.yaml
-adds) are generated in `_generated/resources/batch.py`; this module adds waiting for a job and
-create's rule that exactly one of directory_id and item_ids is given.
+adds) are generated in `_llama_cloud_batch_generated/resources/batch.py`; this module adds waiting
+for a job and create's rule that exactly one of directory_id and item_ids is given.
 """
 
 from __future__ import annotations
@@ -11,18 +11,24 @@ import builtins
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
+from _llama_cloud_batch_generated.resources.batch import _AsyncBatchBase, _BatchBase
+
 from .._base_client import Timeout
-from .._generated.resources.batch import _AsyncBatchBase, _BatchBase
 
 if TYPE_CHECKING:
+    from _llama_cloud_batch_generated.api.batch.get_batch_job_status import GetBatchJobStatusParams
+    from _llama_cloud_batch_generated.models import (
+        BatchJobItem,
+        BatchJobProgress,
+        ItemProcessingResults,
+    )
+
     from .._bulk import (
         AsyncWaitForManyOptions,
         IterResultsOptions,
         JobWaitResult,
         WaitForManyOptions,
     )
-    from .._generated.api.batch.get_batch_job_status import GetBatchJobStatusParams
-    from .._generated.models import BatchJobItem, BatchJobProgress, ItemProcessingResults
 
 
 def _check_create(params: Mapping[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """The spec as the local server reads it: operations, parameters and validators for every schema.
 
-The spec is the JSON copy the pipeline ships in the package (``_generated/openapi.json``), so the
-server checks against exactly what the client was generated from, installed or not.
+The spec is the JSON copy the pipeline ships with the generated package
+(``_llama_cloud_batch_generated/openapi.json``), so the server checks against exactly what the
+client was generated from, installed or not.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class Problem:
 def load_spec() -> dict[str, Any]:
     """The spec the package was generated from, read from the package itself."""
     text = (
-        resources.files("llama_cloud_batch._generated")
+        resources.files("_llama_cloud_batch_generated")
         .joinpath("openapi.json")
         .read_text(encoding="utf-8")
     )

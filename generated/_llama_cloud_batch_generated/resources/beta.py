@@ -6,10 +6,11 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ...resources._base import AsyncAPIResource, SyncAPIResource
+from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource
 
 if TYPE_CHECKING:
-    from ...resources.batch import AsyncBatch, Batch
+    from llama_cloud_batch.resources.batch import AsyncBatch, Batch
+
     from .batch import (
         AsyncBatchWithRawResponse,
         AsyncBatchWithStreamingResponse,
@@ -25,7 +26,7 @@ class Beta(SyncAPIResource):
 
     @cached_property
     def batch(self) -> Batch:
-        from ...resources.batch import Batch
+        from llama_cloud_batch.resources.batch import Batch
 
         return self._sub(Batch)
 
@@ -45,7 +46,7 @@ class AsyncBeta(AsyncAPIResource):
 
     @cached_property
     def batch(self) -> AsyncBatch:
-        from ...resources.batch import AsyncBatch
+        from llama_cloud_batch.resources.batch import AsyncBatch
 
         return self._sub(AsyncBatch)
 

@@ -12,17 +12,18 @@ from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..._response import (
+from llama_cloud_batch._response import (
     async_to_raw_response_wrapper,
     async_to_streamed_response_wrapper,
     to_raw_response_wrapper,
     to_streamed_response_wrapper,
 )
-from ...resources._base import AsyncAPIResource, SyncAPIResource, request_options
+from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
 
 if TYPE_CHECKING:
-    from ..._base_client import Timeout
-    from ..._pagination import AsyncPager, SyncPage
+    from llama_cloud_batch._base_client import Timeout
+    from llama_cloud_batch._pagination import AsyncPager, SyncPage
+
     from ..api.batch.cancel_batch_job import CancelBatchJobParams
     from ..api.batch.create_batch_job import CreateBatchJobParams
     from ..api.batch.get_batch_job_status import GetBatchJobStatusParams

@@ -70,8 +70,8 @@ SPEC: dict[str, Any] = {
 PROBE = textwrap.dedent(
     """
     import json
-    from llama_cloud_batch._generated.models import Gadget, Level, Phase
-    from llama_cloud_batch._generated.types import ShapeError
+    from _llama_cloud_batch_generated.models import Gadget, Level, Phase
+    from _llama_cloud_batch_generated.types import ShapeError
 
     report = {}
     gadget = Gadget.from_dict({"id": "g-1", "level": 7, "phase": "busy", "pin": "4921"})
