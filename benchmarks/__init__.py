@@ -1,7 +1,7 @@
 """The speed and memory benchmark of llama_cloud_batch against the official SDK and raw httpx.
 
-Run it with `nox -s bench` (installs this package, and llama-cloud==2.10.0, orjson, a pinned
-msgspec and matplotlib into the bench session; writes docs/benchmarks.md and docs/benchmarks.png,
+Run it with `nox -s bench` (installs this package, and llama-cloud==2.10.0, orjson and
+matplotlib into the bench session; writes docs/benchmarks.md and docs/benchmarks.png,
 about four minutes on two cores) or `nox -s bench -- --quick` (seconds, nothing written). It
 prints figures; nothing in it asserts on timings, and the run fails only when a contender did
 not see every job in server order.
@@ -12,8 +12,7 @@ walking the listing), timing (alternating rounds, client CPU and wall time per r
 spread of per-round ratios), sections (the measurements), memory (per kept job, and the peak
 of a streaming walk, in fresh processes), report (the Markdown and issue 11's targets), plot
 (docs/benchmarks.png), profile (`python -m benchmarks.profile listing-sync`: cProfile of one
-contender), decode_prototype (`python -m benchmarks.decode_prototype`: the fast decode path
-against the exact one, piece by piece; findings in benchmarks/DECODE_FINDINGS.md).
+contender).
 
 Reading the figures: targets are decided on the client process's CPU time, which other work
 on the machine moves less than wall time (but still moves: compare ratios, taken within one

@@ -58,17 +58,8 @@ def _run_on(loop: asyncio.AbstractEventLoop, make: Callable[[], Coroutine[Any, A
 # --- one list call -------------------------------------------------------------------------
 
 
-def _fast_path_ready() -> None:
-    """Imports msgspec, as a process of ours does after its first 32 bodies (types.wire_ready:
-    until then bodies are read the exact way, which saves a short script msgspec's import).
-    The figures are per call once warm; the cold start is what the import figures measure."""
-    import msgspec  # noqa: F401
-
-
 def ours_one_call(stack: ExitStack, base_url: str, limit: int) -> OneCall:
     from llama_cloud_batch import LlamaCloud
-
-    _fast_path_ready()
 
     client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
 
@@ -115,8 +106,6 @@ def ours_sync_listing(
     choice when the sync client has no such parameter)."""
     from llama_cloud_batch import LlamaCloud
 
-    _fast_path_ready()
-
     options: dict[str, Any] = {}
     if page_concurrency is not None:
         options["page_concurrency"] = page_concurrency
@@ -139,8 +128,6 @@ def ours_async_listing(
 ) -> Listing:
     """Our async client; page_concurrency None keeps the client's default."""
     from llama_cloud_batch import AsyncLlamaCloud
-
-    _fast_path_ready()
 
     options: dict[str, Any] = {}
     if page_concurrency is not None:

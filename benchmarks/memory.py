@@ -47,10 +47,6 @@ def _ours(stack: ExitStack, base_url: str, limit: int) -> tuple[Walk, Callable[[
 
     client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
     client.beta.batch.list(limit=limit)
-    # The fast decode path's lazy import (after a process's first 32 bodies, see
-    # types.wire_ready), made before the baseline like the first call's.
-    import msgspec  # noqa: F401
-
     return lambda: iter(client.beta.batch.list(limit=limit)), lambda job: str(job.id)
 
 

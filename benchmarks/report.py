@@ -131,7 +131,7 @@ def machine(settings: dict[str, object]) -> dict[str, str]:
         "llama-cloud-batch": _version("llama-cloud-batch"),
         "httpx": _version("httpx"),
         "attrs": _version("attrs"),
-        "msgspec": _version("msgspec"),
+        "orjson": _version("orjson"),
         "orjson": _version("orjson"),
         "llama-cloud": _version("llama-cloud"),
         "pydantic": _version("pydantic"),
@@ -346,9 +346,6 @@ def render(results: Results) -> str:
         "on 127.0.0.1 serving pre-encoded pages of jobs with every property filled and the",
         "timestamps mixed in equal shares: `Z`, `+00:00` and naive (no offset), as a real",
         "server may send them. See `benchmarks/__init__.py` for how to read and rerun this.",
-        "Our client's figures are warm: its contenders import msgspec before the rounds, as a",
-        "process does on its own after its first 32 bodies (read the exact way until then, so a",
-        "short script skips msgspec's ~18 ms import; see benchmarks/DECODE_FINDINGS.md).",
         "",
         "![benchmark figures](benchmarks.png)",
         "",
@@ -389,7 +386,7 @@ def render(results: Results) -> str:
         "The first call's imports: "
         + ", ".join(f"`{name}`" for name in s.FIRST_CALL_MODULES)
         + " (the resource classes, the operation and its models). Checked in a fresh process:"
-        + " a first `list()` call loads these and, of this package, attrs and msgspec, nothing"
+        + " a first `list()` call loads these and, of this package and attrs, nothing"
         + f" else (other modules it loaded: {first_call_extra}).",
         "",
     ]

@@ -43,6 +43,7 @@ RAW_SEQUENTIAL = f"{RAW_LOOP} (sequential)"
 # resource classes, the operation and its models (first_call_extra checks that is all).
 FIRST_CALL_MODULES = (
     "_llama_cloud_batch_generated.resources.beta",
+    "_llama_cloud_batch_generated.resources.batch",
     "llama_cloud_batch.resources.batch",
     "_llama_cloud_batch_generated.api.batch.list_batch_jobs",
 )
@@ -114,13 +115,13 @@ import llama_cloud_batch, {first_call}
 client = llama_cloud_batch.LlamaCloud(api_key={key!r}, base_url={url!r}, max_retries=0)
 before = set(sys.modules)
 client.beta.batch.list(limit=10)
-ours = ("llama_cloud_batch", "attr", "attrs", "msgspec")
+ours = ("llama_cloud_batch", "_llama_cloud_batch_generated", "attr", "attrs", "orjson")
 print(json.dumps(sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ours)))
 """
 
 
 def first_call_extra(base_url: str) -> list[str]:
-    """The modules of this package, attrs or msgspec that a first list() call loads beyond
+    """The modules of this package, attrs or orjson that a first list() call loads beyond
     FIRST_CALL_MODULES, in a fresh interpreter: empty when the import figure is the whole cost."""
     script = _FIRST_CALL_CHECK.format(
         first_call=", ".join(FIRST_CALL_MODULES), key=c.API_KEY, url=base_url

@@ -33,6 +33,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import facts
 import resource_map
 import yaml
 
@@ -46,9 +47,9 @@ DEFAULT_OUTPUT = ROOT / "generated"
 DEFAULT_RESOURCES = GENERATOR / "resources.yaml"
 OVERRIDES = ROOT / "overrides" / PACKAGE
 
-# The generator writes a client and error module of its own; the hand-written client in
-# overrides/ replaces both, so they would only be dead code in the package.
-UNUSED_GENERATED = ("client.py", "errors.py")
+# The generator writes a client, error and types module of its own; the hand-written client in
+# overrides/ and its runtime modules replace them, so they would only be dead code.
+UNUSED_GENERATED = ("client.py", "errors.py", "types.py")
 LINE_LENGTH = "100"
 DIFF_LINES_PER_FILE = 60
 
@@ -88,29 +89,8 @@ def run(*args: str, cwd: Path | None = None) -> None:
         )
 
 
-def template_dir(spec: Path, scratch: Path) -> Path:
-    """generator/templates plus spec_extensions.jinja, the `x-` extensions of the spec's schemas
-    (openapi-python-client hands none of them to the enum templates)."""
-    overlay = scratch / "templates"
-    shutil.copytree(GENERATOR / "templates", overlay)
-    schemas = (yaml.safe_load(spec.read_text()).get("components") or {}).get("schemas") or {}
-    extensions = {
-        name: {key: value for key, value in schema.items() if key.startswith("x-")}
-        for name, schema in schemas.items()
-    }
-    (overlay / "spec_extensions.jinja").write_text(f"{{% set schemas = {extensions!r} %}}\n")
-    return overlay
-
-
-def render(spec: Path, spec_data: dict[str, Any], resources: Path, target: Path) -> None:
+def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path) -> None:
     """Renders the spec and the resource map into target (which must not exist)."""
-    with tempfile.TemporaryDirectory(prefix="llama-cloud-batch-templates-") as scratch:
-        _render(spec, spec_data, resources, target, template_dir(spec, Path(scratch)))
-
-
-def _render(
-    spec: Path, spec_data: dict[str, Any], resources: Path, target: Path, templates: Path
-) -> None:
     # Imported here: only generation needs the generator (release and publish import this module).
     from openapi_python_client import Project
     from openapi_python_client.config import Config, ConfigFile, MetaType
@@ -123,26 +103,49 @@ def _render(
     if isinstance(data, GeneratorError):
         raise GenerationError(f"the spec cannot be read: {data.header}: {data.detail}")
     label = resources.relative_to(ROOT) if resources.is_relative_to(ROOT) else resources.name
+    spec_facts = facts.Facts(spec_data)
+    spec_facts.register(data.models)
     try:
+        spec_facts.mark_request_models(request_values(data, spec_facts))
         tree = resource_map.load(resources)
         resource_map.check_custom(tree, OVERRIDES / "resources")
-        resource_map.match(tree, spec_data, data, str(label))
-        project = Project(openapi=data, config=config, custom_template_path=templates)
-        # One list of the methods safe to send twice, for every template that asks.
-        project.env.globals["IDEMPOTENT_METHODS"] = resource_map.IDEMPOTENT_METHODS
+        resource_map.match(tree, spec_data, data, spec_facts, str(label))
+        project = Project(openapi=data, config=config, custom_template_path=GENERATOR / "templates")
+        project.env.globals["facts"] = spec_facts
+        # A Python literal of a string or number from the spec, safe to write into code.
+        project.env.filters["py"] = repr
         with contextlib.redirect_stdout(io.StringIO()):
             try:
                 errors = project.build()
+            except facts.FactsError as error:
+                raise GenerationError(str(error)) from None
             except Exception as error:  # a template failure: one line naming its operation
                 raise GenerationError(_failed_render(error)) from None
         fatal = [error for error in errors if error.level == ErrorLevel.ERROR]
         if fatal:
             raise GenerationError("; ".join(f"{e.header} {e.detail or ''}".strip() for e in fatal))
         resource_map.render(project.env, tree, target / "resources")
-    except resource_map.MapError as error:
+    except (resource_map.MapError, facts.FactsError) as error:
         raise GenerationError(str(error)) from None
     for name in UNUSED_GENERATED:
         (target / name).unlink()
+    # Plain maps are dicts where they are used: their classes would be dead code.
+    for model in data.models:
+        if spec_facts.is_map(model.class_info.name):
+            (target / "models" / f"{model.class_info.module_name}.py").unlink()
+    (target / "py.typed").write_text("")
+
+
+def request_values(data: Any, spec_facts: facts.Facts) -> list[facts.Value]:
+    """The values the requests of every operation carry (their models get a TypedDict)."""
+    values = []
+    for collection in data.endpoint_collections_by_tag.values():
+        for endpoint in collection.endpoints:
+            where = f"operation {endpoint.name}"
+            props = [*endpoint.query_parameters, *endpoint.header_parameters]
+            props += [body.prop for body in endpoint.bodies]
+            values += [spec_facts.value(prop, where) for prop in props]
+    return values
 
 
 def _failed_render(error: Exception) -> str:
@@ -206,7 +209,7 @@ def build(spec: Path, output: Path, resources: Path = DEFAULT_RESOURCES) -> Path
     spec_label = spec.relative_to(ROOT).as_posix() if spec.is_relative_to(ROOT) else spec.name
     generated = output / GENERATED
     output.mkdir(parents=True, exist_ok=True)
-    render(spec, spec_data, resources, generated)
+    render(spec_data, spec, resources, generated)
     format_tree(generated)
     add_headers(generated, spec_label)
     write_schema(spec_data, generated, spec_label)

@@ -1,26 +1,28 @@
 """The client's surface from generator/resources.yaml: which resource each operation of the spec
-belongs to, under which method name, and which operations page.
+belongs to, under which method name, which operations page and how, and which resources have
+hand-written parts.
 
 The map is checked against the spec both ways before anything is written: an operation the map
 does not place, or a map line naming an operation the spec lacks, stops generation with one line
-naming it. Each resource becomes a module of `_generated/resources/`, rendered with
-generator/templates/resource_module.py.jinja.
+naming it. Each resource becomes a module of `_llama_cloud_batch_generated/resources/`, rendered
+with generator/templates/resource_module.py.jinja; the top-level resources become the client's
+attributes (resources/__init__.py, which the hand-written clients subclass).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from facts import Facts, FactsError, Kind, Operation, Value
 from jinja2 import Environment
 from openapi_python_client import strings
 from openapi_python_client.parser.openapi import Endpoint, GeneratorData
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-IDEMPOTENT_METHODS = ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
 # Keyword arguments every method takes; a spec parameter of the same name could not be passed.
 CONTROLS = (
     "timeout",
@@ -34,15 +36,45 @@ ENDPOINT_LINE = re.compile(r"^(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) (/\
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Attributes every resource class has already.
 RESERVED = ("with_raw_response", "with_streaming_response")
-# How openapi-python-client marks a response read as JSON, and one without a body.
-JSON_BODY = "response.json()"
-NO_BODY = "None"
-# The pager (overrides/llama_cloud_batch/_pagination.py) reads a page's `items`.
+# Attributes every client has already (a top-level resource cannot take one of these names).
+CLIENT_ATTRIBUTES = (
+    "api_key",
+    "base_url",
+    "close",
+    "copy",
+    "default_headers",
+    "max_response_bytes",
+    "max_retries",
+    "page_concurrency",
+    "request",
+    "retry_non_idempotent",
+    "send",
+    "timeout",
+    "with_options",
+)
+# The pagers (overrides/llama_cloud_batch/_pagination.py) read a page's items from this property.
 PAGE_ITEMS = "items"
+STYLES = ("offset", "cursor")
+# A cursor listing's defaults: the query parameter that asks for a page, the page's property that
+# names the next one.
+CURSOR_TOKEN = "page_token"  # noqa: S105 - a parameter name, not a secret
+CURSOR_NEXT_TOKEN = "next_page_token"  # noqa: S105
+# An offset listing's query parameters.
+OFFSET_PARAMETERS = ("limit", "offset")
 
 
 class MapError(Exception):
     """The map and the spec disagree, or the spec cannot be rendered: one line per problem."""
+
+
+@dataclass(frozen=True)
+class Paging:
+    """How a list method walks its pages (the map's `paginate:`)."""
+
+    style: str  # offset | cursor
+    key: str  # the item property unique per item (no repeats mid-walk)
+    token: str = CURSOR_TOKEN  # cursor: the query parameter that asks for a page
+    next_token: str = CURSOR_NEXT_TOKEN  # cursor: the page property naming the next page
 
 
 @dataclass
@@ -50,29 +82,31 @@ class Method:
     name: str
     verb: str
     path: str
+    paging: Paging | None = None
+    check: str | None = None
+    dotted: str = ""  # beta.batch.list, for messages and docs
+    # Filled from the spec once the map is matched.
     endpoint: Endpoint | None = None
     tag: str = ""
-    paginate_key: str | None = None
-    check: str | None = None
-    # Filled from the spec once the map is matched.
-    success: Any = None
-    item_type: str = ""
-    item_imports: set[str] = field(default_factory=set)
-    module: str = ""  # the operation's module in _generated/api/<tag>/
-    has_body: bool = True
-    # Parameter descriptions by Python name (see _parameter_descriptions).
-    descriptions: dict[str, str] = field(default_factory=dict)
+    op: Operation | None = None
+    item: Value | None = None  # a paged method's item
+    replaced_by: str | None = None  # the dotted method of the successor (x-replaced-by)
 
     @property
     def where(self) -> str:
         return f"{self.verb} {self.path}"
+
+    @property
+    def operation(self) -> Operation:
+        assert self.op is not None, "the map is matched before it is rendered"
+        return self.op
 
 
 @dataclass
 class Resource:
     name: str
     dotted: str  # beta.batch, for messages
-    custom: str | None
+    custom: str | None  # the hand-written module of its mixins, under llama_cloud_batch.resources
     methods: list[Method]
     children: list[Resource]
 
@@ -85,7 +119,13 @@ def load(path: Path) -> list[Resource]:
     data = yaml.safe_load(path.read_text())
     if not isinstance(data, dict) or not isinstance(data.get("resources"), dict):
         raise MapError(f"{path.name}: needs a top-level `resources:` mapping")
-    return [_resource(name, body, name, path.name) for name, body in data["resources"].items()]
+    resources = [_resource(name, body, name, path.name) for name, body in data["resources"].items()]
+    for resource in resources:
+        if resource.name in CLIENT_ATTRIBUTES:
+            raise MapError(
+                f"{path.name}: {resource.name}: the client has an attribute of that name"
+            )
+    return resources
 
 
 def _resource(name: str, body: Any, dotted: str, source: str) -> Resource:
@@ -127,20 +167,34 @@ def _method(name: str, spec: Any, dotted: str, source: str) -> Method:
     matched = ENDPOINT_LINE.match(spec["endpoint"].strip())
     if not matched:
         raise MapError(f"{source}: {dotted}: {spec['endpoint']!r} is not `VERB /path`")
-    paginate = spec.get("paginate")
-    key = None
-    if paginate is not None:
-        if not isinstance(paginate, dict) or paginate.get("style") != "offset":
-            raise MapError(f"{source}: {dotted}: paginate needs `style: offset` (the only one)")
-        if paginate.get("items", PAGE_ITEMS) != PAGE_ITEMS:
-            raise MapError(f"{source}: {dotted}: the pager reads the page's `{PAGE_ITEMS}` field")
-        key = paginate.get("key")
-        if not isinstance(key, str):
-            raise MapError(
-                f"{source}: {dotted}: paginate needs `key:`, the property unique per item"
-            )
+    paging = None
+    if spec.get("paginate") is not None:
+        paging = _paging(spec["paginate"], f"{source}: {dotted}")
     check = spec.get("check")
-    return Method(str(name), matched[1], matched[2], paginate_key=key, check=check)
+    return Method(str(name), matched[1], matched[2], paging=paging, check=check, dotted=dotted)
+
+
+def _paging(paginate: Any, where: str) -> Paging:
+    if not isinstance(paginate, dict) or paginate.get("style") not in STYLES:
+        raise MapError(f"{where}: paginate needs `style:` offset or cursor")
+    style = paginate["style"]
+    allowed = {"style", "key", "items"} | ({"token", "next_token"} if style == "cursor" else set())
+    unknown = set(paginate) - allowed
+    if unknown:
+        raise MapError(f"{where}: paginate has unknown keys {sorted(unknown)} for style {style}")
+    if paginate.get("items", PAGE_ITEMS) != PAGE_ITEMS:
+        raise MapError(f"{where}: the pager reads the page's `{PAGE_ITEMS}` property")
+    key = paginate.get("key")
+    if not isinstance(key, str):
+        raise MapError(f"{where}: paginate needs `key:`, the item property unique per item")
+    names = {
+        "token": paginate.get("token", CURSOR_TOKEN),
+        "next_token": paginate.get("next_token", CURSOR_NEXT_TOKEN),
+    }
+    for option, value in names.items():
+        if not isinstance(value, str):
+            raise MapError(f"{where}: paginate's `{option}:` must be a property name")
+    return Paging(style, key, names["token"], names["next_token"])
 
 
 def walk(resources: list[Resource]) -> list[Resource]:
@@ -152,14 +206,14 @@ def walk(resources: list[Resource]) -> list[Resource]:
 
 
 def check_custom(resources: list[Resource], modules: Path) -> None:
-    """Each `custom:` module exists and defines the two classes the generated tree builds."""
+    """Each `custom:` module exists and defines the two mixins the generated classes inherit."""
     for resource in walk(resources):
         if resource.custom is None:
             continue
         module = modules / f"{resource.custom}.py"
         text = module.read_text() if module.is_file() else ""
-        for name in (resource.class_name, f"Async{resource.class_name}"):
-            if f"class {name}(" not in text:
+        for name in (f"{resource.class_name}Mixin", f"Async{resource.class_name}Mixin"):
+            if not re.search(rf"^class {name}\b", text, re.MULTILINE):
                 raise MapError(
                     f"{resource.dotted}: custom: {resource.custom} needs class {name} in "
                     f"overrides/llama_cloud_batch/resources/{resource.custom}.py"
@@ -179,9 +233,14 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, str]:
 
 
 def match(
-    resources: list[Resource], spec: dict[str, Any], data: GeneratorData, source: str
+    resources: list[Resource],
+    spec: dict[str, Any],
+    data: GeneratorData,
+    facts: Facts,
+    source: str,
 ) -> None:
-    """Ties each map line to its endpoint; raises MapError listing every disagreement."""
+    """Ties each map line to its endpoint and its facts; raises MapError listing every
+    disagreement."""
     operations = spec_operations(spec)
     endpoints: dict[str, tuple[str, Endpoint]] = {}
     for tag, collection in data.endpoint_collections_by_tag.items():
@@ -201,15 +260,14 @@ def match(
         for method in resource.methods:
             if names.count(method.name) > 1:
                 problems.append(f"{source}: {resource.dotted} names method {method.name} twice")
-            dotted = f"{resource.dotted}.{method.name}"
             if method.where in placed:
                 problems.append(
-                    f"{source}: {dotted} and {placed[method.where]} both name {method.where}"
+                    f"{source}: {method.dotted} and {placed[method.where]} both name {method.where}"
                 )
-            placed[method.where] = dotted
+            placed[method.where] = method.dotted
             if method.where not in operations:
                 problems.append(
-                    f"{source}: {dotted} names {method.where}, which the spec does not have"
+                    f"{source}: {method.dotted} names {method.where}, which the spec does not have"
                 )
                 continue
             if method.where not in endpoints:
@@ -225,9 +283,12 @@ def match(
                 )
                 continue
             method.tag, method.endpoint = endpoints[method.where]
-            method.module = str(method.endpoint.name)
-            method.descriptions = _parameter_descriptions(spec, method, method.endpoint)
-            problems += _describe(method, dotted)
+            try:
+                method.op = facts.operation(method.endpoint)
+            except FactsError as error:
+                problems.append(str(error))
+                continue
+            problems += _check(method, facts)
     for where, operation_id in operations.items():
         if where not in placed:
             problems.append(
@@ -236,119 +297,104 @@ def match(
             )
     if problems:
         raise MapError("\n".join(problems))
+    _successors(resources, source)
 
 
-def _describe(method: Method, dotted: str) -> list[str]:
-    """Reads the success response and checks the parameters; the problems found, if any."""
-    endpoint = method.endpoint
-    assert endpoint is not None
-    label = f"operation {endpoint.name} ({method.where})"
-    successes = [
-        pattern
-        for pattern in endpoint.responses.patterns
-        if pattern.status_code.range is not None
-        and pattern.status_code.range[0] >= 200
-        and pattern.status_code.range[1] <= 299
-    ]
-    if not successes:
-        return [f"{label} declares no 2xx response"]
-    method.success = successes[0]
-    source = method.success.source["attribute"]
-    if source not in (JSON_BODY, NO_BODY):
-        status = method.success.status_code.pattern
-        return [f"{label}: its {status} response is not JSON (the client reads JSON or no body)"]
-    method.has_body = source == JSON_BODY
-    names = [prop.python_name for prop in parameters(endpoint)]
-    names += [prop.python_name for prop in endpoint.path_parameters]
+def _check(method: Method, facts: Facts) -> list[str]:
+    """The problems of a matched method's parameters and paging, if any."""
+    op = method.operation
+    label = f"operation {op.name} ({method.where})"
+    names = {f.python_name for f in op.path_params + op.keywords}
     problems = [
         f"{label}: parameter {name} clashes with a per-call control of that name"
-        for name in sorted(set(names) & set(CONTROLS))
+        for name in sorted(names & set(CONTROLS))
     ]
-    problems += [
-        f"{label}: two parameters are both called {name} in Python"
-        for name in sorted({name for name in names if names.count(name) > 1})
-    ]
-    if method.paginate_key is not None:
-        page = method.success.prop
-        items = {prop.python_name: prop for prop in _properties(page)}.get(PAGE_ITEMS)
-        inner = getattr(items, "inner_property", None)
-        if inner is None:
-            return [*problems, f"{dotted}: the page {page.get_type_string()} has no array `items`"]
-        if method.paginate_key not in {prop.python_name for prop in _properties(inner)}:
-            return [*problems, f"{dotted}: the items have no property `{method.paginate_key}`"]
-        method.item_type = code(inner.get_type_string(no_optional=True))
-        method.item_imports = inner.get_imports(prefix="..") | inner.get_lazy_imports(prefix="..")
+    if method.paging is None:
+        return problems
+    page = op.success
+    items = _page_items(page, facts)
+    if page is None or items is None:
+        return [*problems, f"{method.dotted}: the page has no array `{PAGE_ITEMS}` of objects"]
+    method.item = items
+    item_model = facts.model_named(items.class_name)
+    if method.paging.key not in {f.wire_name for f in item_model.fields}:
+        return [*problems, f"{method.dotted}: the items have no property `{method.paging.key}`"]
+    query = {f.wire_name for f in op.query}
+    if method.paging.style == "offset":
+        wanted = [name for name in OFFSET_PARAMETERS if name not in query]
+        if wanted:
+            problems.append(f"{method.dotted}: offset paging needs the query parameter {wanted[0]}")
+    else:
+        if method.paging.token not in query:
+            problems.append(
+                f"{method.dotted}: cursor paging needs the query parameter "
+                f"{method.paging.token} (paginate's `token:`)"
+            )
+        page_model = facts.model_named(page.class_name)
+        if method.paging.next_token not in {f.wire_name for f in page_model.fields}:
+            problems.append(
+                f"{method.dotted}: the page has no property {method.paging.next_token} "
+                "(paginate's `next_token:`)"
+            )
     return problems
 
 
-def _properties(model: Any) -> list[Any]:
-    return list(getattr(model, "required_properties", None) or []) + list(
-        getattr(model, "optional_properties", None) or []
-    )
+def _page_items(page: Value | None, facts: Facts) -> Value | None:
+    """The item of a page: its `items` must be an array of objects."""
+    if page is None or page.kind is not Kind.MODEL:
+        return None
+    model = facts.model_named(page.class_name)
+    items = next((f.value for f in model.fields if f.wire_name == PAGE_ITEMS), None)
+    if items is None or items.kind is not Kind.LIST or items.item is None:
+        return None
+    return items.item if items.item.kind is Kind.MODEL else None
 
 
-def body_properties(endpoint: Endpoint) -> list[Any]:
-    return _properties(endpoint.bodies[0].prop) if endpoint.bodies else []
-
-
-def parameters(endpoint: Endpoint) -> list[Any]:
-    """The keyword parameters, in the order the operation's TypedDict lists them."""
-    return [*endpoint.query_parameters, *endpoint.header_parameters, *body_properties(endpoint)]
-
-
-def code(value: Any) -> str:
-    """Python source from openapi-python-client's PythonCode wrapper."""
-    return str(strings.PythonCode.as_unembedded_code(value))
-
-
-def _parameter_descriptions(
-    spec: dict[str, Any], method: Method, endpoint: Endpoint
-) -> dict[str, str]:
-    """python name -> description of each parameter (openapi-python-client keeps only those of
-    schemas, so a parameter's own description is read from the spec)."""
-    item = spec["paths"][method.path]
-    declared = [
-        *(item.get("parameters") or []),
-        *(item[method.verb.lower()].get("parameters") or []),
-    ]
-    descriptions = {}
-    for declaration in declared:
-        parameter = declaration
-        if "$ref" in declaration:  # '#/components/parameters/Name'
-            parameter = spec["components"]["parameters"][declaration["$ref"].rsplit("/", 1)[1]]
-        if parameter.get("description"):
-            descriptions[str(parameter["name"])] = str(parameter["description"])
-    return {
-        str(prop.python_name): descriptions[wire]
-        for prop in [
-            *endpoint.path_parameters,
-            *endpoint.query_parameters,
-            *endpoint.header_parameters,
-        ]
-        if (wire := prop.name.get_untrusted_value()) in descriptions
+def _successors(resources: list[Resource], source: str) -> None:
+    """Names each deprecated method's successor by its method path (x-replaced-by names an
+    operationId)."""
+    by_operation = {
+        method.operation.operation_id: method
+        for resource in walk(resources)
+        for method in resource.methods
     }
+    for resource in walk(resources):
+        for method in resource.methods:
+            successor = method.operation.replaced_by
+            if successor is None:
+                continue
+            if successor not in by_operation:
+                raise MapError(
+                    f"{source}: {method.dotted}: x-replaced-by names {successor}, which is not "
+                    "an operation of the spec"
+                )
+            method.replaced_by = by_operation[successor].dotted
 
 
 def type_imports(method: Method) -> set[str]:
     """What the method's annotations need (imported under TYPE_CHECKING: loading stays lazy)."""
-    endpoint = method.endpoint
-    assert endpoint is not None
-    imports: set[str] = set(method.item_imports)
-    for prop in parameters(endpoint):
-        imports |= prop.get_imports(prefix="..") | prop.get_lazy_imports(prefix="..")
-    if method.paginate_key is None and method.has_body:
-        success = method.success.prop
-        imports |= success.get_imports(prefix="..") | success.get_lazy_imports(prefix="..")
-    params = f"{strings.pascal_case(endpoint.name)}Params"
-    imports.add(f"from ..api.{method.tag}.{method.module} import {params}")
-    return {line for line in imports if line.startswith("from ..")}
+    op = method.operation
+    values = [f.value for f in op.keywords]
+    if method.item is not None:
+        values.append(method.item)
+    elif op.success is not None:
+        values.append(op.success)
+    imports = {
+        f"from ..models.{value.module} import {value.class_name}"
+        for outer in values
+        for value in outer.classes
+    }
+    params = f"{strings.pascal_case(op.name)}Params"
+    imports.add(f"from ..api.{method.tag}.{op.name} import {params}")
+    return imports
 
 
 def render(env: Environment, resources: list[Resource], target: Path) -> None:
-    """Writes one module per resource into target (the `_generated/resources` package)."""
+    """Writes one module per resource into target (the generated `resources` package), and the
+    client's top-level resources into its __init__."""
     target.mkdir()
     (target / "__init__.py").write_text(
-        '"""The resource classes, emitted from generator/resources.yaml."""\n'
+        env.get_template("resources_init.py.jinja").render(resources=resources)
     )
     methods = env.get_template("resource_methods.py.jinja").module
     module = env.get_template("resource_module.py.jinja")
@@ -360,10 +406,9 @@ def render(env: Environment, resources: list[Resource], target: Path) -> None:
                     macro = getattr(methods, f"{flavour}_method")
                     rendered[f"{flavour}:{method.name}"] = str(macro(method))
             except Exception as error:  # a template failure becomes one line naming the operation
-                assert method.endpoint is not None
                 raise MapError(
-                    f"cannot render operation {method.endpoint.name} ({method.where}) as "
-                    f"{resource.dotted}.{method.name}: {type(error).__name__}: {error}"
+                    f"cannot render operation {method.operation.name} ({method.where}) as "
+                    f"{method.dotted}: {type(error).__name__}: {error}"
                 ) from None
         imports = set()
         for method in resource.methods:

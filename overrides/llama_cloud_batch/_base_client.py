@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, Self, TypeVar
-from urllib.parse import quote_plus
+from urllib.parse import urlencode
 
 import httpx
 
@@ -34,13 +34,14 @@ from ._exceptions import (
 )
 from ._logging import configure_from_environment, logger
 from ._redact import MAX_BODY_DEPTH, Redactor, depth
+from ._requests import query
 from ._retries import retry_delay, should_retry_error, should_retry_status
 from ._version import __version__
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from _llama_cloud_batch_generated.types import RequestSpec
+    from ._requests import Query, RequestSpec
 
 T = TypeVar("T")
 E = TypeVar("E", bound="APIResponseValidationError | APIStatusError")
@@ -53,9 +54,6 @@ _ERROR_BODY_PREVIEW = 500
 _INVALID_BODY_PREVIEW = 100
 
 Timeout = float | httpx.Timeout | None
-# Parameter names as they go on the URL: a few per operation, quoted once.
-_QUOTED_NAMES: dict[str, str] = {}
-_MAX_QUOTED_NAMES = 256
 
 
 class RequestOptions(NamedTuple):
@@ -168,9 +166,12 @@ class BaseClient:
         if spec.headers or options.extra_headers:
             check_headers({**spec.headers, **(options.extra_headers or {})}, spec.operation_id)
             headers = {**headers, **spec.headers, **(options.extra_headers or {})}
-        params: Mapping[str, Any] = spec.params
+        params: Query = spec.params
         if options.extra_query:
-            params = {**params, **options.extra_query}
+            extra = options.extra_query
+            # Merged over what the call builds: a name given there replaces the call's values.
+            params = [pair for pair in params if pair[0] not in extra]
+            params += query(extra, {str(name): str(name) for name in extra})
         body = spec.json
         if options.extra_body:
             body = {**(body or {}), **options.extra_body}
@@ -184,14 +185,12 @@ class BaseClient:
                     request_headers = httpx.Headers(request_headers)
                     request_headers.update(headers)
                 url = self.base_url + spec.path
-                query = _plain_query(params) if params else None
-                if query is not None:
-                    url += "?" + query
-                    params = {}
+                if params:
+                    # What httpx writes for the pairs (urlencode), without its QueryParams.
+                    url += "?" + urlencode(params)
                 return httpx.Request(
                     spec.method,
                     url,
-                    params=params or None,
                     headers=request_headers,
                     json=body,
                     extensions={"timeout": httpx.Timeout(self._timeout(options)).as_dict()},
@@ -199,7 +198,7 @@ class BaseClient:
             return http.build_request(
                 spec.method,
                 self.base_url + spec.path,
-                params=params or None,
+                params=tuple(params) or None,
                 headers=headers,
                 json=body,
                 timeout=self._timeout(options),
@@ -292,13 +291,6 @@ class BaseClient:
     def _parse(self, response: httpx.Response, spec: RequestSpec, parse: Callable[[Any], T]) -> T:
         """What `parse` makes of a success body that has been read (response.content)."""
         content = response.content
-        # The generated fast path (msgspec straight from the bytes) where the operation has one;
-        # None sends the body the exact way below, which builds the same model or names the fault.
-        from_bytes = getattr(parse, "from_bytes", None)
-        if from_bytes is not None:
-            model: T | None = from_bytes(content)
-            if model is not None:
-                return model
         # Each failure is raised outside its `except` block, so the error's __context__ does not
         # hold the raw value (a key echoed into a timestamp would reach logger.exception).
         try:
@@ -423,28 +415,6 @@ class _Attempts:
             reason,
         )
         return delay
-
-
-def _plain_query(params: Mapping[str, Any]) -> str | None:
-    """The query string httpx writes for `params` when every value is a str or an int (what
-    urlencode writes, without httpx's QueryParams); None for any other value (bool included:
-    httpx writes true/false)."""
-    parts = []
-    for name, value in params.items():
-        kind = type(value)
-        if kind is int:
-            text = str(value)  # digits and "-": nothing to quote
-        elif kind is str:
-            text = quote_plus(value)
-        else:
-            return None
-        quoted = _QUOTED_NAMES.get(name)
-        if quoted is None:
-            quoted = quote_plus(str(name))
-            if len(_QUOTED_NAMES) < _MAX_QUOTED_NAMES and type(name) is str:
-                _QUOTED_NAMES[name] = quoted
-        parts.append(quoted + "=" + text)
-    return "&".join(parts)
 
 
 def _text(response: httpx.Response, content: bytes) -> str:

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
         BatchJobProgress,
         ItemProcessingResults,
     )
+    from _llama_cloud_batch_generated.resources.batch import AsyncBatch, Batch
 
     from ._base_client import Timeout
-    from .resources.batch import AsyncBatch, Batch
 
 DEFAULT_RESULTS_CONCURRENCY = 8
 DEFAULT_POLL_CONCURRENCY = 8

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from functools import cached_property
-from typing import TYPE_CHECKING, Literal, Self, TypeVar
+from typing import Literal, Self, TypeVar
 
 import httpx
+from _llama_cloud_batch_generated.resources import AsyncClient, Client
 
-from ._base_client import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    AsyncAPIClient,
-    SyncAPIClient,
-    Timeout,
-)
+from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Timeout
 from ._pagination import check_page_concurrency
-
-if TYPE_CHECKING:
-    from _llama_cloud_batch_generated.resources.beta import AsyncBeta, Beta
 
 DEFAULT_PAGE_CONCURRENCY = 8
 
@@ -66,7 +57,7 @@ def _copy(
     return copied
 
 
-class LlamaCloud(SyncAPIClient):
+class LlamaCloud(Client):
     """A client for the LlamaCloud API. Close it, or use it as a context manager.
 
     api_key: defaults to LLAMA_CLOUD_API_KEY, then LLAMA_PARSE_API_KEY. base_url: defaults to
@@ -103,13 +94,6 @@ class LlamaCloud(SyncAPIClient):
             retry_non_idempotent=retry_non_idempotent,
         )
 
-    @cached_property
-    def beta(self) -> Beta:
-        # The resource modules load on first use, keeping `import llama_cloud_batch` cheap.
-        from _llama_cloud_batch_generated.resources.beta import Beta
-
-        return Beta(self)
-
     def copy(
         self,
         *,
@@ -140,7 +124,7 @@ class LlamaCloud(SyncAPIClient):
     with_options = copy
 
 
-class AsyncLlamaCloud(AsyncAPIClient):
+class AsyncLlamaCloud(AsyncClient):
     """The asyncio client; as LlamaCloud (page_concurrency: pages fetched at once as tasks)."""
 
     def __init__(
@@ -167,12 +151,6 @@ class AsyncLlamaCloud(AsyncAPIClient):
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
-
-    @cached_property
-    def beta(self) -> AsyncBeta:
-        from _llama_cloud_batch_generated.resources.beta import AsyncBeta
-
-        return AsyncBeta(self)
 
     def copy(
         self,

@@ -1,7 +1,10 @@
 """Pages of a listing, and walking all of them.
 
-The API pages by `limit` and `offset`. Iterating a page yields every item of the listing once,
-and never loops or ends short in silence, by these rules (the README states them for users):
+A listing pages by `limit` and `offset` (SyncPage, AsyncPage) or by a cursor, a token each page
+names for the next one (SyncCursorPage, AsyncCursorPage). Iterating a page yields every item of
+the listing once, and never loops or ends short in silence.
+
+Offset listings, by these rules (the README states them for users):
 
 - Overlap: each later page is asked for from the previous page's last entry, so its first
   entry must be one already seen. When it is not (or the page is empty), entries ahead of the
@@ -21,6 +24,12 @@ A page's checks depend on its contents, not on when it was fetched, so fetching 
 (which the walk does once `total_size` is known and answers are slower than working through
 them) keeps every guarantee of a sequential walk: a fetched-ahead page is used only when it
 is the page the sequential walk asks for next, and is checked the same way.
+
+Cursor listings (_CursorWalk): a page's entries already yielded by the page before are dropped;
+a later page with entries but nothing new raises PaginationError, as does a token the walk was
+given before (the listing would loop; the walk keeps every token it followed, a few bytes a
+page); the listing ends at a page without a next token (absent, null or empty). Nothing is
+fetched ahead: a cursor names the next page only in the answer before it.
 """
 
 from __future__ import annotations
@@ -56,6 +65,13 @@ if TYPE_CHECKING:
         def total_size(self) -> object: ...
         @property
         def next_page_token(self) -> object: ...
+
+    T_co = TypeVar("T_co", covariant=True)
+
+    class _AsyncItems(Protocol[T_co]):
+        """A first page an AsyncPager hands out: `async for` over it yields every item."""
+
+        def __aiter__(self) -> AsyncIterator[T_co]: ...
 
 
 def check_page_concurrency(value: object) -> int:
@@ -521,13 +537,185 @@ class _AsyncFetcher(Generic[T]):
             await asyncio.gather(*self._dropped, return_exceptions=True)
 
 
-class AsyncPager(Generic[T]):
+class _CursorPageBase(Generic[T]):
+    """A page of a cursor listing: its items, and the token of the next page (None at the end)."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        token: str | None,
+        key: Callable[[T], Hashable],
+        next_token_of: Callable[[Any], object],
+    ) -> None:
+        self.items: list[T] = model.items
+        token_given = next_token_of(model)
+        self.next_page_token: str | None = (
+            token_given if isinstance(token_given, str) and token_given else None
+        )
+        self.model = model
+        self._token = token
+        self._key = key
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(items={len(self.items)}, "
+            f"next_page_token={'yes' if self.next_page_token else 'none'})"
+        )
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def has_next_page(self) -> bool:
+        """Whether the server named a page after this one."""
+        return self.next_page_token is not None
+
+    def _no_next_page(self) -> PaginationError:
+        return PaginationError("there is no page after this one (the server named no next token)")
+
+
+class _CursorWalk(Generic[T]):
+    """The decisions of one cursor walk, the same for sync and async: which entries of a page are
+    new, which token to follow next, and when to raise. No I/O."""
+
+    __slots__ = ("_ids", "_key", "_pages", "_tokens", "_yielded", "next")
+
+    def __init__(self, first: _CursorPageBase[T]) -> None:
+        self._key = first._key
+        self._tokens: set[str] = set() if first._token is None else {first._token}
+        self._ids: set[Hashable] = set()  # the ids of the last page, no more
+        self._pages = 0
+        self._yielded = 0
+        self.next: str | None = None  # the token to ask with next; None when done
+
+    def accept(self, page: _CursorPageBase[T]) -> list[T]:
+        """The entries of `page` not yielded before; sets `next`."""
+        fresh, page_ids = [], set()
+        for item in page.items:
+            ident = self._key(item)
+            if ident not in self._ids and ident not in page_ids:
+                fresh.append(item)
+            page_ids.add(ident)
+        if self._pages and page.items and not fresh:
+            raise PaginationError(
+                f"the listing makes no progress: a page holds only entries already yielded "
+                f"(the server may have ignored the page token); stopped after {self._yielded} "
+                f"entries from {self._pages} pages"
+            )
+        if self._pages and not page.items and page.next_page_token is not None:
+            raise PaginationError(
+                f"the listing makes no progress: an empty page names a next page; stopped after "
+                f"{self._yielded} entries from {self._pages} pages"
+            )
+        token = page.next_page_token
+        if token is not None:
+            if token in self._tokens:
+                raise PaginationError(
+                    f"the server named a page token it gave before: the listing would loop; "
+                    f"stopped after {self._yielded} entries from {self._pages + 1} pages"
+                )
+            self._tokens.add(token)
+        self._pages += 1
+        self._yielded += len(fresh)
+        self._ids = page_ids
+        self.next = token
+        return fresh
+
+
+class SyncCursorPage(_CursorPageBase[T]):
+    """One page of a cursor listing. Iterating it yields every item of this page and all later
+    ones."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        token: str | None,
+        key: Callable[[T], Hashable],
+        next_token_of: Callable[[Any], object],
+        fetch: Callable[[str], SyncCursorPage[T]],
+    ) -> None:
+        super().__init__(model, token=token, key=key, next_token_of=next_token_of)
+        self._fetch = fetch
+
+    def get_next_page(self) -> SyncCursorPage[T]:
+        """Fetches the page after this one; PaginationError when there is none."""
+        if self.next_page_token is None:
+            raise self._no_next_page()
+        return self._fetch(self.next_page_token)
+
+    def iter_pages(self) -> Iterator[SyncCursorPage[T]]:
+        """This page and every later one as the server sends them, with the progress and loop
+        rules of iterating items."""
+        walk = _CursorWalk(self)
+        walk.accept(self)
+        yield self
+        while walk.next is not None:
+            page = self._fetch(walk.next)
+            walk.accept(page)
+            yield page
+
+    def __iter__(self) -> Iterator[T]:
+        return chain.from_iterable(self._fresh_items())
+
+    def _fresh_items(self) -> Iterator[list[T]]:
+        walk = _CursorWalk(self)
+        yield walk.accept(self)
+        while walk.next is not None:
+            yield walk.accept(self._fetch(walk.next))
+
+
+class AsyncCursorPage(_CursorPageBase[T]):
+    """One page of a cursor listing, for asyncio: `async for` over it yields every item of this
+    page and all later ones."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        token: str | None,
+        key: Callable[[T], Hashable],
+        next_token_of: Callable[[Any], object],
+        fetch: Callable[[str], Awaitable[AsyncCursorPage[T]]],
+    ) -> None:
+        super().__init__(model, token=token, key=key, next_token_of=next_token_of)
+        self._fetch = fetch
+
+    async def get_next_page(self) -> AsyncCursorPage[T]:
+        """Fetches the page after this one; PaginationError when there is none."""
+        if self.next_page_token is None:
+            raise self._no_next_page()
+        return await self._fetch(self.next_page_token)
+
+    async def iter_pages(self) -> AsyncIterator[AsyncCursorPage[T]]:
+        """This page and every later one as the server sends them (see SyncCursorPage)."""
+        walk = _CursorWalk(self)
+        walk.accept(self)
+        yield self
+        while walk.next is not None:
+            page = await self._fetch(walk.next)
+            walk.accept(page)
+            yield page
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        walk = _CursorWalk(self)
+        for item in walk.accept(self):
+            yield item
+        while walk.next is not None:
+            for item in walk.accept(await self._fetch(walk.next)):
+                yield item
+
+
+P = TypeVar("P", bound="_AsyncItems[Any]")
+
+
+class AsyncPager(Generic[T, P]):
     """What an async list() returns: await it for the first page, or `async for` over all items."""
 
-    def __init__(self, first_page: Callable[[], Awaitable[AsyncPage[T]]]) -> None:
+    def __init__(self, first_page: Callable[[], Awaitable[P]]) -> None:
         self._first_page = first_page
 
-    def __await__(self) -> Generator[Any, None, AsyncPage[T]]:
+    def __await__(self) -> Generator[Any, None, P]:
         return self._first_page().__await__()
 
     async def __aiter__(self) -> AsyncIterator[T]:

@@ -179,7 +179,7 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
         assert len(row["cpu"]) == settings["import_rounds"]
         assert row["extra"]["peak_rss_bytes"] > 0
     # The imports were timed reading bytecode, as users get them, and a real first list() call
-    # loaded nothing of ours (or attrs, msgspec) beyond the modules the import figure counts.
+    # loaded nothing of ours (or attrs, orjson) beyond the modules the import figure counts.
     assert settings["import_bytecode_written"] is True
     assert settings["first_call_extra_modules"] == "none"
     markdown = markdown_path.read_text(encoding="utf-8")
@@ -194,14 +194,3 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     command += ["--markdown", str(rendered)]
     subprocess.run(command, cwd=ROOT, capture_output=True, timeout=120, check=True)
     assert rendered.read_text(encoding="utf-8") == markdown
-
-
-def test_decode_prototype_checks_the_fast_path_against_the_exact_one(bench) -> None:
-    """The script measuring the decode path (benchmarks/DECODE_FINDINGS.md) runs its checks:
-    the fast path builds the exact path's models from good and odd pages, and refuses the
-    bodies only the exact path may judge."""
-    from benchmarks import decode_prototype
-
-    decode_prototype.check_agreement()
-    body = json.dumps({"items": [], "total_size": 0, "surprise": 1}).encode()
-    assert decode_prototype.from_json_bytes(body) is None

@@ -22,7 +22,7 @@ def test_a_typed_dict_and_a_model_send_the_same_body(server: ScriptedServer) -> 
     model = ParseJobConfigParam(
         job_name="parse_raw_file_job",
         parameters=ParseParametersParam(
-            type_="parse",
+            type="parse",
             lang="en",
             webhook_configurations=[WebhookConfigurationParam.from_dict(WEBHOOK)],
         ),

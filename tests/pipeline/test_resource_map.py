@@ -308,7 +308,10 @@ def test_a_spec_the_templates_cannot_render_fails_with_one_line_naming_the_opera
 
     line = one_line_failure(generate(repo, spec, resource_map, tmp_path))
 
-    assert line.startswith(f"generate: cannot render operation retry_batch_job (POST {RETRY}): ")
+    assert line == (
+        f"generate: operation retry_batch_job (POST {RETRY}): the request body is not a JSON "
+        "object of properties"
+    )
 
 
 def test_a_map_that_is_not_a_map_is_refused_clearly(
@@ -366,7 +369,7 @@ def test_a_custom_resource_without_its_hand_written_module_is_named(
     line = one_line_failure(generate(repo, spec, resource_map, tmp_path))
 
     assert line == (
-        "generate: beta.audits: custom: audits needs class Audits in "
+        "generate: beta.audits: custom: audits needs class AuditsMixin in "
         "overrides/llama_cloud_batch/resources/audits.py"
     )
 

@@ -71,7 +71,7 @@ PROBE = textwrap.dedent(
     """
     import json
     from _llama_cloud_batch_generated.models import Gadget, Level, Phase
-    from _llama_cloud_batch_generated.types import ShapeError
+    from llama_cloud_batch.types import ShapeError
 
     report = {}
     gadget = Gadget.from_dict({"id": "g-1", "level": 7, "phase": "busy", "pin": "4921"})

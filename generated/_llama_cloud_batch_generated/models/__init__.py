@@ -31,29 +31,15 @@ if TYPE_CHECKING:
     from .job_type import JobType
     from .parse_job_config import ParseJobConfig
     from .parse_job_config_param import ParseJobConfigParam
-    from .parse_job_config_param_partitions import ParseJobConfigParamPartitions
-    from .parse_job_config_partitions_type_0 import ParseJobConfigPartitionsType0
     from .parse_mode import ParseMode
     from .parse_parameters import ParseParameters
-    from .parse_parameters_custom_metadata_type_0 import ParseParametersCustomMetadataType0
     from .parse_parameters_param import ParseParametersParam
-    from .parse_parameters_param_custom_metadata_type_0 import (
-        ParseParametersParamCustomMetadataType0,
-    )
-    from .parse_parameters_param_resource_info_type_0 import ParseParametersParamResourceInfoType0
-    from .parse_parameters_resource_info_type_0 import ParseParametersResourceInfoType0
     from .parse_priority import ParsePriority
     from .parsing_language import ParsingLanguage
     from .processing_result import ProcessingResult
     from .validation_error import ValidationError
     from .webhook_configuration import WebhookConfiguration
     from .webhook_configuration_param import WebhookConfigurationParam
-    from .webhook_configuration_param_webhook_headers_type_0 import (
-        WebhookConfigurationParamWebhookHeadersType0,
-    )
-    from .webhook_configuration_webhook_headers_type_0 import (
-        WebhookConfigurationWebhookHeadersType0,
-    )
     from .webhook_event import WebhookEvent
 
 _MODULES = {
@@ -83,27 +69,19 @@ _MODULES = {
     "JobType": ".job_type",
     "ParseJobConfig": ".parse_job_config",
     "ParseJobConfigParam": ".parse_job_config_param",
-    "ParseJobConfigParamPartitions": ".parse_job_config_param_partitions",
-    "ParseJobConfigPartitionsType0": ".parse_job_config_partitions_type_0",
     "ParseMode": ".parse_mode",
     "ParseParameters": ".parse_parameters",
-    "ParseParametersCustomMetadataType0": ".parse_parameters_custom_metadata_type_0",
     "ParseParametersParam": ".parse_parameters_param",
-    "ParseParametersParamCustomMetadataType0": ".parse_parameters_param_custom_metadata_type_0",
-    "ParseParametersParamResourceInfoType0": ".parse_parameters_param_resource_info_type_0",
-    "ParseParametersResourceInfoType0": ".parse_parameters_resource_info_type_0",
     "ParsePriority": ".parse_priority",
     "ParsingLanguage": ".parsing_language",
     "ProcessingResult": ".processing_result",
     "ValidationError": ".validation_error",
     "WebhookConfiguration": ".webhook_configuration",
     "WebhookConfigurationParam": ".webhook_configuration_param",
-    "WebhookConfigurationParamWebhookHeadersType0": ".webhook_configuration_param_webhook_headers_type_0",
-    "WebhookConfigurationWebhookHeadersType0": ".webhook_configuration_webhook_headers_type_0",
     "WebhookEvent": ".webhook_event",
 }
 
-__all__ = (
+__all__ = [
     "APIError",
     "BatchItemStatus",
     "BatchJob",
@@ -130,25 +108,17 @@ __all__ = (
     "JobType",
     "ParseJobConfig",
     "ParseJobConfigParam",
-    "ParseJobConfigParamPartitions",
-    "ParseJobConfigPartitionsType0",
     "ParseMode",
     "ParseParameters",
-    "ParseParametersCustomMetadataType0",
     "ParseParametersParam",
-    "ParseParametersParamCustomMetadataType0",
-    "ParseParametersParamResourceInfoType0",
-    "ParseParametersResourceInfoType0",
     "ParsePriority",
     "ParsingLanguage",
     "ProcessingResult",
     "ValidationError",
     "WebhookConfiguration",
     "WebhookConfigurationParam",
-    "WebhookConfigurationParamWebhookHeadersType0",
-    "WebhookConfigurationWebhookHeadersType0",
     "WebhookEvent",
-)
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -158,3 +128,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(module, __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

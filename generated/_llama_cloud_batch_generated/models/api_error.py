@@ -2,183 +2,68 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
 )
 
-T = TypeVar("T", bound="APIError")
-
-_KNOWN_API_ERROR: frozenset[str] = frozenset(
-    {
-        "detail",
-    }
-)
-_OPTIONAL_API_ERROR: frozenset[str] = frozenset(
-    {
-        "detail",
-    }
-)
-_LAST_KEYS_API_ERROR: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_API_ERROR, NOTHING_ABSENT)
-]
+__all__ = ["APIError"]
 
 
-class APIError:
+@_define(getstate_setstate=False)
+class APIError(Model):
     """The body of an error answer other than a validation failure.
 
     Attributes:
-        detail (Any | None): What went wrong.
+        detail: What went wrong.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = ("detail", "_additional", "_absent", "__weakref__")
-    __match_args__ = (
-        "detail",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    detail: Any | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        detail: Any | None = None,
-        _absent: frozenset[str] = _OPTIONAL_API_ERROR,
-    ) -> None:
-        self.detail = detail
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(detail={self.detail!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.detail == other.detail and (self._additional or NO_ADDITIONAL) == (
-            other._additional or NO_ADDITIONAL
-        )
-
-    def __replace__(self, **changes: Any) -> APIError:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        if self.detail is not None:
-            field_dict["detail"] = self.detail
-        elif "detail" not in self._absent:
-            field_dict["detail"] = None
-        return field_dict
+    detail: Any | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "APIError")
+        d = data if type(data) is dict else expect_object(data, "APIError")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            detail: Any | None
-            detail = d.get("detail")
-
+            v_detail = d.get("detail")
+            if v_detail is None:
+                if "detail" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
+            extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "APIError", None)
+            raise claim(error, d, "APIError", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_API_ERROR:
-                api_error = cls(
-                    detail,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                api_error = cls(
-                    detail,
-                    absent_of(_OPTIONAL_API_ERROR, keys, _LAST_KEYS_API_ERROR),
-                )
-
-                if not keys <= _KNOWN_API_ERROR:
-                    api_error._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_API_ERROR
-                    }
-            return api_error
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_detail, additional_properties=extra)
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "APIError", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
-
-
-def _attrs_class() -> type[object]:
-    """APIError declared with attrs: its attrs.fields() record is APIError's."""
-    from attrs import define, field
-
-    @define
-    class APIError:
-        detail: Any | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_API_ERROR, alias="_absent", repr=False, eq=False
-        )
-
-    return APIError
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(APIError)

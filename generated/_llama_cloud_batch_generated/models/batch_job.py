@@ -3,712 +3,281 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..models.batch_job_status import BatchJobStatus
-from ..models.job_type import JobType
-from ..types import (
-    ABSENT,
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
+    as_utc,
     claim,
-    evolve,
     expect_object,
     fromisoformat,
-    made_additional,
     missing,
-    naive_as_utc,
     parse_datetime,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
-    wire_decoder,
-    wire_present,
-    wire_ready,
-    wire_struct,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="BatchJob")
-
-_KNOWN_BATCH_JOB: frozenset[str] = frozenset(
-    {
-        "id",
-        "job_type",
-        "project_id",
-        "status",
-        "total_items",
-        "completed_at",
-        "created_at",
-        "directory_id",
-        "effective_at",
-        "error_message",
-        "failed_items",
-        "job_record_id",
-        "processed_items",
-        "skipped_items",
-        "started_at",
-        "updated_at",
-        "workflow_id",
-    }
-)
-_OPTIONAL_BATCH_JOB: frozenset[str] = frozenset(
-    {
-        "completed_at",
-        "created_at",
-        "directory_id",
-        "effective_at",
-        "error_message",
-        "failed_items",
-        "job_record_id",
-        "processed_items",
-        "skipped_items",
-        "started_at",
-        "updated_at",
-        "workflow_id",
-    }
-)
-_LAST_KEYS_BATCH_JOB: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_BATCH_JOB, NOTHING_ABSENT)
-]
+__all__ = ["BatchJob"]
 
 
-class BatchJob:
+@_define(getstate_setstate=False)
+class BatchJob(Model):
     """A batch job: one kind of processing applied to many files.
 
     Attributes:
-        id (str): The job's ID.
-        job_type (JobType): What a batch job does to each file. The server may add values.
-        project_id (str): The project the job belongs to.
-        status (BatchJobStatus): Where a batch job is in its life. The server may add values; clients keep unknown ones.
-        total_items (int): How many files the job covers.
-        completed_at (datetime.datetime | None): When the job finished.
-        created_at (datetime.datetime | None): When the job was created.
-        directory_id (None | str): The directory the job processes, if it was started over one.
-        effective_at (datetime.datetime | None): When this status took effect.
-        error_message (None | str): The error of the job's latest attempt, if any.
-        failed_items (int | None): How many files failed.
-        job_record_id (None | str): The job record behind this status, if any.
-        processed_items (int | None): How many files are done.
-        skipped_items (int | None): How many files were skipped (already processed or too large).
-        started_at (datetime.datetime | None): When processing started.
-        updated_at (datetime.datetime | None): When the job last changed.
-        workflow_id (None | str): ID of the workflow that runs the job.
+        id: The job's ID.
+        job_type: What a batch job does to each file. The server may add values.
+        project_id: The project the job belongs to.
+        status: Where a batch job is in its life. The server may add values; clients keep
+            unknown ones.
+        total_items: How many files the job covers.
+        completed_at: When the job finished.
+        created_at: When the job was created.
+        directory_id: The directory the job processes, if it was started over one.
+        effective_at: When this status took effect.
+        error_message: The error of the job's latest attempt, if any.
+        failed_items: How many files failed.
+        job_record_id: The job record behind this status, if any.
+        processed_items: How many files are done.
+        skipped_items: How many files were skipped (already processed or too large).
+        started_at: When processing started.
+        updated_at: When the job last changed.
+        workflow_id: ID of the workflow that runs the job.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
-
-    __slots__ = (
-        "id",
-        "job_type",
-        "project_id",
-        "status",
-        "total_items",
-        "completed_at",
-        "created_at",
-        "directory_id",
-        "effective_at",
-        "error_message",
-        "failed_items",
-        "job_record_id",
-        "processed_items",
-        "skipped_items",
-        "started_at",
-        "updated_at",
-        "workflow_id",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "id",
-        "job_type",
-        "project_id",
-        "status",
-        "total_items",
-        "completed_at",
-        "created_at",
-        "directory_id",
-        "effective_at",
-        "error_message",
-        "failed_items",
-        "job_record_id",
-        "processed_items",
-        "skipped_items",
-        "started_at",
-        "updated_at",
-        "workflow_id",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
 
     id: str
     job_type: JobType
     project_id: str
     status: BatchJobStatus
     total_items: int
-    completed_at: datetime.datetime | None
-    created_at: datetime.datetime | None
-    directory_id: None | str
-    effective_at: datetime.datetime | None
-    error_message: None | str
-    failed_items: int | None
-    job_record_id: None | str
-    processed_items: int | None
-    skipped_items: int | None
-    started_at: datetime.datetime | None
-    updated_at: datetime.datetime | None
-    workflow_id: None | str
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        id: str,
-        job_type: JobType,
-        project_id: str,
-        status: BatchJobStatus,
-        total_items: int,
-        completed_at: datetime.datetime | None = None,
-        created_at: datetime.datetime | None = None,
-        directory_id: None | str = None,
-        effective_at: datetime.datetime | None = None,
-        error_message: None | str = None,
-        failed_items: int | None = None,
-        job_record_id: None | str = None,
-        processed_items: int | None = None,
-        skipped_items: int | None = None,
-        started_at: datetime.datetime | None = None,
-        updated_at: datetime.datetime | None = None,
-        workflow_id: None | str = None,
-        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB,
-    ) -> None:
-        self.id = id
-        self.job_type = job_type
-        self.project_id = project_id
-        self.status = status
-        self.total_items = total_items
-        self.completed_at = completed_at
-        self.created_at = created_at
-        self.directory_id = directory_id
-        self.effective_at = effective_at
-        self.error_message = error_message
-        self.failed_items = failed_items
-        self.job_record_id = job_record_id
-        self.processed_items = processed_items
-        self.skipped_items = skipped_items
-        self.started_at = started_at
-        self.updated_at = updated_at
-        self.workflow_id = workflow_id
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, job_type={self.job_type!r}, project_id={self.project_id!r}, status={self.status!r}, total_items={self.total_items!r}, completed_at={self.completed_at!r}, created_at={self.created_at!r}, directory_id={self.directory_id!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, failed_items={self.failed_items!r}, job_record_id={self.job_record_id!r}, processed_items={self.processed_items!r}, skipped_items={self.skipped_items!r}, started_at={self.started_at!r}, updated_at={self.updated_at!r}, workflow_id={self.workflow_id!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.id == other.id
-            and self.job_type == other.job_type
-            and self.project_id == other.project_id
-            and self.status == other.status
-            and self.total_items == other.total_items
-            and self.completed_at == other.completed_at
-            and self.created_at == other.created_at
-            and self.directory_id == other.directory_id
-            and self.effective_at == other.effective_at
-            and self.error_message == other.error_message
-            and self.failed_items == other.failed_items
-            and self.job_record_id == other.job_record_id
-            and self.processed_items == other.processed_items
-            and self.skipped_items == other.skipped_items
-            and self.started_at == other.started_at
-            and self.updated_at == other.updated_at
-            and self.workflow_id == other.workflow_id
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> BatchJob:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["id"] = self.id
-        field_dict["job_type"] = self.job_type.value
-        field_dict["project_id"] = self.project_id
-        field_dict["status"] = self.status.value
-        field_dict["total_items"] = self.total_items
-        if self.completed_at is not None:
-            field_dict["completed_at"] = self.completed_at.isoformat()
-        elif "completed_at" not in self._absent:
-            field_dict["completed_at"] = None
-        if self.created_at is not None:
-            field_dict["created_at"] = self.created_at.isoformat()
-        elif "created_at" not in self._absent:
-            field_dict["created_at"] = None
-        if self.directory_id is not None:
-            field_dict["directory_id"] = self.directory_id
-        elif "directory_id" not in self._absent:
-            field_dict["directory_id"] = None
-        if self.effective_at is not None:
-            field_dict["effective_at"] = self.effective_at.isoformat()
-        elif "effective_at" not in self._absent:
-            field_dict["effective_at"] = None
-        if self.error_message is not None:
-            field_dict["error_message"] = self.error_message
-        elif "error_message" not in self._absent:
-            field_dict["error_message"] = None
-        if self.failed_items is not None:
-            field_dict["failed_items"] = self.failed_items
-        elif "failed_items" not in self._absent:
-            field_dict["failed_items"] = None
-        if self.job_record_id is not None:
-            field_dict["job_record_id"] = self.job_record_id
-        elif "job_record_id" not in self._absent:
-            field_dict["job_record_id"] = None
-        if self.processed_items is not None:
-            field_dict["processed_items"] = self.processed_items
-        elif "processed_items" not in self._absent:
-            field_dict["processed_items"] = None
-        if self.skipped_items is not None:
-            field_dict["skipped_items"] = self.skipped_items
-        elif "skipped_items" not in self._absent:
-            field_dict["skipped_items"] = None
-        if self.started_at is not None:
-            field_dict["started_at"] = self.started_at.isoformat()
-        elif "started_at" not in self._absent:
-            field_dict["started_at"] = None
-        if self.updated_at is not None:
-            field_dict["updated_at"] = self.updated_at.isoformat()
-        elif "updated_at" not in self._absent:
-            field_dict["updated_at"] = None
-        if self.workflow_id is not None:
-            field_dict["workflow_id"] = self.workflow_id
-        elif "workflow_id" not in self._absent:
-            field_dict["workflow_id"] = None
-        return field_dict
+    completed_at: datetime.datetime | None = None
+    created_at: datetime.datetime | None = None
+    directory_id: str | None = None
+    effective_at: datetime.datetime | None = None
+    error_message: str | None = None
+    failed_items: int | None = None
+    job_record_id: str | None = None
+    processed_items: int | None = None
+    skipped_items: int | None = None
+    started_at: datetime.datetime | None = None
+    updated_at: datetime.datetime | None = None
+    workflow_id: str | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJob")
+        d = data if type(data) is dict else expect_object(data, "BatchJob")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            id: str
-            id = d["id"]
-            if not (isinstance(id, str)):
-                raise wrong_type("id", "a string", id)
+            v_id = d["id"]
+            if type(v_id) is not str:
+                raise wrong_type("id", "a string", v_id)
 
-            job_type: JobType
-            job_type = JobType._parse(d["job_type"], "job_type")
+            v_job_type = d["job_type"]
+            v_job_type = JobType._parse(v_job_type, "job_type")
 
-            project_id: str
-            project_id = d["project_id"]
-            if not (isinstance(project_id, str)):
-                raise wrong_type("project_id", "a string", project_id)
+            v_project_id = d["project_id"]
+            if type(v_project_id) is not str:
+                raise wrong_type("project_id", "a string", v_project_id)
 
-            status: BatchJobStatus
-            status = BatchJobStatus._parse(d["status"], "status")
+            v_status = d["status"]
+            v_status = BatchJobStatus._parse(v_status, "status")
 
-            total_items: int
-            total_items = d["total_items"]
-            if not (type(total_items) is int):
-                raise wrong_type("total_items", "an integer", total_items)
+            v_total_items = d["total_items"]
+            if type(v_total_items) is not int:
+                raise wrong_type("total_items", "an integer", v_total_items)
 
-            completed_at: datetime.datetime | None
-            _completed_at = d.get("completed_at")
-            if _completed_at is None:
-                completed_at = None
+            v_completed_at = d.get("completed_at")
+            if v_completed_at is None:
+                if "completed_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
             else:
                 try:
-                    completed_at_type_0 = fromisoformat(_completed_at)
+                    v_completed_at_parsed = fromisoformat(v_completed_at)
                 except (TypeError, ValueError):
-                    completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
-                if completed_at_type_0.tzinfo is None:
-                    completed_at_type_0 = naive_as_utc(_completed_at, completed_at_type_0)
+                    v_completed_at_parsed = parse_datetime(v_completed_at, "completed_at")
+                v_completed_at = (
+                    v_completed_at_parsed
+                    if v_completed_at_parsed.tzinfo is not None
+                    else as_utc(v_completed_at, v_completed_at_parsed)
+                )
 
-                completed_at = completed_at_type_0
-
-            created_at: datetime.datetime | None
-            _created_at = d.get("created_at")
-            if _created_at is None:
-                created_at = None
+            v_created_at = d.get("created_at")
+            if v_created_at is None:
+                if "created_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2
             else:
                 try:
-                    created_at_type_0 = fromisoformat(_created_at)
+                    v_created_at_parsed = fromisoformat(v_created_at)
                 except (TypeError, ValueError):
-                    created_at_type_0 = parse_datetime(_created_at, "created_at")
-                if created_at_type_0.tzinfo is None:
-                    created_at_type_0 = naive_as_utc(_created_at, created_at_type_0)
+                    v_created_at_parsed = parse_datetime(v_created_at, "created_at")
+                v_created_at = (
+                    v_created_at_parsed
+                    if v_created_at_parsed.tzinfo is not None
+                    else as_utc(v_created_at, v_created_at_parsed)
+                )
 
-                created_at = created_at_type_0
-
-            directory_id: None | str
-            directory_id = d.get("directory_id")
-            if not (isinstance(directory_id, str)) and directory_id is not None:
-                raise wrong_type("directory_id", "a string or null", directory_id)
-
-            effective_at: datetime.datetime | None
-            _effective_at = d.get("effective_at")
-            if _effective_at is None:
-                effective_at = None
+            v_directory_id = d.get("directory_id")
+            if v_directory_id is None:
+                if "directory_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4
+            elif type(v_directory_id) is not str:
+                raise wrong_type("directory_id", "a string or null", v_directory_id)
+            v_effective_at = d.get("effective_at")
+            if v_effective_at is None:
+                if "effective_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8
             else:
                 try:
-                    effective_at_type_0 = fromisoformat(_effective_at)
+                    v_effective_at_parsed = fromisoformat(v_effective_at)
                 except (TypeError, ValueError):
-                    effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
-                if effective_at_type_0.tzinfo is None:
-                    effective_at_type_0 = naive_as_utc(_effective_at, effective_at_type_0)
+                    v_effective_at_parsed = parse_datetime(v_effective_at, "effective_at")
+                v_effective_at = (
+                    v_effective_at_parsed
+                    if v_effective_at_parsed.tzinfo is not None
+                    else as_utc(v_effective_at, v_effective_at_parsed)
+                )
 
-                effective_at = effective_at_type_0
-
-            error_message: None | str
-            error_message = d.get("error_message")
-            if not (isinstance(error_message, str)) and error_message is not None:
-                raise wrong_type("error_message", "a string or null", error_message)
-
-            failed_items: int | None
-            failed_items = d.get("failed_items")
-            if not (type(failed_items) is int) and failed_items is not None:
-                raise wrong_type("failed_items", "an integer or null", failed_items)
-
-            job_record_id: None | str
-            job_record_id = d.get("job_record_id")
-            if not (isinstance(job_record_id, str)) and job_record_id is not None:
-                raise wrong_type("job_record_id", "a string or null", job_record_id)
-
-            processed_items: int | None
-            processed_items = d.get("processed_items")
-            if not (type(processed_items) is int) and processed_items is not None:
-                raise wrong_type("processed_items", "an integer or null", processed_items)
-
-            skipped_items: int | None
-            skipped_items = d.get("skipped_items")
-            if not (type(skipped_items) is int) and skipped_items is not None:
-                raise wrong_type("skipped_items", "an integer or null", skipped_items)
-
-            started_at: datetime.datetime | None
-            _started_at = d.get("started_at")
-            if _started_at is None:
-                started_at = None
+            v_error_message = d.get("error_message")
+            if v_error_message is None:
+                if "error_message" not in d:
+                    absent += 1
+                else:
+                    nulls |= 16
+            elif type(v_error_message) is not str:
+                raise wrong_type("error_message", "a string or null", v_error_message)
+            v_failed_items = d.get("failed_items")
+            if v_failed_items is None:
+                if "failed_items" not in d:
+                    absent += 1
+                else:
+                    nulls |= 32
+            elif type(v_failed_items) is not int:
+                raise wrong_type("failed_items", "an integer or null", v_failed_items)
+            v_job_record_id = d.get("job_record_id")
+            if v_job_record_id is None:
+                if "job_record_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 64
+            elif type(v_job_record_id) is not str:
+                raise wrong_type("job_record_id", "a string or null", v_job_record_id)
+            v_processed_items = d.get("processed_items")
+            if v_processed_items is None:
+                if "processed_items" not in d:
+                    absent += 1
+                else:
+                    nulls |= 128
+            elif type(v_processed_items) is not int:
+                raise wrong_type("processed_items", "an integer or null", v_processed_items)
+            v_skipped_items = d.get("skipped_items")
+            if v_skipped_items is None:
+                if "skipped_items" not in d:
+                    absent += 1
+                else:
+                    nulls |= 256
+            elif type(v_skipped_items) is not int:
+                raise wrong_type("skipped_items", "an integer or null", v_skipped_items)
+            v_started_at = d.get("started_at")
+            if v_started_at is None:
+                if "started_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 512
             else:
                 try:
-                    started_at_type_0 = fromisoformat(_started_at)
+                    v_started_at_parsed = fromisoformat(v_started_at)
                 except (TypeError, ValueError):
-                    started_at_type_0 = parse_datetime(_started_at, "started_at")
-                if started_at_type_0.tzinfo is None:
-                    started_at_type_0 = naive_as_utc(_started_at, started_at_type_0)
+                    v_started_at_parsed = parse_datetime(v_started_at, "started_at")
+                v_started_at = (
+                    v_started_at_parsed
+                    if v_started_at_parsed.tzinfo is not None
+                    else as_utc(v_started_at, v_started_at_parsed)
+                )
 
-                started_at = started_at_type_0
-
-            updated_at: datetime.datetime | None
-            _updated_at = d.get("updated_at")
-            if _updated_at is None:
-                updated_at = None
+            v_updated_at = d.get("updated_at")
+            if v_updated_at is None:
+                if "updated_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1024
             else:
                 try:
-                    updated_at_type_0 = fromisoformat(_updated_at)
+                    v_updated_at_parsed = fromisoformat(v_updated_at)
                 except (TypeError, ValueError):
-                    updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
-                if updated_at_type_0.tzinfo is None:
-                    updated_at_type_0 = naive_as_utc(_updated_at, updated_at_type_0)
+                    v_updated_at_parsed = parse_datetime(v_updated_at, "updated_at")
+                v_updated_at = (
+                    v_updated_at_parsed
+                    if v_updated_at_parsed.tzinfo is not None
+                    else as_utc(v_updated_at, v_updated_at_parsed)
+                )
 
-                updated_at = updated_at_type_0
-
-            workflow_id: None | str
-            workflow_id = d.get("workflow_id")
-            if not (isinstance(workflow_id, str)) and workflow_id is not None:
-                raise wrong_type("workflow_id", "a string or null", workflow_id)
-
+            v_workflow_id = d.get("workflow_id")
+            if v_workflow_id is None:
+                if "workflow_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2048
+            elif type(v_workflow_id) is not str:
+                raise wrong_type("workflow_id", "a string or null", v_workflow_id)
+            extra = {} if len(d) + absent == 17 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJob", "id")
+            raise claim(error, d, "BatchJob", "id") from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_BATCH_JOB:
-                batch_job = cls(
-                    id,
-                    job_type,
-                    project_id,
-                    status,
-                    total_items,
-                    completed_at,
-                    created_at,
-                    directory_id,
-                    effective_at,
-                    error_message,
-                    failed_items,
-                    job_record_id,
-                    processed_items,
-                    skipped_items,
-                    started_at,
-                    updated_at,
-                    workflow_id,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                batch_job = cls(
-                    id,
-                    job_type,
-                    project_id,
-                    status,
-                    total_items,
-                    completed_at,
-                    created_at,
-                    directory_id,
-                    effective_at,
-                    error_message,
-                    failed_items,
-                    job_record_id,
-                    processed_items,
-                    skipped_items,
-                    started_at,
-                    updated_at,
-                    workflow_id,
-                    absent_of(_OPTIONAL_BATCH_JOB, keys, _LAST_KEYS_BATCH_JOB),
-                )
-
-                if not keys <= _KNOWN_BATCH_JOB:
-                    batch_job._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB
-                    }
-            return batch_job
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(
+                v_id,
+                v_job_type,
+                v_project_id,
+                v_status,
+                v_total_items,
+                v_completed_at,
+                v_created_at,
+                v_directory_id,
+                v_effective_at,
+                v_error_message,
+                v_failed_items,
+                v_job_record_id,
+                v_processed_items,
+                v_skipped_items,
+                v_started_at,
+                v_updated_at,
+                v_workflow_id,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "BatchJob", "id")
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(BatchJob)
 
 
-def _attrs_class() -> type[object]:
-    """BatchJob declared with attrs: its attrs.fields() record is BatchJob's."""
-    from attrs import define, field
-
-    @define
-    class BatchJob:
-        id: str
-        job_type: JobType
-        project_id: str
-        status: BatchJobStatus
-        total_items: int
-        completed_at: datetime.datetime | None = None
-        created_at: datetime.datetime | None = None
-        directory_id: None | str = None
-        effective_at: datetime.datetime | None = None
-        error_message: None | str = None
-        failed_items: int | None = None
-        job_record_id: None | str = None
-        processed_items: int | None = None
-        skipped_items: int | None = None
-        started_at: datetime.datetime | None = None
-        updated_at: datetime.datetime | None = None
-        workflow_id: None | str = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_BATCH_JOB, alias="_absent", repr=False, eq=False
-        )
-
-    return BatchJob
-
-
-# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
-# a private Struct mirroring BatchJob, and _from_wire builds the model from it. A body it
-# refuses is read by from_dict, so models and errors are exactly from_dict's.
-_BY_VALUE_JOBTYPE: Mapping[Any, JobType] = JobType._value2member_map_  # type: ignore[assignment]
-_BY_VALUE_BATCHJOBSTATUS: Mapping[Any, BatchJobStatus] = BatchJobStatus._value2member_map_  # type: ignore[assignment]
-_OPTIONAL_WIRE_BATCH_JOB: tuple[tuple[str, str], ...] = (
-    ("completed_at", "completed_at"),
-    ("created_at", "created_at"),
-    ("directory_id", "directory_id"),
-    ("effective_at", "effective_at"),
-    ("error_message", "error_message"),
-    ("failed_items", "failed_items"),
-    ("job_record_id", "job_record_id"),
-    ("processed_items", "processed_items"),
-    ("skipped_items", "skipped_items"),
-    ("started_at", "started_at"),
-    ("updated_at", "updated_at"),
-    ("workflow_id", "workflow_id"),
-)
-_WIRE_BATCH_JOB: Any = None
-_DECODER_BATCH_JOB: Any = None
-
-
-def _wire_type() -> Any:
-    """The private msgspec Struct mirroring BatchJob, made on first use."""
-    global _WIRE_BATCH_JOB
-    if _WIRE_BATCH_JOB is None:
-        _WIRE_BATCH_JOB = wire_struct(
-            "BatchJobWire",
-            [
-                ("id", str),
-                ("job_type", str),
-                ("project_id", str),
-                ("status", str),
-                ("total_items", int),
-                ("completed_at", str | None, ABSENT),
-                ("created_at", str | None, ABSENT),
-                ("directory_id", str | None, ABSENT),
-                ("effective_at", str | None, ABSENT),
-                ("error_message", str | None, ABSENT),
-                ("failed_items", int | None, ABSENT),
-                ("job_record_id", str | None, ABSENT),
-                ("processed_items", int | None, ABSENT),
-                ("skipped_items", int | None, ABSENT),
-                ("started_at", str | None, ABSENT),
-                ("updated_at", str | None, ABSENT),
-                ("workflow_id", str | None, ABSENT),
-            ],
-            {},
-            True,
-        )
-    return _WIRE_BATCH_JOB
-
-
-def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJob:
-    """BatchJob from its wire Struct, whose types msgspec has checked."""
-    if (
-        w.completed_at is ABSENT
-        or w.created_at is ABSENT
-        or w.directory_id is ABSENT
-        or w.effective_at is ABSENT
-        or w.error_message is ABSENT
-        or w.failed_items is ABSENT
-        or w.job_record_id is ABSENT
-        or w.processed_items is ABSENT
-        or w.skipped_items is ABSENT
-        or w.started_at is ABSENT
-        or w.updated_at is ABSENT
-        or w.workflow_id is ABSENT
-    ):
-        # Rare in a listing: something left out. Once more with None there, and the record.
-        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_BATCH_JOB))
-
-    completed_at = w.completed_at
-    if completed_at is not None:
-        _completed_at = fromisoformat(completed_at)
-        completed_at = (
-            _completed_at
-            if _completed_at.tzinfo is not None
-            else naive_as_utc(completed_at, _completed_at)
-        )
-
-    created_at = w.created_at
-    if created_at is not None:
-        _created_at = fromisoformat(created_at)
-        created_at = (
-            _created_at if _created_at.tzinfo is not None else naive_as_utc(created_at, _created_at)
-        )
-
-    effective_at = w.effective_at
-    if effective_at is not None:
-        _effective_at = fromisoformat(effective_at)
-        effective_at = (
-            _effective_at
-            if _effective_at.tzinfo is not None
-            else naive_as_utc(effective_at, _effective_at)
-        )
-
-    started_at = w.started_at
-    if started_at is not None:
-        _started_at = fromisoformat(started_at)
-        started_at = (
-            _started_at if _started_at.tzinfo is not None else naive_as_utc(started_at, _started_at)
-        )
-
-    updated_at = w.updated_at
-    if updated_at is not None:
-        _updated_at = fromisoformat(updated_at)
-        updated_at = (
-            _updated_at if _updated_at.tzinfo is not None else naive_as_utc(updated_at, _updated_at)
-        )
-
-    return BatchJob(
-        w.id,
-        (_BY_VALUE_JOBTYPE.get(w.job_type) or JobType._parse(w.job_type, None)),
-        w.project_id,
-        (_BY_VALUE_BATCHJOBSTATUS.get(w.status) or BatchJobStatus._parse(w.status, None)),
-        w.total_items,
-        completed_at,
-        created_at,
-        w.directory_id,
-        effective_at,
-        w.error_message,
-        w.failed_items,
-        w.job_record_id,
-        w.processed_items,
-        w.skipped_items,
-        started_at,
-        updated_at,
-        w.workflow_id,
-        absent,
-    )
-
-
-def from_json_bytes(body: bytes) -> BatchJob | None:
-    """BatchJob decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
-    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
-    way, keeping unknown properties and naming what is wrong."""
-    global _DECODER_BATCH_JOB
-    decoder = _DECODER_BATCH_JOB
-    if decoder is None:
-        if not wire_ready():
-            return None
-        decoder = _DECODER_BATCH_JOB = wire_decoder(_wire_type) or False
-    if decoder is False:
-        return None
-    try:
-        return _from_wire(decoder.decode(body))
-    except (ValueError, TypeError, RecursionError):
-        return None
+from .batch_job_status import BatchJobStatus  # noqa: E402
+from .job_type import JobType  # noqa: E402

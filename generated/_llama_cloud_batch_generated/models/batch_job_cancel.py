@@ -2,245 +2,77 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self, TypedDict
 
-from ..types import (
-    ABSENT,
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
-    wire_decoder,
-    wire_present,
-    wire_ready,
-    wire_struct,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="BatchJobCancel")
-
-_KNOWN_BATCH_JOB_CANCEL: frozenset[str] = frozenset(
-    {
-        "reason",
-    }
-)
-_OPTIONAL_BATCH_JOB_CANCEL: frozenset[str] = frozenset(
-    {
-        "reason",
-    }
-)
-_LAST_KEYS_BATCH_JOB_CANCEL: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_BATCH_JOB_CANCEL, NOTHING_ABSENT)
-]
+__all__ = ["BatchJobCancel"]
 
 
-class BatchJobCancel:
+@_define(getstate_setstate=False)
+class BatchJobCancel(Model):
     """Why a job is being cancelled.
 
     Attributes:
-        reason (None | str): Free text kept with the job.
+        reason: Free text kept with the job.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = ("reason", "_additional", "_absent", "__weakref__")
-    __match_args__ = (
-        "reason",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
+    reason: str | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
-    reason: None | str
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
+    class Dict(TypedDict, total=False):
+        """BatchJobCancel as a plain dict, for requests: a misspelt key or a wrong type is a type
+        error."""
 
-    def __init__(
-        self,
-        reason: None | str = None,
-        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_CANCEL,
-    ) -> None:
-        self.reason = reason
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(reason={self.reason!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.reason == other.reason and (self._additional or NO_ADDITIONAL) == (
-            other._additional or NO_ADDITIONAL
-        )
-
-    def __replace__(self, **changes: Any) -> BatchJobCancel:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        if self.reason is not None:
-            field_dict["reason"] = self.reason
-        elif "reason" not in self._absent:
-            field_dict["reason"] = None
-        return field_dict
+        reason: str | None
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCancel")
+        d = data if type(data) is dict else expect_object(data, "BatchJobCancel")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            reason: None | str
-            reason = d.get("reason")
-            if not (isinstance(reason, str)) and reason is not None:
-                raise wrong_type("reason", "a string or null", reason)
-
+            v_reason = d.get("reason")
+            if v_reason is None:
+                if "reason" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
+            elif type(v_reason) is not str:
+                raise wrong_type("reason", "a string or null", v_reason)
+            extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobCancel", None)
+            raise claim(error, d, "BatchJobCancel", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_BATCH_JOB_CANCEL:
-                batch_job_cancel = cls(
-                    reason,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                batch_job_cancel = cls(
-                    reason,
-                    absent_of(_OPTIONAL_BATCH_JOB_CANCEL, keys, _LAST_KEYS_BATCH_JOB_CANCEL),
-                )
-
-                if not keys <= _KNOWN_BATCH_JOB_CANCEL:
-                    batch_job_cancel._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL
-                    }
-            return batch_job_cancel
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_reason, additional_properties=extra)
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "BatchJobCancel", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
-
-
-def _attrs_class() -> type[object]:
-    """BatchJobCancel declared with attrs: its attrs.fields() record is BatchJobCancel's."""
-    from attrs import define, field
-
-    @define
-    class BatchJobCancel:
-        reason: None | str = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_BATCH_JOB_CANCEL, alias="_absent", repr=False, eq=False
-        )
-
-    return BatchJobCancel
-
-
-# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
-# a private Struct mirroring BatchJobCancel, and _from_wire builds the model from it. A body it
-# refuses is read by from_dict, so models and errors are exactly from_dict's.
-_OPTIONAL_WIRE_BATCH_JOB_CANCEL: tuple[tuple[str, str], ...] = (("reason", "reason"),)
-_WIRE_BATCH_JOB_CANCEL: Any = None
-_DECODER_BATCH_JOB_CANCEL: Any = None
-
-
-def _wire_type() -> Any:
-    """The private msgspec Struct mirroring BatchJobCancel, made on first use."""
-    global _WIRE_BATCH_JOB_CANCEL
-    if _WIRE_BATCH_JOB_CANCEL is None:
-        _WIRE_BATCH_JOB_CANCEL = wire_struct(
-            "BatchJobCancelWire",
-            [
-                ("reason", str | None, ABSENT),
-            ],
-            {},
-            True,
-        )
-    return _WIRE_BATCH_JOB_CANCEL
-
-
-def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJobCancel:
-    """BatchJobCancel from its wire Struct, whose types msgspec has checked."""
-    if w.reason is ABSENT:
-        # Rare in a listing: something left out. Once more with None there, and the record.
-        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_BATCH_JOB_CANCEL))
-
-    return BatchJobCancel(
-        w.reason,
-        absent,
-    )
-
-
-def from_json_bytes(body: bytes) -> BatchJobCancel | None:
-    """BatchJobCancel decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
-    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
-    way, keeping unknown properties and naming what is wrong."""
-    global _DECODER_BATCH_JOB_CANCEL
-    decoder = _DECODER_BATCH_JOB_CANCEL
-    if decoder is None:
-        if not wire_ready():
-            return None
-        decoder = _DECODER_BATCH_JOB_CANCEL = wire_decoder(_wire_type) or False
-    if decoder is False:
-        return None
-    try:
-        return _from_wire(decoder.decode(body))
-    except (ValueError, TypeError, RecursionError):
-        return None
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(BatchJobCancel)

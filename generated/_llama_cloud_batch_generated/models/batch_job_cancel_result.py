@@ -2,269 +2,85 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..models.batch_job_status import BatchJobStatus
-from ..types import (
-    NO_ADDITIONAL,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
-    wire_decoder,
-    wire_ready,
-    wire_struct,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="BatchJobCancelResult")
-
-_KNOWN_BATCH_JOB_CANCEL_RESULT: frozenset[str] = frozenset(
-    {
-        "job_id",
-        "message",
-        "processed_items",
-        "status",
-    }
-)
+__all__ = ["BatchJobCancelResult"]
 
 
-class BatchJobCancelResult:
+@_define(getstate_setstate=False)
+class BatchJobCancelResult(Model):
     """The outcome of a cancellation.
 
     Attributes:
-        job_id (str): The job's ID.
-        message (str): What the server did.
-        processed_items (int): How many files were done before the job stopped.
-        status (BatchJobStatus): Where a batch job is in its life. The server may add values; clients keep unknown ones.
+        job_id: The job's ID.
+        message: What the server did.
+        processed_items: How many files were done before the job stopped.
+        status: Where a batch job is in its life. The server may add values; clients keep
+            unknown ones.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
-
-    __slots__ = ("job_id", "message", "processed_items", "status", "_additional", "__weakref__")
-    __match_args__ = (
-        "job_id",
-        "message",
-        "processed_items",
-        "status",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
 
     job_id: str
     message: str
     processed_items: int
     status: BatchJobStatus
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-
-    def __init__(
-        self,
-        job_id: str,
-        message: str,
-        processed_items: int,
-        status: BatchJobStatus,
-    ) -> None:
-        self.job_id = job_id
-        self.message = message
-        self.processed_items = processed_items
-        self.status = status
-        self._additional = None
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_id={self.job_id!r}, message={self.message!r}, processed_items={self.processed_items!r}, status={self.status!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.job_id == other.job_id
-            and self.message == other.message
-            and self.processed_items == other.processed_items
-            and self.status == other.status
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> BatchJobCancelResult:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["job_id"] = self.job_id
-        field_dict["message"] = self.message
-        field_dict["processed_items"] = self.processed_items
-        field_dict["status"] = self.status.value
-        return field_dict
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCancelResult")
+        d = data if type(data) is dict else expect_object(data, "BatchJobCancelResult")
         try:
-            job_id: str
-            job_id = d["job_id"]
-            if not (isinstance(job_id, str)):
-                raise wrong_type("job_id", "a string", job_id)
+            v_job_id = d["job_id"]
+            if type(v_job_id) is not str:
+                raise wrong_type("job_id", "a string", v_job_id)
 
-            message: str
-            message = d["message"]
-            if not (isinstance(message, str)):
-                raise wrong_type("message", "a string", message)
+            v_message = d["message"]
+            if type(v_message) is not str:
+                raise wrong_type("message", "a string", v_message)
 
-            processed_items: int
-            processed_items = d["processed_items"]
-            if not (type(processed_items) is int):
-                raise wrong_type("processed_items", "an integer", processed_items)
+            v_processed_items = d["processed_items"]
+            if type(v_processed_items) is not int:
+                raise wrong_type("processed_items", "an integer", v_processed_items)
 
-            status: BatchJobStatus
-            status = BatchJobStatus._parse(d["status"], "status")
+            v_status = d["status"]
+            v_status = BatchJobStatus._parse(v_status, "status")
 
+            extra = {} if len(d) == 4 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobCancelResult", None)
+            raise claim(error, d, "BatchJobCancelResult", "job_id") from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_BATCH_JOB_CANCEL_RESULT:
-                batch_job_cancel_result = cls(
-                    job_id,
-                    message,
-                    processed_items,
-                    status,
-                )
-
-            else:
-                batch_job_cancel_result = cls(
-                    job_id,
-                    message,
-                    processed_items,
-                    status,
-                )
-
-                if not keys <= _KNOWN_BATCH_JOB_CANCEL_RESULT:
-                    batch_job_cancel_result._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CANCEL_RESULT
-                    }
-            return batch_job_cancel_result
-        # Raised here, outside the except block, so it chains no KeyError.
-        raise claim(failure, d, "BatchJobCancelResult", None)
-
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
-
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+            model = cls(
+                v_job_id, v_message, v_processed_items, v_status, additional_properties=extra
+            )
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
+        raise claim(failure, d, "BatchJobCancelResult", "job_id")
 
 
-def _attrs_class() -> type[object]:
-    """BatchJobCancelResult declared with attrs: its attrs.fields() record is BatchJobCancelResult's."""
-    from attrs import define, field
-
-    @define
-    class BatchJobCancelResult:
-        job_id: str
-        message: str
-        processed_items: int
-        status: BatchJobStatus
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-
-    return BatchJobCancelResult
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(BatchJobCancelResult)
 
 
-# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
-# a private Struct mirroring BatchJobCancelResult, and _from_wire builds the model from it. A body it
-# refuses is read by from_dict, so models and errors are exactly from_dict's.
-_BY_VALUE_BATCHJOBSTATUS: Mapping[Any, BatchJobStatus] = BatchJobStatus._value2member_map_  # type: ignore[assignment]
-_WIRE_BATCH_JOB_CANCEL_RESULT: Any = None
-_DECODER_BATCH_JOB_CANCEL_RESULT: Any = None
-
-
-def _wire_type() -> Any:
-    """The private msgspec Struct mirroring BatchJobCancelResult, made on first use."""
-    global _WIRE_BATCH_JOB_CANCEL_RESULT
-    if _WIRE_BATCH_JOB_CANCEL_RESULT is None:
-        _WIRE_BATCH_JOB_CANCEL_RESULT = wire_struct(
-            "BatchJobCancelResultWire",
-            [
-                ("job_id", str),
-                ("message", str),
-                ("processed_items", int),
-                ("status", str),
-            ],
-            {},
-            True,
-        )
-    return _WIRE_BATCH_JOB_CANCEL_RESULT
-
-
-def _from_wire(w: Any) -> BatchJobCancelResult:
-    """BatchJobCancelResult from its wire Struct, whose types msgspec has checked."""
-
-    return BatchJobCancelResult(
-        w.job_id,
-        w.message,
-        w.processed_items,
-        (_BY_VALUE_BATCHJOBSTATUS.get(w.status) or BatchJobStatus._parse(w.status, None)),
-    )
-
-
-def from_json_bytes(body: bytes) -> BatchJobCancelResult | None:
-    """BatchJobCancelResult decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
-    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
-    way, keeping unknown properties and naming what is wrong."""
-    global _DECODER_BATCH_JOB_CANCEL_RESULT
-    decoder = _DECODER_BATCH_JOB_CANCEL_RESULT
-    if decoder is None:
-        if not wire_ready():
-            return None
-        decoder = _DECODER_BATCH_JOB_CANCEL_RESULT = wire_decoder(_wire_type) or False
-    if decoder is False:
-        return None
-    try:
-        return _from_wire(decoder.decode(body))
-    except (ValueError, TypeError, RecursionError):
-        return None
+from .batch_job_status import BatchJobStatus  # noqa: E402

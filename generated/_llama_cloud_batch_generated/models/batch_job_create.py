@@ -2,330 +2,177 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Required, Self, TypedDict
 
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="BatchJobCreate")
-
-_KNOWN_BATCH_JOB_CREATE: frozenset[str] = frozenset(
-    {
-        "job_config",
-        "continue_as_new_threshold",
-        "directory_id",
-        "item_ids",
-        "page_size",
-    }
-)
-_OPTIONAL_BATCH_JOB_CREATE: frozenset[str] = frozenset(
-    {
-        "continue_as_new_threshold",
-        "directory_id",
-        "item_ids",
-        "page_size",
-    }
-)
-_LAST_KEYS_BATCH_JOB_CREATE: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_BATCH_JOB_CREATE, NOTHING_ABSENT)
-]
+__all__ = ["BatchJobCreate"]
 
 
-class BatchJobCreate:
+@_define(getstate_setstate=False)
+class BatchJobCreate(Model):
     """What a new batch job runs and over which files.
 
     Attributes:
-        job_config (ClassifyJobParam | ParseJobConfigParam): The processing to apply: a parse configuration or a classify job.
-        continue_as_new_threshold (int | None): Batches after which the workflow restarts itself.
-        directory_id (None | str): Process every file of this directory.
-        item_ids (list[str] | None): Process exactly these files.
-        page_size (int | None): How many files the job takes per batch.
+        job_config: The processing to apply: a parse configuration or a classify job.
+        continue_as_new_threshold: Batches after which the workflow restarts itself.
+        directory_id: Process every file of this directory.
+        item_ids: Process exactly these files.
+        page_size: How many files the job takes per batch.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = (
-        "job_config",
-        "continue_as_new_threshold",
-        "directory_id",
-        "item_ids",
-        "page_size",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "job_config",
-        "continue_as_new_threshold",
-        "directory_id",
-        "item_ids",
-        "page_size",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
+    job_config: ParseJobConfigParam | ClassifyJobParam
+    continue_as_new_threshold: int | None = None
+    directory_id: str | None = None
+    item_ids: list[str] | None = None
+    page_size: int | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
-    job_config: ClassifyJobParam | ParseJobConfigParam
-    continue_as_new_threshold: int | None
-    directory_id: None | str
-    item_ids: list[str] | None
-    page_size: int | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
+    class Dict(TypedDict, total=False):
+        """BatchJobCreate as a plain dict, for requests: a misspelt key or a wrong type is a type
+        error."""
 
-    def __init__(
-        self,
-        job_config: ClassifyJobParam | ParseJobConfigParam,
-        continue_as_new_threshold: int | None = None,
-        directory_id: None | str = None,
-        item_ids: list[str] | None = None,
-        page_size: int | None = None,
-        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_CREATE,
-    ) -> None:
-        self.job_config = job_config
-        self.continue_as_new_threshold = continue_as_new_threshold
-        self.directory_id = directory_id
-        self.item_ids = item_ids
-        self.page_size = page_size
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job_config={self.job_config!r}, continue_as_new_threshold={self.continue_as_new_threshold!r}, directory_id={self.directory_id!r}, item_ids={self.item_ids!r}, page_size={self.page_size!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.job_config == other.job_config
-            and self.continue_as_new_threshold == other.continue_as_new_threshold
-            and self.directory_id == other.directory_id
-            and self.item_ids == other.item_ids
-            and self.page_size == other.page_size
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> BatchJobCreate:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["job_config"] = self.job_config.to_dict()
-        if self.continue_as_new_threshold is not None:
-            field_dict["continue_as_new_threshold"] = self.continue_as_new_threshold
-        elif "continue_as_new_threshold" not in self._absent:
-            field_dict["continue_as_new_threshold"] = None
-        if self.directory_id is not None:
-            field_dict["directory_id"] = self.directory_id
-        elif "directory_id" not in self._absent:
-            field_dict["directory_id"] = None
-        if self.item_ids is not None:
-            field_dict["item_ids"] = self.item_ids
-        elif "item_ids" not in self._absent:
-            field_dict["item_ids"] = None
-        if self.page_size is not None:
-            field_dict["page_size"] = self.page_size
-        elif "page_size" not in self._absent:
-            field_dict["page_size"] = None
-        return field_dict
+        job_config: Required[
+            ParseJobConfigParam
+            | ParseJobConfigParam.Dict
+            | ClassifyJobParam
+            | ClassifyJobParam.Dict
+        ]
+        continue_as_new_threshold: int | None
+        directory_id: str | None
+        item_ids: list[str] | None
+        page_size: int
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobCreate")
+        d = data if type(data) is dict else expect_object(data, "BatchJobCreate")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            job_config: ClassifyJobParam | ParseJobConfigParam
+            v_job_config = d["job_config"]
             try:
-
-                def _parse_job_config(data: object) -> ClassifyJobParam | ParseJobConfigParam:
-                    if isinstance(data, dict):
-                        try:
-                            job_config_type_0 = ParseJobConfigParam.from_dict(data)
-
-                            return job_config_type_0
-                        except ShapeError:
-                            pass
-                    if isinstance(data, dict):
-                        try:
-                            job_config_type_1 = ClassifyJobParam.from_dict(data)
-
-                            return job_config_type_1
-                        except ShapeError:
-                            pass
-                    raise wrong_type(None, "ParseJobConfigParam or ClassifyJobParam", data)
-
-                job_config = _parse_job_config(d["job_config"])
+                v_job_config = _read_job_config(v_job_config)
 
             except ShapeError as error:
                 error.path.insert(0, "job_config")
                 raise
 
-            continue_as_new_threshold: int | None
-            continue_as_new_threshold = d.get("continue_as_new_threshold")
-            if (
-                not (type(continue_as_new_threshold) is int)
-                and continue_as_new_threshold is not None
-            ):
-                raise wrong_type(
-                    "continue_as_new_threshold", "an integer or null", continue_as_new_threshold
-                )
-
-            directory_id: None | str
-            directory_id = d.get("directory_id")
-            if not (isinstance(directory_id, str)) and directory_id is not None:
-                raise wrong_type("directory_id", "a string or null", directory_id)
-
-            item_ids: list[str] | None
-            try:
-                _item_ids = d.get("item_ids")
-                if _item_ids is None:
-                    item_ids = None
+            v_continue_as_new_threshold = d.get("continue_as_new_threshold")
+            if v_continue_as_new_threshold is None:
+                if "continue_as_new_threshold" not in d:
+                    absent += 1
                 else:
-                    _item_ids_type_0 = _item_ids
-                    if not isinstance(_item_ids_type_0, list):
-                        raise wrong_type(None, "an array", _item_ids_type_0)
-                    item_ids_type_0 = []
-                    try:
-                        for item_ids_type_0_item_data in _item_ids_type_0:
-                            item_ids_type_0_item = item_ids_type_0_item_data
-                            if not (isinstance(item_ids_type_0_item, str)):
-                                raise wrong_type(None, "a string", item_ids_type_0_item)
-
-                            item_ids_type_0.append(item_ids_type_0_item)
-                    except ShapeError as error:
-                        error.path.insert(0, len(item_ids_type_0))
-                        raise
-
-                    item_ids = item_ids_type_0
-
-            except ShapeError as error:
-                error.path.insert(0, "item_ids")
-                raise
-
-            page_size: int | None
-            _page_size = d.get("page_size")
-            if _page_size is None:
-                if "page_size" in d:
-                    raise wrong_type("page_size", "an integer", None)
-                page_size = None
+                    nulls |= 1
+            elif type(v_continue_as_new_threshold) is not int:
+                raise wrong_type(
+                    "continue_as_new_threshold", "an integer or null", v_continue_as_new_threshold
+                )
+            v_directory_id = d.get("directory_id")
+            if v_directory_id is None:
+                if "directory_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2
+            elif type(v_directory_id) is not str:
+                raise wrong_type("directory_id", "a string or null", v_directory_id)
+            v_item_ids = d.get("item_ids")
+            if v_item_ids is None:
+                if "item_ids" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4
             else:
-                page_size = _page_size
-                if not (type(page_size) is int):
-                    raise wrong_type("page_size", "an integer", page_size)
+                try:
+                    if type(v_item_ids) is not list:
+                        raise wrong_type(None, "an array", v_item_ids)
+                    v_item_ids_read: list[str] = []
+                    try:
+                        for v_item_ids_item in v_item_ids:
+                            if type(v_item_ids_item) is not str:
+                                raise wrong_type(None, "a string", v_item_ids_item)
 
+                            v_item_ids_read.append(v_item_ids_item)
+                    except ShapeError as error:
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_item_ids_read))
+                        raise
+                    v_item_ids = v_item_ids_read
+
+                except ShapeError as error:
+                    error.path.insert(0, "item_ids")
+                    raise
+
+            v_page_size = d.get("page_size")
+            if v_page_size is None:
+                if "page_size" not in d:
+                    absent += 1
+                else:
+                    raise wrong_type("page_size", "an integer", None)
+            elif type(v_page_size) is not int:
+                raise wrong_type("page_size", "an integer", v_page_size)
+            extra = {} if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobCreate", None)
+            raise claim(error, d, "BatchJobCreate", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_BATCH_JOB_CREATE:
-                batch_job_create = cls(
-                    job_config,
-                    continue_as_new_threshold,
-                    directory_id,
-                    item_ids,
-                    page_size,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                batch_job_create = cls(
-                    job_config,
-                    continue_as_new_threshold,
-                    directory_id,
-                    item_ids,
-                    page_size,
-                    absent_of(_OPTIONAL_BATCH_JOB_CREATE, keys, _LAST_KEYS_BATCH_JOB_CREATE),
-                )
-
-                if not keys <= _KNOWN_BATCH_JOB_CREATE:
-                    batch_job_create._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_CREATE
-                    }
-            return batch_job_create
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(
+                v_job_config,
+                v_continue_as_new_threshold,
+                v_directory_id,
+                v_item_ids,
+                v_page_size,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "BatchJobCreate", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(BatchJobCreate)
 
 
-def _attrs_class() -> type[object]:
-    """BatchJobCreate declared with attrs: its attrs.fields() record is BatchJobCreate's."""
-    from attrs import define, field
+def _read_job_config(data: Any) -> ParseJobConfigParam | ClassifyJobParam:
+    """Tries each variant the value's JSON type allows, in the spec's order."""
+    if type(data) is dict:
+        try:
+            result1 = ParseJobConfigParam.from_dict(data)
 
-    @define
-    class BatchJobCreate:
-        job_config: ClassifyJobParam | ParseJobConfigParam
-        continue_as_new_threshold: int | None = None
-        directory_id: None | str = None
-        item_ids: list[str] | None = None
-        page_size: int | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_BATCH_JOB_CREATE, alias="_absent", repr=False, eq=False
-        )
+            return result1
+        except ShapeError:
+            pass
+    if type(data) is dict:
+        try:
+            result2 = ClassifyJobParam.from_dict(data)
 
-    return BatchJobCreate
+            return result2
+        except ShapeError:
+            pass
+    raise wrong_type(None, "ParseJobConfigParam or ClassifyJobParam", data)
 
 
-from ..models.classify_job_param import ClassifyJobParam  # noqa: E402
-from ..models.parse_job_config_param import ParseJobConfigParam  # noqa: E402
+from .classify_job_param import ClassifyJobParam  # noqa: E402
+from .parse_job_config_param import ParseJobConfigParam  # noqa: E402

@@ -3,517 +3,193 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..models.batch_item_status import BatchItemStatus
-from ..types import (
-    ABSENT,
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
+    as_utc,
     claim,
-    evolve,
     expect_object,
     fromisoformat,
-    made_additional,
     missing,
-    naive_as_utc,
     parse_datetime,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
-    wire_decoder,
-    wire_present,
-    wire_ready,
-    wire_struct,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="BatchJobItem")
-
-_KNOWN_BATCH_JOB_ITEM: frozenset[str] = frozenset(
-    {
-        "item_id",
-        "item_name",
-        "status",
-        "completed_at",
-        "effective_at",
-        "error_message",
-        "job_id",
-        "job_record_id",
-        "skip_reason",
-        "started_at",
-    }
-)
-_OPTIONAL_BATCH_JOB_ITEM: frozenset[str] = frozenset(
-    {
-        "completed_at",
-        "effective_at",
-        "error_message",
-        "job_id",
-        "job_record_id",
-        "skip_reason",
-        "started_at",
-    }
-)
-_LAST_KEYS_BATCH_JOB_ITEM: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_BATCH_JOB_ITEM, NOTHING_ABSENT)
-]
+__all__ = ["BatchJobItem"]
 
 
-class BatchJobItem:
+@_define(getstate_setstate=False)
+class BatchJobItem(Model):
     """One file of a batch job.
 
     Attributes:
-        item_id (str): The item's ID.
-        item_name (str): The file's name.
-        status (BatchItemStatus): Where one item of a batch job is. The server may add values.
-        completed_at (datetime.datetime | None): When the item finished.
-        effective_at (datetime.datetime | None): When this status took effect.
-        error_message (None | str): Why the item failed, if it did.
-        job_id (None | str): The batch job the item belongs to.
-        job_record_id (None | str): The job record behind this status, if any.
-        skip_reason (None | str): Why the item was skipped, if it was.
-        started_at (datetime.datetime | None): When the item's processing started.
+        item_id: The item's ID.
+        item_name: The file's name.
+        status: Where one item of a batch job is. The server may add values.
+        completed_at: When the item finished.
+        effective_at: When this status took effect.
+        error_message: Why the item failed, if it did.
+        job_id: The batch job the item belongs to.
+        job_record_id: The job record behind this status, if any.
+        skip_reason: Why the item was skipped, if it was.
+        started_at: When the item's processing started.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
-
-    __slots__ = (
-        "item_id",
-        "item_name",
-        "status",
-        "completed_at",
-        "effective_at",
-        "error_message",
-        "job_id",
-        "job_record_id",
-        "skip_reason",
-        "started_at",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "item_id",
-        "item_name",
-        "status",
-        "completed_at",
-        "effective_at",
-        "error_message",
-        "job_id",
-        "job_record_id",
-        "skip_reason",
-        "started_at",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
 
     item_id: str
     item_name: str
     status: BatchItemStatus
-    completed_at: datetime.datetime | None
-    effective_at: datetime.datetime | None
-    error_message: None | str
-    job_id: None | str
-    job_record_id: None | str
-    skip_reason: None | str
-    started_at: datetime.datetime | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        item_id: str,
-        item_name: str,
-        status: BatchItemStatus,
-        completed_at: datetime.datetime | None = None,
-        effective_at: datetime.datetime | None = None,
-        error_message: None | str = None,
-        job_id: None | str = None,
-        job_record_id: None | str = None,
-        skip_reason: None | str = None,
-        started_at: datetime.datetime | None = None,
-        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_ITEM,
-    ) -> None:
-        self.item_id = item_id
-        self.item_name = item_name
-        self.status = status
-        self.completed_at = completed_at
-        self.effective_at = effective_at
-        self.error_message = error_message
-        self.job_id = job_id
-        self.job_record_id = job_record_id
-        self.skip_reason = skip_reason
-        self.started_at = started_at
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, status={self.status!r}, completed_at={self.completed_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_id={self.job_id!r}, job_record_id={self.job_record_id!r}, skip_reason={self.skip_reason!r}, started_at={self.started_at!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.item_id == other.item_id
-            and self.item_name == other.item_name
-            and self.status == other.status
-            and self.completed_at == other.completed_at
-            and self.effective_at == other.effective_at
-            and self.error_message == other.error_message
-            and self.job_id == other.job_id
-            and self.job_record_id == other.job_record_id
-            and self.skip_reason == other.skip_reason
-            and self.started_at == other.started_at
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> BatchJobItem:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["item_id"] = self.item_id
-        field_dict["item_name"] = self.item_name
-        field_dict["status"] = self.status.value
-        if self.completed_at is not None:
-            field_dict["completed_at"] = self.completed_at.isoformat()
-        elif "completed_at" not in self._absent:
-            field_dict["completed_at"] = None
-        if self.effective_at is not None:
-            field_dict["effective_at"] = self.effective_at.isoformat()
-        elif "effective_at" not in self._absent:
-            field_dict["effective_at"] = None
-        if self.error_message is not None:
-            field_dict["error_message"] = self.error_message
-        elif "error_message" not in self._absent:
-            field_dict["error_message"] = None
-        if self.job_id is not None:
-            field_dict["job_id"] = self.job_id
-        elif "job_id" not in self._absent:
-            field_dict["job_id"] = None
-        if self.job_record_id is not None:
-            field_dict["job_record_id"] = self.job_record_id
-        elif "job_record_id" not in self._absent:
-            field_dict["job_record_id"] = None
-        if self.skip_reason is not None:
-            field_dict["skip_reason"] = self.skip_reason
-        elif "skip_reason" not in self._absent:
-            field_dict["skip_reason"] = None
-        if self.started_at is not None:
-            field_dict["started_at"] = self.started_at.isoformat()
-        elif "started_at" not in self._absent:
-            field_dict["started_at"] = None
-        return field_dict
+    completed_at: datetime.datetime | None = None
+    effective_at: datetime.datetime | None = None
+    error_message: str | None = None
+    job_id: str | None = None
+    job_record_id: str | None = None
+    skip_reason: str | None = None
+    started_at: datetime.datetime | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobItem")
+        d = data if type(data) is dict else expect_object(data, "BatchJobItem")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            item_id: str
-            item_id = d["item_id"]
-            if not (isinstance(item_id, str)):
-                raise wrong_type("item_id", "a string", item_id)
+            v_item_id = d["item_id"]
+            if type(v_item_id) is not str:
+                raise wrong_type("item_id", "a string", v_item_id)
 
-            item_name: str
-            item_name = d["item_name"]
-            if not (isinstance(item_name, str)):
-                raise wrong_type("item_name", "a string", item_name)
+            v_item_name = d["item_name"]
+            if type(v_item_name) is not str:
+                raise wrong_type("item_name", "a string", v_item_name)
 
-            status: BatchItemStatus
-            status = BatchItemStatus._parse(d["status"], "status")
+            v_status = d["status"]
+            v_status = BatchItemStatus._parse(v_status, "status")
 
-            completed_at: datetime.datetime | None
-            _completed_at = d.get("completed_at")
-            if _completed_at is None:
-                completed_at = None
+            v_completed_at = d.get("completed_at")
+            if v_completed_at is None:
+                if "completed_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
             else:
                 try:
-                    completed_at_type_0 = fromisoformat(_completed_at)
+                    v_completed_at_parsed = fromisoformat(v_completed_at)
                 except (TypeError, ValueError):
-                    completed_at_type_0 = parse_datetime(_completed_at, "completed_at")
-                if completed_at_type_0.tzinfo is None:
-                    completed_at_type_0 = naive_as_utc(_completed_at, completed_at_type_0)
+                    v_completed_at_parsed = parse_datetime(v_completed_at, "completed_at")
+                v_completed_at = (
+                    v_completed_at_parsed
+                    if v_completed_at_parsed.tzinfo is not None
+                    else as_utc(v_completed_at, v_completed_at_parsed)
+                )
 
-                completed_at = completed_at_type_0
-
-            effective_at: datetime.datetime | None
-            _effective_at = d.get("effective_at")
-            if _effective_at is None:
-                effective_at = None
+            v_effective_at = d.get("effective_at")
+            if v_effective_at is None:
+                if "effective_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2
             else:
                 try:
-                    effective_at_type_0 = fromisoformat(_effective_at)
+                    v_effective_at_parsed = fromisoformat(v_effective_at)
                 except (TypeError, ValueError):
-                    effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
-                if effective_at_type_0.tzinfo is None:
-                    effective_at_type_0 = naive_as_utc(_effective_at, effective_at_type_0)
+                    v_effective_at_parsed = parse_datetime(v_effective_at, "effective_at")
+                v_effective_at = (
+                    v_effective_at_parsed
+                    if v_effective_at_parsed.tzinfo is not None
+                    else as_utc(v_effective_at, v_effective_at_parsed)
+                )
 
-                effective_at = effective_at_type_0
-
-            error_message: None | str
-            error_message = d.get("error_message")
-            if not (isinstance(error_message, str)) and error_message is not None:
-                raise wrong_type("error_message", "a string or null", error_message)
-
-            job_id: None | str
-            job_id = d.get("job_id")
-            if not (isinstance(job_id, str)) and job_id is not None:
-                raise wrong_type("job_id", "a string or null", job_id)
-
-            job_record_id: None | str
-            job_record_id = d.get("job_record_id")
-            if not (isinstance(job_record_id, str)) and job_record_id is not None:
-                raise wrong_type("job_record_id", "a string or null", job_record_id)
-
-            skip_reason: None | str
-            skip_reason = d.get("skip_reason")
-            if not (isinstance(skip_reason, str)) and skip_reason is not None:
-                raise wrong_type("skip_reason", "a string or null", skip_reason)
-
-            started_at: datetime.datetime | None
-            _started_at = d.get("started_at")
-            if _started_at is None:
-                started_at = None
+            v_error_message = d.get("error_message")
+            if v_error_message is None:
+                if "error_message" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4
+            elif type(v_error_message) is not str:
+                raise wrong_type("error_message", "a string or null", v_error_message)
+            v_job_id = d.get("job_id")
+            if v_job_id is None:
+                if "job_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8
+            elif type(v_job_id) is not str:
+                raise wrong_type("job_id", "a string or null", v_job_id)
+            v_job_record_id = d.get("job_record_id")
+            if v_job_record_id is None:
+                if "job_record_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 16
+            elif type(v_job_record_id) is not str:
+                raise wrong_type("job_record_id", "a string or null", v_job_record_id)
+            v_skip_reason = d.get("skip_reason")
+            if v_skip_reason is None:
+                if "skip_reason" not in d:
+                    absent += 1
+                else:
+                    nulls |= 32
+            elif type(v_skip_reason) is not str:
+                raise wrong_type("skip_reason", "a string or null", v_skip_reason)
+            v_started_at = d.get("started_at")
+            if v_started_at is None:
+                if "started_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 64
             else:
                 try:
-                    started_at_type_0 = fromisoformat(_started_at)
+                    v_started_at_parsed = fromisoformat(v_started_at)
                 except (TypeError, ValueError):
-                    started_at_type_0 = parse_datetime(_started_at, "started_at")
-                if started_at_type_0.tzinfo is None:
-                    started_at_type_0 = naive_as_utc(_started_at, started_at_type_0)
+                    v_started_at_parsed = parse_datetime(v_started_at, "started_at")
+                v_started_at = (
+                    v_started_at_parsed
+                    if v_started_at_parsed.tzinfo is not None
+                    else as_utc(v_started_at, v_started_at_parsed)
+                )
 
-                started_at = started_at_type_0
-
+            extra = {} if len(d) + absent == 10 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobItem", "item_id")
+            raise claim(error, d, "BatchJobItem", "item_id") from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_BATCH_JOB_ITEM:
-                batch_job_item = cls(
-                    item_id,
-                    item_name,
-                    status,
-                    completed_at,
-                    effective_at,
-                    error_message,
-                    job_id,
-                    job_record_id,
-                    skip_reason,
-                    started_at,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                batch_job_item = cls(
-                    item_id,
-                    item_name,
-                    status,
-                    completed_at,
-                    effective_at,
-                    error_message,
-                    job_id,
-                    job_record_id,
-                    skip_reason,
-                    started_at,
-                    absent_of(_OPTIONAL_BATCH_JOB_ITEM, keys, _LAST_KEYS_BATCH_JOB_ITEM),
-                )
-
-                if not keys <= _KNOWN_BATCH_JOB_ITEM:
-                    batch_job_item._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM
-                    }
-            return batch_job_item
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(
+                v_item_id,
+                v_item_name,
+                v_status,
+                v_completed_at,
+                v_effective_at,
+                v_error_message,
+                v_job_id,
+                v_job_record_id,
+                v_skip_reason,
+                v_started_at,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "BatchJobItem", "item_id")
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(BatchJobItem)
 
 
-def _attrs_class() -> type[object]:
-    """BatchJobItem declared with attrs: its attrs.fields() record is BatchJobItem's."""
-    from attrs import define, field
-
-    @define
-    class BatchJobItem:
-        item_id: str
-        item_name: str
-        status: BatchItemStatus
-        completed_at: datetime.datetime | None = None
-        effective_at: datetime.datetime | None = None
-        error_message: None | str = None
-        job_id: None | str = None
-        job_record_id: None | str = None
-        skip_reason: None | str = None
-        started_at: datetime.datetime | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_BATCH_JOB_ITEM, alias="_absent", repr=False, eq=False
-        )
-
-    return BatchJobItem
-
-
-# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
-# a private Struct mirroring BatchJobItem, and _from_wire builds the model from it. A body it
-# refuses is read by from_dict, so models and errors are exactly from_dict's.
-_BY_VALUE_BATCHITEMSTATUS: Mapping[Any, BatchItemStatus] = BatchItemStatus._value2member_map_  # type: ignore[assignment]
-_OPTIONAL_WIRE_BATCH_JOB_ITEM: tuple[tuple[str, str], ...] = (
-    ("completed_at", "completed_at"),
-    ("effective_at", "effective_at"),
-    ("error_message", "error_message"),
-    ("job_id", "job_id"),
-    ("job_record_id", "job_record_id"),
-    ("skip_reason", "skip_reason"),
-    ("started_at", "started_at"),
-)
-_WIRE_BATCH_JOB_ITEM: Any = None
-_DECODER_BATCH_JOB_ITEM: Any = None
-
-
-def _wire_type() -> Any:
-    """The private msgspec Struct mirroring BatchJobItem, made on first use."""
-    global _WIRE_BATCH_JOB_ITEM
-    if _WIRE_BATCH_JOB_ITEM is None:
-        _WIRE_BATCH_JOB_ITEM = wire_struct(
-            "BatchJobItemWire",
-            [
-                ("item_id", str),
-                ("item_name", str),
-                ("status", str),
-                ("completed_at", str | None, ABSENT),
-                ("effective_at", str | None, ABSENT),
-                ("error_message", str | None, ABSENT),
-                ("job_id", str | None, ABSENT),
-                ("job_record_id", str | None, ABSENT),
-                ("skip_reason", str | None, ABSENT),
-                ("started_at", str | None, ABSENT),
-            ],
-            {},
-            True,
-        )
-    return _WIRE_BATCH_JOB_ITEM
-
-
-def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJobItem:
-    """BatchJobItem from its wire Struct, whose types msgspec has checked."""
-    if (
-        w.completed_at is ABSENT
-        or w.effective_at is ABSENT
-        or w.error_message is ABSENT
-        or w.job_id is ABSENT
-        or w.job_record_id is ABSENT
-        or w.skip_reason is ABSENT
-        or w.started_at is ABSENT
-    ):
-        # Rare in a listing: something left out. Once more with None there, and the record.
-        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_BATCH_JOB_ITEM))
-
-    completed_at = w.completed_at
-    if completed_at is not None:
-        _completed_at = fromisoformat(completed_at)
-        completed_at = (
-            _completed_at
-            if _completed_at.tzinfo is not None
-            else naive_as_utc(completed_at, _completed_at)
-        )
-
-    effective_at = w.effective_at
-    if effective_at is not None:
-        _effective_at = fromisoformat(effective_at)
-        effective_at = (
-            _effective_at
-            if _effective_at.tzinfo is not None
-            else naive_as_utc(effective_at, _effective_at)
-        )
-
-    started_at = w.started_at
-    if started_at is not None:
-        _started_at = fromisoformat(started_at)
-        started_at = (
-            _started_at if _started_at.tzinfo is not None else naive_as_utc(started_at, _started_at)
-        )
-
-    return BatchJobItem(
-        w.item_id,
-        w.item_name,
-        (_BY_VALUE_BATCHITEMSTATUS.get(w.status) or BatchItemStatus._parse(w.status, None)),
-        completed_at,
-        effective_at,
-        w.error_message,
-        w.job_id,
-        w.job_record_id,
-        w.skip_reason,
-        started_at,
-        absent,
-    )
-
-
-def from_json_bytes(body: bytes) -> BatchJobItem | None:
-    """BatchJobItem decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
-    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
-    way, keeping unknown properties and naming what is wrong."""
-    global _DECODER_BATCH_JOB_ITEM
-    decoder = _DECODER_BATCH_JOB_ITEM
-    if decoder is None:
-        if not wire_ready():
-            return None
-        decoder = _DECODER_BATCH_JOB_ITEM = wire_decoder(_wire_type) or False
-    if decoder is False:
-        return None
-    try:
-        return _from_wire(decoder.decode(body))
-    except (ValueError, TypeError, RecursionError):
-        return None
+from .batch_item_status import BatchItemStatus  # noqa: E402

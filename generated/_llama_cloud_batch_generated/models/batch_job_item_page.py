@@ -2,315 +2,106 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..types import (
-    ABSENT,
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
-    wire_decoder,
-    wire_list,
-    wire_present,
-    wire_ready,
-    wire_struct,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="BatchJobItemPage")
-
-_KNOWN_BATCH_JOB_ITEM_PAGE: frozenset[str] = frozenset(
-    {
-        "items",
-        "next_page_token",
-        "total_size",
-    }
-)
-_OPTIONAL_BATCH_JOB_ITEM_PAGE: frozenset[str] = frozenset(
-    {
-        "next_page_token",
-        "total_size",
-    }
-)
-_LAST_KEYS_BATCH_JOB_ITEM_PAGE: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_BATCH_JOB_ITEM_PAGE, NOTHING_ABSENT)
-]
+__all__ = ["BatchJobItemPage"]
 
 
-class BatchJobItemPage:
+@_define(getstate_setstate=False)
+class BatchJobItemPage(Model):
     """One page of a job item listing.
 
     Attributes:
-        items (list[BatchJobItem]): The items on this page.
-        next_page_token (None | str): Returned by the server, accepted by no operation; page with `offset`.
-        total_size (int | None): How many items match the filters in all.
+        items: The items on this page.
+        next_page_token: Returned by the server, accepted by no operation; page with `offset`.
+        total_size: How many items match the filters in all.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = ("items", "next_page_token", "total_size", "_additional", "_absent", "__weakref__")
-    __match_args__ = (
-        "items",
-        "next_page_token",
-        "total_size",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
     items: list[BatchJobItem]
-    next_page_token: None | str
-    total_size: int | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        items: list[BatchJobItem],
-        next_page_token: None | str = None,
-        total_size: int | None = None,
-        _absent: frozenset[str] = _OPTIONAL_BATCH_JOB_ITEM_PAGE,
-    ) -> None:
-        self.items = items
-        self.next_page_token = next_page_token
-        self.total_size = total_size
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(items={self.items!r}, next_page_token={self.next_page_token!r}, total_size={self.total_size!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.items == other.items
-            and self.next_page_token == other.next_page_token
-            and self.total_size == other.total_size
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> BatchJobItemPage:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["items"] = [items_item.to_dict() for items_item in self.items]
-        if self.next_page_token is not None:
-            field_dict["next_page_token"] = self.next_page_token
-        elif "next_page_token" not in self._absent:
-            field_dict["next_page_token"] = None
-        if self.total_size is not None:
-            field_dict["total_size"] = self.total_size
-        elif "total_size" not in self._absent:
-            field_dict["total_size"] = None
-        return field_dict
+    next_page_token: str | None = None
+    total_size: int | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobItemPage")
+        d = data if type(data) is dict else expect_object(data, "BatchJobItemPage")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            items: list[BatchJobItem]
+            v_items = d["items"]
             try:
-                _items = d["items"]
-                if not isinstance(_items, list):
-                    raise wrong_type(None, "an array", _items)
-                items = []
+                if type(v_items) is not list:
+                    raise wrong_type(None, "an array", v_items)
+                v_items_read: list[BatchJobItem] = []
                 try:
-                    for items_item_data in _items:
-                        items_item = BatchJobItem.from_dict(items_item_data)
+                    for v_items_item in v_items:
+                        v_items_item = BatchJobItem.from_dict(v_items_item)
 
-                        items.append(items_item)
+                        v_items_read.append(v_items_item)
                 except ShapeError as error:
-                    error.path.insert(0, len(items))
+                    # The items read before the faulty one say its index.
+                    error.path.insert(0, len(v_items_read))
                     raise
+                v_items = v_items_read
 
             except ShapeError as error:
                 error.path.insert(0, "items")
                 raise
 
-            next_page_token: None | str
-            next_page_token = d.get("next_page_token")
-            if not (isinstance(next_page_token, str)) and next_page_token is not None:
-                raise wrong_type("next_page_token", "a string or null", next_page_token)
-
-            total_size: int | None
-            _total_size = d.get("total_size")
-            if _total_size is None:
-                if "total_size" in d:
+            v_next_page_token = d.get("next_page_token")
+            if v_next_page_token is None:
+                if "next_page_token" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
+            elif type(v_next_page_token) is not str:
+                raise wrong_type("next_page_token", "a string or null", v_next_page_token)
+            v_total_size = d.get("total_size")
+            if v_total_size is None:
+                if "total_size" not in d:
+                    absent += 1
+                else:
                     raise wrong_type("total_size", "an integer", None)
-                total_size = None
-            else:
-                total_size = _total_size
-                if not (type(total_size) is int):
-                    raise wrong_type("total_size", "an integer", total_size)
-
+            elif type(v_total_size) is not int:
+                raise wrong_type("total_size", "an integer", v_total_size)
+            extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobItemPage", None)
+            raise claim(error, d, "BatchJobItemPage", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_BATCH_JOB_ITEM_PAGE:
-                batch_job_item_page = cls(
-                    items,
-                    next_page_token,
-                    total_size,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                batch_job_item_page = cls(
-                    items,
-                    next_page_token,
-                    total_size,
-                    absent_of(_OPTIONAL_BATCH_JOB_ITEM_PAGE, keys, _LAST_KEYS_BATCH_JOB_ITEM_PAGE),
-                )
-
-                if not keys <= _KNOWN_BATCH_JOB_ITEM_PAGE:
-                    batch_job_item_page._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_ITEM_PAGE
-                    }
-            return batch_job_item_page
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_items, v_next_page_token, v_total_size, additional_properties=extra)
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "BatchJobItemPage", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(BatchJobItemPage)
 
 
-def _attrs_class() -> type[object]:
-    """BatchJobItemPage declared with attrs: its attrs.fields() record is BatchJobItemPage's."""
-    from attrs import define, field
-
-    @define
-    class BatchJobItemPage:
-        items: list[BatchJobItem]
-        next_page_token: None | str = None
-        total_size: int | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_BATCH_JOB_ITEM_PAGE, alias="_absent", repr=False, eq=False
-        )
-
-    return BatchJobItemPage
-
-
-# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
-# a private Struct mirroring BatchJobItemPage, and _from_wire builds the model from it. A body it
-# refuses is read by from_dict, so models and errors are exactly from_dict's.
-_OPTIONAL_WIRE_BATCH_JOB_ITEM_PAGE: tuple[tuple[str, str], ...] = (
-    ("next_page_token", "next_page_token"),
-    ("total_size", "total_size"),
-)
-_WIRE_BATCH_JOB_ITEM_PAGE: Any = None
-_DECODER_BATCH_JOB_ITEM_PAGE: Any = None
-
-
-def _wire_type() -> Any:
-    """The private msgspec Struct mirroring BatchJobItemPage, made on first use."""
-    global _WIRE_BATCH_JOB_ITEM_PAGE
-    if _WIRE_BATCH_JOB_ITEM_PAGE is None:
-        _WIRE_BATCH_JOB_ITEM_PAGE = wire_struct(
-            "BatchJobItemPageWire",
-            [
-                ("items", wire_list(_batch_job_item_wire_type())),
-                ("next_page_token", str | None, ABSENT),
-                ("total_size", int, ABSENT),
-            ],
-            {},
-            False,
-        )
-    return _WIRE_BATCH_JOB_ITEM_PAGE
-
-
-def _from_wire(w: Any, absent: frozenset[str] = NOTHING_ABSENT) -> BatchJobItemPage:
-    """BatchJobItemPage from its wire Struct, whose types msgspec has checked."""
-    if w.next_page_token is ABSENT or w.total_size is ABSENT:
-        # Rare in a listing: something left out. Once more with None there, and the record.
-        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_BATCH_JOB_ITEM_PAGE))
-
-    return BatchJobItemPage(
-        list(map(_batch_job_item_from_wire, w.items)),
-        w.next_page_token,
-        w.total_size,
-        absent,
-    )
-
-
-def from_json_bytes(body: bytes) -> BatchJobItemPage | None:
-    """BatchJobItemPage decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
-    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
-    way, keeping unknown properties and naming what is wrong."""
-    global _DECODER_BATCH_JOB_ITEM_PAGE
-    decoder = _DECODER_BATCH_JOB_ITEM_PAGE
-    if decoder is None:
-        if not wire_ready():
-            return None
-        decoder = _DECODER_BATCH_JOB_ITEM_PAGE = wire_decoder(_wire_type) or False
-    if decoder is False:
-        return None
-    try:
-        return _from_wire(decoder.decode(body))
-    except (ValueError, TypeError, RecursionError):
-        return None
-
-
-from ..models.batch_job_item import BatchJobItem  # noqa: E402
-from ..models.batch_job_item import _from_wire as _batch_job_item_from_wire  # noqa: E402
-from ..models.batch_job_item import _wire_type as _batch_job_item_wire_type  # noqa: E402
+from .batch_job_item import BatchJobItem  # noqa: E402

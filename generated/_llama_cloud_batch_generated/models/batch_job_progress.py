@@ -2,185 +2,75 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..types import (
-    NO_ADDITIONAL,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="BatchJobProgress")
-
-_KNOWN_BATCH_JOB_PROGRESS: frozenset[str] = frozenset(
-    {
-        "job",
-        "progress_percentage",
-    }
-)
+__all__ = ["BatchJobProgress"]
 
 
-class BatchJobProgress:
+@_define(getstate_setstate=False)
+class BatchJobProgress(Model):
     """A batch job with its progress.
 
     Attributes:
-        job (BatchJob): A batch job: one kind of processing applied to many files.
-        progress_percentage (float): Share of the job's files done, 0 to 100.
+        job: A batch job: one kind of processing applied to many files.
+        progress_percentage: Share of the job's files done, 0 to 100.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
-
-    __slots__ = ("job", "progress_percentage", "_additional", "__weakref__")
-    __match_args__ = (
-        "job",
-        "progress_percentage",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
 
     job: BatchJob
     progress_percentage: float
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-
-    def __init__(
-        self,
-        job: BatchJob,
-        progress_percentage: float,
-    ) -> None:
-        self.job = job
-        self.progress_percentage = progress_percentage
-        self._additional = None
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(job={self.job!r}, progress_percentage={self.progress_percentage!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.job == other.job
-            and self.progress_percentage == other.progress_percentage
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> BatchJobProgress:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["job"] = self.job.to_dict()
-        field_dict["progress_percentage"] = self.progress_percentage
-        return field_dict
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "BatchJobProgress")
+        d = data if type(data) is dict else expect_object(data, "BatchJobProgress")
         try:
-            job: BatchJob
+            v_job = d["job"]
             try:
-                job = BatchJob.from_dict(d["job"])
+                v_job = BatchJob.from_dict(v_job)
 
             except ShapeError as error:
                 error.path.insert(0, "job")
                 raise
 
-            progress_percentage: float
-            progress_percentage = d["progress_percentage"]
-            if not (type(progress_percentage) is float or type(progress_percentage) is int):
-                raise wrong_type("progress_percentage", "a number", progress_percentage)
+            v_progress_percentage = d["progress_percentage"]
+            if type(v_progress_percentage) is not float and type(v_progress_percentage) is not int:
+                raise wrong_type("progress_percentage", "a number", v_progress_percentage)
 
+            extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobProgress", None)
+            raise claim(error, d, "BatchJobProgress", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_BATCH_JOB_PROGRESS:
-                batch_job_progress = cls(
-                    job,
-                    progress_percentage,
-                )
-
-            else:
-                batch_job_progress = cls(
-                    job,
-                    progress_percentage,
-                )
-
-                if not keys <= _KNOWN_BATCH_JOB_PROGRESS:
-                    batch_job_progress._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_BATCH_JOB_PROGRESS
-                    }
-            return batch_job_progress
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_job, v_progress_percentage, additional_properties=extra)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "BatchJobProgress", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(BatchJobProgress)
 
 
-def _attrs_class() -> type[object]:
-    """BatchJobProgress declared with attrs: its attrs.fields() record is BatchJobProgress's."""
-    from attrs import define, field
-
-    @define
-    class BatchJobProgress:
-        job: BatchJob
-        progress_percentage: float
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-
-    return BatchJobProgress
-
-
-from ..models.batch_job import BatchJob  # noqa: E402
+from .batch_job import BatchJob  # noqa: E402

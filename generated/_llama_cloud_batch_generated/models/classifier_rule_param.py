@@ -2,242 +2,75 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Required, TypedDict, TypeVar
+from typing import Any, Required, Self, TypedDict
 
-from ..types import (
-    NO_ADDITIONAL,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
-    wire_decoder,
-    wire_ready,
-    wire_struct,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ClassifierRuleParam")
-
-_KNOWN_CLASSIFIER_RULE_PARAM: frozenset[str] = frozenset(
-    {
-        "type",
-        "description",
-    }
-)
+__all__ = ["ClassifierRuleParam"]
 
 
-class ClassifierRuleParam:
-    """
+@_define(getstate_setstate=False)
+class ClassifierRuleParam(Model):
+    """ClassifierRuleParam
+
     Attributes:
-        type_ (str):
-        description (str):
+        type: (no description in the spec)
+        description: (no description in the spec)
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = ("type_", "description", "_additional", "__weakref__")
-    __match_args__ = (
-        "type_",
-        "description",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    type_: str
+    type: str
     description: str
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-
-    def __init__(
-        self,
-        type_: str,
-        description: str,
-    ) -> None:
-        self.type_ = type_
-        self.description = description
-        self._additional = None
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(type_={self.type_!r}, description={self.description!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.type_ == other.type_
-            and self.description == other.description
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ClassifierRuleParam:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     class Dict(TypedDict, total=False):
-        """ClassifierRuleParam as a plain dict, for request arguments: a misspelt key or a wrong type
-        is a type error."""
+        """ClassifierRuleParam as a plain dict, for requests: a misspelt key or a wrong type is a type
+        error."""
 
         type: Required[str]
-
         description: Required[str]
 
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["type"] = self.type_
-        field_dict["description"] = self.description
-        return field_dict
-
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ClassifierRuleParam")
+        d = data if type(data) is dict else expect_object(data, "ClassifierRuleParam")
         try:
-            type_: str
-            type_ = d["type"]
-            if not (isinstance(type_, str)):
-                raise wrong_type("type", "a string", type_)
+            v_type = d["type"]
+            if type(v_type) is not str:
+                raise wrong_type("type", "a string", v_type)
 
-            description: str
-            description = d["description"]
-            if not (isinstance(description, str)):
-                raise wrong_type("description", "a string", description)
+            v_description = d["description"]
+            if type(v_description) is not str:
+                raise wrong_type("description", "a string", v_description)
 
+            extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ClassifierRuleParam", None)
+            raise claim(error, d, "ClassifierRuleParam", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_CLASSIFIER_RULE_PARAM:
-                classifier_rule_param = cls(
-                    type_,
-                    description,
-                )
-
-            else:
-                classifier_rule_param = cls(
-                    type_,
-                    description,
-                )
-
-                if not keys <= _KNOWN_CLASSIFIER_RULE_PARAM:
-                    classifier_rule_param._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_CLASSIFIER_RULE_PARAM
-                    }
-            return classifier_rule_param
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_type, v_description, additional_properties=extra)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "ClassifierRuleParam", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
-
-
-def _attrs_class() -> type[object]:
-    """ClassifierRuleParam declared with attrs: its attrs.fields() record is ClassifierRuleParam's."""
-    from attrs import define, field
-
-    @define
-    class ClassifierRuleParam:
-        type_: str
-        description: str
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-
-    return ClassifierRuleParam
-
-
-# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
-# a private Struct mirroring ClassifierRuleParam, and _from_wire builds the model from it. A body it
-# refuses is read by from_dict, so models and errors are exactly from_dict's.
-_WIRE_CLASSIFIER_RULE_PARAM: Any = None
-_DECODER_CLASSIFIER_RULE_PARAM: Any = None
-
-
-def _wire_type() -> Any:
-    """The private msgspec Struct mirroring ClassifierRuleParam, made on first use."""
-    global _WIRE_CLASSIFIER_RULE_PARAM
-    if _WIRE_CLASSIFIER_RULE_PARAM is None:
-        _WIRE_CLASSIFIER_RULE_PARAM = wire_struct(
-            "ClassifierRuleParamWire",
-            [
-                ("type_", str),
-                ("description", str),
-            ],
-            {
-                "type_": "type",
-            },
-            True,
-        )
-    return _WIRE_CLASSIFIER_RULE_PARAM
-
-
-def _from_wire(w: Any) -> ClassifierRuleParam:
-    """ClassifierRuleParam from its wire Struct, whose types msgspec has checked."""
-
-    return ClassifierRuleParam(
-        w.type_,
-        w.description,
-    )
-
-
-def from_json_bytes(body: bytes) -> ClassifierRuleParam | None:
-    """ClassifierRuleParam decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
-    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
-    way, keeping unknown properties and naming what is wrong."""
-    global _DECODER_CLASSIFIER_RULE_PARAM
-    decoder = _DECODER_CLASSIFIER_RULE_PARAM
-    if decoder is None:
-        if not wire_ready():
-            return None
-        decoder = _DECODER_CLASSIFIER_RULE_PARAM = wire_decoder(_wire_type) or False
-    if decoder is False:
-        return None
-    try:
-        return _from_wire(decoder.decode(body))
-    except (ValueError, TypeError, RecursionError):
-        return None
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ClassifierRuleParam)

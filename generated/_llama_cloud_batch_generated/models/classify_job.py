@@ -3,465 +3,235 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..models.classify_job_status import ClassifyJobStatus
-from ..models.classify_mode import ClassifyMode
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
+    as_utc,
     claim,
-    evolve,
     expect_object,
     fromisoformat,
-    made_additional,
     missing,
-    naive_as_utc,
     parse_datetime,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ClassifyJob")
-
-_KNOWN_CLASSIFY_JOB: frozenset[str] = frozenset(
-    {
-        "id",
-        "project_id",
-        "rules",
-        "status",
-        "user_id",
-        "created_at",
-        "effective_at",
-        "error_message",
-        "job_record_id",
-        "mode",
-        "parsing_configuration",
-        "updated_at",
-    }
-)
-_OPTIONAL_CLASSIFY_JOB: frozenset[str] = frozenset(
-    {
-        "created_at",
-        "effective_at",
-        "error_message",
-        "job_record_id",
-        "mode",
-        "parsing_configuration",
-        "updated_at",
-    }
-)
-_LAST_KEYS_CLASSIFY_JOB: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_CLASSIFY_JOB, NOTHING_ABSENT)
-]
+__all__ = ["ClassifyJob"]
 
 
-class ClassifyJob:
-    """
+@_define(getstate_setstate=False)
+class ClassifyJob(Model):
+    """ClassifyJob
+
     Attributes:
-        id (str):
-        project_id (str):
-        rules (list[ClassifierRule]):
-        status (ClassifyJobStatus):
-        user_id (str):
-        created_at (datetime.datetime | None):
-        effective_at (datetime.datetime | None):
-        error_message (None | str):
-        job_record_id (None | str):
-        mode (ClassifyMode | None):
-        parsing_configuration (ClassifyParsingConfiguration | None):
-        updated_at (datetime.datetime | None):
+        id: (no description in the spec)
+        project_id: (no description in the spec)
+        rules: (no description in the spec)
+        status: (no description in the spec)
+        user_id: (no description in the spec)
+        created_at: (no description in the spec)
+        effective_at: (no description in the spec)
+        error_message: (no description in the spec)
+        job_record_id: (no description in the spec)
+        mode: (no description in the spec)
+        parsing_configuration: (no description in the spec)
+        updated_at: (no description in the spec)
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
-
-    __slots__ = (
-        "id",
-        "project_id",
-        "rules",
-        "status",
-        "user_id",
-        "created_at",
-        "effective_at",
-        "error_message",
-        "job_record_id",
-        "mode",
-        "parsing_configuration",
-        "updated_at",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "id",
-        "project_id",
-        "rules",
-        "status",
-        "user_id",
-        "created_at",
-        "effective_at",
-        "error_message",
-        "job_record_id",
-        "mode",
-        "parsing_configuration",
-        "updated_at",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
 
     id: str
     project_id: str
     rules: list[ClassifierRule]
     status: ClassifyJobStatus
     user_id: str
-    created_at: datetime.datetime | None
-    effective_at: datetime.datetime | None
-    error_message: None | str
-    job_record_id: None | str
-    mode: ClassifyMode | None
-    parsing_configuration: ClassifyParsingConfiguration | None
-    updated_at: datetime.datetime | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        id: str,
-        project_id: str,
-        rules: list[ClassifierRule],
-        status: ClassifyJobStatus,
-        user_id: str,
-        created_at: datetime.datetime | None = None,
-        effective_at: datetime.datetime | None = None,
-        error_message: None | str = None,
-        job_record_id: None | str = None,
-        mode: ClassifyMode | None = None,
-        parsing_configuration: ClassifyParsingConfiguration | None = None,
-        updated_at: datetime.datetime | None = None,
-        _absent: frozenset[str] = _OPTIONAL_CLASSIFY_JOB,
-    ) -> None:
-        self.id = id
-        self.project_id = project_id
-        self.rules = rules
-        self.status = status
-        self.user_id = user_id
-        self.created_at = created_at
-        self.effective_at = effective_at
-        self.error_message = error_message
-        self.job_record_id = job_record_id
-        self.mode = mode
-        self.parsing_configuration = parsing_configuration
-        self.updated_at = updated_at
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(id={self.id!r}, project_id={self.project_id!r}, rules={self.rules!r}, status={self.status!r}, user_id={self.user_id!r}, created_at={self.created_at!r}, effective_at={self.effective_at!r}, error_message={self.error_message!r}, job_record_id={self.job_record_id!r}, mode={self.mode!r}, parsing_configuration={self.parsing_configuration!r}, updated_at={self.updated_at!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.id == other.id
-            and self.project_id == other.project_id
-            and self.rules == other.rules
-            and self.status == other.status
-            and self.user_id == other.user_id
-            and self.created_at == other.created_at
-            and self.effective_at == other.effective_at
-            and self.error_message == other.error_message
-            and self.job_record_id == other.job_record_id
-            and self.mode == other.mode
-            and self.parsing_configuration == other.parsing_configuration
-            and self.updated_at == other.updated_at
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ClassifyJob:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["id"] = self.id
-        field_dict["project_id"] = self.project_id
-        field_dict["rules"] = [rules_item.to_dict() for rules_item in self.rules]
-        field_dict["status"] = self.status.value
-        field_dict["user_id"] = self.user_id
-        if self.created_at is not None:
-            field_dict["created_at"] = self.created_at.isoformat()
-        elif "created_at" not in self._absent:
-            field_dict["created_at"] = None
-        if self.effective_at is not None:
-            field_dict["effective_at"] = self.effective_at.isoformat()
-        elif "effective_at" not in self._absent:
-            field_dict["effective_at"] = None
-        if self.error_message is not None:
-            field_dict["error_message"] = self.error_message
-        elif "error_message" not in self._absent:
-            field_dict["error_message"] = None
-        if self.job_record_id is not None:
-            field_dict["job_record_id"] = self.job_record_id
-        elif "job_record_id" not in self._absent:
-            field_dict["job_record_id"] = None
-        if self.mode is not None:
-            field_dict["mode"] = self.mode.value
-        elif "mode" not in self._absent:
-            field_dict["mode"] = None
-        if self.parsing_configuration is not None:
-            field_dict["parsing_configuration"] = self.parsing_configuration.to_dict()
-        elif "parsing_configuration" not in self._absent:
-            field_dict["parsing_configuration"] = None
-        if self.updated_at is not None:
-            field_dict["updated_at"] = self.updated_at.isoformat()
-        elif "updated_at" not in self._absent:
-            field_dict["updated_at"] = None
-        return field_dict
+    created_at: datetime.datetime | None = None
+    effective_at: datetime.datetime | None = None
+    error_message: str | None = None
+    job_record_id: str | None = None
+    mode: ClassifyMode | None = None
+    parsing_configuration: ClassifyParsingConfiguration | None = None
+    updated_at: datetime.datetime | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ClassifyJob")
+        d = data if type(data) is dict else expect_object(data, "ClassifyJob")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            id: str
-            id = d["id"]
-            if not (isinstance(id, str)):
-                raise wrong_type("id", "a string", id)
+            v_id = d["id"]
+            if type(v_id) is not str:
+                raise wrong_type("id", "a string", v_id)
 
-            project_id: str
-            project_id = d["project_id"]
-            if not (isinstance(project_id, str)):
-                raise wrong_type("project_id", "a string", project_id)
+            v_project_id = d["project_id"]
+            if type(v_project_id) is not str:
+                raise wrong_type("project_id", "a string", v_project_id)
 
-            rules: list[ClassifierRule]
+            v_rules = d["rules"]
             try:
-                _rules = d["rules"]
-                if not isinstance(_rules, list):
-                    raise wrong_type(None, "an array", _rules)
-                rules = []
+                if type(v_rules) is not list:
+                    raise wrong_type(None, "an array", v_rules)
+                v_rules_read: list[ClassifierRule] = []
                 try:
-                    for rules_item_data in _rules:
-                        rules_item = ClassifierRule.from_dict(rules_item_data)
+                    for v_rules_item in v_rules:
+                        v_rules_item = ClassifierRule.from_dict(v_rules_item)
 
-                        rules.append(rules_item)
+                        v_rules_read.append(v_rules_item)
                 except ShapeError as error:
-                    error.path.insert(0, len(rules))
+                    # The items read before the faulty one say its index.
+                    error.path.insert(0, len(v_rules_read))
                     raise
+                v_rules = v_rules_read
 
             except ShapeError as error:
                 error.path.insert(0, "rules")
                 raise
 
-            status: ClassifyJobStatus
-            status = ClassifyJobStatus._parse(d["status"], "status")
+            v_status = d["status"]
+            v_status = ClassifyJobStatus._parse(v_status, "status")
 
-            user_id: str
-            user_id = d["user_id"]
-            if not (isinstance(user_id, str)):
-                raise wrong_type("user_id", "a string", user_id)
+            v_user_id = d["user_id"]
+            if type(v_user_id) is not str:
+                raise wrong_type("user_id", "a string", v_user_id)
 
-            created_at: datetime.datetime | None
-            _created_at = d.get("created_at")
-            if _created_at is None:
-                created_at = None
-            else:
-                try:
-                    created_at_type_0 = fromisoformat(_created_at)
-                except (TypeError, ValueError):
-                    created_at_type_0 = parse_datetime(_created_at, "created_at")
-                if created_at_type_0.tzinfo is None:
-                    created_at_type_0 = naive_as_utc(_created_at, created_at_type_0)
-
-                created_at = created_at_type_0
-
-            effective_at: datetime.datetime | None
-            _effective_at = d.get("effective_at")
-            if _effective_at is None:
-                effective_at = None
-            else:
-                try:
-                    effective_at_type_0 = fromisoformat(_effective_at)
-                except (TypeError, ValueError):
-                    effective_at_type_0 = parse_datetime(_effective_at, "effective_at")
-                if effective_at_type_0.tzinfo is None:
-                    effective_at_type_0 = naive_as_utc(_effective_at, effective_at_type_0)
-
-                effective_at = effective_at_type_0
-
-            error_message: None | str
-            error_message = d.get("error_message")
-            if not (isinstance(error_message, str)) and error_message is not None:
-                raise wrong_type("error_message", "a string or null", error_message)
-
-            job_record_id: None | str
-            job_record_id = d.get("job_record_id")
-            if not (isinstance(job_record_id, str)) and job_record_id is not None:
-                raise wrong_type("job_record_id", "a string or null", job_record_id)
-
-            mode: ClassifyMode | None
-            _mode = d.get("mode")
-            if _mode is None:
-                mode = None
-            else:
-                mode_type_0 = ClassifyMode._parse(_mode, "mode")
-
-                mode = mode_type_0
-
-            parsing_configuration: ClassifyParsingConfiguration | None
-            try:
-                _parsing_configuration = d.get("parsing_configuration")
-                if _parsing_configuration is None:
-                    parsing_configuration = None
+            v_created_at = d.get("created_at")
+            if v_created_at is None:
+                if "created_at" not in d:
+                    absent += 1
                 else:
-                    parsing_configuration_type_0 = ClassifyParsingConfiguration.from_dict(
-                        _parsing_configuration
+                    nulls |= 1
+            else:
+                try:
+                    v_created_at_parsed = fromisoformat(v_created_at)
+                except (TypeError, ValueError):
+                    v_created_at_parsed = parse_datetime(v_created_at, "created_at")
+                v_created_at = (
+                    v_created_at_parsed
+                    if v_created_at_parsed.tzinfo is not None
+                    else as_utc(v_created_at, v_created_at_parsed)
+                )
+
+            v_effective_at = d.get("effective_at")
+            if v_effective_at is None:
+                if "effective_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2
+            else:
+                try:
+                    v_effective_at_parsed = fromisoformat(v_effective_at)
+                except (TypeError, ValueError):
+                    v_effective_at_parsed = parse_datetime(v_effective_at, "effective_at")
+                v_effective_at = (
+                    v_effective_at_parsed
+                    if v_effective_at_parsed.tzinfo is not None
+                    else as_utc(v_effective_at, v_effective_at_parsed)
+                )
+
+            v_error_message = d.get("error_message")
+            if v_error_message is None:
+                if "error_message" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4
+            elif type(v_error_message) is not str:
+                raise wrong_type("error_message", "a string or null", v_error_message)
+            v_job_record_id = d.get("job_record_id")
+            if v_job_record_id is None:
+                if "job_record_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8
+            elif type(v_job_record_id) is not str:
+                raise wrong_type("job_record_id", "a string or null", v_job_record_id)
+            v_mode = d.get("mode")
+            if v_mode is None:
+                if "mode" not in d:
+                    absent += 1
+                else:
+                    nulls |= 16
+            else:
+                v_mode = ClassifyMode._parse(v_mode, "mode")
+
+            v_parsing_configuration = d.get("parsing_configuration")
+            if v_parsing_configuration is None:
+                if "parsing_configuration" not in d:
+                    absent += 1
+                else:
+                    nulls |= 32
+            else:
+                try:
+                    v_parsing_configuration = ClassifyParsingConfiguration.from_dict(
+                        v_parsing_configuration
                     )
 
-                    parsing_configuration = parsing_configuration_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "parsing_configuration")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "parsing_configuration")
-                raise
-
-            updated_at: datetime.datetime | None
-            _updated_at = d.get("updated_at")
-            if _updated_at is None:
-                updated_at = None
+            v_updated_at = d.get("updated_at")
+            if v_updated_at is None:
+                if "updated_at" not in d:
+                    absent += 1
+                else:
+                    nulls |= 64
             else:
                 try:
-                    updated_at_type_0 = fromisoformat(_updated_at)
+                    v_updated_at_parsed = fromisoformat(v_updated_at)
                 except (TypeError, ValueError):
-                    updated_at_type_0 = parse_datetime(_updated_at, "updated_at")
-                if updated_at_type_0.tzinfo is None:
-                    updated_at_type_0 = naive_as_utc(_updated_at, updated_at_type_0)
+                    v_updated_at_parsed = parse_datetime(v_updated_at, "updated_at")
+                v_updated_at = (
+                    v_updated_at_parsed
+                    if v_updated_at_parsed.tzinfo is not None
+                    else as_utc(v_updated_at, v_updated_at_parsed)
+                )
 
-                updated_at = updated_at_type_0
-
+            extra = {} if len(d) + absent == 12 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ClassifyJob", "id")
+            raise claim(error, d, "ClassifyJob", "id") from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_CLASSIFY_JOB:
-                classify_job = cls(
-                    id,
-                    project_id,
-                    rules,
-                    status,
-                    user_id,
-                    created_at,
-                    effective_at,
-                    error_message,
-                    job_record_id,
-                    mode,
-                    parsing_configuration,
-                    updated_at,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                classify_job = cls(
-                    id,
-                    project_id,
-                    rules,
-                    status,
-                    user_id,
-                    created_at,
-                    effective_at,
-                    error_message,
-                    job_record_id,
-                    mode,
-                    parsing_configuration,
-                    updated_at,
-                    absent_of(_OPTIONAL_CLASSIFY_JOB, keys, _LAST_KEYS_CLASSIFY_JOB),
-                )
-
-                if not keys <= _KNOWN_CLASSIFY_JOB:
-                    classify_job._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_CLASSIFY_JOB
-                    }
-            return classify_job
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(
+                v_id,
+                v_project_id,
+                v_rules,
+                v_status,
+                v_user_id,
+                v_created_at,
+                v_effective_at,
+                v_error_message,
+                v_job_record_id,
+                v_mode,
+                v_parsing_configuration,
+                v_updated_at,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "ClassifyJob", "id")
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ClassifyJob)
 
 
-def _attrs_class() -> type[object]:
-    """ClassifyJob declared with attrs: its attrs.fields() record is ClassifyJob's."""
-    from attrs import define, field
-
-    @define
-    class ClassifyJob:
-        id: str
-        project_id: str
-        rules: list[ClassifierRule]
-        status: ClassifyJobStatus
-        user_id: str
-        created_at: datetime.datetime | None = None
-        effective_at: datetime.datetime | None = None
-        error_message: None | str = None
-        job_record_id: None | str = None
-        mode: ClassifyMode | None = None
-        parsing_configuration: ClassifyParsingConfiguration | None = None
-        updated_at: datetime.datetime | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_CLASSIFY_JOB, alias="_absent", repr=False, eq=False
-        )
-
-    return ClassifyJob
-
-
-from ..models.classifier_rule import ClassifierRule  # noqa: E402
-from ..models.classify_parsing_configuration import ClassifyParsingConfiguration  # noqa: E402
+from .classifier_rule import ClassifierRule  # noqa: E402
+from .classify_job_status import ClassifyJobStatus  # noqa: E402
+from .classify_mode import ClassifyMode  # noqa: E402
+from .classify_parsing_configuration import ClassifyParsingConfiguration  # noqa: E402

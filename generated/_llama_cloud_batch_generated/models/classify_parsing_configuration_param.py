@@ -2,123 +2,43 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, TypedDict, TypeVar
+from typing import Any, Literal, Self, TypedDict
 
-from ..models.parsing_language import ParsingLanguage
-from ..types import (
-    ABSENT,
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
-    wire_decoder,
-    wire_list,
-    wire_present,
-    wire_ready,
-    wire_struct,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ClassifyParsingConfigurationParam")
-
-_KNOWN_CLASSIFY_PARSING_CONFIGURATION_PARAM: frozenset[str] = frozenset(
-    {
-        "lang",
-        "max_pages",
-        "target_pages",
-    }
-)
-_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION_PARAM: frozenset[str] = frozenset(
-    {
-        "lang",
-        "max_pages",
-        "target_pages",
-    }
-)
-_LAST_KEYS_CLASSIFY_PARSING_CONFIGURATION_PARAM: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_CLASSIFY_PARSING_CONFIGURATION_PARAM, NOTHING_ABSENT)
-]
+__all__ = ["ClassifyParsingConfigurationParam"]
 
 
-class ClassifyParsingConfigurationParam:
-    """
+@_define(getstate_setstate=False)
+class ClassifyParsingConfigurationParam(Model):
+    """ClassifyParsingConfigurationParam
+
     Attributes:
-        lang (ParsingLanguage | None):
-        max_pages (int | None):
-        target_pages (list[int] | None):
+        lang: (no description in the spec)
+        max_pages: (no description in the spec)
+        target_pages: (no description in the spec)
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = ("lang", "max_pages", "target_pages", "_additional", "_absent", "__weakref__")
-    __match_args__ = (
-        "lang",
-        "max_pages",
-        "target_pages",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    lang: ParsingLanguage | None
-    max_pages: int | None
-    target_pages: list[int] | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        lang: ParsingLanguage | None = None,
-        max_pages: int | None = None,
-        target_pages: list[int] | None = None,
-        _absent: frozenset[str] = _OPTIONAL_CLASSIFY_PARSING_CONFIGURATION_PARAM,
-    ) -> None:
-        self.lang = lang
-        self.max_pages = max_pages
-        self.target_pages = target_pages
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(lang={self.lang!r}, max_pages={self.max_pages!r}, target_pages={self.target_pages!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.lang == other.lang
-            and self.max_pages == other.max_pages
-            and self.target_pages == other.target_pages
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ClassifyParsingConfigurationParam:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
+    lang: ParsingLanguage | None = None
+    max_pages: int | None = None
+    target_pages: list[int] | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     class Dict(TypedDict, total=False):
-        """ClassifyParsingConfigurationParam as a plain dict, for request arguments: a misspelt key or a wrong type
-        is a type error."""
+        """ClassifyParsingConfigurationParam as a plain dict, for requests: a misspelt key or a wrong type is a type
+        error."""
 
         lang: (
             ParsingLanguage
@@ -211,230 +131,83 @@ class ClassifyParsingConfigurationParam:
                 "vi",
             ]
         )
-
         max_pages: int | None
-
         target_pages: list[int] | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        if self.lang is not None:
-            field_dict["lang"] = self.lang.value
-        elif "lang" not in self._absent:
-            field_dict["lang"] = None
-        if self.max_pages is not None:
-            field_dict["max_pages"] = self.max_pages
-        elif "max_pages" not in self._absent:
-            field_dict["max_pages"] = None
-        if self.target_pages is not None:
-            field_dict["target_pages"] = self.target_pages
-        elif "target_pages" not in self._absent:
-            field_dict["target_pages"] = None
-        return field_dict
-
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = (
-            src_dict
-            if type(src_dict) is dict
-            else expect_object(src_dict, "ClassifyParsingConfigurationParam")
-        )
+        d = data if type(data) is dict else expect_object(data, "ClassifyParsingConfigurationParam")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            lang: ParsingLanguage | None
-            _lang = d.get("lang")
-            if _lang is None:
-                if "lang" in d:
-                    raise wrong_type("lang", "a string", None)
-                lang = None
-            else:
-                lang = ParsingLanguage._parse(_lang, "lang")
-
-            max_pages: int | None
-            max_pages = d.get("max_pages")
-            if not (type(max_pages) is int) and max_pages is not None:
-                raise wrong_type("max_pages", "an integer or null", max_pages)
-
-            target_pages: list[int] | None
-            try:
-                _target_pages = d.get("target_pages")
-                if _target_pages is None:
-                    target_pages = None
+            v_lang = d.get("lang")
+            if v_lang is None:
+                if "lang" not in d:
+                    absent += 1
                 else:
-                    _target_pages_type_0 = _target_pages
-                    if not isinstance(_target_pages_type_0, list):
-                        raise wrong_type(None, "an array", _target_pages_type_0)
-                    target_pages_type_0 = []
+                    raise wrong_type("lang", "a string", None)
+            else:
+                v_lang = ParsingLanguage._parse(v_lang, "lang")
+
+            v_max_pages = d.get("max_pages")
+            if v_max_pages is None:
+                if "max_pages" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2
+            elif type(v_max_pages) is not int:
+                raise wrong_type("max_pages", "an integer or null", v_max_pages)
+            v_target_pages = d.get("target_pages")
+            if v_target_pages is None:
+                if "target_pages" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4
+            else:
+                try:
+                    if type(v_target_pages) is not list:
+                        raise wrong_type(None, "an array", v_target_pages)
+                    v_target_pages_read: list[int] = []
                     try:
-                        for target_pages_type_0_item_data in _target_pages_type_0:
-                            target_pages_type_0_item = target_pages_type_0_item_data
-                            if not (type(target_pages_type_0_item) is int):
-                                raise wrong_type(None, "an integer", target_pages_type_0_item)
+                        for v_target_pages_item in v_target_pages:
+                            if type(v_target_pages_item) is not int:
+                                raise wrong_type(None, "an integer", v_target_pages_item)
 
-                            target_pages_type_0.append(target_pages_type_0_item)
+                            v_target_pages_read.append(v_target_pages_item)
                     except ShapeError as error:
-                        error.path.insert(0, len(target_pages_type_0))
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_target_pages_read))
                         raise
+                    v_target_pages = v_target_pages_read
 
-                    target_pages = target_pages_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "target_pages")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "target_pages")
-                raise
-
+            extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ClassifyParsingConfigurationParam", None)
+            raise claim(error, d, "ClassifyParsingConfigurationParam", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_CLASSIFY_PARSING_CONFIGURATION_PARAM:
-                classify_parsing_configuration_param = cls(
-                    lang,
-                    max_pages,
-                    target_pages,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                classify_parsing_configuration_param = cls(
-                    lang,
-                    max_pages,
-                    target_pages,
-                    absent_of(
-                        _OPTIONAL_CLASSIFY_PARSING_CONFIGURATION_PARAM,
-                        keys,
-                        _LAST_KEYS_CLASSIFY_PARSING_CONFIGURATION_PARAM,
-                    ),
-                )
-
-                if not keys <= _KNOWN_CLASSIFY_PARSING_CONFIGURATION_PARAM:
-                    classify_parsing_configuration_param._additional = {
-                        k: v
-                        for k, v in d.items()
-                        if k not in _KNOWN_CLASSIFY_PARSING_CONFIGURATION_PARAM
-                    }
-            return classify_parsing_configuration_param
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_lang, v_max_pages, v_target_pages, additional_properties=extra)
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "ClassifyParsingConfigurationParam", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ClassifyParsingConfigurationParam)
 
 
-def _attrs_class() -> type[object]:
-    """ClassifyParsingConfigurationParam declared with attrs: its attrs.fields() record is ClassifyParsingConfigurationParam's."""
-    from attrs import define, field
-
-    @define
-    class ClassifyParsingConfigurationParam:
-        lang: ParsingLanguage | None = None
-        max_pages: int | None = None
-        target_pages: list[int] | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_CLASSIFY_PARSING_CONFIGURATION_PARAM,
-            alias="_absent",
-            repr=False,
-            eq=False,
-        )
-
-    return ClassifyParsingConfigurationParam
-
-
-# The fast decode path (types.wire_struct): msgspec checks a body's keys and types in C against
-# a private Struct mirroring ClassifyParsingConfigurationParam, and _from_wire builds the model from it. A body it
-# refuses is read by from_dict, so models and errors are exactly from_dict's.
-_BY_VALUE_PARSINGLANGUAGE: Mapping[Any, ParsingLanguage] = ParsingLanguage._value2member_map_  # type: ignore[assignment]
-_OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM: tuple[tuple[str, str], ...] = (
-    ("lang", "lang"),
-    ("max_pages", "max_pages"),
-    ("target_pages", "target_pages"),
-)
-_WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM: Any = None
-_DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM: Any = None
-
-
-def _wire_type() -> Any:
-    """The private msgspec Struct mirroring ClassifyParsingConfigurationParam, made on first use."""
-    global _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM
-    if _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM is None:
-        _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM = wire_struct(
-            "ClassifyParsingConfigurationParamWire",
-            [
-                ("lang", str, ABSENT),
-                ("max_pages", int | None, ABSENT),
-                ("target_pages", wire_list(int) | None, ABSENT),
-            ],
-            {},
-            False,
-        )
-    return _WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM
-
-
-def _from_wire(
-    w: Any, absent: frozenset[str] = NOTHING_ABSENT
-) -> ClassifyParsingConfigurationParam:
-    """ClassifyParsingConfigurationParam from its wire Struct, whose types msgspec has checked."""
-    if w.lang is ABSENT or w.max_pages is ABSENT or w.target_pages is ABSENT:
-        # Rare in a listing: something left out. Once more with None there, and the record.
-        return _from_wire(*wire_present(w, _OPTIONAL_WIRE_CLASSIFY_PARSING_CONFIGURATION_PARAM))
-
-    return ClassifyParsingConfigurationParam(
-        None
-        if w.lang is None
-        else (_BY_VALUE_PARSINGLANGUAGE.get(w.lang) or ParsingLanguage._parse(w.lang, None)),
-        w.max_pages,
-        w.target_pages,
-        absent,
-    )
-
-
-def from_json_bytes(body: bytes) -> ClassifyParsingConfigurationParam | None:
-    """ClassifyParsingConfigurationParam decoded straight from a JSON body, or None when the body is not for the
-    fast path (an unknown property, a wrong type, an odd timestamp, not JSON at all; also while
-    msgspec is not worth importing yet, see types.wire_ready): from_dict then reads it the exact
-    way, keeping unknown properties and naming what is wrong."""
-    global _DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM
-    decoder = _DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM
-    if decoder is None:
-        if not wire_ready():
-            return None
-        decoder = _DECODER_CLASSIFY_PARSING_CONFIGURATION_PARAM = wire_decoder(_wire_type) or False
-    if decoder is False:
-        return None
-    try:
-        return _from_wire(decoder.decode(body))
-    except (ValueError, TypeError, RecursionError):
-        return None
+from .parsing_language import ParsingLanguage  # noqa: E402

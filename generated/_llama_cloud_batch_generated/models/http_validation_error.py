@@ -2,211 +2,92 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="HTTPValidationError")
-
-_KNOWN_HTTP_VALIDATION_ERROR: frozenset[str] = frozenset(
-    {
-        "detail",
-    }
-)
-_OPTIONAL_HTTP_VALIDATION_ERROR: frozenset[str] = frozenset(
-    {
-        "detail",
-    }
-)
-_LAST_KEYS_HTTP_VALIDATION_ERROR: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_HTTP_VALIDATION_ERROR, NOTHING_ABSENT)
-]
+__all__ = ["HTTPValidationError"]
 
 
-class HTTPValidationError:
+@_define(getstate_setstate=False)
+class HTTPValidationError(Model):
     """The body of a 422 answer: the request did not validate.
 
     Attributes:
-        detail (list[ValidationError] | None): One entry per problem.
+        detail: One entry per problem.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = ("detail", "_additional", "_absent", "__weakref__")
-    __match_args__ = (
-        "detail",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    detail: list[ValidationError] | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        detail: list[ValidationError] | None = None,
-        _absent: frozenset[str] = _OPTIONAL_HTTP_VALIDATION_ERROR,
-    ) -> None:
-        self.detail = detail
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(detail={self.detail!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self.detail == other.detail and (self._additional or NO_ADDITIONAL) == (
-            other._additional or NO_ADDITIONAL
-        )
-
-    def __replace__(self, **changes: Any) -> HTTPValidationError:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        if self.detail is not None:
-            field_dict["detail"] = [detail_item.to_dict() for detail_item in self.detail]
-        elif "detail" not in self._absent:
-            field_dict["detail"] = None
-        return field_dict
+    detail: list[ValidationError] | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "HTTPValidationError")
+        d = data if type(data) is dict else expect_object(data, "HTTPValidationError")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            detail: list[ValidationError] | None
-            try:
-                _detail = d.get("detail")
-                if _detail is None:
-                    if "detail" in d:
-                        raise wrong_type(None, "an array", None)
-                    detail = None
+            v_detail = d.get("detail")
+            if v_detail is None:
+                if "detail" not in d:
+                    absent += 1
                 else:
-                    _detail = _detail
-                    if not isinstance(_detail, list):
-                        raise wrong_type(None, "an array", _detail)
-                    detail = []
+                    raise wrong_type("detail", "an array", None)
+            else:
+                try:
+                    if type(v_detail) is not list:
+                        raise wrong_type(None, "an array", v_detail)
+                    v_detail_read: list[ValidationError] = []
                     try:
-                        for detail_item_data in _detail:
-                            detail_item = ValidationError.from_dict(detail_item_data)
+                        for v_detail_item in v_detail:
+                            v_detail_item = ValidationError.from_dict(v_detail_item)
 
-                            detail.append(detail_item)
+                            v_detail_read.append(v_detail_item)
                     except ShapeError as error:
-                        error.path.insert(0, len(detail))
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_detail_read))
                         raise
+                    v_detail = v_detail_read
 
-            except ShapeError as error:
-                error.path.insert(0, "detail")
-                raise
+                except ShapeError as error:
+                    error.path.insert(0, "detail")
+                    raise
 
+            extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "HTTPValidationError", None)
+            raise claim(error, d, "HTTPValidationError", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_HTTP_VALIDATION_ERROR:
-                http_validation_error = cls(
-                    detail,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                http_validation_error = cls(
-                    detail,
-                    absent_of(
-                        _OPTIONAL_HTTP_VALIDATION_ERROR, keys, _LAST_KEYS_HTTP_VALIDATION_ERROR
-                    ),
-                )
-
-                if not keys <= _KNOWN_HTTP_VALIDATION_ERROR:
-                    http_validation_error._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_HTTP_VALIDATION_ERROR
-                    }
-            return http_validation_error
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_detail, additional_properties=extra)
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "HTTPValidationError", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(HTTPValidationError)
 
 
-def _attrs_class() -> type[object]:
-    """HTTPValidationError declared with attrs: its attrs.fields() record is HTTPValidationError's."""
-    from attrs import define, field
-
-    @define
-    class HTTPValidationError:
-        detail: list[ValidationError] | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_HTTP_VALIDATION_ERROR, alias="_absent", repr=False, eq=False
-        )
-
-    return HTTPValidationError
-
-
-from ..models.validation_error import ValidationError  # noqa: E402
+from .validation_error import ValidationError  # noqa: E402

@@ -2,256 +2,106 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ItemProcessingResults")
-
-_KNOWN_ITEM_PROCESSING_RESULTS: frozenset[str] = frozenset(
-    {
-        "item_id",
-        "item_name",
-        "processing_results",
-    }
-)
-_OPTIONAL_ITEM_PROCESSING_RESULTS: frozenset[str] = frozenset(
-    {
-        "processing_results",
-    }
-)
-_LAST_KEYS_ITEM_PROCESSING_RESULTS: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_ITEM_PROCESSING_RESULTS, NOTHING_ABSENT)
-]
+__all__ = ["ItemProcessingResults"]
 
 
-class ItemProcessingResults:
+@_define(getstate_setstate=False)
+class ItemProcessingResults(Model):
     """Every processing result of one item.
 
     Attributes:
-        item_id (str): The item's ID.
-        item_name (str): The file's name.
-        processing_results (list[ProcessingResult] | None): The results, one per processing run.
+        item_id: The item's ID.
+        item_name: The file's name.
+        processing_results: The results, one per processing run.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
-
-    __slots__ = (
-        "item_id",
-        "item_name",
-        "processing_results",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "item_id",
-        "item_name",
-        "processing_results",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
 
     item_id: str
     item_name: str
-    processing_results: list[ProcessingResult] | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        item_id: str,
-        item_name: str,
-        processing_results: list[ProcessingResult] | None = None,
-        _absent: frozenset[str] = _OPTIONAL_ITEM_PROCESSING_RESULTS,
-    ) -> None:
-        self.item_id = item_id
-        self.item_name = item_name
-        self.processing_results = processing_results
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, item_name={self.item_name!r}, processing_results={self.processing_results!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.item_id == other.item_id
-            and self.item_name == other.item_name
-            and self.processing_results == other.processing_results
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ItemProcessingResults:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["item_id"] = self.item_id
-        field_dict["item_name"] = self.item_name
-        if self.processing_results is not None:
-            field_dict["processing_results"] = [
-                processing_results_type_0_item.to_dict()
-                for processing_results_type_0_item in self.processing_results
-            ]
-        elif "processing_results" not in self._absent:
-            field_dict["processing_results"] = None
-        return field_dict
+    processing_results: list[ProcessingResult] | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ItemProcessingResults")
+        d = data if type(data) is dict else expect_object(data, "ItemProcessingResults")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            item_id: str
-            item_id = d["item_id"]
-            if not (isinstance(item_id, str)):
-                raise wrong_type("item_id", "a string", item_id)
+            v_item_id = d["item_id"]
+            if type(v_item_id) is not str:
+                raise wrong_type("item_id", "a string", v_item_id)
 
-            item_name: str
-            item_name = d["item_name"]
-            if not (isinstance(item_name, str)):
-                raise wrong_type("item_name", "a string", item_name)
+            v_item_name = d["item_name"]
+            if type(v_item_name) is not str:
+                raise wrong_type("item_name", "a string", v_item_name)
 
-            processing_results: list[ProcessingResult] | None
-            try:
-                _processing_results = d.get("processing_results")
-                if _processing_results is None:
-                    processing_results = None
+            v_processing_results = d.get("processing_results")
+            if v_processing_results is None:
+                if "processing_results" not in d:
+                    absent += 1
                 else:
-                    _processing_results_type_0 = _processing_results
-                    if not isinstance(_processing_results_type_0, list):
-                        raise wrong_type(None, "an array", _processing_results_type_0)
-                    processing_results_type_0 = []
+                    nulls |= 1
+            else:
+                try:
+                    if type(v_processing_results) is not list:
+                        raise wrong_type(None, "an array", v_processing_results)
+                    v_processing_results_read: list[ProcessingResult] = []
                     try:
-                        for processing_results_type_0_item_data in _processing_results_type_0:
-                            processing_results_type_0_item = ProcessingResult.from_dict(
-                                processing_results_type_0_item_data
+                        for v_processing_results_item in v_processing_results:
+                            v_processing_results_item = ProcessingResult.from_dict(
+                                v_processing_results_item
                             )
 
-                            processing_results_type_0.append(processing_results_type_0_item)
+                            v_processing_results_read.append(v_processing_results_item)
                     except ShapeError as error:
-                        error.path.insert(0, len(processing_results_type_0))
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_processing_results_read))
                         raise
+                    v_processing_results = v_processing_results_read
 
-                    processing_results = processing_results_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "processing_results")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "processing_results")
-                raise
-
+            extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ItemProcessingResults", None)
+            raise claim(error, d, "ItemProcessingResults", "item_id") from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_ITEM_PROCESSING_RESULTS:
-                item_processing_results = cls(
-                    item_id,
-                    item_name,
-                    processing_results,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                item_processing_results = cls(
-                    item_id,
-                    item_name,
-                    processing_results,
-                    absent_of(
-                        _OPTIONAL_ITEM_PROCESSING_RESULTS, keys, _LAST_KEYS_ITEM_PROCESSING_RESULTS
-                    ),
-                )
-
-                if not keys <= _KNOWN_ITEM_PROCESSING_RESULTS:
-                    item_processing_results._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_ITEM_PROCESSING_RESULTS
-                    }
-            return item_processing_results
-        # Raised here, outside the except block, so it chains no KeyError.
-        raise claim(failure, d, "ItemProcessingResults", None)
-
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
-
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+            model = cls(v_item_id, v_item_name, v_processing_results, additional_properties=extra)
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
+        raise claim(failure, d, "ItemProcessingResults", "item_id")
 
 
-def _attrs_class() -> type[object]:
-    """ItemProcessingResults declared with attrs: its attrs.fields() record is ItemProcessingResults's."""
-    from attrs import define, field
-
-    @define
-    class ItemProcessingResults:
-        item_id: str
-        item_name: str
-        processing_results: list[ProcessingResult] | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_ITEM_PROCESSING_RESULTS, alias="_absent", repr=False, eq=False
-        )
-
-    return ItemProcessingResults
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ItemProcessingResults)
 
 
-from ..models.processing_result import ProcessingResult  # noqa: E402
+from .processing_result import ProcessingResult  # noqa: E402

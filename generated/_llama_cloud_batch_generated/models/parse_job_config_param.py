@@ -2,416 +2,208 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, TypedDict, TypeVar
+from typing import Any, Literal, Self, TypedDict
 
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ParseJobConfigParam")
-
-_KNOWN_PARSE_JOB_CONFIG_PARAM: frozenset[str] = frozenset(
-    {
-        "correlation_id",
-        "job_name",
-        "parameters",
-        "parent_job_execution_id",
-        "partitions",
-        "project_id",
-        "session_id",
-        "user_id",
-        "webhook_url",
-    }
-)
-_OPTIONAL_PARSE_JOB_CONFIG_PARAM: frozenset[str] = frozenset(
-    {
-        "correlation_id",
-        "job_name",
-        "parameters",
-        "parent_job_execution_id",
-        "partitions",
-        "project_id",
-        "session_id",
-        "user_id",
-        "webhook_url",
-    }
-)
-_LAST_KEYS_PARSE_JOB_CONFIG_PARAM: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_PARSE_JOB_CONFIG_PARAM, NOTHING_ABSENT)
-]
+__all__ = ["ParseJobConfigParam"]
 
 
-class ParseJobConfigParam:
-    """
+@_define(getstate_setstate=False)
+class ParseJobConfigParam(Model):
+    """ParseJobConfigParam
+
     Attributes:
-        correlation_id (None | str):
-        job_name (Literal['parse_raw_file_job'] | None):
-        parameters (None | ParseParametersParam):
-        parent_job_execution_id (None | str):
-        partitions (ParseJobConfigParamPartitions | None):
-        project_id (None | str):
-        session_id (None | str):
-        user_id (None | str):
-        webhook_url (None | str):
+        correlation_id: (no description in the spec)
+        job_name: (no description in the spec)
+        parameters: (no description in the spec)
+        parent_job_execution_id: (no description in the spec)
+        partitions: (no description in the spec)
+        project_id: (no description in the spec)
+        session_id: (no description in the spec)
+        user_id: (no description in the spec)
+        webhook_url: (no description in the spec)
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = (
-        "correlation_id",
-        "job_name",
-        "parameters",
-        "parent_job_execution_id",
-        "partitions",
-        "project_id",
-        "session_id",
-        "user_id",
-        "webhook_url",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "correlation_id",
-        "job_name",
-        "parameters",
-        "parent_job_execution_id",
-        "partitions",
-        "project_id",
-        "session_id",
-        "user_id",
-        "webhook_url",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    correlation_id: None | str
-    job_name: Literal["parse_raw_file_job"] | None
-    parameters: None | ParseParametersParam
-    parent_job_execution_id: None | str
-    partitions: ParseJobConfigParamPartitions | None
-    project_id: None | str
-    session_id: None | str
-    user_id: None | str
-    webhook_url: None | str
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        correlation_id: None | str = None,
-        job_name: Literal["parse_raw_file_job"] | None = None,
-        parameters: None | ParseParametersParam = None,
-        parent_job_execution_id: None | str = None,
-        partitions: ParseJobConfigParamPartitions | None = None,
-        project_id: None | str = None,
-        session_id: None | str = None,
-        user_id: None | str = None,
-        webhook_url: None | str = None,
-        _absent: frozenset[str] = _OPTIONAL_PARSE_JOB_CONFIG_PARAM,
-    ) -> None:
-        self.correlation_id = correlation_id
-        self.job_name = job_name
-        self.parameters = parameters
-        self.parent_job_execution_id = parent_job_execution_id
-        self.partitions = partitions
-        self.project_id = project_id
-        self.session_id = session_id
-        self.user_id = user_id
-        self.webhook_url = webhook_url
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(correlation_id={self.correlation_id!r}, job_name={self.job_name!r}, parameters={self.parameters!r}, parent_job_execution_id={self.parent_job_execution_id!r}, partitions={self.partitions!r}, project_id={self.project_id!r}, session_id={self.session_id!r}, user_id={self.user_id!r}, webhook_url={self.webhook_url!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.correlation_id == other.correlation_id
-            and self.job_name == other.job_name
-            and self.parameters == other.parameters
-            and self.parent_job_execution_id == other.parent_job_execution_id
-            and self.partitions == other.partitions
-            and self.project_id == other.project_id
-            and self.session_id == other.session_id
-            and self.user_id == other.user_id
-            and self.webhook_url == other.webhook_url
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ParseJobConfigParam:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
+    correlation_id: str | None = None
+    job_name: Literal["parse_raw_file_job"] | None = None
+    parameters: ParseParametersParam | None = None
+    parent_job_execution_id: str | None = None
+    partitions: dict[str, str] | None = None
+    project_id: str | None = None
+    session_id: str | None = None
+    user_id: str | None = None
+    webhook_url: str | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     class Dict(TypedDict, total=False):
-        """ParseJobConfigParam as a plain dict, for request arguments: a misspelt key or a wrong type
-        is a type error."""
+        """ParseJobConfigParam as a plain dict, for requests: a misspelt key or a wrong type is a type
+        error."""
 
         correlation_id: str | None
-
         job_name: Literal["parse_raw_file_job"]
-
         parameters: ParseParametersParam | ParseParametersParam.Dict | None
-
         parent_job_execution_id: str | None
-
-        partitions: ParseJobConfigParamPartitions | Mapping[str, str]
-
+        partitions: Mapping[str, str]
         project_id: str | None
-
         session_id: str | None
-
         user_id: str | None
-
         webhook_url: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        if self.correlation_id is not None:
-            field_dict["correlation_id"] = self.correlation_id
-        elif "correlation_id" not in self._absent:
-            field_dict["correlation_id"] = None
-        if self.job_name is not None:
-            field_dict["job_name"] = self.job_name
-        elif "job_name" not in self._absent:
-            field_dict["job_name"] = None
-        if self.parameters is not None:
-            field_dict["parameters"] = self.parameters.to_dict()
-        elif "parameters" not in self._absent:
-            field_dict["parameters"] = None
-        if self.parent_job_execution_id is not None:
-            field_dict["parent_job_execution_id"] = self.parent_job_execution_id
-        elif "parent_job_execution_id" not in self._absent:
-            field_dict["parent_job_execution_id"] = None
-        if self.partitions is not None:
-            field_dict["partitions"] = self.partitions.to_dict()
-        elif "partitions" not in self._absent:
-            field_dict["partitions"] = None
-        if self.project_id is not None:
-            field_dict["project_id"] = self.project_id
-        elif "project_id" not in self._absent:
-            field_dict["project_id"] = None
-        if self.session_id is not None:
-            field_dict["session_id"] = self.session_id
-        elif "session_id" not in self._absent:
-            field_dict["session_id"] = None
-        if self.user_id is not None:
-            field_dict["user_id"] = self.user_id
-        elif "user_id" not in self._absent:
-            field_dict["user_id"] = None
-        if self.webhook_url is not None:
-            field_dict["webhook_url"] = self.webhook_url
-        elif "webhook_url" not in self._absent:
-            field_dict["webhook_url"] = None
-        return field_dict
-
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseJobConfigParam")
+        d = data if type(data) is dict else expect_object(data, "ParseJobConfigParam")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            correlation_id: None | str
-            correlation_id = d.get("correlation_id")
-            if not (isinstance(correlation_id, str)) and correlation_id is not None:
-                raise wrong_type("correlation_id", "a string or null", correlation_id)
-
-            job_name: Literal["parse_raw_file_job"] | None
-            _job_name = d.get("job_name")
-            if _job_name is None:
-                if "job_name" in d:
-                    raise wrong_type("job_name", "a value", None)
-                job_name = None
+            v_correlation_id = d.get("correlation_id")
+            if v_correlation_id is None:
+                if "correlation_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
+            elif type(v_correlation_id) is not str:
+                raise wrong_type("correlation_id", "a string or null", v_correlation_id)
+            v_job_name: Literal["parse_raw_file_job"] | None = d.get("job_name")
+            if v_job_name is None:
+                if "job_name" not in d:
+                    absent += 1
+                else:
+                    raise wrong_type("job_name", "'parse_raw_file_job'", None)
             else:
-                job_name = _job_name
-                if job_name != "parse_raw_file_job":
+                if not (type(v_job_name) is str and v_job_name == "parse_raw_file_job"):
                     raise ShapeError("job_name", "expected 'parse_raw_file_job'")
+                v_job_name = "parse_raw_file_job"
 
-            parameters: None | ParseParametersParam
-            try:
-                _parameters = d.get("parameters")
-                if _parameters is None:
-                    parameters = None
+            v_parameters = d.get("parameters")
+            if v_parameters is None:
+                if "parameters" not in d:
+                    absent += 1
                 else:
-                    parameters_type_0 = ParseParametersParam.from_dict(_parameters)
+                    nulls |= 4
+            else:
+                try:
+                    v_parameters = ParseParametersParam.from_dict(v_parameters)
 
-                    parameters = parameters_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "parameters")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "parameters")
-                raise
-
-            parent_job_execution_id: None | str
-            parent_job_execution_id = d.get("parent_job_execution_id")
-            if (
-                not (isinstance(parent_job_execution_id, str))
-                and parent_job_execution_id is not None
-            ):
+            v_parent_job_execution_id = d.get("parent_job_execution_id")
+            if v_parent_job_execution_id is None:
+                if "parent_job_execution_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8
+            elif type(v_parent_job_execution_id) is not str:
                 raise wrong_type(
-                    "parent_job_execution_id", "a string or null", parent_job_execution_id
+                    "parent_job_execution_id", "a string or null", v_parent_job_execution_id
                 )
-
-            partitions: ParseJobConfigParamPartitions | None
-            try:
-                _partitions = d.get("partitions")
-                if _partitions is None:
-                    if "partitions" in d:
-                        raise wrong_type(None, "an object", None)
-                    partitions = None
+            v_partitions = d.get("partitions")
+            if v_partitions is None:
+                if "partitions" not in d:
+                    absent += 1
                 else:
-                    partitions = ParseJobConfigParamPartitions.from_dict(_partitions)
+                    raise wrong_type("partitions", "an object", None)
+            else:
+                try:
+                    if type(v_partitions) is not dict:
+                        raise wrong_type(None, "an object", v_partitions)
+                    v_partitions_read: dict[str, str] = {}
+                    for v_partitions_key, v_partitions_item in v_partitions.items():
+                        try:
+                            if type(v_partitions_item) is not str:
+                                raise wrong_type(None, "a string", v_partitions_item)
 
-            except ShapeError as error:
-                error.path.insert(0, "partitions")
-                raise
+                        except ShapeError as error:
+                            error.path.insert(0, v_partitions_key)
+                            raise
+                        v_partitions_read[v_partitions_key] = v_partitions_item
+                    v_partitions = v_partitions_read
 
-            project_id: None | str
-            project_id = d.get("project_id")
-            if not (isinstance(project_id, str)) and project_id is not None:
-                raise wrong_type("project_id", "a string or null", project_id)
+                except ShapeError as error:
+                    error.path.insert(0, "partitions")
+                    raise
 
-            session_id: None | str
-            session_id = d.get("session_id")
-            if not (isinstance(session_id, str)) and session_id is not None:
-                raise wrong_type("session_id", "a string or null", session_id)
-
-            user_id: None | str
-            user_id = d.get("user_id")
-            if not (isinstance(user_id, str)) and user_id is not None:
-                raise wrong_type("user_id", "a string or null", user_id)
-
-            webhook_url: None | str
-            webhook_url = d.get("webhook_url")
-            if not (isinstance(webhook_url, str)) and webhook_url is not None:
-                raise wrong_type("webhook_url", "a string or null", webhook_url)
-
+            v_project_id = d.get("project_id")
+            if v_project_id is None:
+                if "project_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 32
+            elif type(v_project_id) is not str:
+                raise wrong_type("project_id", "a string or null", v_project_id)
+            v_session_id = d.get("session_id")
+            if v_session_id is None:
+                if "session_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 64
+            elif type(v_session_id) is not str:
+                raise wrong_type("session_id", "a string or null", v_session_id)
+            v_user_id = d.get("user_id")
+            if v_user_id is None:
+                if "user_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 128
+            elif type(v_user_id) is not str:
+                raise wrong_type("user_id", "a string or null", v_user_id)
+            v_webhook_url = d.get("webhook_url")
+            if v_webhook_url is None:
+                if "webhook_url" not in d:
+                    absent += 1
+                else:
+                    nulls |= 256
+            elif type(v_webhook_url) is not str:
+                raise wrong_type("webhook_url", "a string or null", v_webhook_url)
+            extra = {} if len(d) + absent == 9 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ParseJobConfigParam", None)
+            raise claim(error, d, "ParseJobConfigParam", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_PARSE_JOB_CONFIG_PARAM:
-                parse_job_config_param = cls(
-                    correlation_id,
-                    job_name,
-                    parameters,
-                    parent_job_execution_id,
-                    partitions,
-                    project_id,
-                    session_id,
-                    user_id,
-                    webhook_url,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                parse_job_config_param = cls(
-                    correlation_id,
-                    job_name,
-                    parameters,
-                    parent_job_execution_id,
-                    partitions,
-                    project_id,
-                    session_id,
-                    user_id,
-                    webhook_url,
-                    absent_of(
-                        _OPTIONAL_PARSE_JOB_CONFIG_PARAM, keys, _LAST_KEYS_PARSE_JOB_CONFIG_PARAM
-                    ),
-                )
-
-                if not keys <= _KNOWN_PARSE_JOB_CONFIG_PARAM:
-                    parse_job_config_param._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_PARSE_JOB_CONFIG_PARAM
-                    }
-            return parse_job_config_param
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(
+                v_correlation_id,
+                v_job_name,
+                v_parameters,
+                v_parent_job_execution_id,
+                v_partitions,
+                v_project_id,
+                v_session_id,
+                v_user_id,
+                v_webhook_url,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "ParseJobConfigParam", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ParseJobConfigParam)
 
 
-def _attrs_class() -> type[object]:
-    """ParseJobConfigParam declared with attrs: its attrs.fields() record is ParseJobConfigParam's."""
-    from attrs import define, field
-
-    @define
-    class ParseJobConfigParam:
-        correlation_id: None | str = None
-        job_name: Literal["parse_raw_file_job"] | None = None
-        parameters: None | ParseParametersParam = None
-        parent_job_execution_id: None | str = None
-        partitions: ParseJobConfigParamPartitions | None = None
-        project_id: None | str = None
-        session_id: None | str = None
-        user_id: None | str = None
-        webhook_url: None | str = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_PARSE_JOB_CONFIG_PARAM, alias="_absent", repr=False, eq=False
-        )
-
-    return ParseJobConfigParam
-
-
-from ..models.parse_job_config_param_partitions import ParseJobConfigParamPartitions  # noqa: E402
-from ..models.parse_parameters_param import ParseParametersParam  # noqa: E402
+from .parse_parameters_param import ParseParametersParam  # noqa: E402

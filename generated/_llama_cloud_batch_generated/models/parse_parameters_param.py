@@ -2,1360 +2,346 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, TypedDict, TypeVar
+from typing import Any, Literal, Self, TypedDict
 
-from ..models.failed_page_mode import FailedPageMode
-from ..models.image_to_save import ImageToSave
-from ..models.parse_mode import ParseMode
-from ..models.parse_priority import ParsePriority
-from ..models.parsing_language import ParsingLanguage
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
     hidden,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ParseParametersParam")
-
-_KNOWN_PARSE_PARAMETERS_PARAM: frozenset[str] = frozenset(
-    {
-        "adaptive_long_table",
-        "aggressive_table_extraction",
-        "annotate_links",
-        "auto_mode",
-        "auto_mode_configuration_json",
-        "auto_mode_trigger_on_image_in_page",
-        "auto_mode_trigger_on_regexp_in_page",
-        "auto_mode_trigger_on_table_in_page",
-        "auto_mode_trigger_on_text_in_page",
-        "azure_openai_api_version",
-        "azure_openai_deployment_name",
-        "azure_openai_endpoint",
-        "azure_openai_key",
-        "bbox_bottom",
-        "bbox_left",
-        "bbox_right",
-        "bbox_top",
-        "bounding_box",
-        "compact_markdown_table",
-        "complemental_formatting_instruction",
-        "content_guideline_instruction",
-        "continuous_mode",
-        "custom_metadata",
-        "disable_image_extraction",
-        "disable_ocr",
-        "disable_reconstruction",
-        "do_not_cache",
-        "do_not_unroll_columns",
-        "enable_cost_optimizer",
-        "extract_charts",
-        "extract_layout",
-        "extract_printed_page_number",
-        "fast_mode",
-        "formatting_instruction",
-        "gpt4o_api_key",
-        "gpt4o_mode",
-        "guess_xlsx_sheet_name",
-        "hide_footers",
-        "hide_headers",
-        "high_res_ocr",
-        "html_make_all_elements_visible",
-        "html_remove_fixed_elements",
-        "html_remove_navigation_elements",
-        "http_proxy",
-        "ignore_document_elements_for_layout_detection",
-        "images_to_save",
-        "inline_images_in_markdown",
-        "input_s3_path",
-        "input_s3_region",
-        "input_url",
-        "internal_is_screenshot_job",
-        "invalidate_cache",
-        "is_formatting_instruction",
-        "job_timeout_extra_time_per_page_in_seconds",
-        "job_timeout_in_seconds",
-        "keep_page_separator_when_merging_tables",
-        "lang",
-        "languages",
-        "layout_aware",
-        "line_level_bounding_box",
-        "markdown_table_multiline_header_separator",
-        "max_pages",
-        "max_pages_enforced",
-        "merge_tables_across_pages_in_markdown",
-        "model",
-        "outlined_table_extraction",
-        "output_bucket",
-        "output_pdf_of_document",
-        "output_s3_path_prefix",
-        "output_s3_region",
-        "output_tables_as_html",
-        "page_error_tolerance",
-        "page_footer_prefix",
-        "page_footer_suffix",
-        "page_header_prefix",
-        "page_header_suffix",
-        "page_prefix",
-        "page_separator",
-        "page_suffix",
-        "parse_mode",
-        "parsing_instruction",
-        "pipeline_id",
-        "precise_bounding_box",
-        "premium_mode",
-        "presentation_out_of_bounds_content",
-        "presentation_skip_embedded_data",
-        "preserve_layout_alignment_across_pages",
-        "preserve_very_small_text",
-        "preset",
-        "priority",
-        "project_id",
-        "remove_hidden_text",
-        "replace_failed_page_mode",
-        "replace_failed_page_with_error_message_prefix",
-        "replace_failed_page_with_error_message_suffix",
-        "resource_info",
-        "save_images",
-        "skip_diagonal_text",
-        "specialized_chart_parsing_agentic",
-        "specialized_chart_parsing_efficient",
-        "specialized_chart_parsing_plus",
-        "specialized_image_parsing",
-        "spreadsheet_extract_sub_tables",
-        "spreadsheet_force_formula_computation",
-        "spreadsheet_include_hidden_sheets",
-        "strict_mode_buggy_font",
-        "strict_mode_image_extraction",
-        "strict_mode_image_ocr",
-        "strict_mode_reconstruction",
-        "structured_output",
-        "structured_output_json_schema",
-        "structured_output_json_schema_name",
-        "system_prompt",
-        "system_prompt_append",
-        "take_screenshot",
-        "target_pages",
-        "tier",
-        "type",
-        "use_vendor_multimodal_model",
-        "user_prompt",
-        "vendor_multimodal_api_key",
-        "vendor_multimodal_model_name",
-        "version",
-        "webhook_configurations",
-        "webhook_url",
-    }
-)
-_OPTIONAL_PARSE_PARAMETERS_PARAM: frozenset[str] = frozenset(
-    {
-        "adaptive_long_table",
-        "aggressive_table_extraction",
-        "annotate_links",
-        "auto_mode",
-        "auto_mode_configuration_json",
-        "auto_mode_trigger_on_image_in_page",
-        "auto_mode_trigger_on_regexp_in_page",
-        "auto_mode_trigger_on_table_in_page",
-        "auto_mode_trigger_on_text_in_page",
-        "azure_openai_api_version",
-        "azure_openai_deployment_name",
-        "azure_openai_endpoint",
-        "azure_openai_key",
-        "bbox_bottom",
-        "bbox_left",
-        "bbox_right",
-        "bbox_top",
-        "bounding_box",
-        "compact_markdown_table",
-        "complemental_formatting_instruction",
-        "content_guideline_instruction",
-        "continuous_mode",
-        "custom_metadata",
-        "disable_image_extraction",
-        "disable_ocr",
-        "disable_reconstruction",
-        "do_not_cache",
-        "do_not_unroll_columns",
-        "enable_cost_optimizer",
-        "extract_charts",
-        "extract_layout",
-        "extract_printed_page_number",
-        "fast_mode",
-        "formatting_instruction",
-        "gpt4o_api_key",
-        "gpt4o_mode",
-        "guess_xlsx_sheet_name",
-        "hide_footers",
-        "hide_headers",
-        "high_res_ocr",
-        "html_make_all_elements_visible",
-        "html_remove_fixed_elements",
-        "html_remove_navigation_elements",
-        "http_proxy",
-        "ignore_document_elements_for_layout_detection",
-        "images_to_save",
-        "inline_images_in_markdown",
-        "input_s3_path",
-        "input_s3_region",
-        "input_url",
-        "internal_is_screenshot_job",
-        "invalidate_cache",
-        "is_formatting_instruction",
-        "job_timeout_extra_time_per_page_in_seconds",
-        "job_timeout_in_seconds",
-        "keep_page_separator_when_merging_tables",
-        "lang",
-        "languages",
-        "layout_aware",
-        "line_level_bounding_box",
-        "markdown_table_multiline_header_separator",
-        "max_pages",
-        "max_pages_enforced",
-        "merge_tables_across_pages_in_markdown",
-        "model",
-        "outlined_table_extraction",
-        "output_bucket",
-        "output_pdf_of_document",
-        "output_s3_path_prefix",
-        "output_s3_region",
-        "output_tables_as_html",
-        "page_error_tolerance",
-        "page_footer_prefix",
-        "page_footer_suffix",
-        "page_header_prefix",
-        "page_header_suffix",
-        "page_prefix",
-        "page_separator",
-        "page_suffix",
-        "parse_mode",
-        "parsing_instruction",
-        "pipeline_id",
-        "precise_bounding_box",
-        "premium_mode",
-        "presentation_out_of_bounds_content",
-        "presentation_skip_embedded_data",
-        "preserve_layout_alignment_across_pages",
-        "preserve_very_small_text",
-        "preset",
-        "priority",
-        "project_id",
-        "remove_hidden_text",
-        "replace_failed_page_mode",
-        "replace_failed_page_with_error_message_prefix",
-        "replace_failed_page_with_error_message_suffix",
-        "resource_info",
-        "save_images",
-        "skip_diagonal_text",
-        "specialized_chart_parsing_agentic",
-        "specialized_chart_parsing_efficient",
-        "specialized_chart_parsing_plus",
-        "specialized_image_parsing",
-        "spreadsheet_extract_sub_tables",
-        "spreadsheet_force_formula_computation",
-        "spreadsheet_include_hidden_sheets",
-        "strict_mode_buggy_font",
-        "strict_mode_image_extraction",
-        "strict_mode_image_ocr",
-        "strict_mode_reconstruction",
-        "structured_output",
-        "structured_output_json_schema",
-        "structured_output_json_schema_name",
-        "system_prompt",
-        "system_prompt_append",
-        "take_screenshot",
-        "target_pages",
-        "tier",
-        "type",
-        "use_vendor_multimodal_model",
-        "user_prompt",
-        "vendor_multimodal_api_key",
-        "vendor_multimodal_model_name",
-        "version",
-        "webhook_configurations",
-        "webhook_url",
-    }
-)
-_LAST_KEYS_PARSE_PARAMETERS_PARAM: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_PARSE_PARAMETERS_PARAM, NOTHING_ABSENT)
-]
+__all__ = ["ParseParametersParam"]
 
 
-class ParseParametersParam:
-    """
+@_define(getstate_setstate=False)
+class ParseParametersParam(Model):
+    """ParseParametersParam
+
     Attributes:
-        adaptive_long_table (bool | None):
-        aggressive_table_extraction (bool | None):
-        annotate_links (bool | None):
-        auto_mode (bool | None):
-        auto_mode_configuration_json (None | str):
-        auto_mode_trigger_on_image_in_page (bool | None):
-        auto_mode_trigger_on_regexp_in_page (None | str):
-        auto_mode_trigger_on_table_in_page (bool | None):
-        auto_mode_trigger_on_text_in_page (None | str):
-        azure_openai_api_version (None | str):
-        azure_openai_deployment_name (None | str):
-        azure_openai_endpoint (None | str):
-        azure_openai_key (None | str):
-        bbox_bottom (float | None):
-        bbox_left (float | None):
-        bbox_right (float | None):
-        bbox_top (float | None):
-        bounding_box (None | str):
-        compact_markdown_table (bool | None):
-        complemental_formatting_instruction (None | str):
-        content_guideline_instruction (None | str):
-        continuous_mode (bool | None):
-        custom_metadata (None | ParseParametersParamCustomMetadataType0):
-        disable_image_extraction (bool | None):
-        disable_ocr (bool | None):
-        disable_reconstruction (bool | None):
-        do_not_cache (bool | None):
-        do_not_unroll_columns (bool | None):
-        enable_cost_optimizer (bool | None):
-        extract_charts (bool | None):
-        extract_layout (bool | None):
-        extract_printed_page_number (bool | None):
-        fast_mode (bool | None):
-        formatting_instruction (None | str):
-        gpt4o_api_key (None | str):
-        gpt4o_mode (bool | None):
-        guess_xlsx_sheet_name (bool | None):
-        hide_footers (bool | None):
-        hide_headers (bool | None):
-        high_res_ocr (bool | None):
-        html_make_all_elements_visible (bool | None):
-        html_remove_fixed_elements (bool | None):
-        html_remove_navigation_elements (bool | None):
-        http_proxy (None | str):
-        ignore_document_elements_for_layout_detection (bool | None):
-        images_to_save (list[ImageToSave] | None):
-        inline_images_in_markdown (bool | None):
-        input_s3_path (None | str):
-        input_s3_region (None | str):
-        input_url (None | str):
-        internal_is_screenshot_job (bool | None):
-        invalidate_cache (bool | None):
-        is_formatting_instruction (bool | None):
-        job_timeout_extra_time_per_page_in_seconds (float | None):
-        job_timeout_in_seconds (float | None):
-        keep_page_separator_when_merging_tables (bool | None):
-        lang (str | None):
-        languages (list[ParsingLanguage] | None):
-        layout_aware (bool | None):
-        line_level_bounding_box (bool | None):
-        markdown_table_multiline_header_separator (None | str):
-        max_pages (int | None):
-        max_pages_enforced (int | None):
-        merge_tables_across_pages_in_markdown (bool | None):
-        model (None | str):
-        outlined_table_extraction (bool | None):
-        output_bucket (None | str):
-        output_pdf_of_document (bool | None):
-        output_s3_path_prefix (None | str):
-        output_s3_region (None | str):
-        output_tables_as_html (bool | None):
-        page_error_tolerance (float | None):
-        page_footer_prefix (None | str):
-        page_footer_suffix (None | str):
-        page_header_prefix (None | str):
-        page_header_suffix (None | str):
-        page_prefix (None | str):
-        page_separator (None | str):
-        page_suffix (None | str):
-        parse_mode (None | ParseMode):
-        parsing_instruction (None | str):
-        pipeline_id (None | str):
-        precise_bounding_box (bool | None):
-        premium_mode (bool | None):
-        presentation_out_of_bounds_content (bool | None):
-        presentation_skip_embedded_data (bool | None):
-        preserve_layout_alignment_across_pages (bool | None):
-        preserve_very_small_text (bool | None):
-        preset (None | str):
-        priority (None | ParsePriority):
-        project_id (None | str):
-        remove_hidden_text (bool | None):
-        replace_failed_page_mode (FailedPageMode | None):
-        replace_failed_page_with_error_message_prefix (None | str):
-        replace_failed_page_with_error_message_suffix (None | str):
-        resource_info (None | ParseParametersParamResourceInfoType0):
-        save_images (bool | None):
-        skip_diagonal_text (bool | None):
-        specialized_chart_parsing_agentic (bool | None):
-        specialized_chart_parsing_efficient (bool | None):
-        specialized_chart_parsing_plus (bool | None):
-        specialized_image_parsing (bool | None):
-        spreadsheet_extract_sub_tables (bool | None):
-        spreadsheet_force_formula_computation (bool | None):
-        spreadsheet_include_hidden_sheets (bool | None):
-        strict_mode_buggy_font (bool | None):
-        strict_mode_image_extraction (bool | None):
-        strict_mode_image_ocr (bool | None):
-        strict_mode_reconstruction (bool | None):
-        structured_output (bool | None):
-        structured_output_json_schema (None | str):
-        structured_output_json_schema_name (None | str):
-        system_prompt (None | str):
-        system_prompt_append (None | str):
-        take_screenshot (bool | None):
-        target_pages (None | str):
-        tier (None | str):
-        type_ (Literal['parse'] | None):
-        use_vendor_multimodal_model (bool | None):
-        user_prompt (None | str):
-        vendor_multimodal_api_key (None | str):
-        vendor_multimodal_model_name (None | str):
-        version (None | str):
-        webhook_configurations (list[WebhookConfigurationParam] | None):
-        webhook_url (None | str):
+        adaptive_long_table: (no description in the spec)
+        aggressive_table_extraction: (no description in the spec)
+        annotate_links: (no description in the spec)
+        auto_mode: (no description in the spec)
+        auto_mode_configuration_json: (no description in the spec)
+        auto_mode_trigger_on_image_in_page: (no description in the spec)
+        auto_mode_trigger_on_regexp_in_page: (no description in the spec)
+        auto_mode_trigger_on_table_in_page: (no description in the spec)
+        auto_mode_trigger_on_text_in_page: (no description in the spec)
+        azure_openai_api_version: (no description in the spec)
+        azure_openai_deployment_name: (no description in the spec)
+        azure_openai_endpoint: (no description in the spec)
+        azure_openai_key: (no description in the spec)
+        bbox_bottom: (no description in the spec)
+        bbox_left: (no description in the spec)
+        bbox_right: (no description in the spec)
+        bbox_top: (no description in the spec)
+        bounding_box: (no description in the spec)
+        compact_markdown_table: (no description in the spec)
+        complemental_formatting_instruction: (no description in the spec)
+        content_guideline_instruction: (no description in the spec)
+        continuous_mode: (no description in the spec)
+        custom_metadata: (no description in the spec)
+        disable_image_extraction: (no description in the spec)
+        disable_ocr: (no description in the spec)
+        disable_reconstruction: (no description in the spec)
+        do_not_cache: (no description in the spec)
+        do_not_unroll_columns: (no description in the spec)
+        enable_cost_optimizer: (no description in the spec)
+        extract_charts: (no description in the spec)
+        extract_layout: (no description in the spec)
+        extract_printed_page_number: (no description in the spec)
+        fast_mode: (no description in the spec)
+        formatting_instruction: (no description in the spec)
+        gpt4o_api_key: (no description in the spec)
+        gpt4o_mode: (no description in the spec)
+        guess_xlsx_sheet_name: (no description in the spec)
+        hide_footers: (no description in the spec)
+        hide_headers: (no description in the spec)
+        high_res_ocr: (no description in the spec)
+        html_make_all_elements_visible: (no description in the spec)
+        html_remove_fixed_elements: (no description in the spec)
+        html_remove_navigation_elements: (no description in the spec)
+        http_proxy: (no description in the spec)
+        ignore_document_elements_for_layout_detection: (no description in the spec)
+        images_to_save: (no description in the spec)
+        inline_images_in_markdown: (no description in the spec)
+        input_s3_path: (no description in the spec)
+        input_s3_region: (no description in the spec)
+        input_url: (no description in the spec)
+        internal_is_screenshot_job: (no description in the spec)
+        invalidate_cache: (no description in the spec)
+        is_formatting_instruction: (no description in the spec)
+        job_timeout_extra_time_per_page_in_seconds: (no description in the spec)
+        job_timeout_in_seconds: (no description in the spec)
+        keep_page_separator_when_merging_tables: (no description in the spec)
+        lang: (no description in the spec)
+        languages: (no description in the spec)
+        layout_aware: (no description in the spec)
+        line_level_bounding_box: (no description in the spec)
+        markdown_table_multiline_header_separator: (no description in the spec)
+        max_pages: (no description in the spec)
+        max_pages_enforced: (no description in the spec)
+        merge_tables_across_pages_in_markdown: (no description in the spec)
+        model: (no description in the spec)
+        outlined_table_extraction: (no description in the spec)
+        output_bucket: (no description in the spec)
+        output_pdf_of_document: (no description in the spec)
+        output_s3_path_prefix: (no description in the spec)
+        output_s3_region: (no description in the spec)
+        output_tables_as_html: (no description in the spec)
+        page_error_tolerance: (no description in the spec)
+        page_footer_prefix: (no description in the spec)
+        page_footer_suffix: (no description in the spec)
+        page_header_prefix: (no description in the spec)
+        page_header_suffix: (no description in the spec)
+        page_prefix: (no description in the spec)
+        page_separator: (no description in the spec)
+        page_suffix: (no description in the spec)
+        parse_mode: (no description in the spec)
+        parsing_instruction: (no description in the spec)
+        pipeline_id: (no description in the spec)
+        precise_bounding_box: (no description in the spec)
+        premium_mode: (no description in the spec)
+        presentation_out_of_bounds_content: (no description in the spec)
+        presentation_skip_embedded_data: (no description in the spec)
+        preserve_layout_alignment_across_pages: (no description in the spec)
+        preserve_very_small_text: (no description in the spec)
+        preset: (no description in the spec)
+        priority: (no description in the spec)
+        project_id: (no description in the spec)
+        remove_hidden_text: (no description in the spec)
+        replace_failed_page_mode: (no description in the spec)
+        replace_failed_page_with_error_message_prefix: (no description in the spec)
+        replace_failed_page_with_error_message_suffix: (no description in the spec)
+        resource_info: (no description in the spec)
+        save_images: (no description in the spec)
+        skip_diagonal_text: (no description in the spec)
+        specialized_chart_parsing_agentic: (no description in the spec)
+        specialized_chart_parsing_efficient: (no description in the spec)
+        specialized_chart_parsing_plus: (no description in the spec)
+        specialized_image_parsing: (no description in the spec)
+        spreadsheet_extract_sub_tables: (no description in the spec)
+        spreadsheet_force_formula_computation: (no description in the spec)
+        spreadsheet_include_hidden_sheets: (no description in the spec)
+        strict_mode_buggy_font: (no description in the spec)
+        strict_mode_image_extraction: (no description in the spec)
+        strict_mode_image_ocr: (no description in the spec)
+        strict_mode_reconstruction: (no description in the spec)
+        structured_output: (no description in the spec)
+        structured_output_json_schema: (no description in the spec)
+        structured_output_json_schema_name: (no description in the spec)
+        system_prompt: (no description in the spec)
+        system_prompt_append: (no description in the spec)
+        take_screenshot: (no description in the spec)
+        target_pages: (no description in the spec)
+        tier: (no description in the spec)
+        type: (no description in the spec)
+        use_vendor_multimodal_model: (no description in the spec)
+        user_prompt: (no description in the spec)
+        vendor_multimodal_api_key: (no description in the spec)
+        vendor_multimodal_model_name: (no description in the spec)
+        version: (no description in the spec)
+        webhook_configurations: (no description in the spec)
+        webhook_url: (no description in the spec)
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = (
-        "adaptive_long_table",
-        "aggressive_table_extraction",
-        "annotate_links",
-        "auto_mode",
-        "auto_mode_configuration_json",
-        "auto_mode_trigger_on_image_in_page",
-        "auto_mode_trigger_on_regexp_in_page",
-        "auto_mode_trigger_on_table_in_page",
-        "auto_mode_trigger_on_text_in_page",
-        "azure_openai_api_version",
-        "azure_openai_deployment_name",
-        "azure_openai_endpoint",
-        "azure_openai_key",
-        "bbox_bottom",
-        "bbox_left",
-        "bbox_right",
-        "bbox_top",
-        "bounding_box",
-        "compact_markdown_table",
-        "complemental_formatting_instruction",
-        "content_guideline_instruction",
-        "continuous_mode",
-        "custom_metadata",
-        "disable_image_extraction",
-        "disable_ocr",
-        "disable_reconstruction",
-        "do_not_cache",
-        "do_not_unroll_columns",
-        "enable_cost_optimizer",
-        "extract_charts",
-        "extract_layout",
-        "extract_printed_page_number",
-        "fast_mode",
-        "formatting_instruction",
-        "gpt4o_api_key",
-        "gpt4o_mode",
-        "guess_xlsx_sheet_name",
-        "hide_footers",
-        "hide_headers",
-        "high_res_ocr",
-        "html_make_all_elements_visible",
-        "html_remove_fixed_elements",
-        "html_remove_navigation_elements",
-        "http_proxy",
-        "ignore_document_elements_for_layout_detection",
-        "images_to_save",
-        "inline_images_in_markdown",
-        "input_s3_path",
-        "input_s3_region",
-        "input_url",
-        "internal_is_screenshot_job",
-        "invalidate_cache",
-        "is_formatting_instruction",
-        "job_timeout_extra_time_per_page_in_seconds",
-        "job_timeout_in_seconds",
-        "keep_page_separator_when_merging_tables",
-        "lang",
-        "languages",
-        "layout_aware",
-        "line_level_bounding_box",
-        "markdown_table_multiline_header_separator",
-        "max_pages",
-        "max_pages_enforced",
-        "merge_tables_across_pages_in_markdown",
-        "model",
-        "outlined_table_extraction",
-        "output_bucket",
-        "output_pdf_of_document",
-        "output_s3_path_prefix",
-        "output_s3_region",
-        "output_tables_as_html",
-        "page_error_tolerance",
-        "page_footer_prefix",
-        "page_footer_suffix",
-        "page_header_prefix",
-        "page_header_suffix",
-        "page_prefix",
-        "page_separator",
-        "page_suffix",
-        "parse_mode",
-        "parsing_instruction",
-        "pipeline_id",
-        "precise_bounding_box",
-        "premium_mode",
-        "presentation_out_of_bounds_content",
-        "presentation_skip_embedded_data",
-        "preserve_layout_alignment_across_pages",
-        "preserve_very_small_text",
-        "preset",
-        "priority",
-        "project_id",
-        "remove_hidden_text",
-        "replace_failed_page_mode",
-        "replace_failed_page_with_error_message_prefix",
-        "replace_failed_page_with_error_message_suffix",
-        "resource_info",
-        "save_images",
-        "skip_diagonal_text",
-        "specialized_chart_parsing_agentic",
-        "specialized_chart_parsing_efficient",
-        "specialized_chart_parsing_plus",
-        "specialized_image_parsing",
-        "spreadsheet_extract_sub_tables",
-        "spreadsheet_force_formula_computation",
-        "spreadsheet_include_hidden_sheets",
-        "strict_mode_buggy_font",
-        "strict_mode_image_extraction",
-        "strict_mode_image_ocr",
-        "strict_mode_reconstruction",
-        "structured_output",
-        "structured_output_json_schema",
-        "structured_output_json_schema_name",
-        "system_prompt",
-        "system_prompt_append",
-        "take_screenshot",
-        "target_pages",
-        "tier",
-        "type_",
-        "use_vendor_multimodal_model",
-        "user_prompt",
-        "vendor_multimodal_api_key",
-        "vendor_multimodal_model_name",
-        "version",
-        "webhook_configurations",
-        "webhook_url",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "adaptive_long_table",
-        "aggressive_table_extraction",
-        "annotate_links",
-        "auto_mode",
-        "auto_mode_configuration_json",
-        "auto_mode_trigger_on_image_in_page",
-        "auto_mode_trigger_on_regexp_in_page",
-        "auto_mode_trigger_on_table_in_page",
-        "auto_mode_trigger_on_text_in_page",
-        "azure_openai_api_version",
-        "azure_openai_deployment_name",
-        "azure_openai_endpoint",
-        "azure_openai_key",
-        "bbox_bottom",
-        "bbox_left",
-        "bbox_right",
-        "bbox_top",
-        "bounding_box",
-        "compact_markdown_table",
-        "complemental_formatting_instruction",
-        "content_guideline_instruction",
-        "continuous_mode",
-        "custom_metadata",
-        "disable_image_extraction",
-        "disable_ocr",
-        "disable_reconstruction",
-        "do_not_cache",
-        "do_not_unroll_columns",
-        "enable_cost_optimizer",
-        "extract_charts",
-        "extract_layout",
-        "extract_printed_page_number",
-        "fast_mode",
-        "formatting_instruction",
-        "gpt4o_api_key",
-        "gpt4o_mode",
-        "guess_xlsx_sheet_name",
-        "hide_footers",
-        "hide_headers",
-        "high_res_ocr",
-        "html_make_all_elements_visible",
-        "html_remove_fixed_elements",
-        "html_remove_navigation_elements",
-        "http_proxy",
-        "ignore_document_elements_for_layout_detection",
-        "images_to_save",
-        "inline_images_in_markdown",
-        "input_s3_path",
-        "input_s3_region",
-        "input_url",
-        "internal_is_screenshot_job",
-        "invalidate_cache",
-        "is_formatting_instruction",
-        "job_timeout_extra_time_per_page_in_seconds",
-        "job_timeout_in_seconds",
-        "keep_page_separator_when_merging_tables",
-        "lang",
-        "languages",
-        "layout_aware",
-        "line_level_bounding_box",
-        "markdown_table_multiline_header_separator",
-        "max_pages",
-        "max_pages_enforced",
-        "merge_tables_across_pages_in_markdown",
-        "model",
-        "outlined_table_extraction",
-        "output_bucket",
-        "output_pdf_of_document",
-        "output_s3_path_prefix",
-        "output_s3_region",
-        "output_tables_as_html",
-        "page_error_tolerance",
-        "page_footer_prefix",
-        "page_footer_suffix",
-        "page_header_prefix",
-        "page_header_suffix",
-        "page_prefix",
-        "page_separator",
-        "page_suffix",
-        "parse_mode",
-        "parsing_instruction",
-        "pipeline_id",
-        "precise_bounding_box",
-        "premium_mode",
-        "presentation_out_of_bounds_content",
-        "presentation_skip_embedded_data",
-        "preserve_layout_alignment_across_pages",
-        "preserve_very_small_text",
-        "preset",
-        "priority",
-        "project_id",
-        "remove_hidden_text",
-        "replace_failed_page_mode",
-        "replace_failed_page_with_error_message_prefix",
-        "replace_failed_page_with_error_message_suffix",
-        "resource_info",
-        "save_images",
-        "skip_diagonal_text",
-        "specialized_chart_parsing_agentic",
-        "specialized_chart_parsing_efficient",
-        "specialized_chart_parsing_plus",
-        "specialized_image_parsing",
-        "spreadsheet_extract_sub_tables",
-        "spreadsheet_force_formula_computation",
-        "spreadsheet_include_hidden_sheets",
-        "strict_mode_buggy_font",
-        "strict_mode_image_extraction",
-        "strict_mode_image_ocr",
-        "strict_mode_reconstruction",
-        "structured_output",
-        "structured_output_json_schema",
-        "structured_output_json_schema_name",
-        "system_prompt",
-        "system_prompt_append",
-        "take_screenshot",
-        "target_pages",
-        "tier",
-        "type_",
-        "use_vendor_multimodal_model",
-        "user_prompt",
-        "vendor_multimodal_api_key",
-        "vendor_multimodal_model_name",
-        "version",
-        "webhook_configurations",
-        "webhook_url",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    adaptive_long_table: bool | None
-    aggressive_table_extraction: bool | None
-    annotate_links: bool | None
-    auto_mode: bool | None
-    auto_mode_configuration_json: None | str
-    auto_mode_trigger_on_image_in_page: bool | None
-    auto_mode_trigger_on_regexp_in_page: None | str
-    auto_mode_trigger_on_table_in_page: bool | None
-    auto_mode_trigger_on_text_in_page: None | str
-    azure_openai_api_version: None | str
-    azure_openai_deployment_name: None | str
-    azure_openai_endpoint: None | str
-    azure_openai_key: None | str
-    bbox_bottom: float | None
-    bbox_left: float | None
-    bbox_right: float | None
-    bbox_top: float | None
-    bounding_box: None | str
-    compact_markdown_table: bool | None
-    complemental_formatting_instruction: None | str
-    content_guideline_instruction: None | str
-    continuous_mode: bool | None
-    custom_metadata: None | ParseParametersParamCustomMetadataType0
-    disable_image_extraction: bool | None
-    disable_ocr: bool | None
-    disable_reconstruction: bool | None
-    do_not_cache: bool | None
-    do_not_unroll_columns: bool | None
-    enable_cost_optimizer: bool | None
-    extract_charts: bool | None
-    extract_layout: bool | None
-    extract_printed_page_number: bool | None
-    fast_mode: bool | None
-    formatting_instruction: None | str
-    gpt4o_api_key: None | str
-    gpt4o_mode: bool | None
-    guess_xlsx_sheet_name: bool | None
-    hide_footers: bool | None
-    hide_headers: bool | None
-    high_res_ocr: bool | None
-    html_make_all_elements_visible: bool | None
-    html_remove_fixed_elements: bool | None
-    html_remove_navigation_elements: bool | None
-    http_proxy: None | str
-    ignore_document_elements_for_layout_detection: bool | None
-    images_to_save: list[ImageToSave] | None
-    inline_images_in_markdown: bool | None
-    input_s3_path: None | str
-    input_s3_region: None | str
-    input_url: None | str
-    internal_is_screenshot_job: bool | None
-    invalidate_cache: bool | None
-    is_formatting_instruction: bool | None
-    job_timeout_extra_time_per_page_in_seconds: float | None
-    job_timeout_in_seconds: float | None
-    keep_page_separator_when_merging_tables: bool | None
-    lang: str | None
-    languages: list[ParsingLanguage] | None
-    layout_aware: bool | None
-    line_level_bounding_box: bool | None
-    markdown_table_multiline_header_separator: None | str
-    max_pages: int | None
-    max_pages_enforced: int | None
-    merge_tables_across_pages_in_markdown: bool | None
-    model: None | str
-    outlined_table_extraction: bool | None
-    output_bucket: None | str
-    output_pdf_of_document: bool | None
-    output_s3_path_prefix: None | str
-    output_s3_region: None | str
-    output_tables_as_html: bool | None
-    page_error_tolerance: float | None
-    page_footer_prefix: None | str
-    page_footer_suffix: None | str
-    page_header_prefix: None | str
-    page_header_suffix: None | str
-    page_prefix: None | str
-    page_separator: None | str
-    page_suffix: None | str
-    parse_mode: None | ParseMode
-    parsing_instruction: None | str
-    pipeline_id: None | str
-    precise_bounding_box: bool | None
-    premium_mode: bool | None
-    presentation_out_of_bounds_content: bool | None
-    presentation_skip_embedded_data: bool | None
-    preserve_layout_alignment_across_pages: bool | None
-    preserve_very_small_text: bool | None
-    preset: None | str
-    priority: None | ParsePriority
-    project_id: None | str
-    remove_hidden_text: bool | None
-    replace_failed_page_mode: FailedPageMode | None
-    replace_failed_page_with_error_message_prefix: None | str
-    replace_failed_page_with_error_message_suffix: None | str
-    resource_info: None | ParseParametersParamResourceInfoType0
-    save_images: bool | None
-    skip_diagonal_text: bool | None
-    specialized_chart_parsing_agentic: bool | None
-    specialized_chart_parsing_efficient: bool | None
-    specialized_chart_parsing_plus: bool | None
-    specialized_image_parsing: bool | None
-    spreadsheet_extract_sub_tables: bool | None
-    spreadsheet_force_formula_computation: bool | None
-    spreadsheet_include_hidden_sheets: bool | None
-    strict_mode_buggy_font: bool | None
-    strict_mode_image_extraction: bool | None
-    strict_mode_image_ocr: bool | None
-    strict_mode_reconstruction: bool | None
-    structured_output: bool | None
-    structured_output_json_schema: None | str
-    structured_output_json_schema_name: None | str
-    system_prompt: None | str
-    system_prompt_append: None | str
-    take_screenshot: bool | None
-    target_pages: None | str
-    tier: None | str
-    type_: Literal["parse"] | None
-    use_vendor_multimodal_model: bool | None
-    user_prompt: None | str
-    vendor_multimodal_api_key: None | str
-    vendor_multimodal_model_name: None | str
-    version: None | str
-    webhook_configurations: list[WebhookConfigurationParam] | None
-    webhook_url: None | str
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        adaptive_long_table: bool | None = None,
-        aggressive_table_extraction: bool | None = None,
-        annotate_links: bool | None = None,
-        auto_mode: bool | None = None,
-        auto_mode_configuration_json: None | str = None,
-        auto_mode_trigger_on_image_in_page: bool | None = None,
-        auto_mode_trigger_on_regexp_in_page: None | str = None,
-        auto_mode_trigger_on_table_in_page: bool | None = None,
-        auto_mode_trigger_on_text_in_page: None | str = None,
-        azure_openai_api_version: None | str = None,
-        azure_openai_deployment_name: None | str = None,
-        azure_openai_endpoint: None | str = None,
-        azure_openai_key: None | str = None,
-        bbox_bottom: float | None = None,
-        bbox_left: float | None = None,
-        bbox_right: float | None = None,
-        bbox_top: float | None = None,
-        bounding_box: None | str = None,
-        compact_markdown_table: bool | None = None,
-        complemental_formatting_instruction: None | str = None,
-        content_guideline_instruction: None | str = None,
-        continuous_mode: bool | None = None,
-        custom_metadata: None | ParseParametersParamCustomMetadataType0 = None,
-        disable_image_extraction: bool | None = None,
-        disable_ocr: bool | None = None,
-        disable_reconstruction: bool | None = None,
-        do_not_cache: bool | None = None,
-        do_not_unroll_columns: bool | None = None,
-        enable_cost_optimizer: bool | None = None,
-        extract_charts: bool | None = None,
-        extract_layout: bool | None = None,
-        extract_printed_page_number: bool | None = None,
-        fast_mode: bool | None = None,
-        formatting_instruction: None | str = None,
-        gpt4o_api_key: None | str = None,
-        gpt4o_mode: bool | None = None,
-        guess_xlsx_sheet_name: bool | None = None,
-        hide_footers: bool | None = None,
-        hide_headers: bool | None = None,
-        high_res_ocr: bool | None = None,
-        html_make_all_elements_visible: bool | None = None,
-        html_remove_fixed_elements: bool | None = None,
-        html_remove_navigation_elements: bool | None = None,
-        http_proxy: None | str = None,
-        ignore_document_elements_for_layout_detection: bool | None = None,
-        images_to_save: list[ImageToSave] | None = None,
-        inline_images_in_markdown: bool | None = None,
-        input_s3_path: None | str = None,
-        input_s3_region: None | str = None,
-        input_url: None | str = None,
-        internal_is_screenshot_job: bool | None = None,
-        invalidate_cache: bool | None = None,
-        is_formatting_instruction: bool | None = None,
-        job_timeout_extra_time_per_page_in_seconds: float | None = None,
-        job_timeout_in_seconds: float | None = None,
-        keep_page_separator_when_merging_tables: bool | None = None,
-        lang: str | None = None,
-        languages: list[ParsingLanguage] | None = None,
-        layout_aware: bool | None = None,
-        line_level_bounding_box: bool | None = None,
-        markdown_table_multiline_header_separator: None | str = None,
-        max_pages: int | None = None,
-        max_pages_enforced: int | None = None,
-        merge_tables_across_pages_in_markdown: bool | None = None,
-        model: None | str = None,
-        outlined_table_extraction: bool | None = None,
-        output_bucket: None | str = None,
-        output_pdf_of_document: bool | None = None,
-        output_s3_path_prefix: None | str = None,
-        output_s3_region: None | str = None,
-        output_tables_as_html: bool | None = None,
-        page_error_tolerance: float | None = None,
-        page_footer_prefix: None | str = None,
-        page_footer_suffix: None | str = None,
-        page_header_prefix: None | str = None,
-        page_header_suffix: None | str = None,
-        page_prefix: None | str = None,
-        page_separator: None | str = None,
-        page_suffix: None | str = None,
-        parse_mode: None | ParseMode = None,
-        parsing_instruction: None | str = None,
-        pipeline_id: None | str = None,
-        precise_bounding_box: bool | None = None,
-        premium_mode: bool | None = None,
-        presentation_out_of_bounds_content: bool | None = None,
-        presentation_skip_embedded_data: bool | None = None,
-        preserve_layout_alignment_across_pages: bool | None = None,
-        preserve_very_small_text: bool | None = None,
-        preset: None | str = None,
-        priority: None | ParsePriority = None,
-        project_id: None | str = None,
-        remove_hidden_text: bool | None = None,
-        replace_failed_page_mode: FailedPageMode | None = None,
-        replace_failed_page_with_error_message_prefix: None | str = None,
-        replace_failed_page_with_error_message_suffix: None | str = None,
-        resource_info: None | ParseParametersParamResourceInfoType0 = None,
-        save_images: bool | None = None,
-        skip_diagonal_text: bool | None = None,
-        specialized_chart_parsing_agentic: bool | None = None,
-        specialized_chart_parsing_efficient: bool | None = None,
-        specialized_chart_parsing_plus: bool | None = None,
-        specialized_image_parsing: bool | None = None,
-        spreadsheet_extract_sub_tables: bool | None = None,
-        spreadsheet_force_formula_computation: bool | None = None,
-        spreadsheet_include_hidden_sheets: bool | None = None,
-        strict_mode_buggy_font: bool | None = None,
-        strict_mode_image_extraction: bool | None = None,
-        strict_mode_image_ocr: bool | None = None,
-        strict_mode_reconstruction: bool | None = None,
-        structured_output: bool | None = None,
-        structured_output_json_schema: None | str = None,
-        structured_output_json_schema_name: None | str = None,
-        system_prompt: None | str = None,
-        system_prompt_append: None | str = None,
-        take_screenshot: bool | None = None,
-        target_pages: None | str = None,
-        tier: None | str = None,
-        type_: Literal["parse"] | None = None,
-        use_vendor_multimodal_model: bool | None = None,
-        user_prompt: None | str = None,
-        vendor_multimodal_api_key: None | str = None,
-        vendor_multimodal_model_name: None | str = None,
-        version: None | str = None,
-        webhook_configurations: list[WebhookConfigurationParam] | None = None,
-        webhook_url: None | str = None,
-        _absent: frozenset[str] = _OPTIONAL_PARSE_PARAMETERS_PARAM,
-    ) -> None:
-        self.adaptive_long_table = adaptive_long_table
-        self.aggressive_table_extraction = aggressive_table_extraction
-        self.annotate_links = annotate_links
-        self.auto_mode = auto_mode
-        self.auto_mode_configuration_json = auto_mode_configuration_json
-        self.auto_mode_trigger_on_image_in_page = auto_mode_trigger_on_image_in_page
-        self.auto_mode_trigger_on_regexp_in_page = auto_mode_trigger_on_regexp_in_page
-        self.auto_mode_trigger_on_table_in_page = auto_mode_trigger_on_table_in_page
-        self.auto_mode_trigger_on_text_in_page = auto_mode_trigger_on_text_in_page
-        self.azure_openai_api_version = azure_openai_api_version
-        self.azure_openai_deployment_name = azure_openai_deployment_name
-        self.azure_openai_endpoint = azure_openai_endpoint
-        self.azure_openai_key = azure_openai_key
-        self.bbox_bottom = bbox_bottom
-        self.bbox_left = bbox_left
-        self.bbox_right = bbox_right
-        self.bbox_top = bbox_top
-        self.bounding_box = bounding_box
-        self.compact_markdown_table = compact_markdown_table
-        self.complemental_formatting_instruction = complemental_formatting_instruction
-        self.content_guideline_instruction = content_guideline_instruction
-        self.continuous_mode = continuous_mode
-        self.custom_metadata = custom_metadata
-        self.disable_image_extraction = disable_image_extraction
-        self.disable_ocr = disable_ocr
-        self.disable_reconstruction = disable_reconstruction
-        self.do_not_cache = do_not_cache
-        self.do_not_unroll_columns = do_not_unroll_columns
-        self.enable_cost_optimizer = enable_cost_optimizer
-        self.extract_charts = extract_charts
-        self.extract_layout = extract_layout
-        self.extract_printed_page_number = extract_printed_page_number
-        self.fast_mode = fast_mode
-        self.formatting_instruction = formatting_instruction
-        self.gpt4o_api_key = gpt4o_api_key
-        self.gpt4o_mode = gpt4o_mode
-        self.guess_xlsx_sheet_name = guess_xlsx_sheet_name
-        self.hide_footers = hide_footers
-        self.hide_headers = hide_headers
-        self.high_res_ocr = high_res_ocr
-        self.html_make_all_elements_visible = html_make_all_elements_visible
-        self.html_remove_fixed_elements = html_remove_fixed_elements
-        self.html_remove_navigation_elements = html_remove_navigation_elements
-        self.http_proxy = http_proxy
-        self.ignore_document_elements_for_layout_detection = (
-            ignore_document_elements_for_layout_detection
-        )
-        self.images_to_save = images_to_save
-        self.inline_images_in_markdown = inline_images_in_markdown
-        self.input_s3_path = input_s3_path
-        self.input_s3_region = input_s3_region
-        self.input_url = input_url
-        self.internal_is_screenshot_job = internal_is_screenshot_job
-        self.invalidate_cache = invalidate_cache
-        self.is_formatting_instruction = is_formatting_instruction
-        self.job_timeout_extra_time_per_page_in_seconds = job_timeout_extra_time_per_page_in_seconds
-        self.job_timeout_in_seconds = job_timeout_in_seconds
-        self.keep_page_separator_when_merging_tables = keep_page_separator_when_merging_tables
-        self.lang = lang
-        self.languages = languages
-        self.layout_aware = layout_aware
-        self.line_level_bounding_box = line_level_bounding_box
-        self.markdown_table_multiline_header_separator = markdown_table_multiline_header_separator
-        self.max_pages = max_pages
-        self.max_pages_enforced = max_pages_enforced
-        self.merge_tables_across_pages_in_markdown = merge_tables_across_pages_in_markdown
-        self.model = model
-        self.outlined_table_extraction = outlined_table_extraction
-        self.output_bucket = output_bucket
-        self.output_pdf_of_document = output_pdf_of_document
-        self.output_s3_path_prefix = output_s3_path_prefix
-        self.output_s3_region = output_s3_region
-        self.output_tables_as_html = output_tables_as_html
-        self.page_error_tolerance = page_error_tolerance
-        self.page_footer_prefix = page_footer_prefix
-        self.page_footer_suffix = page_footer_suffix
-        self.page_header_prefix = page_header_prefix
-        self.page_header_suffix = page_header_suffix
-        self.page_prefix = page_prefix
-        self.page_separator = page_separator
-        self.page_suffix = page_suffix
-        self.parse_mode = parse_mode
-        self.parsing_instruction = parsing_instruction
-        self.pipeline_id = pipeline_id
-        self.precise_bounding_box = precise_bounding_box
-        self.premium_mode = premium_mode
-        self.presentation_out_of_bounds_content = presentation_out_of_bounds_content
-        self.presentation_skip_embedded_data = presentation_skip_embedded_data
-        self.preserve_layout_alignment_across_pages = preserve_layout_alignment_across_pages
-        self.preserve_very_small_text = preserve_very_small_text
-        self.preset = preset
-        self.priority = priority
-        self.project_id = project_id
-        self.remove_hidden_text = remove_hidden_text
-        self.replace_failed_page_mode = replace_failed_page_mode
-        self.replace_failed_page_with_error_message_prefix = (
-            replace_failed_page_with_error_message_prefix
-        )
-        self.replace_failed_page_with_error_message_suffix = (
-            replace_failed_page_with_error_message_suffix
-        )
-        self.resource_info = resource_info
-        self.save_images = save_images
-        self.skip_diagonal_text = skip_diagonal_text
-        self.specialized_chart_parsing_agentic = specialized_chart_parsing_agentic
-        self.specialized_chart_parsing_efficient = specialized_chart_parsing_efficient
-        self.specialized_chart_parsing_plus = specialized_chart_parsing_plus
-        self.specialized_image_parsing = specialized_image_parsing
-        self.spreadsheet_extract_sub_tables = spreadsheet_extract_sub_tables
-        self.spreadsheet_force_formula_computation = spreadsheet_force_formula_computation
-        self.spreadsheet_include_hidden_sheets = spreadsheet_include_hidden_sheets
-        self.strict_mode_buggy_font = strict_mode_buggy_font
-        self.strict_mode_image_extraction = strict_mode_image_extraction
-        self.strict_mode_image_ocr = strict_mode_image_ocr
-        self.strict_mode_reconstruction = strict_mode_reconstruction
-        self.structured_output = structured_output
-        self.structured_output_json_schema = structured_output_json_schema
-        self.structured_output_json_schema_name = structured_output_json_schema_name
-        self.system_prompt = system_prompt
-        self.system_prompt_append = system_prompt_append
-        self.take_screenshot = take_screenshot
-        self.target_pages = target_pages
-        self.tier = tier
-        self.type_ = type_
-        self.use_vendor_multimodal_model = use_vendor_multimodal_model
-        self.user_prompt = user_prompt
-        self.vendor_multimodal_api_key = vendor_multimodal_api_key
-        self.vendor_multimodal_model_name = vendor_multimodal_model_name
-        self.version = version
-        self.webhook_configurations = webhook_configurations
-        self.webhook_url = webhook_url
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(adaptive_long_table={self.adaptive_long_table!r}, aggressive_table_extraction={self.aggressive_table_extraction!r}, annotate_links={self.annotate_links!r}, auto_mode={self.auto_mode!r}, auto_mode_configuration_json={self.auto_mode_configuration_json!r}, auto_mode_trigger_on_image_in_page={self.auto_mode_trigger_on_image_in_page!r}, auto_mode_trigger_on_regexp_in_page={self.auto_mode_trigger_on_regexp_in_page!r}, auto_mode_trigger_on_table_in_page={self.auto_mode_trigger_on_table_in_page!r}, auto_mode_trigger_on_text_in_page={self.auto_mode_trigger_on_text_in_page!r}, azure_openai_api_version={self.azure_openai_api_version!r}, azure_openai_deployment_name={self.azure_openai_deployment_name!r}, azure_openai_endpoint={self.azure_openai_endpoint!r}, azure_openai_key={hidden(self.azure_openai_key)}, bbox_bottom={self.bbox_bottom!r}, bbox_left={self.bbox_left!r}, bbox_right={self.bbox_right!r}, bbox_top={self.bbox_top!r}, bounding_box={self.bounding_box!r}, compact_markdown_table={self.compact_markdown_table!r}, complemental_formatting_instruction={self.complemental_formatting_instruction!r}, content_guideline_instruction={self.content_guideline_instruction!r}, continuous_mode={self.continuous_mode!r}, custom_metadata={self.custom_metadata!r}, disable_image_extraction={self.disable_image_extraction!r}, disable_ocr={self.disable_ocr!r}, disable_reconstruction={self.disable_reconstruction!r}, do_not_cache={self.do_not_cache!r}, do_not_unroll_columns={self.do_not_unroll_columns!r}, enable_cost_optimizer={self.enable_cost_optimizer!r}, extract_charts={self.extract_charts!r}, extract_layout={self.extract_layout!r}, extract_printed_page_number={self.extract_printed_page_number!r}, fast_mode={self.fast_mode!r}, formatting_instruction={self.formatting_instruction!r}, gpt4o_api_key={hidden(self.gpt4o_api_key)}, gpt4o_mode={self.gpt4o_mode!r}, guess_xlsx_sheet_name={self.guess_xlsx_sheet_name!r}, hide_footers={self.hide_footers!r}, hide_headers={self.hide_headers!r}, high_res_ocr={self.high_res_ocr!r}, html_make_all_elements_visible={self.html_make_all_elements_visible!r}, html_remove_fixed_elements={self.html_remove_fixed_elements!r}, html_remove_navigation_elements={self.html_remove_navigation_elements!r}, http_proxy={self.http_proxy!r}, ignore_document_elements_for_layout_detection={self.ignore_document_elements_for_layout_detection!r}, images_to_save={self.images_to_save!r}, inline_images_in_markdown={self.inline_images_in_markdown!r}, input_s3_path={self.input_s3_path!r}, input_s3_region={self.input_s3_region!r}, input_url={self.input_url!r}, internal_is_screenshot_job={self.internal_is_screenshot_job!r}, invalidate_cache={self.invalidate_cache!r}, is_formatting_instruction={self.is_formatting_instruction!r}, job_timeout_extra_time_per_page_in_seconds={self.job_timeout_extra_time_per_page_in_seconds!r}, job_timeout_in_seconds={self.job_timeout_in_seconds!r}, keep_page_separator_when_merging_tables={self.keep_page_separator_when_merging_tables!r}, lang={self.lang!r}, languages={self.languages!r}, layout_aware={self.layout_aware!r}, line_level_bounding_box={self.line_level_bounding_box!r}, markdown_table_multiline_header_separator={self.markdown_table_multiline_header_separator!r}, max_pages={self.max_pages!r}, max_pages_enforced={self.max_pages_enforced!r}, merge_tables_across_pages_in_markdown={self.merge_tables_across_pages_in_markdown!r}, model={self.model!r}, outlined_table_extraction={self.outlined_table_extraction!r}, output_bucket={self.output_bucket!r}, output_pdf_of_document={self.output_pdf_of_document!r}, output_s3_path_prefix={self.output_s3_path_prefix!r}, output_s3_region={self.output_s3_region!r}, output_tables_as_html={self.output_tables_as_html!r}, page_error_tolerance={self.page_error_tolerance!r}, page_footer_prefix={self.page_footer_prefix!r}, page_footer_suffix={self.page_footer_suffix!r}, page_header_prefix={self.page_header_prefix!r}, page_header_suffix={self.page_header_suffix!r}, page_prefix={self.page_prefix!r}, page_separator={self.page_separator!r}, page_suffix={self.page_suffix!r}, parse_mode={self.parse_mode!r}, parsing_instruction={self.parsing_instruction!r}, pipeline_id={self.pipeline_id!r}, precise_bounding_box={self.precise_bounding_box!r}, premium_mode={self.premium_mode!r}, presentation_out_of_bounds_content={self.presentation_out_of_bounds_content!r}, presentation_skip_embedded_data={self.presentation_skip_embedded_data!r}, preserve_layout_alignment_across_pages={self.preserve_layout_alignment_across_pages!r}, preserve_very_small_text={self.preserve_very_small_text!r}, preset={self.preset!r}, priority={self.priority!r}, project_id={self.project_id!r}, remove_hidden_text={self.remove_hidden_text!r}, replace_failed_page_mode={self.replace_failed_page_mode!r}, replace_failed_page_with_error_message_prefix={self.replace_failed_page_with_error_message_prefix!r}, replace_failed_page_with_error_message_suffix={self.replace_failed_page_with_error_message_suffix!r}, resource_info={self.resource_info!r}, save_images={self.save_images!r}, skip_diagonal_text={self.skip_diagonal_text!r}, specialized_chart_parsing_agentic={self.specialized_chart_parsing_agentic!r}, specialized_chart_parsing_efficient={self.specialized_chart_parsing_efficient!r}, specialized_chart_parsing_plus={self.specialized_chart_parsing_plus!r}, specialized_image_parsing={self.specialized_image_parsing!r}, spreadsheet_extract_sub_tables={self.spreadsheet_extract_sub_tables!r}, spreadsheet_force_formula_computation={self.spreadsheet_force_formula_computation!r}, spreadsheet_include_hidden_sheets={self.spreadsheet_include_hidden_sheets!r}, strict_mode_buggy_font={self.strict_mode_buggy_font!r}, strict_mode_image_extraction={self.strict_mode_image_extraction!r}, strict_mode_image_ocr={self.strict_mode_image_ocr!r}, strict_mode_reconstruction={self.strict_mode_reconstruction!r}, structured_output={self.structured_output!r}, structured_output_json_schema={self.structured_output_json_schema!r}, structured_output_json_schema_name={self.structured_output_json_schema_name!r}, system_prompt={self.system_prompt!r}, system_prompt_append={self.system_prompt_append!r}, take_screenshot={self.take_screenshot!r}, target_pages={self.target_pages!r}, tier={self.tier!r}, type_={self.type_!r}, use_vendor_multimodal_model={self.use_vendor_multimodal_model!r}, user_prompt={self.user_prompt!r}, vendor_multimodal_api_key={hidden(self.vendor_multimodal_api_key)}, vendor_multimodal_model_name={self.vendor_multimodal_model_name!r}, version={self.version!r}, webhook_configurations={self.webhook_configurations!r}, webhook_url={self.webhook_url!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.adaptive_long_table == other.adaptive_long_table
-            and self.aggressive_table_extraction == other.aggressive_table_extraction
-            and self.annotate_links == other.annotate_links
-            and self.auto_mode == other.auto_mode
-            and self.auto_mode_configuration_json == other.auto_mode_configuration_json
-            and self.auto_mode_trigger_on_image_in_page == other.auto_mode_trigger_on_image_in_page
-            and self.auto_mode_trigger_on_regexp_in_page
-            == other.auto_mode_trigger_on_regexp_in_page
-            and self.auto_mode_trigger_on_table_in_page == other.auto_mode_trigger_on_table_in_page
-            and self.auto_mode_trigger_on_text_in_page == other.auto_mode_trigger_on_text_in_page
-            and self.azure_openai_api_version == other.azure_openai_api_version
-            and self.azure_openai_deployment_name == other.azure_openai_deployment_name
-            and self.azure_openai_endpoint == other.azure_openai_endpoint
-            and self.azure_openai_key == other.azure_openai_key
-            and self.bbox_bottom == other.bbox_bottom
-            and self.bbox_left == other.bbox_left
-            and self.bbox_right == other.bbox_right
-            and self.bbox_top == other.bbox_top
-            and self.bounding_box == other.bounding_box
-            and self.compact_markdown_table == other.compact_markdown_table
-            and self.complemental_formatting_instruction
-            == other.complemental_formatting_instruction
-            and self.content_guideline_instruction == other.content_guideline_instruction
-            and self.continuous_mode == other.continuous_mode
-            and self.custom_metadata == other.custom_metadata
-            and self.disable_image_extraction == other.disable_image_extraction
-            and self.disable_ocr == other.disable_ocr
-            and self.disable_reconstruction == other.disable_reconstruction
-            and self.do_not_cache == other.do_not_cache
-            and self.do_not_unroll_columns == other.do_not_unroll_columns
-            and self.enable_cost_optimizer == other.enable_cost_optimizer
-            and self.extract_charts == other.extract_charts
-            and self.extract_layout == other.extract_layout
-            and self.extract_printed_page_number == other.extract_printed_page_number
-            and self.fast_mode == other.fast_mode
-            and self.formatting_instruction == other.formatting_instruction
-            and self.gpt4o_api_key == other.gpt4o_api_key
-            and self.gpt4o_mode == other.gpt4o_mode
-            and self.guess_xlsx_sheet_name == other.guess_xlsx_sheet_name
-            and self.hide_footers == other.hide_footers
-            and self.hide_headers == other.hide_headers
-            and self.high_res_ocr == other.high_res_ocr
-            and self.html_make_all_elements_visible == other.html_make_all_elements_visible
-            and self.html_remove_fixed_elements == other.html_remove_fixed_elements
-            and self.html_remove_navigation_elements == other.html_remove_navigation_elements
-            and self.http_proxy == other.http_proxy
-            and self.ignore_document_elements_for_layout_detection
-            == other.ignore_document_elements_for_layout_detection
-            and self.images_to_save == other.images_to_save
-            and self.inline_images_in_markdown == other.inline_images_in_markdown
-            and self.input_s3_path == other.input_s3_path
-            and self.input_s3_region == other.input_s3_region
-            and self.input_url == other.input_url
-            and self.internal_is_screenshot_job == other.internal_is_screenshot_job
-            and self.invalidate_cache == other.invalidate_cache
-            and self.is_formatting_instruction == other.is_formatting_instruction
-            and self.job_timeout_extra_time_per_page_in_seconds
-            == other.job_timeout_extra_time_per_page_in_seconds
-            and self.job_timeout_in_seconds == other.job_timeout_in_seconds
-            and self.keep_page_separator_when_merging_tables
-            == other.keep_page_separator_when_merging_tables
-            and self.lang == other.lang
-            and self.languages == other.languages
-            and self.layout_aware == other.layout_aware
-            and self.line_level_bounding_box == other.line_level_bounding_box
-            and self.markdown_table_multiline_header_separator
-            == other.markdown_table_multiline_header_separator
-            and self.max_pages == other.max_pages
-            and self.max_pages_enforced == other.max_pages_enforced
-            and self.merge_tables_across_pages_in_markdown
-            == other.merge_tables_across_pages_in_markdown
-            and self.model == other.model
-            and self.outlined_table_extraction == other.outlined_table_extraction
-            and self.output_bucket == other.output_bucket
-            and self.output_pdf_of_document == other.output_pdf_of_document
-            and self.output_s3_path_prefix == other.output_s3_path_prefix
-            and self.output_s3_region == other.output_s3_region
-            and self.output_tables_as_html == other.output_tables_as_html
-            and self.page_error_tolerance == other.page_error_tolerance
-            and self.page_footer_prefix == other.page_footer_prefix
-            and self.page_footer_suffix == other.page_footer_suffix
-            and self.page_header_prefix == other.page_header_prefix
-            and self.page_header_suffix == other.page_header_suffix
-            and self.page_prefix == other.page_prefix
-            and self.page_separator == other.page_separator
-            and self.page_suffix == other.page_suffix
-            and self.parse_mode == other.parse_mode
-            and self.parsing_instruction == other.parsing_instruction
-            and self.pipeline_id == other.pipeline_id
-            and self.precise_bounding_box == other.precise_bounding_box
-            and self.premium_mode == other.premium_mode
-            and self.presentation_out_of_bounds_content == other.presentation_out_of_bounds_content
-            and self.presentation_skip_embedded_data == other.presentation_skip_embedded_data
-            and self.preserve_layout_alignment_across_pages
-            == other.preserve_layout_alignment_across_pages
-            and self.preserve_very_small_text == other.preserve_very_small_text
-            and self.preset == other.preset
-            and self.priority == other.priority
-            and self.project_id == other.project_id
-            and self.remove_hidden_text == other.remove_hidden_text
-            and self.replace_failed_page_mode == other.replace_failed_page_mode
-            and self.replace_failed_page_with_error_message_prefix
-            == other.replace_failed_page_with_error_message_prefix
-            and self.replace_failed_page_with_error_message_suffix
-            == other.replace_failed_page_with_error_message_suffix
-            and self.resource_info == other.resource_info
-            and self.save_images == other.save_images
-            and self.skip_diagonal_text == other.skip_diagonal_text
-            and self.specialized_chart_parsing_agentic == other.specialized_chart_parsing_agentic
-            and self.specialized_chart_parsing_efficient
-            == other.specialized_chart_parsing_efficient
-            and self.specialized_chart_parsing_plus == other.specialized_chart_parsing_plus
-            and self.specialized_image_parsing == other.specialized_image_parsing
-            and self.spreadsheet_extract_sub_tables == other.spreadsheet_extract_sub_tables
-            and self.spreadsheet_force_formula_computation
-            == other.spreadsheet_force_formula_computation
-            and self.spreadsheet_include_hidden_sheets == other.spreadsheet_include_hidden_sheets
-            and self.strict_mode_buggy_font == other.strict_mode_buggy_font
-            and self.strict_mode_image_extraction == other.strict_mode_image_extraction
-            and self.strict_mode_image_ocr == other.strict_mode_image_ocr
-            and self.strict_mode_reconstruction == other.strict_mode_reconstruction
-            and self.structured_output == other.structured_output
-            and self.structured_output_json_schema == other.structured_output_json_schema
-            and self.structured_output_json_schema_name == other.structured_output_json_schema_name
-            and self.system_prompt == other.system_prompt
-            and self.system_prompt_append == other.system_prompt_append
-            and self.take_screenshot == other.take_screenshot
-            and self.target_pages == other.target_pages
-            and self.tier == other.tier
-            and self.type_ == other.type_
-            and self.use_vendor_multimodal_model == other.use_vendor_multimodal_model
-            and self.user_prompt == other.user_prompt
-            and self.vendor_multimodal_api_key == other.vendor_multimodal_api_key
-            and self.vendor_multimodal_model_name == other.vendor_multimodal_model_name
-            and self.version == other.version
-            and self.webhook_configurations == other.webhook_configurations
-            and self.webhook_url == other.webhook_url
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ParseParametersParam:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
+    adaptive_long_table: bool | None = None
+    aggressive_table_extraction: bool | None = None
+    annotate_links: bool | None = None
+    auto_mode: bool | None = None
+    auto_mode_configuration_json: str | None = None
+    auto_mode_trigger_on_image_in_page: bool | None = None
+    auto_mode_trigger_on_regexp_in_page: str | None = None
+    auto_mode_trigger_on_table_in_page: bool | None = None
+    auto_mode_trigger_on_text_in_page: str | None = None
+    azure_openai_api_version: str | None = None
+    azure_openai_deployment_name: str | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_key: str | None = _field(default=None, repr=hidden)
+    bbox_bottom: float | None = None
+    bbox_left: float | None = None
+    bbox_right: float | None = None
+    bbox_top: float | None = None
+    bounding_box: str | None = None
+    compact_markdown_table: bool | None = None
+    complemental_formatting_instruction: str | None = None
+    content_guideline_instruction: str | None = None
+    continuous_mode: bool | None = None
+    custom_metadata: dict[str, Any] | None = None
+    disable_image_extraction: bool | None = None
+    disable_ocr: bool | None = None
+    disable_reconstruction: bool | None = None
+    do_not_cache: bool | None = None
+    do_not_unroll_columns: bool | None = None
+    enable_cost_optimizer: bool | None = None
+    extract_charts: bool | None = None
+    extract_layout: bool | None = None
+    extract_printed_page_number: bool | None = None
+    fast_mode: bool | None = None
+    formatting_instruction: str | None = None
+    gpt4o_api_key: str | None = _field(default=None, repr=hidden)
+    gpt4o_mode: bool | None = None
+    guess_xlsx_sheet_name: bool | None = None
+    hide_footers: bool | None = None
+    hide_headers: bool | None = None
+    high_res_ocr: bool | None = None
+    html_make_all_elements_visible: bool | None = None
+    html_remove_fixed_elements: bool | None = None
+    html_remove_navigation_elements: bool | None = None
+    http_proxy: str | None = None
+    ignore_document_elements_for_layout_detection: bool | None = None
+    images_to_save: list[ImageToSave] | None = None
+    inline_images_in_markdown: bool | None = None
+    input_s3_path: str | None = None
+    input_s3_region: str | None = None
+    input_url: str | None = None
+    internal_is_screenshot_job: bool | None = None
+    invalidate_cache: bool | None = None
+    is_formatting_instruction: bool | None = None
+    job_timeout_extra_time_per_page_in_seconds: float | None = None
+    job_timeout_in_seconds: float | None = None
+    keep_page_separator_when_merging_tables: bool | None = None
+    lang: str | None = None
+    languages: list[ParsingLanguage] | None = None
+    layout_aware: bool | None = None
+    line_level_bounding_box: bool | None = None
+    markdown_table_multiline_header_separator: str | None = None
+    max_pages: int | None = None
+    max_pages_enforced: int | None = None
+    merge_tables_across_pages_in_markdown: bool | None = None
+    model: str | None = None
+    outlined_table_extraction: bool | None = None
+    output_bucket: str | None = None
+    output_pdf_of_document: bool | None = None
+    output_s3_path_prefix: str | None = None
+    output_s3_region: str | None = None
+    output_tables_as_html: bool | None = None
+    page_error_tolerance: float | None = None
+    page_footer_prefix: str | None = None
+    page_footer_suffix: str | None = None
+    page_header_prefix: str | None = None
+    page_header_suffix: str | None = None
+    page_prefix: str | None = None
+    page_separator: str | None = None
+    page_suffix: str | None = None
+    parse_mode: ParseMode | None = None
+    parsing_instruction: str | None = None
+    pipeline_id: str | None = None
+    precise_bounding_box: bool | None = None
+    premium_mode: bool | None = None
+    presentation_out_of_bounds_content: bool | None = None
+    presentation_skip_embedded_data: bool | None = None
+    preserve_layout_alignment_across_pages: bool | None = None
+    preserve_very_small_text: bool | None = None
+    preset: str | None = None
+    priority: ParsePriority | None = None
+    project_id: str | None = None
+    remove_hidden_text: bool | None = None
+    replace_failed_page_mode: FailedPageMode | None = None
+    replace_failed_page_with_error_message_prefix: str | None = None
+    replace_failed_page_with_error_message_suffix: str | None = None
+    resource_info: dict[str, Any] | None = None
+    save_images: bool | None = None
+    skip_diagonal_text: bool | None = None
+    specialized_chart_parsing_agentic: bool | None = None
+    specialized_chart_parsing_efficient: bool | None = None
+    specialized_chart_parsing_plus: bool | None = None
+    specialized_image_parsing: bool | None = None
+    spreadsheet_extract_sub_tables: bool | None = None
+    spreadsheet_force_formula_computation: bool | None = None
+    spreadsheet_include_hidden_sheets: bool | None = None
+    strict_mode_buggy_font: bool | None = None
+    strict_mode_image_extraction: bool | None = None
+    strict_mode_image_ocr: bool | None = None
+    strict_mode_reconstruction: bool | None = None
+    structured_output: bool | None = None
+    structured_output_json_schema: str | None = None
+    structured_output_json_schema_name: str | None = None
+    system_prompt: str | None = None
+    system_prompt_append: str | None = None
+    take_screenshot: bool | None = None
+    target_pages: str | None = None
+    tier: str | None = None
+    type: Literal["parse"] | None = None
+    use_vendor_multimodal_model: bool | None = None
+    user_prompt: str | None = None
+    vendor_multimodal_api_key: str | None = _field(default=None, repr=hidden)
+    vendor_multimodal_model_name: str | None = None
+    version: str | None = None
+    webhook_configurations: list[WebhookConfigurationParam] | None = None
+    webhook_url: str | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     class Dict(TypedDict, total=False):
-        """ParseParametersParam as a plain dict, for request arguments: a misspelt key or a wrong type
-        is a type error."""
+        """ParseParametersParam as a plain dict, for requests: a misspelt key or a wrong type is a type
+        error."""
 
         adaptive_long_table: bool | None
-
         aggressive_table_extraction: bool | None
-
         annotate_links: bool | None
-
         auto_mode: bool | None
-
         auto_mode_configuration_json: str | None
-
         auto_mode_trigger_on_image_in_page: bool | None
-
         auto_mode_trigger_on_regexp_in_page: str | None
-
         auto_mode_trigger_on_table_in_page: bool | None
-
         auto_mode_trigger_on_text_in_page: str | None
-
         azure_openai_api_version: str | None
-
         azure_openai_deployment_name: str | None
-
         azure_openai_endpoint: str | None
-
         azure_openai_key: str | None
-
         bbox_bottom: float | None
-
         bbox_left: float | None
-
         bbox_right: float | None
-
         bbox_top: float | None
-
         bounding_box: str | None
-
         compact_markdown_table: bool | None
-
         complemental_formatting_instruction: str | None
-
         content_guideline_instruction: str | None
-
         continuous_mode: bool | None
-
-        custom_metadata: ParseParametersParamCustomMetadataType0 | Mapping[str, Any] | None
-
+        custom_metadata: Mapping[str, Any] | None
         disable_image_extraction: bool | None
-
         disable_ocr: bool | None
-
         disable_reconstruction: bool | None
-
         do_not_cache: bool | None
-
         do_not_unroll_columns: bool | None
-
         enable_cost_optimizer: bool | None
-
         extract_charts: bool | None
-
         extract_layout: bool | None
-
         extract_printed_page_number: bool | None
-
         fast_mode: bool | None
-
         formatting_instruction: str | None
-
         gpt4o_api_key: str | None
-
         gpt4o_mode: bool | None
-
         guess_xlsx_sheet_name: bool | None
-
         hide_footers: bool | None
-
         hide_headers: bool | None
-
         high_res_ocr: bool | None
-
         html_make_all_elements_visible: bool | None
-
         html_remove_fixed_elements: bool | None
-
         html_remove_navigation_elements: bool | None
-
         http_proxy: str | None
-
         ignore_document_elements_for_layout_detection: bool | None
-
         images_to_save: list[ImageToSave | Literal["embedded", "layout", "screenshot"]] | None
-
         inline_images_in_markdown: bool | None
-
         input_s3_path: str | None
-
         input_s3_region: str | None
-
         input_url: str | None
-
         internal_is_screenshot_job: bool | None
-
         invalidate_cache: bool | None
-
         is_formatting_instruction: bool | None
-
         job_timeout_extra_time_per_page_in_seconds: float | None
-
         job_timeout_in_seconds: float | None
-
         keep_page_separator_when_merging_tables: bool | None
-
         lang: str
-
         languages: list[
             ParsingLanguage
             | Literal[
@@ -1447,49 +433,27 @@ class ParseParametersParam:
                 "vi",
             ]
         ]
-
         layout_aware: bool | None
-
         line_level_bounding_box: bool | None
-
         markdown_table_multiline_header_separator: str | None
-
         max_pages: int | None
-
         max_pages_enforced: int | None
-
         merge_tables_across_pages_in_markdown: bool | None
-
         model: str | None
-
         outlined_table_extraction: bool | None
-
         output_bucket: str | None
-
         output_pdf_of_document: bool | None
-
         output_s3_path_prefix: str | None
-
         output_s3_region: str | None
-
         output_tables_as_html: bool | None
-
         page_error_tolerance: float | None
-
         page_footer_prefix: str | None
-
         page_footer_suffix: str | None
-
         page_header_prefix: str | None
-
         page_header_suffix: str | None
-
         page_prefix: str | None
-
         page_separator: str | None
-
         page_suffix: str | None
-
         parse_mode: (
             ParseMode
             | Literal[
@@ -1504,2168 +468,1505 @@ class ParseParametersParam:
             ]
             | None
         )
-
         parsing_instruction: str | None
-
         pipeline_id: str | None
-
         precise_bounding_box: bool | None
-
         premium_mode: bool | None
-
         presentation_out_of_bounds_content: bool | None
-
         presentation_skip_embedded_data: bool | None
-
         preserve_layout_alignment_across_pages: bool | None
-
         preserve_very_small_text: bool | None
-
         preset: str | None
-
         priority: ParsePriority | Literal["critical", "high", "low", "medium"] | None
-
         project_id: str | None
-
         remove_hidden_text: bool | None
-
         replace_failed_page_mode: (
             FailedPageMode | Literal["blank_page", "error_message", "raw_text"] | None
         )
-
         replace_failed_page_with_error_message_prefix: str | None
-
         replace_failed_page_with_error_message_suffix: str | None
-
-        resource_info: ParseParametersParamResourceInfoType0 | Mapping[str, Any] | None
-
+        resource_info: Mapping[str, Any] | None
         save_images: bool | None
-
         skip_diagonal_text: bool | None
-
         specialized_chart_parsing_agentic: bool | None
-
         specialized_chart_parsing_efficient: bool | None
-
         specialized_chart_parsing_plus: bool | None
-
         specialized_image_parsing: bool | None
-
         spreadsheet_extract_sub_tables: bool | None
-
         spreadsheet_force_formula_computation: bool | None
-
         spreadsheet_include_hidden_sheets: bool | None
-
         strict_mode_buggy_font: bool | None
-
         strict_mode_image_extraction: bool | None
-
         strict_mode_image_ocr: bool | None
-
         strict_mode_reconstruction: bool | None
-
         structured_output: bool | None
-
         structured_output_json_schema: str | None
-
         structured_output_json_schema_name: str | None
-
         system_prompt: str | None
-
         system_prompt_append: str | None
-
         take_screenshot: bool | None
-
         target_pages: str | None
-
         tier: str | None
-
         type: Literal["parse"]
-
         use_vendor_multimodal_model: bool | None
-
         user_prompt: str | None
-
         vendor_multimodal_api_key: str | None
-
         vendor_multimodal_model_name: str | None
-
         version: str | None
-
         webhook_configurations: (
             list[WebhookConfigurationParam | WebhookConfigurationParam.Dict] | None
         )
-
         webhook_url: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        if self.adaptive_long_table is not None:
-            field_dict["adaptive_long_table"] = self.adaptive_long_table
-        elif "adaptive_long_table" not in self._absent:
-            field_dict["adaptive_long_table"] = None
-        if self.aggressive_table_extraction is not None:
-            field_dict["aggressive_table_extraction"] = self.aggressive_table_extraction
-        elif "aggressive_table_extraction" not in self._absent:
-            field_dict["aggressive_table_extraction"] = None
-        if self.annotate_links is not None:
-            field_dict["annotate_links"] = self.annotate_links
-        elif "annotate_links" not in self._absent:
-            field_dict["annotate_links"] = None
-        if self.auto_mode is not None:
-            field_dict["auto_mode"] = self.auto_mode
-        elif "auto_mode" not in self._absent:
-            field_dict["auto_mode"] = None
-        if self.auto_mode_configuration_json is not None:
-            field_dict["auto_mode_configuration_json"] = self.auto_mode_configuration_json
-        elif "auto_mode_configuration_json" not in self._absent:
-            field_dict["auto_mode_configuration_json"] = None
-        if self.auto_mode_trigger_on_image_in_page is not None:
-            field_dict["auto_mode_trigger_on_image_in_page"] = (
-                self.auto_mode_trigger_on_image_in_page
-            )
-        elif "auto_mode_trigger_on_image_in_page" not in self._absent:
-            field_dict["auto_mode_trigger_on_image_in_page"] = None
-        if self.auto_mode_trigger_on_regexp_in_page is not None:
-            field_dict["auto_mode_trigger_on_regexp_in_page"] = (
-                self.auto_mode_trigger_on_regexp_in_page
-            )
-        elif "auto_mode_trigger_on_regexp_in_page" not in self._absent:
-            field_dict["auto_mode_trigger_on_regexp_in_page"] = None
-        if self.auto_mode_trigger_on_table_in_page is not None:
-            field_dict["auto_mode_trigger_on_table_in_page"] = (
-                self.auto_mode_trigger_on_table_in_page
-            )
-        elif "auto_mode_trigger_on_table_in_page" not in self._absent:
-            field_dict["auto_mode_trigger_on_table_in_page"] = None
-        if self.auto_mode_trigger_on_text_in_page is not None:
-            field_dict["auto_mode_trigger_on_text_in_page"] = self.auto_mode_trigger_on_text_in_page
-        elif "auto_mode_trigger_on_text_in_page" not in self._absent:
-            field_dict["auto_mode_trigger_on_text_in_page"] = None
-        if self.azure_openai_api_version is not None:
-            field_dict["azure_openai_api_version"] = self.azure_openai_api_version
-        elif "azure_openai_api_version" not in self._absent:
-            field_dict["azure_openai_api_version"] = None
-        if self.azure_openai_deployment_name is not None:
-            field_dict["azure_openai_deployment_name"] = self.azure_openai_deployment_name
-        elif "azure_openai_deployment_name" not in self._absent:
-            field_dict["azure_openai_deployment_name"] = None
-        if self.azure_openai_endpoint is not None:
-            field_dict["azure_openai_endpoint"] = self.azure_openai_endpoint
-        elif "azure_openai_endpoint" not in self._absent:
-            field_dict["azure_openai_endpoint"] = None
-        if self.azure_openai_key is not None:
-            field_dict["azure_openai_key"] = self.azure_openai_key
-        elif "azure_openai_key" not in self._absent:
-            field_dict["azure_openai_key"] = None
-        if self.bbox_bottom is not None:
-            field_dict["bbox_bottom"] = self.bbox_bottom
-        elif "bbox_bottom" not in self._absent:
-            field_dict["bbox_bottom"] = None
-        if self.bbox_left is not None:
-            field_dict["bbox_left"] = self.bbox_left
-        elif "bbox_left" not in self._absent:
-            field_dict["bbox_left"] = None
-        if self.bbox_right is not None:
-            field_dict["bbox_right"] = self.bbox_right
-        elif "bbox_right" not in self._absent:
-            field_dict["bbox_right"] = None
-        if self.bbox_top is not None:
-            field_dict["bbox_top"] = self.bbox_top
-        elif "bbox_top" not in self._absent:
-            field_dict["bbox_top"] = None
-        if self.bounding_box is not None:
-            field_dict["bounding_box"] = self.bounding_box
-        elif "bounding_box" not in self._absent:
-            field_dict["bounding_box"] = None
-        if self.compact_markdown_table is not None:
-            field_dict["compact_markdown_table"] = self.compact_markdown_table
-        elif "compact_markdown_table" not in self._absent:
-            field_dict["compact_markdown_table"] = None
-        if self.complemental_formatting_instruction is not None:
-            field_dict["complemental_formatting_instruction"] = (
-                self.complemental_formatting_instruction
-            )
-        elif "complemental_formatting_instruction" not in self._absent:
-            field_dict["complemental_formatting_instruction"] = None
-        if self.content_guideline_instruction is not None:
-            field_dict["content_guideline_instruction"] = self.content_guideline_instruction
-        elif "content_guideline_instruction" not in self._absent:
-            field_dict["content_guideline_instruction"] = None
-        if self.continuous_mode is not None:
-            field_dict["continuous_mode"] = self.continuous_mode
-        elif "continuous_mode" not in self._absent:
-            field_dict["continuous_mode"] = None
-        if self.custom_metadata is not None:
-            field_dict["custom_metadata"] = self.custom_metadata.to_dict()
-        elif "custom_metadata" not in self._absent:
-            field_dict["custom_metadata"] = None
-        if self.disable_image_extraction is not None:
-            field_dict["disable_image_extraction"] = self.disable_image_extraction
-        elif "disable_image_extraction" not in self._absent:
-            field_dict["disable_image_extraction"] = None
-        if self.disable_ocr is not None:
-            field_dict["disable_ocr"] = self.disable_ocr
-        elif "disable_ocr" not in self._absent:
-            field_dict["disable_ocr"] = None
-        if self.disable_reconstruction is not None:
-            field_dict["disable_reconstruction"] = self.disable_reconstruction
-        elif "disable_reconstruction" not in self._absent:
-            field_dict["disable_reconstruction"] = None
-        if self.do_not_cache is not None:
-            field_dict["do_not_cache"] = self.do_not_cache
-        elif "do_not_cache" not in self._absent:
-            field_dict["do_not_cache"] = None
-        if self.do_not_unroll_columns is not None:
-            field_dict["do_not_unroll_columns"] = self.do_not_unroll_columns
-        elif "do_not_unroll_columns" not in self._absent:
-            field_dict["do_not_unroll_columns"] = None
-        if self.enable_cost_optimizer is not None:
-            field_dict["enable_cost_optimizer"] = self.enable_cost_optimizer
-        elif "enable_cost_optimizer" not in self._absent:
-            field_dict["enable_cost_optimizer"] = None
-        if self.extract_charts is not None:
-            field_dict["extract_charts"] = self.extract_charts
-        elif "extract_charts" not in self._absent:
-            field_dict["extract_charts"] = None
-        if self.extract_layout is not None:
-            field_dict["extract_layout"] = self.extract_layout
-        elif "extract_layout" not in self._absent:
-            field_dict["extract_layout"] = None
-        if self.extract_printed_page_number is not None:
-            field_dict["extract_printed_page_number"] = self.extract_printed_page_number
-        elif "extract_printed_page_number" not in self._absent:
-            field_dict["extract_printed_page_number"] = None
-        if self.fast_mode is not None:
-            field_dict["fast_mode"] = self.fast_mode
-        elif "fast_mode" not in self._absent:
-            field_dict["fast_mode"] = None
-        if self.formatting_instruction is not None:
-            field_dict["formatting_instruction"] = self.formatting_instruction
-        elif "formatting_instruction" not in self._absent:
-            field_dict["formatting_instruction"] = None
-        if self.gpt4o_api_key is not None:
-            field_dict["gpt4o_api_key"] = self.gpt4o_api_key
-        elif "gpt4o_api_key" not in self._absent:
-            field_dict["gpt4o_api_key"] = None
-        if self.gpt4o_mode is not None:
-            field_dict["gpt4o_mode"] = self.gpt4o_mode
-        elif "gpt4o_mode" not in self._absent:
-            field_dict["gpt4o_mode"] = None
-        if self.guess_xlsx_sheet_name is not None:
-            field_dict["guess_xlsx_sheet_name"] = self.guess_xlsx_sheet_name
-        elif "guess_xlsx_sheet_name" not in self._absent:
-            field_dict["guess_xlsx_sheet_name"] = None
-        if self.hide_footers is not None:
-            field_dict["hide_footers"] = self.hide_footers
-        elif "hide_footers" not in self._absent:
-            field_dict["hide_footers"] = None
-        if self.hide_headers is not None:
-            field_dict["hide_headers"] = self.hide_headers
-        elif "hide_headers" not in self._absent:
-            field_dict["hide_headers"] = None
-        if self.high_res_ocr is not None:
-            field_dict["high_res_ocr"] = self.high_res_ocr
-        elif "high_res_ocr" not in self._absent:
-            field_dict["high_res_ocr"] = None
-        if self.html_make_all_elements_visible is not None:
-            field_dict["html_make_all_elements_visible"] = self.html_make_all_elements_visible
-        elif "html_make_all_elements_visible" not in self._absent:
-            field_dict["html_make_all_elements_visible"] = None
-        if self.html_remove_fixed_elements is not None:
-            field_dict["html_remove_fixed_elements"] = self.html_remove_fixed_elements
-        elif "html_remove_fixed_elements" not in self._absent:
-            field_dict["html_remove_fixed_elements"] = None
-        if self.html_remove_navigation_elements is not None:
-            field_dict["html_remove_navigation_elements"] = self.html_remove_navigation_elements
-        elif "html_remove_navigation_elements" not in self._absent:
-            field_dict["html_remove_navigation_elements"] = None
-        if self.http_proxy is not None:
-            field_dict["http_proxy"] = self.http_proxy
-        elif "http_proxy" not in self._absent:
-            field_dict["http_proxy"] = None
-        if self.ignore_document_elements_for_layout_detection is not None:
-            field_dict["ignore_document_elements_for_layout_detection"] = (
-                self.ignore_document_elements_for_layout_detection
-            )
-        elif "ignore_document_elements_for_layout_detection" not in self._absent:
-            field_dict["ignore_document_elements_for_layout_detection"] = None
-        if self.images_to_save is not None:
-            field_dict["images_to_save"] = [
-                images_to_save_type_0_item.value
-                for images_to_save_type_0_item in self.images_to_save
-            ]
-        elif "images_to_save" not in self._absent:
-            field_dict["images_to_save"] = None
-        if self.inline_images_in_markdown is not None:
-            field_dict["inline_images_in_markdown"] = self.inline_images_in_markdown
-        elif "inline_images_in_markdown" not in self._absent:
-            field_dict["inline_images_in_markdown"] = None
-        if self.input_s3_path is not None:
-            field_dict["input_s3_path"] = self.input_s3_path
-        elif "input_s3_path" not in self._absent:
-            field_dict["input_s3_path"] = None
-        if self.input_s3_region is not None:
-            field_dict["input_s3_region"] = self.input_s3_region
-        elif "input_s3_region" not in self._absent:
-            field_dict["input_s3_region"] = None
-        if self.input_url is not None:
-            field_dict["input_url"] = self.input_url
-        elif "input_url" not in self._absent:
-            field_dict["input_url"] = None
-        if self.internal_is_screenshot_job is not None:
-            field_dict["internal_is_screenshot_job"] = self.internal_is_screenshot_job
-        elif "internal_is_screenshot_job" not in self._absent:
-            field_dict["internal_is_screenshot_job"] = None
-        if self.invalidate_cache is not None:
-            field_dict["invalidate_cache"] = self.invalidate_cache
-        elif "invalidate_cache" not in self._absent:
-            field_dict["invalidate_cache"] = None
-        if self.is_formatting_instruction is not None:
-            field_dict["is_formatting_instruction"] = self.is_formatting_instruction
-        elif "is_formatting_instruction" not in self._absent:
-            field_dict["is_formatting_instruction"] = None
-        if self.job_timeout_extra_time_per_page_in_seconds is not None:
-            field_dict["job_timeout_extra_time_per_page_in_seconds"] = (
-                self.job_timeout_extra_time_per_page_in_seconds
-            )
-        elif "job_timeout_extra_time_per_page_in_seconds" not in self._absent:
-            field_dict["job_timeout_extra_time_per_page_in_seconds"] = None
-        if self.job_timeout_in_seconds is not None:
-            field_dict["job_timeout_in_seconds"] = self.job_timeout_in_seconds
-        elif "job_timeout_in_seconds" not in self._absent:
-            field_dict["job_timeout_in_seconds"] = None
-        if self.keep_page_separator_when_merging_tables is not None:
-            field_dict["keep_page_separator_when_merging_tables"] = (
-                self.keep_page_separator_when_merging_tables
-            )
-        elif "keep_page_separator_when_merging_tables" not in self._absent:
-            field_dict["keep_page_separator_when_merging_tables"] = None
-        if self.lang is not None:
-            field_dict["lang"] = self.lang
-        elif "lang" not in self._absent:
-            field_dict["lang"] = None
-        if self.languages is not None:
-            field_dict["languages"] = [languages_item.value for languages_item in self.languages]
-        elif "languages" not in self._absent:
-            field_dict["languages"] = None
-        if self.layout_aware is not None:
-            field_dict["layout_aware"] = self.layout_aware
-        elif "layout_aware" not in self._absent:
-            field_dict["layout_aware"] = None
-        if self.line_level_bounding_box is not None:
-            field_dict["line_level_bounding_box"] = self.line_level_bounding_box
-        elif "line_level_bounding_box" not in self._absent:
-            field_dict["line_level_bounding_box"] = None
-        if self.markdown_table_multiline_header_separator is not None:
-            field_dict["markdown_table_multiline_header_separator"] = (
-                self.markdown_table_multiline_header_separator
-            )
-        elif "markdown_table_multiline_header_separator" not in self._absent:
-            field_dict["markdown_table_multiline_header_separator"] = None
-        if self.max_pages is not None:
-            field_dict["max_pages"] = self.max_pages
-        elif "max_pages" not in self._absent:
-            field_dict["max_pages"] = None
-        if self.max_pages_enforced is not None:
-            field_dict["max_pages_enforced"] = self.max_pages_enforced
-        elif "max_pages_enforced" not in self._absent:
-            field_dict["max_pages_enforced"] = None
-        if self.merge_tables_across_pages_in_markdown is not None:
-            field_dict["merge_tables_across_pages_in_markdown"] = (
-                self.merge_tables_across_pages_in_markdown
-            )
-        elif "merge_tables_across_pages_in_markdown" not in self._absent:
-            field_dict["merge_tables_across_pages_in_markdown"] = None
-        if self.model is not None:
-            field_dict["model"] = self.model
-        elif "model" not in self._absent:
-            field_dict["model"] = None
-        if self.outlined_table_extraction is not None:
-            field_dict["outlined_table_extraction"] = self.outlined_table_extraction
-        elif "outlined_table_extraction" not in self._absent:
-            field_dict["outlined_table_extraction"] = None
-        if self.output_bucket is not None:
-            field_dict["output_bucket"] = self.output_bucket
-        elif "output_bucket" not in self._absent:
-            field_dict["output_bucket"] = None
-        if self.output_pdf_of_document is not None:
-            field_dict["output_pdf_of_document"] = self.output_pdf_of_document
-        elif "output_pdf_of_document" not in self._absent:
-            field_dict["output_pdf_of_document"] = None
-        if self.output_s3_path_prefix is not None:
-            field_dict["output_s3_path_prefix"] = self.output_s3_path_prefix
-        elif "output_s3_path_prefix" not in self._absent:
-            field_dict["output_s3_path_prefix"] = None
-        if self.output_s3_region is not None:
-            field_dict["output_s3_region"] = self.output_s3_region
-        elif "output_s3_region" not in self._absent:
-            field_dict["output_s3_region"] = None
-        if self.output_tables_as_html is not None:
-            field_dict["output_tables_as_html"] = self.output_tables_as_html
-        elif "output_tables_as_html" not in self._absent:
-            field_dict["output_tables_as_html"] = None
-        if self.page_error_tolerance is not None:
-            field_dict["page_error_tolerance"] = self.page_error_tolerance
-        elif "page_error_tolerance" not in self._absent:
-            field_dict["page_error_tolerance"] = None
-        if self.page_footer_prefix is not None:
-            field_dict["page_footer_prefix"] = self.page_footer_prefix
-        elif "page_footer_prefix" not in self._absent:
-            field_dict["page_footer_prefix"] = None
-        if self.page_footer_suffix is not None:
-            field_dict["page_footer_suffix"] = self.page_footer_suffix
-        elif "page_footer_suffix" not in self._absent:
-            field_dict["page_footer_suffix"] = None
-        if self.page_header_prefix is not None:
-            field_dict["page_header_prefix"] = self.page_header_prefix
-        elif "page_header_prefix" not in self._absent:
-            field_dict["page_header_prefix"] = None
-        if self.page_header_suffix is not None:
-            field_dict["page_header_suffix"] = self.page_header_suffix
-        elif "page_header_suffix" not in self._absent:
-            field_dict["page_header_suffix"] = None
-        if self.page_prefix is not None:
-            field_dict["page_prefix"] = self.page_prefix
-        elif "page_prefix" not in self._absent:
-            field_dict["page_prefix"] = None
-        if self.page_separator is not None:
-            field_dict["page_separator"] = self.page_separator
-        elif "page_separator" not in self._absent:
-            field_dict["page_separator"] = None
-        if self.page_suffix is not None:
-            field_dict["page_suffix"] = self.page_suffix
-        elif "page_suffix" not in self._absent:
-            field_dict["page_suffix"] = None
-        if self.parse_mode is not None:
-            field_dict["parse_mode"] = self.parse_mode.value
-        elif "parse_mode" not in self._absent:
-            field_dict["parse_mode"] = None
-        if self.parsing_instruction is not None:
-            field_dict["parsing_instruction"] = self.parsing_instruction
-        elif "parsing_instruction" not in self._absent:
-            field_dict["parsing_instruction"] = None
-        if self.pipeline_id is not None:
-            field_dict["pipeline_id"] = self.pipeline_id
-        elif "pipeline_id" not in self._absent:
-            field_dict["pipeline_id"] = None
-        if self.precise_bounding_box is not None:
-            field_dict["precise_bounding_box"] = self.precise_bounding_box
-        elif "precise_bounding_box" not in self._absent:
-            field_dict["precise_bounding_box"] = None
-        if self.premium_mode is not None:
-            field_dict["premium_mode"] = self.premium_mode
-        elif "premium_mode" not in self._absent:
-            field_dict["premium_mode"] = None
-        if self.presentation_out_of_bounds_content is not None:
-            field_dict["presentation_out_of_bounds_content"] = (
-                self.presentation_out_of_bounds_content
-            )
-        elif "presentation_out_of_bounds_content" not in self._absent:
-            field_dict["presentation_out_of_bounds_content"] = None
-        if self.presentation_skip_embedded_data is not None:
-            field_dict["presentation_skip_embedded_data"] = self.presentation_skip_embedded_data
-        elif "presentation_skip_embedded_data" not in self._absent:
-            field_dict["presentation_skip_embedded_data"] = None
-        if self.preserve_layout_alignment_across_pages is not None:
-            field_dict["preserve_layout_alignment_across_pages"] = (
-                self.preserve_layout_alignment_across_pages
-            )
-        elif "preserve_layout_alignment_across_pages" not in self._absent:
-            field_dict["preserve_layout_alignment_across_pages"] = None
-        if self.preserve_very_small_text is not None:
-            field_dict["preserve_very_small_text"] = self.preserve_very_small_text
-        elif "preserve_very_small_text" not in self._absent:
-            field_dict["preserve_very_small_text"] = None
-        if self.preset is not None:
-            field_dict["preset"] = self.preset
-        elif "preset" not in self._absent:
-            field_dict["preset"] = None
-        if self.priority is not None:
-            field_dict["priority"] = self.priority.value
-        elif "priority" not in self._absent:
-            field_dict["priority"] = None
-        if self.project_id is not None:
-            field_dict["project_id"] = self.project_id
-        elif "project_id" not in self._absent:
-            field_dict["project_id"] = None
-        if self.remove_hidden_text is not None:
-            field_dict["remove_hidden_text"] = self.remove_hidden_text
-        elif "remove_hidden_text" not in self._absent:
-            field_dict["remove_hidden_text"] = None
-        if self.replace_failed_page_mode is not None:
-            field_dict["replace_failed_page_mode"] = self.replace_failed_page_mode.value
-        elif "replace_failed_page_mode" not in self._absent:
-            field_dict["replace_failed_page_mode"] = None
-        if self.replace_failed_page_with_error_message_prefix is not None:
-            field_dict["replace_failed_page_with_error_message_prefix"] = (
-                self.replace_failed_page_with_error_message_prefix
-            )
-        elif "replace_failed_page_with_error_message_prefix" not in self._absent:
-            field_dict["replace_failed_page_with_error_message_prefix"] = None
-        if self.replace_failed_page_with_error_message_suffix is not None:
-            field_dict["replace_failed_page_with_error_message_suffix"] = (
-                self.replace_failed_page_with_error_message_suffix
-            )
-        elif "replace_failed_page_with_error_message_suffix" not in self._absent:
-            field_dict["replace_failed_page_with_error_message_suffix"] = None
-        if self.resource_info is not None:
-            field_dict["resource_info"] = self.resource_info.to_dict()
-        elif "resource_info" not in self._absent:
-            field_dict["resource_info"] = None
-        if self.save_images is not None:
-            field_dict["save_images"] = self.save_images
-        elif "save_images" not in self._absent:
-            field_dict["save_images"] = None
-        if self.skip_diagonal_text is not None:
-            field_dict["skip_diagonal_text"] = self.skip_diagonal_text
-        elif "skip_diagonal_text" not in self._absent:
-            field_dict["skip_diagonal_text"] = None
-        if self.specialized_chart_parsing_agentic is not None:
-            field_dict["specialized_chart_parsing_agentic"] = self.specialized_chart_parsing_agentic
-        elif "specialized_chart_parsing_agentic" not in self._absent:
-            field_dict["specialized_chart_parsing_agentic"] = None
-        if self.specialized_chart_parsing_efficient is not None:
-            field_dict["specialized_chart_parsing_efficient"] = (
-                self.specialized_chart_parsing_efficient
-            )
-        elif "specialized_chart_parsing_efficient" not in self._absent:
-            field_dict["specialized_chart_parsing_efficient"] = None
-        if self.specialized_chart_parsing_plus is not None:
-            field_dict["specialized_chart_parsing_plus"] = self.specialized_chart_parsing_plus
-        elif "specialized_chart_parsing_plus" not in self._absent:
-            field_dict["specialized_chart_parsing_plus"] = None
-        if self.specialized_image_parsing is not None:
-            field_dict["specialized_image_parsing"] = self.specialized_image_parsing
-        elif "specialized_image_parsing" not in self._absent:
-            field_dict["specialized_image_parsing"] = None
-        if self.spreadsheet_extract_sub_tables is not None:
-            field_dict["spreadsheet_extract_sub_tables"] = self.spreadsheet_extract_sub_tables
-        elif "spreadsheet_extract_sub_tables" not in self._absent:
-            field_dict["spreadsheet_extract_sub_tables"] = None
-        if self.spreadsheet_force_formula_computation is not None:
-            field_dict["spreadsheet_force_formula_computation"] = (
-                self.spreadsheet_force_formula_computation
-            )
-        elif "spreadsheet_force_formula_computation" not in self._absent:
-            field_dict["spreadsheet_force_formula_computation"] = None
-        if self.spreadsheet_include_hidden_sheets is not None:
-            field_dict["spreadsheet_include_hidden_sheets"] = self.spreadsheet_include_hidden_sheets
-        elif "spreadsheet_include_hidden_sheets" not in self._absent:
-            field_dict["spreadsheet_include_hidden_sheets"] = None
-        if self.strict_mode_buggy_font is not None:
-            field_dict["strict_mode_buggy_font"] = self.strict_mode_buggy_font
-        elif "strict_mode_buggy_font" not in self._absent:
-            field_dict["strict_mode_buggy_font"] = None
-        if self.strict_mode_image_extraction is not None:
-            field_dict["strict_mode_image_extraction"] = self.strict_mode_image_extraction
-        elif "strict_mode_image_extraction" not in self._absent:
-            field_dict["strict_mode_image_extraction"] = None
-        if self.strict_mode_image_ocr is not None:
-            field_dict["strict_mode_image_ocr"] = self.strict_mode_image_ocr
-        elif "strict_mode_image_ocr" not in self._absent:
-            field_dict["strict_mode_image_ocr"] = None
-        if self.strict_mode_reconstruction is not None:
-            field_dict["strict_mode_reconstruction"] = self.strict_mode_reconstruction
-        elif "strict_mode_reconstruction" not in self._absent:
-            field_dict["strict_mode_reconstruction"] = None
-        if self.structured_output is not None:
-            field_dict["structured_output"] = self.structured_output
-        elif "structured_output" not in self._absent:
-            field_dict["structured_output"] = None
-        if self.structured_output_json_schema is not None:
-            field_dict["structured_output_json_schema"] = self.structured_output_json_schema
-        elif "structured_output_json_schema" not in self._absent:
-            field_dict["structured_output_json_schema"] = None
-        if self.structured_output_json_schema_name is not None:
-            field_dict["structured_output_json_schema_name"] = (
-                self.structured_output_json_schema_name
-            )
-        elif "structured_output_json_schema_name" not in self._absent:
-            field_dict["structured_output_json_schema_name"] = None
-        if self.system_prompt is not None:
-            field_dict["system_prompt"] = self.system_prompt
-        elif "system_prompt" not in self._absent:
-            field_dict["system_prompt"] = None
-        if self.system_prompt_append is not None:
-            field_dict["system_prompt_append"] = self.system_prompt_append
-        elif "system_prompt_append" not in self._absent:
-            field_dict["system_prompt_append"] = None
-        if self.take_screenshot is not None:
-            field_dict["take_screenshot"] = self.take_screenshot
-        elif "take_screenshot" not in self._absent:
-            field_dict["take_screenshot"] = None
-        if self.target_pages is not None:
-            field_dict["target_pages"] = self.target_pages
-        elif "target_pages" not in self._absent:
-            field_dict["target_pages"] = None
-        if self.tier is not None:
-            field_dict["tier"] = self.tier
-        elif "tier" not in self._absent:
-            field_dict["tier"] = None
-        if self.type_ is not None:
-            field_dict["type"] = self.type_
-        elif "type" not in self._absent:
-            field_dict["type"] = None
-        if self.use_vendor_multimodal_model is not None:
-            field_dict["use_vendor_multimodal_model"] = self.use_vendor_multimodal_model
-        elif "use_vendor_multimodal_model" not in self._absent:
-            field_dict["use_vendor_multimodal_model"] = None
-        if self.user_prompt is not None:
-            field_dict["user_prompt"] = self.user_prompt
-        elif "user_prompt" not in self._absent:
-            field_dict["user_prompt"] = None
-        if self.vendor_multimodal_api_key is not None:
-            field_dict["vendor_multimodal_api_key"] = self.vendor_multimodal_api_key
-        elif "vendor_multimodal_api_key" not in self._absent:
-            field_dict["vendor_multimodal_api_key"] = None
-        if self.vendor_multimodal_model_name is not None:
-            field_dict["vendor_multimodal_model_name"] = self.vendor_multimodal_model_name
-        elif "vendor_multimodal_model_name" not in self._absent:
-            field_dict["vendor_multimodal_model_name"] = None
-        if self.version is not None:
-            field_dict["version"] = self.version
-        elif "version" not in self._absent:
-            field_dict["version"] = None
-        if self.webhook_configurations is not None:
-            field_dict["webhook_configurations"] = [
-                webhook_configurations_type_0_item.to_dict()
-                for webhook_configurations_type_0_item in self.webhook_configurations
-            ]
-        elif "webhook_configurations" not in self._absent:
-            field_dict["webhook_configurations"] = None
-        if self.webhook_url is not None:
-            field_dict["webhook_url"] = self.webhook_url
-        elif "webhook_url" not in self._absent:
-            field_dict["webhook_url"] = None
-        return field_dict
-
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ParseParametersParam")
+        d = data if type(data) is dict else expect_object(data, "ParseParametersParam")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            adaptive_long_table: bool | None
-            adaptive_long_table = d.get("adaptive_long_table")
-            if not (type(adaptive_long_table) is bool) and adaptive_long_table is not None:
-                raise wrong_type("adaptive_long_table", "a boolean or null", adaptive_long_table)
-
-            aggressive_table_extraction: bool | None
-            aggressive_table_extraction = d.get("aggressive_table_extraction")
-            if (
-                not (type(aggressive_table_extraction) is bool)
-                and aggressive_table_extraction is not None
-            ):
+            v_adaptive_long_table = d.get("adaptive_long_table")
+            if v_adaptive_long_table is None:
+                if "adaptive_long_table" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
+            elif type(v_adaptive_long_table) is not bool:
+                raise wrong_type("adaptive_long_table", "a boolean or null", v_adaptive_long_table)
+            v_aggressive_table_extraction = d.get("aggressive_table_extraction")
+            if v_aggressive_table_extraction is None:
+                if "aggressive_table_extraction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2
+            elif type(v_aggressive_table_extraction) is not bool:
                 raise wrong_type(
-                    "aggressive_table_extraction", "a boolean or null", aggressive_table_extraction
+                    "aggressive_table_extraction",
+                    "a boolean or null",
+                    v_aggressive_table_extraction,
                 )
-
-            annotate_links: bool | None
-            annotate_links = d.get("annotate_links")
-            if not (type(annotate_links) is bool) and annotate_links is not None:
-                raise wrong_type("annotate_links", "a boolean or null", annotate_links)
-
-            auto_mode: bool | None
-            auto_mode = d.get("auto_mode")
-            if not (type(auto_mode) is bool) and auto_mode is not None:
-                raise wrong_type("auto_mode", "a boolean or null", auto_mode)
-
-            auto_mode_configuration_json: None | str
-            auto_mode_configuration_json = d.get("auto_mode_configuration_json")
-            if (
-                not (isinstance(auto_mode_configuration_json, str))
-                and auto_mode_configuration_json is not None
-            ):
+            v_annotate_links = d.get("annotate_links")
+            if v_annotate_links is None:
+                if "annotate_links" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4
+            elif type(v_annotate_links) is not bool:
+                raise wrong_type("annotate_links", "a boolean or null", v_annotate_links)
+            v_auto_mode = d.get("auto_mode")
+            if v_auto_mode is None:
+                if "auto_mode" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8
+            elif type(v_auto_mode) is not bool:
+                raise wrong_type("auto_mode", "a boolean or null", v_auto_mode)
+            v_auto_mode_configuration_json = d.get("auto_mode_configuration_json")
+            if v_auto_mode_configuration_json is None:
+                if "auto_mode_configuration_json" not in d:
+                    absent += 1
+                else:
+                    nulls |= 16
+            elif type(v_auto_mode_configuration_json) is not str:
                 raise wrong_type(
-                    "auto_mode_configuration_json", "a string or null", auto_mode_configuration_json
+                    "auto_mode_configuration_json",
+                    "a string or null",
+                    v_auto_mode_configuration_json,
                 )
-
-            auto_mode_trigger_on_image_in_page: bool | None
-            auto_mode_trigger_on_image_in_page = d.get("auto_mode_trigger_on_image_in_page")
-            if (
-                not (type(auto_mode_trigger_on_image_in_page) is bool)
-                and auto_mode_trigger_on_image_in_page is not None
-            ):
+            v_auto_mode_trigger_on_image_in_page = d.get("auto_mode_trigger_on_image_in_page")
+            if v_auto_mode_trigger_on_image_in_page is None:
+                if "auto_mode_trigger_on_image_in_page" not in d:
+                    absent += 1
+                else:
+                    nulls |= 32
+            elif type(v_auto_mode_trigger_on_image_in_page) is not bool:
                 raise wrong_type(
                     "auto_mode_trigger_on_image_in_page",
                     "a boolean or null",
-                    auto_mode_trigger_on_image_in_page,
+                    v_auto_mode_trigger_on_image_in_page,
                 )
-
-            auto_mode_trigger_on_regexp_in_page: None | str
-            auto_mode_trigger_on_regexp_in_page = d.get("auto_mode_trigger_on_regexp_in_page")
-            if (
-                not (isinstance(auto_mode_trigger_on_regexp_in_page, str))
-                and auto_mode_trigger_on_regexp_in_page is not None
-            ):
+            v_auto_mode_trigger_on_regexp_in_page = d.get("auto_mode_trigger_on_regexp_in_page")
+            if v_auto_mode_trigger_on_regexp_in_page is None:
+                if "auto_mode_trigger_on_regexp_in_page" not in d:
+                    absent += 1
+                else:
+                    nulls |= 64
+            elif type(v_auto_mode_trigger_on_regexp_in_page) is not str:
                 raise wrong_type(
                     "auto_mode_trigger_on_regexp_in_page",
                     "a string or null",
-                    auto_mode_trigger_on_regexp_in_page,
+                    v_auto_mode_trigger_on_regexp_in_page,
                 )
-
-            auto_mode_trigger_on_table_in_page: bool | None
-            auto_mode_trigger_on_table_in_page = d.get("auto_mode_trigger_on_table_in_page")
-            if (
-                not (type(auto_mode_trigger_on_table_in_page) is bool)
-                and auto_mode_trigger_on_table_in_page is not None
-            ):
+            v_auto_mode_trigger_on_table_in_page = d.get("auto_mode_trigger_on_table_in_page")
+            if v_auto_mode_trigger_on_table_in_page is None:
+                if "auto_mode_trigger_on_table_in_page" not in d:
+                    absent += 1
+                else:
+                    nulls |= 128
+            elif type(v_auto_mode_trigger_on_table_in_page) is not bool:
                 raise wrong_type(
                     "auto_mode_trigger_on_table_in_page",
                     "a boolean or null",
-                    auto_mode_trigger_on_table_in_page,
+                    v_auto_mode_trigger_on_table_in_page,
                 )
-
-            auto_mode_trigger_on_text_in_page: None | str
-            auto_mode_trigger_on_text_in_page = d.get("auto_mode_trigger_on_text_in_page")
-            if (
-                not (isinstance(auto_mode_trigger_on_text_in_page, str))
-                and auto_mode_trigger_on_text_in_page is not None
-            ):
+            v_auto_mode_trigger_on_text_in_page = d.get("auto_mode_trigger_on_text_in_page")
+            if v_auto_mode_trigger_on_text_in_page is None:
+                if "auto_mode_trigger_on_text_in_page" not in d:
+                    absent += 1
+                else:
+                    nulls |= 256
+            elif type(v_auto_mode_trigger_on_text_in_page) is not str:
                 raise wrong_type(
                     "auto_mode_trigger_on_text_in_page",
                     "a string or null",
-                    auto_mode_trigger_on_text_in_page,
+                    v_auto_mode_trigger_on_text_in_page,
                 )
-
-            azure_openai_api_version: None | str
-            azure_openai_api_version = d.get("azure_openai_api_version")
-            if (
-                not (isinstance(azure_openai_api_version, str))
-                and azure_openai_api_version is not None
-            ):
+            v_azure_openai_api_version = d.get("azure_openai_api_version")
+            if v_azure_openai_api_version is None:
+                if "azure_openai_api_version" not in d:
+                    absent += 1
+                else:
+                    nulls |= 512
+            elif type(v_azure_openai_api_version) is not str:
                 raise wrong_type(
-                    "azure_openai_api_version", "a string or null", azure_openai_api_version
+                    "azure_openai_api_version", "a string or null", v_azure_openai_api_version
                 )
-
-            azure_openai_deployment_name: None | str
-            azure_openai_deployment_name = d.get("azure_openai_deployment_name")
-            if (
-                not (isinstance(azure_openai_deployment_name, str))
-                and azure_openai_deployment_name is not None
-            ):
+            v_azure_openai_deployment_name = d.get("azure_openai_deployment_name")
+            if v_azure_openai_deployment_name is None:
+                if "azure_openai_deployment_name" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1024
+            elif type(v_azure_openai_deployment_name) is not str:
                 raise wrong_type(
-                    "azure_openai_deployment_name", "a string or null", azure_openai_deployment_name
+                    "azure_openai_deployment_name",
+                    "a string or null",
+                    v_azure_openai_deployment_name,
                 )
-
-            azure_openai_endpoint: None | str
-            azure_openai_endpoint = d.get("azure_openai_endpoint")
-            if not (isinstance(azure_openai_endpoint, str)) and azure_openai_endpoint is not None:
-                raise wrong_type("azure_openai_endpoint", "a string or null", azure_openai_endpoint)
-
-            azure_openai_key: None | str
-            azure_openai_key = d.get("azure_openai_key")
-            if not (isinstance(azure_openai_key, str)) and azure_openai_key is not None:
-                raise wrong_type("azure_openai_key", "a string or null", azure_openai_key)
-
-            bbox_bottom: float | None
-            bbox_bottom = d.get("bbox_bottom")
-            if (
-                not (type(bbox_bottom) is float or type(bbox_bottom) is int)
-                and bbox_bottom is not None
-            ):
-                raise wrong_type("bbox_bottom", "a number or null", bbox_bottom)
-
-            bbox_left: float | None
-            bbox_left = d.get("bbox_left")
-            if not (type(bbox_left) is float or type(bbox_left) is int) and bbox_left is not None:
-                raise wrong_type("bbox_left", "a number or null", bbox_left)
-
-            bbox_right: float | None
-            bbox_right = d.get("bbox_right")
-            if (
-                not (type(bbox_right) is float or type(bbox_right) is int)
-                and bbox_right is not None
-            ):
-                raise wrong_type("bbox_right", "a number or null", bbox_right)
-
-            bbox_top: float | None
-            bbox_top = d.get("bbox_top")
-            if not (type(bbox_top) is float or type(bbox_top) is int) and bbox_top is not None:
-                raise wrong_type("bbox_top", "a number or null", bbox_top)
-
-            bounding_box: None | str
-            bounding_box = d.get("bounding_box")
-            if not (isinstance(bounding_box, str)) and bounding_box is not None:
-                raise wrong_type("bounding_box", "a string or null", bounding_box)
-
-            compact_markdown_table: bool | None
-            compact_markdown_table = d.get("compact_markdown_table")
-            if not (type(compact_markdown_table) is bool) and compact_markdown_table is not None:
+            v_azure_openai_endpoint = d.get("azure_openai_endpoint")
+            if v_azure_openai_endpoint is None:
+                if "azure_openai_endpoint" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2048
+            elif type(v_azure_openai_endpoint) is not str:
                 raise wrong_type(
-                    "compact_markdown_table", "a boolean or null", compact_markdown_table
+                    "azure_openai_endpoint", "a string or null", v_azure_openai_endpoint
                 )
-
-            complemental_formatting_instruction: None | str
-            complemental_formatting_instruction = d.get("complemental_formatting_instruction")
-            if (
-                not (isinstance(complemental_formatting_instruction, str))
-                and complemental_formatting_instruction is not None
-            ):
+            v_azure_openai_key = d.get("azure_openai_key")
+            if v_azure_openai_key is None:
+                if "azure_openai_key" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4096
+            elif type(v_azure_openai_key) is not str:
+                raise wrong_type("azure_openai_key", "a string or null", v_azure_openai_key)
+            v_bbox_bottom = d.get("bbox_bottom")
+            if v_bbox_bottom is None:
+                if "bbox_bottom" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8192
+            elif type(v_bbox_bottom) is not float and type(v_bbox_bottom) is not int:
+                raise wrong_type("bbox_bottom", "a number or null", v_bbox_bottom)
+            v_bbox_left = d.get("bbox_left")
+            if v_bbox_left is None:
+                if "bbox_left" not in d:
+                    absent += 1
+                else:
+                    nulls |= 16384
+            elif type(v_bbox_left) is not float and type(v_bbox_left) is not int:
+                raise wrong_type("bbox_left", "a number or null", v_bbox_left)
+            v_bbox_right = d.get("bbox_right")
+            if v_bbox_right is None:
+                if "bbox_right" not in d:
+                    absent += 1
+                else:
+                    nulls |= 32768
+            elif type(v_bbox_right) is not float and type(v_bbox_right) is not int:
+                raise wrong_type("bbox_right", "a number or null", v_bbox_right)
+            v_bbox_top = d.get("bbox_top")
+            if v_bbox_top is None:
+                if "bbox_top" not in d:
+                    absent += 1
+                else:
+                    nulls |= 65536
+            elif type(v_bbox_top) is not float and type(v_bbox_top) is not int:
+                raise wrong_type("bbox_top", "a number or null", v_bbox_top)
+            v_bounding_box = d.get("bounding_box")
+            if v_bounding_box is None:
+                if "bounding_box" not in d:
+                    absent += 1
+                else:
+                    nulls |= 131072
+            elif type(v_bounding_box) is not str:
+                raise wrong_type("bounding_box", "a string or null", v_bounding_box)
+            v_compact_markdown_table = d.get("compact_markdown_table")
+            if v_compact_markdown_table is None:
+                if "compact_markdown_table" not in d:
+                    absent += 1
+                else:
+                    nulls |= 262144
+            elif type(v_compact_markdown_table) is not bool:
+                raise wrong_type(
+                    "compact_markdown_table", "a boolean or null", v_compact_markdown_table
+                )
+            v_complemental_formatting_instruction = d.get("complemental_formatting_instruction")
+            if v_complemental_formatting_instruction is None:
+                if "complemental_formatting_instruction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 524288
+            elif type(v_complemental_formatting_instruction) is not str:
                 raise wrong_type(
                     "complemental_formatting_instruction",
                     "a string or null",
-                    complemental_formatting_instruction,
+                    v_complemental_formatting_instruction,
                 )
-
-            content_guideline_instruction: None | str
-            content_guideline_instruction = d.get("content_guideline_instruction")
-            if (
-                not (isinstance(content_guideline_instruction, str))
-                and content_guideline_instruction is not None
-            ):
+            v_content_guideline_instruction = d.get("content_guideline_instruction")
+            if v_content_guideline_instruction is None:
+                if "content_guideline_instruction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1048576
+            elif type(v_content_guideline_instruction) is not str:
                 raise wrong_type(
                     "content_guideline_instruction",
                     "a string or null",
-                    content_guideline_instruction,
+                    v_content_guideline_instruction,
                 )
-
-            continuous_mode: bool | None
-            continuous_mode = d.get("continuous_mode")
-            if not (type(continuous_mode) is bool) and continuous_mode is not None:
-                raise wrong_type("continuous_mode", "a boolean or null", continuous_mode)
-
-            custom_metadata: None | ParseParametersParamCustomMetadataType0
-            try:
-                _custom_metadata = d.get("custom_metadata")
-                if _custom_metadata is None:
-                    custom_metadata = None
+            v_continuous_mode = d.get("continuous_mode")
+            if v_continuous_mode is None:
+                if "continuous_mode" not in d:
+                    absent += 1
                 else:
-                    custom_metadata_type_0 = ParseParametersParamCustomMetadataType0.from_dict(
-                        _custom_metadata
-                    )
+                    nulls |= 2097152
+            elif type(v_continuous_mode) is not bool:
+                raise wrong_type("continuous_mode", "a boolean or null", v_continuous_mode)
+            v_custom_metadata = d.get("custom_metadata")
+            if v_custom_metadata is None:
+                if "custom_metadata" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4194304
+            else:
+                try:
+                    if type(v_custom_metadata) is not dict:
+                        raise wrong_type(None, "an object", v_custom_metadata)
+                    v_custom_metadata = v_custom_metadata
 
-                    custom_metadata = custom_metadata_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "custom_metadata")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "custom_metadata")
-                raise
-
-            disable_image_extraction: bool | None
-            disable_image_extraction = d.get("disable_image_extraction")
-            if (
-                not (type(disable_image_extraction) is bool)
-                and disable_image_extraction is not None
-            ):
+            v_disable_image_extraction = d.get("disable_image_extraction")
+            if v_disable_image_extraction is None:
+                if "disable_image_extraction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8388608
+            elif type(v_disable_image_extraction) is not bool:
                 raise wrong_type(
-                    "disable_image_extraction", "a boolean or null", disable_image_extraction
+                    "disable_image_extraction", "a boolean or null", v_disable_image_extraction
                 )
-
-            disable_ocr: bool | None
-            disable_ocr = d.get("disable_ocr")
-            if not (type(disable_ocr) is bool) and disable_ocr is not None:
-                raise wrong_type("disable_ocr", "a boolean or null", disable_ocr)
-
-            disable_reconstruction: bool | None
-            disable_reconstruction = d.get("disable_reconstruction")
-            if not (type(disable_reconstruction) is bool) and disable_reconstruction is not None:
+            v_disable_ocr = d.get("disable_ocr")
+            if v_disable_ocr is None:
+                if "disable_ocr" not in d:
+                    absent += 1
+                else:
+                    nulls |= 16777216
+            elif type(v_disable_ocr) is not bool:
+                raise wrong_type("disable_ocr", "a boolean or null", v_disable_ocr)
+            v_disable_reconstruction = d.get("disable_reconstruction")
+            if v_disable_reconstruction is None:
+                if "disable_reconstruction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 33554432
+            elif type(v_disable_reconstruction) is not bool:
                 raise wrong_type(
-                    "disable_reconstruction", "a boolean or null", disable_reconstruction
+                    "disable_reconstruction", "a boolean or null", v_disable_reconstruction
                 )
-
-            do_not_cache: bool | None
-            do_not_cache = d.get("do_not_cache")
-            if not (type(do_not_cache) is bool) and do_not_cache is not None:
-                raise wrong_type("do_not_cache", "a boolean or null", do_not_cache)
-
-            do_not_unroll_columns: bool | None
-            do_not_unroll_columns = d.get("do_not_unroll_columns")
-            if not (type(do_not_unroll_columns) is bool) and do_not_unroll_columns is not None:
+            v_do_not_cache = d.get("do_not_cache")
+            if v_do_not_cache is None:
+                if "do_not_cache" not in d:
+                    absent += 1
+                else:
+                    nulls |= 67108864
+            elif type(v_do_not_cache) is not bool:
+                raise wrong_type("do_not_cache", "a boolean or null", v_do_not_cache)
+            v_do_not_unroll_columns = d.get("do_not_unroll_columns")
+            if v_do_not_unroll_columns is None:
+                if "do_not_unroll_columns" not in d:
+                    absent += 1
+                else:
+                    nulls |= 134217728
+            elif type(v_do_not_unroll_columns) is not bool:
                 raise wrong_type(
-                    "do_not_unroll_columns", "a boolean or null", do_not_unroll_columns
+                    "do_not_unroll_columns", "a boolean or null", v_do_not_unroll_columns
                 )
-
-            enable_cost_optimizer: bool | None
-            enable_cost_optimizer = d.get("enable_cost_optimizer")
-            if not (type(enable_cost_optimizer) is bool) and enable_cost_optimizer is not None:
+            v_enable_cost_optimizer = d.get("enable_cost_optimizer")
+            if v_enable_cost_optimizer is None:
+                if "enable_cost_optimizer" not in d:
+                    absent += 1
+                else:
+                    nulls |= 268435456
+            elif type(v_enable_cost_optimizer) is not bool:
                 raise wrong_type(
-                    "enable_cost_optimizer", "a boolean or null", enable_cost_optimizer
+                    "enable_cost_optimizer", "a boolean or null", v_enable_cost_optimizer
                 )
-
-            extract_charts: bool | None
-            extract_charts = d.get("extract_charts")
-            if not (type(extract_charts) is bool) and extract_charts is not None:
-                raise wrong_type("extract_charts", "a boolean or null", extract_charts)
-
-            extract_layout: bool | None
-            extract_layout = d.get("extract_layout")
-            if not (type(extract_layout) is bool) and extract_layout is not None:
-                raise wrong_type("extract_layout", "a boolean or null", extract_layout)
-
-            extract_printed_page_number: bool | None
-            extract_printed_page_number = d.get("extract_printed_page_number")
-            if (
-                not (type(extract_printed_page_number) is bool)
-                and extract_printed_page_number is not None
-            ):
+            v_extract_charts = d.get("extract_charts")
+            if v_extract_charts is None:
+                if "extract_charts" not in d:
+                    absent += 1
+                else:
+                    nulls |= 536870912
+            elif type(v_extract_charts) is not bool:
+                raise wrong_type("extract_charts", "a boolean or null", v_extract_charts)
+            v_extract_layout = d.get("extract_layout")
+            if v_extract_layout is None:
+                if "extract_layout" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1073741824
+            elif type(v_extract_layout) is not bool:
+                raise wrong_type("extract_layout", "a boolean or null", v_extract_layout)
+            v_extract_printed_page_number = d.get("extract_printed_page_number")
+            if v_extract_printed_page_number is None:
+                if "extract_printed_page_number" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2147483648
+            elif type(v_extract_printed_page_number) is not bool:
                 raise wrong_type(
-                    "extract_printed_page_number", "a boolean or null", extract_printed_page_number
+                    "extract_printed_page_number",
+                    "a boolean or null",
+                    v_extract_printed_page_number,
                 )
-
-            fast_mode: bool | None
-            fast_mode = d.get("fast_mode")
-            if not (type(fast_mode) is bool) and fast_mode is not None:
-                raise wrong_type("fast_mode", "a boolean or null", fast_mode)
-
-            formatting_instruction: None | str
-            formatting_instruction = d.get("formatting_instruction")
-            if not (isinstance(formatting_instruction, str)) and formatting_instruction is not None:
+            v_fast_mode = d.get("fast_mode")
+            if v_fast_mode is None:
+                if "fast_mode" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4294967296
+            elif type(v_fast_mode) is not bool:
+                raise wrong_type("fast_mode", "a boolean or null", v_fast_mode)
+            v_formatting_instruction = d.get("formatting_instruction")
+            if v_formatting_instruction is None:
+                if "formatting_instruction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8589934592
+            elif type(v_formatting_instruction) is not str:
                 raise wrong_type(
-                    "formatting_instruction", "a string or null", formatting_instruction
+                    "formatting_instruction", "a string or null", v_formatting_instruction
                 )
-
-            gpt4o_api_key: None | str
-            gpt4o_api_key = d.get("gpt4o_api_key")
-            if not (isinstance(gpt4o_api_key, str)) and gpt4o_api_key is not None:
-                raise wrong_type("gpt4o_api_key", "a string or null", gpt4o_api_key)
-
-            gpt4o_mode: bool | None
-            gpt4o_mode = d.get("gpt4o_mode")
-            if not (type(gpt4o_mode) is bool) and gpt4o_mode is not None:
-                raise wrong_type("gpt4o_mode", "a boolean or null", gpt4o_mode)
-
-            guess_xlsx_sheet_name: bool | None
-            guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name")
-            if not (type(guess_xlsx_sheet_name) is bool) and guess_xlsx_sheet_name is not None:
+            v_gpt4o_api_key = d.get("gpt4o_api_key")
+            if v_gpt4o_api_key is None:
+                if "gpt4o_api_key" not in d:
+                    absent += 1
+                else:
+                    nulls |= 17179869184
+            elif type(v_gpt4o_api_key) is not str:
+                raise wrong_type("gpt4o_api_key", "a string or null", v_gpt4o_api_key)
+            v_gpt4o_mode = d.get("gpt4o_mode")
+            if v_gpt4o_mode is None:
+                if "gpt4o_mode" not in d:
+                    absent += 1
+                else:
+                    nulls |= 34359738368
+            elif type(v_gpt4o_mode) is not bool:
+                raise wrong_type("gpt4o_mode", "a boolean or null", v_gpt4o_mode)
+            v_guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name")
+            if v_guess_xlsx_sheet_name is None:
+                if "guess_xlsx_sheet_name" not in d:
+                    absent += 1
+                else:
+                    nulls |= 68719476736
+            elif type(v_guess_xlsx_sheet_name) is not bool:
                 raise wrong_type(
-                    "guess_xlsx_sheet_name", "a boolean or null", guess_xlsx_sheet_name
+                    "guess_xlsx_sheet_name", "a boolean or null", v_guess_xlsx_sheet_name
                 )
-
-            hide_footers: bool | None
-            hide_footers = d.get("hide_footers")
-            if not (type(hide_footers) is bool) and hide_footers is not None:
-                raise wrong_type("hide_footers", "a boolean or null", hide_footers)
-
-            hide_headers: bool | None
-            hide_headers = d.get("hide_headers")
-            if not (type(hide_headers) is bool) and hide_headers is not None:
-                raise wrong_type("hide_headers", "a boolean or null", hide_headers)
-
-            high_res_ocr: bool | None
-            high_res_ocr = d.get("high_res_ocr")
-            if not (type(high_res_ocr) is bool) and high_res_ocr is not None:
-                raise wrong_type("high_res_ocr", "a boolean or null", high_res_ocr)
-
-            html_make_all_elements_visible: bool | None
-            html_make_all_elements_visible = d.get("html_make_all_elements_visible")
-            if (
-                not (type(html_make_all_elements_visible) is bool)
-                and html_make_all_elements_visible is not None
-            ):
+            v_hide_footers = d.get("hide_footers")
+            if v_hide_footers is None:
+                if "hide_footers" not in d:
+                    absent += 1
+                else:
+                    nulls |= 137438953472
+            elif type(v_hide_footers) is not bool:
+                raise wrong_type("hide_footers", "a boolean or null", v_hide_footers)
+            v_hide_headers = d.get("hide_headers")
+            if v_hide_headers is None:
+                if "hide_headers" not in d:
+                    absent += 1
+                else:
+                    nulls |= 274877906944
+            elif type(v_hide_headers) is not bool:
+                raise wrong_type("hide_headers", "a boolean or null", v_hide_headers)
+            v_high_res_ocr = d.get("high_res_ocr")
+            if v_high_res_ocr is None:
+                if "high_res_ocr" not in d:
+                    absent += 1
+                else:
+                    nulls |= 549755813888
+            elif type(v_high_res_ocr) is not bool:
+                raise wrong_type("high_res_ocr", "a boolean or null", v_high_res_ocr)
+            v_html_make_all_elements_visible = d.get("html_make_all_elements_visible")
+            if v_html_make_all_elements_visible is None:
+                if "html_make_all_elements_visible" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1099511627776
+            elif type(v_html_make_all_elements_visible) is not bool:
                 raise wrong_type(
                     "html_make_all_elements_visible",
                     "a boolean or null",
-                    html_make_all_elements_visible,
+                    v_html_make_all_elements_visible,
                 )
-
-            html_remove_fixed_elements: bool | None
-            html_remove_fixed_elements = d.get("html_remove_fixed_elements")
-            if (
-                not (type(html_remove_fixed_elements) is bool)
-                and html_remove_fixed_elements is not None
-            ):
+            v_html_remove_fixed_elements = d.get("html_remove_fixed_elements")
+            if v_html_remove_fixed_elements is None:
+                if "html_remove_fixed_elements" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2199023255552
+            elif type(v_html_remove_fixed_elements) is not bool:
                 raise wrong_type(
-                    "html_remove_fixed_elements", "a boolean or null", html_remove_fixed_elements
+                    "html_remove_fixed_elements", "a boolean or null", v_html_remove_fixed_elements
                 )
-
-            html_remove_navigation_elements: bool | None
-            html_remove_navigation_elements = d.get("html_remove_navigation_elements")
-            if (
-                not (type(html_remove_navigation_elements) is bool)
-                and html_remove_navigation_elements is not None
-            ):
+            v_html_remove_navigation_elements = d.get("html_remove_navigation_elements")
+            if v_html_remove_navigation_elements is None:
+                if "html_remove_navigation_elements" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4398046511104
+            elif type(v_html_remove_navigation_elements) is not bool:
                 raise wrong_type(
                     "html_remove_navigation_elements",
                     "a boolean or null",
-                    html_remove_navigation_elements,
+                    v_html_remove_navigation_elements,
                 )
-
-            http_proxy: None | str
-            http_proxy = d.get("http_proxy")
-            if not (isinstance(http_proxy, str)) and http_proxy is not None:
-                raise wrong_type("http_proxy", "a string or null", http_proxy)
-
-            ignore_document_elements_for_layout_detection: bool | None
-            ignore_document_elements_for_layout_detection = d.get(
+            v_http_proxy = d.get("http_proxy")
+            if v_http_proxy is None:
+                if "http_proxy" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8796093022208
+            elif type(v_http_proxy) is not str:
+                raise wrong_type("http_proxy", "a string or null", v_http_proxy)
+            v_ignore_document_elements_for_layout_detection = d.get(
                 "ignore_document_elements_for_layout_detection"
             )
-            if (
-                not (type(ignore_document_elements_for_layout_detection) is bool)
-                and ignore_document_elements_for_layout_detection is not None
-            ):
+            if v_ignore_document_elements_for_layout_detection is None:
+                if "ignore_document_elements_for_layout_detection" not in d:
+                    absent += 1
+                else:
+                    nulls |= 17592186044416
+            elif type(v_ignore_document_elements_for_layout_detection) is not bool:
                 raise wrong_type(
                     "ignore_document_elements_for_layout_detection",
                     "a boolean or null",
-                    ignore_document_elements_for_layout_detection,
+                    v_ignore_document_elements_for_layout_detection,
                 )
-
-            images_to_save: list[ImageToSave] | None
-            try:
-                _images_to_save = d.get("images_to_save")
-                if _images_to_save is None:
-                    images_to_save = None
+            v_images_to_save = d.get("images_to_save")
+            if v_images_to_save is None:
+                if "images_to_save" not in d:
+                    absent += 1
                 else:
-                    _images_to_save_type_0 = _images_to_save
-                    if not isinstance(_images_to_save_type_0, list):
-                        raise wrong_type(None, "an array", _images_to_save_type_0)
-                    images_to_save_type_0 = []
+                    nulls |= 35184372088832
+            else:
+                try:
+                    if type(v_images_to_save) is not list:
+                        raise wrong_type(None, "an array", v_images_to_save)
+                    v_images_to_save_read: list[ImageToSave] = []
                     try:
-                        for images_to_save_type_0_item_data in _images_to_save_type_0:
-                            images_to_save_type_0_item = ImageToSave._parse(
-                                images_to_save_type_0_item_data, None
-                            )
+                        for v_images_to_save_item in v_images_to_save:
+                            v_images_to_save_item = ImageToSave._parse(v_images_to_save_item, None)
 
-                            images_to_save_type_0.append(images_to_save_type_0_item)
+                            v_images_to_save_read.append(v_images_to_save_item)
                     except ShapeError as error:
-                        error.path.insert(0, len(images_to_save_type_0))
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_images_to_save_read))
                         raise
+                    v_images_to_save = v_images_to_save_read
 
-                    images_to_save = images_to_save_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "images_to_save")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "images_to_save")
-                raise
-
-            inline_images_in_markdown: bool | None
-            inline_images_in_markdown = d.get("inline_images_in_markdown")
-            if (
-                not (type(inline_images_in_markdown) is bool)
-                and inline_images_in_markdown is not None
-            ):
+            v_inline_images_in_markdown = d.get("inline_images_in_markdown")
+            if v_inline_images_in_markdown is None:
+                if "inline_images_in_markdown" not in d:
+                    absent += 1
+                else:
+                    nulls |= 70368744177664
+            elif type(v_inline_images_in_markdown) is not bool:
                 raise wrong_type(
-                    "inline_images_in_markdown", "a boolean or null", inline_images_in_markdown
+                    "inline_images_in_markdown", "a boolean or null", v_inline_images_in_markdown
                 )
-
-            input_s3_path: None | str
-            input_s3_path = d.get("input_s3_path")
-            if not (isinstance(input_s3_path, str)) and input_s3_path is not None:
-                raise wrong_type("input_s3_path", "a string or null", input_s3_path)
-
-            input_s3_region: None | str
-            input_s3_region = d.get("input_s3_region")
-            if not (isinstance(input_s3_region, str)) and input_s3_region is not None:
-                raise wrong_type("input_s3_region", "a string or null", input_s3_region)
-
-            input_url: None | str
-            input_url = d.get("input_url")
-            if not (isinstance(input_url, str)) and input_url is not None:
-                raise wrong_type("input_url", "a string or null", input_url)
-
-            internal_is_screenshot_job: bool | None
-            internal_is_screenshot_job = d.get("internal_is_screenshot_job")
-            if (
-                not (type(internal_is_screenshot_job) is bool)
-                and internal_is_screenshot_job is not None
-            ):
+            v_input_s3_path = d.get("input_s3_path")
+            if v_input_s3_path is None:
+                if "input_s3_path" not in d:
+                    absent += 1
+                else:
+                    nulls |= 140737488355328
+            elif type(v_input_s3_path) is not str:
+                raise wrong_type("input_s3_path", "a string or null", v_input_s3_path)
+            v_input_s3_region = d.get("input_s3_region")
+            if v_input_s3_region is None:
+                if "input_s3_region" not in d:
+                    absent += 1
+                else:
+                    nulls |= 281474976710656
+            elif type(v_input_s3_region) is not str:
+                raise wrong_type("input_s3_region", "a string or null", v_input_s3_region)
+            v_input_url = d.get("input_url")
+            if v_input_url is None:
+                if "input_url" not in d:
+                    absent += 1
+                else:
+                    nulls |= 562949953421312
+            elif type(v_input_url) is not str:
+                raise wrong_type("input_url", "a string or null", v_input_url)
+            v_internal_is_screenshot_job = d.get("internal_is_screenshot_job")
+            if v_internal_is_screenshot_job is None:
+                if "internal_is_screenshot_job" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1125899906842624
+            elif type(v_internal_is_screenshot_job) is not bool:
                 raise wrong_type(
-                    "internal_is_screenshot_job", "a boolean or null", internal_is_screenshot_job
+                    "internal_is_screenshot_job", "a boolean or null", v_internal_is_screenshot_job
                 )
-
-            invalidate_cache: bool | None
-            invalidate_cache = d.get("invalidate_cache")
-            if not (type(invalidate_cache) is bool) and invalidate_cache is not None:
-                raise wrong_type("invalidate_cache", "a boolean or null", invalidate_cache)
-
-            is_formatting_instruction: bool | None
-            is_formatting_instruction = d.get("is_formatting_instruction")
-            if (
-                not (type(is_formatting_instruction) is bool)
-                and is_formatting_instruction is not None
-            ):
+            v_invalidate_cache = d.get("invalidate_cache")
+            if v_invalidate_cache is None:
+                if "invalidate_cache" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2251799813685248
+            elif type(v_invalidate_cache) is not bool:
+                raise wrong_type("invalidate_cache", "a boolean or null", v_invalidate_cache)
+            v_is_formatting_instruction = d.get("is_formatting_instruction")
+            if v_is_formatting_instruction is None:
+                if "is_formatting_instruction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4503599627370496
+            elif type(v_is_formatting_instruction) is not bool:
                 raise wrong_type(
-                    "is_formatting_instruction", "a boolean or null", is_formatting_instruction
+                    "is_formatting_instruction", "a boolean or null", v_is_formatting_instruction
                 )
-
-            job_timeout_extra_time_per_page_in_seconds: float | None
-            job_timeout_extra_time_per_page_in_seconds = d.get(
+            v_job_timeout_extra_time_per_page_in_seconds = d.get(
                 "job_timeout_extra_time_per_page_in_seconds"
             )
-            if (
-                not (
-                    type(job_timeout_extra_time_per_page_in_seconds) is float
-                    or type(job_timeout_extra_time_per_page_in_seconds) is int
-                )
-                and job_timeout_extra_time_per_page_in_seconds is not None
+            if v_job_timeout_extra_time_per_page_in_seconds is None:
+                if "job_timeout_extra_time_per_page_in_seconds" not in d:
+                    absent += 1
+                else:
+                    nulls |= 9007199254740992
+            elif (
+                type(v_job_timeout_extra_time_per_page_in_seconds) is not float
+                and type(v_job_timeout_extra_time_per_page_in_seconds) is not int
             ):
                 raise wrong_type(
                     "job_timeout_extra_time_per_page_in_seconds",
                     "a number or null",
-                    job_timeout_extra_time_per_page_in_seconds,
+                    v_job_timeout_extra_time_per_page_in_seconds,
                 )
-
-            job_timeout_in_seconds: float | None
-            job_timeout_in_seconds = d.get("job_timeout_in_seconds")
-            if (
-                not (type(job_timeout_in_seconds) is float or type(job_timeout_in_seconds) is int)
-                and job_timeout_in_seconds is not None
+            v_job_timeout_in_seconds = d.get("job_timeout_in_seconds")
+            if v_job_timeout_in_seconds is None:
+                if "job_timeout_in_seconds" not in d:
+                    absent += 1
+                else:
+                    nulls |= 18014398509481984
+            elif (
+                type(v_job_timeout_in_seconds) is not float
+                and type(v_job_timeout_in_seconds) is not int
             ):
                 raise wrong_type(
-                    "job_timeout_in_seconds", "a number or null", job_timeout_in_seconds
+                    "job_timeout_in_seconds", "a number or null", v_job_timeout_in_seconds
                 )
-
-            keep_page_separator_when_merging_tables: bool | None
-            keep_page_separator_when_merging_tables = d.get(
+            v_keep_page_separator_when_merging_tables = d.get(
                 "keep_page_separator_when_merging_tables"
             )
-            if (
-                not (type(keep_page_separator_when_merging_tables) is bool)
-                and keep_page_separator_when_merging_tables is not None
-            ):
+            if v_keep_page_separator_when_merging_tables is None:
+                if "keep_page_separator_when_merging_tables" not in d:
+                    absent += 1
+                else:
+                    nulls |= 36028797018963968
+            elif type(v_keep_page_separator_when_merging_tables) is not bool:
                 raise wrong_type(
                     "keep_page_separator_when_merging_tables",
                     "a boolean or null",
-                    keep_page_separator_when_merging_tables,
+                    v_keep_page_separator_when_merging_tables,
                 )
-
-            lang: str | None
-            _lang = d.get("lang")
-            if _lang is None:
-                if "lang" in d:
-                    raise wrong_type("lang", "a string", None)
-                lang = None
-            else:
-                lang = _lang
-                if not (isinstance(lang, str)):
-                    raise wrong_type("lang", "a string", lang)
-
-            languages: list[ParsingLanguage] | None
-            try:
-                _languages = d.get("languages")
-                if _languages is None:
-                    if "languages" in d:
-                        raise wrong_type(None, "an array", None)
-                    languages = None
+            v_lang = d.get("lang")
+            if v_lang is None:
+                if "lang" not in d:
+                    absent += 1
                 else:
-                    _languages = _languages
-                    if not isinstance(_languages, list):
-                        raise wrong_type(None, "an array", _languages)
-                    languages = []
+                    raise wrong_type("lang", "a string", None)
+            elif type(v_lang) is not str:
+                raise wrong_type("lang", "a string", v_lang)
+            v_languages = d.get("languages")
+            if v_languages is None:
+                if "languages" not in d:
+                    absent += 1
+                else:
+                    raise wrong_type("languages", "an array", None)
+            else:
+                try:
+                    if type(v_languages) is not list:
+                        raise wrong_type(None, "an array", v_languages)
+                    v_languages_read: list[ParsingLanguage] = []
                     try:
-                        for languages_item_data in _languages:
-                            languages_item = ParsingLanguage._parse(languages_item_data, None)
+                        for v_languages_item in v_languages:
+                            v_languages_item = ParsingLanguage._parse(v_languages_item, None)
 
-                            languages.append(languages_item)
+                            v_languages_read.append(v_languages_item)
                     except ShapeError as error:
-                        error.path.insert(0, len(languages))
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_languages_read))
                         raise
+                    v_languages = v_languages_read
 
-            except ShapeError as error:
-                error.path.insert(0, "languages")
-                raise
+                except ShapeError as error:
+                    error.path.insert(0, "languages")
+                    raise
 
-            layout_aware: bool | None
-            layout_aware = d.get("layout_aware")
-            if not (type(layout_aware) is bool) and layout_aware is not None:
-                raise wrong_type("layout_aware", "a boolean or null", layout_aware)
-
-            line_level_bounding_box: bool | None
-            line_level_bounding_box = d.get("line_level_bounding_box")
-            if not (type(line_level_bounding_box) is bool) and line_level_bounding_box is not None:
+            v_layout_aware = d.get("layout_aware")
+            if v_layout_aware is None:
+                if "layout_aware" not in d:
+                    absent += 1
+                else:
+                    nulls |= 288230376151711744
+            elif type(v_layout_aware) is not bool:
+                raise wrong_type("layout_aware", "a boolean or null", v_layout_aware)
+            v_line_level_bounding_box = d.get("line_level_bounding_box")
+            if v_line_level_bounding_box is None:
+                if "line_level_bounding_box" not in d:
+                    absent += 1
+                else:
+                    nulls |= 576460752303423488
+            elif type(v_line_level_bounding_box) is not bool:
                 raise wrong_type(
-                    "line_level_bounding_box", "a boolean or null", line_level_bounding_box
+                    "line_level_bounding_box", "a boolean or null", v_line_level_bounding_box
                 )
-
-            markdown_table_multiline_header_separator: None | str
-            markdown_table_multiline_header_separator = d.get(
+            v_markdown_table_multiline_header_separator = d.get(
                 "markdown_table_multiline_header_separator"
             )
-            if (
-                not (isinstance(markdown_table_multiline_header_separator, str))
-                and markdown_table_multiline_header_separator is not None
-            ):
+            if v_markdown_table_multiline_header_separator is None:
+                if "markdown_table_multiline_header_separator" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1152921504606846976
+            elif type(v_markdown_table_multiline_header_separator) is not str:
                 raise wrong_type(
                     "markdown_table_multiline_header_separator",
                     "a string or null",
-                    markdown_table_multiline_header_separator,
+                    v_markdown_table_multiline_header_separator,
                 )
-
-            max_pages: int | None
-            max_pages = d.get("max_pages")
-            if not (type(max_pages) is int) and max_pages is not None:
-                raise wrong_type("max_pages", "an integer or null", max_pages)
-
-            max_pages_enforced: int | None
-            max_pages_enforced = d.get("max_pages_enforced")
-            if not (type(max_pages_enforced) is int) and max_pages_enforced is not None:
-                raise wrong_type("max_pages_enforced", "an integer or null", max_pages_enforced)
-
-            merge_tables_across_pages_in_markdown: bool | None
-            merge_tables_across_pages_in_markdown = d.get("merge_tables_across_pages_in_markdown")
-            if (
-                not (type(merge_tables_across_pages_in_markdown) is bool)
-                and merge_tables_across_pages_in_markdown is not None
-            ):
+            v_max_pages = d.get("max_pages")
+            if v_max_pages is None:
+                if "max_pages" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2305843009213693952
+            elif type(v_max_pages) is not int:
+                raise wrong_type("max_pages", "an integer or null", v_max_pages)
+            v_max_pages_enforced = d.get("max_pages_enforced")
+            if v_max_pages_enforced is None:
+                if "max_pages_enforced" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4611686018427387904
+            elif type(v_max_pages_enforced) is not int:
+                raise wrong_type("max_pages_enforced", "an integer or null", v_max_pages_enforced)
+            v_merge_tables_across_pages_in_markdown = d.get("merge_tables_across_pages_in_markdown")
+            if v_merge_tables_across_pages_in_markdown is None:
+                if "merge_tables_across_pages_in_markdown" not in d:
+                    absent += 1
+                else:
+                    nulls |= 9223372036854775808
+            elif type(v_merge_tables_across_pages_in_markdown) is not bool:
                 raise wrong_type(
                     "merge_tables_across_pages_in_markdown",
                     "a boolean or null",
-                    merge_tables_across_pages_in_markdown,
+                    v_merge_tables_across_pages_in_markdown,
                 )
-
-            model: None | str
-            model = d.get("model")
-            if not (isinstance(model, str)) and model is not None:
-                raise wrong_type("model", "a string or null", model)
-
-            outlined_table_extraction: bool | None
-            outlined_table_extraction = d.get("outlined_table_extraction")
-            if (
-                not (type(outlined_table_extraction) is bool)
-                and outlined_table_extraction is not None
+            v_model = d.get("model")
+            if v_model is None:
+                if "model" not in d:
+                    absent += 1
+                else:
+                    nulls |= 18446744073709551616
+            elif type(v_model) is not str:
+                raise wrong_type("model", "a string or null", v_model)
+            v_outlined_table_extraction = d.get("outlined_table_extraction")
+            if v_outlined_table_extraction is None:
+                if "outlined_table_extraction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 36893488147419103232
+            elif type(v_outlined_table_extraction) is not bool:
+                raise wrong_type(
+                    "outlined_table_extraction", "a boolean or null", v_outlined_table_extraction
+                )
+            v_output_bucket = d.get("output_bucket")
+            if v_output_bucket is None:
+                if "output_bucket" not in d:
+                    absent += 1
+                else:
+                    nulls |= 73786976294838206464
+            elif type(v_output_bucket) is not str:
+                raise wrong_type("output_bucket", "a string or null", v_output_bucket)
+            v_output_pdf_of_document = d.get("output_pdf_of_document")
+            if v_output_pdf_of_document is None:
+                if "output_pdf_of_document" not in d:
+                    absent += 1
+                else:
+                    nulls |= 147573952589676412928
+            elif type(v_output_pdf_of_document) is not bool:
+                raise wrong_type(
+                    "output_pdf_of_document", "a boolean or null", v_output_pdf_of_document
+                )
+            v_output_s3_path_prefix = d.get("output_s3_path_prefix")
+            if v_output_s3_path_prefix is None:
+                if "output_s3_path_prefix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 295147905179352825856
+            elif type(v_output_s3_path_prefix) is not str:
+                raise wrong_type(
+                    "output_s3_path_prefix", "a string or null", v_output_s3_path_prefix
+                )
+            v_output_s3_region = d.get("output_s3_region")
+            if v_output_s3_region is None:
+                if "output_s3_region" not in d:
+                    absent += 1
+                else:
+                    nulls |= 590295810358705651712
+            elif type(v_output_s3_region) is not str:
+                raise wrong_type("output_s3_region", "a string or null", v_output_s3_region)
+            v_output_tables_as_html = d.get("output_tables_as_html")
+            if v_output_tables_as_html is None:
+                if "output_tables_as_html" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1180591620717411303424
+            elif type(v_output_tables_as_html) is not bool:
+                raise wrong_type(
+                    "output_tables_as_html", "a boolean or null", v_output_tables_as_html
+                )
+            v_page_error_tolerance = d.get("page_error_tolerance")
+            if v_page_error_tolerance is None:
+                if "page_error_tolerance" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2361183241434822606848
+            elif (
+                type(v_page_error_tolerance) is not float
+                and type(v_page_error_tolerance) is not int
             ):
-                raise wrong_type(
-                    "outlined_table_extraction", "a boolean or null", outlined_table_extraction
-                )
-
-            output_bucket: None | str
-            output_bucket = d.get("output_bucket")
-            if not (isinstance(output_bucket, str)) and output_bucket is not None:
-                raise wrong_type("output_bucket", "a string or null", output_bucket)
-
-            output_pdf_of_document: bool | None
-            output_pdf_of_document = d.get("output_pdf_of_document")
-            if not (type(output_pdf_of_document) is bool) and output_pdf_of_document is not None:
-                raise wrong_type(
-                    "output_pdf_of_document", "a boolean or null", output_pdf_of_document
-                )
-
-            output_s3_path_prefix: None | str
-            output_s3_path_prefix = d.get("output_s3_path_prefix")
-            if not (isinstance(output_s3_path_prefix, str)) and output_s3_path_prefix is not None:
-                raise wrong_type("output_s3_path_prefix", "a string or null", output_s3_path_prefix)
-
-            output_s3_region: None | str
-            output_s3_region = d.get("output_s3_region")
-            if not (isinstance(output_s3_region, str)) and output_s3_region is not None:
-                raise wrong_type("output_s3_region", "a string or null", output_s3_region)
-
-            output_tables_as_html: bool | None
-            output_tables_as_html = d.get("output_tables_as_html")
-            if not (type(output_tables_as_html) is bool) and output_tables_as_html is not None:
-                raise wrong_type(
-                    "output_tables_as_html", "a boolean or null", output_tables_as_html
-                )
-
-            page_error_tolerance: float | None
-            page_error_tolerance = d.get("page_error_tolerance")
-            if (
-                not (type(page_error_tolerance) is float or type(page_error_tolerance) is int)
-                and page_error_tolerance is not None
-            ):
-                raise wrong_type("page_error_tolerance", "a number or null", page_error_tolerance)
-
-            page_footer_prefix: None | str
-            page_footer_prefix = d.get("page_footer_prefix")
-            if not (isinstance(page_footer_prefix, str)) and page_footer_prefix is not None:
-                raise wrong_type("page_footer_prefix", "a string or null", page_footer_prefix)
-
-            page_footer_suffix: None | str
-            page_footer_suffix = d.get("page_footer_suffix")
-            if not (isinstance(page_footer_suffix, str)) and page_footer_suffix is not None:
-                raise wrong_type("page_footer_suffix", "a string or null", page_footer_suffix)
-
-            page_header_prefix: None | str
-            page_header_prefix = d.get("page_header_prefix")
-            if not (isinstance(page_header_prefix, str)) and page_header_prefix is not None:
-                raise wrong_type("page_header_prefix", "a string or null", page_header_prefix)
-
-            page_header_suffix: None | str
-            page_header_suffix = d.get("page_header_suffix")
-            if not (isinstance(page_header_suffix, str)) and page_header_suffix is not None:
-                raise wrong_type("page_header_suffix", "a string or null", page_header_suffix)
-
-            page_prefix: None | str
-            page_prefix = d.get("page_prefix")
-            if not (isinstance(page_prefix, str)) and page_prefix is not None:
-                raise wrong_type("page_prefix", "a string or null", page_prefix)
-
-            page_separator: None | str
-            page_separator = d.get("page_separator")
-            if not (isinstance(page_separator, str)) and page_separator is not None:
-                raise wrong_type("page_separator", "a string or null", page_separator)
-
-            page_suffix: None | str
-            page_suffix = d.get("page_suffix")
-            if not (isinstance(page_suffix, str)) and page_suffix is not None:
-                raise wrong_type("page_suffix", "a string or null", page_suffix)
-
-            parse_mode: None | ParseMode
-            _parse_mode = d.get("parse_mode")
-            if _parse_mode is None:
-                parse_mode = None
+                raise wrong_type("page_error_tolerance", "a number or null", v_page_error_tolerance)
+            v_page_footer_prefix = d.get("page_footer_prefix")
+            if v_page_footer_prefix is None:
+                if "page_footer_prefix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4722366482869645213696
+            elif type(v_page_footer_prefix) is not str:
+                raise wrong_type("page_footer_prefix", "a string or null", v_page_footer_prefix)
+            v_page_footer_suffix = d.get("page_footer_suffix")
+            if v_page_footer_suffix is None:
+                if "page_footer_suffix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 9444732965739290427392
+            elif type(v_page_footer_suffix) is not str:
+                raise wrong_type("page_footer_suffix", "a string or null", v_page_footer_suffix)
+            v_page_header_prefix = d.get("page_header_prefix")
+            if v_page_header_prefix is None:
+                if "page_header_prefix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 18889465931478580854784
+            elif type(v_page_header_prefix) is not str:
+                raise wrong_type("page_header_prefix", "a string or null", v_page_header_prefix)
+            v_page_header_suffix = d.get("page_header_suffix")
+            if v_page_header_suffix is None:
+                if "page_header_suffix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 37778931862957161709568
+            elif type(v_page_header_suffix) is not str:
+                raise wrong_type("page_header_suffix", "a string or null", v_page_header_suffix)
+            v_page_prefix = d.get("page_prefix")
+            if v_page_prefix is None:
+                if "page_prefix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 75557863725914323419136
+            elif type(v_page_prefix) is not str:
+                raise wrong_type("page_prefix", "a string or null", v_page_prefix)
+            v_page_separator = d.get("page_separator")
+            if v_page_separator is None:
+                if "page_separator" not in d:
+                    absent += 1
+                else:
+                    nulls |= 151115727451828646838272
+            elif type(v_page_separator) is not str:
+                raise wrong_type("page_separator", "a string or null", v_page_separator)
+            v_page_suffix = d.get("page_suffix")
+            if v_page_suffix is None:
+                if "page_suffix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 302231454903657293676544
+            elif type(v_page_suffix) is not str:
+                raise wrong_type("page_suffix", "a string or null", v_page_suffix)
+            v_parse_mode = d.get("parse_mode")
+            if v_parse_mode is None:
+                if "parse_mode" not in d:
+                    absent += 1
+                else:
+                    nulls |= 604462909807314587353088
             else:
-                parse_mode_type_0 = ParseMode._parse(_parse_mode, "parse_mode")
+                v_parse_mode = ParseMode._parse(v_parse_mode, "parse_mode")
 
-                parse_mode = parse_mode_type_0
-
-            parsing_instruction: None | str
-            parsing_instruction = d.get("parsing_instruction")
-            if not (isinstance(parsing_instruction, str)) and parsing_instruction is not None:
-                raise wrong_type("parsing_instruction", "a string or null", parsing_instruction)
-
-            pipeline_id: None | str
-            pipeline_id = d.get("pipeline_id")
-            if not (isinstance(pipeline_id, str)) and pipeline_id is not None:
-                raise wrong_type("pipeline_id", "a string or null", pipeline_id)
-
-            precise_bounding_box: bool | None
-            precise_bounding_box = d.get("precise_bounding_box")
-            if not (type(precise_bounding_box) is bool) and precise_bounding_box is not None:
-                raise wrong_type("precise_bounding_box", "a boolean or null", precise_bounding_box)
-
-            premium_mode: bool | None
-            premium_mode = d.get("premium_mode")
-            if not (type(premium_mode) is bool) and premium_mode is not None:
-                raise wrong_type("premium_mode", "a boolean or null", premium_mode)
-
-            presentation_out_of_bounds_content: bool | None
-            presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content")
-            if (
-                not (type(presentation_out_of_bounds_content) is bool)
-                and presentation_out_of_bounds_content is not None
-            ):
+            v_parsing_instruction = d.get("parsing_instruction")
+            if v_parsing_instruction is None:
+                if "parsing_instruction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1208925819614629174706176
+            elif type(v_parsing_instruction) is not str:
+                raise wrong_type("parsing_instruction", "a string or null", v_parsing_instruction)
+            v_pipeline_id = d.get("pipeline_id")
+            if v_pipeline_id is None:
+                if "pipeline_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2417851639229258349412352
+            elif type(v_pipeline_id) is not str:
+                raise wrong_type("pipeline_id", "a string or null", v_pipeline_id)
+            v_precise_bounding_box = d.get("precise_bounding_box")
+            if v_precise_bounding_box is None:
+                if "precise_bounding_box" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4835703278458516698824704
+            elif type(v_precise_bounding_box) is not bool:
+                raise wrong_type(
+                    "precise_bounding_box", "a boolean or null", v_precise_bounding_box
+                )
+            v_premium_mode = d.get("premium_mode")
+            if v_premium_mode is None:
+                if "premium_mode" not in d:
+                    absent += 1
+                else:
+                    nulls |= 9671406556917033397649408
+            elif type(v_premium_mode) is not bool:
+                raise wrong_type("premium_mode", "a boolean or null", v_premium_mode)
+            v_presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content")
+            if v_presentation_out_of_bounds_content is None:
+                if "presentation_out_of_bounds_content" not in d:
+                    absent += 1
+                else:
+                    nulls |= 19342813113834066795298816
+            elif type(v_presentation_out_of_bounds_content) is not bool:
                 raise wrong_type(
                     "presentation_out_of_bounds_content",
                     "a boolean or null",
-                    presentation_out_of_bounds_content,
+                    v_presentation_out_of_bounds_content,
                 )
-
-            presentation_skip_embedded_data: bool | None
-            presentation_skip_embedded_data = d.get("presentation_skip_embedded_data")
-            if (
-                not (type(presentation_skip_embedded_data) is bool)
-                and presentation_skip_embedded_data is not None
-            ):
+            v_presentation_skip_embedded_data = d.get("presentation_skip_embedded_data")
+            if v_presentation_skip_embedded_data is None:
+                if "presentation_skip_embedded_data" not in d:
+                    absent += 1
+                else:
+                    nulls |= 38685626227668133590597632
+            elif type(v_presentation_skip_embedded_data) is not bool:
                 raise wrong_type(
                     "presentation_skip_embedded_data",
                     "a boolean or null",
-                    presentation_skip_embedded_data,
+                    v_presentation_skip_embedded_data,
                 )
-
-            preserve_layout_alignment_across_pages: bool | None
-            preserve_layout_alignment_across_pages = d.get("preserve_layout_alignment_across_pages")
-            if (
-                not (type(preserve_layout_alignment_across_pages) is bool)
-                and preserve_layout_alignment_across_pages is not None
-            ):
+            v_preserve_layout_alignment_across_pages = d.get(
+                "preserve_layout_alignment_across_pages"
+            )
+            if v_preserve_layout_alignment_across_pages is None:
+                if "preserve_layout_alignment_across_pages" not in d:
+                    absent += 1
+                else:
+                    nulls |= 77371252455336267181195264
+            elif type(v_preserve_layout_alignment_across_pages) is not bool:
                 raise wrong_type(
                     "preserve_layout_alignment_across_pages",
                     "a boolean or null",
-                    preserve_layout_alignment_across_pages,
+                    v_preserve_layout_alignment_across_pages,
                 )
-
-            preserve_very_small_text: bool | None
-            preserve_very_small_text = d.get("preserve_very_small_text")
-            if (
-                not (type(preserve_very_small_text) is bool)
-                and preserve_very_small_text is not None
-            ):
+            v_preserve_very_small_text = d.get("preserve_very_small_text")
+            if v_preserve_very_small_text is None:
+                if "preserve_very_small_text" not in d:
+                    absent += 1
+                else:
+                    nulls |= 154742504910672534362390528
+            elif type(v_preserve_very_small_text) is not bool:
                 raise wrong_type(
-                    "preserve_very_small_text", "a boolean or null", preserve_very_small_text
+                    "preserve_very_small_text", "a boolean or null", v_preserve_very_small_text
+                )
+            v_preset = d.get("preset")
+            if v_preset is None:
+                if "preset" not in d:
+                    absent += 1
+                else:
+                    nulls |= 309485009821345068724781056
+            elif type(v_preset) is not str:
+                raise wrong_type("preset", "a string or null", v_preset)
+            v_priority = d.get("priority")
+            if v_priority is None:
+                if "priority" not in d:
+                    absent += 1
+                else:
+                    nulls |= 618970019642690137449562112
+            else:
+                v_priority = ParsePriority._parse(v_priority, "priority")
+
+            v_project_id = d.get("project_id")
+            if v_project_id is None:
+                if "project_id" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1237940039285380274899124224
+            elif type(v_project_id) is not str:
+                raise wrong_type("project_id", "a string or null", v_project_id)
+            v_remove_hidden_text = d.get("remove_hidden_text")
+            if v_remove_hidden_text is None:
+                if "remove_hidden_text" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2475880078570760549798248448
+            elif type(v_remove_hidden_text) is not bool:
+                raise wrong_type("remove_hidden_text", "a boolean or null", v_remove_hidden_text)
+            v_replace_failed_page_mode = d.get("replace_failed_page_mode")
+            if v_replace_failed_page_mode is None:
+                if "replace_failed_page_mode" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4951760157141521099596496896
+            else:
+                v_replace_failed_page_mode = FailedPageMode._parse(
+                    v_replace_failed_page_mode, "replace_failed_page_mode"
                 )
 
-            preset: None | str
-            preset = d.get("preset")
-            if not (isinstance(preset, str)) and preset is not None:
-                raise wrong_type("preset", "a string or null", preset)
-
-            priority: None | ParsePriority
-            _priority = d.get("priority")
-            if _priority is None:
-                priority = None
-            else:
-                priority_type_0 = ParsePriority._parse(_priority, "priority")
-
-                priority = priority_type_0
-
-            project_id: None | str
-            project_id = d.get("project_id")
-            if not (isinstance(project_id, str)) and project_id is not None:
-                raise wrong_type("project_id", "a string or null", project_id)
-
-            remove_hidden_text: bool | None
-            remove_hidden_text = d.get("remove_hidden_text")
-            if not (type(remove_hidden_text) is bool) and remove_hidden_text is not None:
-                raise wrong_type("remove_hidden_text", "a boolean or null", remove_hidden_text)
-
-            replace_failed_page_mode: FailedPageMode | None
-            _replace_failed_page_mode = d.get("replace_failed_page_mode")
-            if _replace_failed_page_mode is None:
-                replace_failed_page_mode = None
-            else:
-                replace_failed_page_mode_type_0 = FailedPageMode._parse(
-                    _replace_failed_page_mode, "replace_failed_page_mode"
-                )
-
-                replace_failed_page_mode = replace_failed_page_mode_type_0
-
-            replace_failed_page_with_error_message_prefix: None | str
-            replace_failed_page_with_error_message_prefix = d.get(
+            v_replace_failed_page_with_error_message_prefix = d.get(
                 "replace_failed_page_with_error_message_prefix"
             )
-            if (
-                not (isinstance(replace_failed_page_with_error_message_prefix, str))
-                and replace_failed_page_with_error_message_prefix is not None
-            ):
+            if v_replace_failed_page_with_error_message_prefix is None:
+                if "replace_failed_page_with_error_message_prefix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 9903520314283042199192993792
+            elif type(v_replace_failed_page_with_error_message_prefix) is not str:
                 raise wrong_type(
                     "replace_failed_page_with_error_message_prefix",
                     "a string or null",
-                    replace_failed_page_with_error_message_prefix,
+                    v_replace_failed_page_with_error_message_prefix,
                 )
-
-            replace_failed_page_with_error_message_suffix: None | str
-            replace_failed_page_with_error_message_suffix = d.get(
+            v_replace_failed_page_with_error_message_suffix = d.get(
                 "replace_failed_page_with_error_message_suffix"
             )
-            if (
-                not (isinstance(replace_failed_page_with_error_message_suffix, str))
-                and replace_failed_page_with_error_message_suffix is not None
-            ):
+            if v_replace_failed_page_with_error_message_suffix is None:
+                if "replace_failed_page_with_error_message_suffix" not in d:
+                    absent += 1
+                else:
+                    nulls |= 19807040628566084398385987584
+            elif type(v_replace_failed_page_with_error_message_suffix) is not str:
                 raise wrong_type(
                     "replace_failed_page_with_error_message_suffix",
                     "a string or null",
-                    replace_failed_page_with_error_message_suffix,
+                    v_replace_failed_page_with_error_message_suffix,
                 )
-
-            resource_info: None | ParseParametersParamResourceInfoType0
-            try:
-                _resource_info = d.get("resource_info")
-                if _resource_info is None:
-                    resource_info = None
+            v_resource_info = d.get("resource_info")
+            if v_resource_info is None:
+                if "resource_info" not in d:
+                    absent += 1
                 else:
-                    resource_info_type_0 = ParseParametersParamResourceInfoType0.from_dict(
-                        _resource_info
-                    )
+                    nulls |= 39614081257132168796771975168
+            else:
+                try:
+                    if type(v_resource_info) is not dict:
+                        raise wrong_type(None, "an object", v_resource_info)
+                    v_resource_info = v_resource_info
 
-                    resource_info = resource_info_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "resource_info")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "resource_info")
-                raise
-
-            save_images: bool | None
-            save_images = d.get("save_images")
-            if not (type(save_images) is bool) and save_images is not None:
-                raise wrong_type("save_images", "a boolean or null", save_images)
-
-            skip_diagonal_text: bool | None
-            skip_diagonal_text = d.get("skip_diagonal_text")
-            if not (type(skip_diagonal_text) is bool) and skip_diagonal_text is not None:
-                raise wrong_type("skip_diagonal_text", "a boolean or null", skip_diagonal_text)
-
-            specialized_chart_parsing_agentic: bool | None
-            specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic")
-            if (
-                not (type(specialized_chart_parsing_agentic) is bool)
-                and specialized_chart_parsing_agentic is not None
-            ):
+            v_save_images = d.get("save_images")
+            if v_save_images is None:
+                if "save_images" not in d:
+                    absent += 1
+                else:
+                    nulls |= 79228162514264337593543950336
+            elif type(v_save_images) is not bool:
+                raise wrong_type("save_images", "a boolean or null", v_save_images)
+            v_skip_diagonal_text = d.get("skip_diagonal_text")
+            if v_skip_diagonal_text is None:
+                if "skip_diagonal_text" not in d:
+                    absent += 1
+                else:
+                    nulls |= 158456325028528675187087900672
+            elif type(v_skip_diagonal_text) is not bool:
+                raise wrong_type("skip_diagonal_text", "a boolean or null", v_skip_diagonal_text)
+            v_specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic")
+            if v_specialized_chart_parsing_agentic is None:
+                if "specialized_chart_parsing_agentic" not in d:
+                    absent += 1
+                else:
+                    nulls |= 316912650057057350374175801344
+            elif type(v_specialized_chart_parsing_agentic) is not bool:
                 raise wrong_type(
                     "specialized_chart_parsing_agentic",
                     "a boolean or null",
-                    specialized_chart_parsing_agentic,
+                    v_specialized_chart_parsing_agentic,
                 )
-
-            specialized_chart_parsing_efficient: bool | None
-            specialized_chart_parsing_efficient = d.get("specialized_chart_parsing_efficient")
-            if (
-                not (type(specialized_chart_parsing_efficient) is bool)
-                and specialized_chart_parsing_efficient is not None
-            ):
+            v_specialized_chart_parsing_efficient = d.get("specialized_chart_parsing_efficient")
+            if v_specialized_chart_parsing_efficient is None:
+                if "specialized_chart_parsing_efficient" not in d:
+                    absent += 1
+                else:
+                    nulls |= 633825300114114700748351602688
+            elif type(v_specialized_chart_parsing_efficient) is not bool:
                 raise wrong_type(
                     "specialized_chart_parsing_efficient",
                     "a boolean or null",
-                    specialized_chart_parsing_efficient,
+                    v_specialized_chart_parsing_efficient,
                 )
-
-            specialized_chart_parsing_plus: bool | None
-            specialized_chart_parsing_plus = d.get("specialized_chart_parsing_plus")
-            if (
-                not (type(specialized_chart_parsing_plus) is bool)
-                and specialized_chart_parsing_plus is not None
-            ):
+            v_specialized_chart_parsing_plus = d.get("specialized_chart_parsing_plus")
+            if v_specialized_chart_parsing_plus is None:
+                if "specialized_chart_parsing_plus" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1267650600228229401496703205376
+            elif type(v_specialized_chart_parsing_plus) is not bool:
                 raise wrong_type(
                     "specialized_chart_parsing_plus",
                     "a boolean or null",
-                    specialized_chart_parsing_plus,
+                    v_specialized_chart_parsing_plus,
                 )
-
-            specialized_image_parsing: bool | None
-            specialized_image_parsing = d.get("specialized_image_parsing")
-            if (
-                not (type(specialized_image_parsing) is bool)
-                and specialized_image_parsing is not None
-            ):
+            v_specialized_image_parsing = d.get("specialized_image_parsing")
+            if v_specialized_image_parsing is None:
+                if "specialized_image_parsing" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2535301200456458802993406410752
+            elif type(v_specialized_image_parsing) is not bool:
                 raise wrong_type(
-                    "specialized_image_parsing", "a boolean or null", specialized_image_parsing
+                    "specialized_image_parsing", "a boolean or null", v_specialized_image_parsing
                 )
-
-            spreadsheet_extract_sub_tables: bool | None
-            spreadsheet_extract_sub_tables = d.get("spreadsheet_extract_sub_tables")
-            if (
-                not (type(spreadsheet_extract_sub_tables) is bool)
-                and spreadsheet_extract_sub_tables is not None
-            ):
+            v_spreadsheet_extract_sub_tables = d.get("spreadsheet_extract_sub_tables")
+            if v_spreadsheet_extract_sub_tables is None:
+                if "spreadsheet_extract_sub_tables" not in d:
+                    absent += 1
+                else:
+                    nulls |= 5070602400912917605986812821504
+            elif type(v_spreadsheet_extract_sub_tables) is not bool:
                 raise wrong_type(
                     "spreadsheet_extract_sub_tables",
                     "a boolean or null",
-                    spreadsheet_extract_sub_tables,
+                    v_spreadsheet_extract_sub_tables,
                 )
-
-            spreadsheet_force_formula_computation: bool | None
-            spreadsheet_force_formula_computation = d.get("spreadsheet_force_formula_computation")
-            if (
-                not (type(spreadsheet_force_formula_computation) is bool)
-                and spreadsheet_force_formula_computation is not None
-            ):
+            v_spreadsheet_force_formula_computation = d.get("spreadsheet_force_formula_computation")
+            if v_spreadsheet_force_formula_computation is None:
+                if "spreadsheet_force_formula_computation" not in d:
+                    absent += 1
+                else:
+                    nulls |= 10141204801825835211973625643008
+            elif type(v_spreadsheet_force_formula_computation) is not bool:
                 raise wrong_type(
                     "spreadsheet_force_formula_computation",
                     "a boolean or null",
-                    spreadsheet_force_formula_computation,
+                    v_spreadsheet_force_formula_computation,
                 )
-
-            spreadsheet_include_hidden_sheets: bool | None
-            spreadsheet_include_hidden_sheets = d.get("spreadsheet_include_hidden_sheets")
-            if (
-                not (type(spreadsheet_include_hidden_sheets) is bool)
-                and spreadsheet_include_hidden_sheets is not None
-            ):
+            v_spreadsheet_include_hidden_sheets = d.get("spreadsheet_include_hidden_sheets")
+            if v_spreadsheet_include_hidden_sheets is None:
+                if "spreadsheet_include_hidden_sheets" not in d:
+                    absent += 1
+                else:
+                    nulls |= 20282409603651670423947251286016
+            elif type(v_spreadsheet_include_hidden_sheets) is not bool:
                 raise wrong_type(
                     "spreadsheet_include_hidden_sheets",
                     "a boolean or null",
-                    spreadsheet_include_hidden_sheets,
+                    v_spreadsheet_include_hidden_sheets,
                 )
-
-            strict_mode_buggy_font: bool | None
-            strict_mode_buggy_font = d.get("strict_mode_buggy_font")
-            if not (type(strict_mode_buggy_font) is bool) and strict_mode_buggy_font is not None:
+            v_strict_mode_buggy_font = d.get("strict_mode_buggy_font")
+            if v_strict_mode_buggy_font is None:
+                if "strict_mode_buggy_font" not in d:
+                    absent += 1
+                else:
+                    nulls |= 40564819207303340847894502572032
+            elif type(v_strict_mode_buggy_font) is not bool:
                 raise wrong_type(
-                    "strict_mode_buggy_font", "a boolean or null", strict_mode_buggy_font
+                    "strict_mode_buggy_font", "a boolean or null", v_strict_mode_buggy_font
                 )
-
-            strict_mode_image_extraction: bool | None
-            strict_mode_image_extraction = d.get("strict_mode_image_extraction")
-            if (
-                not (type(strict_mode_image_extraction) is bool)
-                and strict_mode_image_extraction is not None
-            ):
+            v_strict_mode_image_extraction = d.get("strict_mode_image_extraction")
+            if v_strict_mode_image_extraction is None:
+                if "strict_mode_image_extraction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 81129638414606681695789005144064
+            elif type(v_strict_mode_image_extraction) is not bool:
                 raise wrong_type(
                     "strict_mode_image_extraction",
                     "a boolean or null",
-                    strict_mode_image_extraction,
+                    v_strict_mode_image_extraction,
                 )
-
-            strict_mode_image_ocr: bool | None
-            strict_mode_image_ocr = d.get("strict_mode_image_ocr")
-            if not (type(strict_mode_image_ocr) is bool) and strict_mode_image_ocr is not None:
+            v_strict_mode_image_ocr = d.get("strict_mode_image_ocr")
+            if v_strict_mode_image_ocr is None:
+                if "strict_mode_image_ocr" not in d:
+                    absent += 1
+                else:
+                    nulls |= 162259276829213363391578010288128
+            elif type(v_strict_mode_image_ocr) is not bool:
                 raise wrong_type(
-                    "strict_mode_image_ocr", "a boolean or null", strict_mode_image_ocr
+                    "strict_mode_image_ocr", "a boolean or null", v_strict_mode_image_ocr
                 )
-
-            strict_mode_reconstruction: bool | None
-            strict_mode_reconstruction = d.get("strict_mode_reconstruction")
-            if (
-                not (type(strict_mode_reconstruction) is bool)
-                and strict_mode_reconstruction is not None
-            ):
+            v_strict_mode_reconstruction = d.get("strict_mode_reconstruction")
+            if v_strict_mode_reconstruction is None:
+                if "strict_mode_reconstruction" not in d:
+                    absent += 1
+                else:
+                    nulls |= 324518553658426726783156020576256
+            elif type(v_strict_mode_reconstruction) is not bool:
                 raise wrong_type(
-                    "strict_mode_reconstruction", "a boolean or null", strict_mode_reconstruction
+                    "strict_mode_reconstruction", "a boolean or null", v_strict_mode_reconstruction
                 )
-
-            structured_output: bool | None
-            structured_output = d.get("structured_output")
-            if not (type(structured_output) is bool) and structured_output is not None:
-                raise wrong_type("structured_output", "a boolean or null", structured_output)
-
-            structured_output_json_schema: None | str
-            structured_output_json_schema = d.get("structured_output_json_schema")
-            if (
-                not (isinstance(structured_output_json_schema, str))
-                and structured_output_json_schema is not None
-            ):
+            v_structured_output = d.get("structured_output")
+            if v_structured_output is None:
+                if "structured_output" not in d:
+                    absent += 1
+                else:
+                    nulls |= 649037107316853453566312041152512
+            elif type(v_structured_output) is not bool:
+                raise wrong_type("structured_output", "a boolean or null", v_structured_output)
+            v_structured_output_json_schema = d.get("structured_output_json_schema")
+            if v_structured_output_json_schema is None:
+                if "structured_output_json_schema" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1298074214633706907132624082305024
+            elif type(v_structured_output_json_schema) is not str:
                 raise wrong_type(
                     "structured_output_json_schema",
                     "a string or null",
-                    structured_output_json_schema,
+                    v_structured_output_json_schema,
                 )
-
-            structured_output_json_schema_name: None | str
-            structured_output_json_schema_name = d.get("structured_output_json_schema_name")
-            if (
-                not (isinstance(structured_output_json_schema_name, str))
-                and structured_output_json_schema_name is not None
-            ):
+            v_structured_output_json_schema_name = d.get("structured_output_json_schema_name")
+            if v_structured_output_json_schema_name is None:
+                if "structured_output_json_schema_name" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2596148429267413814265248164610048
+            elif type(v_structured_output_json_schema_name) is not str:
                 raise wrong_type(
                     "structured_output_json_schema_name",
                     "a string or null",
-                    structured_output_json_schema_name,
+                    v_structured_output_json_schema_name,
                 )
-
-            system_prompt: None | str
-            system_prompt = d.get("system_prompt")
-            if not (isinstance(system_prompt, str)) and system_prompt is not None:
-                raise wrong_type("system_prompt", "a string or null", system_prompt)
-
-            system_prompt_append: None | str
-            system_prompt_append = d.get("system_prompt_append")
-            if not (isinstance(system_prompt_append, str)) and system_prompt_append is not None:
-                raise wrong_type("system_prompt_append", "a string or null", system_prompt_append)
-
-            take_screenshot: bool | None
-            take_screenshot = d.get("take_screenshot")
-            if not (type(take_screenshot) is bool) and take_screenshot is not None:
-                raise wrong_type("take_screenshot", "a boolean or null", take_screenshot)
-
-            target_pages: None | str
-            target_pages = d.get("target_pages")
-            if not (isinstance(target_pages, str)) and target_pages is not None:
-                raise wrong_type("target_pages", "a string or null", target_pages)
-
-            tier: None | str
-            tier = d.get("tier")
-            if not (isinstance(tier, str)) and tier is not None:
-                raise wrong_type("tier", "a string or null", tier)
-
-            type_: Literal["parse"] | None
-            _type_ = d.get("type")
-            if _type_ is None:
-                if "type" in d:
-                    raise wrong_type("type", "a value", None)
-                type_ = None
-            else:
-                type_ = _type_
-                if type_ != "parse":
-                    raise ShapeError("type", "expected 'parse'")
-
-            use_vendor_multimodal_model: bool | None
-            use_vendor_multimodal_model = d.get("use_vendor_multimodal_model")
-            if (
-                not (type(use_vendor_multimodal_model) is bool)
-                and use_vendor_multimodal_model is not None
-            ):
-                raise wrong_type(
-                    "use_vendor_multimodal_model", "a boolean or null", use_vendor_multimodal_model
-                )
-
-            user_prompt: None | str
-            user_prompt = d.get("user_prompt")
-            if not (isinstance(user_prompt, str)) and user_prompt is not None:
-                raise wrong_type("user_prompt", "a string or null", user_prompt)
-
-            vendor_multimodal_api_key: None | str
-            vendor_multimodal_api_key = d.get("vendor_multimodal_api_key")
-            if (
-                not (isinstance(vendor_multimodal_api_key, str))
-                and vendor_multimodal_api_key is not None
-            ):
-                raise wrong_type(
-                    "vendor_multimodal_api_key", "a string or null", vendor_multimodal_api_key
-                )
-
-            vendor_multimodal_model_name: None | str
-            vendor_multimodal_model_name = d.get("vendor_multimodal_model_name")
-            if (
-                not (isinstance(vendor_multimodal_model_name, str))
-                and vendor_multimodal_model_name is not None
-            ):
-                raise wrong_type(
-                    "vendor_multimodal_model_name", "a string or null", vendor_multimodal_model_name
-                )
-
-            version: None | str
-            version = d.get("version")
-            if not (isinstance(version, str)) and version is not None:
-                raise wrong_type("version", "a string or null", version)
-
-            webhook_configurations: list[WebhookConfigurationParam] | None
-            try:
-                _webhook_configurations = d.get("webhook_configurations")
-                if _webhook_configurations is None:
-                    webhook_configurations = None
+            v_system_prompt = d.get("system_prompt")
+            if v_system_prompt is None:
+                if "system_prompt" not in d:
+                    absent += 1
                 else:
-                    _webhook_configurations_type_0 = _webhook_configurations
-                    if not isinstance(_webhook_configurations_type_0, list):
-                        raise wrong_type(None, "an array", _webhook_configurations_type_0)
-                    webhook_configurations_type_0 = []
+                    nulls |= 5192296858534827628530496329220096
+            elif type(v_system_prompt) is not str:
+                raise wrong_type("system_prompt", "a string or null", v_system_prompt)
+            v_system_prompt_append = d.get("system_prompt_append")
+            if v_system_prompt_append is None:
+                if "system_prompt_append" not in d:
+                    absent += 1
+                else:
+                    nulls |= 10384593717069655257060992658440192
+            elif type(v_system_prompt_append) is not str:
+                raise wrong_type("system_prompt_append", "a string or null", v_system_prompt_append)
+            v_take_screenshot = d.get("take_screenshot")
+            if v_take_screenshot is None:
+                if "take_screenshot" not in d:
+                    absent += 1
+                else:
+                    nulls |= 20769187434139310514121985316880384
+            elif type(v_take_screenshot) is not bool:
+                raise wrong_type("take_screenshot", "a boolean or null", v_take_screenshot)
+            v_target_pages = d.get("target_pages")
+            if v_target_pages is None:
+                if "target_pages" not in d:
+                    absent += 1
+                else:
+                    nulls |= 41538374868278621028243970633760768
+            elif type(v_target_pages) is not str:
+                raise wrong_type("target_pages", "a string or null", v_target_pages)
+            v_tier = d.get("tier")
+            if v_tier is None:
+                if "tier" not in d:
+                    absent += 1
+                else:
+                    nulls |= 83076749736557242056487941267521536
+            elif type(v_tier) is not str:
+                raise wrong_type("tier", "a string or null", v_tier)
+            v_type: Literal["parse"] | None = d.get("type")
+            if v_type is None:
+                if "type" not in d:
+                    absent += 1
+                else:
+                    raise wrong_type("type", "'parse'", None)
+            else:
+                if not (type(v_type) is str and v_type == "parse"):
+                    raise ShapeError("type", "expected 'parse'")
+                v_type = "parse"
+
+            v_use_vendor_multimodal_model = d.get("use_vendor_multimodal_model")
+            if v_use_vendor_multimodal_model is None:
+                if "use_vendor_multimodal_model" not in d:
+                    absent += 1
+                else:
+                    nulls |= 332306998946228968225951765070086144
+            elif type(v_use_vendor_multimodal_model) is not bool:
+                raise wrong_type(
+                    "use_vendor_multimodal_model",
+                    "a boolean or null",
+                    v_use_vendor_multimodal_model,
+                )
+            v_user_prompt = d.get("user_prompt")
+            if v_user_prompt is None:
+                if "user_prompt" not in d:
+                    absent += 1
+                else:
+                    nulls |= 664613997892457936451903530140172288
+            elif type(v_user_prompt) is not str:
+                raise wrong_type("user_prompt", "a string or null", v_user_prompt)
+            v_vendor_multimodal_api_key = d.get("vendor_multimodal_api_key")
+            if v_vendor_multimodal_api_key is None:
+                if "vendor_multimodal_api_key" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1329227995784915872903807060280344576
+            elif type(v_vendor_multimodal_api_key) is not str:
+                raise wrong_type(
+                    "vendor_multimodal_api_key", "a string or null", v_vendor_multimodal_api_key
+                )
+            v_vendor_multimodal_model_name = d.get("vendor_multimodal_model_name")
+            if v_vendor_multimodal_model_name is None:
+                if "vendor_multimodal_model_name" not in d:
+                    absent += 1
+                else:
+                    nulls |= 2658455991569831745807614120560689152
+            elif type(v_vendor_multimodal_model_name) is not str:
+                raise wrong_type(
+                    "vendor_multimodal_model_name",
+                    "a string or null",
+                    v_vendor_multimodal_model_name,
+                )
+            v_version = d.get("version")
+            if v_version is None:
+                if "version" not in d:
+                    absent += 1
+                else:
+                    nulls |= 5316911983139663491615228241121378304
+            elif type(v_version) is not str:
+                raise wrong_type("version", "a string or null", v_version)
+            v_webhook_configurations = d.get("webhook_configurations")
+            if v_webhook_configurations is None:
+                if "webhook_configurations" not in d:
+                    absent += 1
+                else:
+                    nulls |= 10633823966279326983230456482242756608
+            else:
+                try:
+                    if type(v_webhook_configurations) is not list:
+                        raise wrong_type(None, "an array", v_webhook_configurations)
+                    v_webhook_configurations_read: list[WebhookConfigurationParam] = []
                     try:
-                        for (
-                            webhook_configurations_type_0_item_data
-                        ) in _webhook_configurations_type_0:
-                            webhook_configurations_type_0_item = (
-                                WebhookConfigurationParam.from_dict(
-                                    webhook_configurations_type_0_item_data
-                                )
+                        for v_webhook_configurations_item in v_webhook_configurations:
+                            v_webhook_configurations_item = WebhookConfigurationParam.from_dict(
+                                v_webhook_configurations_item
                             )
 
-                            webhook_configurations_type_0.append(webhook_configurations_type_0_item)
+                            v_webhook_configurations_read.append(v_webhook_configurations_item)
                     except ShapeError as error:
-                        error.path.insert(0, len(webhook_configurations_type_0))
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_webhook_configurations_read))
                         raise
+                    v_webhook_configurations = v_webhook_configurations_read
 
-                    webhook_configurations = webhook_configurations_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "webhook_configurations")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "webhook_configurations")
-                raise
-
-            webhook_url: None | str
-            webhook_url = d.get("webhook_url")
-            if not (isinstance(webhook_url, str)) and webhook_url is not None:
-                raise wrong_type("webhook_url", "a string or null", webhook_url)
-
+            v_webhook_url = d.get("webhook_url")
+            if v_webhook_url is None:
+                if "webhook_url" not in d:
+                    absent += 1
+                else:
+                    nulls |= 21267647932558653966460912964485513216
+            elif type(v_webhook_url) is not str:
+                raise wrong_type("webhook_url", "a string or null", v_webhook_url)
+            extra = {} if len(d) + absent == 125 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ParseParametersParam", None)
+            raise claim(error, d, "ParseParametersParam", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_PARSE_PARAMETERS_PARAM:
-                parse_parameters_param = cls(
-                    adaptive_long_table,
-                    aggressive_table_extraction,
-                    annotate_links,
-                    auto_mode,
-                    auto_mode_configuration_json,
-                    auto_mode_trigger_on_image_in_page,
-                    auto_mode_trigger_on_regexp_in_page,
-                    auto_mode_trigger_on_table_in_page,
-                    auto_mode_trigger_on_text_in_page,
-                    azure_openai_api_version,
-                    azure_openai_deployment_name,
-                    azure_openai_endpoint,
-                    azure_openai_key,
-                    bbox_bottom,
-                    bbox_left,
-                    bbox_right,
-                    bbox_top,
-                    bounding_box,
-                    compact_markdown_table,
-                    complemental_formatting_instruction,
-                    content_guideline_instruction,
-                    continuous_mode,
-                    custom_metadata,
-                    disable_image_extraction,
-                    disable_ocr,
-                    disable_reconstruction,
-                    do_not_cache,
-                    do_not_unroll_columns,
-                    enable_cost_optimizer,
-                    extract_charts,
-                    extract_layout,
-                    extract_printed_page_number,
-                    fast_mode,
-                    formatting_instruction,
-                    gpt4o_api_key,
-                    gpt4o_mode,
-                    guess_xlsx_sheet_name,
-                    hide_footers,
-                    hide_headers,
-                    high_res_ocr,
-                    html_make_all_elements_visible,
-                    html_remove_fixed_elements,
-                    html_remove_navigation_elements,
-                    http_proxy,
-                    ignore_document_elements_for_layout_detection,
-                    images_to_save,
-                    inline_images_in_markdown,
-                    input_s3_path,
-                    input_s3_region,
-                    input_url,
-                    internal_is_screenshot_job,
-                    invalidate_cache,
-                    is_formatting_instruction,
-                    job_timeout_extra_time_per_page_in_seconds,
-                    job_timeout_in_seconds,
-                    keep_page_separator_when_merging_tables,
-                    lang,
-                    languages,
-                    layout_aware,
-                    line_level_bounding_box,
-                    markdown_table_multiline_header_separator,
-                    max_pages,
-                    max_pages_enforced,
-                    merge_tables_across_pages_in_markdown,
-                    model,
-                    outlined_table_extraction,
-                    output_bucket,
-                    output_pdf_of_document,
-                    output_s3_path_prefix,
-                    output_s3_region,
-                    output_tables_as_html,
-                    page_error_tolerance,
-                    page_footer_prefix,
-                    page_footer_suffix,
-                    page_header_prefix,
-                    page_header_suffix,
-                    page_prefix,
-                    page_separator,
-                    page_suffix,
-                    parse_mode,
-                    parsing_instruction,
-                    pipeline_id,
-                    precise_bounding_box,
-                    premium_mode,
-                    presentation_out_of_bounds_content,
-                    presentation_skip_embedded_data,
-                    preserve_layout_alignment_across_pages,
-                    preserve_very_small_text,
-                    preset,
-                    priority,
-                    project_id,
-                    remove_hidden_text,
-                    replace_failed_page_mode,
-                    replace_failed_page_with_error_message_prefix,
-                    replace_failed_page_with_error_message_suffix,
-                    resource_info,
-                    save_images,
-                    skip_diagonal_text,
-                    specialized_chart_parsing_agentic,
-                    specialized_chart_parsing_efficient,
-                    specialized_chart_parsing_plus,
-                    specialized_image_parsing,
-                    spreadsheet_extract_sub_tables,
-                    spreadsheet_force_formula_computation,
-                    spreadsheet_include_hidden_sheets,
-                    strict_mode_buggy_font,
-                    strict_mode_image_extraction,
-                    strict_mode_image_ocr,
-                    strict_mode_reconstruction,
-                    structured_output,
-                    structured_output_json_schema,
-                    structured_output_json_schema_name,
-                    system_prompt,
-                    system_prompt_append,
-                    take_screenshot,
-                    target_pages,
-                    tier,
-                    type_,
-                    use_vendor_multimodal_model,
-                    user_prompt,
-                    vendor_multimodal_api_key,
-                    vendor_multimodal_model_name,
-                    version,
-                    webhook_configurations,
-                    webhook_url,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                parse_parameters_param = cls(
-                    adaptive_long_table,
-                    aggressive_table_extraction,
-                    annotate_links,
-                    auto_mode,
-                    auto_mode_configuration_json,
-                    auto_mode_trigger_on_image_in_page,
-                    auto_mode_trigger_on_regexp_in_page,
-                    auto_mode_trigger_on_table_in_page,
-                    auto_mode_trigger_on_text_in_page,
-                    azure_openai_api_version,
-                    azure_openai_deployment_name,
-                    azure_openai_endpoint,
-                    azure_openai_key,
-                    bbox_bottom,
-                    bbox_left,
-                    bbox_right,
-                    bbox_top,
-                    bounding_box,
-                    compact_markdown_table,
-                    complemental_formatting_instruction,
-                    content_guideline_instruction,
-                    continuous_mode,
-                    custom_metadata,
-                    disable_image_extraction,
-                    disable_ocr,
-                    disable_reconstruction,
-                    do_not_cache,
-                    do_not_unroll_columns,
-                    enable_cost_optimizer,
-                    extract_charts,
-                    extract_layout,
-                    extract_printed_page_number,
-                    fast_mode,
-                    formatting_instruction,
-                    gpt4o_api_key,
-                    gpt4o_mode,
-                    guess_xlsx_sheet_name,
-                    hide_footers,
-                    hide_headers,
-                    high_res_ocr,
-                    html_make_all_elements_visible,
-                    html_remove_fixed_elements,
-                    html_remove_navigation_elements,
-                    http_proxy,
-                    ignore_document_elements_for_layout_detection,
-                    images_to_save,
-                    inline_images_in_markdown,
-                    input_s3_path,
-                    input_s3_region,
-                    input_url,
-                    internal_is_screenshot_job,
-                    invalidate_cache,
-                    is_formatting_instruction,
-                    job_timeout_extra_time_per_page_in_seconds,
-                    job_timeout_in_seconds,
-                    keep_page_separator_when_merging_tables,
-                    lang,
-                    languages,
-                    layout_aware,
-                    line_level_bounding_box,
-                    markdown_table_multiline_header_separator,
-                    max_pages,
-                    max_pages_enforced,
-                    merge_tables_across_pages_in_markdown,
-                    model,
-                    outlined_table_extraction,
-                    output_bucket,
-                    output_pdf_of_document,
-                    output_s3_path_prefix,
-                    output_s3_region,
-                    output_tables_as_html,
-                    page_error_tolerance,
-                    page_footer_prefix,
-                    page_footer_suffix,
-                    page_header_prefix,
-                    page_header_suffix,
-                    page_prefix,
-                    page_separator,
-                    page_suffix,
-                    parse_mode,
-                    parsing_instruction,
-                    pipeline_id,
-                    precise_bounding_box,
-                    premium_mode,
-                    presentation_out_of_bounds_content,
-                    presentation_skip_embedded_data,
-                    preserve_layout_alignment_across_pages,
-                    preserve_very_small_text,
-                    preset,
-                    priority,
-                    project_id,
-                    remove_hidden_text,
-                    replace_failed_page_mode,
-                    replace_failed_page_with_error_message_prefix,
-                    replace_failed_page_with_error_message_suffix,
-                    resource_info,
-                    save_images,
-                    skip_diagonal_text,
-                    specialized_chart_parsing_agentic,
-                    specialized_chart_parsing_efficient,
-                    specialized_chart_parsing_plus,
-                    specialized_image_parsing,
-                    spreadsheet_extract_sub_tables,
-                    spreadsheet_force_formula_computation,
-                    spreadsheet_include_hidden_sheets,
-                    strict_mode_buggy_font,
-                    strict_mode_image_extraction,
-                    strict_mode_image_ocr,
-                    strict_mode_reconstruction,
-                    structured_output,
-                    structured_output_json_schema,
-                    structured_output_json_schema_name,
-                    system_prompt,
-                    system_prompt_append,
-                    take_screenshot,
-                    target_pages,
-                    tier,
-                    type_,
-                    use_vendor_multimodal_model,
-                    user_prompt,
-                    vendor_multimodal_api_key,
-                    vendor_multimodal_model_name,
-                    version,
-                    webhook_configurations,
-                    webhook_url,
-                    absent_of(
-                        _OPTIONAL_PARSE_PARAMETERS_PARAM, keys, _LAST_KEYS_PARSE_PARAMETERS_PARAM
-                    ),
-                )
-
-                if not keys <= _KNOWN_PARSE_PARAMETERS_PARAM:
-                    parse_parameters_param._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_PARSE_PARAMETERS_PARAM
-                    }
-            return parse_parameters_param
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(
+                v_adaptive_long_table,
+                v_aggressive_table_extraction,
+                v_annotate_links,
+                v_auto_mode,
+                v_auto_mode_configuration_json,
+                v_auto_mode_trigger_on_image_in_page,
+                v_auto_mode_trigger_on_regexp_in_page,
+                v_auto_mode_trigger_on_table_in_page,
+                v_auto_mode_trigger_on_text_in_page,
+                v_azure_openai_api_version,
+                v_azure_openai_deployment_name,
+                v_azure_openai_endpoint,
+                v_azure_openai_key,
+                v_bbox_bottom,
+                v_bbox_left,
+                v_bbox_right,
+                v_bbox_top,
+                v_bounding_box,
+                v_compact_markdown_table,
+                v_complemental_formatting_instruction,
+                v_content_guideline_instruction,
+                v_continuous_mode,
+                v_custom_metadata,
+                v_disable_image_extraction,
+                v_disable_ocr,
+                v_disable_reconstruction,
+                v_do_not_cache,
+                v_do_not_unroll_columns,
+                v_enable_cost_optimizer,
+                v_extract_charts,
+                v_extract_layout,
+                v_extract_printed_page_number,
+                v_fast_mode,
+                v_formatting_instruction,
+                v_gpt4o_api_key,
+                v_gpt4o_mode,
+                v_guess_xlsx_sheet_name,
+                v_hide_footers,
+                v_hide_headers,
+                v_high_res_ocr,
+                v_html_make_all_elements_visible,
+                v_html_remove_fixed_elements,
+                v_html_remove_navigation_elements,
+                v_http_proxy,
+                v_ignore_document_elements_for_layout_detection,
+                v_images_to_save,
+                v_inline_images_in_markdown,
+                v_input_s3_path,
+                v_input_s3_region,
+                v_input_url,
+                v_internal_is_screenshot_job,
+                v_invalidate_cache,
+                v_is_formatting_instruction,
+                v_job_timeout_extra_time_per_page_in_seconds,
+                v_job_timeout_in_seconds,
+                v_keep_page_separator_when_merging_tables,
+                v_lang,
+                v_languages,
+                v_layout_aware,
+                v_line_level_bounding_box,
+                v_markdown_table_multiline_header_separator,
+                v_max_pages,
+                v_max_pages_enforced,
+                v_merge_tables_across_pages_in_markdown,
+                v_model,
+                v_outlined_table_extraction,
+                v_output_bucket,
+                v_output_pdf_of_document,
+                v_output_s3_path_prefix,
+                v_output_s3_region,
+                v_output_tables_as_html,
+                v_page_error_tolerance,
+                v_page_footer_prefix,
+                v_page_footer_suffix,
+                v_page_header_prefix,
+                v_page_header_suffix,
+                v_page_prefix,
+                v_page_separator,
+                v_page_suffix,
+                v_parse_mode,
+                v_parsing_instruction,
+                v_pipeline_id,
+                v_precise_bounding_box,
+                v_premium_mode,
+                v_presentation_out_of_bounds_content,
+                v_presentation_skip_embedded_data,
+                v_preserve_layout_alignment_across_pages,
+                v_preserve_very_small_text,
+                v_preset,
+                v_priority,
+                v_project_id,
+                v_remove_hidden_text,
+                v_replace_failed_page_mode,
+                v_replace_failed_page_with_error_message_prefix,
+                v_replace_failed_page_with_error_message_suffix,
+                v_resource_info,
+                v_save_images,
+                v_skip_diagonal_text,
+                v_specialized_chart_parsing_agentic,
+                v_specialized_chart_parsing_efficient,
+                v_specialized_chart_parsing_plus,
+                v_specialized_image_parsing,
+                v_spreadsheet_extract_sub_tables,
+                v_spreadsheet_force_formula_computation,
+                v_spreadsheet_include_hidden_sheets,
+                v_strict_mode_buggy_font,
+                v_strict_mode_image_extraction,
+                v_strict_mode_image_ocr,
+                v_strict_mode_reconstruction,
+                v_structured_output,
+                v_structured_output_json_schema,
+                v_structured_output_json_schema_name,
+                v_system_prompt,
+                v_system_prompt_append,
+                v_take_screenshot,
+                v_target_pages,
+                v_tier,
+                v_type,
+                v_use_vendor_multimodal_model,
+                v_user_prompt,
+                v_vendor_multimodal_api_key,
+                v_vendor_multimodal_model_name,
+                v_version,
+                v_webhook_configurations,
+                v_webhook_url,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "ParseParametersParam", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ParseParametersParam)
 
 
-def _attrs_class() -> type[object]:
-    """ParseParametersParam declared with attrs: its attrs.fields() record is ParseParametersParam's."""
-    from attrs import define, field
-
-    @define
-    class ParseParametersParam:
-        adaptive_long_table: bool | None = None
-        aggressive_table_extraction: bool | None = None
-        annotate_links: bool | None = None
-        auto_mode: bool | None = None
-        auto_mode_configuration_json: None | str = None
-        auto_mode_trigger_on_image_in_page: bool | None = None
-        auto_mode_trigger_on_regexp_in_page: None | str = None
-        auto_mode_trigger_on_table_in_page: bool | None = None
-        auto_mode_trigger_on_text_in_page: None | str = None
-        azure_openai_api_version: None | str = None
-        azure_openai_deployment_name: None | str = None
-        azure_openai_endpoint: None | str = None
-        azure_openai_key: None | str = field(default=None, repr=hidden)
-        bbox_bottom: float | None = None
-        bbox_left: float | None = None
-        bbox_right: float | None = None
-        bbox_top: float | None = None
-        bounding_box: None | str = None
-        compact_markdown_table: bool | None = None
-        complemental_formatting_instruction: None | str = None
-        content_guideline_instruction: None | str = None
-        continuous_mode: bool | None = None
-        custom_metadata: None | ParseParametersParamCustomMetadataType0 = None
-        disable_image_extraction: bool | None = None
-        disable_ocr: bool | None = None
-        disable_reconstruction: bool | None = None
-        do_not_cache: bool | None = None
-        do_not_unroll_columns: bool | None = None
-        enable_cost_optimizer: bool | None = None
-        extract_charts: bool | None = None
-        extract_layout: bool | None = None
-        extract_printed_page_number: bool | None = None
-        fast_mode: bool | None = None
-        formatting_instruction: None | str = None
-        gpt4o_api_key: None | str = field(default=None, repr=hidden)
-        gpt4o_mode: bool | None = None
-        guess_xlsx_sheet_name: bool | None = None
-        hide_footers: bool | None = None
-        hide_headers: bool | None = None
-        high_res_ocr: bool | None = None
-        html_make_all_elements_visible: bool | None = None
-        html_remove_fixed_elements: bool | None = None
-        html_remove_navigation_elements: bool | None = None
-        http_proxy: None | str = None
-        ignore_document_elements_for_layout_detection: bool | None = None
-        images_to_save: list[ImageToSave] | None = None
-        inline_images_in_markdown: bool | None = None
-        input_s3_path: None | str = None
-        input_s3_region: None | str = None
-        input_url: None | str = None
-        internal_is_screenshot_job: bool | None = None
-        invalidate_cache: bool | None = None
-        is_formatting_instruction: bool | None = None
-        job_timeout_extra_time_per_page_in_seconds: float | None = None
-        job_timeout_in_seconds: float | None = None
-        keep_page_separator_when_merging_tables: bool | None = None
-        lang: str | None = None
-        languages: list[ParsingLanguage] | None = None
-        layout_aware: bool | None = None
-        line_level_bounding_box: bool | None = None
-        markdown_table_multiline_header_separator: None | str = None
-        max_pages: int | None = None
-        max_pages_enforced: int | None = None
-        merge_tables_across_pages_in_markdown: bool | None = None
-        model: None | str = None
-        outlined_table_extraction: bool | None = None
-        output_bucket: None | str = None
-        output_pdf_of_document: bool | None = None
-        output_s3_path_prefix: None | str = None
-        output_s3_region: None | str = None
-        output_tables_as_html: bool | None = None
-        page_error_tolerance: float | None = None
-        page_footer_prefix: None | str = None
-        page_footer_suffix: None | str = None
-        page_header_prefix: None | str = None
-        page_header_suffix: None | str = None
-        page_prefix: None | str = None
-        page_separator: None | str = None
-        page_suffix: None | str = None
-        parse_mode: None | ParseMode = None
-        parsing_instruction: None | str = None
-        pipeline_id: None | str = None
-        precise_bounding_box: bool | None = None
-        premium_mode: bool | None = None
-        presentation_out_of_bounds_content: bool | None = None
-        presentation_skip_embedded_data: bool | None = None
-        preserve_layout_alignment_across_pages: bool | None = None
-        preserve_very_small_text: bool | None = None
-        preset: None | str = None
-        priority: None | ParsePriority = None
-        project_id: None | str = None
-        remove_hidden_text: bool | None = None
-        replace_failed_page_mode: FailedPageMode | None = None
-        replace_failed_page_with_error_message_prefix: None | str = None
-        replace_failed_page_with_error_message_suffix: None | str = None
-        resource_info: None | ParseParametersParamResourceInfoType0 = None
-        save_images: bool | None = None
-        skip_diagonal_text: bool | None = None
-        specialized_chart_parsing_agentic: bool | None = None
-        specialized_chart_parsing_efficient: bool | None = None
-        specialized_chart_parsing_plus: bool | None = None
-        specialized_image_parsing: bool | None = None
-        spreadsheet_extract_sub_tables: bool | None = None
-        spreadsheet_force_formula_computation: bool | None = None
-        spreadsheet_include_hidden_sheets: bool | None = None
-        strict_mode_buggy_font: bool | None = None
-        strict_mode_image_extraction: bool | None = None
-        strict_mode_image_ocr: bool | None = None
-        strict_mode_reconstruction: bool | None = None
-        structured_output: bool | None = None
-        structured_output_json_schema: None | str = None
-        structured_output_json_schema_name: None | str = None
-        system_prompt: None | str = None
-        system_prompt_append: None | str = None
-        take_screenshot: bool | None = None
-        target_pages: None | str = None
-        tier: None | str = None
-        type_: Literal["parse"] | None = None
-        use_vendor_multimodal_model: bool | None = None
-        user_prompt: None | str = None
-        vendor_multimodal_api_key: None | str = field(default=None, repr=hidden)
-        vendor_multimodal_model_name: None | str = None
-        version: None | str = None
-        webhook_configurations: list[WebhookConfigurationParam] | None = None
-        webhook_url: None | str = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_PARSE_PARAMETERS_PARAM, alias="_absent", repr=False, eq=False
-        )
-
-    return ParseParametersParam
-
-
-from ..models.parse_parameters_param_custom_metadata_type_0 import (
-    ParseParametersParamCustomMetadataType0,  # noqa: E402
-)
-from ..models.parse_parameters_param_resource_info_type_0 import (
-    ParseParametersParamResourceInfoType0,  # noqa: E402
-)
-from ..models.webhook_configuration_param import WebhookConfigurationParam  # noqa: E402
+from .failed_page_mode import FailedPageMode  # noqa: E402
+from .image_to_save import ImageToSave  # noqa: E402
+from .parse_mode import ParseMode  # noqa: E402
+from .parse_priority import ParsePriority  # noqa: E402
+from .parsing_language import ParsingLanguage  # noqa: E402
+from .webhook_configuration_param import WebhookConfigurationParam  # noqa: E402

@@ -3,346 +3,163 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..models.job_type import JobType
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
+    as_utc,
     claim,
-    evolve,
     expect_object,
     fromisoformat,
-    made_additional,
     missing,
-    naive_as_utc,
     parse_datetime,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ProcessingResult")
-
-_KNOWN_PROCESSING_RESULT: frozenset[str] = frozenset(
-    {
-        "item_id",
-        "job_config",
-        "job_type",
-        "output_s3_path",
-        "parameters_hash",
-        "processed_at",
-        "result_id",
-        "output_metadata",
-    }
-)
-_OPTIONAL_PROCESSING_RESULT: frozenset[str] = frozenset(
-    {
-        "output_metadata",
-    }
-)
-_LAST_KEYS_PROCESSING_RESULT: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_PROCESSING_RESULT, NOTHING_ABSENT)
-]
+__all__ = ["ProcessingResult"]
 
 
-class ProcessingResult:
+@_define(getstate_setstate=False)
+class ProcessingResult(Model):
     """The result of processing one item once.
 
     Attributes:
-        item_id (str): The item's ID.
-        job_config (ClassifyJob | ParseJobConfig): The configuration the item was processed with; its kind follows `job_type`.
-        job_type (JobType): What a batch job does to each file. The server may add values.
-        output_s3_path (str): Where the output was written.
-        parameters_hash (str): Hash of the processing parameters.
-        processed_at (datetime.datetime): When the item was processed.
-        result_id (str): The result's ID.
-        output_metadata (Any | None): Metadata of the output, as the processor wrote it.
+        item_id: The item's ID.
+        job_config: The configuration the item was processed with; its kind follows `job_type`.
+        job_type: What a batch job does to each file. The server may add values.
+        output_s3_path: Where the output was written.
+        parameters_hash: Hash of the processing parameters.
+        processed_at: When the item was processed.
+        result_id: The result's ID.
+        output_metadata: Metadata of the output, as the processor wrote it.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = (
-        "item_id",
-        "job_config",
-        "job_type",
-        "output_s3_path",
-        "parameters_hash",
-        "processed_at",
-        "result_id",
-        "output_metadata",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "item_id",
-        "job_config",
-        "job_type",
-        "output_s3_path",
-        "parameters_hash",
-        "processed_at",
-        "result_id",
-        "output_metadata",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
     item_id: str
-    job_config: ClassifyJob | ParseJobConfig
+    job_config: ParseJobConfig | ClassifyJob
     job_type: JobType
     output_s3_path: str
     parameters_hash: str
     processed_at: datetime.datetime
     result_id: str
-    output_metadata: Any | None
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        item_id: str,
-        job_config: ClassifyJob | ParseJobConfig,
-        job_type: JobType,
-        output_s3_path: str,
-        parameters_hash: str,
-        processed_at: datetime.datetime,
-        result_id: str,
-        output_metadata: Any | None = None,
-        _absent: frozenset[str] = _OPTIONAL_PROCESSING_RESULT,
-    ) -> None:
-        self.item_id = item_id
-        self.job_config = job_config
-        self.job_type = job_type
-        self.output_s3_path = output_s3_path
-        self.parameters_hash = parameters_hash
-        self.processed_at = processed_at
-        self.result_id = result_id
-        self.output_metadata = output_metadata
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(item_id={self.item_id!r}, job_config={self.job_config!r}, job_type={self.job_type!r}, output_s3_path={self.output_s3_path!r}, parameters_hash={self.parameters_hash!r}, processed_at={self.processed_at!r}, result_id={self.result_id!r}, output_metadata={self.output_metadata!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.item_id == other.item_id
-            and self.job_config == other.job_config
-            and self.job_type == other.job_type
-            and self.output_s3_path == other.output_s3_path
-            and self.parameters_hash == other.parameters_hash
-            and self.processed_at == other.processed_at
-            and self.result_id == other.result_id
-            and self.output_metadata == other.output_metadata
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ProcessingResult:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["item_id"] = self.item_id
-        field_dict["job_config"] = self.job_config.to_dict()
-        field_dict["job_type"] = self.job_type.value
-        field_dict["output_s3_path"] = self.output_s3_path
-        field_dict["parameters_hash"] = self.parameters_hash
-        field_dict["processed_at"] = self.processed_at.isoformat()
-        field_dict["result_id"] = self.result_id
-        if self.output_metadata is not None:
-            field_dict["output_metadata"] = self.output_metadata
-        elif "output_metadata" not in self._absent:
-            field_dict["output_metadata"] = None
-        return field_dict
+    output_metadata: Any | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ProcessingResult")
+        d = data if type(data) is dict else expect_object(data, "ProcessingResult")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            item_id: str
-            item_id = d["item_id"]
-            if not (isinstance(item_id, str)):
-                raise wrong_type("item_id", "a string", item_id)
+            v_item_id = d["item_id"]
+            if type(v_item_id) is not str:
+                raise wrong_type("item_id", "a string", v_item_id)
 
-            job_config: ClassifyJob | ParseJobConfig
+            v_job_config = d["job_config"]
             try:
-                _job_config_data = d["job_config"]
-                _job_config_kind = d.get("job_type")
-                if _job_config_kind == "classify":
-                    job_config = ClassifyJob.from_dict(_job_config_data)
-                elif _job_config_kind == "parse":
-                    job_config = ParseJobConfig.from_dict(_job_config_data)
+                if d.get("job_type") == "classify":
+                    v_job_config = ClassifyJob.from_dict(v_job_config)
+                elif d.get("job_type") == "parse":
+                    v_job_config = ParseJobConfig.from_dict(v_job_config)
                 else:
-
-                    def _parse_job_config(data: object) -> ClassifyJob | ParseJobConfig:
-                        if isinstance(data, dict):
-                            try:
-                                job_config_type_0 = ParseJobConfig.from_dict(data)
-
-                                return job_config_type_0
-                            except ShapeError:
-                                pass
-                        if isinstance(data, dict):
-                            try:
-                                job_config_type_1 = ClassifyJob.from_dict(data)
-
-                                return job_config_type_1
-                            except ShapeError:
-                                pass
-                        raise wrong_type(None, "ParseJobConfig or ClassifyJob", data)
-
-                    job_config = _parse_job_config(_job_config_data)
+                    v_job_config = _read_job_config(v_job_config)
 
             except ShapeError as error:
                 error.path.insert(0, "job_config")
                 raise
 
-            job_type: JobType
-            job_type = JobType._parse(d["job_type"], "job_type")
+            v_job_type = d["job_type"]
+            v_job_type = JobType._parse(v_job_type, "job_type")
 
-            output_s3_path: str
-            output_s3_path = d["output_s3_path"]
-            if not (isinstance(output_s3_path, str)):
-                raise wrong_type("output_s3_path", "a string", output_s3_path)
+            v_output_s3_path = d["output_s3_path"]
+            if type(v_output_s3_path) is not str:
+                raise wrong_type("output_s3_path", "a string", v_output_s3_path)
 
-            parameters_hash: str
-            parameters_hash = d["parameters_hash"]
-            if not (isinstance(parameters_hash, str)):
-                raise wrong_type("parameters_hash", "a string", parameters_hash)
+            v_parameters_hash = d["parameters_hash"]
+            if type(v_parameters_hash) is not str:
+                raise wrong_type("parameters_hash", "a string", v_parameters_hash)
 
-            processed_at: datetime.datetime
+            v_processed_at = d["processed_at"]
             try:
-                processed_at = fromisoformat(d["processed_at"])
+                v_processed_at_parsed = fromisoformat(v_processed_at)
             except (TypeError, ValueError):
-                processed_at = parse_datetime(d["processed_at"], "processed_at")
-            if processed_at.tzinfo is None:
-                processed_at = naive_as_utc(d["processed_at"], processed_at)
+                v_processed_at_parsed = parse_datetime(v_processed_at, "processed_at")
+            v_processed_at = (
+                v_processed_at_parsed
+                if v_processed_at_parsed.tzinfo is not None
+                else as_utc(v_processed_at, v_processed_at_parsed)
+            )
 
-            result_id: str
-            result_id = d["result_id"]
-            if not (isinstance(result_id, str)):
-                raise wrong_type("result_id", "a string", result_id)
+            v_result_id = d["result_id"]
+            if type(v_result_id) is not str:
+                raise wrong_type("result_id", "a string", v_result_id)
 
-            output_metadata: Any | None
-            output_metadata = d.get("output_metadata")
-
+            v_output_metadata = d.get("output_metadata")
+            if v_output_metadata is None:
+                if "output_metadata" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1
+            extra = {} if len(d) + absent == 8 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ProcessingResult", "result_id")
+            raise claim(error, d, "ProcessingResult", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_PROCESSING_RESULT:
-                processing_result = cls(
-                    item_id,
-                    job_config,
-                    job_type,
-                    output_s3_path,
-                    parameters_hash,
-                    processed_at,
-                    result_id,
-                    output_metadata,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                processing_result = cls(
-                    item_id,
-                    job_config,
-                    job_type,
-                    output_s3_path,
-                    parameters_hash,
-                    processed_at,
-                    result_id,
-                    output_metadata,
-                    absent_of(_OPTIONAL_PROCESSING_RESULT, keys, _LAST_KEYS_PROCESSING_RESULT),
-                )
-
-                if not keys <= _KNOWN_PROCESSING_RESULT:
-                    processing_result._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_PROCESSING_RESULT
-                    }
-            return processing_result
-        # Raised here, outside the except block, so it chains no KeyError.
-        raise claim(failure, d, "ProcessingResult", "result_id")
-
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
-
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+            model = cls(
+                v_item_id,
+                v_job_config,
+                v_job_type,
+                v_output_s3_path,
+                v_parameters_hash,
+                v_processed_at,
+                v_result_id,
+                v_output_metadata,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
+        raise claim(failure, d, "ProcessingResult", None)
 
 
-def _attrs_class() -> type[object]:
-    """ProcessingResult declared with attrs: its attrs.fields() record is ProcessingResult's."""
-    from attrs import define, field
-
-    @define
-    class ProcessingResult:
-        item_id: str
-        job_config: ClassifyJob | ParseJobConfig
-        job_type: JobType
-        output_s3_path: str
-        parameters_hash: str
-        processed_at: datetime.datetime
-        result_id: str
-        output_metadata: Any | None = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_PROCESSING_RESULT, alias="_absent", repr=False, eq=False
-        )
-
-    return ProcessingResult
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ProcessingResult)
 
 
-from ..models.classify_job import ClassifyJob  # noqa: E402
-from ..models.parse_job_config import ParseJobConfig  # noqa: E402
+def _read_job_config(data: Any) -> ParseJobConfig | ClassifyJob:
+    """Tries each variant the value's JSON type allows, in the spec's order."""
+    if type(data) is dict:
+        try:
+            result1 = ParseJobConfig.from_dict(data)
+
+            return result1
+        except ShapeError:
+            pass
+    if type(data) is dict:
+        try:
+            result2 = ClassifyJob.from_dict(data)
+
+            return result2
+        except ShapeError:
+            pass
+    raise wrong_type(None, "ParseJobConfig or ClassifyJob", data)
+
+
+from .classify_job import ClassifyJob  # noqa: E402
+from .job_type import JobType  # noqa: E402
+from .parse_job_config import ParseJobConfig  # noqa: E402

@@ -2,211 +2,113 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..types import (
-    NO_ADDITIONAL,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
     claim,
-    evolve,
     expect_object,
-    made_additional,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="ValidationError")
-
-_KNOWN_VALIDATION_ERROR: frozenset[str] = frozenset(
-    {
-        "loc",
-        "msg",
-        "type",
-    }
-)
+__all__ = ["ValidationError"]
 
 
-class ValidationError:
+@_define(getstate_setstate=False)
+class ValidationError(Model):
     """One validation problem.
 
     Attributes:
-        loc (list[int | str]): Where in the request the problem is.
-        msg (str): What is wrong.
-        type_ (str): The kind of problem.
+        loc: Where in the request the problem is.
+        msg: What is wrong.
+        type: The kind of problem.
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = ("loc", "msg", "type_", "_additional", "__weakref__")
-    __match_args__ = (
-        "loc",
-        "msg",
-        "type_",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    loc: list[int | str]
+    loc: list[str | int]
     msg: str
-    type_: str
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-
-    def __init__(
-        self,
-        loc: list[int | str],
-        msg: str,
-        type_: str,
-    ) -> None:
-        self.loc = loc
-        self.msg = msg
-        self.type_ = type_
-        self._additional = None
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(loc={self.loc!r}, msg={self.msg!r}, type_={self.type_!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.loc == other.loc
-            and self.msg == other.msg
-            and self.type_ == other.type_
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> ValidationError:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        field_dict["loc"] = self.loc
-        field_dict["msg"] = self.msg
-        field_dict["type"] = self.type_
-        return field_dict
+    type: str
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "ValidationError")
+        d = data if type(data) is dict else expect_object(data, "ValidationError")
         try:
-            loc: list[int | str]
+            v_loc = d["loc"]
             try:
-                _loc = d["loc"]
-                if not isinstance(_loc, list):
-                    raise wrong_type(None, "an array", _loc)
-                loc = []
+                if type(v_loc) is not list:
+                    raise wrong_type(None, "an array", v_loc)
+                v_loc_read: list[str | int] = []
                 try:
-                    for loc_item_data in _loc:
-                        loc_item = loc_item_data
-                        if not ((isinstance(loc_item, str)) or (type(loc_item) is int)):
-                            raise wrong_type(None, "a string or an integer", loc_item)
+                    for v_loc_item in v_loc:
+                        v_loc_item = _read_loc(v_loc_item)
 
-                        loc.append(loc_item)
+                        v_loc_read.append(v_loc_item)
                 except ShapeError as error:
-                    error.path.insert(0, len(loc))
+                    # The items read before the faulty one say its index.
+                    error.path.insert(0, len(v_loc_read))
                     raise
+                v_loc = v_loc_read
 
             except ShapeError as error:
                 error.path.insert(0, "loc")
                 raise
 
-            msg: str
-            msg = d["msg"]
-            if not (isinstance(msg, str)):
-                raise wrong_type("msg", "a string", msg)
+            v_msg = d["msg"]
+            if type(v_msg) is not str:
+                raise wrong_type("msg", "a string", v_msg)
 
-            type_: str
-            type_ = d["type"]
-            if not (isinstance(type_, str)):
-                raise wrong_type("type", "a string", type_)
+            v_type = d["type"]
+            if type(v_type) is not str:
+                raise wrong_type("type", "a string", v_type)
 
+            extra = {} if len(d) == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "ValidationError", None)
+            raise claim(error, d, "ValidationError", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_VALIDATION_ERROR:
-                validation_error = cls(
-                    loc,
-                    msg,
-                    type_,
-                )
-
-            else:
-                validation_error = cls(
-                    loc,
-                    msg,
-                    type_,
-                )
-
-                if not keys <= _KNOWN_VALIDATION_ERROR:
-                    validation_error._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_VALIDATION_ERROR
-                    }
-            return validation_error
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(v_loc, v_msg, v_type, additional_properties=extra)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "ValidationError", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(ValidationError)
 
 
-def _attrs_class() -> type[object]:
-    """ValidationError declared with attrs: its attrs.fields() record is ValidationError's."""
-    from attrs import define, field
+def _read_loc(data: Any) -> str | int:
+    """Tries each variant the value's JSON type allows, in the spec's order."""
+    if type(data) is str:
+        try:
+            if type(data) is not str:
+                raise wrong_type(None, "a string", data)
+            result1 = data
 
-    @define
-    class ValidationError:
-        loc: list[int | str]
-        msg: str
-        type_: str
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
+            return result1
+        except ShapeError:
+            pass
+    if type(data) is int:
+        try:
+            if type(data) is not int:
+                raise wrong_type(None, "an integer", data)
+            result2 = data
 
-    return ValidationError
+            return result2
+        except ShapeError:
+            pass
+    raise wrong_type(None, "a string or an integer", data)

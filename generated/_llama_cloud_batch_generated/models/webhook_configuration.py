@@ -2,324 +2,163 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Self
 
-from ..models.webhook_event import WebhookEvent
-from ..types import (
-    NO_ADDITIONAL,
-    NOTHING_ABSENT,
-    AttrsFields,
+from attrs import define as _define
+from attrs import field as _field
+from llama_cloud_batch._models import (
+    Model,
     ShapeError,
-    absent_of,
     claim,
-    evolve,
     expect_object,
     hidden,
-    made_additional,
+    hidden_values,
     missing,
-    repr_entered,
-    repr_left,
-    set_slots_state,
-    slots_state,
+    unknown_properties,
+    wire_names,
     wrong_type,
 )
 
-T = TypeVar("T", bound="WebhookConfiguration")
-
-_KNOWN_WEBHOOK_CONFIGURATION: frozenset[str] = frozenset(
-    {
-        "webhook_events",
-        "webhook_headers",
-        "webhook_output_format",
-        "webhook_signing_secret",
-        "webhook_url",
-    }
-)
-_OPTIONAL_WEBHOOK_CONFIGURATION: frozenset[str] = frozenset(
-    {
-        "webhook_events",
-        "webhook_headers",
-        "webhook_output_format",
-        "webhook_signing_secret",
-        "webhook_url",
-    }
-)
-_LAST_KEYS_WEBHOOK_CONFIGURATION: list[tuple[frozenset[str], frozenset[str]]] = [
-    (_KNOWN_WEBHOOK_CONFIGURATION, NOTHING_ABSENT)
-]
+__all__ = ["WebhookConfiguration"]
 
 
-class WebhookConfiguration:
-    """
+@_define(getstate_setstate=False)
+class WebhookConfiguration(Model):
+    """WebhookConfiguration
+
     Attributes:
-        webhook_events (list[WebhookEvent] | None):
-        webhook_headers (None | WebhookConfigurationWebhookHeadersType0):
-        webhook_output_format (None | str):
-        webhook_signing_secret (None | str):
-        webhook_url (None | str):
+        webhook_events: (no description in the spec)
+        webhook_headers: (no description in the spec)
+        webhook_output_format: (no description in the spec)
+        webhook_signing_secret: (no description in the spec)
+        webhook_url: (no description in the spec)
+        additional_properties: Properties the spec does not describe, as the server sent them.
     """
 
-    __slots__ = (
-        "webhook_events",
-        "webhook_headers",
-        "webhook_output_format",
-        "webhook_signing_secret",
-        "webhook_url",
-        "_additional",
-        "_absent",
-        "__weakref__",
-    )
-    __match_args__ = (
-        "webhook_events",
-        "webhook_headers",
-        "webhook_output_format",
-        "webhook_signing_secret",
-        "webhook_url",
-        "_absent",
-    )
-    # The methods below are what attrs.define makes of _attrs_class(); attrs itself builds this
-    # record from it when first asked (types.AttrsFields), so importing a model imports no attrs.
-    __attrs_attrs__: ClassVar[Any] = AttrsFields()
-    __getstate__ = slots_state
-    __setstate__ = set_slots_state
-
-    webhook_events: list[WebhookEvent] | None
-    webhook_headers: None | WebhookConfigurationWebhookHeadersType0
-    webhook_output_format: None | str
-    webhook_signing_secret: None | str
-    webhook_url: None | str
-    # The additional_properties dict, made when first asked for: most objects have none, and an
-    # empty dict each would be a sixteenth of a listed job's memory.
-    _additional: dict[str, Any] | None
-    # Which optional properties the server left out (to_dict writes None back as null for the
-    # others). A model built in code leaves out every None. Set by from_dict, not a property.
-    _absent: frozenset[str]
-
-    def __init__(
-        self,
-        webhook_events: list[WebhookEvent] | None = None,
-        webhook_headers: None | WebhookConfigurationWebhookHeadersType0 = None,
-        webhook_output_format: None | str = None,
-        webhook_signing_secret: None | str = None,
-        webhook_url: None | str = None,
-        _absent: frozenset[str] = _OPTIONAL_WEBHOOK_CONFIGURATION,
-    ) -> None:
-        self.webhook_events = webhook_events
-        self.webhook_headers = webhook_headers
-        self.webhook_output_format = webhook_output_format
-        self.webhook_signing_secret = webhook_signing_secret
-        self.webhook_url = webhook_url
-        self._additional = None
-        self._absent = _absent
-
-    def __repr__(self) -> str:
-        if repr_entered(self):
-            return "..."
-        try:
-            return f"{self.__class__.__qualname__.rsplit('>.', 1)[-1]}(webhook_events={self.webhook_events!r}, webhook_headers={hidden(self.webhook_headers)}, webhook_output_format={self.webhook_output_format!r}, webhook_signing_secret={hidden(self.webhook_signing_secret)}, webhook_url={self.webhook_url!r}, additional_properties={(self._additional or NO_ADDITIONAL)!r})"
-        finally:
-            repr_left(self)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.webhook_events == other.webhook_events
-            and self.webhook_headers == other.webhook_headers
-            and self.webhook_output_format == other.webhook_output_format
-            and self.webhook_signing_secret == other.webhook_signing_secret
-            and self.webhook_url == other.webhook_url
-            and (self._additional or NO_ADDITIONAL) == (other._additional or NO_ADDITIONAL)
-        )
-
-    def __replace__(self, **changes: Any) -> WebhookConfiguration:
-        """copy.replace() (Python 3.13): attrs.evolve()."""
-        return evolve(self, changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """This model as JSON-ready data, unknown properties included; absent stays absent, null stays null."""
-        field_dict: dict[str, Any] = {} if self._additional is None else dict(self._additional)
-        if self.webhook_events is not None:
-            field_dict["webhook_events"] = [
-                webhook_events_type_0_item.value
-                for webhook_events_type_0_item in self.webhook_events
-            ]
-        elif "webhook_events" not in self._absent:
-            field_dict["webhook_events"] = None
-        if self.webhook_headers is not None:
-            field_dict["webhook_headers"] = self.webhook_headers.to_dict()
-        elif "webhook_headers" not in self._absent:
-            field_dict["webhook_headers"] = None
-        if self.webhook_output_format is not None:
-            field_dict["webhook_output_format"] = self.webhook_output_format
-        elif "webhook_output_format" not in self._absent:
-            field_dict["webhook_output_format"] = None
-        if self.webhook_signing_secret is not None:
-            field_dict["webhook_signing_secret"] = self.webhook_signing_secret
-        elif "webhook_signing_secret" not in self._absent:
-            field_dict["webhook_signing_secret"] = None
-        if self.webhook_url is not None:
-            field_dict["webhook_url"] = self.webhook_url
-        elif "webhook_url" not in self._absent:
-            field_dict["webhook_url"] = None
-        return field_dict
+    webhook_events: list[WebhookEvent] | None = None
+    webhook_headers: dict[str, str] | None = _field(default=None, repr=hidden_values)
+    webhook_output_format: str | None = None
+    webhook_signing_secret: str | None = _field(default=None, repr=hidden)
+    webhook_url: str | None = None
+    additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        """Builds the model from decoded JSON.
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Reads the model from decoded JSON.
 
         Raises ShapeError (a TypeError and ValueError) naming where the data does not fit: a
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = src_dict if type(src_dict) is dict else expect_object(src_dict, "WebhookConfiguration")
+        d = data if type(data) is dict else expect_object(data, "WebhookConfiguration")
+        # How many optional properties the server left out, and which it sent as null (a bit
+        # each, in the order of the class's optional properties).
+        absent = nulls = 0
         try:
-            webhook_events: list[WebhookEvent] | None
-            try:
-                _webhook_events = d.get("webhook_events")
-                if _webhook_events is None:
-                    webhook_events = None
+            v_webhook_events = d.get("webhook_events")
+            if v_webhook_events is None:
+                if "webhook_events" not in d:
+                    absent += 1
                 else:
-                    _webhook_events_type_0 = _webhook_events
-                    if not isinstance(_webhook_events_type_0, list):
-                        raise wrong_type(None, "an array", _webhook_events_type_0)
-                    webhook_events_type_0 = []
+                    nulls |= 1
+            else:
+                try:
+                    if type(v_webhook_events) is not list:
+                        raise wrong_type(None, "an array", v_webhook_events)
+                    v_webhook_events_read: list[WebhookEvent] = []
                     try:
-                        for webhook_events_type_0_item_data in _webhook_events_type_0:
-                            webhook_events_type_0_item = WebhookEvent._parse(
-                                webhook_events_type_0_item_data, None
-                            )
+                        for v_webhook_events_item in v_webhook_events:
+                            v_webhook_events_item = WebhookEvent._parse(v_webhook_events_item, None)
 
-                            webhook_events_type_0.append(webhook_events_type_0_item)
+                            v_webhook_events_read.append(v_webhook_events_item)
                     except ShapeError as error:
-                        error.path.insert(0, len(webhook_events_type_0))
+                        # The items read before the faulty one say its index.
+                        error.path.insert(0, len(v_webhook_events_read))
                         raise
+                    v_webhook_events = v_webhook_events_read
 
-                    webhook_events = webhook_events_type_0
+                except ShapeError as error:
+                    error.path.insert(0, "webhook_events")
+                    raise
 
-            except ShapeError as error:
-                error.path.insert(0, "webhook_events")
-                raise
-
-            webhook_headers: None | WebhookConfigurationWebhookHeadersType0
-            try:
-                _webhook_headers = d.get("webhook_headers")
-                if _webhook_headers is None:
-                    webhook_headers = None
+            v_webhook_headers = d.get("webhook_headers")
+            if v_webhook_headers is None:
+                if "webhook_headers" not in d:
+                    absent += 1
                 else:
-                    webhook_headers_type_0 = WebhookConfigurationWebhookHeadersType0.from_dict(
-                        _webhook_headers
-                    )
+                    nulls |= 2
+            else:
+                try:
+                    if type(v_webhook_headers) is not dict:
+                        raise wrong_type(None, "an object", v_webhook_headers)
+                    v_webhook_headers_read: dict[str, str] = {}
+                    for v_webhook_headers_key, v_webhook_headers_item in v_webhook_headers.items():
+                        try:
+                            if type(v_webhook_headers_item) is not str:
+                                raise wrong_type(None, "a string", v_webhook_headers_item)
 
-                    webhook_headers = webhook_headers_type_0
+                        except ShapeError as error:
+                            error.path.insert(0, v_webhook_headers_key)
+                            raise
+                        v_webhook_headers_read[v_webhook_headers_key] = v_webhook_headers_item
+                    v_webhook_headers = v_webhook_headers_read
 
-            except ShapeError as error:
-                error.path.insert(0, "webhook_headers")
-                raise
+                except ShapeError as error:
+                    error.path.insert(0, "webhook_headers")
+                    raise
 
-            webhook_output_format: None | str
-            webhook_output_format = d.get("webhook_output_format")
-            if not (isinstance(webhook_output_format, str)) and webhook_output_format is not None:
-                raise wrong_type("webhook_output_format", "a string or null", webhook_output_format)
-
-            webhook_signing_secret: None | str
-            webhook_signing_secret = d.get("webhook_signing_secret")
-            if not (isinstance(webhook_signing_secret, str)) and webhook_signing_secret is not None:
+            v_webhook_output_format = d.get("webhook_output_format")
+            if v_webhook_output_format is None:
+                if "webhook_output_format" not in d:
+                    absent += 1
+                else:
+                    nulls |= 4
+            elif type(v_webhook_output_format) is not str:
                 raise wrong_type(
-                    "webhook_signing_secret", "a string or null", webhook_signing_secret
+                    "webhook_output_format", "a string or null", v_webhook_output_format
                 )
-
-            webhook_url: None | str
-            webhook_url = d.get("webhook_url")
-            if not (isinstance(webhook_url, str)) and webhook_url is not None:
-                raise wrong_type("webhook_url", "a string or null", webhook_url)
-
+            v_webhook_signing_secret = d.get("webhook_signing_secret")
+            if v_webhook_signing_secret is None:
+                if "webhook_signing_secret" not in d:
+                    absent += 1
+                else:
+                    nulls |= 8
+            elif type(v_webhook_signing_secret) is not str:
+                raise wrong_type(
+                    "webhook_signing_secret", "a string or null", v_webhook_signing_secret
+                )
+            v_webhook_url = d.get("webhook_url")
+            if v_webhook_url is None:
+                if "webhook_url" not in d:
+                    absent += 1
+                else:
+                    nulls |= 16
+            elif type(v_webhook_url) is not str:
+                raise wrong_type("webhook_url", "a string or null", v_webhook_url)
+            extra = {} if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
-            raise claim(error, d, "WebhookConfiguration", None)
+            raise claim(error, d, "WebhookConfiguration", None) from None
         else:
-            keys = d.keys()
-            if keys == _KNOWN_WEBHOOK_CONFIGURATION:
-                webhook_configuration = cls(
-                    webhook_events,
-                    webhook_headers,
-                    webhook_output_format,
-                    webhook_signing_secret,
-                    webhook_url,
-                    NOTHING_ABSENT,
-                )
-
-            else:
-                webhook_configuration = cls(
-                    webhook_events,
-                    webhook_headers,
-                    webhook_output_format,
-                    webhook_signing_secret,
-                    webhook_url,
-                    absent_of(
-                        _OPTIONAL_WEBHOOK_CONFIGURATION, keys, _LAST_KEYS_WEBHOOK_CONFIGURATION
-                    ),
-                )
-
-                if not keys <= _KNOWN_WEBHOOK_CONFIGURATION:
-                    webhook_configuration._additional = {
-                        k: v for k, v in d.items() if k not in _KNOWN_WEBHOOK_CONFIGURATION
-                    }
-            return webhook_configuration
-        # Raised here, outside the except block, so it chains no KeyError.
+            model = cls(
+                v_webhook_events,
+                v_webhook_headers,
+                v_webhook_output_format,
+                v_webhook_signing_secret,
+                v_webhook_url,
+                additional_properties=extra,
+            )
+            if nulls:
+                model._record_nulls(nulls)
+            return model
+        # Raised here, outside the except block, so that it chains no KeyError.
         raise claim(failure, d, "WebhookConfiguration", None)
 
-    @property
-    def additional_properties(self) -> dict[str, Any]:
-        """The properties the spec does not describe, by name: kept from the response, sent back by
-        to_dict(), and yours to change."""
-        additional = self._additional
-        return additional if additional is not None else made_additional(self)
 
-    @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        self._additional = value
-
-    @property
-    def additional_keys(self) -> list[str]:
-        """Names of the properties the spec does not describe."""
-        return list(self._additional or NO_ADDITIONAL)
-
-    def __getitem__(self, key: str) -> Any:
-        return (self._additional or NO_ADDITIONAL)[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in (self._additional or NO_ADDITIONAL)
+# The properties the spec describes: anything else a server sends is kept in
+# additional_properties.
+_KNOWN = wire_names(WebhookConfiguration)
 
 
-def _attrs_class() -> type[object]:
-    """WebhookConfiguration declared with attrs: its attrs.fields() record is WebhookConfiguration's."""
-    from attrs import define, field
-
-    @define
-    class WebhookConfiguration:
-        webhook_events: list[WebhookEvent] | None = None
-        webhook_headers: None | WebhookConfigurationWebhookHeadersType0 = field(
-            default=None, repr=hidden
-        )
-        webhook_output_format: None | str = None
-        webhook_signing_secret: None | str = field(default=None, repr=hidden)
-        webhook_url: None | str = None
-        additional_properties: dict[str, Any] = field(init=False, factory=dict)
-        _absent: frozenset[str] = field(
-            default=_OPTIONAL_WEBHOOK_CONFIGURATION, alias="_absent", repr=False, eq=False
-        )
-
-    return WebhookConfiguration
-
-
-from ..models.webhook_configuration_webhook_headers_type_0 import (
-    WebhookConfigurationWebhookHeadersType0,  # noqa: E402
-)
+from .webhook_event import WebhookEvent  # noqa: E402

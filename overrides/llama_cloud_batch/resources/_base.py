@@ -12,18 +12,25 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
 from .._base_client import RequestOptions, Timeout
-from ._listing import _start, first_async_page, first_sync_page
+from ._listing import (
+    _start,
+    first_async_cursor_page,
+    first_async_page,
+    first_sync_cursor_page,
+    first_sync_page,
+)
 
 if TYPE_CHECKING:
     import httpx
-    from _llama_cloud_batch_generated.types import RequestSpec
 
     from .._base_client import AsyncAPIClient, SyncAPIClient
-    from .._pagination import AsyncPage, AsyncPager, SyncPage, _ListPage
+    from .._pagination import AsyncCursorPage, AsyncPage, AsyncPager, SyncCursorPage, SyncPage
+    from .._requests import RequestSpec
     from .._response import APIResponse, AsyncAPIResponse
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])
+L = TypeVar("L")
 SyncR = TypeVar("SyncR", bound="SyncAPIResource")
 AsyncR = TypeVar("AsyncR", bound="AsyncAPIResource")
 
@@ -124,25 +131,61 @@ class SyncAPIResource:
     def _page(
         self,
         build: Callable[[P], RequestSpec],
-        parse: Callable[[Any], _ListPage[T]],
+        parse: Callable[[Any], Any],
         params: P,
         options: RequestOptions,
         key: Callable[[T], Hashable],
     ) -> SyncPage[T]:
+        """An offset listing's first page."""
+        # Checked before anything is sent: a caller's mistake must be refused before the request
+        # goes out, not surface as whatever the server makes of it.
+        _start(params)
+        return self._listing(
+            build,
+            params,
+            options,
+            lambda client: first_sync_page(client, build, parse, params, options, key),
+        )
+
+    def _cursor_page(
+        self,
+        build: Callable[[P], RequestSpec],
+        parse: Callable[[Any], Any],
+        params: P,
+        options: RequestOptions,
+        key: Callable[[T], Hashable],
+        token: str,
+        next_token_of: Callable[[Any], object],
+    ) -> SyncCursorPage[T]:
+        """A cursor listing's first page (`token` names the query parameter of a page token)."""
+        return self._listing(
+            build,
+            params,
+            options,
+            lambda client: first_sync_cursor_page(
+                client, build, parse, params, options, key, token, next_token_of
+            ),
+        )
+
+    def _listing(
+        self,
+        build: Callable[[P], RequestSpec],
+        params: P,
+        options: RequestOptions,
+        first: Callable[[SyncAPIClient], L],
+    ) -> L:
+        """`first(client)` (the first page), or in raw and streaming modes the response of its
+        request, whose parse() makes that page (later pages come from the client as usual)."""
         client = self._client
         if self._mode is None:
-            return first_sync_page(client, build, parse, params, options, key)
-        # Checked here as well as when the page is parsed: a caller's mistake must be refused
-        # before the request goes out, not surface as whatever the server makes of it.
-        _start(params)
+            return first(client)
         spec = build(params)
         response = client.send(spec, self._options(options))
 
-        def first_page(received: httpx.Response) -> SyncPage[T]:
-            replay = cast("SyncAPIClient", _Replay(client, received))
-            return first_sync_page(replay, build, parse, params, options, key)
+        def first_page(received: httpx.Response) -> L:
+            return first(cast("SyncAPIClient", _Replay(client, received)))
 
-        return cast("SyncPage[T]", self._response(response, spec, first_page))
+        return cast("L", self._response(response, spec, first_page))
 
 
 class AsyncAPIResource:
@@ -202,40 +245,67 @@ class AsyncAPIResource:
     def _page(
         self,
         build: Callable[[P], RequestSpec],
-        parse: Callable[[Any], _ListPage[T]],
+        parse: Callable[[Any], Any],
         params: P,
         options: RequestOptions,
         key: Callable[[T], Hashable],
-    ) -> AsyncPager[T]:
+    ) -> AsyncPager[T, AsyncPage[T]]:
+        """An offset listing: await it for the first page, `async for` for every item."""
+        _start(params)  # before sending, as in the sync _page
+        return self._listing(
+            build,
+            params,
+            options,
+            lambda client: first_async_page(client, build, parse, params, options, key),
+        )
+
+    def _cursor_page(
+        self,
+        build: Callable[[P], RequestSpec],
+        parse: Callable[[Any], Any],
+        params: P,
+        options: RequestOptions,
+        key: Callable[[T], Hashable],
+        token: str,
+        next_token_of: Callable[[Any], object],
+    ) -> AsyncPager[T, AsyncCursorPage[T]]:
+        """A cursor listing: await it for the first page, `async for` for every item."""
+        return self._listing(
+            build,
+            params,
+            options,
+            lambda client: first_async_cursor_page(
+                client, build, parse, params, options, key, token, next_token_of
+            ),
+        )
+
+    def _listing(
+        self,
+        build: Callable[[P], RequestSpec],
+        params: P,
+        options: RequestOptions,
+        first: Callable[[AsyncAPIClient], Awaitable[L]],
+    ) -> AsyncPager[Any, Any]:
         from .._pagination import AsyncPager
 
         client = self._client
-
-        def first() -> Any:
-            return first_async_page(client, build, parse, params, options, key)
-
         if self._mode is None:
-            return AsyncPager(first)
-        return cast("AsyncPager[T]", self._raw_page(build, parse, params, options, key))
+            return AsyncPager(lambda: first(client))
+        return cast("AsyncPager[Any, Any]", self._raw_listing(build, params, options, first))
 
-    async def _raw_page(
+    async def _raw_listing(
         self,
         build: Callable[[P], RequestSpec],
-        parse: Callable[[Any], _ListPage[T]],
         params: P,
         options: RequestOptions,
-        key: Callable[[T], Hashable],
-    ) -> AsyncAPIResponse[AsyncPage[T]]:
-        _start(params)  # before sending, as in the sync _page
+        first: Callable[[AsyncAPIClient], Awaitable[L]],
+    ) -> AsyncAPIResponse[L]:
         client = self._client
         spec = build(params)
         response = await client.send(spec, self._options(options))
 
-        async def first_page(received: httpx.Response) -> AsyncPage[T]:
-            replay = _AsyncReplay(client, received)
-            return await first_async_page(
-                cast("AsyncAPIClient", replay), build, parse, params, options, key
-            )
+        async def first_page(received: httpx.Response) -> L:
+            return await first(cast("AsyncAPIClient", _AsyncReplay(client, received)))
 
         return self._response(response, spec, first_page)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .._pagination import AsyncPage, SyncPage
+from .._pagination import AsyncCursorPage, AsyncPage, SyncCursorPage, SyncPage
 
 if TYPE_CHECKING:
-    from _llama_cloud_batch_generated.types import RequestSpec
-
     from .._base_client import AsyncAPIClient, RequestOptions, SyncAPIClient
     from .._pagination import _ListPage
+    from .._requests import RequestSpec
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Mapping[str, Any])
@@ -74,3 +73,44 @@ async def first_async_page(
         return AsyncPage(model, offset=offset, key=key, fetch=fetch, concurrency=concurrency)
 
     return await fetch(start)
+
+
+def first_sync_cursor_page(
+    client: SyncAPIClient,
+    build: Callable[[P], RequestSpec],
+    parse: Callable[[Any], Any],
+    params: P,
+    options: RequestOptions,
+    key: Callable[[T], Hashable],
+    token_param: str,
+    next_token_of: Callable[[Any], object],
+) -> SyncCursorPage[T]:
+    def fetch(token: str | None) -> SyncCursorPage[T]:
+        asked = params if token is None else cast("P", {**params, token_param: token})
+        model = client.request(build(asked), parse, options)
+        return SyncCursorPage(model, token=token, key=key, next_token_of=next_token_of, fetch=fetch)
+
+    # The first page goes out as the caller asked (with their page token, if any).
+    given = params.get(token_param)
+    return fetch(given if isinstance(given, str) else None)
+
+
+async def first_async_cursor_page(
+    client: AsyncAPIClient,
+    build: Callable[[P], RequestSpec],
+    parse: Callable[[Any], Any],
+    params: P,
+    options: RequestOptions,
+    key: Callable[[T], Hashable],
+    token_param: str,
+    next_token_of: Callable[[Any], object],
+) -> AsyncCursorPage[T]:
+    async def fetch(token: str | None) -> AsyncCursorPage[T]:
+        asked = params if token is None else cast("P", {**params, token_param: token})
+        model = await client.request(build(asked), parse, options)
+        return AsyncCursorPage(
+            model, token=token, key=key, next_token_of=next_token_of, fetch=fetch
+        )
+
+    given = params.get(token_param)
+    return await fetch(given if isinstance(given, str) else None)

@@ -1,17 +1,16 @@
-"""client.beta.batch: what no spec says about batch jobs, on top of the generated methods.
+"""client.beta.batch: what no spec says about batch jobs, beside the generated methods.
 
-The methods themselves (list, create, get_status, cancel, and whatever generator/resources.yaml
-adds) are generated in `_llama_cloud_batch_generated/resources/batch.py`; this module adds waiting
-for a job and create's rule that exactly one of directory_id and item_ids is given.
+The class users get, `_llama_cloud_batch_generated/resources/batch.py`'s Batch, has the methods
+generator/resources.yaml places there (list, create, get_status, cancel, ...) and inherits the
+mixins below (the map's `custom: batch`): waiting for jobs, their results in bulk, and create's
+rule that exactly one of directory_id and item_ids is given.
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Unpack
-
-from _llama_cloud_batch_generated.resources.batch import _AsyncBatchBase, _BatchBase
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from .._base_client import Timeout
 
@@ -22,6 +21,7 @@ if TYPE_CHECKING:
         BatchJobProgress,
         ItemProcessingResults,
     )
+    from _llama_cloud_batch_generated.resources.batch import AsyncBatch, Batch
 
     from .._bulk import (
         AsyncWaitForManyOptions,
@@ -38,8 +38,8 @@ def _check_create(params: Mapping[str, Any]) -> None:
         raise ValueError(f"create() needs exactly one of directory_id and item_ids; got {got}")
 
 
-class Batch(_BatchBase):
-    """Batch jobs: create, list, follow, wait for and cancel them."""
+class BatchMixin:
+    """Batch jobs: waiting for them, and their results in bulk."""
 
     def _check_create(self, params: Mapping[str, Any]) -> None:
         _check_create(params)
@@ -64,7 +64,8 @@ class Batch(_BatchBase):
         from ._waiting import PollSchedule, wait_sync
 
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
-        return wait_sync(self.get_status, job_id, schedule, request_timeout, dict(params))
+        batch = cast("Batch", self)  # the generated class this mixes into
+        return wait_sync(batch.get_status, job_id, schedule, request_timeout, dict(params))
 
     # Bulk helpers: the logic lives in llama_cloud_batch._bulk.
 
@@ -81,7 +82,7 @@ class Batch(_BatchBase):
         """
         from .._bulk import wait_for_many
 
-        return wait_for_many(self, job_ids, **options)
+        return wait_for_many(cast("Batch", self), job_ids, **options)
 
     def iter_results(
         self, job_id: str, **options: Unpack[IterResultsOptions]
@@ -95,11 +96,11 @@ class Batch(_BatchBase):
         """
         from .._bulk import iter_results
 
-        return iter_results(self, job_id, **options)
+        return iter_results(cast("Batch", self), job_id, **options)
 
 
-class AsyncBatch(_AsyncBatchBase):
-    """Batch jobs, for asyncio."""
+class AsyncBatchMixin:
+    """Batch jobs, for asyncio (see BatchMixin)."""
 
     def _check_create(self, params: Mapping[str, Any]) -> None:
         _check_create(params)
@@ -118,7 +119,8 @@ class AsyncBatch(_AsyncBatchBase):
         from ._waiting import PollSchedule, wait_async
 
         schedule = PollSchedule(job_id, poll_interval, max_poll_interval, timeout)
-        return await wait_async(self.get_status, job_id, schedule, request_timeout, dict(params))
+        batch = cast("AsyncBatch", self)
+        return await wait_async(batch.get_status, job_id, schedule, request_timeout, dict(params))
 
     # Bulk helpers: the logic lives in llama_cloud_batch._bulk.
 
@@ -128,7 +130,7 @@ class AsyncBatch(_AsyncBatchBase):
         """As Batch.wait_for_many; each round polls up to `concurrency` (default 8) at once."""
         from .._bulk import async_wait_for_many
 
-        return await async_wait_for_many(self, job_ids, **options)
+        return await async_wait_for_many(cast("AsyncBatch", self), job_ids, **options)
 
     def iter_results(
         self, job_id: str, **options: Unpack[IterResultsOptions]
@@ -136,7 +138,7 @@ class AsyncBatch(_AsyncBatchBase):
         """As Batch.iter_results, for `async for`."""
         from .._bulk import async_iter_results
 
-        return async_iter_results(self, job_id, **options)
+        return async_iter_results(cast("AsyncBatch", self), job_id, **options)
 
 
-__all__ = ["AsyncBatch", "Batch"]
+__all__ = ["AsyncBatchMixin", "BatchMixin"]

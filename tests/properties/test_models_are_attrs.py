@@ -1,0 +1,125 @@
+"""Every model is a real attrs class (attrs.define, slotted), so attrs's tools work on it, and
+what a model read from the server carries (unknown properties, which properties came as null)
+survives what users do with attrs classes: evolve, copy.replace, pickle, copies, subclasses.
+
+Instances are drawn from the spec the package ships (tests/properties/test_models.py's
+strategies), with unknown properties added.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import pickle
+import sys
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from .test_models import OBJECTS, PROPERTY_SETTINGS, extra_properties, instances, model
+
+MODELS = [model(name) for name in OBJECTS]
+
+
+class Annotated(model("BatchJob")):  # type: ignore[misc]
+    """A user's subclass with a slot of its own (pickle needs it at module level)."""
+
+    __slots__ = ("note",)
+
+
+@attrs.define
+class Tagged(model("BatchJobItem")):  # type: ignore[misc]
+    tag: str = "x"
+
+
+def read_with_extras(name: str) -> st.SearchStrategy[tuple[dict[str, Any], Any]]:
+    """(the JSON, the model read from it), the JSON with properties the spec does not describe."""
+    return st.tuples(instances(name), extra_properties(name)).map(
+        lambda pair: (raw := {**pair[1], **pair[0]}, model(name).from_dict(raw))
+    )
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+def test_attrs_knows_every_model(cls: type) -> None:
+    assert attrs.has(cls)
+    assert attrs.inspect(cls).is_slotted
+    assert "__slots__" in cls.__dict__
+    assert attrs.fields_dict(cls)["additional_properties"].kw_only
+
+
+@pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__name__)
+def test_no_private_name_in_a_model_constructor(cls: type) -> None:
+    parameters = inspect.signature(cls).parameters
+    assert not [name for name in parameters if name.startswith("_")]
+
+
+@pytest.mark.parametrize("name", OBJECTS)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_unknown_properties_and_nulls_survive_copies_and_pickling(name: str, data: Any) -> None:
+    _, parsed = data.draw(read_with_extras(name))
+    written = parsed.to_dict()
+    for again in (
+        pickle.loads(pickle.dumps(parsed)),
+        copy.copy(parsed),
+        copy.deepcopy(parsed),
+    ):
+        assert again == parsed
+        assert again.to_dict() == written
+
+
+@pytest.mark.parametrize("name", OBJECTS)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_evolve_keeps_unknown_properties(name: str, data: Any) -> None:
+    _, parsed = data.draw(read_with_extras(name))
+    evolved = attrs.evolve(parsed)
+    assert evolved == parsed
+    assert evolved.additional_properties == parsed.additional_properties
+    for key in parsed.additional_properties:
+        assert evolved.to_dict()[key] == parsed.to_dict()[key]
+    if sys.version_info >= (3, 13):
+        replaced = copy.replace(parsed)
+        assert replaced.additional_properties == parsed.additional_properties
+
+
+@pytest.mark.parametrize("name", OBJECTS)
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_asdict_changes_nothing(name: str, data: Any) -> None:
+    _, parsed = data.draw(read_with_extras(name))
+    before = (repr(parsed), parsed.to_dict(), pickle.dumps(parsed))
+    attrs.asdict(parsed)
+    attrs.astuple(parsed)
+    assert (repr(parsed), parsed.to_dict(), pickle.dumps(parsed)) == before
+
+
+def test_a_subclass_with_slots_keeps_every_field_through_pickle_and_copies() -> None:
+    job = model("BatchJob").from_dict(
+        {
+            "id": "bjb-1",
+            "job_type": "parse",
+            "project_id": "p",
+            "status": "running",
+            "total_items": 3,
+            "error_message": None,
+            "shard": 7,
+        }
+    )
+
+    mine = Annotated(**{f.name: getattr(job, f.name) for f in attrs.fields(type(job))})
+    mine.note = "mine"
+    for again in (pickle.loads(pickle.dumps(mine)), copy.copy(mine), copy.deepcopy(mine)):
+        assert type(again) is Annotated
+        assert again.note == "mine"
+        assert again.id == "bjb-1"
+        assert again.additional_properties == {"shard": 7}
+
+
+def test_an_attrs_subclass_is_an_attrs_class_with_the_fields() -> None:
+    item = Tagged("itm-1", "a.pdf", "pending", tag="y")
+    assert [f.name for f in attrs.fields(Tagged)][:3] == ["item_id", "item_name", "status"]
+    assert pickle.loads(pickle.dumps(item)) == item
