@@ -83,8 +83,8 @@ class State:
         return value if redactor is None else redactor.value(value)
 
     def note(self, text: str) -> None:
-        """One plain line on stderr (never read as rich markup)."""
-        self.err.print(text, markup=False, highlight=False, soft_wrap=True)
+        """One line on stderr, shown as text (it may quote the server: an error's message)."""
+        self.err.print(_render.shown(text), soft_wrap=True)
 
 
 def verbose_logging(level: int, console: Console) -> None:
@@ -125,7 +125,7 @@ def jobs_get(state: State, args: argparse.Namespace) -> int:
 def jobs_cancel(state: State, args: argparse.Namespace) -> int:
     result = state.client().beta.batch.cancel(args.job, **_params(reason=args.reason))
     if args.output == "table":
-        state.out.print(f"{result.job_id}: {result.status} ({result.message})", markup=False)
+        state.out.print(_render.shown(f"{result.job_id}: {result.status} ({result.message})"))
     else:
         _render.echo_json(result.to_dict())
     return ExitCode.OK
@@ -254,7 +254,7 @@ def results_download(state: State, args: argparse.Namespace) -> int:
     except (LlamaCloudError, OSError) as error:
         raise CommandError(f"{describe(error)} ({summary.line()}; run again to resume)") from error
     if args.output == "table":
-        state.out.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
+        state.out.print(_render.shown(summary.line()), soft_wrap=True)
     else:
         _render.echo_json(summary.to_json())
     return ExitCode.OK

@@ -23,7 +23,7 @@ from rich.text import Text
 from .._bulk import JobWaitResult
 from .._retries import is_transient_error
 from ._errors import PROG, ExitCode, describe
-from ._render import done_count
+from ._render import done_count, shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,10 +73,13 @@ class WaitDisplay:
             job_id: JobWaitResult(job_id) for job_id in job_ids
         }
         self._printed: dict[str, str] = {}
-        # Text never wraps: on a narrow terminal the bar gives up its room first.
+        # Text never wraps: on a narrow terminal the bar gives up its room first. The job ID and
+        # state are shown() already, and never read as markup.
         self.progress = Progress(
-            TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
-            TextColumn("{task.fields[state]:<9}", table_column=Column(no_wrap=True)),
+            TextColumn(
+                "{task.description}", style="bold", markup=False, table_column=Column(no_wrap=True)
+            ),
+            TextColumn("{task.fields[state]:<9}", markup=False, table_column=Column(no_wrap=True)),
             BarColumn(bar_width=None),
             TextColumn("{task.fields[counts]}", table_column=Column(no_wrap=True)),
             _RateColumn(table_column=Column(no_wrap=True)),
@@ -87,7 +90,9 @@ class WaitDisplay:
             refresh_per_second=8,
         )
         self._tasks = {
-            job_id: self.progress.add_task(job_id, total=None, state="waiting", counts="")
+            job_id: self.progress.add_task(
+                shown(job_id).plain, total=None, state="waiting", counts=""
+            )
             for job_id in job_ids
         }
 
@@ -100,7 +105,7 @@ class WaitDisplay:
 
     def update(self, result: JobWaitResult) -> None:
         self.latest[result.job_id] = result
-        fields: dict[str, Any] = {"state": state(result), "counts": counts(result)}
+        fields: dict[str, Any] = {"state": shown(state(result)).plain, "counts": counts(result)}
         job = result.job
         if job is not None:
             fields["total"] = max(job.total_items, 1)
@@ -122,7 +127,7 @@ class WaitDisplay:
             line += f"  [{self._redact(describe(result.error))}]"
         if self._printed.get(result.job_id) != line:
             self._printed[result.job_id] = line
-            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            self.console.print(shown(line), soft_wrap=True)
 
     def open_jobs(self) -> list[str]:
         """The jobs worth following again: not final, and not ended by an error that would
@@ -155,7 +160,7 @@ def summary_table(results: list[JobWaitResult], redact: Callable[[str], str]) ->
             )
         )
         # Text, not markup: a message's own brackets (and "[redacted]") are printed as they are.
-        table.add_row(result.job_id, state(result), *numbers, Text(redact(note)))
+        table.add_row(shown(result.job_id), shown(state(result)), *numbers, shown(redact(note)))
     return table
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ._render import shown
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -100,7 +102,8 @@ def download(
     # The job's size for the bar; asked first, it also turns an unknown job into one clear 404.
     total = client.beta.batch.get_status(job_id).job.total_items if status is None else None
     progress = Progress(
-        TextColumn("[bold]results[/] " + job_id),
+        TextColumn("results", style="bold"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(bar_width=30),
         MofNCompleteColumn(),
         TextColumn("items"),
@@ -108,7 +111,7 @@ def download(
         console=console,
         disable=not live,
     )
-    task = progress.add_task("download", total=total)
+    task = progress.add_task(shown(job_id).plain, total=total)
 
     def skip(item: BatchJobItem) -> bool:
         if status is None and str(item.status) != _WITH_RESULTS:
