@@ -25,9 +25,9 @@ from ._errors import PROG, ExitCode, describe
 from ._render import done_count, shown
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
     from .._client import LlamaCloud
 
@@ -38,6 +38,31 @@ class _RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.speed
         return Text("" if speed is None else f"{speed:.1f} items/s", style="progress.data.speed")
+
+
+class _JobBars(Progress):
+    """Bars for as many jobs as the terminal has lines for, the open ones first, then a line
+    counting the rest. A terminal shows no more than that anyway, and drawing every bar of
+    2,000 jobs eight times a second took the time the polls needed (--timeout 6 overran by
+    12-24 s): this way a redraw costs the same for any number of jobs."""
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        tasks = self.tasks
+        # rich asks once while it builds the display, before self.console exists: no tasks yet.
+        if not tasks or len(tasks) <= (room := max(self.console.height - 2, 1)):
+            yield self.make_tasks_table(tasks)
+            return
+        tasks.sort(key=lambda task: not task.fields["open"])  # stable: in the order given
+        drawn, others = tasks[:room], tasks[room:]
+        still_open = sum(1 for task in others if task.fields["open"])
+        yield self.make_tasks_table(drawn)
+        yield Text(f"... and {len(others)} more jobs, {still_open} of them still open")
+
+
+def still_open(result: JobWaitResult) -> bool:
+    """Worth following: not final, and not ended by an error that would come back (a job that
+    does not exist)."""
+    return not result.is_final and (result.error is None or is_transient_error(result.error))
 
 
 def counts(result: JobWaitResult) -> str:
@@ -74,7 +99,7 @@ class WaitDisplay:
         self._printed: dict[str, str] = {}
         # Text never wraps: on a narrow terminal the bar gives up its room first. The job ID and
         # state are shown() already, and never read as markup.
-        self.progress = Progress(
+        self.progress = _JobBars(
             TextColumn(
                 "{task.description}", style="bold", markup=False, table_column=Column(no_wrap=True)
             ),
@@ -86,11 +111,12 @@ class WaitDisplay:
             TimeRemainingColumn(),
             console=console,
             disable=not live,
-            refresh_per_second=8,
+            # Polls come seconds apart: more redraws would only take time from them.
+            refresh_per_second=4,
         )
         self._tasks = {
             job_id: self.progress.add_task(
-                shown(job_id).plain, total=None, state="waiting", counts=""
+                shown(job_id).plain, total=None, state="waiting", counts="", open=True
             )
             for job_id in job_ids
         }
@@ -104,7 +130,11 @@ class WaitDisplay:
 
     def update(self, result: JobWaitResult) -> None:
         self.latest[result.job_id] = result
-        fields: dict[str, Any] = {"state": shown(state(result)).plain, "counts": counts(result)}
+        fields: dict[str, Any] = {
+            "state": shown(state(result)).plain,
+            "counts": counts(result),
+            "open": still_open(result),
+        }
         job = result.job
         if job is not None:
             fields["total"] = max(job.total_items, 1)
@@ -129,13 +159,8 @@ class WaitDisplay:
             self.console.print(shown(line), soft_wrap=True)
 
     def open_jobs(self) -> list[str]:
-        """The jobs worth following again: not final, and not ended by an error that would
-        come back (a job that does not exist)."""
-        return [
-            job_id
-            for job_id, result in self.latest.items()
-            if not result.is_final and (result.error is None or is_transient_error(result.error))
-        ]
+        """The jobs worth following again."""
+        return [job_id for job_id, result in self.latest.items() if still_open(result)]
 
 
 def summary_table(results: list[JobWaitResult], redact: Callable[[str], str]) -> Table:
