@@ -59,7 +59,12 @@ def cli_env(base_url: str, **extra: str) -> dict[str, str]:
 
 
 def run_cli(
-    args: Sequence[str], env: dict[str, str], *, terminal: bool, stdin: str | None = None
+    args: Sequence[str],
+    env: dict[str, str],
+    *,
+    terminal: bool,
+    stdin: str | None = None,
+    timeout: float = RUN_TIMEOUT,
 ) -> Run:
     """Runs `llama-cloud-batch ARGS`; output from a pipe, or from a pseudo-terminal when
     `terminal` (stdout and stderr both on it, so rich draws as for a person)."""
@@ -71,7 +76,7 @@ def run_cli(
             input=stdin,
             capture_output=True,
             text=True,
-            timeout=RUN_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
         return Run(done.returncode, done.stdout + done.stderr, time.monotonic() - started)

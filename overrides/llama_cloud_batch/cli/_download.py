@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +41,24 @@ def item_filename(item_id: str) -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.part")
-    with partial.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    partial.replace(path)
+    """Writes `data` to a new file beside `path`, then renames it over `path`.
+
+    The partial file is made by mkstemp: created exclusively (O_EXCL, never through a link or
+    into a FIFO someone planted) under a name no one can guess, and readable by this user only,
+    as the saved file then is (results hold what the documents say).
+    """
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    partial = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(path)
+    except BaseException:
+        # missing_ok: renamed already (Ctrl-C just after the rename).
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def item_document(item: BatchJobItem, results: ItemProcessingResults) -> bytes:

@@ -1,0 +1,95 @@
+"""`results download` in a folder others may have prepared: partial files no one can plant or
+predict, one file per item whatever the IDs (case, digests, device names), and a file at an
+item's name counted as saved only when it is whole."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from llama_cloud_batch.testing import BatchServer
+from servers import KEY
+from terminal import cli_env, run_cli
+
+# Short of RUN_TIMEOUT: a download that blocks on a FIFO fails here rather than hanging.
+BLOCKED = 20
+WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10))}
+WINDOWS_DEVICES |= {f"lpt{n}" for n in range(10)}
+
+
+@pytest.fixture
+def server() -> Any:
+    with BatchServer(api_key=KEY) as started:
+        yield started
+    started.assert_no_violations()
+
+
+def _job(server: BatchServer, item_ids: list[str]) -> str:
+    job_id = server.store.add_job(item_ids=item_ids)
+    server.store.set_status(job_id, "completed")
+    return job_id
+
+
+def _download(server: BatchServer, job_id: str, out: Path) -> dict[str, Any]:
+    run = run_cli(
+        ["results", "download", job_id, "--out", str(out), "--json"],
+        cli_env(server.url),
+        terminal=False,
+        timeout=BLOCKED,
+    )
+    assert run.code == 0, run.output
+    summary: dict[str, Any] = json.loads(run.output)
+    return summary
+
+
+def _on_disk(out: Path) -> dict[str, dict[str, Any]]:
+    """Item ID -> the document saved for it, for each regular file in `out`."""
+    saved = {}
+    for path in out.iterdir():
+        if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
+            document = json.loads(path.read_text())
+            saved[document["item"]["item_id"]] = document
+    return saved
+
+
+def _old_partial_name(item_id: str) -> str:
+    """Where the partial file of a plain ID used to be written: a name anyone could plant."""
+    return f".{item_id}.json.part"
+
+
+# ----- partial files ---------------------------------------------------------------------------
+
+
+def test_a_link_planted_at_the_old_partial_name_is_not_followed(
+    server: BatchServer, tmp_path: Path
+) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.txt"
+    out.mkdir()
+    elsewhere.write_text("not yours to overwrite\n")
+    job_id = _job(server, ["file-1", "file-2"])
+    for item_id in ("file-1", "file-2"):
+        (out / _old_partial_name(item_id)).symlink_to(elsewhere)
+    summary = _download(server, job_id, out)
+    assert elsewhere.read_text() == "not yours to overwrite\n"
+    assert summary["saved"] == 2
+    assert sorted(_on_disk(out)) == ["file-1", "file-2"]
+    assert not (out / "file-1.json").is_symlink()
+
+
+def test_a_fifo_planted_at_the_old_partial_name_does_not_block(
+    server: BatchServer, tmp_path: Path
+) -> None:
+    job_id = _job(server, ["file-1"])
+    os.mkfifo(tmp_path / _old_partial_name("file-1"))
+    summary = _download(server, job_id, tmp_path)
+    assert summary["saved"] == 1
+    assert sorted(_on_disk(tmp_path)) == ["file-1"]
+
+
+def test_no_partial_file_is_left_behind(server: BatchServer, tmp_path: Path) -> None:
+    job_id = _job(server, [f"file-{n}" for n in range(5)])
+    _download(server, job_id, tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [f"file-{n}.json" for n in range(5)]
