@@ -4,6 +4,7 @@ item's name counted as saved only when it is whole."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -93,3 +94,43 @@ def test_no_partial_file_is_left_behind(server: BatchServer, tmp_path: Path) -> 
     job_id = _job(server, [f"file-{n}" for n in range(5)])
     _download(server, job_id, tmp_path)
     assert sorted(path.name for path in tmp_path.iterdir()) == [f"file-{n}.json" for n in range(5)]
+
+
+# ----- one file per item -----------------------------------------------------------------------
+
+
+def test_an_id_that_looks_like_another_ids_digest_name_gets_its_own_file(
+    server: BatchServer, tmp_path: Path
+) -> None:
+    unsafe = "x/../y"
+    # The name the unsafe ID's results were given: a plain ID can be exactly that.
+    lookalike = f"item-{hashlib.sha256(unsafe.encode()).hexdigest()[:32]}"
+    job_id = _job(server, [unsafe, lookalike])
+    summary = _download(server, job_id, tmp_path)
+    assert sorted(_on_disk(tmp_path)) == sorted([unsafe, lookalike])
+    assert summary["saved"] == 2
+
+
+def test_ids_differing_only_in_case_get_names_differing_in_more(
+    server: BatchServer, tmp_path: Path
+) -> None:
+    ids = ["report", "Report", "REPORT"]
+    job_id = _job(server, ids)
+    summary = _download(server, job_id, tmp_path)
+    names = [path.name for path in tmp_path.iterdir()]
+    # A case-insensitive disk (Windows, macOS) would hold one file for all three otherwise.
+    assert len({name.casefold() for name in names}) == 3, names
+    assert sorted(_on_disk(tmp_path)) == sorted(ids)
+    assert summary["saved"] == 3
+
+
+def test_windows_device_names_are_not_used_as_file_names(
+    server: BatchServer, tmp_path: Path
+) -> None:
+    ids = ["con", "CON", "nul", "aux", "com1", "lpt9", "prn.txt", "nul.tar.gz"]
+    job_id = _job(server, ids)
+    summary = _download(server, job_id, tmp_path)
+    names = [path.name for path in tmp_path.iterdir()]
+    assert not [name for name in names if name.split(".")[0].casefold() in WINDOWS_DEVICES]
+    assert sorted(_on_disk(tmp_path)) == sorted(ids)
+    assert summary["saved"] == len(ids)

@@ -29,16 +29,32 @@ if TYPE_CHECKING:
     from .._generated.models import BatchJobItem, ItemProcessingResults
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}")
+# Names Windows gives to devices, whatever follows the first dot ("nul.json" is the null device).
+_WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))]
+)
 # Only completed items have processing results to fetch; the others are counted, not fetched.
 _WITH_RESULTS = "completed"
 
 
 def item_filename(item_id: str) -> str:
-    """The file an item's results are saved in: its ID when that is a plain file name, else a
-    digest of it (an ID is the server's string: it could hold "/" or "..")."""
-    if _SAFE_NAME.fullmatch(item_id):
-        return f"{item_id}.json"
-    return f"item-{hashlib.sha256(item_id.encode()).hexdigest()[:32]}.json"
+    """The file an item's results are saved in; no two IDs share one, even on a disk that
+    ignores case (Windows, macOS).
+
+    `ID.json` when the ID is a plain name in lower case (letters, digits, ".", "_", "-"). Any
+    other ID gets a digest of itself after a "~", which no plain name holds:
+    `Report~<digest>.json` for a plain name in mixed case, `item~<digest>.json` for a Windows
+    device name (CON, nul.txt, COM1...) or an ID that is not a plain name (it is the server's
+    string: it could hold "/" or "..").
+    """
+    device = item_id.partition(".")[0].lower() in _WINDOWS_DEVICES
+    if _SAFE_NAME.fullmatch(item_id) and not device:
+        if item_id == item_id.lower():
+            return f"{item_id}.json"
+        stem = item_id
+    else:
+        stem = "item"
+    return f"{stem}~{hashlib.sha256(item_id.encode()).hexdigest()[:32]}.json"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
