@@ -134,3 +134,62 @@ def test_windows_device_names_are_not_used_as_file_names(
     assert not [name for name in names if name.split(".")[0].casefold() in WINDOWS_DEVICES]
     assert sorted(_on_disk(tmp_path)) == sorted(ids)
     assert summary["saved"] == len(ids)
+
+
+# ----- resuming: what counts as saved ----------------------------------------------------------
+
+
+def _whole_document(server: BatchServer, tmp_path: Path, item_id: str) -> bytes:
+    """The file a first run saves for `item_id` (in a folder of its own)."""
+    first = tmp_path / "first"
+    _download(server, _job(server, [item_id]), first)
+    return (first / f"{item_id}.json").read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["empty", "truncated", "another item's", "not JSON"])
+def test_a_file_that_is_not_this_items_whole_document_is_fetched_again(
+    server: BatchServer, tmp_path: Path, kind: str
+) -> None:
+    whole = _whole_document(server, tmp_path, "file-1")
+    planted = {
+        "empty": b"",
+        "truncated": whole[: len(whole) // 2],
+        "another item's": whole.replace(b'"file-1"', b'"file-2"'),
+        "not JSON": b"\x00" * 64,
+    }[kind]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "file-1.json").write_bytes(planted)
+    summary = _download(server, _job(server, ["file-1"]), out)
+    assert summary["saved"] == 1
+    assert summary["already_saved"] == 0
+    assert _on_disk(out)["file-1"]["item"]["item_id"] == "file-1"
+
+
+def test_a_whole_file_is_not_fetched_again(server: BatchServer, tmp_path: Path) -> None:
+    whole = _whole_document(server, tmp_path, "file-1")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "file-1.json").write_bytes(whole)
+    summary = _download(server, _job(server, ["file-1"]), out)
+    assert (summary["saved"], summary["already_saved"]) == (0, 1)
+
+
+@pytest.mark.parametrize("kind", ["link to a whole file", "fifo"])
+def test_what_is_not_a_plain_file_at_the_final_name_is_replaced(
+    server: BatchServer, tmp_path: Path, kind: str
+) -> None:
+    whole = _whole_document(server, tmp_path, "file-1")
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere.json"
+    out.mkdir()
+    elsewhere.write_bytes(whole)
+    if kind == "fifo":
+        os.mkfifo(out / "file-1.json")
+    else:
+        (out / "file-1.json").symlink_to(elsewhere)
+    summary = _download(server, _job(server, ["file-1"]), out)
+    assert summary["saved"] == 1
+    final = out / "file-1.json"
+    assert final.is_file()
+    assert not final.is_symlink()
+    assert elsewhere.read_bytes() == whole

@@ -1,8 +1,8 @@
 """`results download`: every item's processing results, one JSON file per item, resumable.
 
-A file appears only once whole (written beside its final name, flushed, then renamed), so a
-file that is there is complete: a second run skips the items it finds saved and fetches the
-rest, whether the first run was interrupted or the job has gained items since.
+A file appears only once whole (written beside its final name, flushed, then renamed): a
+second run skips the items whose file it finds whole (see is_saved) and fetches the rest,
+whether the first run was interrupted or the job has gained items since.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .._body import loads
 from ._render import shown
 
 if TYPE_CHECKING:
@@ -75,6 +77,28 @@ def write_atomically(path: Path, data: bytes) -> None:
         # missing_ok: renamed already (Ctrl-C just after the rename).
         partial.unlink(missing_ok=True)
         raise
+
+
+def is_saved(path: Path, item_id: str) -> bool:
+    """Whether `path` holds what this command saves for the item: a plain file (not a link, a
+    FIFO or a device) of whole JSON with the item's own ID. Anything else (empty or cut short
+    by a full disk or a crash, another item's, planted) is fetched again and replaced."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return False
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        try:
+            document = loads(file.read())
+        except ValueError:  # not JSON, or cut short
+            return False
+    if not isinstance(document, dict):
+        return False
+    item = document.get("item")
+    return isinstance(item, dict) and item.get("item_id") == item_id and "results" in document
 
 
 def item_document(item: BatchJobItem, results: ItemProcessingResults) -> bytes:
@@ -145,7 +169,7 @@ def download(
     def skip(item: BatchJobItem) -> bool:
         if status is None and str(item.status) != _WITH_RESULTS:
             summary.without_results[str(item.status)] += 1
-        elif (out / item_filename(item.item_id)).exists():
+        elif is_saved(out / item_filename(item.item_id), item.item_id):
             summary.already_saved += 1
         else:
             return False
