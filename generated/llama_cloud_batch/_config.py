@@ -125,6 +125,17 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
             )
 
 
+def layered_headers(*layers: Mapping[str, str]) -> httpx.Headers:
+    """The headers of `layers`, each over those before it by name whatever its case (the rule
+    of httpx.Headers), so that no name is sent twice. Set one by one: a plain dict may name one
+    header in two cases (the last wins), which httpx.Headers.update would send both of."""
+    merged = httpx.Headers()
+    for layer in layers:
+        for name, value in httpx.Headers(layer).raw:  # as given, not lower-cased
+            merged[name.decode("ascii")] = value.decode("ascii")
+    return merged
+
+
 def _safe_url(url: httpx.URL) -> str:
     """The URL with any password, query and fragment left out."""
     return str(url.copy_with(username=None, password=None, query=None, fragment=None))

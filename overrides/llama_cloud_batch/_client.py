@@ -16,6 +16,7 @@ from ._base_client import (
     SyncAPIClient,
     Timeout,
 )
+from ._config import layered_headers
 from ._pagination import check_page_concurrency
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _copy(
         base_url=client.base_url if base_url is None else base_url,
         timeout=client.timeout if timeout is KEEP else timeout,
         max_retries=client.max_retries if max_retries is None else max_retries,
-        default_headers={**client.default_headers, **(default_headers or {})},
+        default_headers=layered_headers(client.default_headers, default_headers or {}),
         allow_insecure_http=client._allow_insecure_http,
         retry_non_idempotent=(
             client.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
@@ -71,9 +72,10 @@ class LlamaCloud(SyncAPIClient):
 
     api_key: defaults to LLAMA_CLOUD_API_KEY, then LLAMA_PARSE_API_KEY. base_url: defaults to
     LLAMA_CLOUD_BASE_URL, else https://api.cloud.llamaindex.ai. default_headers go over those of
-    LLAMA_CLOUD_CUSTOM_HEADERS (one `Name: value` per line). http:// is refused for hosts other
-    than this machine unless allow_insecure_http=True. max_retries applies to connection errors,
-    408, 429 and 5xx.
+    LLAMA_CLOUD_CUSTOM_HEADERS (one `Name: value` per line), a call's extra_headers over both,
+    by name whatever its case; the key's Authorization goes over the first two, so only
+    extra_headers can replace it. http:// is refused for hosts other than this machine unless
+    allow_insecure_http=True. max_retries applies to connection errors, 408, 429 and 5xx.
     page_concurrency: how many pages of a listing may be fetched at once when iterating, on a
     small thread pool, while answers are slower than working through them (1: one at a time).
     """
