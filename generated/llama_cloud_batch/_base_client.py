@@ -21,6 +21,7 @@ from ._config import (
     check_base_url,
     check_headers,
     check_proxy,
+    check_request_data,
     clean_api_key,
     layered_headers,
 )
@@ -182,6 +183,7 @@ class BaseClient:
             params = {**params, **options.extra_query}
         body = spec.json
         if options.extra_body:
+            check_request_data(options.extra_body, f"{spec.operation_id}: extra_body")
             body = {**(body or {}), **options.extra_body}
         try:
             if self._owns_http and not http.cookies:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import httpx
 
 from ._exceptions import InsecureConnectionError, MissingAPIKeyError
+from ._redact import MAX_BODY_DEPTH, depth
 
 # Printable ASCII and space: what an HTTP header value may hold without escaping.
 _HEADER_TEXT = frozenset(chr(code) for code in range(0x20, 0x7F))
@@ -122,6 +123,17 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
                 f"{where}: the value of header {name!r} holds a character HTTP cannot carry "
                 "(printable ASCII only, no surrounding whitespace)"
             )
+
+
+def check_request_data(value: object, where: str) -> None:
+    """Refuses, before anything is sent, data that cannot go out as JSON: data that contains
+    itself (a dict holding itself), or nests deeper than MAX_BODY_DEPTH, as no API config does.
+    Both would otherwise end in a RecursionError while the request is being built."""
+    if depth(value) > MAX_BODY_DEPTH:
+        raise ValueError(
+            f"{where} nests more than {MAX_BODY_DEPTH} levels deep, or contains itself: it "
+            "cannot be sent as JSON"
+        )
 
 
 def layered_headers(*layers: Mapping[str, str]) -> httpx.Headers:

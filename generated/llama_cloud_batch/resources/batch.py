@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .._base_client import Timeout
+from .._config import check_request_data
 from .._generated.resources.batch import _AsyncBatchBase, _BatchBase
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ def _check_create(params: Mapping[str, Any]) -> None:
     if len(given) != 1:
         got = " and ".join(given) if given else "neither"
         raise ValueError(f"create() needs exactly one of directory_id and item_ids; got {got}")
+    # Here, before the generated code turns the arguments into JSON (a job_config that holds
+    # itself would end that in a RecursionError).
+    for name, value in params.items():
+        check_request_data(value, f"create(): {name}")
 
 
 class Batch(_BatchBase):

@@ -1,0 +1,89 @@
+"""Odd caller inputs are refused with a clear TypeError or ValueError before anything is sent:
+request data that contains itself (or nests past what can be sent), and numbers a wait cannot
+use (nan, infinities, zero or less, not numbers at all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from llama_cloud_batch import AsyncLlamaCloud, LlamaCloud
+from servers import KEY, HostileServer, progress, reply
+
+CLIENTS = [LlamaCloud, AsyncLlamaCloud]
+
+
+async def _refused(client_class: type, call: Any) -> BaseException:
+    """What `call(client)` raises; the server must not have seen a request."""
+    with HostileServer(lambda seen: reply(200, progress("completed"))) as server:
+        client = client_class(api_key=KEY, base_url=server.url)
+        try:
+            with pytest.raises((TypeError, ValueError)) as raised:
+                outcome = call(client)
+                if client_class is AsyncLlamaCloud:
+                    await outcome
+        finally:
+            if client_class is AsyncLlamaCloud:
+                await client.close()
+            else:
+                client.close()
+    assert server.seen == []
+    assert not isinstance(raised.value, RecursionError)
+    return raised.value
+
+
+# ----- request data that contains itself -------------------------------------------------------
+
+
+def _config_containing_itself() -> dict[str, Any]:
+    config: dict[str, Any] = {"job_name": "parse_raw_file_job", "parameters": {"type": "parse"}}
+    config["parameters"]["again"] = config
+    return config
+
+
+def _config_with_a_list_containing_itself() -> dict[str, Any]:
+    loop: list[Any] = ["x"]
+    loop.append(loop)
+    return {"job_name": "parse_raw_file_job", "parameters": {"type": "parse", "tags": loop}}
+
+
+def _config_nested_too_deep() -> dict[str, Any]:
+    deep: dict[str, Any] = {}
+    for _ in range(5000):
+        deep = {"next": deep}
+    return {"job_name": "parse_raw_file_job", "parameters": {"type": "parse", "deep": deep}}
+
+
+def _item_ids_containing_themselves() -> list[Any]:
+    ids: list[Any] = ["file-1"]
+    ids.append(ids)
+    return ids
+
+
+CYCLES = {
+    "job_config refers to itself": lambda c: c.beta.batch.create(
+        job_config=_config_containing_itself(), item_ids=["file-1"]
+    ),
+    "a list in job_config holds itself": lambda c: c.beta.batch.create(
+        job_config=_config_with_a_list_containing_itself(), item_ids=["file-1"]
+    ),
+    "job_config nests 5,000 deep": lambda c: c.beta.batch.create(
+        job_config=_config_nested_too_deep(), item_ids=["file-1"]
+    ),
+    "item_ids holds itself": lambda c: c.beta.batch.create(
+        job_config={"job_name": "parse_raw_file_job", "parameters": {"type": "parse"}},
+        item_ids=_item_ids_containing_themselves(),
+    ),
+    "extra_body refers to itself": lambda c: c.beta.batch.cancel(
+        "bjb-1", extra_body={"note": _config_containing_itself()}
+    ),
+}
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+@pytest.mark.parametrize("case", CYCLES)
+async def test_request_data_that_cannot_be_sent_is_refused_before_sending(
+    client_class: type, case: str
+) -> None:
+    error = await _refused(client_class, CYCLES[case])
+    assert "itself" in str(error) or "deep" in str(error), error
