@@ -17,8 +17,7 @@ from ._base_client import (
     SyncAPIClient,
     Timeout,
 )
-from ._config import layered_headers
-from ._pagination import check_page_concurrency
+from ._config import check_count, layered_headers
 
 if TYPE_CHECKING:
     from ._generated.resources.beta import AsyncBeta, Beta
@@ -94,7 +93,7 @@ class LlamaCloud(SyncAPIClient):
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
-        self.page_concurrency = check_page_concurrency(page_concurrency)
+        self.page_concurrency = check_count("page_concurrency", page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -159,7 +158,7 @@ class AsyncLlamaCloud(AsyncAPIClient):
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
-        self.page_concurrency = check_page_concurrency(page_concurrency)
+        self.page_concurrency = check_count("page_concurrency", page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,

@@ -7,6 +7,7 @@ httpx or h11 fail later with a message that may quote the offending value, the k
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 
@@ -123,6 +124,26 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
                 f"{where}: the value of header {name!r} holds a character HTTP cannot carry "
                 "(printable ASCII only, no surrounding whitespace)"
             )
+
+
+def check_count(name: str, value: object) -> int:
+    """An int of 1 or more (not a bool), as a concurrency is."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be 1 or more, got {value}")
+    return value
+
+
+def check_seconds(name: str, value: object, *, zero: bool) -> float:
+    """A finite number of seconds (not a bool), above 0, or 0 or more when `zero` is allowed:
+    nan or an infinity would otherwise surface only at the first sleep, after a request."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "more than 0"
+        raise ValueError(f"{name} must be a finite number of seconds, {least}; got {value}")
+    return float(value)
 
 
 def check_request_data(value: object, where: str) -> None:

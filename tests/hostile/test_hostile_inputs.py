@@ -4,6 +4,7 @@ use (nan, infinities, zero or less, not numbers at all)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -87,3 +88,62 @@ async def test_request_data_that_cannot_be_sent_is_refused_before_sending(
 ) -> None:
     error = await _refused(client_class, CYCLES[case])
     assert "itself" in str(error) or "deep" in str(error), error
+
+
+# ----- numbers a wait cannot use ---------------------------------------------------------------
+
+NAN, INF = math.nan, math.inf
+BAD_WAITS = {
+    "poll_interval=nan": {"poll_interval": NAN},
+    "poll_interval=inf": {"poll_interval": INF, "max_poll_interval": INF},
+    "poll_interval=0": {"poll_interval": 0},
+    "poll_interval=-1": {"poll_interval": -1},
+    "poll_interval='1'": {"poll_interval": "1"},
+    "poll_interval=True": {"poll_interval": True},
+    "max_poll_interval=nan": {"max_poll_interval": NAN},
+    "max_poll_interval=inf": {"max_poll_interval": INF},
+    "max_poll_interval<poll_interval": {"poll_interval": 2, "max_poll_interval": 1},
+    "timeout=nan": {"timeout": NAN},
+    "timeout=inf": {"timeout": INF},
+    "timeout=-1": {"timeout": -1},
+    "timeout='60'": {"timeout": "60"},
+}
+
+
+WAITS = {
+    "wait_for_completion": lambda c, options: c.beta.batch.wait_for_completion("bjb-1", **options),
+    "wait_for_many": lambda c, options: c.beta.batch.wait_for_many(["bjb-1", "bjb-2"], **options),
+}
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+@pytest.mark.parametrize("wait", WAITS)
+@pytest.mark.parametrize("case", BAD_WAITS)
+async def test_a_wait_checks_its_numbers_before_polling(
+    client_class: type, wait: str, case: str
+) -> None:
+    options = BAD_WAITS[case]
+    error = await _refused(client_class, lambda c: WAITS[wait](c, options))
+    assert next(iter(options)) in str(error), error
+
+
+@pytest.mark.parametrize("concurrency", [0, NAN, 1.5, True, "2"])
+async def test_async_wait_for_many_checks_its_concurrency(concurrency: object) -> None:
+    error = await _refused(
+        AsyncLlamaCloud,
+        lambda c: c.beta.batch.wait_for_many(["bjb-1"], concurrency=concurrency),
+    )
+    assert "concurrency" in str(error)
+
+
+@pytest.mark.parametrize("client_class", CLIENTS)
+async def test_a_finite_wait_still_works(client_class: type) -> None:
+    with HostileServer(lambda seen: reply(200, progress("completed"))) as server:
+        client = client_class(api_key=KEY, base_url=server.url)
+        waiting = client.beta.batch.wait_for_completion("bjb-1", poll_interval=1, timeout=30)
+        done = await waiting if client_class is AsyncLlamaCloud else waiting
+        if client_class is AsyncLlamaCloud:
+            await client.close()
+        else:
+            client.close()
+    assert done.job.status == "completed"
