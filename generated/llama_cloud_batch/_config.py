@@ -33,10 +33,15 @@ def is_loopback(host: str) -> bool:
 
 def api_key_given(api_key: str | None) -> str | None:
     """The key a client is built with, before clean_api_key: `api_key`, else the
-    LLAMA_CLOUD_API_KEY environment variable, else LLAMA_PARSE_API_KEY."""
+    LLAMA_CLOUD_API_KEY environment variable, else LLAMA_PARSE_API_KEY. A variable holding only
+    whitespace is taken as unset (`export LLAMA_CLOUD_API_KEY=" "` must not hide the other)."""
     if api_key is not None:
         return api_key
-    return os.environ.get("LLAMA_CLOUD_API_KEY") or os.environ.get("LLAMA_PARSE_API_KEY")
+    for variable in ("LLAMA_CLOUD_API_KEY", "LLAMA_PARSE_API_KEY"):
+        value = os.environ.get(variable, "")
+        if value.strip():
+            return value
+    return None
 
 
 def clean_api_key(api_key: str | None) -> str:
