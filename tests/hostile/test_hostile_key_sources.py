@@ -1,8 +1,10 @@
 """Where the key comes from: a blank LLAMA_CLOUD_API_KEY is no key (LLAMA_PARSE_API_KEY is
-read instead), for the client and the command line."""
+read instead), and the command line reads it from a file or stdin (--api-key-file), so that it
+need not be on the command line, where other users can see it in process listings."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,3 +51,59 @@ def _run(server: BatchServer, *args: str, stdin: str | None = None, **env: str) 
 def test_the_command_line_reads_a_blank_key_as_none(server: BatchServer) -> None:
     run = _run(server, "jobs", "list", LLAMA_CLOUD_API_KEY=" ", LLAMA_PARSE_API_KEY=KEY)
     assert run.code == 0, run.output
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_the_key_can_come_from_a_file(server: BatchServer, tmp_path: Path, where: str) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(f"{KEY}\n")
+    option = ("--api-key-file", str(key_file))
+    args = [*option, "jobs", "list"] if where == "before" else ["jobs", "list", *option]
+    run = _run(server, *args)
+    assert run.code == 0, run.output
+    assert server.requests_for("listBatchJobs")
+
+
+def test_the_key_can_come_from_stdin(server: BatchServer) -> None:
+    run = _run(server, "--api-key-file", "-", "jobs", "list", stdin=f"{KEY}\n")
+    assert run.code == 0, run.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--api-key", KEY, "--api-key-file", "-"), "not both"),
+        (("--api-key-file", "/nonexistent/key"), "/nonexistent/key"),
+    ],
+)
+def test_a_key_file_that_cannot_be_used_is_a_usage_error(
+    server: BatchServer, args: tuple[str, ...], says: str
+) -> None:
+    run = _run(server, *args, "jobs", "list", stdin="")
+    assert run.code == 2, run.output
+    assert says in run.output
+    assert not server.requests_for("listBatchJobs")
+
+
+def test_stdin_is_read_for_one_thing_only(server: BatchServer, tmp_path: Path) -> None:
+    run = _run(
+        server,
+        "--api-key-file",
+        "-",
+        "jobs",
+        "create",
+        "--config",
+        "-",
+        "--item",
+        "file-1",
+        stdin=f"{KEY}\n",
+    )
+    assert run.code == 2, run.output
+    assert "stdin" in run.output
+
+
+def test_help_says_how_to_keep_the_key_off_the_command_line(server: BatchServer) -> None:
+    run = _run(server, "--help")
+    assert run.code == 0
+    assert "--api-key-file" in run.output
+    assert "process list" in run.output

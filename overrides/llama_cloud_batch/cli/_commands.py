@@ -130,6 +130,31 @@ def jobs_cancel(state: State, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def api_key(args: argparse.Namespace) -> str | None:
+    """--api-key, or what --api-key-file holds (surrounding whitespace is the client's to strip);
+    None leaves the key to the environment. Refuses first two options that would both read
+    stdin, as a key file of "-" reads it here, before any command does."""
+    stdin_readers = [
+        option
+        for option, name in (
+            ("--api-key-file", "api_key_file"),
+            ("--config", "config"),
+            ("--items-file", "items_file"),
+        )
+        if getattr(args, name, None) == "-"
+    ]
+    if len(stdin_readers) > 1:
+        raise CommandError(
+            f"only one of {' and '.join(stdin_readers)} can read stdin", ExitCode.USAGE
+        )
+    given: str | None = args.api_key
+    if args.api_key_file is None:
+        return given
+    if given is not None:
+        raise CommandError("give --api-key or --api-key-file, not both", ExitCode.USAGE)
+    return _read_text(args.api_key_file, "the API key file")
+
+
 def _read_text(name: str, what: str) -> str:
     if name == "-":
         return sys.stdin.read()
@@ -158,8 +183,6 @@ def _item_ids(args: argparse.Namespace) -> list[str]:
 
 
 def jobs_create(state: State, args: argparse.Namespace) -> int:
-    if args.config == "-" and args.items_file == "-":
-        raise CommandError("only one of --config and --items-file can read stdin", ExitCode.USAGE)
     job_config = _read_config(args.config)
     item_ids = _item_ids(args)
     if args.directory_id is not None and item_ids:
