@@ -16,6 +16,7 @@ POLL_INTERVAL = 2.0
 SLACK = 4.0
 
 
+@pytest.mark.slow  # about 8 s a run: 3,000 jobs polled for 6 s
 @pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
 def test_many_jobs_keep_the_timeout_on_a_terminal_as_on_a_pipe(terminal: bool) -> None:
     with BatchServer(api_key=KEY, max_recorded_requests=10 * JOBS) as server:
