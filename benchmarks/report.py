@@ -132,7 +132,6 @@ def machine(settings: dict[str, object]) -> dict[str, str]:
         "httpx": _version("httpx"),
         "attrs": _version("attrs"),
         "orjson": _version("orjson"),
-        "orjson": _version("orjson"),
         "llama-cloud": _version("llama-cloud"),
         "pydantic": _version("pydantic"),
         # Other work on the machine moves the figures; this says how busy it was.

@@ -20,7 +20,9 @@ from ._config import (
     check_base_url,
     check_headers,
     check_proxy,
+    check_request_data,
     clean_api_key,
+    layered_headers,
 )
 from ._environment import headers_from_environment
 from ._exceptions import (
@@ -143,13 +145,18 @@ class BaseClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_non_idempotent = retry_non_idempotent
-        self.default_headers = {**headers_from_environment(), **(default_headers or {})}
-        self._headers = {
-            "Accept": "application/json",
-            "User-Agent": f"llama-cloud-batch/{__version__} httpx/{httpx.__version__}",
-            **self.default_headers,
-            "Authorization": f"Bearer {api_key}",
-        }
+        self.default_headers = layered_headers(headers_from_environment(), default_headers or {})
+        # The key's Authorization goes over one a default header sets (say, a stale one in
+        # LLAMA_CLOUD_CUSTOM_HEADERS): only a call's extra_headers, an explicit choice for that
+        # call, may replace it.
+        self._headers = layered_headers(
+            {
+                "Accept": "application/json",
+                "User-Agent": f"llama-cloud-batch/{__version__} httpx/{httpx.__version__}",
+            },
+            self.default_headers,
+            {"Authorization": f"Bearer {api_key}"},
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -164,8 +171,10 @@ class BaseClient:
             )
         headers = self._headers
         if spec.headers or options.extra_headers:
-            check_headers({**spec.headers, **(options.extra_headers or {})}, spec.operation_id)
-            headers = {**headers, **spec.headers, **(options.extra_headers or {})}
+            extra_headers = options.extra_headers or {}
+            check_headers(spec.headers, spec.operation_id)
+            check_headers(extra_headers, spec.operation_id)
+            headers = layered_headers(headers, spec.headers, extra_headers)
         params: Query = spec.params
         if options.extra_query:
             extra = options.extra_query
@@ -174,6 +183,7 @@ class BaseClient:
             params += query(extra, {str(name): str(name) for name in extra})
         body = spec.json
         if options.extra_body:
+            check_request_data(options.extra_body, f"{spec.operation_id}: extra_body")
             body = {**(body or {}), **options.extra_body}
         try:
             if self._owns_http and not http.cookies:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from ._config import check_count
 from ._exceptions import (
     LlamaCloudError,
 )
@@ -226,8 +227,7 @@ async def async_wait_for_many(
     """As wait_for_many; each round polls up to `concurrency` jobs at once."""
     import asyncio
 
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be 1 or more, got {concurrency}")
+    check_count("concurrency", concurrency)
     follower = _Follower(
         job_ids,
         poll_interval=poll_interval,
@@ -288,8 +288,7 @@ def _results_params(job_type: str | None) -> GetItemProcessingResultsParams:
 def _check_iter_options(job_id: str, concurrency: int) -> None:
     if not isinstance(job_id, str) or not job_id:
         raise ValueError(f"job_id is a non-empty string, got {job_id!r}")
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be 1 or more, got {concurrency}")
+    check_count("concurrency", concurrency)
 
 
 def iter_results(

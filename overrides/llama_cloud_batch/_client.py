@@ -10,7 +10,7 @@ import httpx
 from _llama_cloud_batch_generated.resources import AsyncClient, Client
 
 from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Timeout
-from ._pagination import check_page_concurrency
+from ._config import check_count, layered_headers
 
 DEFAULT_PAGE_CONCURRENCY = 8
 
@@ -46,7 +46,7 @@ def _copy(
         base_url=client.base_url if base_url is None else base_url,
         timeout=client.timeout if timeout is KEEP else timeout,
         max_retries=client.max_retries if max_retries is None else max_retries,
-        default_headers={**client.default_headers, **(default_headers or {})},
+        default_headers=layered_headers(client.default_headers, default_headers or {}),
         allow_insecure_http=client._allow_insecure_http,
         retry_non_idempotent=(
             client.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
@@ -62,9 +62,10 @@ class LlamaCloud(Client):
 
     api_key: defaults to LLAMA_CLOUD_API_KEY, then LLAMA_PARSE_API_KEY. base_url: defaults to
     LLAMA_CLOUD_BASE_URL, else https://api.cloud.llamaindex.ai. default_headers go over those of
-    LLAMA_CLOUD_CUSTOM_HEADERS (one `Name: value` per line). http:// is refused for hosts other
-    than this machine unless allow_insecure_http=True. max_retries applies to connection errors,
-    408, 429 and 5xx.
+    LLAMA_CLOUD_CUSTOM_HEADERS (one `Name: value` per line), a call's extra_headers over both,
+    by name whatever its case; the key's Authorization goes over the first two, so only
+    extra_headers can replace it. http:// is refused for hosts other than this machine unless
+    allow_insecure_http=True. max_retries applies to connection errors, 408, 429 and 5xx.
     page_concurrency: how many pages of a listing may be fetched at once when iterating, on a
     small thread pool, while answers are slower than working through them (1: one at a time).
     """
@@ -82,7 +83,7 @@ class LlamaCloud(Client):
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
-        self.page_concurrency = check_page_concurrency(page_concurrency)
+        self.page_concurrency = check_count("page_concurrency", page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -140,7 +141,7 @@ class AsyncLlamaCloud(AsyncClient):
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
     ) -> None:
-        self.page_concurrency = check_page_concurrency(page_concurrency)
+        self.page_concurrency = check_count("page_concurrency", page_concurrency)
         super().__init__(
             http_client=http_client,
             api_key=api_key,

@@ -7,12 +7,14 @@ httpx or h11 fail later with a message that may quote the offending value, the k
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Mapping
 
 import httpx
 
 from ._exceptions import InsecureConnectionError, MissingAPIKeyError
+from ._redact import MAX_BODY_DEPTH, depth
 
 # Printable ASCII and space: what an HTTP header value may hold without escaping.
 _HEADER_TEXT = frozenset(chr(code) for code in range(0x20, 0x7F))
@@ -30,10 +32,15 @@ def is_loopback(host: str) -> bool:
 
 def api_key_given(api_key: str | None) -> str | None:
     """The key a client is built with, before clean_api_key: `api_key`, else the
-    LLAMA_CLOUD_API_KEY environment variable, else LLAMA_PARSE_API_KEY."""
+    LLAMA_CLOUD_API_KEY environment variable, else LLAMA_PARSE_API_KEY. A variable holding only
+    whitespace is taken as unset (`export LLAMA_CLOUD_API_KEY=" "` must not hide the other)."""
     if api_key is not None:
         return api_key
-    return os.environ.get("LLAMA_CLOUD_API_KEY") or os.environ.get("LLAMA_PARSE_API_KEY")
+    for variable in ("LLAMA_CLOUD_API_KEY", "LLAMA_PARSE_API_KEY"):
+        value = os.environ.get(variable, "")
+        if value.strip():
+            return value
+    return None
 
 
 def clean_api_key(api_key: str | None) -> str:
@@ -122,6 +129,48 @@ def check_headers(headers: Mapping[str, str], where: str) -> None:
                 f"{where}: the value of header {name!r} holds a character HTTP cannot carry "
                 "(printable ASCII only, no surrounding whitespace)"
             )
+
+
+def check_count(name: str, value: object) -> int:
+    """An int of 1 or more (not a bool), as a concurrency is."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be 1 or more, got {value}")
+    return value
+
+
+def check_seconds(name: str, value: object, *, zero: bool) -> float:
+    """A finite number of seconds (not a bool), above 0, or 0 or more when `zero` is allowed:
+    nan or an infinity would otherwise surface only at the first sleep, after a request."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "more than 0"
+        raise ValueError(f"{name} must be a finite number of seconds, {least}; got {value}")
+    return float(value)
+
+
+def check_request_data(value: object, where: str) -> None:
+    """Refuses, before anything is sent, data that cannot go out as JSON: data that contains
+    itself (a dict holding itself), or nests deeper than MAX_BODY_DEPTH, as no API config does.
+    Both would otherwise end in a RecursionError while the request is being built."""
+    if depth(value) > MAX_BODY_DEPTH:
+        raise ValueError(
+            f"{where} nests more than {MAX_BODY_DEPTH} levels deep, or contains itself: it "
+            "cannot be sent as JSON"
+        )
+
+
+def layered_headers(*layers: Mapping[str, str]) -> httpx.Headers:
+    """The headers of `layers`, each over those before it by name whatever its case (the rule
+    of httpx.Headers), so that no name is sent twice. Set one by one: a plain dict may name one
+    header in two cases (the last wins), which httpx.Headers.update would send both of."""
+    merged = httpx.Headers()
+    for layer in layers:
+        for name, value in httpx.Headers(layer).raw:  # as given, not lower-cased
+            merged[name.decode("ascii")] = value.decode("ascii")
+    return merged
 
 
 def _safe_url(url: httpx.URL) -> str:

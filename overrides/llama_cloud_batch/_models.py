@@ -207,12 +207,8 @@ _NO_NULLS: frozenset[str] = frozenset()
 
 
 def to_json(value: Any) -> Any:
-    """Models, enums, timestamps and containers of them as JSON-ready data; ValueError for data
-    that contains itself (it would never end), TypeError for what JSON cannot hold."""
-    return _to_json(value, set())
-
-
-def _to_json(value: Any, inside: set[int]) -> Any:
+    """Models, enums, timestamps and containers of them as JSON-ready data; TypeError for what
+    JSON cannot hold."""
     if isinstance(value, enum.Enum):
         return value.value
     if value is None or isinstance(value, (str, int, float)):
@@ -221,18 +217,10 @@ def _to_json(value: Any, inside: set[int]) -> Any:
         return value.isoformat()
     if isinstance(value, Model):
         return value.to_dict()
-    if isinstance(value, (Mapping, list, tuple)):
-        if id(value) in inside:
-            raise ValueError(
-                f"a {type(value).__name__} that contains itself cannot be sent as JSON"
-            )
-        inside.add(id(value))
-        try:
-            if isinstance(value, Mapping):
-                return {str(key): _to_json(item, inside) for key, item in value.items()}
-            return [_to_json(item, inside) for item in value]
-        finally:
-            inside.discard(id(value))
+    if isinstance(value, Mapping):
+        return {str(key): to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(item) for item in value]
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 

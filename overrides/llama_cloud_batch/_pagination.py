@@ -74,15 +74,6 @@ if TYPE_CHECKING:
         def __aiter__(self) -> AsyncIterator[T_co]: ...
 
 
-def check_page_concurrency(value: object) -> int:
-    """page_concurrency as the clients take it: an int, 1 or more."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"page_concurrency must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"page_concurrency must be 1 or more, got {value}")
-    return value
-
-
 class _PageBase(Generic[T]):
     """The page arithmetic shared by sync and async pages."""
 

@@ -9,7 +9,7 @@ a key straddling the cut cannot show in part.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -85,14 +85,16 @@ def map_strings(value: object, change: Callable[[str], str]) -> object:
 
 
 def depth(value: object) -> int:
-    """How deeply a decoded JSON value nests (a scalar is 0), counted without recursion."""
+    """How deeply a JSON value nests (a scalar is 0), counted without recursion, and only up to
+    just past MAX_BODY_DEPTH (so a value that contains itself is "too deep", not endless).
+    Mappings, lists and tuples count, as they all become JSON objects and arrays."""
     deepest = 0
     stack: list[tuple[object, int]] = [(value, 0)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
-            children: list[object] = list(item.values())
-        elif isinstance(item, list):
+        if isinstance(item, Mapping):
+            children: Collection[object] = list(item.values())
+        elif isinstance(item, list | tuple):
             children = item
         else:
             continue

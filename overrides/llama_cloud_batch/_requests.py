@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from ._config import check_request_data
 from ._models import to_json
 
 Query = list[tuple[str, str]]
@@ -100,11 +101,16 @@ def headers(arguments: Mapping[str, object], names: Mapping[str, str]) -> dict[s
     }
 
 
-def json_body(arguments: Mapping[str, object], names: Mapping[str, str]) -> dict[str, Any]:
+def json_body(
+    operation: str, arguments: Mapping[str, object], names: Mapping[str, str]
+) -> dict[str, Any]:
     """The JSON body of the arguments `names` maps (Python name -> property name): models and
-    enums as JSON, None left out; data that contains itself is refused before anything is sent."""
-    return {
-        wire: to_json(value)
-        for name, wire in names.items()
-        if (value := arguments.get(name)) is not None
-    }
+    enums as JSON, None left out. Data that contains itself, or nests deeper than any API body,
+    is refused here, before anything is sent."""
+    body = {}
+    for name, wire in names.items():
+        value = arguments.get(name)
+        if value is not None:
+            check_request_data(value, f"{operation}(): {name}")
+            body[wire] = to_json(value)
+    return body

@@ -7,6 +7,7 @@ status, headers and request id, and `parse()` gives exactly what the plain call 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
@@ -17,6 +18,8 @@ import httpx
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from ._exceptions import LlamaCloudError
+
 T = TypeVar("T")
 P = ParamSpec("P")
 
@@ -24,8 +27,22 @@ REQUEST_ID_HEADER = "x-request-id"
 
 
 class _ResponseBase:
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        connection_error: Callable[[httpx.RequestError], LlamaCloudError],
+    ) -> None:
         self.http_response = response
+        self._connection_error = connection_error
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Reading a streamed body fails as the plain call would (a body cut short: an
+        APIConnectionError, redacted), not with httpx's own error."""
+        try:
+            yield
+        except httpx.RequestError as error:
+            raise self._connection_error(error) from error
 
     @property
     def status_code(self) -> int:
@@ -57,8 +74,9 @@ class APIResponse(_ResponseBase, Generic[T]):
         response: httpx.Response,
         parser: Callable[[httpx.Response], T],
         reader: Callable[[httpx.Response], bytes],
+        connection_error: Callable[[httpx.RequestError], LlamaCloudError],
     ) -> None:
-        super().__init__(response)
+        super().__init__(response, connection_error)
         self._parser = parser
         self._reader = reader
         self._parsed: tuple[T] | None = None
@@ -74,14 +92,16 @@ class APIResponse(_ResponseBase, Generic[T]):
             return self.http_response.content  # read already (raw mode, or an earlier call)
         except httpx.ResponseNotRead:
             # A streamed body is read under the client's max_response_bytes, as any other is.
-            return self._reader(self.http_response)
+            with self._reading():
+                return self._reader(self.http_response)
 
     def text(self) -> str:
         self.read()
         return self.http_response.text
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        return self.http_response.iter_bytes(chunk_size)
+        with self._reading():
+            yield from self.http_response.iter_bytes(chunk_size)
 
     def close(self) -> None:
         self.http_response.close()
@@ -95,8 +115,9 @@ class AsyncAPIResponse(_ResponseBase, Generic[T]):
         response: httpx.Response,
         parser: Callable[[httpx.Response], Awaitable[T]],
         reader: Callable[[httpx.Response], Awaitable[bytes]],
+        connection_error: Callable[[httpx.RequestError], LlamaCloudError],
     ) -> None:
-        super().__init__(response)
+        super().__init__(response, connection_error)
         self._parser = parser
         self._reader = reader
         self._parsed: tuple[T] | None = None
@@ -111,14 +132,17 @@ class AsyncAPIResponse(_ResponseBase, Generic[T]):
         try:
             return self.http_response.content
         except httpx.ResponseNotRead:
-            return await self._reader(self.http_response)
+            with self._reading():
+                return await self._reader(self.http_response)
 
     async def text(self) -> str:
         await self.read()
         return self.http_response.text
 
-    def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
-        return self.http_response.aiter_bytes(chunk_size)
+    async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        with self._reading():
+            async for chunk in self.http_response.aiter_bytes(chunk_size):
+                yield chunk
 
     async def close(self) -> None:
         await self.http_response.aclose()

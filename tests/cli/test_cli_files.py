@@ -14,7 +14,7 @@ def test_plain_ids_are_their_own_file_names(item_id):
 @pytest.mark.parametrize("item_id", ["../../etc/passwd", "a/b", ".hidden", "x" * 300, "é", "a b"])
 def test_other_ids_get_a_digest_that_stays_in_the_directory(tmp_path, item_id):
     name = item_filename(item_id)
-    assert name.startswith("item-")
+    assert name.startswith("item~")
     assert name.endswith(".json")
     assert "/" not in name
     assert (tmp_path / name).resolve().parent == tmp_path.resolve()

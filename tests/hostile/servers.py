@@ -29,6 +29,8 @@ class Seen:
     target: str
     headers: dict[str, str]
     body: bytes
+    # Every header line as sent, in order (`headers` keeps one value per name).
+    lines: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -121,16 +123,18 @@ def _read_request(sock: socket.socket) -> Seen | None:
     lines = head.decode("latin-1").split("\r\n")
     method, target, _ = lines[0].split(" ", 2)
     headers = {}
+    sent = []
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
+        sent.append((name.strip(), value.strip()))
     length = int(headers.get("content-length", "0"))
     while len(body) < length:
         chunk = sock.recv(65536)
         if not chunk:
             break
         body += chunk
-    return Seen(method, target, headers, body)
+    return Seen(method, target, headers, body, sent)
 
 
 def _head(status: int, headers: dict[str, str], length: int | None) -> bytes:

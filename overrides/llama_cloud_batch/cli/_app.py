@@ -59,12 +59,19 @@ def _positive_seconds(text: str) -> float:
 
 
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
-    """--api-key, --base-url, --verbose: before the command or after it."""
+    """--api-key, --api-key-file, --base-url, --verbose: before the command or after it."""
     parser.add_argument(
         "--api-key",
         metavar="KEY",
         default=default,
-        help="the API key (default: $LLAMA_CLOUD_API_KEY); never printed",
+        help="the API key (default: $LLAMA_CLOUD_API_KEY); never printed, but other users of "
+        "this machine can see it in the process list: prefer the variable or --api-key-file",
+    )
+    parser.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        default=default,
+        help="read the API key from this file (- for stdin), out of the process list",
     )
     parser.add_argument(
         "--base-url",
@@ -213,7 +220,7 @@ def run(argv: Sequence[str] | None = None, state: State | None = None) -> int:
     state = state or State()
     try:
         args = build_parser().parse_args(argv)
-        state.api_key, state.base_url = args.api_key, args.base_url
+        state.api_key, state.base_url = _commands.api_key(args), args.base_url
         if args.verbose:
             _commands.verbose_logging(args.verbose, state.err)
         handler: Handler = args.handler

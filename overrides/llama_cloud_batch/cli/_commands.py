@@ -83,8 +83,8 @@ class State:
         return value if redactor is None else redactor.value(value)
 
     def note(self, text: str) -> None:
-        """One plain line on stderr (never read as rich markup)."""
-        self.err.print(text, markup=False, highlight=False, soft_wrap=True)
+        """One line on stderr, shown as text (it may quote the server: an error's message)."""
+        self.err.print(_render.shown(text), soft_wrap=True)
 
 
 def verbose_logging(level: int, console: Console) -> None:
@@ -125,10 +125,35 @@ def jobs_get(state: State, args: argparse.Namespace) -> int:
 def jobs_cancel(state: State, args: argparse.Namespace) -> int:
     result = state.client().beta.batch.cancel(args.job, **_params(reason=args.reason))
     if args.output == "table":
-        state.out.print(f"{result.job_id}: {result.status} ({result.message})", markup=False)
+        state.out.print(_render.shown(f"{result.job_id}: {result.status} ({result.message})"))
     else:
         _render.echo_json(result.to_dict())
     return ExitCode.OK
+
+
+def api_key(args: argparse.Namespace) -> str | None:
+    """--api-key, or what --api-key-file holds (surrounding whitespace is the client's to strip);
+    None leaves the key to the environment. Refuses first two options that would both read
+    stdin, as a key file of "-" reads it here, before any command does."""
+    stdin_readers = [
+        option
+        for option, name in (
+            ("--api-key-file", "api_key_file"),
+            ("--config", "config"),
+            ("--items-file", "items_file"),
+        )
+        if getattr(args, name, None) == "-"
+    ]
+    if len(stdin_readers) > 1:
+        raise CommandError(
+            f"only one of {' and '.join(stdin_readers)} can read stdin", ExitCode.USAGE
+        )
+    given: str | None = args.api_key
+    if args.api_key_file is None:
+        return given
+    if given is not None:
+        raise CommandError("give --api-key or --api-key-file, not both", ExitCode.USAGE)
+    return _read_text(args.api_key_file, "the API key file")
 
 
 def _read_text(name: str, what: str) -> str:
@@ -159,8 +184,6 @@ def _item_ids(args: argparse.Namespace) -> list[str]:
 
 
 def jobs_create(state: State, args: argparse.Namespace) -> int:
-    if args.config == "-" and args.items_file == "-":
-        raise CommandError("only one of --config and --items-file can read stdin", ExitCode.USAGE)
     job_config = _read_config(args.config)
     item_ids = _item_ids(args)
     if args.directory_id is not None and item_ids:
@@ -254,7 +277,7 @@ def results_download(state: State, args: argparse.Namespace) -> int:
     except (LlamaCloudError, OSError) as error:
         raise CommandError(f"{describe(error)} ({summary.line()}; run again to resume)") from error
     if args.output == "table":
-        state.out.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
+        state.out.print(_render.shown(summary.line()), soft_wrap=True)
     else:
         _render.echo_json(summary.to_json())
     return ExitCode.OK

@@ -1,8 +1,8 @@
 """`results download`: every item's processing results, one JSON file per item, resumable.
 
-A file appears only once whole (written beside its final name, flushed, then renamed), so a
-file that is there is complete: a second run skips the items it finds saved and fetches the
-rest, whether the first run was interrupted or the job has gained items since.
+A file appears only once whole (written beside its final name, flushed, then renamed): a
+second run skips the items whose file it finds whole (see is_saved) and fetches the rest,
+whether the first run was interrupted or the job has gained items since.
 """
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ import hashlib
 import json
 import os
 import re
+import stat
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .._body import loads
+from ._render import shown
 
 if TYPE_CHECKING:
     from _llama_cloud_batch_generated.models import BatchJobItem, ItemProcessingResults
@@ -25,25 +30,75 @@ if TYPE_CHECKING:
     from .._client import LlamaCloud
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}")
+# Names Windows gives to devices, whatever follows the first dot ("nul.json" is the null device).
+_WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(10))]
+)
 # Only completed items have processing results to fetch; the others are counted, not fetched.
 _WITH_RESULTS = "completed"
 
 
 def item_filename(item_id: str) -> str:
-    """The file an item's results are saved in: its ID when that is a plain file name, else a
-    digest of it (an ID is the server's string: it could hold "/" or "..")."""
-    if _SAFE_NAME.fullmatch(item_id):
-        return f"{item_id}.json"
-    return f"item-{hashlib.sha256(item_id.encode()).hexdigest()[:32]}.json"
+    """The file an item's results are saved in; no two IDs share one, even on a disk that
+    ignores case (Windows, macOS).
+
+    `ID.json` when the ID is a plain name in lower case (letters, digits, ".", "_", "-"). Any
+    other ID gets a digest of itself after a "~", which no plain name holds:
+    `Report~<digest>.json` for a plain name in mixed case, `item~<digest>.json` for a Windows
+    device name (CON, nul.txt, COM1...) or an ID that is not a plain name (it is the server's
+    string: it could hold "/" or "..").
+    """
+    device = item_id.partition(".")[0].lower() in _WINDOWS_DEVICES
+    if _SAFE_NAME.fullmatch(item_id) and not device:
+        if item_id == item_id.lower():
+            return f"{item_id}.json"
+        stem = item_id
+    else:
+        stem = "item"
+    return f"{stem}~{hashlib.sha256(item_id.encode()).hexdigest()[:32]}.json"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.part")
-    with partial.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    partial.replace(path)
+    """Writes `data` to a new file beside `path`, then renames it over `path`.
+
+    The partial file is made by mkstemp: created exclusively (O_EXCL, never through a link or
+    into a FIFO someone planted) under a name no one can guess, and readable by this user only,
+    as the saved file then is (results hold what the documents say).
+    """
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    partial = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        partial.replace(path)
+    except BaseException:
+        # missing_ok: renamed already (Ctrl-C just after the rename).
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def is_saved(path: Path, item_id: str) -> bool:
+    """Whether `path` holds what this command saves for the item: a plain file (not a link, a
+    FIFO or a device) of whole JSON with the item's own ID. Anything else (empty or cut short
+    by a full disk or a crash, another item's, planted) is fetched again and replaced."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return False
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        try:
+            document = loads(file.read())
+        except ValueError:  # not JSON, or cut short
+            return False
+    if not isinstance(document, dict):
+        return False
+    item = document.get("item")
+    return isinstance(item, dict) and item.get("item_id") == item_id and "results" in document
 
 
 def item_document(item: BatchJobItem, results: ItemProcessingResults) -> bytes:
@@ -100,7 +155,8 @@ def download(
     # The job's size for the bar; asked first, it also turns an unknown job into one clear 404.
     total = client.beta.batch.get_status(job_id).job.total_items if status is None else None
     progress = Progress(
-        TextColumn("[bold]results[/] " + job_id),
+        TextColumn("results", style="bold"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(bar_width=30),
         MofNCompleteColumn(),
         TextColumn("items"),
@@ -108,12 +164,12 @@ def download(
         console=console,
         disable=not live,
     )
-    task = progress.add_task("download", total=total)
+    task = progress.add_task(shown(job_id).plain, total=total)
 
     def skip(item: BatchJobItem) -> bool:
         if status is None and str(item.status) != _WITH_RESULTS:
             summary.without_results[str(item.status)] += 1
-        elif (out / item_filename(item.item_id)).exists():
+        elif is_saved(out / item_filename(item.item_id), item.item_id):
             summary.already_saved += 1
         else:
             return False

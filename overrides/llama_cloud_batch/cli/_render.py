@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from _llama_cloud_batch_generated.models import BatchJob, BatchJobItem, BatchJobProgress
@@ -65,8 +66,21 @@ def emit(
     return len(collected)
 
 
-def _text(value: object) -> str:
-    return "" if value is None or (not value and value != 0) else str(value)
+# What a terminal would act on rather than show: C0 (line feed and tab too: a server's string is
+# one field of one line, and a line break in it could fake a line of output), DEL, and C1
+# (U+009B is an 8-bit CSI to some terminals). Each is shown as \xNN.
+_CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def shown(value: object) -> Text:
+    """A string from the server (or text holding one) as it may reach the terminal: control
+    characters escaped, and a rich Text, which rich never reads as markup (so `notes[/].txt`
+    prints as written). Every command prints server strings through this."""
+    return Text(str(value).translate(_CONTROL_ESCAPES))
+
+
+def _text(value: str | None) -> Text:
+    return shown(value or "")
 
 
 def _when(value: object) -> str:
@@ -87,9 +101,9 @@ def jobs_table(jobs: list[BatchJob]) -> Table:
         table.add_column(column, no_wrap=column == "ID")
     for job in jobs:
         table.add_row(
-            job.id,
-            str(job.job_type),
-            str(job.status),
+            shown(job.id),
+            shown(job.job_type),
+            shown(job.status),
             f"{done_count(job)}/{job.total_items}",
             str(job.failed_items or 0),
             _when(job.created_at),
@@ -102,10 +116,10 @@ def progress_table(progress: BatchJobProgress) -> Table:
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
-    rows = {
-        "id": job.id,
-        "type": str(job.job_type),
-        "status": str(job.status),
+    rows: dict[str, str | Text] = {
+        "id": shown(job.id),
+        "type": shown(job.job_type),
+        "status": shown(job.status),
         "progress": f"{progress.progress_percentage:.0f}%",
         "items": f"{job.total_items} in all: {job.processed_items or 0} processed "
         f"({job.failed_items or 0} failed), {job.skipped_items or 0} skipped",
@@ -127,5 +141,5 @@ def items_table(items: list[BatchJobItem]) -> Table:
         table.add_column(column, no_wrap=column == "ITEM ID")
     for item in items:
         note = _text(item.error_message) or _text(item.skip_reason)
-        table.add_row(item.item_id, item.item_name, str(item.status), note)
+        table.add_row(shown(item.item_id), shown(item.item_name), shown(item.status), note)
     return table

@@ -22,12 +22,12 @@ from rich.text import Text
 from .._bulk import JobWaitResult
 from .._retries import is_transient_error
 from ._errors import PROG, ExitCode, describe
-from ._render import done_count
+from ._render import done_count, shown
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
     from .._client import LlamaCloud
 
@@ -38,6 +38,31 @@ class _RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.speed
         return Text("" if speed is None else f"{speed:.1f} items/s", style="progress.data.speed")
+
+
+class _JobBars(Progress):
+    """Bars for as many jobs as the terminal has lines for, the open ones first, then a line
+    counting the rest. A terminal shows no more than that anyway, and drawing every bar of
+    2,000 jobs eight times a second took the time the polls needed (--timeout 6 overran by
+    12-24 s): this way a redraw costs the same for any number of jobs."""
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        tasks = self.tasks
+        # rich asks once while it builds the display, before self.console exists: no tasks yet.
+        if not tasks or len(tasks) <= (room := max(self.console.height - 2, 1)):
+            yield self.make_tasks_table(tasks)
+            return
+        tasks.sort(key=lambda task: not task.fields["open"])  # stable: in the order given
+        drawn, others = tasks[:room], tasks[room:]
+        still_open = sum(1 for task in others if task.fields["open"])
+        yield self.make_tasks_table(drawn)
+        yield Text(f"... and {len(others)} more jobs, {still_open} of them still open")
+
+
+def still_open(result: JobWaitResult) -> bool:
+    """Worth following: not final, and not ended by an error that would come back (a job that
+    does not exist)."""
+    return not result.is_final and (result.error is None or is_transient_error(result.error))
 
 
 def counts(result: JobWaitResult) -> str:
@@ -72,10 +97,13 @@ class WaitDisplay:
             job_id: JobWaitResult(job_id) for job_id in job_ids
         }
         self._printed: dict[str, str] = {}
-        # Text never wraps: on a narrow terminal the bar gives up its room first.
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
-            TextColumn("{task.fields[state]:<9}", table_column=Column(no_wrap=True)),
+        # Text never wraps: on a narrow terminal the bar gives up its room first. The job ID and
+        # state are shown() already, and never read as markup.
+        self.progress = _JobBars(
+            TextColumn(
+                "{task.description}", style="bold", markup=False, table_column=Column(no_wrap=True)
+            ),
+            TextColumn("{task.fields[state]:<9}", markup=False, table_column=Column(no_wrap=True)),
             BarColumn(bar_width=None),
             TextColumn("{task.fields[counts]}", table_column=Column(no_wrap=True)),
             _RateColumn(table_column=Column(no_wrap=True)),
@@ -83,10 +111,13 @@ class WaitDisplay:
             TimeRemainingColumn(),
             console=console,
             disable=not live,
-            refresh_per_second=8,
+            # Polls come seconds apart: more redraws would only take time from them.
+            refresh_per_second=4,
         )
         self._tasks = {
-            job_id: self.progress.add_task(job_id, total=None, state="waiting", counts="")
+            job_id: self.progress.add_task(
+                shown(job_id).plain, total=None, state="waiting", counts="", open=True
+            )
             for job_id in job_ids
         }
 
@@ -99,7 +130,11 @@ class WaitDisplay:
 
     def update(self, result: JobWaitResult) -> None:
         self.latest[result.job_id] = result
-        fields: dict[str, Any] = {"state": state(result), "counts": counts(result)}
+        fields: dict[str, Any] = {
+            "state": shown(state(result)).plain,
+            "counts": counts(result),
+            "open": still_open(result),
+        }
         job = result.job
         if job is not None:
             fields["total"] = max(job.total_items, 1)
@@ -121,16 +156,11 @@ class WaitDisplay:
             line += f"  [{self._redact(describe(result.error))}]"
         if self._printed.get(result.job_id) != line:
             self._printed[result.job_id] = line
-            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            self.console.print(shown(line), soft_wrap=True)
 
     def open_jobs(self) -> list[str]:
-        """The jobs worth following again: not final, and not ended by an error that would
-        come back (a job that does not exist)."""
-        return [
-            job_id
-            for job_id, result in self.latest.items()
-            if not result.is_final and (result.error is None or is_transient_error(result.error))
-        ]
+        """The jobs worth following again."""
+        return [job_id for job_id, result in self.latest.items() if still_open(result)]
 
 
 def summary_table(results: list[JobWaitResult], redact: Callable[[str], str]) -> Table:
@@ -154,7 +184,7 @@ def summary_table(results: list[JobWaitResult], redact: Callable[[str], str]) ->
             )
         )
         # Text, not markup: a message's own brackets (and "[redacted]") are printed as they are.
-        table.add_row(result.job_id, state(result), *numbers, Text(redact(note)))
+        table.add_row(shown(result.job_id), shown(state(result)), *numbers, shown(redact(note)))
     return table
 
 

@@ -111,7 +111,12 @@ class SyncAPIResource:
         client = self._client
         # A streamed body is read when the caller asks, after the call's deadline has stopped
         # counting (httpx's read timeout still bounds each wait), but under the same size cap.
-        return APIResponse(response, parser, lambda received: client._read(received, spec, None))
+        return APIResponse(
+            response,
+            parser,
+            lambda received: client._read(received, spec, None),
+            lambda error: client._connection_error(error, spec),
+        )
 
     def _request(self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions) -> T:
         if self._mode is None:
@@ -216,7 +221,9 @@ class AsyncAPIResource:
             # As in the sync _response: the size cap, not the call's spent deadline.
             return await client._read(received, spec, None)
 
-        return AsyncAPIResponse(response, parser, read)
+        return AsyncAPIResponse(
+            response, parser, read, lambda error: client._connection_error(error, spec)
+        )
 
     async def _request(
         self, spec: RequestSpec, parse: Callable[[Any], T], options: RequestOptions

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .._config import check_seconds
 from .._exceptions import APIConnectionError, APIStatusError, LlamaCloudError, WaitTimeoutError
 from .._logging import logger
 from .._retries import asked_wait, is_transient_error
@@ -36,14 +37,17 @@ class Schedule:
     def __init__(
         self, poll_interval: float, max_poll_interval: float, timeout: float | None
     ) -> None:
-        if poll_interval <= 0 or max_poll_interval < poll_interval:
-            raise ValueError("need 0 < poll_interval <= max_poll_interval")
-        if timeout is not None and timeout < 0:
-            raise ValueError(f"timeout must be 0 or more seconds (or None), got {timeout}")
-        self._interval = poll_interval
-        self._max_interval = max_poll_interval
-        self._timeout = timeout
-        self._deadline = None if timeout is None else time.monotonic() + timeout
+        # Checked here, before the first poll: nan would otherwise fail only at the first sleep.
+        self._interval = check_seconds("poll_interval", poll_interval, zero=False)
+        self._max_interval = check_seconds("max_poll_interval", max_poll_interval, zero=False)
+        if self._max_interval < self._interval:
+            raise ValueError(
+                f"max_poll_interval ({max_poll_interval}) must not be less than poll_interval "
+                f"({poll_interval})"
+            )
+        # None, not an infinity, waits for ever.
+        self._timeout = None if timeout is None else check_seconds("timeout", timeout, zero=True)
+        self._deadline = None if self._timeout is None else time.monotonic() + self._timeout
         self._warned: set[str] = set()
 
     def settles(self, job_id: str, progress: BatchJobProgress) -> bool:

@@ -50,7 +50,7 @@ def build_request(job_id: str, _arguments: CancelBatchJobParams) -> RequestSpec:
         ),
         _requests.query(_arguments, _QUERY),
         _requests.headers(_arguments, _HEADERS),
-        _requests.json_body(_arguments, _BODY),
+        _requests.json_body(OPERATION_ID, _arguments, _BODY),
     )
 
 

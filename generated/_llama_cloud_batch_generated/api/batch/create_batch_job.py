@@ -64,7 +64,7 @@ def build_request(_arguments: CreateBatchJobParams) -> RequestSpec:
         "/api/v1/beta/batch-processing",
         _requests.query(_arguments, _QUERY),
         _requests.headers(_arguments, _HEADERS),
-        _requests.json_body(_arguments, _BODY),
+        _requests.json_body(OPERATION_ID, _arguments, _BODY),
     )
 
 

@@ -1,0 +1,36 @@
+"""`jobs wait` on a terminal keeps its --timeout with many jobs: drawing the live bars must not
+take the time the polls need (2,000 jobs overran --timeout 6 by 12-24 s, polling a third of
+them)."""
+
+from __future__ import annotations
+
+import pytest
+from llama_cloud_batch.testing import BatchServer
+from servers import KEY
+from terminal import assert_shown_as_text, cli_env, run_cli
+
+JOBS = 3000
+TIMEOUT = 6.0
+POLL_INTERVAL = 2.0
+# Starting the interpreter and printing a line per job at the end, on a busy 2-core machine.
+SLACK = 4.0
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_many_jobs_keep_the_timeout_on_a_terminal_as_on_a_pipe(terminal: bool) -> None:
+    with BatchServer(api_key=KEY, max_recorded_requests=10 * JOBS) as server:
+        job_ids = [server.add_job(items=2) for _ in range(JOBS)]  # nothing moves them
+        run = run_cli(
+            ["jobs", "wait", *job_ids, "--timeout", str(TIMEOUT), "--jsonl"],
+            cli_env(server.url, LINES="30"),
+            terminal=terminal,
+        )
+        polls = len(server.requests_for("getBatchJobStatus"))
+    assert_shown_as_text(run)
+    assert run.code == 5  # timed out, with every job still open
+    assert run.elapsed < TIMEOUT + POLL_INTERVAL + SLACK, f"{run.elapsed:.1f} s, {polls} polls"
+    # Polling goes at the pace it has without a display (all 3,000 here, on a pipe or not).
+    assert polls > JOBS / 2, polls
+    if terminal:
+        # The screen holds the bars it has room for, and a line counting the others.
+        assert "more jobs" in run.output
