@@ -292,14 +292,25 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "benchmarks", *report, "--command", command, *session.posargs)
 
 
+# Which official SDK release each top-level resource is checked against (not the benchmark's).
+REFERENCE_PINS = "generator/reference.toml"
+
+
 @nox.session(python=OLDEST)
 def reference(session: nox.Session) -> None:
-    """Refresh tests/data/batch-processing-structure.json from the official SDK's types.
+    """Refresh tests/data/reference/ from the official SDK's types, one file per release pinned
+    in generator/reference.toml, each release installed in turn (two cannot share a process).
 
-    `-- --check` fails instead of writing when the file is not what the SDK says.
+    `-- --check` fails instead of writing when a file is not what its release says.
     """
-    session.install(*group("bench"))
-    session.run("python", "generator/reference.py", *session.posargs)
+    import tomllib
+    from pathlib import Path
+
+    versions = sorted(set(tomllib.loads(Path(REFERENCE_PINS).read_text())["pins"].values()))
+    session.install(*group("generator"))  # PyYAML reads the map
+    for version in versions:
+        session.install(f"llama-cloud=={version}")
+        session.run("python", "generator/reference.py", "--sdk", version, *session.posargs)
 
 
 @nox.session(python=OLDEST)

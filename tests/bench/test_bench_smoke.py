@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import jsonschema
 import pytest
+import reference
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,10 +43,9 @@ def test_server_pages_have_the_api_shape_with_every_property(bench) -> None:
     schema = _page_schema()
     # Every property of the official SDK's job model (the derived reference), so that both
     # contenders parse whole jobs; a property only the spec has yet may be left out.
-    reference = json.loads(
-        (ROOT / "tests" / "data" / "batch-processing-structure.json").read_text()
-    )
-    job_properties = set(reference["list_jobs.item"]["properties"])
+    beta_release = reference.load_pins()["beta"]
+    structure = json.loads(reference.structure_path(beta_release).read_text())
+    job_properties = set(structure["beta.batch.list.item"]["properties"])
     with (
         bench.processes.running_server(jobs=25, latency_ms=0) as server,
         httpx.Client(base_url=server.fast_url) as http,

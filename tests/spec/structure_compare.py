@@ -1,13 +1,15 @@
-"""Walks the reference structure file (tests/data/batch-processing-structure.json) and the
+"""Walks the reference structure (tests/data/reference/, one file per SDK release) and the
 OpenAPI spec side by side and lists every disagreement, each with the path where it is.
 
-The structure file has one JSON Schema per operation part, named `<operation>.<part>`:
+The structure has one JSON Schema per method part, named `<method>.<part>` after the method's
+dotted path in generator/resources.yaml (`beta.batch.list.item`); the map's line for the method
+says which operation of the spec (`VERB /path`) it is compared with:
 
-    <op>.response         the operation's 200 response body
-    <op>.item             one entry of the `items` array of the 200 response (list operations)
-    <op>.query            the operation's query parameters
-    <op>.body_and_query   request body properties + query parameters + header parameters
-    <op>.route            not a schema: the operation's HTTP `method` and `path` template
+    <m>.response         the operation's 200 response body
+    <m>.item             one entry of the `items` array of the 200 response (list operations)
+    <m>.query            the operation's query parameters
+    <m>.body_and_query   request body properties + query parameters + header parameters
+    <m>.route            not a schema: the operation's HTTP `method` and `path` template
 
 Compared: property names (a name the structure lists in `required` but not in `properties`
 still counts), requiredness, JSON types, nullability, formats, enum value sets, const values,
@@ -35,15 +37,6 @@ from typing import Any
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
-# The structure file names operations after the SDK's methods; the spec by operationId.
-OPERATIONS = {
-    "list_jobs": "listBatchJobs",
-    "create_job": "createBatchJob",
-    "get_job_status": "getBatchJobStatus",
-    "cancel_job": "cancelBatchJob",
-    "list_job_items": "listBatchJobItems",
-    "get_item_processing_results": "getItemProcessingResults",
-}
 PARTS = ("response", "item", "query", "body_and_query", "route")
 MAX_PERMUTED_VARIANTS = 6  # unions are tiny here; beyond this, pair variants in order
 
@@ -303,26 +296,17 @@ def collapse_datetime_input(variants: list[Variant]) -> list[Variant]:
 # -- mapping the structure's entries onto the spec --------------------------------------
 
 
-def operations_by_id(spec: Schema) -> dict[str, Schema]:
-    return {operation_id: operation for operation_id, (_, _, operation) in routes(spec).items()}
-
-
-def routes(spec: Schema) -> dict[str, tuple[str, str, Schema]]:
-    """operationId -> (HTTP method in capitals, path template, operation)."""
+def operations(spec: Schema) -> dict[str, tuple[str, Schema]]:
+    """`VERB /path` (as the resource map writes it) -> (operationId, operation)."""
     found = {}
     for path, item in spec.get("paths", {}).items():
         for method in HTTP_METHODS:
             if method in item:
-                found[item[method]["operationId"]] = (method.upper(), path, item[method])
+                found[f"{method.upper()} {path}"] = (
+                    item[method].get("operationId", ""),
+                    item[method],
+                )
     return found
-
-
-def compare_route(name: str, structure_entry: Schema, spec: Schema, operation_id: str) -> list[str]:
-    method, path, _ = routes(spec)[operation_id]
-    theirs = (structure_entry.get("method"), structure_entry.get("path"))
-    if theirs == (method, path):
-        return []
-    return [f"{name}: {theirs[0]} {theirs[1]} in the structure, {method} {path} in the spec"]
 
 
 def success_schema(spec_side: Side, operation: Schema) -> Schema:
@@ -346,16 +330,28 @@ def parameters(
         yield name, parameter.get("schema", {}), bool(parameter.get("required", False))
 
 
-def compare_entry(name: str, structure_entry: Schema, spec: Schema) -> list[str]:
-    """The disagreements between one structure entry and its part of the spec."""
-    operation_key, _, part = name.partition(".")
-    if operation_key not in OPERATIONS or part not in PARTS:
+def compare_entry(
+    name: str, structure_entry: Schema, spec: Schema, endpoints: Mapping[str, str]
+) -> list[str]:
+    """The disagreements between one structure entry and its part of the spec.
+
+    `endpoints` is the resource map: method path (`beta.batch.list`) -> `VERB /path`.
+    """
+    method_path, _, part = name.rpartition(".")
+    if part not in PARTS:
         return [f"{name}: no rule maps this structure entry onto the spec"]
-    operation = operations_by_id(spec).get(OPERATIONS[operation_key])
-    if operation is None:
-        return [f"{name}: the spec has no operation {OPERATIONS[operation_key]}"]
+    if method_path not in endpoints:
+        return [f"{name}: {method_path} is no method of the resource map"]
+    endpoint = endpoints[method_path]
+    found = operations(spec).get(endpoint)
+    if found is None:
+        return [f"{name}: the spec has no operation {endpoint}, where the map puts {method_path}"]
+    operation_id, operation = found
     if part == "route":
-        return compare_route(name, structure_entry, spec, OPERATIONS[operation_key])
+        theirs = f"{structure_entry.get('method')} {structure_entry.get('path')}"
+        if theirs == endpoint:
+            return []
+        return [f"{name}: {theirs} in the structure, {endpoint} in the spec"]
     spec_side = Side(spec)
     comparer = Comparer(Side(structure_entry), spec_side)
 
@@ -365,9 +361,7 @@ def compare_entry(name: str, structure_entry: Schema, spec: Schema) -> list[str]
             page, _ = spec_side.resolve(schema)
             items = page.get("properties", {}).get("items")
             if not isinstance(items, Mapping) or "items" not in items:
-                return [
-                    f"{name}: the 200 response of {OPERATIONS[operation_key]} has no `items` array"
-                ]
+                return [f"{name}: the 200 response of {operation_id} has no `items` array"]
             schema = items["items"]
         comparer.shape(name, structure_entry, schema)
         return comparer.problems
@@ -405,12 +399,22 @@ def compare_entry(name: str, structure_entry: Schema, spec: Schema) -> list[str]
     return comparer.problems
 
 
-def compare_all(structure: Mapping[str, Schema], spec: Schema) -> list[str]:
-    """Every disagreement between the whole structure file and the spec, in a stable order."""
+def compare_all(
+    structure: Mapping[str, Schema], spec: Schema, endpoints: Mapping[str, str]
+) -> list[str]:
+    """Every disagreement between the whole reference structure and the spec, in a stable
+    order; `endpoints` is the resource map (method path -> `VERB /path`)."""
     problems: list[str] = []
     for name in sorted(structure):
-        problems += compare_entry(name, structure[name], spec)
-    covered = {OPERATIONS.get(name.partition(".")[0]) for name in structure}
-    for operation_id in sorted(set(operations_by_id(spec)) - covered):
-        problems.append(f"{operation_id}: a spec operation the structure file does not describe")
+        problems += compare_entry(name, structure[name], spec, endpoints)
+    for method_path in sorted(endpoints):
+        if f"{method_path}.route" not in structure:
+            problems.append(
+                f"{method_path}: a method of the map the reference does not describe "
+                "(`nox -s reference` derives it)"
+            )
+    placed = set(endpoints.values())
+    for endpoint, (operation_id, _) in sorted(operations(spec).items()):
+        if endpoint not in placed:
+            problems.append(f"{operation_id}: a spec operation the map does not place ({endpoint})")
     return problems
