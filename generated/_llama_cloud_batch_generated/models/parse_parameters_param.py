@@ -46,6 +46,7 @@ class ParseParametersParam(Model):
         bounding_box: (no description in the spec)
         compact_markdown_table: (no description in the spec)
         complemental_formatting_instruction: (no description in the spec)
+        confidence_score_effort: (no description in the spec)
         content_guideline_instruction: (no description in the spec)
         continuous_mode: (no description in the spec)
         custom_metadata: (no description in the spec)
@@ -174,6 +175,7 @@ class ParseParametersParam(Model):
     bounding_box: str | None = None
     compact_markdown_table: bool | None = None
     complemental_formatting_instruction: str | None = None
+    confidence_score_effort: str | None = None
     content_guideline_instruction: str | None = None
     continuous_mode: bool | None = None
     custom_metadata: dict[str, Any] | None = None
@@ -305,6 +307,7 @@ class ParseParametersParam(Model):
         bounding_box: str | None
         compact_markdown_table: bool | None
         complemental_formatting_instruction: str | None
+        confidence_score_effort: str | None
         content_guideline_instruction: str | None
         continuous_mode: bool | None
         custom_metadata: Mapping[str, Any] | None
@@ -729,12 +732,22 @@ class ParseParametersParam(Model):
                     "a string or null",
                     v_complemental_formatting_instruction,
                 )
+            v_confidence_score_effort = d.get("confidence_score_effort")
+            if v_confidence_score_effort is None:
+                if "confidence_score_effort" not in d:
+                    absent += 1
+                else:
+                    nulls |= 1048576
+            elif type(v_confidence_score_effort) is not str:
+                raise wrong_type(
+                    "confidence_score_effort", "a string or null", v_confidence_score_effort
+                )
             v_content_guideline_instruction = d.get("content_guideline_instruction")
             if v_content_guideline_instruction is None:
                 if "content_guideline_instruction" not in d:
                     absent += 1
                 else:
-                    nulls |= 1048576
+                    nulls |= 2097152
             elif type(v_content_guideline_instruction) is not str:
                 raise wrong_type(
                     "content_guideline_instruction",
@@ -746,7 +759,7 @@ class ParseParametersParam(Model):
                 if "continuous_mode" not in d:
                     absent += 1
                 else:
-                    nulls |= 2097152
+                    nulls |= 4194304
             elif type(v_continuous_mode) is not bool:
                 raise wrong_type("continuous_mode", "a boolean or null", v_continuous_mode)
             v_custom_metadata = d.get("custom_metadata")
@@ -754,7 +767,7 @@ class ParseParametersParam(Model):
                 if "custom_metadata" not in d:
                     absent += 1
                 else:
-                    nulls |= 4194304
+                    nulls |= 8388608
             else:
                 try:
                     if type(v_custom_metadata) is not dict:
@@ -770,7 +783,7 @@ class ParseParametersParam(Model):
                 if "disable_image_extraction" not in d:
                     absent += 1
                 else:
-                    nulls |= 8388608
+                    nulls |= 16777216
             elif type(v_disable_image_extraction) is not bool:
                 raise wrong_type(
                     "disable_image_extraction", "a boolean or null", v_disable_image_extraction
@@ -780,7 +793,7 @@ class ParseParametersParam(Model):
                 if "disable_ocr" not in d:
                     absent += 1
                 else:
-                    nulls |= 16777216
+                    nulls |= 33554432
             elif type(v_disable_ocr) is not bool:
                 raise wrong_type("disable_ocr", "a boolean or null", v_disable_ocr)
             v_disable_reconstruction = d.get("disable_reconstruction")
@@ -788,7 +801,7 @@ class ParseParametersParam(Model):
                 if "disable_reconstruction" not in d:
                     absent += 1
                 else:
-                    nulls |= 33554432
+                    nulls |= 67108864
             elif type(v_disable_reconstruction) is not bool:
                 raise wrong_type(
                     "disable_reconstruction", "a boolean or null", v_disable_reconstruction
@@ -798,7 +811,7 @@ class ParseParametersParam(Model):
                 if "do_not_cache" not in d:
                     absent += 1
                 else:
-                    nulls |= 67108864
+                    nulls |= 134217728
             elif type(v_do_not_cache) is not bool:
                 raise wrong_type("do_not_cache", "a boolean or null", v_do_not_cache)
             v_do_not_unroll_columns = d.get("do_not_unroll_columns")
@@ -806,7 +819,7 @@ class ParseParametersParam(Model):
                 if "do_not_unroll_columns" not in d:
                     absent += 1
                 else:
-                    nulls |= 134217728
+                    nulls |= 268435456
             elif type(v_do_not_unroll_columns) is not bool:
                 raise wrong_type(
                     "do_not_unroll_columns", "a boolean or null", v_do_not_unroll_columns
@@ -816,7 +829,7 @@ class ParseParametersParam(Model):
                 if "enable_cost_optimizer" not in d:
                     absent += 1
                 else:
-                    nulls |= 268435456
+                    nulls |= 536870912
             elif type(v_enable_cost_optimizer) is not bool:
                 raise wrong_type(
                     "enable_cost_optimizer", "a boolean or null", v_enable_cost_optimizer
@@ -826,7 +839,7 @@ class ParseParametersParam(Model):
                 if "extract_charts" not in d:
                     absent += 1
                 else:
-                    nulls |= 536870912
+                    nulls |= 1073741824
             elif type(v_extract_charts) is not bool:
                 raise wrong_type("extract_charts", "a boolean or null", v_extract_charts)
             v_extract_layout = d.get("extract_layout")
@@ -834,7 +847,7 @@ class ParseParametersParam(Model):
                 if "extract_layout" not in d:
                     absent += 1
                 else:
-                    nulls |= 1073741824
+                    nulls |= 2147483648
             elif type(v_extract_layout) is not bool:
                 raise wrong_type("extract_layout", "a boolean or null", v_extract_layout)
             v_extract_printed_page_number = d.get("extract_printed_page_number")
@@ -842,7 +855,7 @@ class ParseParametersParam(Model):
                 if "extract_printed_page_number" not in d:
                     absent += 1
                 else:
-                    nulls |= 2147483648
+                    nulls |= 4294967296
             elif type(v_extract_printed_page_number) is not bool:
                 raise wrong_type(
                     "extract_printed_page_number",
@@ -854,7 +867,7 @@ class ParseParametersParam(Model):
                 if "fast_mode" not in d:
                     absent += 1
                 else:
-                    nulls |= 4294967296
+                    nulls |= 8589934592
             elif type(v_fast_mode) is not bool:
                 raise wrong_type("fast_mode", "a boolean or null", v_fast_mode)
             v_formatting_instruction = d.get("formatting_instruction")
@@ -862,7 +875,7 @@ class ParseParametersParam(Model):
                 if "formatting_instruction" not in d:
                     absent += 1
                 else:
-                    nulls |= 8589934592
+                    nulls |= 17179869184
             elif type(v_formatting_instruction) is not str:
                 raise wrong_type(
                     "formatting_instruction", "a string or null", v_formatting_instruction
@@ -872,7 +885,7 @@ class ParseParametersParam(Model):
                 if "gpt4o_api_key" not in d:
                     absent += 1
                 else:
-                    nulls |= 17179869184
+                    nulls |= 34359738368
             elif type(v_gpt4o_api_key) is not str:
                 raise wrong_type("gpt4o_api_key", "a string or null", v_gpt4o_api_key)
             v_gpt4o_mode = d.get("gpt4o_mode")
@@ -880,7 +893,7 @@ class ParseParametersParam(Model):
                 if "gpt4o_mode" not in d:
                     absent += 1
                 else:
-                    nulls |= 34359738368
+                    nulls |= 68719476736
             elif type(v_gpt4o_mode) is not bool:
                 raise wrong_type("gpt4o_mode", "a boolean or null", v_gpt4o_mode)
             v_guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name")
@@ -888,7 +901,7 @@ class ParseParametersParam(Model):
                 if "guess_xlsx_sheet_name" not in d:
                     absent += 1
                 else:
-                    nulls |= 68719476736
+                    nulls |= 137438953472
             elif type(v_guess_xlsx_sheet_name) is not bool:
                 raise wrong_type(
                     "guess_xlsx_sheet_name", "a boolean or null", v_guess_xlsx_sheet_name
@@ -898,7 +911,7 @@ class ParseParametersParam(Model):
                 if "hide_footers" not in d:
                     absent += 1
                 else:
-                    nulls |= 137438953472
+                    nulls |= 274877906944
             elif type(v_hide_footers) is not bool:
                 raise wrong_type("hide_footers", "a boolean or null", v_hide_footers)
             v_hide_headers = d.get("hide_headers")
@@ -906,7 +919,7 @@ class ParseParametersParam(Model):
                 if "hide_headers" not in d:
                     absent += 1
                 else:
-                    nulls |= 274877906944
+                    nulls |= 549755813888
             elif type(v_hide_headers) is not bool:
                 raise wrong_type("hide_headers", "a boolean or null", v_hide_headers)
             v_high_res_ocr = d.get("high_res_ocr")
@@ -914,7 +927,7 @@ class ParseParametersParam(Model):
                 if "high_res_ocr" not in d:
                     absent += 1
                 else:
-                    nulls |= 549755813888
+                    nulls |= 1099511627776
             elif type(v_high_res_ocr) is not bool:
                 raise wrong_type("high_res_ocr", "a boolean or null", v_high_res_ocr)
             v_html_make_all_elements_visible = d.get("html_make_all_elements_visible")
@@ -922,7 +935,7 @@ class ParseParametersParam(Model):
                 if "html_make_all_elements_visible" not in d:
                     absent += 1
                 else:
-                    nulls |= 1099511627776
+                    nulls |= 2199023255552
             elif type(v_html_make_all_elements_visible) is not bool:
                 raise wrong_type(
                     "html_make_all_elements_visible",
@@ -934,7 +947,7 @@ class ParseParametersParam(Model):
                 if "html_remove_fixed_elements" not in d:
                     absent += 1
                 else:
-                    nulls |= 2199023255552
+                    nulls |= 4398046511104
             elif type(v_html_remove_fixed_elements) is not bool:
                 raise wrong_type(
                     "html_remove_fixed_elements", "a boolean or null", v_html_remove_fixed_elements
@@ -944,7 +957,7 @@ class ParseParametersParam(Model):
                 if "html_remove_navigation_elements" not in d:
                     absent += 1
                 else:
-                    nulls |= 4398046511104
+                    nulls |= 8796093022208
             elif type(v_html_remove_navigation_elements) is not bool:
                 raise wrong_type(
                     "html_remove_navigation_elements",
@@ -956,7 +969,7 @@ class ParseParametersParam(Model):
                 if "http_proxy" not in d:
                     absent += 1
                 else:
-                    nulls |= 8796093022208
+                    nulls |= 17592186044416
             elif type(v_http_proxy) is not str:
                 raise wrong_type("http_proxy", "a string or null", v_http_proxy)
             v_ignore_document_elements_for_layout_detection = d.get(
@@ -966,7 +979,7 @@ class ParseParametersParam(Model):
                 if "ignore_document_elements_for_layout_detection" not in d:
                     absent += 1
                 else:
-                    nulls |= 17592186044416
+                    nulls |= 35184372088832
             elif type(v_ignore_document_elements_for_layout_detection) is not bool:
                 raise wrong_type(
                     "ignore_document_elements_for_layout_detection",
@@ -978,7 +991,7 @@ class ParseParametersParam(Model):
                 if "images_to_save" not in d:
                     absent += 1
                 else:
-                    nulls |= 35184372088832
+                    nulls |= 70368744177664
             else:
                 try:
                     if type(v_images_to_save) is not list:
@@ -1004,7 +1017,7 @@ class ParseParametersParam(Model):
                 if "inline_images_in_markdown" not in d:
                     absent += 1
                 else:
-                    nulls |= 70368744177664
+                    nulls |= 140737488355328
             elif type(v_inline_images_in_markdown) is not bool:
                 raise wrong_type(
                     "inline_images_in_markdown", "a boolean or null", v_inline_images_in_markdown
@@ -1014,7 +1027,7 @@ class ParseParametersParam(Model):
                 if "input_s3_path" not in d:
                     absent += 1
                 else:
-                    nulls |= 140737488355328
+                    nulls |= 281474976710656
             elif type(v_input_s3_path) is not str:
                 raise wrong_type("input_s3_path", "a string or null", v_input_s3_path)
             v_input_s3_region = d.get("input_s3_region")
@@ -1022,7 +1035,7 @@ class ParseParametersParam(Model):
                 if "input_s3_region" not in d:
                     absent += 1
                 else:
-                    nulls |= 281474976710656
+                    nulls |= 562949953421312
             elif type(v_input_s3_region) is not str:
                 raise wrong_type("input_s3_region", "a string or null", v_input_s3_region)
             v_input_url = d.get("input_url")
@@ -1030,7 +1043,7 @@ class ParseParametersParam(Model):
                 if "input_url" not in d:
                     absent += 1
                 else:
-                    nulls |= 562949953421312
+                    nulls |= 1125899906842624
             elif type(v_input_url) is not str:
                 raise wrong_type("input_url", "a string or null", v_input_url)
             v_internal_is_screenshot_job = d.get("internal_is_screenshot_job")
@@ -1038,7 +1051,7 @@ class ParseParametersParam(Model):
                 if "internal_is_screenshot_job" not in d:
                     absent += 1
                 else:
-                    nulls |= 1125899906842624
+                    nulls |= 2251799813685248
             elif type(v_internal_is_screenshot_job) is not bool:
                 raise wrong_type(
                     "internal_is_screenshot_job", "a boolean or null", v_internal_is_screenshot_job
@@ -1048,7 +1061,7 @@ class ParseParametersParam(Model):
                 if "invalidate_cache" not in d:
                     absent += 1
                 else:
-                    nulls |= 2251799813685248
+                    nulls |= 4503599627370496
             elif type(v_invalidate_cache) is not bool:
                 raise wrong_type("invalidate_cache", "a boolean or null", v_invalidate_cache)
             v_is_formatting_instruction = d.get("is_formatting_instruction")
@@ -1056,7 +1069,7 @@ class ParseParametersParam(Model):
                 if "is_formatting_instruction" not in d:
                     absent += 1
                 else:
-                    nulls |= 4503599627370496
+                    nulls |= 9007199254740992
             elif type(v_is_formatting_instruction) is not bool:
                 raise wrong_type(
                     "is_formatting_instruction", "a boolean or null", v_is_formatting_instruction
@@ -1068,7 +1081,7 @@ class ParseParametersParam(Model):
                 if "job_timeout_extra_time_per_page_in_seconds" not in d:
                     absent += 1
                 else:
-                    nulls |= 9007199254740992
+                    nulls |= 18014398509481984
             elif (
                 type(v_job_timeout_extra_time_per_page_in_seconds) is not float
                 and type(v_job_timeout_extra_time_per_page_in_seconds) is not int
@@ -1083,7 +1096,7 @@ class ParseParametersParam(Model):
                 if "job_timeout_in_seconds" not in d:
                     absent += 1
                 else:
-                    nulls |= 18014398509481984
+                    nulls |= 36028797018963968
             elif (
                 type(v_job_timeout_in_seconds) is not float
                 and type(v_job_timeout_in_seconds) is not int
@@ -1098,7 +1111,7 @@ class ParseParametersParam(Model):
                 if "keep_page_separator_when_merging_tables" not in d:
                     absent += 1
                 else:
-                    nulls |= 36028797018963968
+                    nulls |= 72057594037927936
             elif type(v_keep_page_separator_when_merging_tables) is not bool:
                 raise wrong_type(
                     "keep_page_separator_when_merging_tables",
@@ -1144,7 +1157,7 @@ class ParseParametersParam(Model):
                 if "layout_aware" not in d:
                     absent += 1
                 else:
-                    nulls |= 288230376151711744
+                    nulls |= 576460752303423488
             elif type(v_layout_aware) is not bool:
                 raise wrong_type("layout_aware", "a boolean or null", v_layout_aware)
             v_line_level_bounding_box = d.get("line_level_bounding_box")
@@ -1152,7 +1165,7 @@ class ParseParametersParam(Model):
                 if "line_level_bounding_box" not in d:
                     absent += 1
                 else:
-                    nulls |= 576460752303423488
+                    nulls |= 1152921504606846976
             elif type(v_line_level_bounding_box) is not bool:
                 raise wrong_type(
                     "line_level_bounding_box", "a boolean or null", v_line_level_bounding_box
@@ -1164,7 +1177,7 @@ class ParseParametersParam(Model):
                 if "markdown_table_multiline_header_separator" not in d:
                     absent += 1
                 else:
-                    nulls |= 1152921504606846976
+                    nulls |= 2305843009213693952
             elif type(v_markdown_table_multiline_header_separator) is not str:
                 raise wrong_type(
                     "markdown_table_multiline_header_separator",
@@ -1176,7 +1189,7 @@ class ParseParametersParam(Model):
                 if "max_pages" not in d:
                     absent += 1
                 else:
-                    nulls |= 2305843009213693952
+                    nulls |= 4611686018427387904
             elif type(v_max_pages) is not int:
                 raise wrong_type("max_pages", "an integer or null", v_max_pages)
             v_max_pages_enforced = d.get("max_pages_enforced")
@@ -1184,7 +1197,7 @@ class ParseParametersParam(Model):
                 if "max_pages_enforced" not in d:
                     absent += 1
                 else:
-                    nulls |= 4611686018427387904
+                    nulls |= 9223372036854775808
             elif type(v_max_pages_enforced) is not int:
                 raise wrong_type("max_pages_enforced", "an integer or null", v_max_pages_enforced)
             v_merge_tables_across_pages_in_markdown = d.get("merge_tables_across_pages_in_markdown")
@@ -1192,7 +1205,7 @@ class ParseParametersParam(Model):
                 if "merge_tables_across_pages_in_markdown" not in d:
                     absent += 1
                 else:
-                    nulls |= 9223372036854775808
+                    nulls |= 18446744073709551616
             elif type(v_merge_tables_across_pages_in_markdown) is not bool:
                 raise wrong_type(
                     "merge_tables_across_pages_in_markdown",
@@ -1204,7 +1217,7 @@ class ParseParametersParam(Model):
                 if "model" not in d:
                     absent += 1
                 else:
-                    nulls |= 18446744073709551616
+                    nulls |= 36893488147419103232
             elif type(v_model) is not str:
                 raise wrong_type("model", "a string or null", v_model)
             v_outlined_table_extraction = d.get("outlined_table_extraction")
@@ -1212,7 +1225,7 @@ class ParseParametersParam(Model):
                 if "outlined_table_extraction" not in d:
                     absent += 1
                 else:
-                    nulls |= 36893488147419103232
+                    nulls |= 73786976294838206464
             elif type(v_outlined_table_extraction) is not bool:
                 raise wrong_type(
                     "outlined_table_extraction", "a boolean or null", v_outlined_table_extraction
@@ -1222,7 +1235,7 @@ class ParseParametersParam(Model):
                 if "output_bucket" not in d:
                     absent += 1
                 else:
-                    nulls |= 73786976294838206464
+                    nulls |= 147573952589676412928
             elif type(v_output_bucket) is not str:
                 raise wrong_type("output_bucket", "a string or null", v_output_bucket)
             v_output_pdf_of_document = d.get("output_pdf_of_document")
@@ -1230,7 +1243,7 @@ class ParseParametersParam(Model):
                 if "output_pdf_of_document" not in d:
                     absent += 1
                 else:
-                    nulls |= 147573952589676412928
+                    nulls |= 295147905179352825856
             elif type(v_output_pdf_of_document) is not bool:
                 raise wrong_type(
                     "output_pdf_of_document", "a boolean or null", v_output_pdf_of_document
@@ -1240,7 +1253,7 @@ class ParseParametersParam(Model):
                 if "output_s3_path_prefix" not in d:
                     absent += 1
                 else:
-                    nulls |= 295147905179352825856
+                    nulls |= 590295810358705651712
             elif type(v_output_s3_path_prefix) is not str:
                 raise wrong_type(
                     "output_s3_path_prefix", "a string or null", v_output_s3_path_prefix
@@ -1250,7 +1263,7 @@ class ParseParametersParam(Model):
                 if "output_s3_region" not in d:
                     absent += 1
                 else:
-                    nulls |= 590295810358705651712
+                    nulls |= 1180591620717411303424
             elif type(v_output_s3_region) is not str:
                 raise wrong_type("output_s3_region", "a string or null", v_output_s3_region)
             v_output_tables_as_html = d.get("output_tables_as_html")
@@ -1258,7 +1271,7 @@ class ParseParametersParam(Model):
                 if "output_tables_as_html" not in d:
                     absent += 1
                 else:
-                    nulls |= 1180591620717411303424
+                    nulls |= 2361183241434822606848
             elif type(v_output_tables_as_html) is not bool:
                 raise wrong_type(
                     "output_tables_as_html", "a boolean or null", v_output_tables_as_html
@@ -1268,7 +1281,7 @@ class ParseParametersParam(Model):
                 if "page_error_tolerance" not in d:
                     absent += 1
                 else:
-                    nulls |= 2361183241434822606848
+                    nulls |= 4722366482869645213696
             elif (
                 type(v_page_error_tolerance) is not float
                 and type(v_page_error_tolerance) is not int
@@ -1279,7 +1292,7 @@ class ParseParametersParam(Model):
                 if "page_footer_prefix" not in d:
                     absent += 1
                 else:
-                    nulls |= 4722366482869645213696
+                    nulls |= 9444732965739290427392
             elif type(v_page_footer_prefix) is not str:
                 raise wrong_type("page_footer_prefix", "a string or null", v_page_footer_prefix)
             v_page_footer_suffix = d.get("page_footer_suffix")
@@ -1287,7 +1300,7 @@ class ParseParametersParam(Model):
                 if "page_footer_suffix" not in d:
                     absent += 1
                 else:
-                    nulls |= 9444732965739290427392
+                    nulls |= 18889465931478580854784
             elif type(v_page_footer_suffix) is not str:
                 raise wrong_type("page_footer_suffix", "a string or null", v_page_footer_suffix)
             v_page_header_prefix = d.get("page_header_prefix")
@@ -1295,7 +1308,7 @@ class ParseParametersParam(Model):
                 if "page_header_prefix" not in d:
                     absent += 1
                 else:
-                    nulls |= 18889465931478580854784
+                    nulls |= 37778931862957161709568
             elif type(v_page_header_prefix) is not str:
                 raise wrong_type("page_header_prefix", "a string or null", v_page_header_prefix)
             v_page_header_suffix = d.get("page_header_suffix")
@@ -1303,7 +1316,7 @@ class ParseParametersParam(Model):
                 if "page_header_suffix" not in d:
                     absent += 1
                 else:
-                    nulls |= 37778931862957161709568
+                    nulls |= 75557863725914323419136
             elif type(v_page_header_suffix) is not str:
                 raise wrong_type("page_header_suffix", "a string or null", v_page_header_suffix)
             v_page_prefix = d.get("page_prefix")
@@ -1311,7 +1324,7 @@ class ParseParametersParam(Model):
                 if "page_prefix" not in d:
                     absent += 1
                 else:
-                    nulls |= 75557863725914323419136
+                    nulls |= 151115727451828646838272
             elif type(v_page_prefix) is not str:
                 raise wrong_type("page_prefix", "a string or null", v_page_prefix)
             v_page_separator = d.get("page_separator")
@@ -1319,7 +1332,7 @@ class ParseParametersParam(Model):
                 if "page_separator" not in d:
                     absent += 1
                 else:
-                    nulls |= 151115727451828646838272
+                    nulls |= 302231454903657293676544
             elif type(v_page_separator) is not str:
                 raise wrong_type("page_separator", "a string or null", v_page_separator)
             v_page_suffix = d.get("page_suffix")
@@ -1327,7 +1340,7 @@ class ParseParametersParam(Model):
                 if "page_suffix" not in d:
                     absent += 1
                 else:
-                    nulls |= 302231454903657293676544
+                    nulls |= 604462909807314587353088
             elif type(v_page_suffix) is not str:
                 raise wrong_type("page_suffix", "a string or null", v_page_suffix)
             v_parse_mode = d.get("parse_mode")
@@ -1335,7 +1348,7 @@ class ParseParametersParam(Model):
                 if "parse_mode" not in d:
                     absent += 1
                 else:
-                    nulls |= 604462909807314587353088
+                    nulls |= 1208925819614629174706176
             else:
                 v_parse_mode = ParseMode._parse(v_parse_mode, "parse_mode")
 
@@ -1344,7 +1357,7 @@ class ParseParametersParam(Model):
                 if "parsing_instruction" not in d:
                     absent += 1
                 else:
-                    nulls |= 1208925819614629174706176
+                    nulls |= 2417851639229258349412352
             elif type(v_parsing_instruction) is not str:
                 raise wrong_type("parsing_instruction", "a string or null", v_parsing_instruction)
             v_pipeline_id = d.get("pipeline_id")
@@ -1352,7 +1365,7 @@ class ParseParametersParam(Model):
                 if "pipeline_id" not in d:
                     absent += 1
                 else:
-                    nulls |= 2417851639229258349412352
+                    nulls |= 4835703278458516698824704
             elif type(v_pipeline_id) is not str:
                 raise wrong_type("pipeline_id", "a string or null", v_pipeline_id)
             v_precise_bounding_box = d.get("precise_bounding_box")
@@ -1360,7 +1373,7 @@ class ParseParametersParam(Model):
                 if "precise_bounding_box" not in d:
                     absent += 1
                 else:
-                    nulls |= 4835703278458516698824704
+                    nulls |= 9671406556917033397649408
             elif type(v_precise_bounding_box) is not bool:
                 raise wrong_type(
                     "precise_bounding_box", "a boolean or null", v_precise_bounding_box
@@ -1370,7 +1383,7 @@ class ParseParametersParam(Model):
                 if "premium_mode" not in d:
                     absent += 1
                 else:
-                    nulls |= 9671406556917033397649408
+                    nulls |= 19342813113834066795298816
             elif type(v_premium_mode) is not bool:
                 raise wrong_type("premium_mode", "a boolean or null", v_premium_mode)
             v_presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content")
@@ -1378,7 +1391,7 @@ class ParseParametersParam(Model):
                 if "presentation_out_of_bounds_content" not in d:
                     absent += 1
                 else:
-                    nulls |= 19342813113834066795298816
+                    nulls |= 38685626227668133590597632
             elif type(v_presentation_out_of_bounds_content) is not bool:
                 raise wrong_type(
                     "presentation_out_of_bounds_content",
@@ -1390,7 +1403,7 @@ class ParseParametersParam(Model):
                 if "presentation_skip_embedded_data" not in d:
                     absent += 1
                 else:
-                    nulls |= 38685626227668133590597632
+                    nulls |= 77371252455336267181195264
             elif type(v_presentation_skip_embedded_data) is not bool:
                 raise wrong_type(
                     "presentation_skip_embedded_data",
@@ -1404,7 +1417,7 @@ class ParseParametersParam(Model):
                 if "preserve_layout_alignment_across_pages" not in d:
                     absent += 1
                 else:
-                    nulls |= 77371252455336267181195264
+                    nulls |= 154742504910672534362390528
             elif type(v_preserve_layout_alignment_across_pages) is not bool:
                 raise wrong_type(
                     "preserve_layout_alignment_across_pages",
@@ -1416,7 +1429,7 @@ class ParseParametersParam(Model):
                 if "preserve_very_small_text" not in d:
                     absent += 1
                 else:
-                    nulls |= 154742504910672534362390528
+                    nulls |= 309485009821345068724781056
             elif type(v_preserve_very_small_text) is not bool:
                 raise wrong_type(
                     "preserve_very_small_text", "a boolean or null", v_preserve_very_small_text
@@ -1426,7 +1439,7 @@ class ParseParametersParam(Model):
                 if "preset" not in d:
                     absent += 1
                 else:
-                    nulls |= 309485009821345068724781056
+                    nulls |= 618970019642690137449562112
             elif type(v_preset) is not str:
                 raise wrong_type("preset", "a string or null", v_preset)
             v_priority = d.get("priority")
@@ -1434,7 +1447,7 @@ class ParseParametersParam(Model):
                 if "priority" not in d:
                     absent += 1
                 else:
-                    nulls |= 618970019642690137449562112
+                    nulls |= 1237940039285380274899124224
             else:
                 v_priority = ParsePriority._parse(v_priority, "priority")
 
@@ -1443,7 +1456,7 @@ class ParseParametersParam(Model):
                 if "project_id" not in d:
                     absent += 1
                 else:
-                    nulls |= 1237940039285380274899124224
+                    nulls |= 2475880078570760549798248448
             elif type(v_project_id) is not str:
                 raise wrong_type("project_id", "a string or null", v_project_id)
             v_remove_hidden_text = d.get("remove_hidden_text")
@@ -1451,7 +1464,7 @@ class ParseParametersParam(Model):
                 if "remove_hidden_text" not in d:
                     absent += 1
                 else:
-                    nulls |= 2475880078570760549798248448
+                    nulls |= 4951760157141521099596496896
             elif type(v_remove_hidden_text) is not bool:
                 raise wrong_type("remove_hidden_text", "a boolean or null", v_remove_hidden_text)
             v_replace_failed_page_mode = d.get("replace_failed_page_mode")
@@ -1459,7 +1472,7 @@ class ParseParametersParam(Model):
                 if "replace_failed_page_mode" not in d:
                     absent += 1
                 else:
-                    nulls |= 4951760157141521099596496896
+                    nulls |= 9903520314283042199192993792
             else:
                 v_replace_failed_page_mode = FailedPageMode._parse(
                     v_replace_failed_page_mode, "replace_failed_page_mode"
@@ -1472,7 +1485,7 @@ class ParseParametersParam(Model):
                 if "replace_failed_page_with_error_message_prefix" not in d:
                     absent += 1
                 else:
-                    nulls |= 9903520314283042199192993792
+                    nulls |= 19807040628566084398385987584
             elif type(v_replace_failed_page_with_error_message_prefix) is not str:
                 raise wrong_type(
                     "replace_failed_page_with_error_message_prefix",
@@ -1486,7 +1499,7 @@ class ParseParametersParam(Model):
                 if "replace_failed_page_with_error_message_suffix" not in d:
                     absent += 1
                 else:
-                    nulls |= 19807040628566084398385987584
+                    nulls |= 39614081257132168796771975168
             elif type(v_replace_failed_page_with_error_message_suffix) is not str:
                 raise wrong_type(
                     "replace_failed_page_with_error_message_suffix",
@@ -1498,7 +1511,7 @@ class ParseParametersParam(Model):
                 if "resource_info" not in d:
                     absent += 1
                 else:
-                    nulls |= 39614081257132168796771975168
+                    nulls |= 79228162514264337593543950336
             else:
                 try:
                     if type(v_resource_info) is not dict:
@@ -1514,7 +1527,7 @@ class ParseParametersParam(Model):
                 if "save_images" not in d:
                     absent += 1
                 else:
-                    nulls |= 79228162514264337593543950336
+                    nulls |= 158456325028528675187087900672
             elif type(v_save_images) is not bool:
                 raise wrong_type("save_images", "a boolean or null", v_save_images)
             v_skip_diagonal_text = d.get("skip_diagonal_text")
@@ -1522,7 +1535,7 @@ class ParseParametersParam(Model):
                 if "skip_diagonal_text" not in d:
                     absent += 1
                 else:
-                    nulls |= 158456325028528675187087900672
+                    nulls |= 316912650057057350374175801344
             elif type(v_skip_diagonal_text) is not bool:
                 raise wrong_type("skip_diagonal_text", "a boolean or null", v_skip_diagonal_text)
             v_specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic")
@@ -1530,7 +1543,7 @@ class ParseParametersParam(Model):
                 if "specialized_chart_parsing_agentic" not in d:
                     absent += 1
                 else:
-                    nulls |= 316912650057057350374175801344
+                    nulls |= 633825300114114700748351602688
             elif type(v_specialized_chart_parsing_agentic) is not bool:
                 raise wrong_type(
                     "specialized_chart_parsing_agentic",
@@ -1542,7 +1555,7 @@ class ParseParametersParam(Model):
                 if "specialized_chart_parsing_efficient" not in d:
                     absent += 1
                 else:
-                    nulls |= 633825300114114700748351602688
+                    nulls |= 1267650600228229401496703205376
             elif type(v_specialized_chart_parsing_efficient) is not bool:
                 raise wrong_type(
                     "specialized_chart_parsing_efficient",
@@ -1554,7 +1567,7 @@ class ParseParametersParam(Model):
                 if "specialized_chart_parsing_plus" not in d:
                     absent += 1
                 else:
-                    nulls |= 1267650600228229401496703205376
+                    nulls |= 2535301200456458802993406410752
             elif type(v_specialized_chart_parsing_plus) is not bool:
                 raise wrong_type(
                     "specialized_chart_parsing_plus",
@@ -1566,7 +1579,7 @@ class ParseParametersParam(Model):
                 if "specialized_image_parsing" not in d:
                     absent += 1
                 else:
-                    nulls |= 2535301200456458802993406410752
+                    nulls |= 5070602400912917605986812821504
             elif type(v_specialized_image_parsing) is not bool:
                 raise wrong_type(
                     "specialized_image_parsing", "a boolean or null", v_specialized_image_parsing
@@ -1576,7 +1589,7 @@ class ParseParametersParam(Model):
                 if "spreadsheet_extract_sub_tables" not in d:
                     absent += 1
                 else:
-                    nulls |= 5070602400912917605986812821504
+                    nulls |= 10141204801825835211973625643008
             elif type(v_spreadsheet_extract_sub_tables) is not bool:
                 raise wrong_type(
                     "spreadsheet_extract_sub_tables",
@@ -1588,7 +1601,7 @@ class ParseParametersParam(Model):
                 if "spreadsheet_force_formula_computation" not in d:
                     absent += 1
                 else:
-                    nulls |= 10141204801825835211973625643008
+                    nulls |= 20282409603651670423947251286016
             elif type(v_spreadsheet_force_formula_computation) is not bool:
                 raise wrong_type(
                     "spreadsheet_force_formula_computation",
@@ -1600,7 +1613,7 @@ class ParseParametersParam(Model):
                 if "spreadsheet_include_hidden_sheets" not in d:
                     absent += 1
                 else:
-                    nulls |= 20282409603651670423947251286016
+                    nulls |= 40564819207303340847894502572032
             elif type(v_spreadsheet_include_hidden_sheets) is not bool:
                 raise wrong_type(
                     "spreadsheet_include_hidden_sheets",
@@ -1612,7 +1625,7 @@ class ParseParametersParam(Model):
                 if "strict_mode_buggy_font" not in d:
                     absent += 1
                 else:
-                    nulls |= 40564819207303340847894502572032
+                    nulls |= 81129638414606681695789005144064
             elif type(v_strict_mode_buggy_font) is not bool:
                 raise wrong_type(
                     "strict_mode_buggy_font", "a boolean or null", v_strict_mode_buggy_font
@@ -1622,7 +1635,7 @@ class ParseParametersParam(Model):
                 if "strict_mode_image_extraction" not in d:
                     absent += 1
                 else:
-                    nulls |= 81129638414606681695789005144064
+                    nulls |= 162259276829213363391578010288128
             elif type(v_strict_mode_image_extraction) is not bool:
                 raise wrong_type(
                     "strict_mode_image_extraction",
@@ -1634,7 +1647,7 @@ class ParseParametersParam(Model):
                 if "strict_mode_image_ocr" not in d:
                     absent += 1
                 else:
-                    nulls |= 162259276829213363391578010288128
+                    nulls |= 324518553658426726783156020576256
             elif type(v_strict_mode_image_ocr) is not bool:
                 raise wrong_type(
                     "strict_mode_image_ocr", "a boolean or null", v_strict_mode_image_ocr
@@ -1644,7 +1657,7 @@ class ParseParametersParam(Model):
                 if "strict_mode_reconstruction" not in d:
                     absent += 1
                 else:
-                    nulls |= 324518553658426726783156020576256
+                    nulls |= 649037107316853453566312041152512
             elif type(v_strict_mode_reconstruction) is not bool:
                 raise wrong_type(
                     "strict_mode_reconstruction", "a boolean or null", v_strict_mode_reconstruction
@@ -1654,7 +1667,7 @@ class ParseParametersParam(Model):
                 if "structured_output" not in d:
                     absent += 1
                 else:
-                    nulls |= 649037107316853453566312041152512
+                    nulls |= 1298074214633706907132624082305024
             elif type(v_structured_output) is not bool:
                 raise wrong_type("structured_output", "a boolean or null", v_structured_output)
             v_structured_output_json_schema = d.get("structured_output_json_schema")
@@ -1662,7 +1675,7 @@ class ParseParametersParam(Model):
                 if "structured_output_json_schema" not in d:
                     absent += 1
                 else:
-                    nulls |= 1298074214633706907132624082305024
+                    nulls |= 2596148429267413814265248164610048
             elif type(v_structured_output_json_schema) is not str:
                 raise wrong_type(
                     "structured_output_json_schema",
@@ -1674,7 +1687,7 @@ class ParseParametersParam(Model):
                 if "structured_output_json_schema_name" not in d:
                     absent += 1
                 else:
-                    nulls |= 2596148429267413814265248164610048
+                    nulls |= 5192296858534827628530496329220096
             elif type(v_structured_output_json_schema_name) is not str:
                 raise wrong_type(
                     "structured_output_json_schema_name",
@@ -1686,7 +1699,7 @@ class ParseParametersParam(Model):
                 if "system_prompt" not in d:
                     absent += 1
                 else:
-                    nulls |= 5192296858534827628530496329220096
+                    nulls |= 10384593717069655257060992658440192
             elif type(v_system_prompt) is not str:
                 raise wrong_type("system_prompt", "a string or null", v_system_prompt)
             v_system_prompt_append = d.get("system_prompt_append")
@@ -1694,7 +1707,7 @@ class ParseParametersParam(Model):
                 if "system_prompt_append" not in d:
                     absent += 1
                 else:
-                    nulls |= 10384593717069655257060992658440192
+                    nulls |= 20769187434139310514121985316880384
             elif type(v_system_prompt_append) is not str:
                 raise wrong_type("system_prompt_append", "a string or null", v_system_prompt_append)
             v_take_screenshot = d.get("take_screenshot")
@@ -1702,7 +1715,7 @@ class ParseParametersParam(Model):
                 if "take_screenshot" not in d:
                     absent += 1
                 else:
-                    nulls |= 20769187434139310514121985316880384
+                    nulls |= 41538374868278621028243970633760768
             elif type(v_take_screenshot) is not bool:
                 raise wrong_type("take_screenshot", "a boolean or null", v_take_screenshot)
             v_target_pages = d.get("target_pages")
@@ -1710,7 +1723,7 @@ class ParseParametersParam(Model):
                 if "target_pages" not in d:
                     absent += 1
                 else:
-                    nulls |= 41538374868278621028243970633760768
+                    nulls |= 83076749736557242056487941267521536
             elif type(v_target_pages) is not str:
                 raise wrong_type("target_pages", "a string or null", v_target_pages)
             v_tier = d.get("tier")
@@ -1718,7 +1731,7 @@ class ParseParametersParam(Model):
                 if "tier" not in d:
                     absent += 1
                 else:
-                    nulls |= 83076749736557242056487941267521536
+                    nulls |= 166153499473114484112975882535043072
             elif type(v_tier) is not str:
                 raise wrong_type("tier", "a string or null", v_tier)
             v_type: Literal["parse"] | None = d.get("type")
@@ -1737,7 +1750,7 @@ class ParseParametersParam(Model):
                 if "use_vendor_multimodal_model" not in d:
                     absent += 1
                 else:
-                    nulls |= 332306998946228968225951765070086144
+                    nulls |= 664613997892457936451903530140172288
             elif type(v_use_vendor_multimodal_model) is not bool:
                 raise wrong_type(
                     "use_vendor_multimodal_model",
@@ -1749,7 +1762,7 @@ class ParseParametersParam(Model):
                 if "user_prompt" not in d:
                     absent += 1
                 else:
-                    nulls |= 664613997892457936451903530140172288
+                    nulls |= 1329227995784915872903807060280344576
             elif type(v_user_prompt) is not str:
                 raise wrong_type("user_prompt", "a string or null", v_user_prompt)
             v_vendor_multimodal_api_key = d.get("vendor_multimodal_api_key")
@@ -1757,7 +1770,7 @@ class ParseParametersParam(Model):
                 if "vendor_multimodal_api_key" not in d:
                     absent += 1
                 else:
-                    nulls |= 1329227995784915872903807060280344576
+                    nulls |= 2658455991569831745807614120560689152
             elif type(v_vendor_multimodal_api_key) is not str:
                 raise wrong_type(
                     "vendor_multimodal_api_key", "a string or null", v_vendor_multimodal_api_key
@@ -1767,7 +1780,7 @@ class ParseParametersParam(Model):
                 if "vendor_multimodal_model_name" not in d:
                     absent += 1
                 else:
-                    nulls |= 2658455991569831745807614120560689152
+                    nulls |= 5316911983139663491615228241121378304
             elif type(v_vendor_multimodal_model_name) is not str:
                 raise wrong_type(
                     "vendor_multimodal_model_name",
@@ -1779,7 +1792,7 @@ class ParseParametersParam(Model):
                 if "version" not in d:
                     absent += 1
                 else:
-                    nulls |= 5316911983139663491615228241121378304
+                    nulls |= 10633823966279326983230456482242756608
             elif type(v_version) is not str:
                 raise wrong_type("version", "a string or null", v_version)
             v_webhook_configurations = d.get("webhook_configurations")
@@ -1787,7 +1800,7 @@ class ParseParametersParam(Model):
                 if "webhook_configurations" not in d:
                     absent += 1
                 else:
-                    nulls |= 10633823966279326983230456482242756608
+                    nulls |= 21267647932558653966460912964485513216
             else:
                 try:
                     if type(v_webhook_configurations) is not list:
@@ -1815,10 +1828,10 @@ class ParseParametersParam(Model):
                 if "webhook_url" not in d:
                     absent += 1
                 else:
-                    nulls |= 21267647932558653966460912964485513216
+                    nulls |= 42535295865117307932921825928971026432
             elif type(v_webhook_url) is not str:
                 raise wrong_type("webhook_url", "a string or null", v_webhook_url)
-            extra = {} if len(d) + absent == 125 else unknown_properties(d, _KNOWN)
+            extra = {} if len(d) + absent == 126 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing(error)
         except ShapeError as error:
@@ -1845,6 +1858,7 @@ class ParseParametersParam(Model):
                 v_bounding_box,
                 v_compact_markdown_table,
                 v_complemental_formatting_instruction,
+                v_confidence_score_effort,
                 v_content_guideline_instruction,
                 v_continuous_mode,
                 v_custom_metadata,
