@@ -50,6 +50,11 @@ class WebhookConfigurationParam(Model):
             list[
                 WebhookEvent
                 | Literal[
+                    "batch.cancelled",
+                    "batch.error",
+                    "batch.pending",
+                    "batch.running",
+                    "batch.success",
                     "classify.cancelled",
                     "classify.error",
                     "classify.partial_success",
@@ -78,6 +83,11 @@ class WebhookConfigurationParam(Model):
                     "split.processing",
                     "split.success",
                     "unmapped_event",
+                    "verify.cancelled",
+                    "verify.error",
+                    "verify.pending",
+                    "verify.running",
+                    "verify.success",
                 ]
             ]
             | None

@@ -7,12 +7,17 @@ __all__ = ["WebhookEvent"]
 
 
 class WebhookEvent(OpenStrEnum):
-    """WebhookEvent
+    """An event a webhook can subscribe to, named `<product>.<status>`. The server may add values.
 
     Open: a value the spec does not list parses into a value of this class (compares equal to
     the raw value, ``.is_known`` is False) instead of raising.
     """
 
+    BATCH_CANCELLED = "batch.cancelled"
+    BATCH_ERROR = "batch.error"
+    BATCH_PENDING = "batch.pending"
+    BATCH_RUNNING = "batch.running"
+    BATCH_SUCCESS = "batch.success"
     CLASSIFY_CANCELLED = "classify.cancelled"
     CLASSIFY_ERROR = "classify.error"
     CLASSIFY_PARTIAL_SUCCESS = "classify.partial_success"
@@ -41,3 +46,8 @@ class WebhookEvent(OpenStrEnum):
     SPLIT_PROCESSING = "split.processing"
     SPLIT_SUCCESS = "split.success"
     UNMAPPED_EVENT = "unmapped_event"
+    VERIFY_CANCELLED = "verify.cancelled"
+    VERIFY_ERROR = "verify.error"
+    VERIFY_PENDING = "verify.pending"
+    VERIFY_RUNNING = "verify.running"
+    VERIFY_SUCCESS = "verify.success"
