@@ -6,6 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api_error import APIError
+    from .batch import Batch
+    from .batch_config import BatchConfig
+    from .batch_config_job import BatchConfigJob
+    from .batch_create import BatchCreate
     from .batch_item_status import BatchItemStatus
     from .batch_job import BatchJob
     from .batch_job_cancel import BatchJobCancel
@@ -16,6 +20,9 @@ if TYPE_CHECKING:
     from .batch_job_page import BatchJobPage
     from .batch_job_progress import BatchJobProgress
     from .batch_job_status import BatchJobStatus
+    from .batch_page import BatchPage
+    from .batch_result import BatchResult
+    from .batch_status import BatchStatus
     from .classifier_rule import ClassifierRule
     from .classifier_rule_param import ClassifierRuleParam
     from .classify_job import ClassifyJob
@@ -37,6 +44,8 @@ if TYPE_CHECKING:
     from .parse_priority import ParsePriority
     from .parsing_language import ParsingLanguage
     from .processing_result import ProcessingResult
+    from .product_job_reference import ProductJobReference
+    from .product_job_type import ProductJobType
     from .validation_error import ValidationError
     from .webhook_configuration import WebhookConfiguration
     from .webhook_configuration_param import WebhookConfigurationParam
@@ -44,6 +53,10 @@ if TYPE_CHECKING:
 
 _MODULES = {
     "APIError": ".api_error",
+    "Batch": ".batch",
+    "BatchConfig": ".batch_config",
+    "BatchConfigJob": ".batch_config_job",
+    "BatchCreate": ".batch_create",
     "BatchItemStatus": ".batch_item_status",
     "BatchJob": ".batch_job",
     "BatchJobCancel": ".batch_job_cancel",
@@ -54,6 +67,9 @@ _MODULES = {
     "BatchJobPage": ".batch_job_page",
     "BatchJobProgress": ".batch_job_progress",
     "BatchJobStatus": ".batch_job_status",
+    "BatchPage": ".batch_page",
+    "BatchResult": ".batch_result",
+    "BatchStatus": ".batch_status",
     "ClassifierRule": ".classifier_rule",
     "ClassifierRuleParam": ".classifier_rule_param",
     "ClassifyJob": ".classify_job",
@@ -75,6 +91,8 @@ _MODULES = {
     "ParsePriority": ".parse_priority",
     "ParsingLanguage": ".parsing_language",
     "ProcessingResult": ".processing_result",
+    "ProductJobReference": ".product_job_reference",
+    "ProductJobType": ".product_job_type",
     "ValidationError": ".validation_error",
     "WebhookConfiguration": ".webhook_configuration",
     "WebhookConfigurationParam": ".webhook_configuration_param",
@@ -83,6 +101,10 @@ _MODULES = {
 
 __all__ = [
     "APIError",
+    "Batch",
+    "BatchConfig",
+    "BatchConfigJob",
+    "BatchCreate",
     "BatchItemStatus",
     "BatchJob",
     "BatchJobCancel",
@@ -93,6 +115,9 @@ __all__ = [
     "BatchJobPage",
     "BatchJobProgress",
     "BatchJobStatus",
+    "BatchPage",
+    "BatchResult",
+    "BatchStatus",
     "ClassifierRule",
     "ClassifierRuleParam",
     "ClassifyJob",
@@ -114,6 +139,8 @@ __all__ = [
     "ParsePriority",
     "ParsingLanguage",
     "ProcessingResult",
+    "ProductJobReference",
+    "ProductJobType",
     "ValidationError",
     "WebhookConfiguration",
     "WebhookConfigurationParam",

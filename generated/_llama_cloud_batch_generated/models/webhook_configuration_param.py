@@ -24,14 +24,15 @@ __all__ = ["WebhookConfigurationParam"]
 
 @_define(getstate_setstate=False)
 class WebhookConfigurationParam(Model):
-    """WebhookConfigurationParam
+    """One webhook endpoint to notify, given with the request.
 
     Attributes:
-        webhook_events: (no description in the spec)
-        webhook_headers: (no description in the spec)
-        webhook_output_format: (no description in the spec)
-        webhook_signing_secret: (no description in the spec)
-        webhook_url: (no description in the spec)
+        webhook_events: The events to deliver; null delivers every event.
+        webhook_headers: Extra HTTP headers sent with each delivery.
+        webhook_output_format: How a delivery's body is written, `string` (the default) or `json`.
+        webhook_signing_secret: Secret to sign deliveries with: each then carries `LC-Signature: sha256=<hex>`,
+            the HMAC-SHA256 of the raw body under this secret, for the receiver to check.
+        webhook_url: Where deliveries are POSTed.
         additional_properties: Properties the spec does not describe, as the server sent them.
     """
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from llama_cloud_batch._base_client import AsyncAPIClient, SyncAPIClient
 
 if TYPE_CHECKING:
+    from .batches import AsyncBatches, Batches
     from .beta import AsyncBeta, Beta
 
 __all__ = ["AsyncClient", "Client"]
@@ -25,6 +26,13 @@ class Client(SyncAPIClient):
 
         return Beta(self)
 
+    @cached_property
+    def batches(self) -> Batches:
+        """`batches`."""
+        from .batches import Batches
+
+        return Batches(self)
+
 
 class AsyncClient(AsyncAPIClient):
     """The asyncio client's top-level resources."""
@@ -35,3 +43,10 @@ class AsyncClient(AsyncAPIClient):
         from .beta import AsyncBeta
 
         return AsyncBeta(self)
+
+    @cached_property
+    def batches(self) -> AsyncBatches:
+        """`batches`, for asyncio."""
+        from .batches import AsyncBatches
+
+        return AsyncBatches(self)
