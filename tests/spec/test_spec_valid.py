@@ -95,6 +95,30 @@ def test_bearer_security_is_declared_and_applied(spec: dict[str, Any]) -> None:
     assert applied & set(bearer), "the bearer scheme is declared but not required globally"
 
 
+def test_replaced_by_names_a_live_successor(spec: dict[str, Any]) -> None:
+    # `x-replaced-by` on a deprecated operation names the operationId of its successor, which
+    # the client's DeprecationWarning turns into a method name: it must exist and not be
+    # deprecated itself, or users are sent to a dead end.
+    by_id = {operation.get("operationId"): operation for _, operation in operations(spec)}
+    problems = []
+    for where, operation in operations(spec):
+        successor = operation.get("x-replaced-by")
+        if successor is None:
+            continue
+        if not operation.get("deprecated"):
+            problems.append(f"{where}: x-replaced-by on an operation that is not deprecated")
+        if successor not in by_id:
+            problems.append(f"{where}: x-replaced-by {successor!r} is no operationId of the spec")
+        elif by_id[successor].get("deprecated"):
+            problems.append(f"{where}: x-replaced-by {successor!r}, itself deprecated")
+    assert not problems, "\n".join(problems)
+
+
+def test_beta_operations_are_deprecated_and_v2_ones_are_not(spec: dict[str, Any]) -> None:
+    for where, operation in operations(spec):
+        assert bool(operation.get("deprecated")) == ("/api/v1/beta/" in where), where
+
+
 def test_server_is_declared(spec: dict[str, Any]) -> None:
     assert SERVER in [server["url"] for server in spec["servers"]]
 

@@ -7,6 +7,7 @@ The classes also inherit what overrides/llama_cloud_batch/resources/batch.py add
 from __future__ import annotations
 
 import builtins
+import sys
 from collections.abc import Mapping
 from functools import cached_property
 from operator import attrgetter
@@ -14,6 +15,11 @@ from typing import TYPE_CHECKING, Literal
 
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
 from llama_cloud_batch.resources.batch import AsyncBatchMixin, BatchMixin
+
+if sys.version_info >= (3, 13):
+    from warnings import deprecated
+else:
+    from typing_extensions import deprecated
 
 if TYPE_CHECKING:
     from llama_cloud_batch._base_client import Timeout
@@ -62,6 +68,7 @@ class Batch(BatchMixin, SyncAPIResource):
         """The same methods as context managers; the body is read only when asked for."""
         return BatchWithStreamingResponse(self._in_mode("stream"))
 
+    @deprecated("client.beta.batch.list() is deprecated: use client.batches.list() instead")
     def list(
         self,
         *,
@@ -81,6 +88,8 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_body: Mapping[str, object] | None = None,
     ) -> SyncPage[BatchJob]:
         """List batch jobs.
+
+        Deprecated: use `client.batches.list()` instead.
 
         Lists batch jobs, newest first, filtered by directory, job type or status. Pages by
         `limit` and `offset`.
@@ -116,6 +125,7 @@ class Batch(BatchMixin, SyncAPIResource):
             _op.build_request, _op.parse_response, _arguments, _options, attrgetter("id")
         )
 
+    @deprecated("client.beta.batch.create() is deprecated: use client.batches.create() instead")
     def create(
         self,
         *,
@@ -138,6 +148,8 @@ class Batch(BatchMixin, SyncAPIResource):
         retry_non_idempotent: bool | None = None,
     ) -> BatchJob:
         """Create a batch job.
+
+        Deprecated: use `client.batches.create()` instead.
 
         Starts a batch job over a directory (`directory_id`) or an explicit list of files
         (`item_ids`); give exactly one of the two.
@@ -175,6 +187,7 @@ class Batch(BatchMixin, SyncAPIResource):
         )
         return self._request(_op.build_request(_arguments), _op.parse_response, _options)
 
+    @deprecated("client.beta.batch.get_status() is deprecated: use client.batches.get() instead")
     def get_status(
         self,
         job_id: str,
@@ -188,6 +201,8 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_body: Mapping[str, object] | None = None,
     ) -> BatchJobProgress:
         """Get a batch job's status.
+
+        Deprecated: use `client.batches.get()` instead.
 
         Returns a batch job and how far it has got.
 
@@ -209,6 +224,7 @@ class Batch(BatchMixin, SyncAPIResource):
         _options = request_options(timeout, max_retries, extra_headers, extra_query, extra_body)
         return self._request(_op.build_request(job_id, _arguments), _op.parse_response, _options)
 
+    @deprecated("client.beta.batch.cancel() is deprecated: use client.batches.cancel() instead")
     def cancel(
         self,
         job_id: str,
@@ -225,6 +241,8 @@ class Batch(BatchMixin, SyncAPIResource):
         retry_non_idempotent: bool | None = None,
     ) -> BatchJobCancelResult:
         """Cancel a batch job.
+
+        Deprecated: use `client.batches.cancel()` instead.
 
         Stops a pending or running batch job; its pending items are cancelled.
 
@@ -274,6 +292,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         """The same methods as context managers; the body is read only when asked for."""
         return AsyncBatchWithStreamingResponse(self._in_mode("stream"))
 
+    @deprecated("client.beta.batch.list() is deprecated: use client.batches.list() instead")
     def list(
         self,
         *,
@@ -293,6 +312,8 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_body: Mapping[str, object] | None = None,
     ) -> AsyncPager[BatchJob, AsyncPage[BatchJob]]:
         """List batch jobs.
+
+        Deprecated: use `client.batches.list()` instead.
 
         Lists batch jobs, newest first, filtered by directory, job type or status. Pages by
         `limit` and `offset`.
@@ -328,6 +349,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
             _op.build_request, _op.parse_response, _arguments, _options, attrgetter("id")
         )
 
+    @deprecated("client.beta.batch.create() is deprecated: use client.batches.create() instead")
     async def create(
         self,
         *,
@@ -350,6 +372,8 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         retry_non_idempotent: bool | None = None,
     ) -> BatchJob:
         """Create a batch job.
+
+        Deprecated: use `client.batches.create()` instead.
 
         Starts a batch job over a directory (`directory_id`) or an explicit list of files
         (`item_ids`); give exactly one of the two.
@@ -387,6 +411,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         )
         return await self._request(_op.build_request(_arguments), _op.parse_response, _options)
 
+    @deprecated("client.beta.batch.get_status() is deprecated: use client.batches.get() instead")
     async def get_status(
         self,
         job_id: str,
@@ -400,6 +425,8 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_body: Mapping[str, object] | None = None,
     ) -> BatchJobProgress:
         """Get a batch job's status.
+
+        Deprecated: use `client.batches.get()` instead.
 
         Returns a batch job and how far it has got.
 
@@ -423,6 +450,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
             _op.build_request(job_id, _arguments), _op.parse_response, _options
         )
 
+    @deprecated("client.beta.batch.cancel() is deprecated: use client.batches.cancel() instead")
     async def cancel(
         self,
         job_id: str,
@@ -439,6 +467,8 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         retry_non_idempotent: bool | None = None,
     ) -> BatchJobCancelResult:
         """Cancel a batch job.
+
+        Deprecated: use `client.batches.cancel()` instead.
 
         Stops a pending or running batch job; its pending items are cancelled.
 

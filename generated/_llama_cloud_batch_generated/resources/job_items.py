@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
+
+if sys.version_info >= (3, 13):
+    from warnings import deprecated
+else:
+    from typing_extensions import deprecated
 
 if TYPE_CHECKING:
     from llama_cloud_batch._base_client import Timeout
@@ -39,6 +45,9 @@ class JobItems(SyncAPIResource):
         """The same methods as context managers; the body is read only when asked for."""
         return JobItemsWithStreamingResponse(self._in_mode("stream"))
 
+    @deprecated(
+        "client.beta.batch.job_items.list() is deprecated: use client.batches.get() instead"
+    )
     def list(
         self,
         job_id: str,
@@ -58,8 +67,11 @@ class JobItems(SyncAPIResource):
     ) -> SyncPage[BatchJobItem]:
         """List a batch job's items.
 
+        Deprecated: use `client.batches.get()` instead.
+
         Lists the items (files) of a batch job with their processing status. Pages by `limit`
-        and `offset`.
+        and `offset`. Deprecated with the beta; a batch (v2) lists its files with
+        `expand=results`, each with the job it was given, whose status is the file's.
 
         GET /api/v1/beta/batch-processing/{job_id}/items
 
@@ -93,6 +105,7 @@ class JobItems(SyncAPIResource):
             attrgetter("item_id"),
         )
 
+    @deprecated("client.beta.batch.job_items.get_processing_results() is deprecated")
     def get_processing_results(
         self,
         item_id: str,
@@ -108,7 +121,11 @@ class JobItems(SyncAPIResource):
     ) -> ItemProcessingResults:
         """Get an item's processing results.
 
-        Returns every processing result recorded for one item.
+        Deprecated: the API will remove it.
+
+        Returns every processing result recorded for one item. Deprecated with the beta, with no
+        counterpart in batches (v2), whose files' outputs are those of the parse or extract job
+        each was given.
 
         GET /api/v1/beta/batch-processing/items/{item_id}/processing-results
 
@@ -144,6 +161,9 @@ class AsyncJobItems(AsyncAPIResource):
         """The same methods as context managers; the body is read only when asked for."""
         return AsyncJobItemsWithStreamingResponse(self._in_mode("stream"))
 
+    @deprecated(
+        "client.beta.batch.job_items.list() is deprecated: use client.batches.get() instead"
+    )
     def list(
         self,
         job_id: str,
@@ -163,8 +183,11 @@ class AsyncJobItems(AsyncAPIResource):
     ) -> AsyncPager[BatchJobItem, AsyncPage[BatchJobItem]]:
         """List a batch job's items.
 
+        Deprecated: use `client.batches.get()` instead.
+
         Lists the items (files) of a batch job with their processing status. Pages by `limit`
-        and `offset`.
+        and `offset`. Deprecated with the beta; a batch (v2) lists its files with
+        `expand=results`, each with the job it was given, whose status is the file's.
 
         GET /api/v1/beta/batch-processing/{job_id}/items
 
@@ -198,6 +221,7 @@ class AsyncJobItems(AsyncAPIResource):
             attrgetter("item_id"),
         )
 
+    @deprecated("client.beta.batch.job_items.get_processing_results() is deprecated")
     async def get_processing_results(
         self,
         item_id: str,
@@ -213,7 +237,11 @@ class AsyncJobItems(AsyncAPIResource):
     ) -> ItemProcessingResults:
         """Get an item's processing results.
 
-        Returns every processing result recorded for one item.
+        Deprecated: the API will remove it.
+
+        Returns every processing result recorded for one item. Deprecated with the beta, with no
+        counterpart in batches (v2), whose files' outputs are those of the parse or extract job
+        each was given.
 
         GET /api/v1/beta/batch-processing/items/{item_id}/processing-results
 
