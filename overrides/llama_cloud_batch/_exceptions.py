@@ -96,12 +96,17 @@ class PaginationError(LlamaCloudError):
 
 
 class WaitTimeoutError(LlamaCloudError):
-    """wait_for_completion gave up before the job reached a final status."""
+    """wait_for_completion gave up before the job or batch reached a final status (`id`, and
+    `job_id` as its older name)."""
 
-    def __init__(self, message: str, *, job_id: str, last_status: str | None) -> None:
+    def __init__(self, message: str, *, id: str, last_status: str | None) -> None:
         super().__init__(message)
-        self.job_id = job_id
+        self.id = id
         self.last_status = last_status
+
+    @property
+    def job_id(self) -> str:
+        return self.id
 
 
 class APIError(LlamaCloudError):

@@ -246,7 +246,7 @@ def _errors() -> list[BaseException]:
                     client.beta.batch.get_status("bjb-1")
                 except Exception as error:
                     found.append(error)
-    found.append(WaitTimeoutError("still running", job_id="bjb-1", last_status="running"))
+    found.append(WaitTimeoutError("still running", id="bjb-1", last_status="running"))
     return found
 
 

@@ -19,8 +19,8 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from .._bulk import JobWaitResult
 from .._retries import is_transient_error
+from ..resources.batch import JobWaitResult
 from ._errors import PROG, ExitCode, describe
 from ._render import done_count, shown
 
@@ -231,7 +231,7 @@ def follow(
     with display:
         return client.beta.batch.wait_for_many(
             job_ids,
-            timeout=timeout,
+            max_wait=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max(poll_interval, 10.0),
             on_update=display.update,

@@ -43,7 +43,7 @@ def sync_usage() -> None:
         },
         directory_id="dir-...",
     )
-    done = client.beta.batch.wait_for_completion(job.id, timeout=1800)
+    done = client.beta.batch.wait_for_completion(job.id, max_wait=1800)
     if done.job.status.is_final and done.job.status in BatchJobStatus.FINAL:
         print(error_text(done.job))
     for item in client.beta.batch.job_items.list(job.id, status="failed"):

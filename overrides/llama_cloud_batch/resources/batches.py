@@ -1,0 +1,270 @@
+"""client.batches: what no spec says about batches, beside the generated methods.
+
+The class users get, `_llama_cloud_batch_generated/resources/batches.py`'s Batches, has the
+methods generator/resources.yaml places there (list, create, get, cancel) and inherits the mixins
+below (the map's `custom: batches`): waiting for one batch or many, and a batch's per-file
+results. A batch's outcome per file is the job it maps the file to (`job_reference`); the batch
+itself succeeds once every file is mapped.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from .._base_client import Timeout
+from .._waiting import DEFAULT_POLL_CONCURRENCY, NOT_GIVEN, WaitResult
+
+if TYPE_CHECKING:
+    from _llama_cloud_batch_generated.models import Batch, BatchResult
+    from _llama_cloud_batch_generated.resources.batches import AsyncBatches, Batches
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWaitResult(WaitResult["Batch"]):
+    """Where one batch of `wait_for_many` stands: its last answer (`batch`, None if none came),
+    and why following it stopped (see WaitResult)."""
+
+    @property
+    def batch_id(self) -> str:
+        return self.id
+
+    @property
+    def batch(self) -> Batch | None:
+        return self.answer
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "COMPLETED"
+
+
+def _status(batch: Batch) -> Any:
+    return batch.status
+
+
+def _results(batch: Batch) -> builtins.list[BatchResult]:
+    """A batch's per-file results (asked for with expand=results); ValueError while the server
+    has none to give, before the batch is final."""
+    if batch.results is None:
+        raise ValueError(
+            f"batch {batch.id} is {batch.status}: its per-file results are listed once it is "
+            "final (wait_for_completion first)"
+        )
+    return batch.results
+
+
+class BatchesMixin:
+    """Batches: waiting for them, and their per-file results."""
+
+    def wait_for_completion(
+        self,
+        batch_id: str,
+        *,
+        expand: builtins.list[str] | None = None,
+        organization_id: str | None = None,
+        project_id: str | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 10.0,
+        max_wait: float | None = 3600.0,
+        on_update: Callable[[Batch], None] | None = None,
+        request_timeout: Timeout = None,
+    ) -> Batch:
+        """Polls get until the batch's status is final (completed, failed, cancelled; the spec
+        says which: THROTTLED, say, is not).
+
+        The interval grows from poll_interval to max_poll_interval. `max_wait` is the deadline
+        of the whole wait, in seconds (None: for ever): WaitTimeoutError once it passes.
+        `request_timeout` bounds each poll (it is cut to the time left). `on_update(batch)` is
+        called after every poll; `expand=["results"]` asks every poll for the per-file results.
+        """
+        # Loaded here: a first list() call does not pay for waiting.
+        from .._waiting import deadline_argument, wait_sync, waiting_for_one
+
+        one = waiting_for_one(
+            "batch",
+            batch_id,
+            _status,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            max_wait=deadline_argument(max_wait, NOT_GIVEN, "wait_for_completion"),
+            on_update=on_update,
+        )
+        batches = cast("Batches", self)  # the generated class this mixes into
+        return wait_sync(
+            lambda left: batches.get(
+                batch_id,
+                expand=expand,
+                organization_id=organization_id,
+                project_id=project_id,
+                timeout=left,
+            ),
+            one,
+            request_timeout,
+        )
+
+    def wait_for_many(
+        self,
+        batch_ids: Iterable[str],
+        *,
+        organization_id: str | None = None,
+        project_id: str | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 10.0,
+        max_wait: float | None = 3600.0,
+        on_update: Callable[[BatchWaitResult], None] | None = None,
+        request_timeout: Timeout = None,
+    ) -> builtins.list[BatchWaitResult]:
+        """Follows every batch until each is final or `max_wait` seconds pass.
+
+        Polls politely: one round over the open batches, then a pause growing from
+        `poll_interval` to `max_poll_interval`, longer when the server asked for it
+        (Retry-After). Returns one BatchWaitResult per batch, in the order given, and raises
+        nothing for one batch's trouble: one that vanishes (404) or keeps failing ends with
+        `.error`; one still open at the deadline with `.timed_out`. `on_update(result)` is
+        called after every poll of a batch; `max_wait=0` looks at each batch once.
+        """
+        from .._waiting import Follower, deadline_argument, wait_many_sync
+
+        batches = cast("Batches", self)
+        follower = Follower(
+            "batch",
+            batch_ids,
+            _status,
+            BatchWaitResult,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            max_wait=deadline_argument(max_wait, NOT_GIVEN, "wait_for_many"),
+            on_update=on_update,
+        )
+        return wait_many_sync(
+            follower,
+            lambda batch_id, left: batches.get(
+                batch_id, organization_id=organization_id, project_id=project_id, timeout=left
+            ),
+            request_timeout,
+        )
+
+    def iter_results(
+        self,
+        batch_id: str,
+        *,
+        organization_id: str | None = None,
+        project_id: str | None = None,
+        request_timeout: Timeout = None,
+    ) -> Iterator[BatchResult]:
+        """Every file's result of a final batch: the file, and the job it was mapped to
+        (`job_reference`) or why it could not be (`error_message`). The batch is asked for when
+        iteration starts; ValueError then while it is still running (its results are not listed
+        yet)."""
+        batches = cast("Batches", self)
+        batch = batches.get(
+            batch_id,
+            expand=["results"],
+            organization_id=organization_id,
+            project_id=project_id,
+            timeout=request_timeout,
+        )
+        yield from _results(batch)
+
+
+class AsyncBatchesMixin:
+    """Batches, for asyncio (see BatchesMixin)."""
+
+    async def wait_for_completion(
+        self,
+        batch_id: str,
+        *,
+        expand: builtins.list[str] | None = None,
+        organization_id: str | None = None,
+        project_id: str | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 10.0,
+        max_wait: float | None = 3600.0,
+        on_update: Callable[[Batch], None] | None = None,
+        request_timeout: Timeout = None,
+    ) -> Batch:
+        """Polls get until the batch's status is final (see BatchesMixin.wait_for_completion)."""
+        from .._waiting import deadline_argument, wait_async, waiting_for_one
+
+        one = waiting_for_one(
+            "batch",
+            batch_id,
+            _status,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            max_wait=deadline_argument(max_wait, NOT_GIVEN, "wait_for_completion"),
+            on_update=on_update,
+        )
+        batches = cast("AsyncBatches", self)
+        return await wait_async(
+            lambda left: batches.get(
+                batch_id,
+                expand=expand,
+                organization_id=organization_id,
+                project_id=project_id,
+                timeout=left,
+            ),
+            one,
+            request_timeout,
+        )
+
+    async def wait_for_many(
+        self,
+        batch_ids: Iterable[str],
+        *,
+        organization_id: str | None = None,
+        project_id: str | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 10.0,
+        max_wait: float | None = 3600.0,
+        on_update: Callable[[BatchWaitResult], None] | None = None,
+        request_timeout: Timeout = None,
+        concurrency: int = DEFAULT_POLL_CONCURRENCY,
+    ) -> builtins.list[BatchWaitResult]:
+        """As BatchesMixin.wait_for_many; each round polls up to `concurrency` batches at once."""
+        from .._waiting import Follower, deadline_argument, wait_many_async
+
+        batches = cast("AsyncBatches", self)
+        follower = Follower(
+            "batch",
+            batch_ids,
+            _status,
+            BatchWaitResult,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            max_wait=deadline_argument(max_wait, NOT_GIVEN, "wait_for_many"),
+            on_update=on_update,
+        )
+        return await wait_many_async(
+            follower,
+            lambda batch_id, left: batches.get(
+                batch_id, organization_id=organization_id, project_id=project_id, timeout=left
+            ),
+            request_timeout,
+            concurrency,
+        )
+
+    async def iter_results(
+        self,
+        batch_id: str,
+        *,
+        organization_id: str | None = None,
+        project_id: str | None = None,
+        request_timeout: Timeout = None,
+    ) -> AsyncIterator[BatchResult]:
+        """As BatchesMixin.iter_results, for `async for`."""
+        batches = cast("AsyncBatches", self)
+        batch = await batches.get(
+            batch_id,
+            expand=["results"],
+            organization_id=organization_id,
+            project_id=project_id,
+            timeout=request_timeout,
+        )
+        for result in _results(batch):
+            yield result
+
+
+__all__ = ["AsyncBatchesMixin", "BatchWaitResult", "BatchesMixin"]
