@@ -19,6 +19,7 @@ the wheel holds both. Nothing hand-written is copied here.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import difflib
 import filecmp
@@ -148,6 +149,65 @@ def request_values(data: Any, spec_facts: facts.Facts) -> list[facts.Value]:
     return values
 
 
+def stale_imports(generated: Path, hand_written: Path) -> list[str]:
+    """One line for each import, in the hand-written package, of a generated module or name that
+    `generated` (a fresh tree) does not have: removing an operation or a resource from the spec
+    must not regenerate into a package whose hand-written code no longer imports."""
+    problems = []
+    for path in sorted(hand_written.rglob("*.py")):
+        where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [(node.module, [alias.name for alias in node.names])]
+            elif isinstance(node, ast.Import):
+                modules = [(alias.name, []) for alias in node.names]
+            else:
+                continue
+            for module, names in modules:
+                if module.split(".")[0] != GENERATED:
+                    continue
+                defined = _defined_names(generated.joinpath(*module.split(".")[1:]))
+                if defined is None:
+                    problems.append(
+                        f"{where}:{node.lineno}: imports {module}, which the spec no longer makes"
+                    )
+                    continue
+                problems += [
+                    f"{where}:{node.lineno}: imports {name} from {module}, which the spec no "
+                    "longer makes"
+                    for name in names
+                    if name != "*" and name not in defined
+                ]
+    return problems
+
+
+def _defined_names(module: Path) -> set[str] | None:
+    """The names a generated module (or package: its submodules too) defines; None if it is not
+    there."""
+    if module.with_suffix(".py").is_file():
+        source = module.with_suffix(".py")
+        names = set()
+    elif (module / "__init__.py").is_file():
+        source = module / "__init__.py"
+        submodules = [
+            child for child in module.iterdir() if child.suffix == ".py" or child.is_dir()
+        ]
+        names = {child.stem for child in submodules} - {"__init__"}
+    else:
+        return None
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                names |= set(ast.literal_eval(node.value)) if node.value else set()
+        elif isinstance(node, ast.ImportFrom):
+            names |= {alias.asname or alias.name for alias in node.names}
+    return names
+
+
 def _failed_render(error: Exception) -> str:
     """What openapi-python-client was rendering when a template failed, from the failing
     frame's locals (its loops name them endpoint, model and enum)."""
@@ -213,6 +273,11 @@ def build(spec: Path, output: Path, resources: Path = DEFAULT_RESOURCES) -> Path
     format_tree(generated)
     add_headers(generated, spec_label)
     write_schema(spec_data, generated, spec_label)
+    # The hand-written package is written against the repository's spec, not another one (the
+    # pipeline's tests generate small specs of their own).
+    stale = stale_imports(generated, OVERRIDES) if spec == DEFAULT_SPEC else []
+    if stale:
+        raise GenerationError("\n".join(stale))
     return generated
 
 

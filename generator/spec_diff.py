@@ -29,6 +29,7 @@ tool (generator/release.py) uses compare/required_bump/render.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -146,6 +147,63 @@ def resource_names(resources: Mapping[str, Any]) -> dict[tuple[str, str], str]:
     for name, resource in (resources.get("resources") or {}).items():
         walk(f"client.{name}", resource)
     return found
+
+
+def _resource_paths(resources: Mapping[str, Any]) -> dict[str, str | None]:
+    """`client.<resource>...` -> its `custom:` module (None without one), for every resource."""
+    found: dict[str, str | None] = {}
+
+    def walk(prefix: str, resource: Mapping[str, Any]) -> None:
+        found[prefix] = resource.get("custom")
+        for name, child in (resource.get("subresources") or {}).items():
+            walk(f"{prefix}.{name}", child or {})
+
+    for name, resource in (resources.get("resources") or {}).items():
+        walk(f"client.{name}", resource or {})
+    return found
+
+
+def hand_written_ties(
+    old_resources: Mapping[str, Any], new_resources: Mapping[str, Any], overrides: Path
+) -> list[str]:
+    """For each resource the new map no longer has: its hand-written module (the `custom:` mixins
+    and their methods) and every line of the hand-written package that uses it (the command
+    line's commands among them), for a maintainer to remove or move with it."""
+    old, new = _resource_paths(old_resources), _resource_paths(new_resources)
+    gone = [path for path in sorted(old) if path not in new]
+    # The top of each removed subtree: the uses of its children are uses of it.
+    tops = [path for path in gone if path.rsplit(".", 1)[0] not in gone]
+    lines = []
+    sources = sorted(overrides.rglob("*.py"))
+    for top in tops:
+        lines.append(f"{top} is gone:")
+        for path in gone:
+            custom = old[path]
+            if (path == top or path.startswith(top + ".")) and custom is not None:
+                module = overrides / "resources" / f"{custom}.py"
+                methods = _mixin_methods(module) if module.is_file() else []
+                lines.append(f"  - {module}: its mixins ({', '.join(methods) or 'no methods'})")
+        uses = re.compile(rf"\.{re.escape(top.removeprefix('client.'))}\b")
+        for source in sources:
+            for number, line in enumerate(source.read_text().splitlines(), 1):
+                if uses.search(line):
+                    lines.append(f"  - {source}:{number}: {line.strip()[:90]}")
+    return lines
+
+
+def _mixin_methods(module: Path) -> list[str]:
+    """The public methods of the mixins of a hand-written resource module."""
+    tree = ast.parse(module.read_text())
+    return sorted(
+        {
+            item.name
+            for node in tree.body
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Mixin")
+            for item in node.body
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            and not item.name.startswith("_")
+        }
+    )
 
 
 # -- schema helpers ---------------------------------------------------------------------
@@ -510,8 +568,15 @@ class _Differ:
         now_open = new.get("additionalProperties", True) is not False
         if was_open != now_open:
             detail = "extra properties " + ("allowed" if now_open else "refused")
+            # Closed, a request refuses what callers sent, and a generated model refuses the
+            # extra properties it used to keep in `additional_properties`: breaking for the
+            # package either way; on the wire, only a request refuses what old releases send.
             self.add(
-                f"{prefix}-additional-properties-changed", where, request and not now_open, detail
+                f"{prefix}-additional-properties-changed",
+                where,
+                not now_open,
+                detail,
+                wire=request and not now_open,
             )
         self.deprecation(where, old, new)
 
@@ -740,6 +805,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--old-resources", type=Path, help="the resource map that goes with OLD")
     parser.add_argument("--new-resources", type=Path, help="the resource map that goes with NEW")
+    parser.add_argument(
+        "--overrides",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "overrides" / "llama_cloud_batch",
+        help="the hand-written package, searched for uses of removed resources",
+    )
     args = parser.parse_args(argv)
     old_names = resource_names(load(args.old_resources)) if args.old_resources else None
     new_names = resource_names(load(args.new_resources)) if args.new_resources else None
@@ -749,6 +820,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(render(changes))
+        if args.old_resources and args.new_resources:
+            ties = hand_written_ties(
+                load(args.old_resources), load(args.new_resources), args.overrides
+            )
+            if ties:
+                print("Hand-written code that goes with a removed resource:")
+                print("\n".join(ties))
     if args.fail_on == "breaking" and any(change.breaking for change in changes):
         return 1
     if args.fail_on == "wire" and any(change.wire for change in changes):

@@ -640,7 +640,13 @@ RULES: list[tuple[str, Callable[[Spec], object], Change]] = [
     (
         "response additionalProperties turned off",
         lambda s: s["components"]["schemas"]["Out"].__setitem__("additionalProperties", False),
-        Change("response-additional-properties-changed", "Out", False, "extra properties refused"),
+        Change(
+            "response-additional-properties-changed",
+            "Out",
+            True,
+            "extra properties refused",
+            wire=False,
+        ),
     ),
     (
         "request property made readOnly",
