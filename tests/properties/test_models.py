@@ -102,7 +102,7 @@ def strategy(schema: dict[str, Any], *, unknown_enums: bool = False) -> st.Searc
             return st.one_of([strategy(s, unknown_enums=unknown_enums) for s in schema[combinator]])
     types = schema.get("type")
     if types is None:
-        return JSON_VALUES  # no constraint at all (output_metadata, APIError.detail)
+        return JSON_VALUES  # no constraint at all (output_metadata, ErrorBody.detail)
     if isinstance(types, list):
         return st.one_of(
             [strategy({**schema, "type": t}, unknown_enums=unknown_enums) for t in types]

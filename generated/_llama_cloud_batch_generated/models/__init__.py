@@ -5,7 +5,6 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api_error import APIError
     from .batch import Batch
     from .batch_config import BatchConfig
     from .batch_config_job import BatchConfigJob
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from .classify_mode import ClassifyMode
     from .classify_parsing_configuration import ClassifyParsingConfiguration
     from .classify_parsing_configuration_param import ClassifyParsingConfigurationParam
+    from .error_body import ErrorBody
     from .failed_page_mode import FailedPageMode
     from .http_validation_error import HTTPValidationError
     from .image_to_save import ImageToSave
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
     from .webhook_event import WebhookEvent
 
 _MODULES = {
-    "APIError": ".api_error",
     "Batch": ".batch",
     "BatchConfig": ".batch_config",
     "BatchConfigJob": ".batch_config_job",
@@ -78,6 +77,7 @@ _MODULES = {
     "ClassifyMode": ".classify_mode",
     "ClassifyParsingConfiguration": ".classify_parsing_configuration",
     "ClassifyParsingConfigurationParam": ".classify_parsing_configuration_param",
+    "ErrorBody": ".error_body",
     "FailedPageMode": ".failed_page_mode",
     "HTTPValidationError": ".http_validation_error",
     "ImageToSave": ".image_to_save",
@@ -100,7 +100,6 @@ _MODULES = {
 }
 
 __all__ = [
-    "APIError",
     "Batch",
     "BatchConfig",
     "BatchConfigJob",
@@ -126,6 +125,7 @@ __all__ = [
     "ClassifyMode",
     "ClassifyParsingConfiguration",
     "ClassifyParsingConfigurationParam",
+    "ErrorBody",
     "FailedPageMode",
     "HTTPValidationError",
     "ImageToSave",
