@@ -134,45 +134,54 @@ class Value:
     @property
     def annotation(self) -> str:
         """The Python type of the value as a model holds it."""
-        if self.kind in _PYTHON_TYPES:
-            base = _PYTHON_TYPES[self.kind]
-        elif self.kind in (Kind.ENUM, Kind.MODEL):
-            base = self.class_name
-        elif self.kind is Kind.LIST:
-            assert self.item is not None
-            base = f"list[{self.item.annotation}]"
-        elif self.kind is Kind.MAP:
-            assert self.item is not None
-            base = f"dict[str, {self.item.annotation}]"
-        elif self.kind is Kind.CONST:
-            base = f"Literal[{self.const!r}]"
-        else:
-            base = " | ".join(variant.annotation for variant in self.variants)
-        if self.nullable and self.kind is not Kind.ANY:
-            return f"{base} | None"
-        return base
+        return self.annotation_in("")
 
     @property
     def request_annotation(self) -> str:
         """The Python type a request accepts for the value: models also as plain dicts (their
         TypedDict), enums also as their values, timestamps also as ISO 8601 strings."""
+        return self.request_annotation_in("")
+
+    def annotation_in(self, prefix: str) -> str:
+        """`annotation`, naming models and enums through `prefix` (a module, as "types.")."""
+        if self.kind in _PYTHON_TYPES:
+            base = _PYTHON_TYPES[self.kind]
+        elif self.kind in (Kind.ENUM, Kind.MODEL):
+            base = prefix + self.class_name
+        elif self.kind is Kind.LIST:
+            assert self.item is not None
+            base = f"list[{self.item.annotation_in(prefix)}]"
+        elif self.kind is Kind.MAP:
+            assert self.item is not None
+            base = f"dict[str, {self.item.annotation_in(prefix)}]"
+        elif self.kind is Kind.CONST:
+            base = f"Literal[{self.const!r}]"
+        else:
+            base = " | ".join(variant.annotation_in(prefix) for variant in self.variants)
+        if self.nullable and self.kind is not Kind.ANY:
+            return f"{base} | None"
+        return base
+
+    def request_annotation_in(self, prefix: str) -> str:
+        """`request_annotation`, naming models and enums through `prefix`."""
+        name = prefix + self.class_name
         if self.kind is Kind.MODEL:
-            base = f"{self.class_name} | {self.class_name}.Dict"
+            base = f"{name} | {name}.Dict"
         elif self.kind is Kind.ENUM:
             listed = ", ".join(repr(value) for value in sorted(self.values, key=str))
-            base = f"{self.class_name} | Literal[{listed}]" if listed else self.class_name
+            base = f"{name} | Literal[{listed}]" if listed else name
         elif self.kind is Kind.DATETIME:
             base = "datetime.datetime | str"
         elif self.kind is Kind.LIST:
             assert self.item is not None
-            base = f"list[{self.item.request_annotation}]"
+            base = f"list[{self.item.request_annotation_in(prefix)}]"
         elif self.kind is Kind.MAP:
             assert self.item is not None
-            base = f"Mapping[str, {self.item.request_annotation}]"
+            base = f"Mapping[str, {self.item.request_annotation_in(prefix)}]"
         elif self.kind is Kind.UNION:
-            base = " | ".join(variant.request_annotation for variant in self.variants)
+            base = " | ".join(variant.request_annotation_in(prefix) for variant in self.variants)
         else:
-            return self.annotation
+            return self.annotation_in(prefix)
         return f"{base} | None" if self.nullable else base
 
     @property

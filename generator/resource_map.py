@@ -371,24 +371,6 @@ def _successors(resources: list[Resource], source: str) -> None:
             method.replaced_by = by_operation[successor].dotted
 
 
-def type_imports(method: Method) -> set[str]:
-    """What the method's annotations need (imported under TYPE_CHECKING: loading stays lazy)."""
-    op = method.operation
-    values = [f.value for f in op.keywords]
-    if method.item is not None:
-        values.append(method.item)
-    elif op.success is not None:
-        values.append(op.success)
-    imports = {
-        f"from ..models.{value.module} import {value.class_name}"
-        for outer in values
-        for value in outer.classes
-    }
-    params = f"{strings.pascal_case(op.name)}Params"
-    imports.add(f"from ..api.{method.tag}.{op.name} import {params}")
-    return imports
-
-
 def render(env: Environment, resources: list[Resource], target: Path) -> None:
     """Writes one module per resource into target (the generated `resources` package), and the
     client's top-level resources into its __init__."""
@@ -410,8 +392,5 @@ def render(env: Environment, resources: list[Resource], target: Path) -> None:
                     f"cannot render operation {method.operation.name} ({method.where}) as "
                     f"{method.dotted}: {type(error).__name__}: {error}"
                 ) from None
-        imports = set()
-        for method in resource.methods:
-            imports |= type_imports(method)
-        text = module.render(resource=resource, rendered=rendered, type_imports=sorted(imports))
+        text = module.render(resource=resource, rendered=rendered)
         (target / f"{resource.name}.py").write_text(text)

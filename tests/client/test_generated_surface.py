@@ -4,6 +4,7 @@ controls (timeout, max_retries, extra_headers, extra_query, extra_body) on every
 from __future__ import annotations
 
 import inspect
+import typing
 from typing import Any
 
 import pytest
@@ -137,3 +138,15 @@ async def test_async_methods_take_the_same_controls(server: ScriptedServer) -> N
         )
     assert server.received[0].query == {"x": "1"}
     assert server.received[0].headers["x-h"] == "v"
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_type_hints_resolve_on_every_public_method(flavour: str) -> None:
+    client = LlamaCloud(api_key=API_KEY) if flavour == "sync" else AsyncLlamaCloud(api_key=API_KEY)
+    paths = {path for path, _, _ in resource_methods()}
+    for path in paths:
+        resource = _resource(client, path)
+        for name, method in inspect.getmembers(resource, inspect.ismethod):
+            if not name.startswith("_"):
+                hints = typing.get_type_hints(method)
+                assert "return" in hints, (path, name)

@@ -13,6 +13,13 @@ from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 
+from llama_cloud_batch import types
+from llama_cloud_batch._base_client import Timeout
+from llama_cloud_batch._pagination import (
+    AsyncPage,
+    AsyncPager,
+    SyncPage,
+)
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
 from llama_cloud_batch.resources.batch import AsyncBatchMixin, BatchMixin
 
@@ -22,20 +29,6 @@ else:
     from typing_extensions import deprecated
 
 if TYPE_CHECKING:
-    from llama_cloud_batch._base_client import Timeout
-    from llama_cloud_batch._pagination import (
-        AsyncPage,
-        AsyncPager,
-        SyncPage,
-    )
-
-    from ..models.batch_job import BatchJob
-    from ..models.batch_job_cancel_result import BatchJobCancelResult
-    from ..models.batch_job_progress import BatchJobProgress
-    from ..models.batch_job_status import BatchJobStatus
-    from ..models.classify_job_param import ClassifyJobParam
-    from ..models.job_type import JobType
-    from ..models.parse_job_config_param import ParseJobConfigParam
     from .job_items import (
         AsyncJobItems,
         AsyncJobItemsWithRawResponse,
@@ -73,12 +66,12 @@ class Batch(BatchMixin, SyncAPIResource):
         self,
         *,
         directory_id: str | None = None,
-        job_type: JobType | Literal["classify", "extract", "parse"] | None = None,
+        job_type: types.JobType | Literal["classify", "extract", "parse"] | None = None,
         limit: int | None = None,
         offset: int | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
-        status: BatchJobStatus
+        status: types.BatchJobStatus
         | Literal["cancelled", "completed", "dispatched", "failed", "pending", "running"]
         | None = None,
         timeout: Timeout = None,
@@ -86,7 +79,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> SyncPage[BatchJob]:
+    ) -> SyncPage[types.BatchJob]:
         """List batch jobs.
 
         Deprecated: use `client.batches.list()` instead.
@@ -129,10 +122,10 @@ class Batch(BatchMixin, SyncAPIResource):
     def create(
         self,
         *,
-        job_config: ParseJobConfigParam
-        | ParseJobConfigParam.Dict
-        | ClassifyJobParam
-        | ClassifyJobParam.Dict,
+        job_config: types.ParseJobConfigParam
+        | types.ParseJobConfigParam.Dict
+        | types.ClassifyJobParam
+        | types.ClassifyJobParam.Dict,
         organization_id: str | None = None,
         project_id: str | None = None,
         temporal_namespace: str | None = None,
@@ -146,7 +139,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJob:
+    ) -> types.BatchJob:
         """Create a batch job.
 
         Deprecated: use `client.batches.create()` instead.
@@ -199,7 +192,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> BatchJobProgress:
+    ) -> types.BatchJobProgress:
         """Get a batch job's status.
 
         Deprecated: use `client.batches.get()` instead.
@@ -239,7 +232,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJobCancelResult:
+    ) -> types.BatchJobCancelResult:
         """Cancel a batch job.
 
         Deprecated: use `client.batches.cancel()` instead.
@@ -297,12 +290,12 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         self,
         *,
         directory_id: str | None = None,
-        job_type: JobType | Literal["classify", "extract", "parse"] | None = None,
+        job_type: types.JobType | Literal["classify", "extract", "parse"] | None = None,
         limit: int | None = None,
         offset: int | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
-        status: BatchJobStatus
+        status: types.BatchJobStatus
         | Literal["cancelled", "completed", "dispatched", "failed", "pending", "running"]
         | None = None,
         timeout: Timeout = None,
@@ -310,7 +303,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> AsyncPager[BatchJob, AsyncPage[BatchJob]]:
+    ) -> AsyncPager[types.BatchJob, AsyncPage[types.BatchJob]]:
         """List batch jobs.
 
         Deprecated: use `client.batches.list()` instead.
@@ -353,10 +346,10 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
     async def create(
         self,
         *,
-        job_config: ParseJobConfigParam
-        | ParseJobConfigParam.Dict
-        | ClassifyJobParam
-        | ClassifyJobParam.Dict,
+        job_config: types.ParseJobConfigParam
+        | types.ParseJobConfigParam.Dict
+        | types.ClassifyJobParam
+        | types.ClassifyJobParam.Dict,
         organization_id: str | None = None,
         project_id: str | None = None,
         temporal_namespace: str | None = None,
@@ -370,7 +363,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJob:
+    ) -> types.BatchJob:
         """Create a batch job.
 
         Deprecated: use `client.batches.create()` instead.
@@ -423,7 +416,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> BatchJobProgress:
+    ) -> types.BatchJobProgress:
         """Get a batch job's status.
 
         Deprecated: use `client.batches.get()` instead.
@@ -465,7 +458,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJobCancelResult:
+    ) -> types.BatchJobCancelResult:
         """Cancel a batch job.
 
         Deprecated: use `client.batches.cancel()` instead.

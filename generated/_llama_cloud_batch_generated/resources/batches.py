@@ -11,23 +11,17 @@ import datetime
 from collections.abc import Mapping
 from functools import cached_property
 from operator import attrgetter
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from llama_cloud_batch import types
+from llama_cloud_batch._base_client import Timeout
+from llama_cloud_batch._pagination import (
+    AsyncCursorPage,
+    AsyncPager,
+    SyncCursorPage,
+)
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
 from llama_cloud_batch.resources.batches import AsyncBatchesMixin, BatchesMixin
-
-if TYPE_CHECKING:
-    from llama_cloud_batch._base_client import Timeout
-    from llama_cloud_batch._pagination import (
-        AsyncCursorPage,
-        AsyncPager,
-        SyncCursorPage,
-    )
-
-    from ..models.batch import Batch
-    from ..models.batch_config import BatchConfig
-    from ..models.batch_status import BatchStatus
-    from ..models.webhook_configuration_param import WebhookConfigurationParam
 
 __all__ = ["AsyncBatches", "Batches"]
 
@@ -55,7 +49,7 @@ class Batches(BatchesMixin, SyncAPIResource):
         page_token: str | None = None,
         project_id: str | None = None,
         source_directory_id: str | None = None,
-        status: BatchStatus
+        status: types.BatchStatus
         | Literal["CANCELLED", "COMPLETED", "FAILED", "PENDING", "RUNNING", "THROTTLED"]
         | None = None,
         timeout: Timeout = None,
@@ -63,7 +57,7 @@ class Batches(BatchesMixin, SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> SyncCursorPage[Batch]:
+    ) -> SyncCursorPage[types.Batch]:
         """List batches.
 
         Lists a project's batches, filtered by status, source directory or creation time. Pages
@@ -112,13 +106,13 @@ class Batches(BatchesMixin, SyncAPIResource):
     def create(
         self,
         *,
-        config: BatchConfig | BatchConfig.Dict,
+        config: types.BatchConfig | types.BatchConfig.Dict,
         source_directory_id: str,
         organization_id: str | None = None,
         project_id: str | None = None,
         webhook_configuration_ids: builtins.list[str] | None = None,
         webhook_configurations: builtins.list[
-            WebhookConfigurationParam | WebhookConfigurationParam.Dict
+            types.WebhookConfigurationParam | types.WebhookConfigurationParam.Dict
         ]
         | None = None,
         timeout: Timeout = None,
@@ -127,7 +121,7 @@ class Batches(BatchesMixin, SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Create a batch.
 
         Starts one parse or extract job for every file of a source directory, all with the same
@@ -178,7 +172,7 @@ class Batches(BatchesMixin, SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Get a batch.
 
         Returns a batch and its status; with `expand=results`, also the job each of its files
@@ -217,7 +211,7 @@ class Batches(BatchesMixin, SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Cancel a batch.
 
         Asks a running batch to stop and returns without waiting for it. Files already done keep
@@ -268,7 +262,7 @@ class AsyncBatches(AsyncBatchesMixin, AsyncAPIResource):
         page_token: str | None = None,
         project_id: str | None = None,
         source_directory_id: str | None = None,
-        status: BatchStatus
+        status: types.BatchStatus
         | Literal["CANCELLED", "COMPLETED", "FAILED", "PENDING", "RUNNING", "THROTTLED"]
         | None = None,
         timeout: Timeout = None,
@@ -276,7 +270,7 @@ class AsyncBatches(AsyncBatchesMixin, AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> AsyncPager[Batch, AsyncCursorPage[Batch]]:
+    ) -> AsyncPager[types.Batch, AsyncCursorPage[types.Batch]]:
         """List batches.
 
         Lists a project's batches, filtered by status, source directory or creation time. Pages
@@ -325,13 +319,13 @@ class AsyncBatches(AsyncBatchesMixin, AsyncAPIResource):
     async def create(
         self,
         *,
-        config: BatchConfig | BatchConfig.Dict,
+        config: types.BatchConfig | types.BatchConfig.Dict,
         source_directory_id: str,
         organization_id: str | None = None,
         project_id: str | None = None,
         webhook_configuration_ids: builtins.list[str] | None = None,
         webhook_configurations: builtins.list[
-            WebhookConfigurationParam | WebhookConfigurationParam.Dict
+            types.WebhookConfigurationParam | types.WebhookConfigurationParam.Dict
         ]
         | None = None,
         timeout: Timeout = None,
@@ -340,7 +334,7 @@ class AsyncBatches(AsyncBatchesMixin, AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Create a batch.
 
         Starts one parse or extract job for every file of a source directory, all with the same
@@ -391,7 +385,7 @@ class AsyncBatches(AsyncBatchesMixin, AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Get a batch.
 
         Returns a batch and its status; with `expand=results`, also the job each of its files
@@ -432,7 +426,7 @@ class AsyncBatches(AsyncBatchesMixin, AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Cancel a batch.
 
         Asks a running batch to stop and returns without waiting for it. Files already done keep

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from .. import types
 from .._base_client import Timeout
 from .._config import check_count
 from .._waiting import DEFAULT_POLL_CONCURRENCY, NOT_GIVEN, WaitResult
@@ -28,13 +29,6 @@ else:
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from _llama_cloud_batch_generated.models import (
-        BatchJob,
-        BatchJobItem,
-        BatchJobProgress,
-        ItemProcessingResults,
-        JobType,
-    )
     from _llama_cloud_batch_generated.resources.batch import AsyncBatch, Batch
 
 DEFAULT_RESULTS_CONCURRENCY = 8
@@ -45,7 +39,7 @@ _CALLER = 4
 
 
 @dataclass(frozen=True, slots=True)
-class JobWaitResult(WaitResult["BatchJobProgress"]):
+class JobWaitResult(WaitResult["types.BatchJobProgress"]):
     """Where one job of `wait_for_many` stands: its last get_status answer (`progress`, None if
     none came), and why following it stopped (see WaitResult)."""
 
@@ -54,11 +48,11 @@ class JobWaitResult(WaitResult["BatchJobProgress"]):
         return self.id
 
     @property
-    def progress(self) -> BatchJobProgress | None:
+    def progress(self) -> types.BatchJobProgress | None:
         return self.answer
 
     @property
-    def job(self) -> BatchJob | None:
+    def job(self) -> types.BatchJob | None:
         return None if self.answer is None else self.answer.job
 
     @property
@@ -66,7 +60,7 @@ class JobWaitResult(WaitResult["BatchJobProgress"]):
         return self.status == "completed"
 
 
-def _job_status(progress: BatchJobProgress) -> Any:
+def _job_status(progress: types.BatchJobProgress) -> Any:
     return progress.job.status
 
 
@@ -102,10 +96,10 @@ class BatchMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[BatchJobProgress], None] | None = None,
+        on_update: Callable[[types.BatchJobProgress], None] | None = None,
         request_timeout: Timeout = None,
         timeout: Any = NOT_GIVEN,
-    ) -> BatchJobProgress:
+    ) -> types.BatchJobProgress:
         """Polls get_status until the job's status is final (completed, failed, cancelled).
 
         The interval grows from poll_interval to max_poll_interval. `max_wait` is the deadline
@@ -193,10 +187,10 @@ class BatchMixin:
         organization_id: str | None = None,
         project_id: str | None = None,
         concurrency: int = DEFAULT_RESULTS_CONCURRENCY,
-        skip: Callable[[BatchJobItem], bool] | None = None,
+        skip: Callable[[types.BatchJobItem], bool] | None = None,
         page_size: int | None = None,
         request_timeout: Timeout = None,
-    ) -> Iterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    ) -> Iterator[tuple[types.BatchJobItem, types.ItemProcessingResults]]:
         """`(item, results)` for every item of the job (only those in `status`, if given).
 
         Items come in listing order; their results are fetched `concurrency` (default 8) at a
@@ -209,7 +203,7 @@ class BatchMixin:
         batch = cast("Batch", self)
         kind = _job_type(job_type)
 
-        def fetch(item: BatchJobItem) -> ItemProcessingResults:
+        def fetch(item: types.BatchJobItem) -> types.ItemProcessingResults:
             return batch.job_items.get_processing_results(
                 item.item_id,
                 job_type=kind,
@@ -242,10 +236,10 @@ class AsyncBatchMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[BatchJobProgress], None] | None = None,
+        on_update: Callable[[types.BatchJobProgress], None] | None = None,
         request_timeout: Timeout = None,
         timeout: Any = NOT_GIVEN,
-    ) -> BatchJobProgress:
+    ) -> types.BatchJobProgress:
         """Polls get_status until the job's status is final (see BatchMixin.wait_for_completion)."""
         from .._waiting import deadline_argument, wait_async, waiting_for_one
 
@@ -320,10 +314,10 @@ class AsyncBatchMixin:
         organization_id: str | None = None,
         project_id: str | None = None,
         concurrency: int = DEFAULT_RESULTS_CONCURRENCY,
-        skip: Callable[[BatchJobItem], bool] | None = None,
+        skip: Callable[[types.BatchJobItem], bool] | None = None,
         page_size: int | None = None,
         request_timeout: Timeout = None,
-    ) -> AsyncIterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    ) -> AsyncIterator[tuple[types.BatchJobItem, types.ItemProcessingResults]]:
         """As BatchMixin.iter_results, for `async for`; up to `concurrency` fetches are awaited
         at once."""
         _check_job_id(job_id)
@@ -349,10 +343,8 @@ class AsyncBatchMixin:
         )
 
 
-def _job_type(job_type: str | None) -> JobType | None:
-    from _llama_cloud_batch_generated.models import JobType
-
-    return None if job_type is None else JobType(job_type)
+def _job_type(job_type: str | None) -> types.JobType | None:
+    return None if job_type is None else types.JobType(job_type)
 
 
 def _check_job_id(job_id: object) -> None:
@@ -361,17 +353,17 @@ def _check_job_id(job_id: object) -> None:
 
 
 def _results_in_order(
-    items: Iterable[BatchJobItem],
-    fetch: Callable[[BatchJobItem], ItemProcessingResults],
+    items: Iterable[types.BatchJobItem],
+    fetch: Callable[[types.BatchJobItem], types.ItemProcessingResults],
     concurrency: int,
-    skip: Callable[[BatchJobItem], bool] | None,
-) -> Iterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    skip: Callable[[types.BatchJobItem], bool] | None,
+) -> Iterator[tuple[types.BatchJobItem, types.ItemProcessingResults]]:
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix="llama-cloud-batch-results")
     # At most `concurrency` fetches are in flight: the oldest is waited for (and yielded)
     # before another starts, which is also what keeps the listing order.
-    window: deque[tuple[BatchJobItem, Future[ItemProcessingResults]]] = deque()
+    window: deque[tuple[types.BatchJobItem, Future[types.ItemProcessingResults]]] = deque()
     try:
         for item in items:
             if skip is not None and skip(item):
@@ -392,13 +384,13 @@ def _results_in_order(
 
 async def _async_results_in_order(
     items: Any,
-    fetch: Callable[[BatchJobItem], Any],
+    fetch: Callable[[types.BatchJobItem], Any],
     concurrency: int,
-    skip: Callable[[BatchJobItem], bool] | None,
-) -> AsyncIterator[tuple[BatchJobItem, ItemProcessingResults]]:
+    skip: Callable[[types.BatchJobItem], bool] | None,
+) -> AsyncIterator[tuple[types.BatchJobItem, types.ItemProcessingResults]]:
     import asyncio
 
-    window: deque[tuple[BatchJobItem, asyncio.Future[ItemProcessingResults]]] = deque()
+    window: deque[tuple[types.BatchJobItem, asyncio.Future[types.ItemProcessingResults]]] = deque()
     try:
         async for item in items:
             if skip is not None and skip(item):

@@ -14,16 +14,16 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from .. import types
 from .._base_client import Timeout
 from .._waiting import DEFAULT_POLL_CONCURRENCY, NOT_GIVEN, WaitResult
 
 if TYPE_CHECKING:
-    from _llama_cloud_batch_generated.models import Batch, BatchResult
     from _llama_cloud_batch_generated.resources.batches import AsyncBatches, Batches
 
 
 @dataclass(frozen=True, slots=True)
-class BatchWaitResult(WaitResult["Batch"]):
+class BatchWaitResult(WaitResult["types.Batch"]):
     """Where one batch of `wait_for_many` stands: its last answer (`batch`, None if none came),
     and why following it stopped (see WaitResult)."""
 
@@ -32,7 +32,7 @@ class BatchWaitResult(WaitResult["Batch"]):
         return self.id
 
     @property
-    def batch(self) -> Batch | None:
+    def batch(self) -> types.Batch | None:
         return self.answer
 
     @property
@@ -40,11 +40,11 @@ class BatchWaitResult(WaitResult["Batch"]):
         return self.status == "COMPLETED"
 
 
-def _status(batch: Batch) -> Any:
+def _status(batch: types.Batch) -> Any:
     return batch.status
 
 
-def _results(batch: Batch) -> builtins.list[BatchResult]:
+def _results(batch: types.Batch) -> builtins.list[types.BatchResult]:
     """A batch's per-file results (asked for with expand=results); ValueError while the server
     has none to give, before the batch is final."""
     if batch.results is None:
@@ -68,9 +68,9 @@ class BatchesMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[Batch], None] | None = None,
+        on_update: Callable[[types.Batch], None] | None = None,
         request_timeout: Timeout = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Polls get until the batch's status is final (completed, failed, cancelled; the spec
         says which: THROTTLED, say, is not).
 
@@ -153,7 +153,7 @@ class BatchesMixin:
         organization_id: str | None = None,
         project_id: str | None = None,
         request_timeout: Timeout = None,
-    ) -> Iterator[BatchResult]:
+    ) -> Iterator[types.BatchResult]:
         """Every file's result of a final batch: the file, and the job it was mapped to
         (`job_reference`) or why it could not be (`error_message`). The batch is asked for when
         iteration starts; ValueError then while it is still running (its results are not listed
@@ -182,9 +182,9 @@ class AsyncBatchesMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[Batch], None] | None = None,
+        on_update: Callable[[types.Batch], None] | None = None,
         request_timeout: Timeout = None,
-    ) -> Batch:
+    ) -> types.Batch:
         """Polls get until the batch's status is final (see BatchesMixin.wait_for_completion)."""
         from .._waiting import deadline_argument, wait_async, waiting_for_one
 
@@ -253,7 +253,7 @@ class AsyncBatchesMixin:
         organization_id: str | None = None,
         project_id: str | None = None,
         request_timeout: Timeout = None,
-    ) -> AsyncIterator[BatchResult]:
+    ) -> AsyncIterator[types.BatchResult]:
         """As BatchesMixin.iter_results, for `async for`."""
         batches = cast("AsyncBatches", self)
         batch = await batches.get(
