@@ -35,11 +35,12 @@ def _copy(
     timeout: Timeout | _Keep,
     max_retries: int | None,
     default_headers: Mapping[str, str] | None,
+    default_query: Mapping[str, object] | None,
     retry_non_idempotent: bool | None,
     page_concurrency: int | None,
 ) -> C:
     """A client of the same class on the same connection pool: what was given, else what
-    `client` has; headers are merged."""
+    `client` has; headers and query parameters are merged."""
     copied = type(client)(
         http_client=client._http,  # type: ignore[arg-type]  # the pool of the same class
         api_key=client._api_key if api_key is None else api_key,
@@ -47,6 +48,7 @@ def _copy(
         timeout=client.timeout if timeout is KEEP else timeout,
         max_retries=client.max_retries if max_retries is None else max_retries,
         default_headers=layered_headers(client.default_headers, default_headers or {}),
+        default_query={**client.default_query, **(default_query or {})},
         allow_insecure_http=client._allow_insecure_http,
         retry_non_idempotent=(
             client.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
@@ -66,6 +68,8 @@ class LlamaCloud(Client):
     by name whatever its case; the key's Authorization goes over the first two, so only
     extra_headers can replace it. http:// is refused for hosts other than this machine unless
     allow_insecure_http=True. max_retries applies to connection errors, 408, 429 and 5xx.
+    default_query goes with every call (say project_id), under the call's own arguments and its
+    extra_query.
     page_concurrency: how many pages of a listing may be fetched at once when iterating, on a
     small thread pool, while answers are slower than working through them (1: one at a time).
     """
@@ -78,6 +82,7 @@ class LlamaCloud(Client):
         timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         retry_non_idempotent: bool = False,
@@ -91,6 +96,7 @@ class LlamaCloud(Client):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            default_query=default_query,
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
@@ -103,12 +109,14 @@ class LlamaCloud(Client):
         timeout: Timeout | _Keep = KEEP,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
         page_concurrency: int | None = None,
     ) -> Self:
         """A client with these settings changed that shares this one's connection pool.
 
-        default_headers are merged over this client's. Closing the copy leaves the pool open;
+        default_headers and default_query are merged over this client's. Closing the copy
+        leaves the pool open;
         closing this client closes it for both.
         """
         return _copy(
@@ -118,6 +126,7 @@ class LlamaCloud(Client):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            default_query=default_query,
             retry_non_idempotent=retry_non_idempotent,
             page_concurrency=page_concurrency,
         )
@@ -136,6 +145,7 @@ class AsyncLlamaCloud(AsyncClient):
         timeout: Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
         retry_non_idempotent: bool = False,
@@ -149,6 +159,7 @@ class AsyncLlamaCloud(AsyncClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            default_query=default_query,
             allow_insecure_http=allow_insecure_http,
             retry_non_idempotent=retry_non_idempotent,
         )
@@ -161,6 +172,7 @@ class AsyncLlamaCloud(AsyncClient):
         timeout: Timeout | _Keep = KEEP,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
         page_concurrency: int | None = None,
     ) -> Self:
@@ -172,6 +184,7 @@ class AsyncLlamaCloud(AsyncClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
+            default_query=default_query,
             retry_non_idempotent=retry_non_idempotent,
             page_concurrency=page_concurrency,
         )

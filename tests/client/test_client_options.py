@@ -205,3 +205,29 @@ def test_cookies_a_server_sets_go_back_on_later_calls(
     else:
         asyncio.run(calls(client))
     assert [r.headers.get("cookie") for r in server.received] == [None, None, "lb=b2"]
+
+
+def test_default_query_goes_with_every_call_under_the_calls_own_values(
+    server: ScriptedServer,
+) -> None:
+    server.script = lambda r: Reply(200, {"items": [], "next_page_token": None})
+    with LlamaCloud(
+        api_key=API_KEY, base_url=server.url, default_query={"project_id": "p-0", "tenant": "t"}
+    ) as client:
+        client.batches.list()
+        client.batches.list(project_id="p-1")
+        client.batches.list(project_id="p-1", extra_query={"project_id": "p-2", "tenant": "u"})
+        copied = client.copy(default_query={"tenant": "v"})
+        copied.batches.list()
+    queries = [request.query for request in server.received]
+    assert queries == [
+        {"project_id": "p-0", "tenant": "t"},
+        {"project_id": "p-1", "tenant": "t"},
+        {"project_id": "p-2", "tenant": "u"},
+        {"project_id": "p-0", "tenant": "v"},
+    ]
+
+
+def test_a_default_query_no_query_string_can_carry_is_refused_at_once() -> None:
+    with pytest.raises(TypeError, match="where: cannot send a dict in a query string"):
+        LlamaCloud(api_key=API_KEY, default_query={"where": {"a": 1}})
