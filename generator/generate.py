@@ -125,7 +125,8 @@ def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path)
         fatal = [error for error in errors if error.level == ErrorLevel.ERROR]
         if fatal:
             raise GenerationError("; ".join(f"{e.header} {e.detail or ''}".strip() for e in fatal))
-        resource_map.render(project.env, tree, target / "resources")
+        models = {model.class_info.name for model in data.models}
+        resource_map.render(project.env, tree, target / "resources", models)
     except (resource_map.MapError, facts.FactsError) as error:
         raise GenerationError(str(error)) from None
     for name in UNUSED_GENERATED:
@@ -150,13 +151,19 @@ def request_values(data: Any, spec_facts: facts.Facts) -> list[facts.Value]:
 
 
 def stale_imports(generated: Path, hand_written: Path) -> list[str]:
-    """One line for each import, in the hand-written package, of a generated module or name that
+    """One line for each use, in the hand-written package, of a generated module or name that
     `generated` (a fresh tree) does not have: removing an operation or a resource from the spec
-    must not regenerate into a package whose hand-written code no longer imports."""
+    must not regenerate into a package whose hand-written code no longer imports. Models are
+    reached by import from the generated package, or as `types.<Name>` through the package's
+    `types` module."""
+    models = (_defined_names(generated / "models") or set()) | (
+        _defined_names(generated / "sdk_names") or set()
+    )
     problems = []
     for path in sorted(hand_written.rglob("*.py")):
         where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules = [(node.module, [alias.name for alias in node.names])]
             elif isinstance(node, ast.Import):
@@ -178,7 +185,31 @@ def stale_imports(generated: Path, hand_written: Path) -> list[str]:
                     for name in names
                     if name != "*" and name not in defined
                 ]
+        if _imports_types(tree):
+            problems += [
+                f"{where}:{node.lineno}: uses types.{node.attr}, which the spec no longer makes"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "types"
+                and node.attr[:1].isupper()
+                and node.attr not in models | HAND_WRITTEN_TYPES
+            ]
     return problems
+
+
+# The names llama_cloud_batch.types adds to the generated models.
+HAND_WRITTEN_TYPES = frozenset({"ShapeError"})
+
+
+def _imports_types(tree: ast.Module) -> bool:
+    """Whether a hand-written module imports the package's `types` module under that name."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and (node.module == "llama_cloud_batch" or (node.level > 0 and not node.module))
+        and any(alias.name == "types" and alias.asname is None for alias in node.names)
+        for node in ast.walk(tree)
+    )
 
 
 def _defined_names(module: Path) -> set[str] | None:

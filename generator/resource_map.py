@@ -12,6 +12,7 @@ attributes (resources/__init__.py, which the hand-written clients subclass).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -371,9 +372,47 @@ def _successors(resources: list[Resource], source: str) -> None:
             method.replaced_by = by_operation[successor].dotted
 
 
-def render(env: Environment, resources: list[Resource], target: Path) -> None:
-    """Writes one module per resource into target (the generated `resources` package), and the
-    client's top-level resources into its __init__."""
+def singular(name: str) -> str:
+    """A resource's item, as the official SDK names its types: batches -> batch."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("ches", "shes", "sses", "xes")):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
+def sdk_names(resources: list[Resource], models: set[str]) -> dict[str, Value]:
+    """The official SDK's name for what each method of a top-level resource returns (a listing's
+    item): `<Item><Method>Response`, as `llama_cloud.types` spells them, so code written for it
+    keeps its type names. A name a schema of the spec already takes stops generation."""
+    names: dict[str, Value] = {}
+    for resource in resources:
+        item = strings.pascal_case(singular(resource.name))
+        for method in resource.methods:
+            returned = method.item or method.operation.success
+            if returned is None or returned.kind is not Kind.MODEL:
+                continue
+            name = f"{item}{strings.pascal_case(method.name)}Response"
+            if name in models:
+                raise MapError(
+                    f"{method.dotted}: the official SDK's name {name} for what it returns is a "
+                    "schema of the spec: rename the schema"
+                )
+            names[name] = returned
+    return names
+
+
+def render(
+    env: Environment, resources: list[Resource], target: Path, models: Collection[str] = ()
+) -> None:
+    """Writes one module per resource into target (the generated `resources` package), the
+    client's top-level resources into its __init__, and the official SDK's type names beside
+    it."""
+    (target.parent / "sdk_names.py").write_text(
+        env.get_template("sdk_names.py.jinja").render(names=sdk_names(resources, set(models)))
+    )
     target.mkdir()
     (target / "__init__.py").write_text(
         env.get_template("resources_init.py.jinja").render(resources=resources)

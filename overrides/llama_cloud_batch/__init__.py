@@ -3,8 +3,8 @@
     from llama_cloud_batch import LlamaCloud
 
     client = LlamaCloud()  # reads LLAMA_CLOUD_API_KEY
-    for job in client.beta.batch.list(status="running"):
-        print(job.id, job.status)
+    for batch in client.batches.list(status="RUNNING"):
+        print(batch.id, batch.status)
 
 Models and enums live in llama_cloud_batch.types; the most used ones are importable from here.
 """
@@ -131,4 +131,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    # The public names and the module's own dunders, not its imports or private modules.
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

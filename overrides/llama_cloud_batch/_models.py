@@ -271,8 +271,8 @@ class Model:
                 data[wire] = None
         return data
 
-    def to_json(self, *, indent: int | None = None) -> str:
-        """to_dict() as a JSON document."""
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """to_dict() as a JSON document, indented by 2 as the official SDK's (None: one line)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def _record_nulls(self, mask: int) -> None:

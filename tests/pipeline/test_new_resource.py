@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -237,6 +238,13 @@ PROBE = textwrap.dedent(
         report["signature"] = str(inspect.signature(client.widgets.list))
         report["doc"] = inspect.getdoc(client.widgets.list)
 
+    from llama_cloud_batch import types
+    report["sdk_names"] = {
+        name: getattr(types, name).__name__
+        for name in ("WidgetListResponse", "WidgetCreateResponse", "WidgetGetResponse")
+        if name in dir(types)
+    }
+
     async def run_async():
         async with AsyncLlamaCloud(api_key="k", base_url=url) as client:
             walked = [w.id async for w in client.widgets.list(page_size=2)]
@@ -275,6 +283,10 @@ def test_a_new_resource_is_called_sync_async_and_raw_with_no_hand_written_line(
     assert report["async"] == [every, "w-1"]
     assert report["create"] == ["Widget", "w-new", "gear"]
     assert report["get"] == "w-3"
+    # The official SDK's names for what each method returns (a listing's item), by its rule.
+    assert report["sdk_names"] == dict.fromkeys(
+        ("WidgetListResponse", "WidgetCreateResponse", "WidgetGetResponse"), "Widget"
+    )
     first, second = report["seen"][0], report["seen"][1]
     # The date-time as ISO 8601 with its offset, the array as repeated keys, and the filters
     # follow the walk onto its later pages.
@@ -317,6 +329,20 @@ def test_a_query_parameter_no_query_string_can_carry_is_refused(repo: Path) -> N
     )
 
 
+def test_a_schema_taking_an_official_sdk_type_name_is_refused(repo: Path) -> None:
+    def spec_change(spec: Spec) -> None:
+        add_widgets(spec)
+        schemas = spec["components"]["schemas"]
+        schemas["WidgetGetResponse"] = {"type": "object", "properties": {}}
+
+    edit(repo, spec_change, lambda m: m["resources"].__setitem__("widgets", WIDGET_LINES))
+    (line,) = one_line(generate(repo))
+    assert line == (
+        "generate: widgets.get: the official SDK's name WidgetGetResponse for what it returns is "
+        "a schema of the spec: rename the schema"
+    )
+
+
 @pytest.mark.parametrize("name", ["copy", "timeout"])
 def test_a_top_level_resource_the_client_cannot_take_is_refused(repo: Path, name: str) -> None:
     edit(repo, add_widgets, lambda m: m["resources"].__setitem__(name, WIDGET_LINES))
@@ -340,8 +366,15 @@ def test_hand_written_imports_of_a_removed_operation_are_refused_naming_the_file
     edit(repo, spec_change, map_change)
     lines = one_line(generate(repo))
     assert lines
-    assert all(" imports ItemProcessingResults from _llama_cloud_batch_generated.models, "
-               "which the spec no longer makes" in line for line in lines), lines  # fmt: skip
+    # Imported from the generated package, or used as types.ItemProcessingResults.
+    assert all(
+        re.search(
+            r": (imports ItemProcessingResults from _llama_cloud_batch_generated\.models|uses "
+            r"types\.ItemProcessingResults), which the spec no longer makes$",
+            line,
+        )
+        for line in lines
+    ), lines
     files = {line.removeprefix("generate: ").split(":")[0] for line in lines}
     assert "overrides/llama_cloud_batch/resources/batch.py" in files
 
