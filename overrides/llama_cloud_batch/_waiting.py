@@ -48,6 +48,10 @@ class Status(Protocol):
 class _NotGiven:
     """`timeout=` not given to a wait (None is a value there: wait for ever)."""
 
+    def __repr__(self) -> str:
+        # As help() and inspect.signature() show the default.
+        return "NOT_GIVEN"
+
 
 NOT_GIVEN: Any = _NotGiven()
 

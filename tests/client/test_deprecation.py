@@ -137,3 +137,11 @@ def test_a_successor_does_not_warn(server: ScriptedServer) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert list(client.batches.list()) == []
+
+
+def test_the_wait_helpers_old_timeout_argument_shows_plainly_in_their_signature() -> None:
+    client = LlamaCloud(api_key=API_KEY)
+    for method in (client.beta.batch.wait_for_completion, client.beta.batch.wait_for_many):
+        parameter = inspect.signature(method).parameters["timeout"]
+        assert repr(parameter.default) == "NOT_GIVEN"
+        assert "object at" not in str(inspect.signature(method))
