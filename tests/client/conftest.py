@@ -20,5 +20,14 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
         "LLAMA_CLOUD_BASE_URL",
         "LLAMA_CLOUD_CUSTOM_HEADERS",
         "LLAMA_CLOUD_LOG",
+        # A proxy from the environment would carry the tests' requests to 127.0.0.1 elsewhere.
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
     ):
         monkeypatch.delenv(name, raising=False)
