@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import llama_cloud_batch
 import pytest
@@ -138,7 +139,9 @@ def test_a_wrong_key_is_one_line_without_either_key(cli, server):
     assert wrong not in run.stdout + run.stderr
 
 
-def test_an_unreachable_api_is_one_line(cli, server):
+def test_an_unreachable_api_is_one_line(cli, server, monkeypatch):
+    # The client's backoff between its retries (~1 s) is not what is tested here.
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
     run = cli("--base-url", "http://127.0.0.1:9", "jobs", "get", "bjb-1")
     assert run.code == 1
     assert "cannot reach the API" in one_line_error(run)
