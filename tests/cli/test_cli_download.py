@@ -38,6 +38,7 @@ def test_downloads_every_completed_item_once(cli, server, tmp_path):
     out = tmp_path / "results"
     run = cli("results", "download", job_id, "--out", str(out), "--json")
     assert run.code == 0
+    assert run.stderr == ""  # progress is drawn on a terminal only
     summary = json.loads(run.stdout)
     assert summary == {
         "job_id": job_id,
