@@ -1,4 +1,5 @@
-"""What every folder of tests may need: starting a child process as a background launch does."""
+"""What every folder of tests may need: no ambient configuration, and starting a child process
+as a background launch does."""
 
 from __future__ import annotations
 
@@ -10,6 +11,31 @@ from typing import Any
 import pytest
 
 Spawn = Callable[..., "subprocess.Popen[Any]"]
+
+# What the client reads from the environment: its own settings, and proxies (which would carry a
+# test's requests to 127.0.0.1 somewhere else).
+AMBIENT = (
+    "LLAMA_CLOUD_API_KEY",
+    "LLAMA_PARSE_API_KEY",
+    "LLAMA_CLOUD_BASE_URL",
+    "LLAMA_CLOUD_CUSTOM_HEADERS",
+    "LLAMA_CLOUD_LOG",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+)
+
+
+@pytest.fixture
+def no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test runs with none of AMBIENT set unless it sets one itself."""
+    for name in AMBIENT:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
