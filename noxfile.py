@@ -78,20 +78,26 @@ def lint(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+# The client's tests on every core (pytest-xdist): much of their time is spent waiting on
+# deadlines and timeouts, which overlap. `-- -n 0` runs them in one process.
+ALL_CORES = ("-n", "auto")
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The client's own tests (pytest's testpaths), on each Python (~1 min each); `nox -s
     tests-3.12` picks one, arguments after -- go to pytest."""
     session.install(*group("test"), *PACKAGE_EDITABLE)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *ALL_CORES, *session.posargs)
 
 
 @nox.session(python=OLDEST)
 def lowest(session: nox.Session) -> None:
     """The client's tests with the lowest versions the package declares of its dependencies."""
-    session.install(*group("test"))
-    session.install("--resolution", "lowest-direct", *PACKAGE_EDITABLE)
-    session.run("pytest", *session.posargs)
+    # One resolution: installed first, the test tools would bring newer httpx, attrs and rich,
+    # which the package's install then keeps, as they satisfy its floors.
+    session.install("--resolution", "lowest-direct", *group("test"), *PACKAGE_EDITABLE)
+    session.run("pytest", *ALL_CORES, *session.posargs)
 
 
 @nox.session(python=OLDEST)

@@ -14,14 +14,9 @@ import time
 import pytest
 from llama_cloud_batch.testing import Fault
 
-from .conftest import KEY, RUN_TIMEOUT, SCRIPT, Cli, cli_env, tick_on_each_poll
+from .conftest import INTERRUPTED_TIMEOUT, KEY, RUN_TIMEOUT, SCRIPT, process_env, tick_on_each_poll
 
 FAST = ("--poll-interval", "0.05")
-
-
-@pytest.fixture
-def moving(moving_server) -> Cli:
-    return Cli(moving_server)
 
 
 @pytest.mark.parametrize(
@@ -121,18 +116,17 @@ def _read_pty(fd: int, process: subprocess.Popen[bytes]) -> bytes:
     return output
 
 
-def test_live_progress_bars_on_a_terminal(server):
+def test_live_progress_bars_on_a_terminal(server, spawn):
+    # A real process on a pseudo-terminal: rich sees a terminal as it would for a person.
     slow = server.add_job(items=12, failed_items=1, skipped_items=1)
     quick = server.add_job(items=2)
     primary, secondary = pty.openpty()
-    env = cli_env(server, TERM="xterm-256color", COLUMNS="150")
-    del env["NO_COLOR"]
-    process = subprocess.Popen(
+    process = spawn(
         [str(SCRIPT), "jobs", "wait", slow, quick, *FAST],
         stdin=secondary,
         stdout=secondary,
         stderr=secondary,
-        env=env,
+        env=process_env(server, TERM="xterm-256color", COLUMNS="150", NO_COLOR=None),
     )
     os.close(secondary)
     try:
@@ -141,8 +135,6 @@ def test_live_progress_bars_on_a_terminal(server):
             code = process.wait(timeout=RUN_TIMEOUT)
     finally:
         os.close(primary)
-        if process.poll() is None:
-            process.kill()
     text = raw.decode(errors="replace")
     assert code == 0
     assert KEY not in text
@@ -155,31 +147,31 @@ def test_live_progress_bars_on_a_terminal(server):
     assert "ETA" in text
 
 
-def test_ctrl_c_says_how_to_resume(cli, server):
+def test_ctrl_c_says_how_to_resume(server, start):
     done = server.add_job(items=1)
     server.run_until_idle()
     waiting = server.add_job(items=3)  # nothing moves these: the wait goes on until interrupted
     waiting_again = server.add_job(items=2)
-    process = cli.popen("jobs", "wait", waiting, done, waiting_again, "--poll-interval", "0.05")
+    process = start("jobs", "wait", waiting, done, waiting_again, "--poll-interval", "0.05")
     deadline = time.monotonic() + RUN_TIMEOUT
     while len(server.requests_for("getBatchJobStatus")) < 6 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    stdout, stderr = process.communicate(timeout=INTERRUPTED_TIMEOUT)
     assert process.returncode == 130
     assert "Traceback" not in stderr
     assert KEY not in stdout + stderr
     assert f"llama-cloud-batch jobs wait {waiting} {waiting_again}" in stderr
 
 
-def test_ctrl_c_does_not_offer_to_resume_a_job_that_does_not_exist(cli, server):
+def test_ctrl_c_does_not_offer_to_resume_a_job_that_does_not_exist(server, start):
     waiting = server.add_job(items=3)  # nothing moves it: the wait goes on until interrupted
-    process = cli.popen("jobs", "wait", "bjb-gone", waiting, "--poll-interval", "0.05")
+    process = start("jobs", "wait", "bjb-gone", waiting, "--poll-interval", "0.05")
     deadline = time.monotonic() + RUN_TIMEOUT
     while len(server.requests_for("getBatchJobStatus")) < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    _, stderr = process.communicate(timeout=INTERRUPTED_TIMEOUT)
     assert process.returncode == 130
     assert stderr.rstrip().endswith(f"llama-cloud-batch jobs wait {waiting}")
 
@@ -187,8 +179,7 @@ def test_ctrl_c_does_not_offer_to_resume_a_job_that_does_not_exist(cli, server):
 @pytest.mark.parametrize("output", [(), ("--jsonl",)])
 def test_a_failure_message_quoting_the_key_is_redacted(moving, moving_server, output):
     # The key comes from LLAMA_PARSE_API_KEY, with a newline; the server's message quotes it.
-    env = cli_env(moving_server, LLAMA_PARSE_API_KEY=f"{KEY}\n")
-    del env["LLAMA_CLOUD_API_KEY"]
+    env = {"LLAMA_CLOUD_API_KEY": None, "LLAMA_PARSE_API_KEY": f"{KEY}\n"}
     job_id = moving_server.add_job(items=2, outcome="failed", failure_message=f"bad key {KEY}")
     run = moving("jobs", "wait", job_id, *FAST, *output, env=env)  # Cli asserts KEY is absent
     assert run.code == 3

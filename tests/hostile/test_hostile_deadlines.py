@@ -34,14 +34,15 @@ from servers import (
     trickle_head,
 )
 
-T = 1.0
+# Long enough for two bytes of a trickle (one every 0.2 s) to arrive before the deadline.
+T = 0.5
 MARGIN = 2.5
 
 MISBEHAVIOURS: dict[str, Callable[[Seen], Answer]] = {
     "one slow poll": lambda seen: after(8.0, reply(200, progress("running"))),
     "503 with Retry-After: 8": lambda seen: reply(503, {"detail": "busy"}, {"retry-after": "8"}),
     "never answers": lambda seen: hang(),
-    "trickles a byte every 0.5 s": lambda seen: trickle(every=0.5),
+    "trickles a byte every 0.2 s": lambda seen: trickle(every=0.2),
 }
 
 
@@ -161,7 +162,7 @@ async def test_wait_for_many_warns_once_per_unknown_status(
 
 
 def test_a_numeric_per_call_timeout_bounds_a_trickling_answer() -> None:
-    with HostileServer(lambda seen: trickle(every=0.5)) as server:
+    with HostileServer(lambda seen: trickle(every=0.2)) as server:
         with LlamaCloud(api_key=KEY, base_url=server.url) as client:
             started = time.monotonic()
             with pytest.raises(APITimeoutError):
@@ -171,7 +172,7 @@ def test_a_numeric_per_call_timeout_bounds_a_trickling_answer() -> None:
 
 
 async def test_async_a_numeric_client_timeout_bounds_a_trickling_answer() -> None:
-    with HostileServer(lambda seen: trickle(every=0.5)) as server:
+    with HostileServer(lambda seen: trickle(every=0.2)) as server:
         async with AsyncLlamaCloud(api_key=KEY, base_url=server.url, timeout=T) as client:
             started = time.monotonic()
             with pytest.raises(APITimeoutError):

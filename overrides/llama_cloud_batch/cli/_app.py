@@ -222,7 +222,7 @@ def run(argv: Sequence[str] | None = None, state: State | None = None) -> int:
         args = build_parser().parse_args(argv)
         state.api_key, state.base_url = _commands.api_key(args), args.base_url
         if args.verbose:
-            _commands.verbose_logging(args.verbose, state.err)
+            state.verbose_logging(args.verbose)
         handler: Handler = args.handler
         return handler(state, args)
     except SystemExit as done:  # --help and --version

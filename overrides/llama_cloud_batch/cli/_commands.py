@@ -38,9 +38,13 @@ class State:
 
     api_key: str | None = None
     base_url: str | None = None
-    out: Console = field(default_factory=Console)
-    err: Console = field(default_factory=lambda: Console(stderr=True))
+    # Each run's own, on the streams of that moment (a caller running the command in its own
+    # process may have replaced them).
+    out: Console = field(default_factory=lambda: Console(file=sys.stdout))
+    err: Console = field(default_factory=lambda: Console(file=sys.stderr))
     _client: LlamaCloud | None = None
+    # --verbose's handler and the level the logger had before it, for close() to put back.
+    _verbose: tuple[logging.Handler, int] | None = None
 
     def client(self) -> LlamaCloud:
         if self._client is None:
@@ -54,9 +58,25 @@ class State:
                 raise CommandError(str(error), ExitCode.USAGE) from error
         return self._client
 
+    def verbose_logging(self, level: int) -> None:
+        """--verbose: the client's log (requests, retries; never headers) above any progress
+        bar, until close()."""
+        logger = logging.getLogger("llama_cloud_batch")
+        handler = RichHandler(console=self.err, show_path=False, markup=False)
+        self._verbose = (handler, logger.level)
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        if self._verbose is not None:
+            # The logger outlives the run when the command runs inside another program.
+            handler, level = self._verbose
+            logger = logging.getLogger("llama_cloud_batch")
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            self._verbose = None
 
     def _redactor(self) -> Redactor | None:
         """The client's own, so the key hidden is the one it sends (from --api-key,
@@ -85,13 +105,6 @@ class State:
     def note(self, text: str) -> None:
         """One line on stderr, shown as text (it may quote the server: an error's message)."""
         self.err.print(_render.shown(text), soft_wrap=True)
-
-
-def verbose_logging(level: int, console: Console) -> None:
-    """--verbose: the client's log (requests, retries; never headers) above any progress bar."""
-    logger = logging.getLogger("llama_cloud_batch")
-    logger.addHandler(RichHandler(console=console, show_path=False, markup=False))
-    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
 
 
 def _params(**given: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ whether the first run was interrupted or the job has gained items since.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -176,7 +177,9 @@ def download(
         progress.advance(task)
         return True
 
-    with progress:
+    # Off a terminal nothing is drawn, so nothing is started: rich before 14.3 prints an empty
+    # line when even a disabled Progress stops.
+    with progress if live else contextlib.nullcontext():
         for item, results in client.beta.batch.iter_results(
             job_id, status=status, concurrency=concurrency, skip=skip
         ):

@@ -122,11 +122,15 @@ class WaitDisplay:
         }
 
     def __enter__(self) -> WaitDisplay:
-        self.progress.start()
+        # Off a terminal nothing is drawn, so nothing is started: rich before 14.3 prints an
+        # empty line when even a disabled Progress stops.
+        if self.live:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.progress.stop()
+        if self.live:
+            self.progress.stop()
 
     def update(self, result: JobWaitResult) -> None:
         self.latest[result.job_id] = result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="stop by itself after SECONDS (default: run until Ctrl-C)",
     )
     args = parser.parse_args(argv)
+    # Ctrl-C must stop it however it was started: a shell without job control (a script, CI)
+    # starts a background command with SIGINT ignored, and a process keeps that through exec.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     server = BatchServer(
         api_key=args.api_key, port=args.port, auto_tick=args.auto_tick or None
     ).start()

@@ -40,6 +40,9 @@ DEFAULT_API_KEY = "test-key"
 # An idle keep-alive connection is closed after this long, so no handler thread waits forever.
 IDLE_TIMEOUT_SECONDS = 15.0
 STOP_TIMEOUT_SECONDS = 5.0
+# How often the accept loop looks for stop(): stop() waits for it, and a test suite may start and
+# stop a server per test (at 0.1 s, that wait was most of a short test's time).
+POLL_SECONDS = 0.01
 _SEED_STATUSES = ("completed", "running", "pending", "failed", "cancelled", "completed", "running")
 # A chunk size is hex digits only: int(..., 16) would also take "-5" (read to EOF) or "1_0".
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,8}")
@@ -242,7 +245,7 @@ class BatchServer:
         self._http = _HTTPServer(self._port, self.app)
         serve = threading.Thread(
             target=self._http.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": POLL_SECONDS},
             name="batch-server",
             daemon=True,
         )

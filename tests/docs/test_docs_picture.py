@@ -1,4 +1,4 @@
-"""The command line in the docs: the demo's part, and the README's picture of `jobs wait`."""
+"""docs/cli_picture.py, which draws the README's picture of `jobs wait` (docs/cli-wait.svg)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,10 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
-from llama_cloud_batch.testing import demo
+from site_build import ROOT
 
-PICTURE_SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "cli_picture.py"
-
-
-def test_the_demo_shows_the_command_line(capsys):
-    assert demo.main(["--jobs", "3", "--auto-tick", "0.05"]) == 0
-    out = capsys.readouterr().out
-    for command in ("jobs list", "jobs wait", "items list", "results download"):
-        assert re.search(rf"^== \$ llama-cloud-batch {command} ", out, re.MULTILINE), command
-    assert out.count("(exit status 0)") == 4
-    assert re.search(r"^4 files saved to ", out, re.MULTILINE)
-    assert demo.DEMO_KEY not in out
+PICTURE_SCRIPT = ROOT / "docs" / "cli_picture.py"
 
 
 def test_the_picture_script_draws_jobs_wait(tmp_path):
