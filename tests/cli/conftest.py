@@ -27,6 +27,10 @@ INTERRUPTED_TIMEOUT = 10
 _DRAWING = ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR")
 
 
+# The environment of a run whose output rich takes for a terminal (its width is COLUMNS).
+TERMINAL = {"FORCE_COLOR": "1"}
+
+
 def cli_env(server: BatchServer) -> dict[str, str | None]:
     """The command's environment as a user would set it, over the tests' own: the key and the
     local server's address, a wide plain terminal, and no other configuration (None: unset)."""
