@@ -6,7 +6,7 @@ left; a batch, which has no counts, shows its status and a bar that fills when i
 elsewhere one plain line whenever a job's state changes, so logs stay readable.
 
 At any width the ID and the whole status show, and the bar keeps at least _BAR_MIN columns: the
-other columns give way first (rate and time left, then the long counts, then the short ones).
+other columns give way first (rate, time left, the long counts, then the short ones).
 
 When no answer comes from the API for --give-up-after seconds (it cannot be reached, or answers
 only with errors worth retrying), the wait says why on one line as soon as the trouble starts,
@@ -44,8 +44,10 @@ if TYPE_CHECKING:
     from ..resources.batch import JobWaitResult
     from ..resources.batches import BatchWaitResult
 
-# The narrowest bar drawn: below this it says nothing.
+# The narrowest bar drawn: below this it says nothing. A layout that shows more than the short
+# counts is drawn only when it leaves the bar _BAR_ROOMY columns.
 _BAR_MIN = 10
+_BAR_ROOMY = 20
 
 
 class _RateColumn(ProgressColumn):
@@ -73,13 +75,13 @@ class _Bars(Progress):
     2,000 jobs eight times a second took the time the polls needed (--timeout 6 overran by
     12-24 s): this way a redraw costs the same for any number of jobs.
 
-    Of its layouts (widest first) it draws the first that fits the terminal, the bar at
-    _BAR_MIN columns or more."""
+    Of its layouts (widest first, each with the least room its bar needs) it draws the first
+    that fits the terminal."""
 
     def __init__(
-        self, layouts: list[tuple[ProgressColumn, ...]], noun: str, **options: Any
+        self, layouts: list[tuple[int, tuple[ProgressColumn, ...]]], noun: str, **options: Any
     ) -> None:
-        super().__init__(*layouts[0], **options)
+        super().__init__(*layouts[0][1], **options)
         self.layouts = layouts
         self.noun = noun
 
@@ -90,9 +92,9 @@ class _Bars(Progress):
         options = self.console.options
         widths: dict[int, int] = {}  # by column: the layouts share their columns
 
-        def width_of(column: ProgressColumn) -> int:
+        def width_of(column: ProgressColumn, bar: int) -> int:
             if isinstance(column, BarColumn):
-                return _BAR_MIN
+                return bar
             if id(column) not in widths:
                 widths[id(column)] = max(
                     Measurement.get(self.console, options, column(task)).maximum for task in tasks
@@ -102,11 +104,12 @@ class _Bars(Progress):
         self.columns = next(
             (
                 layout
-                for layout in self.layouts
+                for bar, layout in self.layouts
                 # A space between columns.
-                if sum(map(width_of, layout)) + len(layout) - 1 <= self.console.width
+                if sum(width_of(column, bar) for column in layout) + len(layout) - 1
+                <= self.console.width
             ),
-            self.layouts[-1],
+            self.layouts[-1][1],
         )
         return super().make_tasks_table(tasks)
 
@@ -239,20 +242,21 @@ class WaitDisplay:
         state_column = _text("state")
         bar = BarColumn(bar_width=None)
         ident = _text("ident", style="bold")
+        counts, short = _text("counts"), _text("short")
+        rate = _RateColumn(table_column=TableColumn(no_wrap=True))
+        eta = TextColumn("ETA", table_column=TableColumn(no_wrap=True))
+        time_left = TimeRemainingColumn()
         self.progress = _Bars(
             [
                 (
-                    ident,
-                    state_column,
-                    bar,
-                    _text("counts"),
-                    _RateColumn(table_column=TableColumn(no_wrap=True)),
-                    TextColumn("ETA", table_column=TableColumn(no_wrap=True)),
-                    TimeRemainingColumn(),
+                    _BAR_ROOMY,
+                    (ident, state_column, bar, counts, rate, eta, time_left),
                 ),
-                (ident, state_column, bar, _text("counts"), TimeRemainingColumn()),
-                (ident, state_column, bar, _text("short")),
-                (ident, state_column, bar),
+                (_BAR_ROOMY, (ident, state_column, bar, counts, time_left)),
+                (_BAR_ROOMY, (ident, state_column, bar, counts)),
+                (_BAR_ROOMY, (ident, state_column, bar, short, time_left)),
+                (_BAR_MIN, (ident, state_column, bar, short)),
+                (_BAR_MIN, (ident, state_column, bar)),
             ],
             self.kind.group,
             console=console,
