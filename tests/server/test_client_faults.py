@@ -42,14 +42,6 @@ async def aclient(server: BatchServer) -> AsyncIterator[AsyncLlamaCloud]:
     await made.close()
 
 
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The client's backoff sleeps, recorded instead of slept (the server never calls sleep)."""
-    recorded: list[float] = []
-    monkeypatch.setattr(time, "sleep", recorded.append)
-    return recorded
-
-
 def statuses(server: BatchServer, operation: str) -> list[int | None]:
     return [r.status for r in server.requests_for(operation)]
 

@@ -4,6 +4,9 @@ pages, seen over raw HTTP and through client.batches."""
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -325,3 +328,34 @@ def test_fail_every_makes_files_of_api_batches_and_items_of_api_jobs_fail(http):
         failing.assert_no_violations()
     with pytest.raises(ValueError, match="fail_every"):
         BatchServer(fail_every=0)
+
+
+def test_the_command_line_serves_sample_batches_and_fails_every_nth_file():
+    options = ["--port", "0", "--batches", "4", "--jobs", "0", "--fail-every", "2"]
+    options += ["--auto-tick", "0.02", "--api-key", KEY, "--duration", "60"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cloud_batch.testing", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = first.split(" on ", 1)[1].split(" ", 1)[0]
+        headers = {"Authorization": f"Bearer {KEY}"}
+        with httpx.Client(base_url=url, headers=headers, timeout=5.0) as api:
+            assert len(api.get(BATCHES).json()["items"]) == 4
+            created = api.post(BATCHES, json={"config": CONFIG, "source_directory_id": "d"})
+            path = f"{BATCHES}/{created.json()['id']}"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                batch = api.get(path, params={"expand": "results"}).json()
+                if batch["status"] == "COMPLETED":
+                    break
+                time.sleep(0.02)
+        failed = [r["error_message"] is not None for r in batch["results"]]
+        assert failed == [False, True, False]  # a directory the server made up: 3 files
+    finally:
+        process.terminate()
+        process.wait(10)

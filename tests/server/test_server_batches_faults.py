@@ -25,13 +25,6 @@ def client(server: BatchServer) -> Iterator[LlamaCloud]:
         yield made
 
 
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-    monkeypatch.setattr(time, "sleep", recorded.append)
-    return recorded
-
-
 def calls(batch_id: str) -> list[tuple[str, str, str, dict | None]]:
     """(operation as the client names it, method, path, JSON body) of each v2 operation."""
     return [

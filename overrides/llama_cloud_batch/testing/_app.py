@@ -317,8 +317,8 @@ class App:
         unread = sorted(call.inputs - handler.reads)
         if unread:
             detail = (
-                f"{where}: the local server does not implement {', '.join(unread)}; it answers "
-                "no request that sends what it would ignore."
+                f"{where}: the local server does not implement {', '.join(unread)}, which the "
+                "spec has; it refuses the request rather than ignore them."
             )
             logger.warning("%s", detail)
             raise _Answer(NOT_IMPLEMENTED, {"detail": detail})

@@ -124,8 +124,9 @@ class Fault:
             return _replace(body, self.field, self.value)
         if self.kind == "extra_properties":
             return _extend(body, self.properties)
-        if self.kind == "repeat_page_token" and isinstance(body, dict):
-            return {**body, NEXT_PAGE_TOKEN: query[PAGE_TOKEN][-1]}
+        token = query.get(PAGE_TOKEN)
+        if self.kind == "repeat_page_token" and token and isinstance(body, dict):
+            return {**body, NEXT_PAGE_TOKEN: token[-1]}
         return body
 
 
