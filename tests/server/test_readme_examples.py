@@ -45,7 +45,7 @@ def test_every_python_example_of_the_readme_runs_in_order(
         for number, block in enumerate(blocks, 1):
             with contextlib.redirect_stdout(shown):
                 try:
-                    exec(compile(block, f"README.md example {number}", "exec"), namespace)  # noqa: S102
+                    exec(compile(block, f"README.md example {number}", "exec"), namespace)
                 except Exception as error:  # one line naming the example, then the error
                     pytest.fail(f"README example {number} failed: {error!r}\n{block}")
         assert server.violations == []
