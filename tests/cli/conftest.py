@@ -153,15 +153,15 @@ def ids(records: Sequence[dict[str, object]], key: str = "id") -> list[object]:
 
 
 @contextlib.contextmanager
-def tick_on_each_poll(server: BatchServer) -> Iterator[None]:
-    """Moves every job one step after each status poll, so each poll sees the job move,
-    whatever the machine's speed."""
+def tick_on_each_poll(server: BatchServer, operation: str = "getBatchJobStatus") -> Iterator[None]:
+    """Moves every job (and batch) one step after each status poll (`operation`), so each poll
+    sees it move, whatever the machine's speed."""
     stop = threading.Event()
 
     def ticker() -> None:
         seen = 0
         while not stop.wait(0.01):
-            polls = len(server.requests_for("getBatchJobStatus"))
+            polls = len(server.requests_for(operation))
             if polls > seen:
                 seen = polls
                 server.tick()

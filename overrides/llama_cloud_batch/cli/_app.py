@@ -254,6 +254,104 @@ def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _timestamp(text: str) -> str:
+    """An ISO 8601 date and time (2025-01-31T12:00:00Z), or a date (its midnight, UTC)."""
+    import datetime
+
+    try:
+        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or time: {text!r} (e.g. 2025-01-31 or 2025-01-31T12:00:00Z)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value.isoformat()
+
+
+def _batches(groups: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    batches = Commands(
+        groups,
+        "batches",
+        "batches (the v2 API): list, inspect, start, cancel, wait, per-file results",
+        common,
+    )
+    listing = batches.add("list", "batches_list", "every batch, newest first")
+    _enum_option(listing, "--status", "BatchStatus", "only batches in this status")
+    listing.add_argument("--source-directory-id", help="only batches over this directory")
+    listing.add_argument(
+        "--created-after",
+        type=_timestamp,
+        metavar="TIME",
+        help="only batches created at this time or later (ISO 8601; a date is its midnight UTC)",
+    )
+    listing.add_argument(
+        "--created-before",
+        type=_timestamp,
+        metavar="TIME",
+        help="only batches created at this time or earlier",
+    )
+    listing.add_argument("--limit", type=_count, help="at most this many batches (default: all)")
+    add_output_options(listing)
+
+    get = batches.add("get", "batches_get", "one batch")
+    get.add_argument("batch", metavar="BATCH")
+    get.add_argument(
+        "--expand",
+        action="append",
+        choices=["results"],
+        help="results: with each file's result (its job, or why it has none)",
+    )
+    add_output_options(get)
+
+    create = batches.add(
+        "create",
+        "batches_create",
+        "start a batch: one job per file of a directory, all with one saved configuration",
+    )
+    create.add_argument(
+        "--source-directory-id", required=True, help="process every file of this directory"
+    )
+    _enum_option(
+        create, "--job-type", "ProductJobType", "the kind of job run on each file", required=True
+    )
+    create.add_argument(
+        "--configuration-id", required=True, help="the saved configuration the jobs run with"
+    )
+    create.add_argument(
+        "--webhook-configuration-id",
+        action="append",
+        metavar="ID",
+        help="a saved webhook configuration to notify (repeat it)",
+    )
+    create.add_argument("--wait", action="store_true", help="then follow it as `batches wait` does")
+    _wait_options(create, "it is")
+    add_output_options(create)
+
+    cancel = batches.add("cancel", "batches_cancel", "stop a batch that is not final")
+    cancel.add_argument("batch", metavar="BATCH")
+    add_output_options(cancel)
+
+    wait = batches.add(
+        "wait",
+        "batches_wait",
+        "follow batches until each is final (live bars on a terminal, plain lines elsewhere)",
+    )
+    wait.add_argument("batches", metavar="BATCH", nargs="+")
+    _wait_options(wait, "each is")
+    add_output_options(wait)
+
+    results = batches.add(
+        "results",
+        "batches_results",
+        "each file's result (its job, or why it has none), once the batch is final: waits "
+        "for it first",
+    )
+    results.add_argument("batch", metavar="BATCH")
+    _wait_options(results, "it is")
+    add_output_options(results)
+
+
 def _jobs(groups: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     jobs = Commands(
         groups,
@@ -379,6 +477,7 @@ def build_parser() -> _Parser:
     parser.set_defaults(verbose=0, allow_insecure_http=False)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     groups = parser.add_subparsers(metavar="COMMAND", required=True)
+    _batches(groups, common)
     _jobs(groups, common)
     _items(groups, common)
     _completion(groups)

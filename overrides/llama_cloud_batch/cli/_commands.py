@@ -19,12 +19,12 @@ from .._config import api_key_given, clean_api_key
 from .._exceptions import LlamaCloudError, MissingAPIKeyError
 from .._redact import Redactor
 from . import _render
-from ._errors import CommandError, ExitCode, describe
+from ._errors import PROG, CommandError, ExitCode, describe
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from _llama_cloud_batch_generated.models import BatchJob
+    from _llama_cloud_batch_generated.models import Batch, BatchJob
 
     from .._client import LlamaCloud
     from ..types import ParseJobConfigParam
@@ -241,8 +241,17 @@ def jobs_wait(state: State, args: argparse.Namespace) -> int:
     return follow(state, list(dict.fromkeys(args.jobs)), args, "jobs")
 
 
-def follow(state: State, ids: list[str], args: argparse.Namespace, group: str) -> int:
-    """`jobs wait` and `batches wait`: follows until each is final; prints the outcomes."""
+class _Interrupted(Exception):
+    """Ctrl-C during a wait, after the note saying how to take it up again."""
+
+
+def _wait_for(
+    state: State, ids: list[str], args: argparse.Namespace, group: str, resume: str
+) -> list[Any]:
+    """Follows jobs or batches until each is final, showing their progress; their results.
+    On Ctrl-C says the command that takes the wait up again (`resume` followed by the IDs
+    still open) and raises _Interrupted; when the API gives no answer for --give-up-after,
+    CommandError with ExitCode.UNREACHABLE."""
     # Here, not at the top: rich.progress is for the commands that show it, not `jobs list`.
     from . import _wait
 
@@ -258,6 +267,7 @@ def follow(state: State, ids: list[str], args: argparse.Namespace, group: str) -
     )
     client = state.client()
     waiter = client.beta.batch if group == "jobs" else client.batches
+    again = "Follow them again with" if resume.endswith(" wait") else "Get them with"
     try:
         with display:
             results: list[Any] = waiter.wait_for_many(
@@ -269,23 +279,29 @@ def follow(state: State, ids: list[str], args: argparse.Namespace, group: str) -
             )
     except KeyboardInterrupt:
         left = display.open_ids()
-        what = "jobs" if group == "jobs" else "batches"
         state.note(
-            f"interrupted: the {what} go on running on the server."
-            + (
-                f" Follow them again with: {_wait.resume_hint(f'{group} wait', left)}"
-                if left
-                else ""
-            )
+            f"interrupted: the {group} go on running on the server."
+            + (f" {again}: {_wait.resume_hint(resume, left)}" if left else "")
         )
-        return ExitCode.INTERRUPTED
+        raise _Interrupted from None
     except _wait.GaveUp as gave_up:
         left = display.open_ids()
         raise CommandError(
             f"gave up after {gave_up.seconds:g} s without an answer from the API: "
-            f"{gave_up.reason}. Follow them again with: {_wait.resume_hint(f'{group} wait', left)}",
+            f"{gave_up.reason}. {again}: {_wait.resume_hint(resume, left)}",
             ExitCode.UNREACHABLE,
         ) from None
+    return results
+
+
+def follow(state: State, ids: list[str], args: argparse.Namespace, group: str) -> int:
+    """`jobs wait` and `batches wait`: follows until each is final; prints the outcomes."""
+    from . import _wait
+
+    try:
+        results = _wait_for(state, ids, args, group, f"{group} wait")
+    except _Interrupted:
+        return ExitCode.INTERRUPTED
     to_json = _wait.result_json if group == "jobs" else _wait.batch_result_json
     listing = _wait.summary_listing if group == "jobs" else _wait.batch_summary_listing
     _render.emit(
@@ -296,6 +312,101 @@ def follow(state: State, ids: list[str], args: argparse.Namespace, group: str) -
         state.out,
     )
     return _wait.exit_code(results)
+
+
+# ----- batches (v2) -------------------------------------------------------------------------
+
+
+def batches_list(state: State, args: argparse.Namespace) -> int:
+    page_size = None if args.limit is None else min(args.limit, _PAGE_SIZE)
+    params = _params(
+        status=args.status,
+        source_directory_id=args.source_directory_id,
+        created_at_on_or_after=args.created_after,
+        created_at_on_or_before=args.created_before,
+        page_size=page_size,
+    )
+    page = state.client().batches.list(**params)
+    found: Iterator[Batch] = iter(page) if args.limit is None else islice(page, args.limit)
+    _render.emit(
+        found, args.output, lambda batch: batch.to_dict(), _render.batches_listing, state.out
+    )
+    return ExitCode.OK
+
+
+def _show_batch(state: State, batch: Batch, output: str) -> None:
+    if output != "table":
+        _render.echo_json(batch.to_dict())
+        return
+    _render.print_fields(_render.batch_fields(batch), state.out)
+    if batch.results is None:
+        return
+    listing = _render.results_listing(batch.results)
+    if state.out.is_terminal:
+        _render.print_listing(listing, state.out)
+    else:  # a line per file after the fields: result<TAB>FILE<TAB>JOB<TAB>TYPE<TAB>ERROR
+        for row in listing.rows:
+            state.out.file.write(_render.tsv_line(["result", *row]) + "\n")
+
+
+def batches_get(state: State, args: argparse.Namespace) -> int:
+    batch = state.client().batches.get(args.batch, **_params(expand=args.expand))
+    _show_batch(state, batch, args.output)
+    return ExitCode.OK
+
+
+def batches_create(state: State, args: argparse.Namespace) -> int:
+    created = state.client().batches.create(
+        config={"job": {"type": args.job_type, "configuration_id": args.configuration_id}},
+        source_directory_id=args.source_directory_id,
+        **_params(webhook_configuration_ids=args.webhook_configuration_id),
+    )
+    if args.wait:
+        state.note(f"created {created.id} ({created.status})")
+        return follow(state, [created.id], args, "batches")
+    _show_batch(state, created, args.output)
+    return ExitCode.OK
+
+
+def batches_cancel(state: State, args: argparse.Namespace) -> int:
+    cancelled = state.client().batches.cancel(args.batch)
+    _show_batch(state, cancelled, args.output)
+    return ExitCode.OK
+
+
+def batches_wait(state: State, args: argparse.Namespace) -> int:
+    return follow(state, list(dict.fromkeys(args.batches)), args, "batches")
+
+
+def batches_results(state: State, args: argparse.Namespace) -> int:
+    """Waits for the batch (with progress on a terminal), then prints each file's result; the
+    exit status is the wait's (a failed batch: 3, and its results are printed)."""
+    from . import _wait
+
+    try:
+        (waited,) = _wait_for(state, [args.batch], args, "batches", "batches results")
+    except _Interrupted:
+        return ExitCode.INTERRUPTED
+    code = _wait.exit_code([waited])
+    if not waited.is_final:
+        state.note(
+            f"{PROG}: batch {args.batch} is {_wait.state(waited)}: its results are listed once "
+            "it is final"
+        )
+        return code
+    batch = state.client().batches.get(args.batch, expand=["results"])
+    if batch.results is None:
+        # The API lists no per-file results for it (a batch that failed as a whole, say).
+        state.note(f"{PROG}: batch {args.batch} ended {batch.status} with no per-file results")
+        return code
+    _render.emit(
+        batch.results,
+        args.output,
+        lambda result: result.to_dict(),
+        _render.results_listing,
+        state.out,
+    )
+    return code
 
 
 # ----- items and results --------------------------------------------------------------------
