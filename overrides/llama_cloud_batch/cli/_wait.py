@@ -6,7 +6,7 @@ left; a batch, which has no counts, shows its status and a bar that fills when i
 elsewhere one plain line whenever a job's state changes, so logs stay readable.
 
 At any width the ID and the whole status show, and the bar keeps at least _BAR_MIN columns: the
-other columns give way first (rate, time left, the long counts, then the short ones).
+other columns give way first (rate, time left, then the counts, shorter and shorter).
 
 When no answer comes from the API for --give-up-after seconds (it cannot be reached, or answers
 only with errors worth retrying), the wait says why on one line as soon as the trouble starts,
@@ -150,6 +150,7 @@ class Kind:
     # (done, total) for the bar, or None where the answer has no counts.
     done_of: Callable[[WaitResult[Any]], tuple[int, int] | None]
     counts: Callable[[WaitResult[Any]], str]  # the counts in full
+    medium_counts: Callable[[WaitResult[Any]], str]  # the same, tighter
     short_counts: Callable[[WaitResult[Any]], str]  # the counts for a narrow terminal
     percent: Callable[[WaitResult[Any]], float | None]
 
@@ -173,6 +174,16 @@ def job_counts(result: WaitResult[Any]) -> str:
     )
 
 
+def _job_medium_counts(result: WaitResult[Any]) -> str:
+    job = _as_job(result).job
+    if job is None:
+        return ""
+    return (
+        f"{done_count(job)}/{job.total_items}, {job.failed_items or 0} failed, "
+        f"{job.skipped_items or 0} skipped"
+    )
+
+
 def _job_short_counts(result: WaitResult[Any]) -> str:
     job = _as_job(result).job
     if job is None:
@@ -193,13 +204,23 @@ def _nothing(result: WaitResult[Any]) -> str:
 def jobs_kind() -> Kind:
     from ..resources.batch import JobWaitResult
 
-    return Kind("jobs", JobWaitResult, _job_done, job_counts, _job_short_counts, _job_percent)
+    return Kind(
+        "jobs",
+        JobWaitResult,
+        _job_done,
+        job_counts,
+        _job_medium_counts,
+        _job_short_counts,
+        _job_percent,
+    )
 
 
 def batches_kind() -> Kind:
     from ..resources.batches import BatchWaitResult
 
-    return Kind("batches", BatchWaitResult, lambda _: None, _nothing, _nothing, lambda _: None)
+    return Kind(
+        "batches", BatchWaitResult, lambda _: None, _nothing, _nothing, _nothing, lambda _: None
+    )
 
 
 class GaveUp(Exception):
@@ -242,7 +263,7 @@ class WaitDisplay:
         state_column = _text("state")
         bar = BarColumn(bar_width=None)
         ident = _text("ident", style="bold")
-        counts, short = _text("counts"), _text("short")
+        counts, medium, short = _text("counts"), _text("medium"), _text("short")
         rate = _RateColumn(table_column=TableColumn(no_wrap=True))
         eta = TextColumn("ETA", table_column=TableColumn(no_wrap=True))
         time_left = TimeRemainingColumn()
@@ -254,6 +275,8 @@ class WaitDisplay:
                 ),
                 (_BAR_ROOMY, (ident, state_column, bar, counts, time_left)),
                 (_BAR_ROOMY, (ident, state_column, bar, counts)),
+                (_BAR_ROOMY, (ident, state_column, bar, medium, time_left)),
+                (_BAR_ROOMY, (ident, state_column, bar, medium)),
                 (_BAR_ROOMY, (ident, state_column, bar, short, time_left)),
                 (_BAR_MIN, (ident, state_column, bar, short)),
                 (_BAR_MIN, (ident, state_column, bar)),
@@ -271,6 +294,7 @@ class WaitDisplay:
                 ident=shown(ident).plain,
                 state="waiting",
                 counts="",
+                medium="",
                 short="",
                 open=True,
             )
@@ -293,6 +317,7 @@ class WaitDisplay:
         fields: dict[str, Any] = {
             "state": shown(state(result)).plain,
             "counts": self.kind.counts(result),
+            "medium": self.kind.medium_counts(result),
             "short": self.kind.short_counts(result),
             "open": still_open(result),
         }
