@@ -522,7 +522,15 @@ def client_page() -> str:
         name for name in package.__all__ if name not in models and not name.endswith("Error")
     ]
     waits = [name for name in members if name.endswith("WaitResult")]
-    members = [name for name in members if name not in waits]
+    # The clients, then pages, then raw responses, each sync before async; the rest last.
+    kinds = ("LlamaCloud", "Page", "Pager", "Response")
+    members = sorted(
+        (name for name in members if name not in waits),
+        key=lambda name: (
+            next((i for i, kind in enumerate(kinds) if name.endswith(kind)), len(kinds)),
+            name.startswith("Async"),
+        ),
+    )
     links = ", ".join(
         f"[`{name}`][{OVERRIDES}.types.{name}][](){{#{OVERRIDES}.{name}}}" for name in models
     )
@@ -538,7 +546,7 @@ def client_page() -> str:
             f"({links}), the wait helpers' results ({wait_links}), the errors "
             "([Errors](errors.md)).",
             "",
-            directive(OVERRIDES, show_root_heading=False, members=members),
+            directive(OVERRIDES, show_root_heading=False, members=members, group_by_category=False),
         ]
     )
 
