@@ -594,11 +594,10 @@ def write_pages(open_file: Callable[..., Any]) -> None:
 if __name__ in {"__main__", "<run_path>"}:
     import mkdocs_gen_files
     from mkdocs.structure.files import InclusionLevel
+    from mkdocs_gen_files.editor import FilesEditor
 
     write_pages(mkdocs_gen_files.open)
     # The nav's source is read by mkdocs-literate-nav, not a page of the site.
-    nav_file = mkdocs_gen_files.FilesEditor.current().files.get_file_from_path(
-        "reference/SUMMARY.md"
-    )
+    nav_file = FilesEditor.current().files.get_file_from_path("reference/SUMMARY.md")
     if nav_file is not None:
         nav_file.inclusion = InclusionLevel.EXCLUDED

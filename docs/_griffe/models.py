@@ -57,7 +57,7 @@ def methods_section(model: type) -> str:
 
 def values_paragraph(values: type[enum.Enum]) -> str:
     """The paragraph added to an enum's docstring."""
-    final = getattr(values, "FINAL", frozenset())
+    final: frozenset[enum.Enum] = getattr(values, "FINAL", frozenset())
     shown = [
         f"`{json.dumps(member.value)}`" + (" (final)" if member in final else "")
         for member in values
