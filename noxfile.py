@@ -131,8 +131,10 @@ def docs(session: nox.Session) -> None:
     Arguments after -- go to `mkdocs build` (e.g. `-- --site-dir /tmp/site`).
     """
     session.install(*group("docs-check"), *PACKAGE_EDITABLE)
-    # Material prints a banner about MkDocs 2 on every build unless told not to.
+    # Material prints a banner about MkDocs 2 on every build unless told not to, and so do
+    # mkdocs-gen-files and mkdocs-literate-nav (through properdocs).
     session.env["NO_MKDOCS_2_WARNING"] = "1"
+    session.env["DISABLE_MKDOCS_2_WARNING"] = "true"
     session.run("mkdocs", "build", "--strict", *session.posargs)
     session.run("pytest", "tests/docs")
 

@@ -72,6 +72,20 @@ class LlamaCloud(Client):
     extra_query.
     page_concurrency: how many pages of a listing may be fetched at once when iterating, on a
     small thread pool, while answers are slower than working through them (1: one at a time).
+
+    Examples:
+        >>> from llama_cloud_batch import LlamaCloud
+        >>> client = LlamaCloud()  # the key from LLAMA_CLOUD_API_KEY
+        >>> batch = client.batches.create(
+        ...     source_directory_id="dir-reports",
+        ...     config={"job": {"type": "parse_v2", "configuration_id": "cfg-default"}},
+        ... )
+        >>> print(batch.status)
+        PENDING
+        >>> patient = client.with_options(timeout=300, max_retries=5)  # same connections
+        >>> patient.batches.get(batch.id).id == batch.id
+        True
+        >>> client.close()  # or: with LlamaCloud() as client: ...
     """
 
     def __init__(
@@ -135,7 +149,22 @@ class LlamaCloud(Client):
 
 
 class AsyncLlamaCloud(AsyncClient):
-    """The asyncio client; as LlamaCloud (page_concurrency: pages fetched at once as tasks)."""
+    """The asyncio client; as LlamaCloud (page_concurrency: pages fetched at once as tasks).
+
+    Examples:
+        >>> import asyncio
+        >>> from llama_cloud_batch import AsyncLlamaCloud
+        >>> async def main() -> None:
+        ...     async with AsyncLlamaCloud() as client:
+        ...         batch = await client.batches.create(
+        ...             source_directory_id="dir-reports",
+        ...             config={"job": {"type": "parse_v2", "configuration_id": "cfg-default"}},
+        ...         )
+        ...         done = await client.batches.wait_for_completion(batch.id, poll_interval=0.1)
+        ...         print(done.status)
+        >>> asyncio.run(main())
+        COMPLETED
+    """
 
     def __init__(
         self,

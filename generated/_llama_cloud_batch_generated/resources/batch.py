@@ -42,8 +42,6 @@ __all__ = ["AsyncBatch", "Batch"]
 
 
 class Batch(BatchMixin, SyncAPIResource):
-    """`beta.batch`"""
-
     @cached_property
     def job_items(self) -> JobItems:
         """`beta.batch.job_items`."""
@@ -266,8 +264,6 @@ class Batch(BatchMixin, SyncAPIResource):
 
 
 class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
-    """`beta.batch`, for asyncio"""
-
     @cached_property
     def job_items(self) -> AsyncJobItems:
         """`beta.batch.job_items`."""

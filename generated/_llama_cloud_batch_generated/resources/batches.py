@@ -27,8 +27,6 @@ __all__ = ["AsyncBatches", "Batches"]
 
 
 class Batches(BatchesMixin, SyncAPIResource):
-    """`batches`"""
-
     @cached_property
     def with_raw_response(self) -> BatchesWithRawResponse:
         """The same methods, each returning the response (status, headers, request_id, parse())."""
@@ -240,8 +238,6 @@ class Batches(BatchesMixin, SyncAPIResource):
 
 
 class AsyncBatches(AsyncBatchesMixin, AsyncAPIResource):
-    """`batches`, for asyncio"""
-
     @cached_property
     def with_raw_response(self) -> AsyncBatchesWithRawResponse:
         """The same methods, each returning the response (status, headers, request_id, parse())."""

@@ -81,7 +81,25 @@ def _results_query(
 
 
 class BatchMixin:
-    """Batch jobs: waiting for them, and their results in bulk."""
+    """Batch jobs (beta, deprecated: client.batches replaces them): waiting for them, and their
+    results in bulk.
+
+    `list`, `create`, `get_status` and `cancel` are the API's operations, `job_items` its
+    items; waiting and bulk results are added here. In the examples, `client` is a
+    `LlamaCloud()`.
+
+    Examples:
+        >>> job = client.beta.batch.create(
+        ...     job_config={"job_name": "parse_raw_file_job", "parameters": {"type": "parse"}},
+        ...     directory_id="dir-reports",  # or item_ids=[...]: exactly one of the two
+        ... )
+        >>> print(client.beta.batch.get_status(job.id).job.job_type)
+        parse
+        >>> for job in client.beta.batch.list(job_type="parse", limit=100):  # every page
+        ...     print(job.job_type)
+        ...     break
+        parse
+    """
 
     def _check_create(self, params: Mapping[str, Any]) -> None:
         _check_create(params)
@@ -106,6 +124,15 @@ class BatchMixin:
         of the whole wait, in seconds (None: for ever): WaitTimeoutError once it passes.
         `request_timeout` bounds each poll (it is cut to the time left). `on_update(progress)` is
         called after every poll. `timeout` is max_wait's old name (deprecated).
+
+        Examples:
+            >>> job = client.beta.batch.create(
+            ...     job_config={"job_name": "parse_raw_file_job", "parameters": {"type": "parse"}},
+            ...     directory_id="dir-reports",
+            ... )
+            >>> done = client.beta.batch.wait_for_completion(job.id, poll_interval=0.1)
+            >>> print(done.job.status, done.job.processed_items, done.progress_percentage)
+            completed 3 100.0
         """
         # Loaded here: a first list() call does not pay for waiting.
         from .._waiting import deadline_argument, wait_sync, waiting_for_one
@@ -152,6 +179,15 @@ class BatchMixin:
         job that vanishes (404) or keeps failing ends with `.error`; one still open at the
         deadline with `.timed_out`. `on_update(result)` is called after every poll of a job;
         `max_wait=0` looks at each job once. `timeout` is max_wait's old name (deprecated).
+
+        Examples:
+            >>> job = client.beta.batch.create(
+            ...     job_config={"job_name": "parse_raw_file_job", "parameters": {"type": "parse"}},
+            ...     directory_id="dir-reports",
+            ... )
+            >>> [result] = client.beta.batch.wait_for_many([job.id], poll_interval=0.1)
+            >>> print(result.status, result.succeeded, result.timed_out)
+            completed True False
         """
         from .._waiting import Follower, deadline_argument, wait_many_sync
 
@@ -197,6 +233,18 @@ class BatchMixin:
         time ahead of the one yielded. Items for which `skip(item)` is true are not fetched.
         Each request has the client's retries; an error that survives them is raised where that
         item would have been yielded, after every item before it.
+
+        Examples:
+            >>> job = client.beta.batch.create(
+            ...     job_config={"job_name": "parse_raw_file_job", "parameters": {"type": "parse"}},
+            ...     directory_id="dir-reports",
+            ... )
+            >>> _ = client.beta.batch.wait_for_completion(job.id, poll_interval=0.1)
+            >>> for item, results in client.beta.batch.iter_results(job.id, status="completed"):
+            ...     print(item.item_name, item.status, len(results.processing_results or []))
+            q1.pdf completed 1
+            q2.pdf completed 1
+            q3.pdf completed 1
         """
         _check_job_id(job_id)
         check_count("concurrency", concurrency)

@@ -56,7 +56,31 @@ def _results(batch: types.Batch) -> builtins.list[types.BatchResult]:
 
 
 class BatchesMixin:
-    """Batches: waiting for them, and their per-file results."""
+    """Batches (v2): one parse or extract job for every file of a directory.
+
+    `list`, `create`, `get` and `cancel` are the API's operations; waiting for one batch or
+    many, and a final batch's per-file results, are added here. In the examples, `client` is a
+    `LlamaCloud()`.
+
+    Examples:
+        >>> batch = client.batches.create(
+        ...     source_directory_id="dir-reports",
+        ...     config={"job": {"type": "parse_v2", "configuration_id": "cfg-default"}},
+        ... )
+        >>> client.batches.get(batch.id).source_directory_id
+        'dir-reports'
+        >>> for batch in client.batches.list(status="COMPLETED"):  # every page, by cursor
+        ...     print(batch.status)
+        ...     break
+        COMPLETED
+        >>> big = client.batches.create(
+        ...     source_directory_id="dir-archive",
+        ...     config={"job": {"type": "extract_v2", "configuration_id": "cfg-invoices"}},
+        ... )
+        >>> _ = client.batches.cancel(big.id)  # the batch stops at the server's next step
+        >>> print(client.batches.wait_for_completion(big.id, poll_interval=0.1).status)
+        CANCELLED
+    """
 
     def wait_for_completion(
         self,
@@ -78,6 +102,17 @@ class BatchesMixin:
         of the whole wait, in seconds (None: for ever): WaitTimeoutError once it passes.
         `request_timeout` bounds each poll (it is cut to the time left). `on_update(batch)` is
         called after every poll; `expand=["results"]` asks every poll for the per-file results.
+
+        Examples:
+            >>> batch = client.batches.create(
+            ...     source_directory_id="dir-reports",
+            ...     config={"job": {"type": "parse_v2", "configuration_id": "cfg-default"}},
+            ... )
+            >>> done = client.batches.wait_for_completion(
+            ...     batch.id, poll_interval=0.1, expand=["results"], max_wait=600
+            ... )
+            >>> print(done.status, len(done.results))
+            COMPLETED 3
         """
         # Loaded here: a first list() call does not pay for waiting.
         from .._waiting import deadline_argument, wait_sync, waiting_for_one
@@ -124,6 +159,17 @@ class BatchesMixin:
         nothing for one batch's trouble: one that vanishes (404) or keeps failing ends with
         `.error`; one still open at the deadline with `.timed_out`. `on_update(result)` is
         called after every poll of a batch; `max_wait=0` looks at each batch once.
+
+        Examples:
+            >>> config = {"job": {"type": "parse_v2", "configuration_id": "cfg-default"}}
+            >>> ids = [
+            ...     client.batches.create(source_directory_id=directory, config=config).id
+            ...     for directory in ("dir-reports", "dir-invoices")
+            ... ]
+            >>> for result in client.batches.wait_for_many(ids, poll_interval=0.1):
+            ...     print(result.status, result.succeeded, result.error, result.timed_out)
+            COMPLETED True None False
+            COMPLETED True None False
         """
         from .._waiting import Follower, deadline_argument, wait_many_sync
 
@@ -157,7 +203,20 @@ class BatchesMixin:
         """Every file's result of a final batch: the file, and the job it was mapped to
         (`job_reference`) or why it could not be (`error_message`). The batch is asked for when
         iteration starts; ValueError then while it is still running (its results are not listed
-        yet)."""
+        yet).
+
+        Examples:
+            >>> batch = client.batches.create(
+            ...     source_directory_id="dir-reports",
+            ...     config={"job": {"type": "parse_v2", "configuration_id": "cfg-default"}},
+            ... )
+            >>> _ = client.batches.wait_for_completion(batch.id, poll_interval=0.1)
+            >>> for result in client.batches.iter_results(batch.id):
+            ...     print(result.job_reference.type, result.error_message)
+            parse_v2 None
+            parse_v2 None
+            parse_v2 None
+        """
         batches = cast("Batches", self)
         batch = batches.get(
             batch_id,
@@ -170,7 +229,21 @@ class BatchesMixin:
 
 
 class AsyncBatchesMixin:
-    """Batches, for asyncio (see BatchesMixin)."""
+    """Batches (v2), for asyncio: the methods of BatchesMixin, awaited.
+
+    Examples:
+        >>> import asyncio
+        >>> from llama_cloud_batch import AsyncLlamaCloud
+        >>> async def main() -> None:
+        ...     async with AsyncLlamaCloud() as client:
+        ...         page = await client.batches.list(page_size=2)  # the first page
+        ...         print(len(page.items), page.has_next_page())
+        ...         every = [batch.id async for batch in client.batches.list(page_size=2)]
+        ...         print(len(every) > len(page.items))
+        >>> asyncio.run(main())
+        2 True
+        True
+    """
 
     async def wait_for_completion(
         self,

@@ -175,7 +175,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class BatchServer:
-    """A stateful local batch-processing API for tests and demos; see the package docs."""
+    """A stateful local batch-processing API for tests and demos; see the package docs.
+
+    Examples:
+        >>> from llama_cloud_batch import LlamaCloud
+        >>> from llama_cloud_batch.testing import BatchServer
+        >>> with BatchServer(api_key="test-key") as server:
+        ...     batch_id = server.add_batch(files=4, failed_files=1)
+        ...     client = LlamaCloud(api_key="test-key", base_url=server.url)
+        ...     ticks = server.run_until_idle()  # PENDING -> THROTTLED -> RUNNING -> COMPLETED
+        ...     batch = client.batches.get(batch_id, expand=["results"])
+        ...     print(batch.status, [result.error_message is None for result in batch.results])
+        COMPLETED [True, True, True, False]
+    """
 
     def __init__(
         self,
