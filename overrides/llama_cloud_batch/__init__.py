@@ -12,7 +12,6 @@ Models and enums live in llama_cloud_batch.types; the most used ones are importa
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncLlamaCloud, LlamaCloud
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -39,6 +38,7 @@ from ._pagination import AsyncCursorPage, AsyncPage, AsyncPager, SyncCursorPage,
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._client import AsyncLlamaCloud, LlamaCloud
     from ._response import APIResponse, AsyncAPIResponse
     from .resources.batch import JobWaitResult
     from .resources.batches import BatchWaitResult
@@ -56,6 +56,10 @@ if TYPE_CHECKING:
 
 # What loads on first use, and from where.
 _LAZY = {
+    # The clients import httpx: loaded on first use, so that what needs none of it (the command
+    # line's --help, an enum or an exception class) starts without it.
+    "AsyncLlamaCloud": "._client",
+    "LlamaCloud": "._client",
     "APIResponse": "._response",
     "AsyncAPIResponse": "._response",
     "BatchWaitResult": ".resources.batches",
@@ -122,8 +126,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Models, the wait results and the raw-response classes load on first use, keeping
-    # `import llama_cloud_batch` cheap.
+    # The clients, models, the wait results and the raw-response classes load on first use,
+    # keeping `import llama_cloud_batch` cheap.
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,6 +27,10 @@ INTERRUPTED_TIMEOUT = 10
 _DRAWING = ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR")
 
 
+# The environment of a run whose output rich takes for a terminal (its width is COLUMNS).
+TERMINAL = {"FORCE_COLOR": "1"}
+
+
 def cli_env(server: BatchServer) -> dict[str, str | None]:
     """The command's environment as a user would set it, over the tests' own: the key and the
     local server's address, a wide plain terminal, and no other configuration (None: unset)."""
@@ -149,15 +153,15 @@ def ids(records: Sequence[dict[str, object]], key: str = "id") -> list[object]:
 
 
 @contextlib.contextmanager
-def tick_on_each_poll(server: BatchServer) -> Iterator[None]:
-    """Moves every job one step after each status poll, so each poll sees the job move,
-    whatever the machine's speed."""
+def tick_on_each_poll(server: BatchServer, operation: str = "getBatchJobStatus") -> Iterator[None]:
+    """Moves every job (and batch) one step after each status poll (`operation`), so each poll
+    sees it move, whatever the machine's speed."""
     stop = threading.Event()
 
     def ticker() -> None:
         seen = 0
         while not stop.wait(0.01):
-            polls = len(server.requests_for("getBatchJobStatus"))
+            polls = len(server.requests_for(operation))
             if polls > seen:
                 seen = polls
                 server.tick()

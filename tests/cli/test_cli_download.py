@@ -7,6 +7,7 @@ import json
 import signal
 import time
 
+import pytest
 from llama_cloud_batch.testing import Fault
 
 from .conftest import INTERRUPTED_TIMEOUT, KEY, RUN_TIMEOUT, finished_job, one_line_error
@@ -171,3 +172,25 @@ def test_an_unusable_directory_is_one_line(cli, server, tmp_path):
     run = cli("results", "download", job_id, "--out", str(blocker))
     assert run.code == 1
     assert "cannot use" in one_line_error(run)
+
+
+@pytest.mark.parametrize("fsync", [False, True])
+def test_files_are_synced_once_at_the_end_unless_fsync_is_asked(
+    cli, server, tmp_path, monkeypatch, fsync
+):
+    # An fsync per file was half the cost of saving an item: by default one sync at the end.
+    import os
+
+    calls = {"fsync": 0, "sync": 0}
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: (calls.__setitem__("fsync", calls["fsync"] + 1), real_fsync(fd))[1]
+    )
+    monkeypatch.setattr(os, "sync", lambda: calls.__setitem__("sync", calls["sync"] + 1))
+    job_id = finished_job(server, items=6)
+    run = cli(
+        "results", "download", job_id, "--out", str(tmp_path), *(["--fsync"] if fsync else [])
+    )
+    assert run.code == 0
+    assert len(_saved(tmp_path)) == 6
+    assert calls == ({"fsync": 6, "sync": 0} if fsync else {"fsync": 0, "sync": 1})

@@ -7,7 +7,7 @@ import subprocess
 
 from llama_cloud_batch.testing import Fault
 
-from .conftest import SCRIPT, finished_job, ids, one_line_error, process_env
+from .conftest import SCRIPT, TERMINAL, finished_job, ids, one_line_error, process_env
 
 CONFIG = json.dumps({"job_name": "parse_raw_file_job", "parameters": {"lang": "en"}})
 
@@ -39,9 +39,9 @@ def test_jobs_list_directory_and_limit(cli, server):
     assert len(in_dir) > 2
 
 
-def test_jobs_list_table(cli, server):
+def test_jobs_list_table_on_a_terminal(cli, server):
     created = server.seed(3)
-    run = cli("jobs", "list")
+    run = cli("jobs", "list", env=TERMINAL)
     assert run.code == 0
     assert "3 batch jobs" in run.stdout
     for job_id in created:
@@ -155,9 +155,14 @@ def test_items_list_status_failed(cli, server):
     listed = json.loads(run.stdout)
     assert ids(listed, "item_id") == ids(failed, "item_id")
     assert all(item["error_message"] for item in listed)
-    table = cli("items", "list", job_id)
+    table = cli("items", "list", job_id, env=TERMINAL)
     assert "6 items" in table.stdout
     assert table.stdout.count("failed") >= 2
+    lines = cli("items", "list", job_id).stdout.splitlines()  # off a terminal: a line per item
+    assert len(lines) == 6
+    assert sorted(line.split("\t")[0] for line in lines) == sorted(
+        ids(server.items(job_id), "item_id")
+    )
 
 
 def test_a_reader_that_goes_away_ends_it_quietly(server, spawn):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -184,3 +185,84 @@ def test_a_failure_message_quoting_the_key_is_redacted(moving, moving_server, ou
     run = moving("jobs", "wait", job_id, *FAST, *output, env=env)  # Cli asserts KEY is absent
     assert run.code == 3
     assert "bad key [redacted]" in run.stdout
+
+
+@pytest.mark.parametrize("command", ["wait", "create"])
+def test_at_80_columns_the_bars_keep_their_room_and_statuses_show_whole(
+    server, spawn, tmp_path, command
+):
+    # A real process on an 80-column pseudo-terminal: the ID and the whole status, a bar, and
+    # the columns that did not fit left out rather than cut.
+    job_ids = [server.add_job(items=12, failed_items=1), server.add_job(items=3)]
+    if command == "wait":
+        args = ["jobs", "wait", *job_ids]
+    else:
+        directory = server.add_directory("dir-80", ["a.pdf", "b.pdf"])
+        assert directory
+        config = tmp_path / "job.json"
+        config.write_text(json.dumps({"job_name": "parse_raw_file_job", "parameters": {}}))
+        args = ["jobs", "create", "--config", str(config), "--directory-id", "dir-80", "--wait"]
+    primary, secondary = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    process = spawn(
+        [str(SCRIPT), *args, *FAST],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=process_env(server, TERM="xterm-256color", COLUMNS="80", NO_COLOR=None),
+    )
+    os.close(secondary)
+    try:
+        with tick_on_each_poll(server):
+            raw = _read_pty(primary, process)
+            code = process.wait(timeout=RUN_TIMEOUT)
+    finally:
+        os.close(primary)
+    text = raw.decode(errors="replace")
+    assert code == 0, text[-2000:]
+    assert "━" in text  # the bars are drawn
+    assert "…" not in text  # nothing cut: not `runnin…`, not an ID
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    for line in plain.replace("\r", "\n").splitlines():
+        assert len(line) <= 80, line
+    followed = job_ids if command == "wait" else [server.jobs()[0]["id"]]
+    for job_id in followed:
+        assert re.search(rf"{job_id} +(running|completed) +━", plain), plain[-2000:]
+    bars = re.findall(r"(?:completed|running) +([━╸╺]+)", plain)
+    assert bars
+    assert min(len(bar) for bar in bars) >= 10  # a usable width
+
+
+def test_a_wait_that_cannot_reach_the_api_says_why_then_gives_up(cli, server, monkeypatch):
+    # The client's backoff between its retries is cut short; the give-up time is measured.
+    real_sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda seconds: real_sleep(min(seconds, 0.01)))
+    started = time.monotonic()
+    run = cli(
+        "--base-url", "http://127.0.0.1:9", "jobs", "wait", "bjb-1", "bjb-2",
+        "--give-up-after", "0.5", *FAST,
+    )  # fmt: skip
+    assert run.code == 6
+    assert time.monotonic() - started < 30
+    notes = [line for line in run.stderr.splitlines() if line.startswith("llama-cloud-batch: ")]
+    why, gave_up = notes
+    assert "cannot reach the API at http://127.0.0.1:9" in why
+    assert "--base-url or LLAMA_CLOUD_BASE_URL" in why
+    assert "giving up after 0.5 s without an answer" in why
+    assert gave_up.startswith("llama-cloud-batch: error: gave up after 0.5 s")
+    assert gave_up.endswith("Follow them again with: llama-cloud-batch jobs wait bjb-1 bjb-2")
+    assert "6 a wait gave up" in cli("jobs", "wait", "--help").stdout
+
+
+def test_a_wait_rides_out_a_short_outage_and_says_so(moving, moving_server):
+    job_id = moving_server.add_job(items=3)
+    moving_server.inject(Fault.error(503, retry_after="0"), times=6, operation="getBatchJobStatus")
+    run = moving("jobs", "wait", job_id, "--give-up-after", "60", *FAST, "--json")
+    assert run.code == 0
+    assert "retrying; giving up after 60 s without an answer" in run.stderr
+    assert "the API answers again" in run.stderr
+    assert json.loads(run.stdout)[0]["status"] == "completed"

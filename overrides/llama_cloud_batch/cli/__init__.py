@@ -19,7 +19,6 @@ from typing import NoReturn
 
 __all__ = ["main", "run"]
 
-_MISSING_EXTRA_STATUS = 2  # ExitCode.USAGE: the installation is the configuration at fault
 _INTERRUPTED_STATUS = 130  # ExitCode.INTERRUPTED
 
 
@@ -27,17 +26,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Runs the command line in this process and returns its exit status; never exits, and
     never lets a traceback out. `argv` is the arguments after the program name (default:
     sys.argv[1:]); the environment and sys.stdin are read as the console script reads them."""
-    try:
-        from ._app import run as run_command
-    except ImportError as missing:
-        if (missing.name or "").split(".")[0] != "rich":
-            raise
-        print(
-            "llama-cloud-batch: error: the command line needs the 'cli' extra: "
-            "pip install 'llama-cloud-batch[cli]'",
-            file=sys.stderr,
-        )
-        return _MISSING_EXTRA_STATUS
+    # Loads neither httpx nor rich: --help answers without them (each command loads its own).
+    from ._app import run as run_command
+
     return run_command(argv)
 
 
