@@ -202,8 +202,16 @@ def test_iter_results_of_a_running_batch_says_to_wait(server: ScriptedServer, cl
         async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
             return [result async for result in client.batches.iter_results("bat-1")]
 
-    with pytest.raises(ValueError, match="RUNNING: its per-file results are listed once"):
+    with pytest.raises(ValueError, match="RUNNING, not final: its per-file results are listed"):
         asyncio.run(results())
+
+
+def test_iter_results_of_a_final_batch_the_api_lists_no_results_for_is_empty(
+    server: ScriptedServer, clock: Clock
+) -> None:
+    server.script = progressing("FAILED")  # final, and its results come as null
+    with LlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+        assert list(client.batches.iter_results("bat-1")) == []
 
 
 @pytest.mark.parametrize("bad", [{"poll_interval": 0}, {"max_wait": float("nan")}])

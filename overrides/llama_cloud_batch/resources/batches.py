@@ -45,14 +45,17 @@ def _status(batch: types.Batch) -> Any:
 
 
 def _results(batch: types.Batch) -> builtins.list[types.BatchResult]:
-    """A batch's per-file results (asked for with expand=results); ValueError while the server
-    has none to give, before the batch is final."""
-    if batch.results is None:
-        raise ValueError(
-            f"batch {batch.id} is {batch.status}: its per-file results are listed once it is "
-            "final (wait_for_completion first)"
-        )
-    return batch.results
+    """A batch's per-file results (asked for with expand=results): none for a final batch the API
+    lists none for (a FAILED batch may have mapped no file); ValueError while it is not final,
+    as the API lists them only at the end."""
+    if batch.results is not None:
+        return batch.results
+    if batch.status.is_final:
+        return []
+    raise ValueError(
+        f"batch {batch.id} is {batch.status}, not final: its per-file results are listed once "
+        "it ends (wait_for_completion first)"
+    )
 
 
 class BatchesMixin:
@@ -202,8 +205,8 @@ class BatchesMixin:
     ) -> Iterator[types.BatchResult]:
         """Every file's result of a final batch: the file, and the job it was mapped to
         (`job_reference`) or why it could not be (`error_message`). The batch is asked for when
-        iteration starts; ValueError then while it is still running (its results are not listed
-        yet).
+        iteration starts; ValueError then while it is not final (its results are not listed
+        yet); nothing for a final batch the API lists no results for.
 
         Examples:
             >>> batch = client.batches.create(
