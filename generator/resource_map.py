@@ -115,6 +115,12 @@ class Resource:
     def class_name(self) -> str:
         return strings.pascal_case(self.name)
 
+    @property
+    def sends(self) -> bool:
+        """Whether it or a sub-resource has a method that calls the API (a resource of hand-written
+        methods only, `custom:` and no `methods:`, has no raw or streaming views)."""
+        return bool(self.methods) or any(child.sends for child in self.children)
+
 
 def load(path: Path) -> list[Resource]:
     data = yaml.safe_load(path.read_text())
@@ -148,6 +154,8 @@ def _resource(name: str, body: Any, dotted: str, source: str) -> Resource:
     if clashes:
         raise MapError(f"{source}: {dotted}: {sorted(clashes)} is a method and a sub-resource")
     custom = body.get("custom")
+    if not (methods or children or custom):
+        raise MapError(f"{source}: {dotted}: no methods, sub-resources or `custom:` module")
     if any(method.check for method in methods) and not custom:
         raise MapError(
             f"{source}: {dotted}: a method with `check:` needs `custom:` on its resource"
