@@ -75,8 +75,9 @@ def secret_bytes(secret: object, name: str, error: type[Exception]) -> bytes:
     try:
         return secret.encode()
     except UnicodeEncodeError:
-        # Not chained: the encoder's error quotes the character.
-        raise error(f"{name} cannot be encoded as UTF-8 (it holds a lone surrogate)") from None
+        pass
+    # Raised here, outside the except block: the encoder's error holds the whole secret.
+    raise error(f"{name} cannot be encoded as UTF-8 (it holds a lone surrogate)")
 
 
 def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:

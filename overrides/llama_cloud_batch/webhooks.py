@@ -44,7 +44,7 @@ import orjson
 from _llama_cloud_batch_generated.webhooks import EVENT_MODELS, KnownWebhookEvent
 
 from . import types
-from ._config import secret_bytes
+from ._config import check_count, secret_bytes
 from ._exceptions import InvalidWebhookPayloadError, InvalidWebhookSignatureError
 from ._logging import logger
 from ._models import ShapeError
@@ -135,14 +135,17 @@ def unwrap(
 
 def _event(body: bytes) -> KnownWebhookEvent | UnknownWebhookEvent:
     """The event of a verified body."""
+    place = None
     try:
         value = orjson.loads(body)
         if isinstance(value, str):  # webhook_output_format "string": JSON inside a JSON string
             value = orjson.loads(value)
     except orjson.JSONDecodeError as error:
-        # Not chained: the decoder's error may quote the body.
         place = f"line {error.lineno}, column {error.colno}"
-        raise InvalidWebhookPayloadError(f"the webhook body is not JSON ({place})") from None
+    if place is not None:
+        # Raised here, outside the except block, so that it chains no decoder error (which may
+        # quote the body).
+        raise InvalidWebhookPayloadError(f"the webhook body is not JSON ({place})")
     if not isinstance(value, dict):
         kind = "an array" if isinstance(value, list) else f"a {type(value).__name__} value"
         raise InvalidWebhookPayloadError(f"the webhook body is {kind}, not a JSON object")
@@ -180,10 +183,12 @@ def _body(payload: WebhookPayload) -> bytes:
         try:
             return payload.encode()
         except UnicodeEncodeError:
-            raise InvalidWebhookSignatureError(
-                "the payload text cannot be encoded as UTF-8, so it is not the body as received; "
-                "pass the body's bytes"
-            ) from None
+            pass
+        # Raised here, outside the except block: the encoder's error holds the whole payload.
+        raise InvalidWebhookSignatureError(
+            "the payload text cannot be encoded as UTF-8, so it is not the body as received; "
+            "pass the body's bytes"
+        )
     if isinstance(payload, bytes | bytearray | memoryview):
         return bytes(payload)
     raise TypeError(f"a webhook payload is the body's bytes or str, got {type(payload).__name__}")
@@ -201,11 +206,11 @@ def _signature(headers: WebhookHeaders) -> str:
         raise InvalidWebhookSignatureError(
             f"{SIGNATURE_HEADER} was sent {len(values)} times; a delivery carries one"
         )
-    if any(char not in _HEADER_TEXT for char in values[0]):
+    value = values[0].strip(" \t")  # HTTP's optional whitespace around a value
+    if any(char not in _HEADER_TEXT for char in value):
         raise InvalidWebhookSignatureError(
             f"{SIGNATURE_HEADER} holds a character that is not printable ASCII"
         )
-    value = values[0].strip(" \t")  # HTTP's optional whitespace around a value
     if not value.startswith(_SCHEME):
         raise InvalidWebhookSignatureError(f"{SIGNATURE_HEADER} does not start with {_SCHEME}")
     digest = value.removeprefix(_SCHEME)
@@ -278,13 +283,7 @@ class BatchStatusTracker:
     """
 
     def __init__(self, *, max_batches: int | None = None) -> None:
-        if max_batches is not None and (
-            isinstance(max_batches, bool) or not isinstance(max_batches, int) or max_batches < 1
-        ):
-            raise ValueError(
-                f"max_batches must be None or an int of 1 or more, got {max_batches!r}"
-            )
-        self.max_batches = max_batches
+        self.max_batches = None if max_batches is None else check_count("max_batches", max_batches)
         self._furthest: OrderedDict[str, types.BatchStatus] = OrderedDict()
         self._warned: set[str] = set()
         self._lock = threading.Lock()
