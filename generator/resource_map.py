@@ -132,6 +132,11 @@ def load(path: Path) -> list[Resource]:
             raise MapError(
                 f"{path.name}: {resource.name}: the client has an attribute of that name"
             )
+    for resource in walk(resources):
+        if not (resource.methods or resource.children or resource.custom):
+            raise MapError(
+                f"{path.name}: {resource.dotted}: no methods, sub-resources or `custom:` module"
+            )
     return resources
 
 
@@ -154,8 +159,6 @@ def _resource(name: str, body: Any, dotted: str, source: str) -> Resource:
     if clashes:
         raise MapError(f"{source}: {dotted}: {sorted(clashes)} is a method and a sub-resource")
     custom = body.get("custom")
-    if not (methods or children or custom):
-        raise MapError(f"{source}: {dotted}: no methods, sub-resources or `custom:` module")
     if any(method.check for method in methods) and not custom:
         raise MapError(
             f"{source}: {dotted}: a method with `check:` needs `custom:` on its resource"
