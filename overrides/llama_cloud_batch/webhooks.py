@@ -53,8 +53,6 @@ __all__ = [
     "SECRET_ENVIRONMENT_VARIABLE",
     "SIGNATURE_HEADER",
     "BatchStatusTracker",
-    "InvalidWebhookPayloadError",
-    "InvalidWebhookSignatureError",
     "KnownWebhookEvent",
     "Progress",
     "UnknownWebhookEvent",

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from ._base import AsyncAPIResource, SyncAPIResource
 
 
-class _Webhooks:
-    """The methods of both clients' webhooks resource."""
+class WebhooksMixin:
+    """client.webhooks: checking and reading webhook deliveries."""
 
     def verify_signature(
         self, payload: WebhookPayload, headers: WebhookHeaders, *, secret: str | None = None
@@ -56,9 +56,5 @@ class _Webhooks:
         return cast("SyncAPIResource | AsyncAPIResource", self)._client._webhook_secret
 
 
-class WebhooksMixin(_Webhooks):
-    """client.webhooks."""
-
-
-class AsyncWebhooksMixin(_Webhooks):
+class AsyncWebhooksMixin(WebhooksMixin):
     """client.webhooks of AsyncLlamaCloud: the same synchronous methods (they do no I/O)."""
