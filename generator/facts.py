@@ -11,7 +11,9 @@ an operation means for it, from openapi-python-client's reading of the spec:
 - which values are secrets (kept out of repr), which property identifies an object (named in
   errors), which sibling property chooses a union's variant, which objects are plain maps (a
   `dict`, not a class), which models a request can carry (they get a TypedDict), and what is
-  deprecated.
+  deprecated;
+- what an enum's `x-final-values` and `x-progress-order` say (its final values, and the steps
+  its values stand for), and which model each event of the spec's `webhooks` section delivers.
 
 Templates reach it through the `facts` global that generate.py sets; anything it cannot give a
 meaning raises FactsError, which generation reports as one line.
