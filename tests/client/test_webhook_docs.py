@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from _llama_cloud_batch_generated.webhooks import EVENT_MODELS
-from factories import API_KEY
+from factories import API_KEY, batch
 from llama_cloud_batch import LlamaCloud
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -33,14 +33,7 @@ def readme_python(section: str) -> str:
 
 
 def delivery(status: str, batch_id: str = "bat-1") -> tuple[bytes, dict[str, str]]:
-    data = {
-        "id": batch_id,
-        "config": {"job": {"type": "parse_v2", "configuration_id": "cfg-1"}},
-        "project_id": "proj-1",
-        "source_directory_id": "dir-1",
-        "status": status,
-    }
-    body = json.dumps({"event_type": BATCH_EVENT, "data": data}).encode()
+    body = json.dumps({"event_type": BATCH_EVENT, "data": batch(batch_id, status)}).encode()
     digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     return body, {"lc-signature": f"sha256={digest}"}
 

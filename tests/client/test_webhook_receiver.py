@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from _llama_cloud_batch_generated.webhooks import EVENT_MODELS
+from factories import batch
 from llama_cloud_batch.types import BatchStatus
 from llama_cloud_batch.webhooks import UnknownWebhookEvent
 
@@ -43,14 +44,7 @@ def load_example() -> ModuleType:
 
 
 def delivery(batch_id: str, status: str, event_type: str = BATCH_EVENT) -> bytes:
-    batch = {
-        "id": batch_id,
-        "config": {"job": {"type": "parse_v2", "configuration_id": "cfg-1"}},
-        "project_id": "proj-1",
-        "source_directory_id": "dir-1",
-        "status": status,
-    }
-    return json.dumps({"event_type": event_type, "data": batch}).encode()
+    return json.dumps({"event_type": event_type, "data": batch(batch_id, status)}).encode()
 
 
 def headers(body: bytes, secret: str = SECRET) -> dict[str, str]:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from _llama_cloud_batch_generated.webhooks import EVENT_MODELS
-from factories import API_KEY
+from factories import API_KEY, batch
 from hypothesis import given
 from hypothesis import strategies as st
 from llama_cloud_batch import (
@@ -40,25 +40,14 @@ BATCH_EVENT = next(name for name in EVENT_MODELS if name.startswith("batch."))
 UNKNOWN_EVENT = "gadget.exploded"
 
 
-def batch(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": "bat-1",
-        "config": {"job": {"type": "parse_v2", "configuration_id": "cfg-1"}},
-        "project_id": "proj-1",
-        "source_directory_id": "dir-1",
-        "status": "RUNNING",
-    }
-    body.update(overrides)
-    return body
-
-
 def event_body(event_type: str = BATCH_EVENT, **data: Any) -> bytes:
+    fields = {"id": "bat-1", "status": "RUNNING", "created_at": "2026-01-02T03:04:05+00:00", **data}
     return json.dumps(
         {
             "event_type": event_type,
             "event_id": "evt-1",
             "timestamp": "2026-01-02T03:04:05+00:00",
-            "data": batch(**data),
+            "data": batch(fields.pop("id"), fields.pop("status"), **fields),
         }
     ).encode()
 
@@ -442,7 +431,7 @@ MALFORMED = {
     "null": (b"null", "not a JSON object"),
     "a JSON string holding no JSON": (json.dumps("hello").encode(), "not JSON"),
     "a string holding a string": (json.dumps(json.dumps("x")).encode(), "not a JSON object"),
-    "no event_type": (json.dumps({"data": batch()}).encode(), "no event_type"),
+    "no event_type": (json.dumps({"data": batch("bat-1", "RUNNING")}).encode(), "no event_type"),
     "event_type not a string": (json.dumps({"event_type": 7}).encode(), "no event_type"),
     "empty event_type": (json.dumps({"event_type": ""}).encode(), "no event_type"),
     "NaN": (b'{"event_type": NaN}', "not JSON"),
