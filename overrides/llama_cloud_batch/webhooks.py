@@ -1,12 +1,14 @@
 """Webhook deliveries: checking their signature, reading their event, and telling a batch's
 progress from a late or repeated delivery. No I/O: a receiver passes what its web server got.
 
+    from llama_cloud_batch.types import BatchWebhookEvent
     from llama_cloud_batch.webhooks import BatchStatusTracker, unwrap
 
     tracker = BatchStatusTracker()
     event = unwrap(body, headers)  # the raw body's bytes; secret from LLAMA_CLOUD_WEBHOOK_SECRET
-    if event.data is not None and tracker.observe(event.data.id, event.data.status).is_news:
-        ...
+    if isinstance(event, BatchWebhookEvent) and event.data is not None:
+        if tracker.observe(event.data.id, event.data.status).is_news:
+            ...
 
 `client.webhooks.verify_signature()` and `client.webhooks.unwrap()` are the same two functions,
 with the client's `webhook_secret=` as the second source of the secret; these module-level ones
@@ -68,6 +70,8 @@ _SCHEME = "sha256="
 _DIGEST_LENGTH = 64  # hex digits of a SHA-256 digest
 _LOWER_HEX = frozenset("0123456789abcdef")
 _ANY_HEX = frozenset("0123456789abcdefABCDEF")
+# The unknown statuses a tracker warns about, at most (its memory stays bounded).
+_MAX_WARNED = 100
 # Printable ASCII and space: what a header value holds without escaping.
 _HEADER_TEXT = frozenset(chr(code) for code in range(0x20, 0x7F))
 
@@ -103,15 +107,7 @@ def verify_signature(
     comparison takes the same time wherever the digests differ. No message shows the secret,
     the signature or the body.
     """
-    key = _secret(secret)
-    body = _body(payload)
-    digest = _signature(headers)
-    expected = hmac.new(key, body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, digest):
-        raise InvalidWebhookSignatureError(
-            f"{SIGNATURE_HEADER} does not match the body: the body was changed, or it was signed "
-            "with another secret"
-        )
+    _verify(_body(payload), headers, secret)
 
 
 def unwrap(
@@ -127,8 +123,20 @@ def unwrap(
     InvalidWebhookPayloadError for a body that is not JSON, not an object, has no string
     `event_type`, or does not fit its event's model (`.body` then holds the decoded object).
     """
-    verify_signature(payload, headers, secret=secret)
-    return _event(_body(payload))
+    body = _body(payload)
+    _verify(body, headers, secret)
+    return _event(body)
+
+
+def _verify(body: bytes, headers: WebhookHeaders, secret: str | None) -> None:
+    key = _secret(secret)
+    digest = _signature(headers)
+    expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, digest):
+        raise InvalidWebhookSignatureError(
+            f"{SIGNATURE_HEADER} does not match the body: the body was changed, or it was signed "
+            "with another secret"
+        )
 
 
 def _event(body: bytes) -> KnownWebhookEvent | UnknownWebhookEvent:
@@ -296,7 +304,7 @@ class BatchStatusTracker:
         step = seen.step
         with self._lock:
             if step is None:
-                if seen.value not in self._warned:
+                if seen.value not in self._warned and len(self._warned) < _MAX_WARNED:
                     self._warned.add(seen.value)
                     logger.warning(
                         "webhook: batch status %r has no place in the spec's order; handed on "

@@ -96,6 +96,17 @@ def test_an_unknown_status_is_handed_on_recorded_nowhere_and_warned_about_once(
     assert "'QUEUED'" in warnings[0]
 
 
+def test_warnings_about_unknown_statuses_stop_at_a_bound(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="llama_cloud_batch")
+    tracker = BatchStatusTracker()
+    for index in range(500):
+        assert tracker.observe("bat-1", f"NEW_{index}") is Progress.UNKNOWN
+    assert 1 <= len(caplog.records) <= 100
+    assert len(tracker) == 0
+
+
 def test_only_new_and_unknown_are_news() -> None:
     assert {progress for progress in Progress if progress.is_news} == {
         Progress.NEW,
