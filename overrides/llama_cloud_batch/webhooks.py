@@ -286,6 +286,19 @@ class BatchStatusTracker:
     CANCELLED (one step: a batch ends once). observe() returns a Progress. Safe to share between
     threads. With `max_batches`, only that many batches are remembered, the least recently
     observed forgotten first; a late delivery of a forgotten batch then reads as NEW.
+
+    Examples:
+        >>> from llama_cloud_batch.webhooks import BatchStatusTracker
+        >>> tracker = BatchStatusTracker(max_batches=10_000)
+        >>> for status in ["RUNNING", "PENDING", "COMPLETED", "RUNNING", "COMPLETED"]:
+        ...     print(status, tracker.observe("bat-1", status).name)
+        RUNNING NEW
+        PENDING STALE
+        COMPLETED NEW
+        RUNNING STALE
+        COMPLETED REPEATED
+        >>> print(tracker.status("bat-1"))
+        COMPLETED
     """
 
     def __init__(self, *, max_batches: int | None = None) -> None:

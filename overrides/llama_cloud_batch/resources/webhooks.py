@@ -18,7 +18,26 @@ if TYPE_CHECKING:
 
 
 class WebhooksMixin:
-    """client.webhooks: checking and reading webhook deliveries."""
+    """client.webhooks: checking and reading webhook deliveries. No HTTP call: the same methods
+    on both clients, with the client's `webhook_secret=` as the secret's second source.
+
+    Examples:
+        >>> import hashlib, hmac, json
+        >>> secret = "whsec-example"
+        >>> body = json.dumps({"event_type": "batch.success", "event_id": "evt-1"}).encode()
+        >>> digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        >>> headers = {"LC-Signature": f"sha256={digest}"}  # as the delivery came
+        >>> client.webhooks.verify_signature(body, headers, secret=secret)  # or raises
+        >>> event = client.webhooks.unwrap(body, headers, secret=secret)
+        >>> print(type(event).__name__, event.event_type, event.event_id)
+        BatchWebhookEvent batch.success evt-1
+        >>> from llama_cloud_batch import InvalidWebhookSignatureError
+        >>> try:
+        ...     client.webhooks.unwrap(body + b" ", headers, secret=secret)  # one byte more
+        ... except InvalidWebhookSignatureError as error:
+        ...     print(error)
+        LC-Signature does not match the body: the body was changed, or it was signed with ...
+    """
 
     def verify_signature(
         self, payload: WebhookPayload, headers: WebhookHeaders, *, secret: str | None = None
