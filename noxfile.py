@@ -74,7 +74,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run(
         "mypy", "overrides/llama_cloud_batch", "generated/_llama_cloud_batch_generated",
-        "generator", "noxfile.py",
+        "generator", "examples", "noxfile.py",
     )  # fmt: skip
 
 

@@ -97,6 +97,7 @@ def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path)
     from openapi_python_client.config import Config, ConfigFile, MetaType
     from openapi_python_client.parser import GeneratorData
     from openapi_python_client.parser.errors import ErrorLevel, GeneratorError
+    from openapi_python_client.parser.properties.schemas import Class
 
     config_file = ConfigFile.load_from_path(GENERATOR / "config.yaml")
     config = Config.from_sources(config_file, MetaType.NONE, spec, "utf-8", False, target)
@@ -105,7 +106,9 @@ def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path)
         raise GenerationError(f"the spec cannot be read: {data.header}: {data.detail}")
     label = resources.relative_to(ROOT) if resources.is_relative_to(ROOT) else resources.name
     spec_facts = facts.Facts(spec_data)
-    spec_facts.register(data.models)
+    spec_facts.register(
+        data.models, lambda title: str(Class.from_string(string=title, config=config).name)
+    )
     try:
         spec_facts.mark_request_models(request_values(data, spec_facts))
         tree = resource_map.load(resources)
@@ -127,6 +130,9 @@ def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path)
             raise GenerationError("; ".join(f"{e.header} {e.detail or ''}".strip() for e in fatal))
         models = {model.class_info.name for model in data.models}
         resource_map.render(project.env, tree, target / "resources", models)
+        (target / "webhooks.py").write_text(
+            project.env.get_template("webhooks.py.jinja").render(webhooks=spec_facts.webhooks())
+        )
     except (resource_map.MapError, facts.FactsError) as error:
         raise GenerationError(str(error)) from None
     for name in UNUSED_GENERATED:

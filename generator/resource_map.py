@@ -115,6 +115,12 @@ class Resource:
     def class_name(self) -> str:
         return strings.pascal_case(self.name)
 
+    @property
+    def sends(self) -> bool:
+        """Whether it or a sub-resource has a method that calls the API (a resource of hand-written
+        methods only, `custom:` and no `methods:`, has no raw or streaming views)."""
+        return bool(self.methods) or any(child.sends for child in self.children)
+
 
 def load(path: Path) -> list[Resource]:
     data = yaml.safe_load(path.read_text())
@@ -125,6 +131,11 @@ def load(path: Path) -> list[Resource]:
         if resource.name in CLIENT_ATTRIBUTES:
             raise MapError(
                 f"{path.name}: {resource.name}: the client has an attribute of that name"
+            )
+    for resource in walk(resources):
+        if not (resource.methods or resource.children or resource.custom):
+            raise MapError(
+                f"{path.name}: {resource.dotted}: no methods, sub-resources or `custom:` module"
             )
     return resources
 

@@ -7,9 +7,10 @@ Each change is judged twice (generator/DIFF_RULES.md lists every rule):
 - `breaking`: code that uses this package breaks when it upgrades (the package's semver);
 - `wire`: a release made from OLD breaks when it talks to a server that implements NEW.
 
-Compared: operations, their parameters, request bodies and responses, and every component
-schema, with `$ref`s followed and nested schemas walked. Descriptions, examples, summaries and
-`info` are not API: changing only those is no change.
+Compared: operations, their parameters, request bodies and responses, the events of the
+`webhooks` section and their bodies (read by the client, so judged as responses), and every
+component schema, with `$ref`s followed and nested schemas walked. Descriptions, examples,
+summaries and `info` are not API: changing only those is no change.
 
 Breaking (a client written against OLD can fail against NEW): anything removed; a new required
 parameter, request property or request body; a request value made required or no longer
@@ -85,6 +86,7 @@ def compare(
     """
     differ = _Differ(old, new, old_names or {}, new_names or {})
     differ.operations()
+    differ.webhooks()
     differ.security()
     differ.components()
     return sorted(
@@ -459,6 +461,20 @@ class _Differ:
                 kind="response-header",
             )
 
+    def webhooks(self) -> None:
+        """The events of the `webhooks` section: unwrap() returns each one's model, so an event
+        removed breaks the package (its deliveries become UnknownWebhookEvent), not an old
+        release (the server just sends it no more). Their bodies are read, as answers are."""
+        old_hooks, new_hooks = dict(_webhooks(self.old)), dict(_webhooks(self.new))
+        for name in sorted(old_hooks.keys() - new_hooks.keys()):
+            self.add("webhook-removed", f"webhook {name}", True, "event removed", wire=False)
+        for name in sorted(new_hooks.keys() - old_hooks.keys()):
+            self.add("webhook-added", f"webhook {name}", False, "new event")
+        for name in sorted(old_hooks.keys() & new_hooks.keys()):
+            old_body = _resolve(self.old, old_hooks[name].get("requestBody") or {})[0]
+            new_body = _resolve(self.new, new_hooks[name].get("requestBody") or {})[0]
+            self.content(f"webhook {name} body", old_body, new_body, frozenset({RESPONSE}))
+
     def deprecation(self, where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         was, now = bool(old.get("deprecated")), bool(new.get("deprecated"))
         if was != now:
@@ -746,6 +762,15 @@ def _operations(document: Mapping[str, Any]) -> Iterator[tuple[tuple[str, str], 
                 yield (method.upper(), path), operation
 
 
+def _webhooks(document: Mapping[str, Any]) -> Iterator[tuple[str, Schema]]:
+    """(event name, its operation) for each entry of the `webhooks` section (a delivery is a
+    POST; generate.py refuses any other)."""
+    for name, item in (document.get("webhooks") or {}).items():
+        operation = (item or {}).get("post")
+        if isinstance(operation, dict):
+            yield name, operation
+
+
 def _label(key: tuple[str, str], operation: Mapping[str, Any]) -> str:
     method, path = key
     operation_id = operation.get("operationId")
@@ -778,6 +803,9 @@ def _usage(document: Mapping[str, Any]) -> dict[str, frozenset[str]]:
         visit(operation.get("parameters", []), REQUEST)
         visit(operation.get("requestBody", {}), REQUEST)
         visit(operation.get("responses", {}), RESPONSE)
+    # A webhook's body comes to the client, which reads it as it reads an answer.
+    for _, operation in _webhooks(document):
+        visit(operation.get("requestBody", {}), RESPONSE)
     return {name: frozenset(contexts) for name, contexts in found.items()}
 
 

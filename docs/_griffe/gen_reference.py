@@ -357,14 +357,24 @@ def resource_page(resource: Resource, spec: Mapping[str, Any]) -> str:
             "warns when called and names its successor.",
             "",
         ]
-    lines += [
-        "The methods come from the spec, placed by `generator/resources.yaml`; what the spec "
-        "cannot say (waiting, bulk helpers) comes from `overrides/llama_cloud_batch/resources/`. "
-        "Each method has `with_raw_response` and `with_streaming_response` twins. The asyncio "
-        "classes, with the same methods awaited, follow the sync ones. Models: "
-        f"[client.{resource.name}](../models/{resource.name}.md).",
-        "",
-    ]
+    if resource.endpoints:
+        lines += [
+            "The methods come from the spec, placed by `generator/resources.yaml`; what the spec "
+            "cannot say (waiting, bulk helpers) comes from "
+            "`overrides/llama_cloud_batch/resources/`. Each method has `with_raw_response` and "
+            "`with_streaming_response` twins. The asyncio classes, with the same methods "
+            f"awaited, follow the sync ones. Models: [client.{resource.name}]"
+            f"(../models/{resource.name}.md).",
+            "",
+        ]
+    else:  # a resource of hand-written methods only (`custom:` and no `methods:`)
+        lines += [
+            "The spec places no operation here: every method is hand-written, in "
+            f"`overrides/llama_cloud_batch/resources/{resource.custom}.py`, and calls no API, so "
+            "there are no raw or streaming views. The asyncio class, with the same methods, "
+            "follows.",
+            "",
+        ]
     asyncs: list[str] = []
     others: list[str] = []
     for part in resource.walk():
@@ -374,7 +384,7 @@ def resource_page(resource: Resource, spec: Mapping[str, Any]) -> str:
             [name for name, _, _ in part.methods]
             + mixed
             + [child.name for child in part.children]
-            + list(VIEWS)
+            + (list(VIEWS) if part.endpoints else [])
         )
         # In the map's order (methods, the custom module's, sub-resources, the two views); the
         # class is made by the client, not by users: no constructor shown.
@@ -564,7 +574,7 @@ def summary(resources: list[Resource], spec: Mapping[str, Any], pages: list[Mode
         lines.append(f"    * [client.{resource.name}{mark}](resources/{resource.name}.md)")
     lines += ["* Models", "    * [All models](types.md)"]
     lines += [f"    * [{page.title}](models/{page.slug}.md)" for page in pages]
-    lines += ["* [Errors](errors.md)", "* [Testing](testing.md)"]
+    lines += ["* [Errors](errors.md)", "* [Webhooks](webhooks.md)", "* [Testing](testing.md)"]
     return "\n".join(lines) + "\n"
 
 

@@ -113,6 +113,9 @@ class BaseClient:
     client to change it.
     """
 
+    # The signing secret client.webhooks checks deliveries with (LlamaCloud(webhook_secret=)).
+    _webhook_secret: str | None = None
+
     def __init__(
         self,
         *,

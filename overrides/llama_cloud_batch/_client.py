@@ -10,7 +10,7 @@ import httpx
 from _llama_cloud_batch_generated.resources import AsyncClient, Client
 
 from ._base_client import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Timeout
-from ._config import check_count, layered_headers
+from ._config import check_count, layered_headers, secret_bytes
 
 DEFAULT_PAGE_CONCURRENCY = 8
 
@@ -27,6 +27,13 @@ KEEP: Literal[_Keep.KEEP] = _Keep.KEEP
 C = TypeVar("C", bound="LlamaCloud | AsyncLlamaCloud")
 
 
+def _webhook_secret(secret: str | None) -> str | None:
+    """The client's webhook_secret, checked now (a str, not empty, encodable), kept as given."""
+    if secret is not None:
+        secret_bytes(secret, "webhook_secret", ValueError)
+    return secret
+
+
 def _copy(
     client: C,
     *,
@@ -38,6 +45,7 @@ def _copy(
     default_query: Mapping[str, object] | None,
     retry_non_idempotent: bool | None,
     page_concurrency: int | None,
+    webhook_secret: str | None,
 ) -> C:
     """A client of the same class on the same connection pool: what was given, else what
     `client` has; headers and query parameters are merged."""
@@ -54,6 +62,7 @@ def _copy(
             client.retry_non_idempotent if retry_non_idempotent is None else retry_non_idempotent
         ),
         page_concurrency=client.page_concurrency if page_concurrency is None else page_concurrency,
+        webhook_secret=client._webhook_secret if webhook_secret is None else webhook_secret,
     )
     copied.max_response_bytes = client.max_response_bytes
     return copied
@@ -72,6 +81,8 @@ class LlamaCloud(Client):
     extra_query.
     page_concurrency: how many pages of a listing may be fetched at once when iterating, on a
     small thread pool, while answers are slower than working through them (1: one at a time).
+    webhook_secret: the signing secret client.webhooks checks deliveries with when a call passes
+    none (before LLAMA_CLOUD_WEBHOOK_SECRET); like the key, never shown.
 
     Examples:
         >>> from llama_cloud_batch import LlamaCloud
@@ -101,8 +112,10 @@ class LlamaCloud(Client):
         allow_insecure_http: bool = False,
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
+        webhook_secret: str | None = None,
     ) -> None:
         self.page_concurrency = check_count("page_concurrency", page_concurrency)
+        self._webhook_secret = _webhook_secret(webhook_secret)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -126,6 +139,7 @@ class LlamaCloud(Client):
         default_query: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
         page_concurrency: int | None = None,
+        webhook_secret: str | None = None,
     ) -> Self:
         """A client with these settings changed that shares this one's connection pool.
 
@@ -143,6 +157,7 @@ class LlamaCloud(Client):
             default_query=default_query,
             retry_non_idempotent=retry_non_idempotent,
             page_concurrency=page_concurrency,
+            webhook_secret=webhook_secret,
         )
 
     with_options = copy
@@ -179,8 +194,10 @@ class AsyncLlamaCloud(AsyncClient):
         allow_insecure_http: bool = False,
         retry_non_idempotent: bool = False,
         page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
+        webhook_secret: str | None = None,
     ) -> None:
         self.page_concurrency = check_count("page_concurrency", page_concurrency)
+        self._webhook_secret = _webhook_secret(webhook_secret)
         super().__init__(
             http_client=http_client,
             api_key=api_key,
@@ -204,6 +221,7 @@ class AsyncLlamaCloud(AsyncClient):
         default_query: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
         page_concurrency: int | None = None,
+        webhook_secret: str | None = None,
     ) -> Self:
         """As LlamaCloud.copy (the copy shares this client's connection pool)."""
         return _copy(
@@ -216,6 +234,7 @@ class AsyncLlamaCloud(AsyncClient):
             default_query=default_query,
             retry_non_idempotent=retry_non_idempotent,
             page_concurrency=page_concurrency,
+            webhook_secret=webhook_secret,
         )
 
     with_options = copy

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from factories import API_KEY
+from factories import API_KEY, batch
 from llama_cloud_batch import (
     AsyncLlamaCloud,
     BatchStatus,
@@ -24,18 +24,6 @@ from llama_cloud_batch import (
 from scripted_server import Received, Reply, ScriptedServer
 
 BATCHES = "/api/v2/batches/"
-
-
-def batch(batch_id: str, status: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": batch_id,
-        "config": {"job": {"type": "parse_v2", "configuration_id": "cfg-1"}},
-        "project_id": "prj-1",
-        "source_directory_id": "dir-1",
-        "status": status,
-        "created_at": "2026-01-02T03:04:05Z",
-        **extra,
-    }
 
 
 class Clock:

@@ -15,13 +15,14 @@ from site_build import ROOT, build
 
 def copy_sources(into: Path) -> Path:
     """What `mkdocs build` reads: mkdocs.yml, docs/, README.md, CHANGELOG.md, and (linked) the
-    package and generator/, whose resource map the reference's pages come from."""
+    package, generator/, whose resource map the reference's pages come from, and the examples
+    the guides include."""
     project = into / "project"
     project.mkdir()
     for name in ("mkdocs.yml", "README.md", "CHANGELOG.md"):
         shutil.copy2(ROOT / name, project / name)
     shutil.copytree(ROOT / "docs", project / "docs")
-    for folder in ("overrides", "generated", "generator"):
+    for folder in ("overrides", "generated", "generator", "examples"):
         (project / folder).symlink_to(ROOT / folder, target_is_directory=True)
     return project
 

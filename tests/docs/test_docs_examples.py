@@ -85,9 +85,12 @@ def entry_points() -> list[object]:
     `custom:` mixin's), the helpers the mixins add, pages, the local server."""
     from _llama_cloud_batch_generated.resources.batch import Batch
     from _llama_cloud_batch_generated.resources.batches import AsyncBatches, Batches
+    from _llama_cloud_batch_generated.resources.webhooks import Webhooks
     from llama_cloud_batch import AsyncPager, SyncCursorPage, SyncPage
+    from llama_cloud_batch.webhooks import BatchStatusTracker
 
-    points: list[object] = [LlamaCloud, AsyncLlamaCloud, Batches, AsyncBatches, Batch]
+    points: list[object] = [LlamaCloud, AsyncLlamaCloud, Batches, AsyncBatches, Batch, Webhooks]
+    points.append(BatchStatusTracker)
     for resource in (Batches, Batch):
         mixin = resource.__mro__[1]
         points += [

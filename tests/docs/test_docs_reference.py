@@ -16,13 +16,19 @@ import attrs
 import llama_cloud_batch
 import llama_cloud_batch.testing
 import llama_cloud_batch.types
+import llama_cloud_batch.webhooks
 import pytest
 import yaml
 from site_build import ROOT, anchors, anchors_of, text_of
 
 # The site does not depend on the interpreter: built and checked on the first Python only.
 
-EXPORTING_MODULES = [llama_cloud_batch, llama_cloud_batch.types, llama_cloud_batch.testing]
+EXPORTING_MODULES = [
+    llama_cloud_batch,
+    llama_cloud_batch.types,
+    llama_cloud_batch.testing,
+    llama_cloud_batch.webhooks,
+]
 GENERATED_RESOURCES = "_llama_cloud_batch_generated.resources."
 DUNDERS = ("__slots__", "__attrs_attrs__", "__match_args__", "__weakref__", "__init__")
 

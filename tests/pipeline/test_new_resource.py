@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ("spec", "generator", "overrides", "pyproject.toml", "tests/client")
+COPIED = ("spec", "generator", "overrides", "pyproject.toml", "tests/conftest.py", "tests/client")
 WIDGETS = "/api/v9/widgets"
 
 Spec = dict[str, Any]

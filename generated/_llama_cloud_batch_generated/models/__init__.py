@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .batch_page import BatchPage
     from .batch_result import BatchResult
     from .batch_status import BatchStatus
+    from .batch_webhook_event import BatchWebhookEvent
     from .classifier_rule import ClassifierRule
     from .classifier_rule_param import ClassifierRuleParam
     from .classify_job import ClassifyJob
@@ -69,6 +70,7 @@ _MODULES = {
     "BatchPage": ".batch_page",
     "BatchResult": ".batch_result",
     "BatchStatus": ".batch_status",
+    "BatchWebhookEvent": ".batch_webhook_event",
     "ClassifierRule": ".classifier_rule",
     "ClassifierRuleParam": ".classifier_rule_param",
     "ClassifyJob": ".classify_job",
@@ -117,6 +119,7 @@ __all__ = [
     "BatchPage",
     "BatchResult",
     "BatchStatus",
+    "BatchWebhookEvent",
     "ClassifierRule",
     "ClassifierRuleParam",
     "ClassifyJob",
