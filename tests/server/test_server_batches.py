@@ -157,7 +157,8 @@ def test_created_through_the_api_over_a_registered_or_unknown_directory(server, 
         "config": CONFIG,
         "source_directory_id": "dir-known",
         "webhook_configuration_ids": ["whc-1"],
-        "webhook_configurations": [{"webhook_url": "https://example.invalid/hook"}],
+        # Nobody listens there: the deliveries fail, recorded, and the batch runs on regardless.
+        "webhook_configurations": [{"webhook_url": "http://127.0.0.1:9/hook"}],
     }
     created = http.post(BATCHES, json=body, params={"project_id": "proj-7"})
     assert created.status_code == 200, created.text

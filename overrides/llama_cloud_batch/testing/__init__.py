@@ -47,8 +47,16 @@ valid one.
 Faults (``Fault.error``, ``rate_limit``, ``hang``, ``drop``, ``not_json``, ``unknown_enum``,
 ``extra_properties``) apply to any operation, v2 and beta alike; ``Fault.repeat_page_token()``
 and ``Fault.ignore_page_token()`` make a cursor listing loop or stall, for requests carrying a
-page token. ``python -m llama_cloud_batch.testing --port 8000`` serves it from the command
-line.
+page token.
+
+Webhooks: a batch created through the API with inline ``webhook_configurations`` POSTs its
+events (``batch.pending``, ``batch.running``, then ``batch.success``, ``batch.error`` or
+``batch.cancelled``), signed with the configuration's ``webhook_signing_secret``, to loopback
+URLs only (any other is refused with a 422). ``server.deliveries`` records every attempt,
+``server.wait_for_deliveries()`` waits for the queue to empty; ``Fault.reorder_webhooks()``,
+``duplicate_webhooks()`` and ``bad_webhook_signature()`` misbehave on the next events sent.
+
+``python -m llama_cloud_batch.testing --port 8000`` serves it from the command line.
 """
 
 from __future__ import annotations
@@ -64,6 +72,7 @@ except ImportError as missing:  # pragma: no cover - depends on the installation
 from ._app import RecordedRequest, SpecViolation
 from ._faults import Fault, ScheduledFault
 from ._server import DEFAULT_API_KEY, BatchServer
+from ._webhooks import WebhookDelivery
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -72,4 +81,5 @@ __all__ = [
     "RecordedRequest",
     "ScheduledFault",
     "SpecViolation",
+    "WebhookDelivery",
 ]

@@ -36,6 +36,7 @@ from ._spec import (
     problems_from_errors,
 )
 from ._store import InvalidInput, NotFound, Store
+from ._webhooks import subscriptions
 
 logger = logging.getLogger("llama_cloud_batch.testing")
 
@@ -432,8 +433,9 @@ class App:
     def _handlers(self) -> dict[str, _Handler]:
         """Every operation the local server answers, by operationId, with the inputs it honours.
         Accepted with no local effect: createBatchJob's page_size, continue_as_new_threshold
-        and temporal-namespace (how the API runs the work), createBatch's webhooks (nothing is
-        delivered)."""
+        and temporal-namespace (how the API runs the work), createBatch's
+        webhook_configuration_ids (the local server has no saved configurations). createBatch's
+        inline webhook_configurations are delivered to (loopback URLs only: _webhooks.py)."""
         return {
             "listBatchJobs": _Handler(
                 self._list_batch_jobs,
@@ -528,6 +530,7 @@ class App:
             config=call.body["config"],
             source_directory_id=call.body["source_directory_id"],
             project_id=call.query.get("project_id"),
+            webhooks=subscriptions(call.body.get("webhook_configurations")),
         )
 
     def _get_batch(self, call: _Call) -> Any:

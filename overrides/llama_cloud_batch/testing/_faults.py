@@ -5,6 +5,9 @@ pattern or operation; the server takes the first scheduled fault that matches ea
 Every fault applies to every operation of the spec, the v2 batches' as the beta's; the two
 page-token faults apply only to requests that carry a page token (the cursor listings' later
 pages), so a first page neither takes nor uses them up.
+
+Webhook faults apply to the server's webhook deliveries instead, never to a request: each takes
+the next N events sent (one event to one URL), in the order they are sent.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ FaultKind = Literal[
     "extra_properties",
     "repeat_page_token",
     "ignore_page_token",
+    "webhook_reorder",
+    "webhook_duplicate",
+    "webhook_bad_signature",
 ]
+WEBHOOK_FAULTS = frozenset({"webhook_reorder", "webhook_duplicate", "webhook_bad_signature"})
 # The cursor listings' token names (the spec's, and the resource map's defaults).
 PAGE_TOKEN = "page_token"  # noqa: S105 - a parameter name, not a secret
 NEXT_PAGE_TOKEN = "next_page_token"  # noqa: S105
@@ -107,6 +114,27 @@ class Fault:
         nothing new for a client walking on. Only requests carrying a page token take it."""
         return cls("ignore_page_token")
 
+    @classmethod
+    def reorder_webhooks(cls) -> Fault:
+        """Hold a batch's event back and send it after the batch's next event (a final event,
+        which has none after it, never takes this fault)."""
+        return cls("webhook_reorder")
+
+    @classmethod
+    def duplicate_webhooks(cls) -> Fault:
+        """Send the event twice (the same body and event_id), as an at-least-once sender may."""
+        return cls("webhook_duplicate")
+
+    @classmethod
+    def bad_webhook_signature(cls) -> Fault:
+        """Sign the event with another secret: a well-formed LC-Signature that does not match."""
+        return cls("webhook_bad_signature")
+
+    @property
+    def for_webhooks(self) -> bool:
+        """Whether the fault applies to webhook deliveries (and never to a request)."""
+        return self.kind in WEBHOOK_FAULTS
+
     @property
     def replaces_answer(self) -> bool:
         """Whether the real answer is never computed (the request does not reach the API)."""
@@ -164,7 +192,8 @@ class ScheduledFault:
 
     def matches(self, method: str, raw_path: str, operation: str | None) -> bool:
         return (
-            (self.method is None or self.method.upper() == method.upper())
+            not self.fault.for_webhooks
+            and (self.method is None or self.method.upper() == method.upper())
             and (self.path is None or fnmatch.fnmatchcase(raw_path, self.path))
             and (self.operation is None or self.operation == operation)
             and (not self.fault.needs_page_token or PAGE_TOKEN in query_of(raw_path))
@@ -198,6 +227,22 @@ class FaultPlan:
                     scheduled.remaining -= 1
                     scheduled.hits += 1
                     return scheduled.fault
+        return None
+
+    def take_webhook(self, *, final: bool) -> Fault | None:
+        """The webhook fault for the next event sent, if one is due (a final event never takes
+        a reorder: nothing comes after it)."""
+        with self._lock:
+            for scheduled in self._scheduled:
+                fault = scheduled.fault
+                if (
+                    scheduled.remaining > 0
+                    and fault.for_webhooks
+                    and not (final and fault.kind == "webhook_reorder")
+                ):
+                    scheduled.remaining -= 1
+                    scheduled.hits += 1
+                    return fault
         return None
 
     def pending(self) -> list[ScheduledFault]:

@@ -2,7 +2,8 @@
 
 Standard library HTTP (ThreadingHTTPServer); every thread it starts ends when the server stops:
 the accept loop on shutdown, handlers when their connection closes or idles out, hangs when the
-stop event fires, the auto-tick loop on the same event.
+stop event fires, the auto-tick loop on the same event, the webhook worker when stop() tells
+it (cutting an in-flight delivery short).
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ from ._app import (
 from ._faults import Fault, FaultPlan, ScheduledFault
 from ._spec import Spec, shared_spec
 from ._store import BATCH_JOB_TYPES, JOB_TYPES, BatchOutcome, Outcome, Store
+from ._webhooks import (
+    DEFAULT_MAX_RECORDED_DELIVERIES,
+    DEFAULT_WEBHOOK_ATTEMPTS,
+    DEFAULT_WEBHOOK_TIMEOUT,
+    WebhookDelivery,
+    WebhookDispatcher,
+)
 
 logger = logging.getLogger("llama_cloud_batch.testing")
 
@@ -203,6 +211,9 @@ class BatchServer:
         seed: int = 0,
         spec: Spec | None = None,
         max_recorded_requests: int = DEFAULT_MAX_RECORDED_REQUESTS,
+        webhook_timeout: float = DEFAULT_WEBHOOK_TIMEOUT,
+        webhook_attempts: int = DEFAULT_WEBHOOK_ATTEMPTS,
+        max_recorded_deliveries: int = DEFAULT_MAX_RECORDED_DELIVERIES,
     ) -> None:
         if not api_key:
             raise ValueError("the local server needs an API key to check")
@@ -230,6 +241,16 @@ class BatchServer:
             self._stopping.wait,
             max_recorded_requests,
         )
+        # Delivers the inline webhook_configurations of batches created through the API.
+        self.webhooks = WebhookDispatcher(
+            self.faults,
+            self._webhook_problems,
+            self._webhook_violation,
+            timeout=webhook_timeout,
+            attempts=webhook_attempts,
+            max_recorded=max_recorded_deliveries,
+        )
+        self.store.on_batch_status = self.webhooks.submit
         self._http: _HTTPServer | None = None
         self._threads: list[threading.Thread] = []
 
@@ -272,6 +293,7 @@ class BatchServer:
             )
         for thread in self._threads:
             thread.start()
+        self.webhooks.start()
         return self
 
     def stop(self) -> None:
@@ -280,6 +302,7 @@ class BatchServer:
         if http is None:
             return
         self._stopping.set()
+        self.webhooks.stop()
         http.shutdown()
         http.close_connections()
         http.server_close()
@@ -495,7 +518,9 @@ class BatchServer:
         path: str | None = None,
         operation: str | None = None,
     ) -> ScheduledFault:
-        """Applies `fault` to the next `times` requests that match (all by default).
+        """Applies `fault` to the next `times` requests that match (all by default); a webhook
+        fault (``Fault.reorder_webhooks()``...) to the next `times` webhook events sent instead,
+        and takes no method, path or operation.
 
         `path` is a shell-style pattern over the raw path with its query, e.g.
         ``"/api/v2/batches/*/cancel*"``. `operation` names an operation of the spec by its
@@ -503,6 +528,8 @@ class BatchServer:
         case and underscores do not count. Any other name raises ValueError listing the valid
         ones.
         """
+        if fault.for_webhooks and (method, path, operation) != (None, None, None):
+            raise ValueError("a webhook fault applies to deliveries: no method, path or operation")
         operation_id = None
         if operation is not None:
             operation_id = self.app.spec.operation_named(operation).operation_id
@@ -528,8 +555,33 @@ class BatchServer:
             self.app.requests.clear()
 
     @property
+    def deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook delivery attempt so far, in the order made (a copy): the last
+        `max_recorded_deliveries` (default 1000), dropped events included."""
+        return self.webhooks.deliveries()
+
+    def wait_for_deliveries(self, timeout: float = 5.0) -> bool:
+        """Waits until no webhook event is queued, held back (reorder) or being sent; returns
+        False if `timeout` seconds ran out first."""
+        return self.webhooks.wait_idle(timeout)
+
+    def clear_deliveries(self) -> None:
+        self.webhooks.clear_deliveries()
+
+    def _webhook_problems(self, event: dict[str, Any]) -> list[str]:
+        schema = self.app.spec.component("BatchWebhookEvent")
+        return [error.message for error in self.app.spec.errors(schema, event)]
+
+    def _webhook_violation(self, event_type: str, problems: list[str], event: Any) -> None:
+        violation = SpecViolation(event_type, 0, tuple(problems), event)
+        logger.error("refused a webhook event that breaks the spec: %s", violation)
+        with self.app.lock:
+            self.app.violations.append(violation)
+
+    @property
     def violations(self) -> list[SpecViolation]:
-        """Answers refused (sent as 500) because they did not match the spec."""
+        """Answers refused (sent as 500) because they did not match the spec, and webhook
+        events not sent for the same reason (status 0, named by their event type)."""
         with self.app.lock:
             return list(self.app.violations)
 

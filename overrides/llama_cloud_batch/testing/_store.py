@@ -14,6 +14,9 @@ ticks; none skips it) -> ``RUNNING`` -> each following tick gives the next ``ite
 files a job (or, for a file planned to fail, an error) -> ``COMPLETED`` (or ``FAILED``) once every
 file has one. ``cancel`` asks an active batch to stop; it reaches ``CANCELLED`` at the next tick,
 keeping the results of the files already done.
+
+A batch created with webhooks holds them (opaque here) and reports each change of its status to
+`Store.on_batch_status`, under the lock, so the reports come in the order the changes happened.
 """
 
 from __future__ import annotations
@@ -53,6 +56,11 @@ _NOT_A_CURSOR = "Invalid page token: pass the next_page_token of a page of this 
 
 Outcome = Literal["completed", "failed"]
 BatchOutcome = Literal["COMPLETED", "FAILED"]
+# Called with (the batch as the API shows it, its previous status or None when just created,
+# its webhooks, the clock's time) for a batch with webhooks whose status changed.
+BatchStatusListener = Callable[
+    [dict[str, Any], str | None, tuple[Any, ...], datetime.datetime], None
+]
 
 
 class NotFound(LookupError):
@@ -63,7 +71,7 @@ class InvalidInput(ValueError):
     """A request input that passes the spec's schema but not the server (an unknown page token);
     `loc` says where, as in the API's 422 detail."""
 
-    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
         self.loc = loc
 
@@ -171,6 +179,8 @@ class _Batch:
     done: list[tuple[str | None, str | None]] = field(default_factory=list)
     cancel_requested: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # Whom to tell of status changes (the server's webhook subscriptions; opaque to the store).
+    webhooks: tuple[Any, ...] = ()
 
     @property
     def order(self) -> tuple[datetime.datetime, int]:
@@ -281,6 +291,7 @@ class Store:
         self._directories: dict[str, list[str]] = {}
         self._results: dict[str, list[dict[str, Any]]] = {}
         self.ticks = 0
+        self.on_batch_status: BatchStatusListener | None = None
 
     # ----- ids and files -------------------------------------------------------------------
 
@@ -752,9 +763,16 @@ class Store:
             self._touch_batch(batch, batch.outcome if finished else None)
 
     def _touch_batch(self, batch: _Batch, status: str | None = None) -> None:
+        previous = batch.status
         if status is not None:
             batch.status = status
         batch.updated_at = self.now
+        if status is not None and status != previous:
+            self._report(batch, previous)
+
+    def _report(self, batch: _Batch, previous: str | None) -> None:
+        if batch.webhooks and self.on_batch_status is not None:
+            self.on_batch_status(batch.to_json(), previous, batch.webhooks, self.now)
 
     def _batch(self, batch_id: str, project_id: str | None = None) -> _Batch:
         batch = self._batches.get(batch_id)
@@ -768,6 +786,7 @@ class Store:
         config: Mapping[str, Any],
         source_directory_id: str,
         project_id: str | None,
+        webhooks: Sequence[Any] = (),
     ) -> dict[str, Any]:
         with self.lock:
             batch = self._batch(
@@ -776,6 +795,8 @@ class Store:
                 )
             )
             batch.failing = every_nth(self.fail_every, len(batch.files))
+            batch.webhooks = tuple(webhooks)
+            self._report(batch, None)  # created: PENDING
             return batch.to_json()
 
     def batch(
