@@ -181,7 +181,10 @@ def test_an_unknown_flag_points_at_the_commands_own_help(cli, server, args, help
 # ----- what --help loads --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [["--help"], ["jobs", "list", "--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["jobs", "list", "--help"], ["webhooks", "verify", "--help"], ["--version"]],
+)
 def test_help_loads_neither_httpx_nor_rich(args):
     # A fresh interpreter, as the console script runs.
     probe = (
@@ -242,9 +245,11 @@ def _complete(line: str, tmp_path) -> list[str]:
 
 
 def test_completion_answers_commands_flags_and_enum_values(tmp_path):
-    assert {"jobs", "items", "results", "completion"} <= set(
+    assert {"jobs", "items", "results", "webhooks", "completion"} <= set(
         _complete("llama-cloud-batch ", tmp_path)
     )
+    assert {"verify", "listen"} <= set(_complete("llama-cloud-batch webhooks ", tmp_path))
+    assert "--secret-env" in _complete("llama-cloud-batch webhooks verify --", tmp_path)
     assert "--job-type" in _complete("llama-cloud-batch jobs list --", tmp_path)
     assert _complete("llama-cloud-batch jobs list --status ", tmp_path) == _values(
         types.BatchJobStatus

@@ -193,8 +193,11 @@ class Commands:
         self.commands = group.add_subparsers(metavar="COMMAND", required=True)
         self.common = common
 
-    def add(self, name: str, handler: str, summary: str, epilog: str = "") -> _Parser:
-        """A command run by `_commands.<handler>`."""
+    def add(
+        self, name: str, handler: str, summary: str, epilog: str = "", *, api: bool = True
+    ) -> _Parser:
+        """A command run by `_commands.<handler>`; `api=False` for one that makes no request
+        (it takes none of the API's options)."""
         layout: dict[str, Any] = {"epilog": EXIT_CODES_HELP}
         if epilog:
             # An example's lines as written (the exit statuses are wrapped by hand for it).
@@ -202,8 +205,9 @@ class Commands:
                 "epilog": f"{epilog}\n\n{textwrap.fill(EXIT_CODES_HELP, 80)}",
                 "formatter_class": argparse.RawDescriptionHelpFormatter,
             }
+        parents = [self.common] if api else []
         parser = self.commands.add_parser(
-            name, help=summary, description=summary, parents=[self.common], **layout
+            name, help=summary, description=summary, parents=parents, **layout
         )
         parser.set_defaults(handler=handler, prog=parser.prog)
         return parser
@@ -447,6 +451,68 @@ def _items(groups: argparse._SubParsersAction[_Parser], common: _Parser) -> None
     add_output_options(download)
 
 
+WEBHOOK_SECRET_VARIABLE = "LLAMA_CLOUD_WEBHOOK_SECRET"  # noqa: S105 - a name, not a secret
+HEADERS_FILE_HELP = (
+    "the delivery's headers: a JSON object of names to values, or `Name: value` lines as HTTP "
+    "writes them (a first request or status line is skipped); - for stdin"
+)
+
+
+def _secret_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--secret-env",
+        metavar="NAME",
+        default=WEBHOOK_SECRET_VARIABLE,
+        help="the environment variable holding the signing secret (default: "
+        f"{WEBHOOK_SECRET_VARIABLE}); the secret is never an option, so never in the process "
+        "list, and never printed",
+    )
+
+
+def _webhooks(groups: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    webhooks = Commands(
+        groups,
+        "webhooks",
+        "webhook deliveries: check one saved to files, or receive them and print each event",
+        common,
+    )
+    verify = webhooks.add(
+        "verify",
+        "webhooks_verify",
+        "check a delivery's LC-Signature and print its event (exit 1 if it does not verify)",
+        epilog="  llama-cloud-batch webhooks verify --payload body.json --headers headers.txt",
+        api=False,
+    )
+    verify.add_argument(
+        "--payload",
+        required=True,
+        metavar="FILE",
+        help="the delivery's raw body, byte for byte as received (- for stdin)",
+    )
+    verify.add_argument("--headers", required=True, metavar="FILE", help=HEADERS_FILE_HELP)
+    _secret_option(verify)
+    verify.add_argument(
+        "--json", action="store_true", help="print the whole event as JSON, not one line"
+    )
+    listen = webhooks.add(
+        "listen",
+        "webhooks_listen",
+        "receive deliveries over HTTP and print each verified event as a JSON line (a bad "
+        "signature is answered 401); Ctrl-C stops",
+        api=False,
+    )
+    listen.add_argument("--port", type=int, required=True, help="the port (0 picks a free one)")
+    listen.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    _secret_option(listen)
+    listen.add_argument(
+        "--max-events", type=_count, metavar="N", help="stop after N verified events"
+    )
+
+
 def _completion(groups: argparse._SubParsersAction[_Parser]) -> None:
     completion = groups.add_parser(
         "completion",
@@ -480,6 +546,7 @@ def build_parser() -> _Parser:
     _batches(groups, common)
     _jobs(groups, common)
     _items(groups, common)
+    _webhooks(groups, common)
     _completion(groups)
     return parser
 

@@ -451,3 +451,18 @@ def results_download(state: State, args: argparse.Namespace) -> int:
     else:
         _render.echo_json(summary.to_json())
     return ExitCode.OK
+
+
+# ----- webhooks -----------------------------------------------------------------------------
+
+
+def webhooks_verify(state: State, args: argparse.Namespace) -> int:
+    from . import _webhooks
+
+    return _webhooks.verify(args)
+
+
+def webhooks_listen(state: State, args: argparse.Namespace) -> int:
+    from . import _webhooks
+
+    return _webhooks.listen(args, state.note)
