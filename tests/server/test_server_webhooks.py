@@ -4,6 +4,7 @@ duplicate, bad signature) and a worker that never holds the API or stop() up."""
 
 from __future__ import annotations
 
+import datetime
 import socket
 import threading
 import time
@@ -328,3 +329,55 @@ class hanging_receiver:
         for connection in self.held:
             connection.close()
         self.listener.close()
+
+
+def test_the_queue_is_bounded_and_what_does_not_fit_is_dropped_and_recorded() -> None:
+    from llama_cloud_batch.testing._faults import FaultPlan
+    from llama_cloud_batch.testing._webhooks import Subscription, WebhookDispatcher
+
+    now = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    with hanging_receiver() as (url, accepted):
+        subscription = Subscription(url, None, "json", secret=SECRET, headers={"X-T": "tok-9"})
+        assert SECRET not in repr(subscription)
+        assert "tok-9" not in repr(subscription)
+        dispatcher = WebhookDispatcher(
+            FaultPlan(), lambda event: [], lambda *_: None, timeout=30, max_queued=2
+        )
+        dispatcher.start()
+        try:
+            dispatcher.submit({"id": "bat-0", "status": "PENDING"}, None, (subscription,), now)
+            assert accepted.wait(5)  # the first is in flight, held by the receiver
+            for number in range(1, 5):
+                batch = {"id": f"bat-{number}", "status": "PENDING"}
+                dispatcher.submit(batch, None, (subscription,), now)
+            assert not dispatcher.wait_idle(0.05)
+        finally:
+            started = time.monotonic()
+            dispatcher.stop()
+            assert time.monotonic() - started < 2.0
+    records = {d.batch_id: d.error for d in dispatcher.deliveries()}
+    assert records == {
+        "bat-3": "not sent: the delivery queue is full",
+        "bat-4": "not sent: the delivery queue is full",
+        "bat-0": "cut short: the server stopped",
+        "bat-1": "not sent: the server stopped",
+        "bat-2": "not sent: the server stopped",
+    }
+    assert all(d.dropped for d in dispatcher.deliveries())
+
+
+def test_an_event_that_breaks_the_spec_is_not_sent_but_listed_as_a_violation() -> None:
+    from llama_cloud_batch.testing._webhooks import Subscription
+
+    now = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    with BatchServer(api_key=KEY) as server:
+        subscription = Subscription(f"http://127.0.0.1:{closed_port()}/", None, "json")
+        # A batch without the properties the spec requires (config, created_at...).
+        server.webhooks.submit({"id": "bat-bad", "status": "PENDING"}, None, (subscription,), now)
+        assert server.wait_for_deliveries(5)
+        assert server.deliveries == []
+        (violation,) = server.violations
+        assert violation.operation_id == "batch.pending"
+        assert "is not valid" in violation.errors[0]
+        with pytest.raises(AssertionError, match=r"batch\.pending"):
+            server.assert_no_violations()
