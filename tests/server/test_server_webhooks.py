@@ -4,6 +4,7 @@ duplicate, bad signature) and a worker that never holds the API or stop() up."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import socket
 import threading
@@ -381,3 +382,46 @@ def test_an_event_that_breaks_the_spec_is_not_sent_but_listed_as_a_violation() -
         assert "is not valid" in violation.errors[0]
         with pytest.raises(AssertionError, match=r"batch\.pending"):
             server.assert_no_violations()
+
+
+@pytest.mark.parametrize(
+    ("first", "status", "error"),
+    [
+        # The status comes, then the rest drips a byte at a time: the status counts, in time.
+        (b"HTTP/1.1 200 OK\r\nX-Slow: ", 200, None),
+        # The status line itself drips: no answer within the timeout, however many bytes came.
+        (b"HTTP/1.1 2", None, "no answer within 0.3 s"),
+    ],
+)
+def test_a_receiver_dripping_its_answer_is_bounded_by_the_timeout(
+    first: bytes, status: int | None, error: str | None
+) -> None:
+    stop = threading.Event()
+
+    def drip(listener: socket.socket) -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(first)
+            while not stop.wait(0.02):
+                with contextlib.suppress(OSError):
+                    connection.sendall(b"a")
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/drip"
+        dripping = threading.Thread(target=drip, args=(listener,))
+        dripping.start()
+        try:
+            with BatchServer(api_key=KEY, webhook_timeout=0.3, webhook_attempts=1) as server:
+                with LlamaCloud(api_key=KEY, base_url=server.url, max_retries=0) as local:
+                    started = time.monotonic()
+                    create(local, hook(url))
+                    assert server.wait_for_deliveries(5)
+                    assert time.monotonic() - started < 2.0
+                (delivery,) = server.deliveries
+                assert (delivery.status, delivery.error) == (status, error)
+        finally:
+            stop.set()
+            dripping.join(5)

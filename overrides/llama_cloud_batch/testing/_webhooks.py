@@ -22,12 +22,13 @@ import contextlib
 import datetime
 import hashlib
 import hmac
-import http.client
 import ipaddress
 import json
 import logging
+import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,8 +47,11 @@ DEFAULT_MAX_RECORDED_DELIVERIES = 1000
 MAX_QUEUED_EVENTS = 1000
 # The first retry waits this long, each further one twice as long as the one before.
 BACKOFF_SECONDS = 0.05
-# A receiver's answer is read only this far: its status is what counts.
+# An answer's status is what counts: its first line is read, then at most this much more.
+MAX_STATUS_LINE = 1024
 MAX_ANSWER_BYTES = 64 * 1024
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:[ \t]*([0-9]{1,9})[ \t]*\r?$")
+_STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([1-5][0-9][0-9])(?: .*)?")
 STOP_TIMEOUT_SECONDS = 5.0
 OUTPUT_FORMATS = ("string", "json")
 LOOPBACK_HOSTS = "127.0.0.1, localhost or ::1"
@@ -250,7 +254,7 @@ class WebhookDispatcher:
         self._busy = False
         self._running = False
         self._stopping = threading.Event()
-        self._connection: http.client.HTTPConnection | None = None
+        self._socket: socket.socket | None = None  # the delivery in flight's
         self._thread: threading.Thread | None = None
         self._count = 0
         self.records: collections.deque[WebhookDelivery] = collections.deque(maxlen=max_recorded)
@@ -272,11 +276,11 @@ class WebhookDispatcher:
         with self._cond:
             self._running = False
             self._stopping.set()
-            connection = self._connection
+            in_flight = self._socket
             self._cond.notify_all()
-        if connection is not None and connection.sock is not None:
+        if in_flight is not None:
             with contextlib.suppress(OSError):  # already closed
-                connection.sock.shutdown(socket.SHUT_RDWR)
+                in_flight.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT_SECONDS)
             self._thread = None
@@ -421,37 +425,40 @@ class WebhookDispatcher:
     def _post(
         self, url: str, body: bytes, headers: Mapping[str, str]
     ) -> tuple[int | None, str | None]:
+        """POSTs and reads the answer's status line, all within `timeout` seconds in total.
+
+        A hand-made HTTP/1.1 exchange rather than http.client: its timeout bounds each socket
+        operation, so a receiver dripping its answer a byte at a time could hold the worker for
+        ever; here every operation gets what is left of one deadline. Only the status counts."""
         parts = urlsplit(url)
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        connection = http.client.HTTPConnection(
-            parts.hostname or "", parts.port or 80, timeout=self.timeout
-        )
-        with self._cond:
-            if self._stopping.is_set():
-                return None, "not sent: the server stopped"
-            self._connection = connection
+        host, port = parts.hostname or "", parts.port or 80
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        shown_host = f"[{host}]" if ":" in host else host
+        head = [f"POST {target} HTTP/1.1", f"Host: {shown_host}:{port}"]
+        head += [f"{name}: {value}" for name, value in headers.items()]
+        head += [f"Content-Length: {len(body)}", "Connection: close"]
+        request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        deadline = time.monotonic() + self.timeout
         try:
-            connection.connect()
-            # stop() shuts the socket of the connection it sees; one it missed (it came before
-            # connect() made the socket) is caught here instead.
-            if self._stopping.is_set():
-                return None, "not sent: the server stopped"
-            connection.request("POST", target, body, dict(headers))
-            response = connection.getresponse()
-            response.read(MAX_ANSWER_BYTES)
-            return response.status, None
-        except (OSError, http.client.HTTPException) as error:
-            if isinstance(error, TimeoutError):
-                return None, f"no answer within {self.timeout:g} s"
+            with socket.create_connection((host, port), timeout=self.timeout) as connection:
+                with self._cond:
+                    # stop() shuts the socket it sees; one made after it looked is caught here.
+                    if self._stopping.is_set():
+                        return None, "not sent: the server stopped"
+                    self._socket = connection
+                try:
+                    _settimeout(connection, deadline)
+                    connection.sendall(request)
+                    return _status(connection, deadline), None
+                finally:
+                    with self._cond:
+                        self._socket = None
+        except TimeoutError:
+            return None, f"no answer within {self.timeout:g} s"
+        except (OSError, ValueError) as error:
             if self._stopping.is_set():
                 return None, "cut short: the server stopped"
             return None, f"{type(error).__name__}: {error}"[:200]
-        finally:
-            with self._cond:
-                self._connection = None
-            connection.close()
 
     def _add(self, record: WebhookDelivery) -> None:
         with self._cond:
@@ -467,3 +474,52 @@ class WebhookDispatcher:
                 parts.port or 80,
                 record.error or f"answered {record.status}",
             )
+
+
+def _settimeout(connection: socket.socket, deadline: float) -> None:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    connection.settimeout(left)
+
+
+def _status(connection: socket.socket, deadline: float) -> int:
+    """The status of the answer (`HTTP/1.1 204 No Content`). The rest of the answer is read
+    too, within the deadline and MAX_ANSWER_BYTES (a timeout then is ignored: the status is in),
+    so that closing does not reset the connection under a receiver still writing."""
+    answer = _read_until(connection, deadline, lambda got: b"\r\n" in got, MAX_STATUS_LINE)
+    if b"\r\n" not in answer:
+        raise ConnectionResetError("the receiver closed the connection without an answer")
+    match = _STATUS_LINE.match(answer.split(b"\r\n", 1)[0])
+    if match is None:
+        raise ValueError("the receiver's answer does not start with an HTTP status line")
+    with contextlib.suppress(OSError):  # TimeoutError included
+        _read_until(connection, deadline, _complete, MAX_ANSWER_BYTES, answer)
+    return int(match.group(1))
+
+
+def _complete(answer: bytes) -> bool:
+    """Whether the answer is whole: its head, and as much body as its Content-Length says
+    (without one, the answer ends when the receiver closes: Connection: close was asked)."""
+    head, separator, body = answer.partition(b"\r\n\r\n")
+    if not separator:
+        return False
+    length = _CONTENT_LENGTH.search(head)
+    return length is not None and len(body) >= int(length.group(1))
+
+
+def _read_until(
+    connection: socket.socket,
+    deadline: float,
+    done: Callable[[bytes], bool],
+    limit: int,
+    answer: bytes = b"",
+) -> bytes:
+    """What the receiver sends until `done` says so, it closes, or `limit` bytes came."""
+    while not done(answer) and len(answer) < limit:
+        _settimeout(connection, deadline)
+        chunk = connection.recv(min(limit - len(answer), 16 * 1024))
+        if not chunk:
+            break
+        answer += chunk
+    return answer
