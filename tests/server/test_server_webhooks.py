@@ -170,6 +170,8 @@ def test_other_configuration_mistakes_are_422(server: BatchServer, http: Any) ->
         ({"webhook_output_format": "xml"}, "webhook_output_format"),
         ({"webhook_signing_secret": ""}, "webhook_signing_secret"),
         ({"webhook_headers": {"X-A": "line\r\nInjected: 1"}}, "webhook_headers"),
+        ({"webhook_headers": {"content-length": "0"}}, "webhook_headers"),
+        ({"webhook_headers": {"lc-signature": "sha256=Injected"}}, "webhook_headers"),
     ]:
         configuration = hook("http://127.0.0.1:1/h", **bad)
         body = {

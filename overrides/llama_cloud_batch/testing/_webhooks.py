@@ -67,6 +67,10 @@ EVENT_OF_STATUS = {
 }
 FINAL_EVENTS = frozenset({"batch.success", "batch.error", "batch.cancelled"})
 _PLACE = ("body", "webhook_configurations")
+# Headers each delivery's framing or signature needs as the server writes them.
+_WRITTEN_HEADERS = frozenset(
+    {"host", "content-length", "connection", "transfer-encoding", SIGNATURE_HEADER.lower()}
+)
 _HEADER_TEXT = frozenset(chr(code) for code in range(0x20, 0x7F))
 
 
@@ -113,6 +117,11 @@ def subscriptions(configurations: Any) -> tuple[Subscription, ...]:
                 raise InvalidInput(
                     (*place, "webhook_headers"),
                     "A webhook header name or value holds a character HTTP cannot carry.",
+                )
+            if name.lower() in _WRITTEN_HEADERS:
+                raise InvalidInput(
+                    (*place, "webhook_headers"),
+                    f"The local server writes {name} itself; webhook_headers cannot set it.",
                 )
         events = configuration.get("webhook_events")
         found.append(
