@@ -10,6 +10,7 @@ import fcntl
 import os
 import pty
 import re
+import resource
 import select
 import struct
 import subprocess
@@ -37,6 +38,12 @@ class Run:
     code: int
     output: str  # stdout and stderr as one text (a terminal mixes them anyway)
     elapsed: float
+    cpu: float  # the process's user and system CPU seconds
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cli_env(base_url: str, **extra: str) -> dict[str, str]:
@@ -68,7 +75,7 @@ def run_cli(
 ) -> Run:
     """Runs `llama-cloud-batch ARGS`; output from a pipe, or from a pseudo-terminal when
     `terminal` (stdout and stderr both on it, so rich draws as for a person)."""
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), _children_cpu()
     if not terminal:
         done = subprocess.run(
             [*COMMAND, *args],
@@ -79,7 +86,12 @@ def run_cli(
             timeout=timeout,
             check=False,
         )
-        return Run(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
+        return Run(
+            done.returncode,
+            done.stdout + done.stderr,
+            time.monotonic() - started,
+            _children_cpu() - cpu_before,
+        )
     primary, secondary = pty.openpty()
     rows, columns = int(env.get("LINES", "40")), int(env.get("COLUMNS", "200"))
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -95,7 +107,12 @@ def run_cli(
         if process.poll() is None:
             process.kill()
             process.wait()
-    return Run(code, raw.decode("utf-8", errors="replace"), time.monotonic() - started)
+    return Run(
+        code,
+        raw.decode("utf-8", errors="replace"),
+        time.monotonic() - started,
+        _children_cpu() - cpu_before,
+    )
 
 
 def _read_until_exit(fd: int, process: subprocess.Popen[bytes]) -> bytes:

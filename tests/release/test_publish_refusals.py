@@ -75,12 +75,13 @@ def test_an_index_that_cannot_be_asked_is_refused(repository: Path, index: Index
 
 
 def test_stale_generated_code_is_refused(repository: Path, index: Index) -> None:
-    edited = repository / "generated" / "_llama_cloud_batch_generated" / "types.py"
+    # The package's __init__: every generation writes one, whatever the spec holds.
+    edited = repository / "generated" / "_llama_cloud_batch_generated" / "__init__.py"
     edited.write_text(edited.read_text() + "# edited by hand\n")
     commit_all(repository, "A hand edit inside generated/")
     completed = upload(repository, index)
     assert "generated/ is stale" in refusal(completed)
-    assert "differs: generated/_llama_cloud_batch_generated/types.py" in completed.stdout
+    assert "differs: generated/_llama_cloud_batch_generated/__init__.py" in completed.stdout
 
 
 def test_a_failing_test_suite_is_refused(repository: Path, index: Index) -> None:
