@@ -5,7 +5,7 @@ BatchStatusTracker, as the docs' receiver does. Bounded: every wait has a timeou
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,15 +75,16 @@ class Receiver:
 
 
 @contextmanager
-def serving(receiver: Receiver) -> Iterator[Receiver]:
-    """Runs the receiver on 127.0.0.1 (a free port) until the block ends."""
+def receiving(on_delivery: Callable[[bytes, dict[str, str]], int]) -> Iterator[str]:
+    """An http.server on 127.0.0.1 (a free port) answering each POST with the status
+    on_delivery(body, headers) returns, until the block ends; yields its URL."""
 
     class Handler(BaseHTTPRequestHandler):
         timeout = 5.0  # an idle connection never holds a thread past the test
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            status = receiver.handle(body, dict(self.headers.items()))
+            status = on_delivery(body, dict(self.headers.items()))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -95,10 +96,17 @@ def serving(receiver: Receiver) -> Iterator[Receiver]:
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
     thread.start()
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/batches"
     try:
-        yield receiver
+        yield f"http://127.0.0.1:{server.server_address[1]}/hooks/batches"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@contextmanager
+def serving(receiver: Receiver) -> Iterator[Receiver]:
+    """Runs the receiver on 127.0.0.1 (a free port) until the block ends."""
+    with receiving(receiver.handle) as url:
+        receiver.url = url
+        yield receiver

@@ -6,9 +6,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +14,8 @@ import pytest
 from llama_cloud_batch import LlamaCloud
 from llama_cloud_batch.testing import BatchServer, Fault
 from llama_cloud_batch.types import BatchWebhookEvent
+
+from .receivers import receiving
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -35,34 +34,6 @@ def readme_webhook_block() -> str:
     assert snippet is not None, "the README's webhooks snippet markers are gone"
     (block,) = PYTHON.findall(snippet.group(1))
     return str(block)
-
-
-@contextmanager
-def receiving(on_delivery: Any) -> Iterator[str]:
-    """An http.server on 127.0.0.1 answering each POST with on_delivery(body, headers)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        timeout = 5.0
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            self.send_response(on_delivery(body, self.headers))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/webhooks"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def wait_until(condition: Any, timeout: float = 10.0) -> bool:
