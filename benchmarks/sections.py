@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,8 +21,8 @@ from typing import Any
 from llama_cloud_batch._client import DEFAULT_PAGE_CONCURRENCY
 
 from . import contenders as c
-from .data import expected_ids
-from .processes import REPO_ROOT, run_python, running_server
+from .data import HEADLINE, expected_batch_ids, expected_ids
+from .processes import REPO_ROOT, Server, cpu_burners, run_python, running_server
 from .timing import Contest, Samples
 
 # Labels of the figures the targets compare; the report looks rows up by them.
@@ -52,12 +52,15 @@ FIRST_CALL_MODULES = (
 @dataclass
 class Row:
     """One contender's figures. For timings `value` is the median CPU seconds of the client
-    process and `cpu`/`wall` hold one figure per round; for memory, `value` is bytes."""
+    process and `cpu`/`wall` hold one figure per round; for memory, `value` is bytes (and for
+    streaming, `cpu`/`wall` hold each round's traced and RSS peaks). `shape` is the data shape
+    measured (data.SHAPES), empty where none is (imports)."""
 
     name: str
     value: float
     samples: int
     correct: bool | None = None
+    shape: str = ""
     extra: dict[str, float] = field(default_factory=dict)
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
@@ -75,13 +78,14 @@ def has_official_sdk() -> bool:
     return importlib.util.find_spec("llama_cloud") is not None
 
 
-def _rows(samples: dict[str, Samples]) -> list[Row]:
+def _rows(samples: dict[str, Samples], shape: str = HEADLINE) -> list[Row]:
     return [
         Row(
             name,
             statistics.median(s.cpu),
             s.runs,
             s.correct,
+            shape,
             cpu=s.cpu,
             wall=s.wall,
             rounds=s.rounds,
@@ -213,42 +217,88 @@ def one_call(
         return _rows(contest.run(rounds, repeat))
 
 
-# --- 3. and 4. whole listings ---------------------------------------------------------------
+# --- 3. to 5. whole listings ----------------------------------------------------------------
 
 
 def _listing_contest(
-    listings: dict[str, c.Listing], jobs: int, every: dict[str, int] | None = None
+    listings: dict[str, c.Listing], expected: list[str], every: dict[str, int] | None = None
 ) -> Contest[list[str]]:
-    expected = expected_ids(jobs)
     return Contest(listings, check=lambda ids: ids == expected, every=every or {})
 
 
-def full_listing(
+def listing_by_shape(
+    server: Server,
+    shapes: Sequence[str],
+    jobs: int,
+    limit: int,
+    rounds: int,
+    official: bool,
+    official_every: int,
+) -> list[Row]:
+    """The sync listing of every job, for each data shape in turn: each client's own way of
+    walking pages, defaults kept, alternating round by round within the shape."""
+    rows: list[Row] = []
+    sdk = c.official_sdk() if official else None
+    orjson_loads = c.orjson_loads()
+    for shape in shapes:
+        print(f"  {shape} ...", file=sys.stderr)
+        base_url = server.url(shape)
+        with ExitStack() as stack:
+            listings: dict[str, c.Listing] = {
+                OURS_SYNC: c.ours_sync_listing(stack, base_url, limit)
+            }
+            if sdk is not None:
+                listings[OFFICIAL_SYNC] = c.official_sync_listing(stack, sdk, base_url, limit)
+            listings[RAW_LOOP] = c.raw_sync_listing(stack, base_url, limit)
+            if orjson_loads is not None:
+                listings[RAW_ORJSON_LOOP] = c.raw_sync_listing(stack, base_url, limit, orjson_loads)
+            contest = _listing_contest(
+                listings, expected_ids(jobs), {OFFICIAL_SYNC: official_every}
+            )
+            rows += _rows(contest.run(rounds), shape)
+    return rows
+
+
+def async_listing(
     base_url: str, jobs: int, limit: int, rounds: int, official: bool, official_every: int
 ) -> list[Row]:
-    """Every job of the listing, by each client's own way of walking pages (defaults kept)."""
+    """The async listing of every job (one data shape), against the raw httpx async loop."""
     loop = asyncio.new_event_loop()
     try:
         with ExitStack() as stack:
             listings: dict[str, c.Listing] = {
-                OURS_SYNC: c.ours_sync_listing(stack, base_url, limit),
-                OURS_ASYNC: c.ours_async_listing(stack, loop, base_url, limit),
+                OURS_ASYNC: c.ours_async_listing(stack, loop, base_url, limit)
             }
             sdk = c.official_sdk() if official else None
             if sdk is not None:
-                listings[OFFICIAL_SYNC] = c.official_sync_listing(stack, sdk, base_url, limit)
                 listings[OFFICIAL_ASYNC] = c.official_async_listing(
                     stack, loop, sdk, base_url, limit
                 )
-            listings[RAW_LOOP] = c.raw_sync_listing(stack, base_url, limit)
-            orjson_loads = c.orjson_loads()
-            if orjson_loads is not None:
-                listings[RAW_ORJSON_LOOP] = c.raw_sync_listing(stack, base_url, limit, orjson_loads)
             listings[RAW_ASYNC_LOOP] = c.raw_async_listing(stack, loop, base_url, limit)
-            every = {OFFICIAL_SYNC: official_every, OFFICIAL_ASYNC: official_every}
-            return _rows(_listing_contest(listings, jobs, every).run(rounds))
+            every = {OFFICIAL_ASYNC: official_every}
+            return _rows(_listing_contest(listings, expected_ids(jobs), every).run(rounds))
     finally:
         loop.close()
+
+
+OURS_BATCHES = f"{c.OURS} batches.list"
+RAW_BATCHES = "raw httpx + json.loads cursor loop"
+
+
+def batches_by_shape(
+    server: Server, shapes: Sequence[str], count: int, limit: int, rounds: int
+) -> list[Row]:
+    """The v2 batch listing (cursor pages) of every batch, for each data shape in turn."""
+    rows: list[Row] = []
+    for shape in shapes:
+        base_url = server.url(shape)
+        with ExitStack() as stack:
+            listings = {
+                OURS_BATCHES: c.ours_batches_listing(stack, base_url, limit),
+                RAW_BATCHES: c.raw_batches_listing(stack, base_url, limit),
+            }
+            rows += _rows(_listing_contest(listings, expected_batch_ids(count)).run(rounds), shape)
+    return rows
 
 
 def ours_sync_slow_label() -> str:
@@ -270,12 +320,12 @@ def slow_listing(slow_url: str, jobs: int, limit: int, rounds: int) -> list[Row]
                 ours_async_slow_label(): c.ours_async_listing(stack, loop, slow_url, limit),
                 RAW_SEQUENTIAL: c.raw_sync_listing(stack, slow_url, limit),
             }
-            return _rows(_listing_contest(listings, jobs).run(rounds))
+            return _rows(_listing_contest(listings, expected_ids(jobs)).run(rounds))
     finally:
         loop.close()
 
 
-# --- 5. memory per kept job, and 6. streaming memory ----------------------------------------
+# --- 6. memory per kept job, and 7. streaming memory under load -----------------------------
 
 MEMORY_LABELS = {
     "ours": f"{c.OURS} models",
@@ -293,7 +343,8 @@ def _memory_child(kind: str, method: str, base_url: str, limit: int, jobs: int) 
 
 
 def memory_per_job(base_url: str, jobs: int, limit: int, official: bool) -> list[Row]:
-    """Bytes held per job, tracemalloc (the figure) and VmRSS growth, each in a fresh process."""
+    """Bytes held per job, tracemalloc (the figure) and VmRSS growth, each in a fresh process
+    (`base_url`: the headline shape's)."""
     kinds = ["ours", "official", "raw"] if official else ["ours", "raw"]
     rows = []
     for kind in kinds:
@@ -307,6 +358,7 @@ def memory_per_job(base_url: str, jobs: int, limit: int, official: bool) -> list
                 figures["traced"]["bytes_per_job"],
                 1,
                 correct=all(figure["all_jobs_seen"] for figure in figures.values()),
+                shape=HEADLINE,
                 extra={"rss_bytes_per_job": figures["rss"]["bytes_per_job"]},
             )
         )
@@ -317,23 +369,46 @@ def stream_label(kind: str, jobs: int) -> str:
     return f"{STREAM_LABELS[kind]}, {jobs} jobs"
 
 
-def streaming_memory(sizes: list[int], limit: int) -> list[Row]:
-    """Peak tracemalloc growth of a walk that keeps nothing, at each listing size (a server of
-    that many jobs each), in a fresh process per contender and size."""
+def streaming_memory(sizes: list[int], limit: int, rounds: int, burners: int) -> list[Row]:
+    """Peak growth of a walk that keeps nothing, at default settings, while `burners` other
+    processes keep CPUs busy: tracemalloc's peak (the figure) and, in a run without tracemalloc,
+    the peak RSS. Each size has a server of its own (the headline shape); each figure is made in
+    a fresh process, contenders alternating over `rounds` rounds; the row holds the medians."""
     rows = []
     for jobs in sizes:
-        with running_server(jobs, 0.0) as server:
-            for kind in STREAM_LABELS:
-                figure = _memory_child(kind, "stream", server.fast_url, limit, jobs)
-                rows.append(
-                    Row(
-                        stream_label(kind, jobs),
-                        float(figure["peak_growth"]),
-                        1,
-                        correct=bool(figure["all_jobs_seen"]),
-                        extra={"jobs": float(jobs)},
-                    )
+        traced: dict[str, list[float]] = {kind: [] for kind in STREAM_LABELS}
+        rss: dict[str, list[float]] = {kind: [] for kind in STREAM_LABELS}
+        seen = dict.fromkeys(STREAM_LABELS, True)
+        loads: list[float] = []
+        with running_server(jobs, 0.0, [HEADLINE]) as server, cpu_burners(burners):
+            kinds = list(STREAM_LABELS)
+            for round_index in range(rounds):
+                for kind in kinds if round_index % 2 == 0 else reversed(kinds):
+                    for method, figures in (("stream", traced), ("stream-rss", rss)):
+                        figure = _memory_child(kind, method, server.url(HEADLINE), limit, jobs)
+                        figures[kind].append(float(figure["peak_growth"]))
+                        seen[kind] = seen[kind] and bool(figure["all_jobs_seen"])
+                loads.append(os.getloadavg()[0])
+        for kind in STREAM_LABELS:
+            rows.append(
+                Row(
+                    stream_label(kind, jobs),
+                    statistics.median(traced[kind]),
+                    rounds,
+                    correct=seen[kind],
+                    shape=HEADLINE,
+                    extra={
+                        "jobs": float(jobs),
+                        "peak_rss_growth_bytes": statistics.median(rss[kind]),
+                        "burners": float(burners),
+                        "load_1min": statistics.median(loads),
+                    },
+                    # One traced and one RSS figure per round, for the spread of their ratios.
+                    cpu=traced[kind],
+                    wall=rss[kind],
+                    rounds=list(range(rounds)),
                 )
+            )
     return rows
 
 
