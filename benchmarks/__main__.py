@@ -88,11 +88,14 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
     jobs, limit = int(settings["jobs"]), int(settings["limit"])
     every = int(settings["official_every"])
     # The 1-minute load average as each stage starts: how busy the machine was (the benchmark's
-    # own processes included: the client, the server, and the burners while streaming).
+    # own processes included: the client, the server, and the burners while streaming); and
+    # how long each stage took, to see where a run's minutes go.
     loads: dict[str, float] = {}
+    starts: dict[str, float] = {}
 
     def stage(name: str) -> None:
         loads[name] = round(os.getloadavg()[0], 2)
+        starts[name] = time.perf_counter()
         print(f"{name} ...", file=sys.stderr)
 
     stage("imports")
@@ -130,6 +133,10 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
     figures["import_bytecode_written"] = bytecode
     figures["first_call_extra_modules"] = ", ".join(first_call_extra) or "none"
     figures["load_1min_by_stage"] = loads
+    ends = [*list(starts.values())[1:], time.perf_counter()]
+    figures["seconds_by_stage"] = {
+        name: round(end - start) for (name, start), end in zip(starts.items(), ends, strict=True)
+    }
     return Results(
         figures,
         imports,

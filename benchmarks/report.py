@@ -136,11 +136,11 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _loads(settings: dict[str, object]) -> str:
-    by_stage = settings.get("load_1min_by_stage")
+def _by_stage(settings: dict[str, object], key: str, unit: str = "") -> str:
+    by_stage = settings.get(key)
     if not isinstance(by_stage, dict) or not by_stage:
         return "-"
-    return ", ".join(f"{stage} {load}" for stage, load in by_stage.items())
+    return ", ".join(f"{stage} {value}{unit}" for stage, value in by_stage.items())
 
 
 def machine(settings: dict[str, object]) -> dict[str, str]:
@@ -156,7 +156,8 @@ def machine(settings: dict[str, object]) -> dict[str, str]:
         "llama-cloud": _version("llama-cloud"),
         "pydantic": _version("pydantic"),
         # Other work on the machine moves the figures; these say how busy it was.
-        "load average (1 min) as each stage started": _loads(settings),
+        "load average (1 min) as each stage started": _by_stage(settings, "load_1min_by_stage"),
+        "time each stage took": _by_stage(settings, "seconds_by_stage", " s"),
         "load average (1, 5, 15 min) at the end": str(settings.get("load_average_at_end", "-")),
     }
 
@@ -441,7 +442,14 @@ def render(results: Results) -> str:
         + ", ".join(
             f"{key}={value}"
             for key, value in settings.items()
-            if key not in ("command", "finished", "load_average_at_end", "load_1min_by_stage")
+            if key
+            not in (
+                "command",
+                "finished",
+                "load_average_at_end",
+                "load_1min_by_stage",
+                "seconds_by_stage",
+            )
         )
         + ".",
         "",
