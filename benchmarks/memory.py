@@ -16,6 +16,8 @@ the job is dropped. "stream" is tracemalloc's peak during the walk over its tota
 what a walk holds at its worst (pages in flight, de-duplication state), which a client that
 streams keeps flat however long the listing. "stream-rss", run without tracemalloc, is the peak
 RSS (VmHWM, reset just before the walk through /proc/self/clear_refs) over VmRSS before it.
+Both also say how many threads were fetching pages ahead at most (sampled every 1,000 jobs):
+0 while the walk stayed sequential.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -83,6 +86,15 @@ def _reset_peak_rss() -> None:
         clear_refs.write("5")
 
 
+# The name of the threads a sync walk fetches pages ahead on (_pagination._SyncFetcher).
+_PREFETCH_THREAD = "llama-cloud-batch-page"
+
+
+def _prefetch_threads() -> int:
+    """How many threads are fetching pages ahead: 0 while the walk is sequential."""
+    return sum(thread.name.startswith(_PREFETCH_THREAD) for thread in threading.enumerate())
+
+
 def _stream(walk: Walk, id_of: Callable[[Any], str], jobs: int, traced: bool) -> dict[str, Any]:
     gc.collect()
     if traced:
@@ -92,11 +104,13 @@ def _stream(walk: Walk, id_of: Callable[[Any], str], jobs: int, traced: bool) ->
     else:
         before = proc_status_kb("VmRSS") * 1024
         _reset_peak_rss()
-    count, in_order = 0, True
+    count, in_order, threads = 0, True, 0
     for job in walk():
         # The expected id is made on the fly: a list of 100,000 ids would be in the figure.
         in_order = in_order and id_of(job) == job_id(count)
         count += 1
+        if count % 1000 == 0:
+            threads = max(threads, _prefetch_threads())
     if traced:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
@@ -106,6 +120,7 @@ def _stream(walk: Walk, id_of: Callable[[Any], str], jobs: int, traced: bool) ->
         "jobs": count,
         "all_jobs_seen": in_order and count == jobs,
         "peak_growth": peak - before,
+        "prefetch_threads": threads,
     }
 
 

@@ -468,7 +468,8 @@ def render(results: Results) -> str:
     others = [name for name in (s.RAW_ORJSON_LOOP, s.OFFICIAL_SYNC) if _find(results.listing, name)]
     lines += [
         f"Client CPU of walking the whole listing ({pages} pages: each later page overlaps the",
-        f"last by one job), medians over {settings.get('listing_rounds')} rounds per shape. The",
+        f"last by one job), medians over {settings.get('listing_rounds')} rounds for the realistic",
+        f"mix and {settings.get('shape_rounds')} for each other shape. The",
         f"baseline is the {s.RAW_LOOP}; `per page` divides a run's CPU by the pages.",
         "",
     ]
@@ -589,10 +590,19 @@ def _memory_sections(results: Results) -> list[str]:
         "before it; peak RSS, from a separate run without tracemalloc, is VmHWM (reset just",
         "before the walk) over VmRSS before it. Each figure comes from a fresh process, the",
         f"contenders alternating over {settings.get('stream_rounds')} round(s); the medians are",
-        "shown. A client that streams holds a few pages at most, whatever N. The raw loop's peak",
-        "is not quite flat either: each httpx Response (with its body) is freed by the cyclic",
-        "GC, not at once, so a few dozen wait at any time. The official SDK is left out here (a",
+        "shown, with the most threads seen fetching pages ahead (0: the walk stayed sequential).",
+        "A client that streams holds a few pages at most, whatever N. The raw loop's peak is",
+        "not quite flat either: each httpx Response (with its body) is freed by the cyclic GC,",
+        "not at once, so a few dozen wait at any time. The official SDK is left out here (a",
         "100,000-job walk under tracemalloc takes it minutes).",
+        "",
+        "The two runs differ in one way that matters. The walk fetches ahead when answers come",
+        "later than it works through them, not counting its own wait for a CPU. The benchmark's",
+        "server shares the machine, so under load its answers are late too, and to the client",
+        "that is a slow server (as a remote one would be). Under tracemalloc each page takes the",
+        "walk several times longer, which such delays rarely exceed; at full speed (the RSS run)",
+        "they can, and the walk then fetches ahead, up to page_concurrency - 1 pages, on as many",
+        "threads: the threads column shows when it did.",
         "",
     ]
     body = []
@@ -606,6 +616,8 @@ def _memory_sections(results: Results) -> list[str]:
                 _ratio_cell(ratio_spread(row, base)) if base else "-",
                 _kib(row.extra["peak_rss_growth_bytes"]),
                 _ratio_cell(ratio_spread(row, base, wall=True)) if base else "-",
+                f"{row.extra.get('prefetch_threads_traced', 0):.0f} / "
+                f"{row.extra.get('prefetch_threads_rss', 0):.0f}",
                 f"{row.extra.get('load_1min', 0.0):.1f}",
                 _seen(row),
             ]
@@ -617,6 +629,7 @@ def _memory_sections(results: Results) -> list[str]:
             "x raw loop (IQR)",
             "peak RSS growth",
             "x raw loop (IQR)",
+            "threads fetching ahead, most (traced / RSS runs)",
             "load (1 min)",
             "all in order",
         ],

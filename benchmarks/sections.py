@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -228,19 +228,18 @@ def _listing_contest(
 
 def listing_by_shape(
     server: Server,
-    shapes: Sequence[str],
+    rounds: Mapping[str, int],
     jobs: int,
     limit: int,
-    rounds: int,
     official: bool,
     official_every: int,
 ) -> list[Row]:
-    """The sync listing of every job, for each data shape in turn: each client's own way of
-    walking pages, defaults kept, alternating round by round within the shape."""
+    """The sync listing of every job, for each data shape in turn (`rounds` of it): each
+    client's own way of walking pages, defaults kept, alternating round by round."""
     rows: list[Row] = []
     sdk = c.official_sdk() if official else None
     orjson_loads = c.orjson_loads()
-    for shape in shapes:
+    for shape, shape_rounds in rounds.items():
         print(f"  {shape} ...", file=sys.stderr)
         base_url = server.url(shape)
         with ExitStack() as stack:
@@ -255,7 +254,7 @@ def listing_by_shape(
             contest = _listing_contest(
                 listings, expected_ids(jobs), {OFFICIAL_SYNC: official_every}
             )
-            rows += _rows(contest.run(rounds), shape)
+            rows += _rows(contest.run(shape_rounds), shape)
     return rows
 
 
@@ -379,6 +378,8 @@ def streaming_memory(sizes: list[int], limit: int, rounds: int, burners: int) ->
         traced: dict[str, list[float]] = {kind: [] for kind in STREAM_LABELS}
         rss: dict[str, list[float]] = {kind: [] for kind in STREAM_LABELS}
         seen = dict.fromkeys(STREAM_LABELS, True)
+        # The most threads fetching ahead in any round, by method: whether prefetch started.
+        threads = {kind: {"stream": 0, "stream-rss": 0} for kind in STREAM_LABELS}
         loads: list[float] = []
         with running_server(jobs, 0.0, [HEADLINE]) as server, cpu_burners(burners):
             kinds = list(STREAM_LABELS)
@@ -388,6 +389,8 @@ def streaming_memory(sizes: list[int], limit: int, rounds: int, burners: int) ->
                         figure = _memory_child(kind, method, server.url(HEADLINE), limit, jobs)
                         figures[kind].append(float(figure["peak_growth"]))
                         seen[kind] = seen[kind] and bool(figure["all_jobs_seen"])
+                        most = max(threads[kind][method], int(figure["prefetch_threads"]))
+                        threads[kind][method] = most
                 loads.append(os.getloadavg()[0])
         for kind in STREAM_LABELS:
             rows.append(
@@ -402,6 +405,8 @@ def streaming_memory(sizes: list[int], limit: int, rounds: int, burners: int) ->
                         "peak_rss_growth_bytes": statistics.median(rss[kind]),
                         "burners": float(burners),
                         "load_1min": statistics.median(loads),
+                        "prefetch_threads_traced": float(threads[kind]["stream"]),
+                        "prefetch_threads_rss": float(threads[kind]["stream-rss"]),
                     },
                     # One traced and one RSS figure per round, for the spread of their ratios.
                     cpu=traced[kind],
