@@ -379,6 +379,13 @@ def run_queue_wait() -> float | None:
         os.close(fd)
 
 
+def queue_snapshot() -> tuple[float | None, float]:
+    """run_queue_wait() and time.perf_counter(), one right after the other: a page that is
+    weighed against the run queue ends where the queue was read, so that a wait for a CPU
+    during the reading (a system call) is in both the page's wall time and its run-queue wait."""
+    return run_queue_wait(), time.perf_counter()
+
+
 class _Pace:
     """How many pages to fetch ahead of the one the walk waits for.
 
@@ -388,8 +395,10 @@ class _Pace:
     the process spent neither on a CPU (process time) nor waiting for one: on a crowded machine
     a thread that is ready to run waits its turn, which looks idle to the clocks alone, and
     fetching ahead does not help with that. The system says how long the thread waited for a CPU
-    (`queued`, see run_queue_wait), read only on a page that looked idle. Where it does not say,
-    idle time counts as network time, and the trial below is the only guard.
+    (see queue_snapshot), read only on a page that looked idle; such a page ends where the
+    reading was taken, so its wall time and its run-queue wait cover the same span. Where the
+    system does not say, idle time counts as network time, and the trial below is the only
+    guard.
 
     A widening is a trial: it stays only if the pages after it come at least a third faster.
     Otherwise the window narrows back, and the next try waits REST pages. The window, and so the
@@ -405,9 +414,9 @@ class _Pace:
         "_fallback",
         "_last",
         "_most",
-        "_queued",
         "_queued_at",
         "_rest",
+        "_snapshot",
         "_trial",
         "_wall",
         "window",
@@ -418,16 +427,18 @@ class _Pace:
         concurrency: int,
         wall: float,
         cpu: float,
-        queued: Callable[[], float | None] = run_queue_wait,
+        snapshot: Callable[[], tuple[float | None, float]] = queue_snapshot,
     ) -> None:
         self._most = concurrency - 1
         self.window = 0
         self._wall = wall
         self._cpu = cpu
-        self._queued = queued
+        self._snapshot = snapshot
         # The run-queue wait when last read: a page's own is the growth since, so a reading
         # skipped on busy pages only overstates it (which errs towards not widening).
-        self._queued_at = queued() if concurrency > 1 else None
+        self._queued_at: float | None = None
+        if concurrency > 1:
+            self._queued_at, self._wall = snapshot()
         self._last: float | None = None  # wall time of the last page, when it mostly waited
         self._trial: list[float] | None = None  # wall times of the pages since widening
         self._before = 0.0  # wall time per page before widening
@@ -437,7 +448,8 @@ class _Pace:
     def tick(self, wall: float, cpu: float) -> None:
         """Called as each page arrives, with time.perf_counter() and time.process_time():
         weighs the wall time since the last page against the CPU time the process spent."""
-        took, busy = wall - self._wall, cpu - self._cpu
+        start = self._wall
+        took, busy = wall - start, cpu - self._cpu
         self._wall, self._cpu = wall, cpu
         if self._trial is not None:
             self._judge(self._trial, took)
@@ -446,7 +458,9 @@ class _Pace:
         elif took - busy <= busy or self.window >= self._most:
             self._last = None
         else:
-            network = took - busy - self._queued_since()
+            queued = self._queued_since()  # moves the page's end to the reading
+            took = self._wall - start
+            network = took - busy - queued
             if network <= took - network:
                 self._last = None
             elif self._last is None:
@@ -461,12 +475,13 @@ class _Pace:
                 self._last = None
 
     def _queued_since(self) -> float:
-        """The run-queue wait since the last reading (0 where the system does not say)."""
-        queued, before = self._queued(), self._queued_at
-        self._queued_at = queued
-        if queued is None or before is None:
+        """The run-queue wait since the last reading (0 where the system does not say); the
+        page ends, and the next one starts, where this reading was taken."""
+        before = self._queued_at
+        self._queued_at, self._wall = self._snapshot()
+        if self._queued_at is None or before is None:
             return 0.0
-        return max(0.0, queued - before)
+        return max(0.0, self._queued_at - before)
 
     def _judge(self, trial: list[float], took: float) -> None:
         trial.append(took)
