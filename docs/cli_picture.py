@@ -21,7 +21,8 @@ from rich.text import Text
 
 KEY = "picture-key"
 OUT = Path(__file__).with_name("cli-wait.svg")
-WIDTH = 140
+# About what a terminal window has: the picture is shown at its size, text legible.
+WIDTH = 100
 # The poll after which the picture is taken: some jobs done, others on their way.
 SNAPSHOT_POLL = 14
 
@@ -51,7 +52,7 @@ def draw(out: Path = OUT) -> None:
 
         console.print(Text("$ llama-cloud-batch jobs wait " + " ".join(job_ids), style="bold"))
         client.beta.batch.wait_for_many(
-            job_ids, poll_interval=0.3, max_poll_interval=0.3, timeout=60, on_update=on_update
+            job_ids, poll_interval=0.3, max_poll_interval=0.3, max_wait=60, on_update=on_update
         )
     console.save_svg(str(out), title="llama-cloud-batch jobs wait")
     print(f"wrote {out}")

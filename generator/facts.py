@@ -11,7 +11,9 @@ an operation means for it, from openapi-python-client's reading of the spec:
 - which values are secrets (kept out of repr), which property identifies an object (named in
   errors), which sibling property chooses a union's variant, which objects are plain maps (a
   `dict`, not a class), which models a request can carry (they get a TypedDict), and what is
-  deprecated.
+  deprecated;
+- what an enum's `x-final-values` and `x-progress-order` say (its final values, and the steps
+  its values stand for), and which model each event of the spec's `webhooks` section delivers.
 
 Templates reach it through the `facts` global that generate.py sets; anything it cannot give a
 meaning raises FactsError, which generation reports as one line.
@@ -22,7 +24,7 @@ from __future__ import annotations
 import enum
 import keyword
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -134,45 +136,54 @@ class Value:
     @property
     def annotation(self) -> str:
         """The Python type of the value as a model holds it."""
-        if self.kind in _PYTHON_TYPES:
-            base = _PYTHON_TYPES[self.kind]
-        elif self.kind in (Kind.ENUM, Kind.MODEL):
-            base = self.class_name
-        elif self.kind is Kind.LIST:
-            assert self.item is not None
-            base = f"list[{self.item.annotation}]"
-        elif self.kind is Kind.MAP:
-            assert self.item is not None
-            base = f"dict[str, {self.item.annotation}]"
-        elif self.kind is Kind.CONST:
-            base = f"Literal[{self.const!r}]"
-        else:
-            base = " | ".join(variant.annotation for variant in self.variants)
-        if self.nullable and self.kind is not Kind.ANY:
-            return f"{base} | None"
-        return base
+        return self.annotation_in("")
 
     @property
     def request_annotation(self) -> str:
         """The Python type a request accepts for the value: models also as plain dicts (their
         TypedDict), enums also as their values, timestamps also as ISO 8601 strings."""
+        return self.request_annotation_in("")
+
+    def annotation_in(self, prefix: str) -> str:
+        """`annotation`, naming models and enums through `prefix` (a module, as "types.")."""
+        if self.kind in _PYTHON_TYPES:
+            base = _PYTHON_TYPES[self.kind]
+        elif self.kind in (Kind.ENUM, Kind.MODEL):
+            base = prefix + self.class_name
+        elif self.kind is Kind.LIST:
+            assert self.item is not None
+            base = f"list[{self.item.annotation_in(prefix)}]"
+        elif self.kind is Kind.MAP:
+            assert self.item is not None
+            base = f"dict[str, {self.item.annotation_in(prefix)}]"
+        elif self.kind is Kind.CONST:
+            base = f"Literal[{self.const!r}]"
+        else:
+            base = " | ".join(variant.annotation_in(prefix) for variant in self.variants)
+        if self.nullable and self.kind is not Kind.ANY:
+            return f"{base} | None"
+        return base
+
+    def request_annotation_in(self, prefix: str) -> str:
+        """`request_annotation`, naming models and enums through `prefix`."""
+        name = prefix + self.class_name
         if self.kind is Kind.MODEL:
-            base = f"{self.class_name} | {self.class_name}.Dict"
+            base = f"{name} | {name}.Dict"
         elif self.kind is Kind.ENUM:
             listed = ", ".join(repr(value) for value in sorted(self.values, key=str))
-            base = f"{self.class_name} | Literal[{listed}]" if listed else self.class_name
+            base = f"{name} | Literal[{listed}]" if listed else name
         elif self.kind is Kind.DATETIME:
             base = "datetime.datetime | str"
         elif self.kind is Kind.LIST:
             assert self.item is not None
-            base = f"list[{self.item.request_annotation}]"
+            base = f"list[{self.item.request_annotation_in(prefix)}]"
         elif self.kind is Kind.MAP:
             assert self.item is not None
-            base = f"Mapping[str, {self.item.request_annotation}]"
+            base = f"Mapping[str, {self.item.request_annotation_in(prefix)}]"
         elif self.kind is Kind.UNION:
-            base = " | ".join(variant.request_annotation for variant in self.variants)
+            base = " | ".join(variant.request_annotation_in(prefix) for variant in self.variants)
         else:
-            return self.annotation
+            return self.annotation_in(prefix)
         return f"{base} | None" if self.nullable else base
 
     @property
@@ -321,12 +332,23 @@ class Model:
 
 @dataclass(frozen=True)
 class Enum:
-    """A generated enum: its members, and the values after which nothing changes."""
+    """A generated enum: its members, the values after which nothing changes, and the order of
+    the steps its values stand for."""
 
     class_name: str
     description: str
     members: tuple[tuple[str, str | int], ...]  # (name, value), in the spec's order
     final: tuple[str, ...]  # the names of the members the spec's x-final-values lists
+    # The member names of each step of x-progress-order, earliest first; empty without one.
+    steps: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One event of the spec's `webhooks` section: its name and the model of a delivery's body."""
+
+    event_type: str
+    model: Value  # a MODEL value
 
 
 @dataclass(frozen=True)
@@ -364,6 +386,8 @@ class Operation:
 
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+HTTP_VERBS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+SCHEMA_REF = "#/components/schemas/"
 # How openapi-python-client marks a response read as JSON, and one without a body.
 JSON_BODY = "response.json()"
 NO_BODY = "None"
@@ -376,13 +400,20 @@ class Facts:
     spec: Mapping[str, Any]
     # Class names of the models a request can carry (see mark_request_models).
     request_models: set[str] = field(default_factory=set)
+    # Component schema name -> the class name openapi-python-client gives it.
+    class_names: dict[str, str] = field(default_factory=dict)
     _models: dict[str, ModelProperty] = field(default_factory=dict)
     _facts: dict[str, Model] = field(default_factory=dict)
 
-    def register(self, models: Iterable[ModelProperty]) -> None:
-        """Makes every model known by class name (a field names models by class name only)."""
+    def register(self, models: Iterable[ModelProperty], class_name: Callable[[str], str]) -> None:
+        """Makes every model known by class name (a field names models by class name only), and
+        each component schema's class name (`class_name` gives it for a title or a name)."""
         for model in models:
             self._models[model.class_info.name] = model
+        schemas = (self.spec.get("components") or {}).get("schemas") or {}
+        for name, schema in schemas.items():
+            title = schema.get("title") if isinstance(schema, dict) else None
+            self.class_names[name] = class_name(str(title or name))
 
     def model_named(self, class_name: str) -> Model:
         return self.model(self._models[class_name])
@@ -521,7 +552,66 @@ class Facts:
             description=text(prop.description),
             members=members,
             final=tuple(by_value[value] for value in final_values),
+            steps=progress_steps(name, schema.get("x-progress-order"), by_value, final_values),
         )
+
+    def webhooks(self) -> list[Webhook]:
+        """The events of the spec's `webhooks` section, by name: each entry is named as its event
+        (`batch.success`) and is a POST whose JSON body is a `$ref` to a component schema with a
+        required `event_type`; when that property is an enum, the name must be one of its
+        values. FactsError names the first entry that is not so."""
+        found = []
+        for event_type, item in sorted((self.spec.get("webhooks") or {}).items()):
+            where = f"webhook {event_type}"
+            verbs = sorted(set(item or {}) & set(HTTP_VERBS)) if isinstance(item, dict) else []
+            if verbs != ["post"]:
+                raise FactsError(f"{where}: needs one operation, `post` (a delivery is a POST)")
+            body = self._resolved(item["post"].get("requestBody") or {})
+            schema = ((body.get("content") or {}).get("application/json") or {}).get("schema")
+            reference = schema.get("$ref") if isinstance(schema, dict) else None
+            if not isinstance(reference, str) or not reference.startswith(SCHEMA_REF):
+                raise FactsError(
+                    f"{where}: its application/json body must be a $ref to a component schema "
+                    "(its model is named after it)"
+                )
+            model = self._component_model(reference.removeprefix(SCHEMA_REF), where)
+            event = next((f for f in model.fields if f.wire_name == "event_type"), None)
+            if event is None or not event.required:
+                raise FactsError(
+                    f"{where}: schema {model.class_name} needs a required property event_type"
+                )
+            if event.value.kind is Kind.ENUM and event_type not in event.value.values:
+                raise FactsError(
+                    f"{where}: not a value of {event.value.class_name}, the type of "
+                    f"{model.class_name}.event_type (add it there too)"
+                )
+            if event.value.kind not in (Kind.ENUM, Kind.STRING):
+                raise FactsError(f"{where}: {model.class_name}.event_type must be a string")
+            found.append(
+                Webhook(
+                    event_type, Value(Kind.MODEL, class_name=model.class_name, module=model.module)
+                )
+            )
+        return found
+
+    def _resolved(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
+        """A `$ref` to a component (a request body, say) followed, else the node itself."""
+        reference = node.get("$ref")
+        if not isinstance(reference, str) or not reference.startswith("#/components/"):
+            return node
+        section, _, name = reference.removeprefix("#/components/").partition("/")
+        return ((self.spec.get("components") or {}).get(section) or {}).get(name) or {}
+
+    def _component_model(self, component: str, where: str) -> Model:
+        """The model of a component schema (named by its title, else its name, as
+        openapi-python-client names it)."""
+        schema = ((self.spec.get("components") or {}).get("schemas") or {}).get(component)
+        class_name = self.class_names.get(component)
+        if schema is None or class_name is None or class_name not in self._models:
+            raise FactsError(f"{where}: {component} is not an object schema of the components")
+        if self.is_map(class_name):
+            raise FactsError(f"{where}: {component} has no properties (a plain map)")
+        return self.model_named(class_name)
 
     def parameter(self, prop: Any, where: str, *, in_query: bool = False) -> Field:
         """A keyword argument of an operation (a query, header or body property)."""
@@ -645,6 +735,35 @@ class Facts:
                 model.optional_properties or []
             ):
                 pending.extend(self._value(prop, f"schema {name}").models)
+
+
+def progress_steps(
+    name: str, order: Any, by_value: Mapping[str | int, str], final_values: list[Any]
+) -> tuple[tuple[str, ...], ...]:
+    """The member names of each step of an enum's `x-progress-order` (a list of steps, earliest
+    first, each a list of values that stand for the same step). Every value of the enum is in
+    exactly one step, and the last step is the x-final-values when the enum has them: a status
+    added to the enum must be given its place."""
+    if order is None:
+        return ()
+    where = f"schema {name}: x-progress-order"
+    if not isinstance(order, list) or not all(
+        isinstance(step, list) and step and all(isinstance(v, str | int) for v in step)
+        for step in order
+    ):
+        raise FactsError(f"{where} must be a list of steps, each a non-empty list of values")
+    listed = [value for step in order for value in step]
+    for value in listed:
+        if value not in by_value:
+            raise FactsError(f"{where} lists {value!r}, not a value")
+        if listed.count(value) > 1:
+            raise FactsError(f"{where} lists {value!r} twice")
+    missing = [value for value in by_value if value not in listed]
+    if missing:
+        raise FactsError(f"{where} gives {missing[0]!r} no step")
+    if final_values and sorted(map(str, order[-1])) != sorted(map(str, final_values)):
+        raise FactsError(f"{where}: its last step must be the x-final-values")
+    return tuple(tuple(by_value[value] for value in step) for step in order)
 
 
 def check_query(value: Value, where: str) -> None:

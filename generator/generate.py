@@ -19,6 +19,7 @@ the wheel holds both. Nothing hand-written is copied here.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import difflib
 import filecmp
@@ -96,6 +97,7 @@ def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path)
     from openapi_python_client.config import Config, ConfigFile, MetaType
     from openapi_python_client.parser import GeneratorData
     from openapi_python_client.parser.errors import ErrorLevel, GeneratorError
+    from openapi_python_client.parser.properties.schemas import Class
 
     config_file = ConfigFile.load_from_path(GENERATOR / "config.yaml")
     config = Config.from_sources(config_file, MetaType.NONE, spec, "utf-8", False, target)
@@ -104,7 +106,9 @@ def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path)
         raise GenerationError(f"the spec cannot be read: {data.header}: {data.detail}")
     label = resources.relative_to(ROOT) if resources.is_relative_to(ROOT) else resources.name
     spec_facts = facts.Facts(spec_data)
-    spec_facts.register(data.models)
+    spec_facts.register(
+        data.models, lambda title: str(Class.from_string(string=title, config=config).name)
+    )
     try:
         spec_facts.mark_request_models(request_values(data, spec_facts))
         tree = resource_map.load(resources)
@@ -124,7 +128,11 @@ def render(spec_data: dict[str, Any], spec: Path, resources: Path, target: Path)
         fatal = [error for error in errors if error.level == ErrorLevel.ERROR]
         if fatal:
             raise GenerationError("; ".join(f"{e.header} {e.detail or ''}".strip() for e in fatal))
-        resource_map.render(project.env, tree, target / "resources")
+        models = {model.class_info.name for model in data.models}
+        resource_map.render(project.env, tree, target / "resources", models)
+        (target / "webhooks.py").write_text(
+            project.env.get_template("webhooks.py.jinja").render(webhooks=spec_facts.webhooks())
+        )
     except (resource_map.MapError, facts.FactsError) as error:
         raise GenerationError(str(error)) from None
     for name in UNUSED_GENERATED:
@@ -146,6 +154,95 @@ def request_values(data: Any, spec_facts: facts.Facts) -> list[facts.Value]:
             props += [body.prop for body in endpoint.bodies]
             values += [spec_facts.value(prop, where) for prop in props]
     return values
+
+
+def stale_imports(generated: Path, hand_written: Path) -> list[str]:
+    """One line for each use, in the hand-written package, of a generated module or name that
+    `generated` (a fresh tree) does not have: removing an operation or a resource from the spec
+    must not regenerate into a package whose hand-written code no longer imports. Models are
+    reached by import from the generated package, or as `types.<Name>` through the package's
+    `types` module."""
+    models = (_defined_names(generated / "models") or set()) | (
+        _defined_names(generated / "sdk_names") or set()
+    )
+    problems = []
+    for path in sorted(hand_written.rglob("*.py")):
+        where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [(node.module, [alias.name for alias in node.names])]
+            elif isinstance(node, ast.Import):
+                modules = [(alias.name, []) for alias in node.names]
+            else:
+                continue
+            for module, names in modules:
+                if module.split(".")[0] != GENERATED:
+                    continue
+                defined = _defined_names(generated.joinpath(*module.split(".")[1:]))
+                if defined is None:
+                    problems.append(
+                        f"{where}:{node.lineno}: imports {module}, which the spec no longer makes"
+                    )
+                    continue
+                problems += [
+                    f"{where}:{node.lineno}: imports {name} from {module}, which the spec no "
+                    "longer makes"
+                    for name in names
+                    if name != "*" and name not in defined
+                ]
+        if _imports_types(tree):
+            problems += [
+                f"{where}:{node.lineno}: uses types.{node.attr}, which the spec no longer makes"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "types"
+                and node.attr[:1].isupper()
+                and node.attr not in models | HAND_WRITTEN_TYPES
+            ]
+    return problems
+
+
+# The names llama_cloud_batch.types adds to the generated models.
+HAND_WRITTEN_TYPES = frozenset({"ShapeError"})
+
+
+def _imports_types(tree: ast.Module) -> bool:
+    """Whether a hand-written module imports the package's `types` module under that name."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and (node.module == "llama_cloud_batch" or (node.level > 0 and not node.module))
+        and any(alias.name == "types" and alias.asname is None for alias in node.names)
+        for node in ast.walk(tree)
+    )
+
+
+def _defined_names(module: Path) -> set[str] | None:
+    """The names a generated module (or package: its submodules too) defines; None if it is not
+    there."""
+    if module.with_suffix(".py").is_file():
+        source = module.with_suffix(".py")
+        names = set()
+    elif (module / "__init__.py").is_file():
+        source = module / "__init__.py"
+        submodules = [
+            child for child in module.iterdir() if child.suffix == ".py" or child.is_dir()
+        ]
+        names = {child.stem for child in submodules} - {"__init__"}
+    else:
+        return None
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                names |= set(ast.literal_eval(node.value)) if node.value else set()
+        elif isinstance(node, ast.ImportFrom):
+            names |= {alias.asname or alias.name for alias in node.names}
+    return names
 
 
 def _failed_render(error: Exception) -> str:
@@ -213,6 +310,11 @@ def build(spec: Path, output: Path, resources: Path = DEFAULT_RESOURCES) -> Path
     format_tree(generated)
     add_headers(generated, spec_label)
     write_schema(spec_data, generated, spec_label)
+    # The hand-written package is written against the repository's spec, not another one (the
+    # pipeline's tests generate small specs of their own).
+    stale = stale_imports(generated, OVERRIDES) if spec == DEFAULT_SPEC else []
+    if stale:
+        raise GenerationError("\n".join(stale))
     return generated
 
 

@@ -12,6 +12,7 @@ attributes (resources/__init__.py, which the hand-written clients subclass).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,12 @@ class Resource:
     def class_name(self) -> str:
         return strings.pascal_case(self.name)
 
+    @property
+    def sends(self) -> bool:
+        """Whether it or a sub-resource has a method that calls the API (a resource of hand-written
+        methods only, `custom:` and no `methods:`, has no raw or streaming views)."""
+        return bool(self.methods) or any(child.sends for child in self.children)
+
 
 def load(path: Path) -> list[Resource]:
     data = yaml.safe_load(path.read_text())
@@ -124,6 +131,11 @@ def load(path: Path) -> list[Resource]:
         if resource.name in CLIENT_ATTRIBUTES:
             raise MapError(
                 f"{path.name}: {resource.name}: the client has an attribute of that name"
+            )
+    for resource in walk(resources):
+        if not (resource.methods or resource.children or resource.custom):
+            raise MapError(
+                f"{path.name}: {resource.dotted}: no methods, sub-resources or `custom:` module"
             )
     return resources
 
@@ -371,27 +383,47 @@ def _successors(resources: list[Resource], source: str) -> None:
             method.replaced_by = by_operation[successor].dotted
 
 
-def type_imports(method: Method) -> set[str]:
-    """What the method's annotations need (imported under TYPE_CHECKING: loading stays lazy)."""
-    op = method.operation
-    values = [f.value for f in op.keywords]
-    if method.item is not None:
-        values.append(method.item)
-    elif op.success is not None:
-        values.append(op.success)
-    imports = {
-        f"from ..models.{value.module} import {value.class_name}"
-        for outer in values
-        for value in outer.classes
-    }
-    params = f"{strings.pascal_case(op.name)}Params"
-    imports.add(f"from ..api.{method.tag}.{op.name} import {params}")
-    return imports
+def singular(name: str) -> str:
+    """A resource's item, as the official SDK names its types: batches -> batch."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("ches", "shes", "sses", "xes")):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
 
 
-def render(env: Environment, resources: list[Resource], target: Path) -> None:
-    """Writes one module per resource into target (the generated `resources` package), and the
-    client's top-level resources into its __init__."""
+def sdk_names(resources: list[Resource], models: set[str]) -> dict[str, Value]:
+    """The official SDK's name for what each method of a top-level resource returns (a listing's
+    item): `<Item><Method>Response`, as `llama_cloud.types` spells them, so code written for it
+    keeps its type names. A name a schema of the spec already takes stops generation."""
+    names: dict[str, Value] = {}
+    for resource in resources:
+        item = strings.pascal_case(singular(resource.name))
+        for method in resource.methods:
+            returned = method.item or method.operation.success
+            if returned is None or returned.kind is not Kind.MODEL:
+                continue
+            name = f"{item}{strings.pascal_case(method.name)}Response"
+            if name in models:
+                raise MapError(
+                    f"{method.dotted}: the official SDK's name {name} for what it returns is a "
+                    "schema of the spec: rename the schema"
+                )
+            names[name] = returned
+    return names
+
+
+def render(
+    env: Environment, resources: list[Resource], target: Path, models: Collection[str] = ()
+) -> None:
+    """Writes one module per resource into target (the generated `resources` package), the
+    client's top-level resources into its __init__, and the official SDK's type names beside
+    it."""
+    (target.parent / "sdk_names.py").write_text(
+        env.get_template("sdk_names.py.jinja").render(names=sdk_names(resources, set(models)))
+    )
     target.mkdir()
     (target / "__init__.py").write_text(
         env.get_template("resources_init.py.jinja").render(resources=resources)
@@ -410,8 +442,5 @@ def render(env: Environment, resources: list[Resource], target: Path) -> None:
                     f"cannot render operation {method.operation.name} ({method.where}) as "
                     f"{method.dotted}: {type(error).__name__}: {error}"
                 ) from None
-        imports = set()
-        for method in resource.methods:
-            imports |= type_imports(method)
-        text = module.render(resource=resource, rendered=rendered, type_imports=sorted(imports))
+        text = module.render(resource=resource, rendered=rendered)
         (target / f"{resource.name}.py").write_text(text)

@@ -7,9 +7,10 @@ Each change is judged twice (generator/DIFF_RULES.md lists every rule):
 - `breaking`: code that uses this package breaks when it upgrades (the package's semver);
 - `wire`: a release made from OLD breaks when it talks to a server that implements NEW.
 
-Compared: operations, their parameters, request bodies and responses, and every component
-schema, with `$ref`s followed and nested schemas walked. Descriptions, examples, summaries and
-`info` are not API: changing only those is no change.
+Compared: operations, their parameters, request bodies and responses, the events of the
+`webhooks` section and their bodies (read by the client, so judged as responses), and every
+component schema, with `$ref`s followed and nested schemas walked. Descriptions, examples,
+summaries and `info` are not API: changing only those is no change.
 
 Breaking (a client written against OLD can fail against NEW): anything removed; a new required
 parameter, request property or request body; a request value made required or no longer
@@ -29,6 +30,7 @@ tool (generator/release.py) uses compare/required_bump/render.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import re
 import sys
@@ -84,6 +86,7 @@ def compare(
     """
     differ = _Differ(old, new, old_names or {}, new_names or {})
     differ.operations()
+    differ.webhooks()
     differ.security()
     differ.components()
     return sorted(
@@ -146,6 +149,63 @@ def resource_names(resources: Mapping[str, Any]) -> dict[tuple[str, str], str]:
     for name, resource in (resources.get("resources") or {}).items():
         walk(f"client.{name}", resource)
     return found
+
+
+def _resource_paths(resources: Mapping[str, Any]) -> dict[str, str | None]:
+    """`client.<resource>...` -> its `custom:` module (None without one), for every resource."""
+    found: dict[str, str | None] = {}
+
+    def walk(prefix: str, resource: Mapping[str, Any]) -> None:
+        found[prefix] = resource.get("custom")
+        for name, child in (resource.get("subresources") or {}).items():
+            walk(f"{prefix}.{name}", child or {})
+
+    for name, resource in (resources.get("resources") or {}).items():
+        walk(f"client.{name}", resource or {})
+    return found
+
+
+def hand_written_ties(
+    old_resources: Mapping[str, Any], new_resources: Mapping[str, Any], overrides: Path
+) -> list[str]:
+    """For each resource the new map no longer has: its hand-written module (the `custom:` mixins
+    and their methods) and every line of the hand-written package that uses it (the command
+    line's commands among them), for a maintainer to remove or move with it."""
+    old, new = _resource_paths(old_resources), _resource_paths(new_resources)
+    gone = [path for path in sorted(old) if path not in new]
+    # The top of each removed subtree: the uses of its children are uses of it.
+    tops = [path for path in gone if path.rsplit(".", 1)[0] not in gone]
+    lines = []
+    sources = sorted(overrides.rglob("*.py"))
+    for top in tops:
+        lines.append(f"{top} is gone:")
+        for path in gone:
+            custom = old[path]
+            if (path == top or path.startswith(top + ".")) and custom is not None:
+                module = overrides / "resources" / f"{custom}.py"
+                methods = _mixin_methods(module) if module.is_file() else []
+                lines.append(f"  - {module}: its mixins ({', '.join(methods) or 'no methods'})")
+        uses = re.compile(rf"\.{re.escape(top.removeprefix('client.'))}\b")
+        for source in sources:
+            for number, line in enumerate(source.read_text().splitlines(), 1):
+                if uses.search(line):
+                    lines.append(f"  - {source}:{number}: {line.strip()[:90]}")
+    return lines
+
+
+def _mixin_methods(module: Path) -> list[str]:
+    """The public methods of the mixins of a hand-written resource module."""
+    tree = ast.parse(module.read_text())
+    return sorted(
+        {
+            item.name
+            for node in tree.body
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Mixin")
+            for item in node.body
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            and not item.name.startswith("_")
+        }
+    )
 
 
 # -- schema helpers ---------------------------------------------------------------------
@@ -401,6 +461,20 @@ class _Differ:
                 kind="response-header",
             )
 
+    def webhooks(self) -> None:
+        """The events of the `webhooks` section: unwrap() returns each one's model, so an event
+        removed breaks the package (its deliveries become UnknownWebhookEvent), not an old
+        release (the server just sends it no more). Their bodies are read, as answers are."""
+        old_hooks, new_hooks = dict(_webhooks(self.old)), dict(_webhooks(self.new))
+        for name in sorted(old_hooks.keys() - new_hooks.keys()):
+            self.add("webhook-removed", f"webhook {name}", True, "event removed", wire=False)
+        for name in sorted(new_hooks.keys() - old_hooks.keys()):
+            self.add("webhook-added", f"webhook {name}", False, "new event")
+        for name in sorted(old_hooks.keys() & new_hooks.keys()):
+            old_body = _resolve(self.old, old_hooks[name].get("requestBody") or {})[0]
+            new_body = _resolve(self.new, new_hooks[name].get("requestBody") or {})[0]
+            self.content(f"webhook {name} body", old_body, new_body, frozenset({RESPONSE}))
+
     def deprecation(self, where: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         was, now = bool(old.get("deprecated")), bool(new.get("deprecated"))
         if was != now:
@@ -510,8 +584,15 @@ class _Differ:
         now_open = new.get("additionalProperties", True) is not False
         if was_open != now_open:
             detail = "extra properties " + ("allowed" if now_open else "refused")
+            # Closed, a request refuses what callers sent, and a generated model refuses the
+            # extra properties it used to keep in `additional_properties`: breaking for the
+            # package either way; on the wire, only a request refuses what old releases send.
             self.add(
-                f"{prefix}-additional-properties-changed", where, request and not now_open, detail
+                f"{prefix}-additional-properties-changed",
+                where,
+                not now_open,
+                detail,
+                wire=request and not now_open,
             )
         self.deprecation(where, old, new)
 
@@ -681,6 +762,15 @@ def _operations(document: Mapping[str, Any]) -> Iterator[tuple[tuple[str, str], 
                 yield (method.upper(), path), operation
 
 
+def _webhooks(document: Mapping[str, Any]) -> Iterator[tuple[str, Schema]]:
+    """(event name, its operation) for each entry of the `webhooks` section (a delivery is a
+    POST; generate.py refuses any other)."""
+    for name, item in (document.get("webhooks") or {}).items():
+        operation = (item or {}).get("post")
+        if isinstance(operation, dict):
+            yield name, operation
+
+
 def _label(key: tuple[str, str], operation: Mapping[str, Any]) -> str:
     method, path = key
     operation_id = operation.get("operationId")
@@ -713,6 +803,9 @@ def _usage(document: Mapping[str, Any]) -> dict[str, frozenset[str]]:
         visit(operation.get("parameters", []), REQUEST)
         visit(operation.get("requestBody", {}), REQUEST)
         visit(operation.get("responses", {}), RESPONSE)
+    # A webhook's body comes to the client, which reads it as it reads an answer.
+    for _, operation in _webhooks(document):
+        visit(operation.get("requestBody", {}), RESPONSE)
     return {name: frozenset(contexts) for name, contexts in found.items()}
 
 
@@ -740,6 +833,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--old-resources", type=Path, help="the resource map that goes with OLD")
     parser.add_argument("--new-resources", type=Path, help="the resource map that goes with NEW")
+    parser.add_argument(
+        "--overrides",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "overrides" / "llama_cloud_batch",
+        help="the hand-written package, searched for uses of removed resources",
+    )
     args = parser.parse_args(argv)
     old_names = resource_names(load(args.old_resources)) if args.old_resources else None
     new_names = resource_names(load(args.new_resources)) if args.new_resources else None
@@ -749,6 +848,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(render(changes))
+        if args.old_resources and args.new_resources:
+            ties = hand_written_ties(
+                load(args.old_resources), load(args.new_resources), args.overrides
+            )
+            if ties:
+                print("Hand-written code that goes with a removed resource:")
+                print("\n".join(ties))
     if args.fail_on == "breaking" and any(change.breaking for change in changes):
         return 1
     if args.fail_on == "wire" and any(change.wire for change in changes):

@@ -3,15 +3,15 @@
     from llama_cloud_batch import LlamaCloud
 
     client = LlamaCloud()  # reads LLAMA_CLOUD_API_KEY
-    for job in client.beta.batch.list(status="running"):
-        print(job.id, job.status)
+    for batch in client.batches.list(status="RUNNING"):
+        print(batch.id, batch.status)
 
 Models and enums live in llama_cloud_batch.types; the most used ones are importable from here.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncLlamaCloud, LlamaCloud
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -24,6 +24,8 @@ from ._exceptions import (
     ConflictError,
     InsecureConnectionError,
     InternalServerError,
+    InvalidWebhookPayloadError,
+    InvalidWebhookSignatureError,
     LlamaCloudError,
     MissingAPIKeyError,
     NotFoundError,
@@ -34,24 +36,51 @@ from ._exceptions import (
     UnprocessableEntityError,
     WaitTimeoutError,
 )
-from ._pagination import AsyncPage, AsyncPager, SyncPage
+from ._pagination import AsyncCursorPage, AsyncPage, AsyncPager, SyncCursorPage, SyncPage
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._bulk import JobWaitResult
+    from ._client import AsyncLlamaCloud, LlamaCloud
     from ._response import APIResponse, AsyncAPIResponse
+    from .resources.batch import JobWaitResult
+    from .resources.batches import BatchWaitResult
     from .types import (
+        Batch,
         BatchItemStatus,
         BatchJob,
         BatchJobItem,
         BatchJobProgress,
         BatchJobStatus,
+        BatchResult,
+        BatchStatus,
         JobType,
     )
 
-_MODELS = frozenset(
-    {"BatchItemStatus", "BatchJob", "BatchJobItem", "BatchJobProgress", "BatchJobStatus", "JobType"}
-)
+# What loads on first use, and from where.
+_LAZY = {
+    # The clients import httpx: loaded on first use, so that what needs none of it (the command
+    # line's --help, an enum or an exception class) starts without it.
+    "AsyncLlamaCloud": "._client",
+    "LlamaCloud": "._client",
+    "APIResponse": "._response",
+    "AsyncAPIResponse": "._response",
+    "BatchWaitResult": ".resources.batches",
+    "JobWaitResult": ".resources.batch",
+    **dict.fromkeys(
+        (
+            "Batch",
+            "BatchItemStatus",
+            "BatchJob",
+            "BatchJobItem",
+            "BatchJobProgress",
+            "BatchJobStatus",
+            "BatchResult",
+            "BatchStatus",
+            "JobType",
+        ),
+        ".types",
+    ),
+}
 
 __all__ = [
     "APIConnectionError",
@@ -61,20 +90,27 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncAPIResponse",
+    "AsyncCursorPage",
     "AsyncLlamaCloud",
     "AsyncPage",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "Batch",
     "BatchItemStatus",
     "BatchJob",
     "BatchJobItem",
     "BatchJobProgress",
     "BatchJobStatus",
+    "BatchResult",
+    "BatchStatus",
+    "BatchWaitResult",
     "ClientClosedError",
     "ConflictError",
     "InsecureConnectionError",
     "InternalServerError",
+    "InvalidWebhookPayloadError",
+    "InvalidWebhookSignatureError",
     "JobType",
     "JobWaitResult",
     "LlamaCloud",
@@ -85,6 +121,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseTooLargeError",
+    "SyncCursorPage",
     "SyncPage",
     "UnprocessableEntityError",
     "WaitTimeoutError",
@@ -93,18 +130,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Models and the raw-response classes load on first use, keeping `import llama_cloud_batch`
-    # cheap.
-    if name == "JobWaitResult":
-        from ._bulk import JobWaitResult
+    # The clients, models, the wait results and the raw-response classes load on first use,
+    # keeping `import llama_cloud_batch` cheap.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module, __name__), name)
 
-        return JobWaitResult
-    if name in ("APIResponse", "AsyncAPIResponse"):
-        from . import _response
 
-        return getattr(_response, name)
-    if name in _MODELS:
-        from . import types
-
-        return getattr(types, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    # The public names and the module's own dunders, not its imports or private modules.
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

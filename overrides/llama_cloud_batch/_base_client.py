@@ -113,6 +113,9 @@ class BaseClient:
     client to change it.
     """
 
+    # The signing secret client.webhooks checks deliveries with (LlamaCloud(webhook_secret=)).
+    _webhook_secret: str | None = None
+
     def __init__(
         self,
         *,
@@ -121,6 +124,7 @@ class BaseClient:
         timeout: Timeout,
         max_retries: int,
         default_headers: Mapping[str, str] | None,
+        default_query: Mapping[str, object] | None,
         allow_insecure_http: bool,
         retry_non_idempotent: bool,
     ) -> None:
@@ -146,6 +150,10 @@ class BaseClient:
         self.max_retries = max_retries
         self.retry_non_idempotent = retry_non_idempotent
         self.default_headers = layered_headers(headers_from_environment(), default_headers or {})
+        # Sent with every call, under the call's own arguments and its extra_query (written out
+        # now: a value no query string can carry is refused here, not at the first call).
+        self.default_query = dict(default_query or {})
+        self._default_query = query(self.default_query, {name: name for name in self.default_query})
         # The key's Authorization goes over one a default header sets (say, a stale one in
         # LLAMA_CLOUD_CUSTOM_HEADERS): only a call's extra_headers, an explicit choice for that
         # call, may replace it.
@@ -176,6 +184,9 @@ class BaseClient:
             check_headers(extra_headers, spec.operation_id)
             headers = layered_headers(headers, spec.headers, extra_headers)
         params: Query = spec.params
+        if self._default_query:
+            given = {name for name, _ in params}
+            params = [pair for pair in self._default_query if pair[0] not in given] + params
         if options.extra_query:
             extra = options.extra_query
             # Merged over what the call builds: a name given there replaces the call's values.

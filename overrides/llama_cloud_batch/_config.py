@@ -65,6 +65,21 @@ def clean_api_key(api_key: str | None) -> str:
     return key
 
 
+def secret_bytes(secret: object, name: str, error: type[Exception]) -> bytes:
+    """A secret's UTF-8 bytes: TypeError if it is not a str, `error` if it is empty or cannot be
+    encoded. The messages never quote a character of it."""
+    if not isinstance(secret, str):
+        raise TypeError(f"{name} must be a str, got {type(secret).__name__}")
+    if not secret:
+        raise error(f"{name} is empty")
+    try:
+        return secret.encode()
+    except UnicodeEncodeError:
+        pass
+    # Raised here, outside the except block: the encoder's error holds the whole secret.
+    raise error(f"{name} cannot be encoded as UTF-8 (it holds a lone surrogate)")
+
+
 def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
     """The base URL as httpx reads it; refuses what would send calls (or the key) elsewhere."""
     try:

@@ -4,6 +4,8 @@ LlamaCloudError
 ├── MissingAPIKeyError, InsecureConnectionError   (configuration, raised by the constructor)
 ├── ClientClosedError                             (a call on a closed client)
 ├── PaginationError, WaitTimeoutError             (helpers)
+├── InvalidWebhookSignatureError                  (a webhook delivery that does not verify)
+├── InvalidWebhookPayloadError                    (a verified delivery whose body is no event)
 └── APIError                                      (talking to the API)
     ├── APIConnectionError
     │   └── APITimeoutError
@@ -39,6 +41,8 @@ __all__ = [
     "ConflictError",
     "InsecureConnectionError",
     "InternalServerError",
+    "InvalidWebhookPayloadError",
+    "InvalidWebhookSignatureError",
     "LlamaCloudError",
     "MissingAPIKeyError",
     "NotFoundError",
@@ -96,12 +100,32 @@ class PaginationError(LlamaCloudError):
 
 
 class WaitTimeoutError(LlamaCloudError):
-    """wait_for_completion gave up before the job reached a final status."""
+    """wait_for_completion gave up before the job or batch reached a final status (`id`, and
+    `job_id` as its older name)."""
 
-    def __init__(self, message: str, *, job_id: str, last_status: str | None) -> None:
+    def __init__(self, message: str, *, id: str, last_status: str | None) -> None:
         super().__init__(message)
-        self.job_id = job_id
+        self.id = id
         self.last_status = last_status
+
+    @property
+    def job_id(self) -> str:
+        return self.id
+
+
+class InvalidWebhookSignatureError(LlamaCloudError):
+    """A webhook delivery's LC-Signature is missing, malformed or does not match its body, or no
+    secret was given to check it with. The message never shows the secret or the signature."""
+
+
+class InvalidWebhookPayloadError(LlamaCloudError):
+    """A verified webhook delivery whose body is not an event: not JSON, not a JSON object, no
+    `event_type`, or not of its event's shape. `body` is the decoded object when there was one
+    (so nothing delivered is lost), else None."""
+
+    def __init__(self, message: str, *, body: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.body = body
 
 
 class APIError(LlamaCloudError):

@@ -74,16 +74,18 @@ def _json_type(value: object) -> str:
     return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
 
 
-def wrong_type(location: str | int | None, expected: str, value: object) -> ShapeError:
+def wrong_type_error(location: str | int | None, expected: str, value: object) -> ShapeError:
     return ShapeError(location, f"expected {expected}, got {_json_type(value)}")
 
 
-def missing(error: KeyError) -> ShapeError:
+def missing_property_error(error: KeyError) -> ShapeError:
     """A required property a model's reader did not find (the KeyError of ``d[name]``)."""
     return ShapeError(None, f"required property {str(error.args[0])[:100]!r} is missing")
 
 
-def claim(error: ShapeError, data: Mapping[str, Any], model: str, id_key: str | None) -> ShapeError:
+def claimed(
+    error: ShapeError, data: Mapping[str, Any], model: str, id_key: str | None
+) -> ShapeError:
     """The error, raised from inside a model's reader: owned by this object if it has an id and no
     inner object claimed it, and cut from its chained exception (which may hold the raw value)."""
     error.__context__ = None
@@ -107,7 +109,7 @@ def parse_datetime(value: object, location: str | int | None) -> datetime.dateti
     """A timestamp fromisoformat refused: the located error (readers try fromisoformat inline
     first, as timestamps are read thousands of times per listing)."""
     if not isinstance(value, str):
-        raise wrong_type(location, "an ISO 8601 date-time string", value)
+        raise wrong_type_error(location, "an ISO 8601 date-time string", value)
     try:
         parsed = fromisoformat(value)
     except ValueError:
@@ -137,7 +139,7 @@ def as_utc(text: str, parsed: datetime.datetime) -> datetime.datetime:
 
 def parse_date(value: object, location: str | int | None) -> datetime.date:
     if not isinstance(value, str):
-        raise wrong_type(location, "an ISO 8601 date string", value)
+        raise wrong_type_error(location, "an ISO 8601 date string", value)
     try:
         parsed = datetime.date.fromisoformat(value)
     except ValueError:
@@ -224,16 +226,16 @@ def to_json(value: Any) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__} as JSON")
 
 
-def hidden(value: object) -> str:
+def hidden_repr(value: object) -> str:
     """repr() of a secret: whether it is set, never its value."""
     return "None" if value is None else "'***'"
 
 
-def hidden_values(values: object) -> str:
+def hidden_values_repr(values: object) -> str:
     """repr() of a map of secrets: its keys, never the values."""
     if isinstance(values, Mapping):
         return repr(dict.fromkeys(values, "***"))
-    return hidden(values)
+    return hidden_repr(values)
 
 
 class Model:
@@ -269,8 +271,8 @@ class Model:
                 data[wire] = None
         return data
 
-    def to_json(self, *, indent: int | None = None) -> str:
-        """to_dict() as a JSON document."""
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """to_dict() as a JSON document, indented by 2 as the official SDK's (None: one line)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def _record_nulls(self, mask: int) -> None:
@@ -343,7 +345,7 @@ class _OpenEnum(enum.Enum):
         # Exactly the JSON type: True and 2.0 hash like 1 and 2 but are not integers in JSON.
         if type(value) is not cls._json_type:
             expected = "an integer" if cls._json_type is int else "a string"
-            raise wrong_type(location, expected, value)
+            raise wrong_type_error(location, expected, value)
         # A listed value straight from the enum's own map: calling the class goes through
         # Enum's machinery, ten times the cost, and responses hold thousands of values.
         member = cls._value2member_map_.get(value)

@@ -264,7 +264,19 @@ class _Walk(Generic[T]):
 
 
 class SyncPage(_PageBase[T]):
-    """One page of a listing. Iterating it yields every item of this page and all later ones."""
+    """One page of a listing. Iterating it yields every item of this page and all later ones.
+
+    Examples:
+        A listing of the beta's batch jobs, three in all, two a page:
+
+        >>> page = client.beta.batch.list(limit=2)
+        >>> print(len(page.items), page.total_size, page.has_next_page())
+        2 3 True
+        >>> len(list(page))  # every item of every page
+        3
+        >>> [len(each.items) for each in page.iter_pages()]
+        [2, 1]
+    """
 
     def __init__(
         self,
@@ -679,7 +691,20 @@ class _CursorWalk(Generic[T]):
 
 class SyncCursorPage(_CursorPageBase[T]):
     """One page of a cursor listing. Iterating it yields every item of this page and all later
-    ones."""
+    ones.
+
+    Examples:
+        Three batches in all, two a page:
+
+        >>> page = client.batches.list(page_size=2)
+        >>> print(len(page.items), page.has_next_page())
+        2 True
+        >>> len(list(page))  # every item of every page, each once
+        3
+        >>> later = page.get_next_page()  # or page.iter_pages()
+        >>> print(len(later.items), later.has_next_page())
+        1 False
+    """
 
     def __init__(
         self,
@@ -765,7 +790,19 @@ P = TypeVar("P", bound="_AsyncItems[Any]")
 
 
 class AsyncPager(Generic[T, P]):
-    """What an async list() returns: await it for the first page, or `async for` over all items."""
+    """What an async list() returns: await it for the first page, or `async for` over all items.
+
+    Examples:
+        >>> import asyncio
+        >>> from llama_cloud_batch import AsyncLlamaCloud
+        >>> async def main() -> None:
+        ...     async with AsyncLlamaCloud() as client:
+        ...         first = await client.batches.list(page_size=2)
+        ...         every = [batch async for batch in client.batches.list(page_size=2)]
+        ...         print(len(first.items), len(every))
+        >>> asyncio.run(main())
+        2 3
+    """
 
     def __init__(self, first_page: Callable[[], Awaitable[P]]) -> None:
         self._first_page = first_page

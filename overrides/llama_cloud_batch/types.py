@@ -7,23 +7,29 @@ writes back exactly what was received. Enums are open: a value the server added 
 release parses instead of raising (`.is_known` is False). Models a request can carry have a
 `Dict` TypedDict for passing plain dicts. `from_dict` raises ShapeError (a TypeError and
 ValueError) naming where data does not fit.
+
+The official llama-cloud SDK's names for what the top-level resources' methods return
+(`BatchListResponse`, `BatchGetResponse`, ...) are here too, each the model itself.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from _llama_cloud_batch_generated import models as _models
+from _llama_cloud_batch_generated import sdk_names as _sdk_names
 
 from ._models import ShapeError
 
 if TYPE_CHECKING:
     from _llama_cloud_batch_generated.models import *  # noqa: F403
+    from _llama_cloud_batch_generated.sdk_names import *  # noqa: F403
 
-__all__ = ["ShapeError", *_models.__all__]  # noqa: PLE0604
+__all__ = ["ShapeError", *_models.__all__, *_sdk_names.__all__]  # noqa: PLE0604
 
 
 def __getattr__(name: str) -> Any:
-    return getattr(_models, name)
+    return getattr(_models, _sdk_names.ALIASES.get(name, name))
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    # The public names and the module's own dunders, not its imports.
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import llama_cloud_batch
 import pytest
 from llama_cloud_batch.testing import Fault
 
-from .conftest import KEY, cli_env, finished_job, one_line_error
+from .conftest import KEY, RUN_TIMEOUT, SCRIPT, finished_job, one_line_error
 
 
 def test_version(cli):
@@ -28,17 +29,21 @@ def test_help_lists_the_commands_and_the_exit_statuses(cli):
     assert "LLAMA_CLOUD_API_KEY" in run.stdout
 
 
-def test_python_dash_m_is_the_same_command(server):
+@pytest.mark.parametrize(
+    "command", [[str(SCRIPT)], [sys.executable, "-m", "llama_cloud_batch"]], ids=["script", "-m"]
+)
+def test_the_console_script_and_python_dash_m_run_the_command(command):
+    # A real process, as installed: what the command prints, and its status as the exit status.
     completed = subprocess.run(
-        [sys.executable, "-m", "llama_cloud_batch", "--version"],
-        env=cli_env(server),
+        [*command, "jobs", "explode"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=RUN_TIMEOUT,
         check=False,
     )
-    assert completed.returncode == 0
-    assert completed.stdout.strip() == f"llama-cloud-batch {llama_cloud_batch.__version__}"
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert completed.stderr.startswith("llama-cloud-batch: error: argument COMMAND: invalid choice")
 
 
 def test_importing_the_library_loads_neither_the_cli_nor_its_dependencies():
@@ -93,9 +98,7 @@ def test_unknown_command_is_a_usage_error(cli):
 
 
 def test_no_api_key_is_a_configuration_error(cli, server):
-    env = cli_env(server)
-    del env["LLAMA_CLOUD_API_KEY"]
-    run = cli("jobs", "list", env=env)
+    run = cli("jobs", "list", env={"LLAMA_CLOUD_API_KEY": None})
     assert run.code == 2
     assert "LLAMA_CLOUD_API_KEY" in one_line_error(run)
 
@@ -136,7 +139,9 @@ def test_a_wrong_key_is_one_line_without_either_key(cli, server):
     assert wrong not in run.stdout + run.stderr
 
 
-def test_an_unreachable_api_is_one_line(cli, server):
+def test_an_unreachable_api_is_one_line(cli, server, monkeypatch):
+    # The client's backoff between its retries (~1 s) is not what is tested here.
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
     run = cli("--base-url", "http://127.0.0.1:9", "jobs", "get", "bjb-1")
     assert run.code == 1
     assert "cannot reach the API" in one_line_error(run)
@@ -168,25 +173,19 @@ def test_global_options_also_work_after_the_command(cli, server):
     assert wrong not in run.stderr
 
 
-def test_without_the_extra_it_says_how_to_get_it(server):
-    # As if rich were not installed: the command says what to install, in one line.
-    probe = (
-        "import sys\n"
-        "sys.modules['rich'] = None\n"
-        "sys.argv = ['llama-cloud-batch', 'jobs', 'list']\n"
-        "from llama_cloud_batch.cli import main\n"
-        "main()\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=cli_env(server),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert completed.returncode == 2
-    assert completed.stderr.strip() == (
+def test_without_the_extra_it_says_how_to_get_it(cli, server, monkeypatch):
+    # As if rich were not installed: the command's modules are loaded afresh and cannot import
+    # it (monkeypatch puts the loaded ones back afterwards); the command says what to install.
+    import llama_cloud_batch.cli
+
+    for name in [name for name in sys.modules if name.split(".")[0] == "rich"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    for name in [name for name in sys.modules if name.startswith("llama_cloud_batch.cli.")]:
+        monkeypatch.delitem(sys.modules, name)
+        monkeypatch.delattr(llama_cloud_batch.cli, name.rsplit(".", 1)[1])
+    run = cli("jobs", "list")
+    assert run.code == 2
+    assert run.stderr.strip() == (
         "llama-cloud-batch: error: the command line needs the 'cli' extra: "
         "pip install 'llama-cloud-batch[cli]'"
     )
@@ -212,9 +211,7 @@ def test_error_lines_hide_every_spelling_of_the_key() -> None:
 def test_the_key_the_client_would_send_is_hidden_before_it_is_built(cli, server, variable):
     # A key pasted where the command goes is echoed by the usage error; the key comes from
     # either variable the client reads, with the newline a key file leaves.
-    env = cli_env(server, **{variable: f"  {KEY}\n"})
-    if variable != "LLAMA_CLOUD_API_KEY":
-        del env["LLAMA_CLOUD_API_KEY"]
+    env = {"LLAMA_CLOUD_API_KEY": None, variable: f"  {KEY}\n"}
     run = cli(KEY, "jobs", "list", env=env)  # Cli asserts KEY is in neither stream
     assert run.code == 2
     assert "[redacted]" in one_line_error(run)

@@ -7,9 +7,10 @@ import json
 import signal
 import time
 
+import pytest
 from llama_cloud_batch.testing import Fault
 
-from .conftest import KEY, RUN_TIMEOUT, finished_job, one_line_error
+from .conftest import INTERRUPTED_TIMEOUT, KEY, RUN_TIMEOUT, finished_job, one_line_error
 
 RESULTS = "/api/v1/beta/batch-processing/items/*/processing-results*"
 
@@ -38,6 +39,7 @@ def test_downloads_every_completed_item_once(cli, server, tmp_path):
     out = tmp_path / "results"
     run = cli("results", "download", job_id, "--out", str(out), "--json")
     assert run.code == 0
+    assert run.stderr == ""  # progress is drawn on a terminal only
     summary = json.loads(run.stdout)
     assert summary == {
         "job_id": job_id,
@@ -109,34 +111,36 @@ def test_a_server_that_gives_up_stops_it_and_a_rerun_completes_the_set(cli, serv
     assert sorted(_fetched(server)) == sorted(listed[3:])
 
 
-def test_ctrl_c_exits_at_once_while_fetches_still_hang(cli, server, tmp_path):
+def test_ctrl_c_exits_at_once_while_fetches_still_hang(server, start, tmp_path):
     job_id = finished_job(server, items=6)
     # Every result hangs far longer than the test waits: the fetches are in flight at Ctrl-C.
     server.inject(Fault.hang(15), times=6, path=RESULTS)
-    process = cli.popen("results", "download", job_id, "--out", str(tmp_path), "--concurrency", "3")
+    process = start("results", "download", job_id, "--out", str(tmp_path), "--concurrency", "3")
     deadline = time.monotonic() + RUN_TIMEOUT
     while len(_fetched(server)) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     interrupted = time.monotonic()
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    _, stderr = process.communicate(timeout=INTERRUPTED_TIMEOUT)
     assert process.returncode == 130
     assert time.monotonic() - interrupted < 5, "the exit waited for the hanging fetches"
     assert "Run the same command again" in stderr
     assert "Traceback" not in stderr
 
 
-def test_ctrl_c_keeps_whole_files_and_a_rerun_fetches_exactly_the_rest(cli, server, tmp_path):
+def test_ctrl_c_keeps_whole_files_and_a_rerun_fetches_exactly_the_rest(
+    cli, server, start, tmp_path
+):
     job_id = finished_job(server, items=16)
     listed = _completed_ids(server, job_id)
     # Each result takes a while, so that the interruption lands mid-download.
     server.inject(Fault.hang(0.4), times=len(listed), path=RESULTS)
-    process = cli.popen("results", "download", job_id, "--out", str(tmp_path), "--concurrency", "2")
+    process = start("results", "download", job_id, "--out", str(tmp_path), "--concurrency", "2")
     deadline = time.monotonic() + RUN_TIMEOUT
     while len(list(tmp_path.glob("*.json"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    stdout, stderr = process.communicate(timeout=INTERRUPTED_TIMEOUT)
     assert process.returncode == 130
     assert "Traceback" not in stderr
     assert KEY not in stdout + stderr
@@ -168,3 +172,25 @@ def test_an_unusable_directory_is_one_line(cli, server, tmp_path):
     run = cli("results", "download", job_id, "--out", str(blocker))
     assert run.code == 1
     assert "cannot use" in one_line_error(run)
+
+
+@pytest.mark.parametrize("fsync", [False, True])
+def test_files_are_synced_once_at_the_end_unless_fsync_is_asked(
+    cli, server, tmp_path, monkeypatch, fsync
+):
+    # An fsync per file was half the cost of saving an item: by default one sync at the end.
+    import os
+
+    calls = {"fsync": 0, "sync": 0}
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: (calls.__setitem__("fsync", calls["fsync"] + 1), real_fsync(fd))[1]
+    )
+    monkeypatch.setattr(os, "sync", lambda: calls.__setitem__("sync", calls["sync"] + 1))
+    job_id = finished_job(server, items=6)
+    run = cli(
+        "results", "download", job_id, "--out", str(tmp_path), *(["--fsync"] if fsync else [])
+    )
+    assert run.code == 0
+    assert len(_saved(tmp_path)) == 6
+    assert calls == ({"fsync": 6, "sync": 0} if fsync else {"fsync": 0, "sync": 1})

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 from llama_cloud_batch.testing import Fault
 
-from .conftest import finished_job, ids, one_line_error
+from .conftest import SCRIPT, TERMINAL, finished_job, ids, one_line_error, process_env
 
 CONFIG = json.dumps({"job_name": "parse_raw_file_job", "parameters": {"lang": "en"}})
 
@@ -38,9 +39,9 @@ def test_jobs_list_directory_and_limit(cli, server):
     assert len(in_dir) > 2
 
 
-def test_jobs_list_table(cli, server):
+def test_jobs_list_table_on_a_terminal(cli, server):
     created = server.seed(3)
-    run = cli("jobs", "list")
+    run = cli("jobs", "list", env=TERMINAL)
     assert run.code == 0
     assert "3 batch jobs" in run.stdout
     for job_id in created:
@@ -117,11 +118,9 @@ def test_jobs_create_from_files(cli, server, tmp_path):
     assert {item["item_id"] for item in server.items(created["id"])} == set(files)
 
 
-def test_jobs_create_and_wait(cli, moving_server):
-    from .conftest import Cli
-
+def test_jobs_create_and_wait(moving, moving_server):
     moving_server.add_directory("dir-w", ["a.pdf", "b.pdf"])
-    run = Cli(moving_server)(
+    run = moving(
         "jobs", "create", "--config", "-", "--directory-id", "dir-w",
         "--wait", "--poll-interval", "0.05", "--json", input=CONFIG,
     )  # fmt: skip
@@ -156,20 +155,22 @@ def test_items_list_status_failed(cli, server):
     listed = json.loads(run.stdout)
     assert ids(listed, "item_id") == ids(failed, "item_id")
     assert all(item["error_message"] for item in listed)
-    table = cli("items", "list", job_id)
+    table = cli("items", "list", job_id, env=TERMINAL)
     assert "6 items" in table.stdout
     assert table.stdout.count("failed") >= 2
+    lines = cli("items", "list", job_id).stdout.splitlines()  # off a terminal: a line per item
+    assert len(lines) == 6
+    assert sorted(line.split("\t")[0] for line in lines) == sorted(
+        ids(server.items(job_id), "item_id")
+    )
 
 
-def test_a_reader_that_goes_away_ends_it_quietly(cli, server):
-    import subprocess
-
-    from .conftest import SCRIPT, cli_env
-
+def test_a_reader_that_goes_away_ends_it_quietly(server, spawn):
+    # A real process: the pipe's reader goes away, and the interpreter flushes on its way out.
     server.seed(150)
-    process = subprocess.Popen(
+    process = spawn(
         [str(SCRIPT), "jobs", "list", "--jsonl"],
-        env=cli_env(server),
+        env=process_env(server),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -14,14 +15,9 @@ import time
 import pytest
 from llama_cloud_batch.testing import Fault
 
-from .conftest import KEY, RUN_TIMEOUT, SCRIPT, Cli, cli_env, tick_on_each_poll
+from .conftest import INTERRUPTED_TIMEOUT, KEY, RUN_TIMEOUT, SCRIPT, process_env, tick_on_each_poll
 
 FAST = ("--poll-interval", "0.05")
-
-
-@pytest.fixture
-def moving(moving_server) -> Cli:
-    return Cli(moving_server)
 
 
 @pytest.mark.parametrize(
@@ -121,18 +117,17 @@ def _read_pty(fd: int, process: subprocess.Popen[bytes]) -> bytes:
     return output
 
 
-def test_live_progress_bars_on_a_terminal(server):
+def test_live_progress_bars_on_a_terminal(server, spawn):
+    # A real process on a pseudo-terminal: rich sees a terminal as it would for a person.
     slow = server.add_job(items=12, failed_items=1, skipped_items=1)
     quick = server.add_job(items=2)
     primary, secondary = pty.openpty()
-    env = cli_env(server, TERM="xterm-256color", COLUMNS="150")
-    del env["NO_COLOR"]
-    process = subprocess.Popen(
+    process = spawn(
         [str(SCRIPT), "jobs", "wait", slow, quick, *FAST],
         stdin=secondary,
         stdout=secondary,
         stderr=secondary,
-        env=env,
+        env=process_env(server, TERM="xterm-256color", COLUMNS="150", NO_COLOR=None),
     )
     os.close(secondary)
     try:
@@ -141,8 +136,6 @@ def test_live_progress_bars_on_a_terminal(server):
             code = process.wait(timeout=RUN_TIMEOUT)
     finally:
         os.close(primary)
-        if process.poll() is None:
-            process.kill()
     text = raw.decode(errors="replace")
     assert code == 0
     assert KEY not in text
@@ -155,31 +148,31 @@ def test_live_progress_bars_on_a_terminal(server):
     assert "ETA" in text
 
 
-def test_ctrl_c_says_how_to_resume(cli, server):
+def test_ctrl_c_says_how_to_resume(server, start):
     done = server.add_job(items=1)
     server.run_until_idle()
     waiting = server.add_job(items=3)  # nothing moves these: the wait goes on until interrupted
     waiting_again = server.add_job(items=2)
-    process = cli.popen("jobs", "wait", waiting, done, waiting_again, "--poll-interval", "0.05")
+    process = start("jobs", "wait", waiting, done, waiting_again, "--poll-interval", "0.05")
     deadline = time.monotonic() + RUN_TIMEOUT
     while len(server.requests_for("getBatchJobStatus")) < 6 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    stdout, stderr = process.communicate(timeout=INTERRUPTED_TIMEOUT)
     assert process.returncode == 130
     assert "Traceback" not in stderr
     assert KEY not in stdout + stderr
     assert f"llama-cloud-batch jobs wait {waiting} {waiting_again}" in stderr
 
 
-def test_ctrl_c_does_not_offer_to_resume_a_job_that_does_not_exist(cli, server):
+def test_ctrl_c_does_not_offer_to_resume_a_job_that_does_not_exist(server, start):
     waiting = server.add_job(items=3)  # nothing moves it: the wait goes on until interrupted
-    process = cli.popen("jobs", "wait", "bjb-gone", waiting, "--poll-interval", "0.05")
+    process = start("jobs", "wait", "bjb-gone", waiting, "--poll-interval", "0.05")
     deadline = time.monotonic() + RUN_TIMEOUT
     while len(server.requests_for("getBatchJobStatus")) < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    _, stderr = process.communicate(timeout=INTERRUPTED_TIMEOUT)
     assert process.returncode == 130
     assert stderr.rstrip().endswith(f"llama-cloud-batch jobs wait {waiting}")
 
@@ -187,9 +180,89 @@ def test_ctrl_c_does_not_offer_to_resume_a_job_that_does_not_exist(cli, server):
 @pytest.mark.parametrize("output", [(), ("--jsonl",)])
 def test_a_failure_message_quoting_the_key_is_redacted(moving, moving_server, output):
     # The key comes from LLAMA_PARSE_API_KEY, with a newline; the server's message quotes it.
-    env = cli_env(moving_server, LLAMA_PARSE_API_KEY=f"{KEY}\n")
-    del env["LLAMA_CLOUD_API_KEY"]
+    env = {"LLAMA_CLOUD_API_KEY": None, "LLAMA_PARSE_API_KEY": f"{KEY}\n"}
     job_id = moving_server.add_job(items=2, outcome="failed", failure_message=f"bad key {KEY}")
     run = moving("jobs", "wait", job_id, *FAST, *output, env=env)  # Cli asserts KEY is absent
     assert run.code == 3
     assert "bad key [redacted]" in run.stdout
+
+
+@pytest.mark.parametrize("command", ["wait", "create"])
+def test_at_80_columns_the_bars_keep_their_room_and_statuses_show_whole(
+    server, spawn, tmp_path, command
+):
+    # A real process on an 80-column pseudo-terminal: the ID and the whole status, a bar, and
+    # the columns that did not fit left out rather than cut.
+    job_ids = [server.add_job(items=12, failed_items=1), server.add_job(items=3)]
+    if command == "wait":
+        args = ["jobs", "wait", *job_ids]
+    else:
+        directory = server.add_directory("dir-80", ["a.pdf", "b.pdf"])
+        assert directory
+        config = tmp_path / "job.json"
+        config.write_text(json.dumps({"job_name": "parse_raw_file_job", "parameters": {}}))
+        args = ["jobs", "create", "--config", str(config), "--directory-id", "dir-80", "--wait"]
+    primary, secondary = pty.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
+    process = spawn(
+        [str(SCRIPT), *args, *FAST],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=process_env(server, TERM="xterm-256color", COLUMNS="80", NO_COLOR=None),
+    )
+    os.close(secondary)
+    try:
+        with tick_on_each_poll(server):
+            raw = _read_pty(primary, process)
+            code = process.wait(timeout=RUN_TIMEOUT)
+    finally:
+        os.close(primary)
+    text = raw.decode(errors="replace")
+    assert code == 0, text[-2000:]
+    assert "━" in text  # the bars are drawn
+    assert "…" not in text  # nothing cut: not `runnin…`, not an ID
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    for line in plain.replace("\r", "\n").splitlines():
+        assert len(line) <= 80, line
+    followed = job_ids if command == "wait" else [server.jobs()[0]["id"]]
+    for job_id in followed:
+        assert re.search(rf"{job_id} +(running|completed) +━", plain), plain[-2000:]
+    bars = re.findall(r"(?:completed|running) +([━╸╺]+)", plain)
+    assert bars
+    assert min(len(bar) for bar in bars) >= 10  # a usable width
+
+
+def test_a_wait_that_cannot_reach_the_api_says_why_then_gives_up(cli, server, monkeypatch):
+    # The client's backoff between its retries is cut short; the give-up time is measured.
+    real_sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda seconds: real_sleep(min(seconds, 0.01)))
+    started = time.monotonic()
+    run = cli(
+        "--base-url", "http://127.0.0.1:9", "jobs", "wait", "bjb-1", "bjb-2",
+        "--give-up-after", "0.5", *FAST,
+    )  # fmt: skip
+    assert run.code == 6
+    assert time.monotonic() - started < 30
+    notes = [line for line in run.stderr.splitlines() if line.startswith("llama-cloud-batch: ")]
+    why, gave_up = notes
+    assert "cannot reach the API at http://127.0.0.1:9" in why
+    assert "--base-url or LLAMA_CLOUD_BASE_URL" in why
+    assert "giving up after 0.5 s without an answer" in why
+    assert gave_up.startswith("llama-cloud-batch: error: gave up after 0.5 s")
+    assert gave_up.endswith("Follow them again with: llama-cloud-batch jobs wait bjb-1 bjb-2")
+    assert "6 a wait gave up" in cli("jobs", "wait", "--help").stdout
+
+
+def test_a_wait_rides_out_a_short_outage_and_says_so(moving, moving_server):
+    job_id = moving_server.add_job(items=3)
+    moving_server.inject(Fault.error(503, retry_after="0"), times=6, operation="getBatchJobStatus")
+    run = moving("jobs", "wait", job_id, "--give-up-after", "60", *FAST, "--json")
+    assert run.code == 0
+    assert "retrying; giving up after 60 s without an answer" in run.stderr
+    assert "the API answers again" in run.stderr
+    assert json.loads(run.stdout)[0]["status"] == "completed"

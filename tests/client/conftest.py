@@ -13,12 +13,5 @@ def server() -> Iterator[ScriptedServer]:
 
 
 @pytest.fixture(autouse=True)
-def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "LLAMA_CLOUD_API_KEY",
-        "LLAMA_PARSE_API_KEY",
-        "LLAMA_CLOUD_BASE_URL",
-        "LLAMA_CLOUD_CUSTOM_HEADERS",
-        "LLAMA_CLOUD_LOG",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def _no_ambient_config(no_ambient_config: None) -> None:
+    """No key, base URL, header, log level or proxy from the environment (tests/conftest.py)."""

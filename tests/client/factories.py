@@ -32,6 +32,19 @@ def job(index: int, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def batch(batch_id: str, status: str, **extra: Any) -> dict[str, Any]:
+    """A v2 batch (as GET /api/v2/batches/{id} answers, and webhook deliveries carry it)."""
+    return {
+        "id": batch_id,
+        "config": {"job": {"type": "parse_v2", "configuration_id": "cfg-1"}},
+        "project_id": "prj-1",
+        "source_directory_id": "dir-1",
+        "status": status,
+        "created_at": "2026-01-02T03:04:05Z",
+        **extra,
+    }
+
+
 def item(index: int, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "item_id": f"itm-{index}",

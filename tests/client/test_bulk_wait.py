@@ -189,7 +189,7 @@ def test_persistent_server_errors_end_in_a_timeout_not_an_exception(clock):
         ScriptedServer(script) as server,
         LlamaCloud(api_key=API_KEY, base_url=server.url, max_retries=1) as client,
     ):
-        (result,) = client.beta.batch.wait_for_many(["job-a"], poll_interval=2.0, timeout=10.0)
+        (result,) = client.beta.batch.wait_for_many(["job-a"], poll_interval=2.0, max_wait=10.0)
     assert result.timed_out
     assert not result.is_final
     assert isinstance(result.error, InternalServerError)
@@ -199,7 +199,7 @@ def test_persistent_server_errors_end_in_a_timeout_not_an_exception(clock):
 def test_timeout_zero_polls_once_and_reports_open_jobs(batch_server, clock):
     open_job = batch_server.add_job(items=3)
     with LlamaCloud(api_key=API_KEY, base_url=batch_server.url) as client:
-        (result,) = client.beta.batch.wait_for_many([open_job], timeout=0)
+        (result,) = client.beta.batch.wait_for_many([open_job], max_wait=0)
     assert result.timed_out
     assert result.status == "pending"
     assert result.error is None
@@ -214,7 +214,7 @@ def test_timeout_zero_polls_once_and_reports_open_jobs(batch_server, clock):
         (["a", 3], {}, "non-empty"),
         (["a"], {"poll_interval": 0}, "poll_interval"),
         (["a"], {"poll_interval": 5.0, "max_poll_interval": 1.0}, "poll_interval"),
-        (["a"], {"timeout": -1}, "timeout"),
+        (["a"], {"max_wait": -1}, "max_wait"),
     ],
 )
 def test_bad_arguments_are_refused_before_any_request(job_ids, options, message):
@@ -328,7 +328,7 @@ def test_a_status_that_only_looks_final_is_not_final(status, clock):
         ScriptedServer(script) as server,
         LlamaCloud(api_key=API_KEY, base_url=server.url) as client,
     ):
-        (result,) = client.beta.batch.wait_for_many(["job-a"], poll_interval=1.0, timeout=3.0)
+        (result,) = client.beta.batch.wait_for_many(["job-a"], poll_interval=1.0, max_wait=3.0)
     assert result.status == status
     assert not result.is_final
     assert result.timed_out

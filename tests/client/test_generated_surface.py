@@ -4,6 +4,7 @@ controls (timeout, max_retries, extra_headers, extra_query, extra_body) on every
 from __future__ import annotations
 
 import inspect
+import typing
 from typing import Any
 
 import pytest
@@ -137,3 +138,47 @@ async def test_async_methods_take_the_same_controls(server: ScriptedServer) -> N
         )
     assert server.received[0].query == {"x": "1"}
     assert server.received[0].headers["x-h"] == "v"
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_type_hints_resolve_on_every_public_method(flavour: str) -> None:
+    client = LlamaCloud(api_key=API_KEY) if flavour == "sync" else AsyncLlamaCloud(api_key=API_KEY)
+    paths = {path for path, _, _ in resource_methods()}
+    for path in paths:
+        resource = _resource(client, path)
+        for name, method in inspect.getmembers(resource, inspect.ismethod):
+            if not name.startswith("_"):
+                hints = typing.get_type_hints(method)
+                assert "return" in hints, (path, name)
+
+
+def test_the_official_sdks_type_names_are_what_each_top_level_method_returns() -> None:
+    from llama_cloud_batch import types
+
+    client = LlamaCloud(api_key=API_KEY)
+    for path, name, _ in resource_methods():
+        if len(path) > 1:
+            continue  # the official SDK names nested resources' types in submodules
+        returned = typing.get_type_hints(getattr(_resource(client, path), name))["return"]
+        model = (typing.get_args(returned) or (returned,))[0]  # a page's item, or the model
+        suffix = f"{name.title().replace('_', '')}Response"
+        aliases = [
+            alias
+            for alias in dir(types)
+            if alias.endswith(suffix) and alias.startswith(path[0][:3].title())
+        ]
+        assert len(aliases) == 1, (path, name, aliases)
+        assert getattr(types, aliases[0]) is model
+
+
+def test_dir_lists_the_public_names_and_not_the_modules_imports() -> None:
+    import llama_cloud_batch
+    from llama_cloud_batch import types
+
+    for module in (llama_cloud_batch, types):
+        listed = dir(module)
+        assert set(module.__all__) <= set(listed)
+        assert not {"Any", "TYPE_CHECKING", "import_module"} & set(listed)
+        assert not [name for name in listed if name.startswith("_") and not name.startswith("__")]
+        for name in module.__all__:
+            getattr(module, name)

@@ -1,57 +1,20 @@
-"""The API key stays secret; path values cannot escape their segment; auth never leaves its host."""
+"""Path values cannot escape their segment; auth never leaves its host; plain HTTP stays on this
+machine; secrets in job configs stay out of reprs. (The key in errors and logs is
+test_redaction.py's.)"""
 
 from __future__ import annotations
-
-import logging
 
 import httpx
 import pytest
 from factories import API_KEY, job, page
 from llama_cloud_batch import (
-    APIConnectionError,
     AsyncLlamaCloud,
-    AuthenticationError,
     InsecureConnectionError,
     LlamaCloud,
     MissingAPIKeyError,
-    PermissionDeniedError,
 )
 from llama_cloud_batch.types import ParseParametersParam, WebhookConfigurationParam
 from scripted_server import Reply, ScriptedServer
-
-
-def test_key_is_absent_from_reprs_errors_and_logs(
-    server: ScriptedServer, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="llama_cloud_batch")
-    # A careless server echoes the key back in its error body.
-    server.script = lambda r: Reply(401, {"detail": f"key {API_KEY} is not valid"})
-    texts: list[str] = []
-    with LlamaCloud(api_key=API_KEY, base_url=server.url, max_retries=1) as client:
-        texts += [repr(client), str(client), repr(client.beta.batch)]
-        with pytest.raises(AuthenticationError) as raised:
-            client.beta.batch.list()
-        texts += [
-            str(raised.value),
-            repr(raised.value),
-            repr(raised.value.request),
-            repr(raised.value.request.headers),
-        ]
-        server.script = lambda r: Reply(503, {}, headers={"Retry-After": "0"})
-        with pytest.raises(Exception) as retried:
-            client.beta.batch.list()
-        texts.append(str(retried.value))
-    with LlamaCloud(api_key=API_KEY, base_url="http://127.0.0.1:9", max_retries=0) as offline:
-        with pytest.raises(APIConnectionError) as unreachable:
-            offline.beta.batch.list()
-        texts.append(str(unreachable.value))
-    texts += [record.getMessage() for record in caplog.records]
-    assert any(
-        "GET /api/v1/beta/batch-processing -> 401" in record.getMessage()
-        for record in caplog.records
-    )
-    assert all(API_KEY not in text for text in texts), [t for t in texts if API_KEY in t]
-    assert "[redacted]" in str(raised.value)
 
 
 def test_secrets_in_job_configs_stay_out_of_reprs() -> None:
@@ -142,26 +105,13 @@ def test_default_base_url() -> None:
     assert httpx  # the client is built on httpx
 
 
-async def test_async_path_encoding_redirect_and_redaction(
-    server: ScriptedServer, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG, logger="llama_cloud_batch")
+async def test_async_path_encoding_and_redirect(server: ScriptedServer) -> None:
     with ScriptedServer(lambda r: Reply(200, {"job": job(1), "progress_percentage": 5})) as other:
         target = other.url.replace("127.0.0.1", "localhost")
         server.script = lambda r: Reply(307, {}, headers={"location": target + r.raw_path})
         async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
             progress = await client.beta.batch.get_status("../x")
             assert progress.progress_percentage == 5
-            server.script = lambda r: Reply(403, {"detail": f"{API_KEY} may not"})
-            with pytest.raises(PermissionDeniedError) as raised:
-                await client.beta.batch.cancel("a/b")
         (followed,) = other.received
     assert server.received[0].raw_path == "/api/v1/beta/batch-processing/..%2Fx"
-    assert server.received[1].raw_path == "/api/v1/beta/batch-processing/a%2Fb/cancel"
     assert "authorization" not in followed.headers
-    assert API_KEY not in str(raised.value)
-    assert all(API_KEY not in record.getMessage() for record in caplog.records)
-    assert any(
-        "-> 307" in record.getMessage() or "-> 200" in record.getMessage()
-        for record in caplog.records
-    )

@@ -41,14 +41,24 @@ CONFIG = schemathesis.Config.from_dict(
                         "expected-statuses": ["2xx", "401", "404", "422", "429"]
                     }
                 },
-            }
+            },
+            {
+                # A page token is any string to the schema, but only one the server handed out
+                # names a page: the server answers others 422, as its spec documents.
+                "include-operation-id": "listBatches",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "401", "404", "422", "429"]
+                    }
+                },
+            },
         ],
     }
 )
 schema = schemathesis.openapi.from_path(SPEC, config=CONFIG)
 # IDs the seeded server knows, so that half the generated paths reach real jobs and items
 # rather than all ending in 404. Filled by the server fixture before any case is generated.
-KNOWN_IDS: dict[str, list[str]] = {"job_id": [], "item_id": []}
+KNOWN_IDS: dict[str, list[str]] = {"job_id": [], "item_id": [], "batch_id": []}
 
 
 @schema.hook
@@ -72,6 +82,7 @@ def server() -> Iterator[BatchServer]:
     # The teardown reads every request of the run: more than the default record keeps.
     with BatchServer(api_key=KEY, max_recorded_requests=1_000_000) as started:
         KNOWN_IDS["job_id"] = started.seed(12)
+        KNOWN_IDS["batch_id"] = started.seed_batches(12)
         KNOWN_IDS["item_id"] = [
             item["item_id"] for job_id in KNOWN_IDS["job_id"] for item in started.items(job_id)
         ]

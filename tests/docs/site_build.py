@@ -16,7 +16,7 @@ def build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
 
     The build runs in `project`: README snippets and the griffe extension are found from there.
     """
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=project,

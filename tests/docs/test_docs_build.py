@@ -14,13 +14,15 @@ from site_build import ROOT, build
 
 
 def copy_sources(into: Path) -> Path:
-    """What `mkdocs build` reads: mkdocs.yml, docs/, README.md, and the package (linked)."""
+    """What `mkdocs build` reads: mkdocs.yml, docs/, README.md, CHANGELOG.md, and (linked) the
+    package, generator/, whose resource map the reference's pages come from, and the examples
+    the guides include."""
     project = into / "project"
     project.mkdir()
-    shutil.copy2(ROOT / "mkdocs.yml", project / "mkdocs.yml")
-    shutil.copy2(ROOT / "README.md", project / "README.md")
+    for name in ("mkdocs.yml", "README.md", "CHANGELOG.md"):
+        shutil.copy2(ROOT / name, project / name)
     shutil.copytree(ROOT / "docs", project / "docs")
-    for folder in ("overrides", "generated"):
+    for folder in ("overrides", "generated", "generator", "examples"):
         (project / folder).symlink_to(ROOT / folder, target_is_directory=True)
     return project
 
@@ -36,9 +38,9 @@ def break_reference(project: Path) -> str:
 
 def drop_readme_section(project: Path) -> str:
     readme = project / "README.md"
-    kept = [line for line in readme.read_text().splitlines() if "[start:usage]" not in line]
+    kept = [line for line in readme.read_text().splitlines() if "[start:errors]" not in line]
     readme.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    return "usage"
+    return "errors"
 
 
 def link_nowhere(project: Path) -> str:

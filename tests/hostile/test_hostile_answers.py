@@ -1,21 +1,17 @@
-"""Bad answers and odd inputs stay inside the error tree: deep JSON, floods, odd Retry-After
-values and statuses, failures of this side's own making, odd ids and headers, a closed client."""
+"""Bad answers and odd inputs stay inside the error tree: deep JSON, floods, failures of this
+side's own making, odd ids and headers, a closed client. (Odd Retry-After values and statuses
+are tests/client/test_retries.py's.)"""
 
 from __future__ import annotations
 
-import datetime
-import email.utils
 import logging
 import pickle
-import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from llama_cloud_batch import (
     APIConnectionError,
     APIResponseValidationError,
-    APIStatusError,
     AsyncLlamaCloud,
     InternalServerError,
     LlamaCloud,
@@ -24,7 +20,6 @@ from llama_cloud_batch import (
     ResponseTooLargeError,
     UnprocessableEntityError,
 )
-from llama_cloud_batch._retries import retry_after, retry_delay
 from servers import KEY, HostileServer, flood, nested, progress, reply
 
 
@@ -121,64 +116,6 @@ def test_a_body_under_the_cap_is_read() -> None:
         with LlamaCloud(api_key=KEY, base_url=server.url) as client:
             client.max_response_bytes = 1 << 20
             assert client.beta.batch.get_status("bjb-1").job.status == "completed"
-
-
-# ----- Retry-After -----------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Kiritimati"])
-def local_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("TZ", request.param)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-def _in_30_seconds(form: str) -> str:
-    moment = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=30)
-    if form == "asctime":
-        return moment.strftime("%a %b %d %H:%M:%S %Y")
-    if form == "-0000":
-        return email.utils.format_datetime(moment.replace(tzinfo=None)).replace("+0000", "-0000")
-    return email.utils.format_datetime(moment, usegmt=True)
-
-
-@pytest.mark.parametrize("form", ["asctime", "-0000", "imf-fixdate"])
-@pytest.mark.usefixtures("local_zone")
-def test_a_retry_after_date_without_a_zone_is_read_as_utc(form: str) -> None:
-    value = _in_30_seconds(form)
-    waited = retry_after(httpx.Headers({"retry-after": value}))
-    assert waited is not None
-    assert 20 < waited <= 30, value
-
-
-@pytest.mark.parametrize("header", ["retry-after", "retry-after-ms"])
-@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "infinity"])
-def test_a_retry_after_that_is_not_a_finite_number_falls_back_to_backoff(
-    header: str, value: str
-) -> None:
-    headers = httpx.Headers({header: value})
-    assert retry_after(headers) is None
-    assert 0.3 <= retry_delay(1, headers) <= 0.5
-
-
-# ----- statuses outside HTTP's range -----------------------------------------------------------
-
-
-@pytest.mark.parametrize("status", [600, 999])
-@pytest.mark.parametrize("client_class", CLIENTS)
-async def test_a_status_outside_http_is_not_retried_nor_a_server_error(
-    status: int, client_class: type
-) -> None:
-    with HostileServer(lambda seen: reply(status, {"detail": "odd"})) as server:
-        client = client_class(api_key=KEY, base_url=server.url, max_retries=2)
-        with pytest.raises(APIStatusError) as raised:
-            await _call(client)
-        await _close(client)
-    assert not isinstance(raised.value, InternalServerError)
-    assert raised.value.status_code == status
-    assert len(server.seen) == 1
 
 
 # ----- failures of this side's own making --------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Deadlines are deadlines: wait_for_completion(timeout=T) ends by T whatever the server does,
+"""Deadlines are deadlines: wait_for_completion(max_wait=T) ends by T whatever the server does,
 and a numeric per-call timeout bounds the whole call.
 
 These are the only checks on elapsed time in the suite, because the deadline is the promise.
@@ -34,14 +34,15 @@ from servers import (
     trickle_head,
 )
 
-T = 1.0
+# Long enough for two bytes of a trickle (one every 0.2 s) to arrive before the deadline.
+T = 0.5
 MARGIN = 2.5
 
 MISBEHAVIOURS: dict[str, Callable[[Seen], Answer]] = {
     "one slow poll": lambda seen: after(8.0, reply(200, progress("running"))),
     "503 with Retry-After: 8": lambda seen: reply(503, {"detail": "busy"}, {"retry-after": "8"}),
     "never answers": lambda seen: hang(),
-    "trickles a byte every 0.5 s": lambda seen: trickle(every=0.5),
+    "trickles a byte every 0.2 s": lambda seen: trickle(every=0.2),
 }
 
 
@@ -51,7 +52,7 @@ def test_wait_for_completion_ends_by_its_deadline(name: str) -> None:
         with LlamaCloud(api_key=KEY, base_url=server.url) as client:
             started = time.monotonic()
             with pytest.raises(WaitTimeoutError) as raised:
-                client.beta.batch.wait_for_completion("bjb-1", timeout=T, poll_interval=0.1)
+                client.beta.batch.wait_for_completion("bjb-1", max_wait=T, poll_interval=0.1)
             elapsed = time.monotonic() - started
     assert elapsed < T + MARGIN, f"{name}: {elapsed:.1f} s"
     assert raised.value.job_id == "bjb-1"
@@ -63,7 +64,7 @@ async def test_async_wait_for_completion_ends_by_its_deadline(name: str) -> None
         async with AsyncLlamaCloud(api_key=KEY, base_url=server.url) as client:
             started = time.monotonic()
             with pytest.raises(WaitTimeoutError):
-                await client.beta.batch.wait_for_completion("bjb-1", timeout=T, poll_interval=0.1)
+                await client.beta.batch.wait_for_completion("bjb-1", max_wait=T, poll_interval=0.1)
             elapsed = time.monotonic() - started
     assert elapsed < T + MARGIN, f"{name}: {elapsed:.1f} s"
 
@@ -72,7 +73,7 @@ def test_a_running_job_is_still_waited_for_within_the_deadline() -> None:
     polls = iter(["running", "running", "completed"])
     with HostileServer(lambda seen: reply(200, progress(next(polls)))) as server:
         with LlamaCloud(api_key=KEY, base_url=server.url) as client:
-            done = client.beta.batch.wait_for_completion("bjb-1", timeout=20, poll_interval=0.05)
+            done = client.beta.batch.wait_for_completion("bjb-1", max_wait=20, poll_interval=0.05)
     assert done.job.status == "completed"
     assert len(server.seen) == 3
 
@@ -86,7 +87,7 @@ async def test_an_unknown_status_is_warned_about_once_and_named_at_the_deadline(
         client = client_class(api_key=KEY, base_url=server.url)
         with pytest.raises(WaitTimeoutError) as raised:
             waiting = client.beta.batch.wait_for_completion(
-                "bjb-1", timeout=0.6, poll_interval=0.05, max_poll_interval=0.05
+                "bjb-1", max_wait=0.6, poll_interval=0.05, max_poll_interval=0.05
             )
             if client_class is AsyncLlamaCloud:
                 await waiting
@@ -112,7 +113,7 @@ def test_wait_for_many_ends_by_its_deadline(name: str, jobs: int) -> None:
     with HostileServer(MISBEHAVIOURS[name]) as server:
         with LlamaCloud(api_key=KEY, base_url=server.url) as client:
             started = time.monotonic()
-            results = client.beta.batch.wait_for_many(ids, timeout=T, poll_interval=0.1)
+            results = client.beta.batch.wait_for_many(ids, max_wait=T, poll_interval=0.1)
             elapsed = time.monotonic() - started
     assert elapsed < T + MARGIN, f"{name}, {jobs} jobs: {elapsed:.1f} s"
     assert [r.job_id for r in results] == ids
@@ -127,7 +128,7 @@ async def test_async_wait_for_many_ends_by_its_deadline(name: str, jobs: int) ->
         async with AsyncLlamaCloud(api_key=KEY, base_url=server.url) as client:
             started = time.monotonic()
             results = await client.beta.batch.wait_for_many(
-                ids, timeout=T, poll_interval=0.1, concurrency=1
+                ids, max_wait=T, poll_interval=0.1, concurrency=1
             )
             elapsed = time.monotonic() - started
     assert elapsed < T + MARGIN, f"{name}, {jobs} jobs: {elapsed:.1f} s"
@@ -142,7 +143,7 @@ async def test_wait_for_many_warns_once_per_unknown_status(
     with HostileServer(lambda seen: reply(200, progress("queued"))) as server:
         client = client_class(api_key=KEY, base_url=server.url)
         waiting = client.beta.batch.wait_for_many(
-            ["bjb-1", "bjb-2"], timeout=0.6, poll_interval=0.05, max_poll_interval=0.05
+            ["bjb-1", "bjb-2"], max_wait=0.6, poll_interval=0.05, max_poll_interval=0.05
         )
         results = await waiting if client_class is AsyncLlamaCloud else waiting
         if client_class is AsyncLlamaCloud:
@@ -161,7 +162,7 @@ async def test_wait_for_many_warns_once_per_unknown_status(
 
 
 def test_a_numeric_per_call_timeout_bounds_a_trickling_answer() -> None:
-    with HostileServer(lambda seen: trickle(every=0.5)) as server:
+    with HostileServer(lambda seen: trickle(every=0.2)) as server:
         with LlamaCloud(api_key=KEY, base_url=server.url) as client:
             started = time.monotonic()
             with pytest.raises(APITimeoutError):
@@ -171,7 +172,7 @@ def test_a_numeric_per_call_timeout_bounds_a_trickling_answer() -> None:
 
 
 async def test_async_a_numeric_client_timeout_bounds_a_trickling_answer() -> None:
-    with HostileServer(lambda seen: trickle(every=0.5)) as server:
+    with HostileServer(lambda seen: trickle(every=0.2)) as server:
         async with AsyncLlamaCloud(api_key=KEY, base_url=server.url, timeout=T) as client:
             started = time.monotonic()
             with pytest.raises(APITimeoutError):

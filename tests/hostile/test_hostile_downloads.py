@@ -193,3 +193,47 @@ def test_what_is_not_a_plain_file_at_the_final_name_is_replaced(
     assert final.is_file()
     assert not final.is_symlink()
     assert elsewhere.read_bytes() == whole
+
+
+# ----- a run killed mid-download ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fsync", [False, True], ids=["synced-at-the-end", "fsync"])
+def test_a_run_killed_at_any_moment_leaves_only_whole_files(
+    server: BatchServer, tmp_path: Path, spawn: Any, fsync: bool
+) -> None:
+    # SIGKILL (no handler runs, nothing is cleaned up) at three moments of a download, each
+    # run resuming the last: every file under an item's name is that item's whole document.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from llama_cloud_batch.cli._download import is_saved
+
+    item_ids = [f"file-{n:04d}" for n in range(400)]
+    job_id = _job(server, item_ids)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "llama_cloud_batch", "results", "download", job_id]
+    command += ["--out", str(out), "--concurrency", "4", *(["--fsync"] if fsync else [])]
+    for files in (5, 60, 150):
+        child = spawn(
+            command,
+            env=cli_env(server.url),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + BLOCKED
+        while time.monotonic() < deadline and child.poll() is None:
+            if out.is_dir() and sum(1 for _ in out.glob("*.json")) >= files:
+                break
+            time.sleep(0.005)
+        assert child.poll() is None, "the download ended before it could be killed"
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        for path in out.glob("*.json"):
+            assert is_saved(path, path.name.removesuffix(".json")), path.name
+    # A last run completes the set, fetching only what is missing.
+    summary = _download(server, job_id, out)
+    assert summary["already_saved"] + summary["saved"] == len(item_ids)
+    assert sorted(_on_disk(out)) == item_ids

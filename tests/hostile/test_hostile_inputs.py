@@ -103,16 +103,26 @@ BAD_WAITS = {
     "max_poll_interval=nan": {"max_poll_interval": NAN},
     "max_poll_interval=inf": {"max_poll_interval": INF},
     "max_poll_interval<poll_interval": {"poll_interval": 2, "max_poll_interval": 1},
-    "timeout=nan": {"timeout": NAN},
-    "timeout=inf": {"timeout": INF},
-    "timeout=-1": {"timeout": -1},
-    "timeout='60'": {"timeout": "60"},
+    "max_wait=nan": {"max_wait": NAN},
+    "max_wait=inf": {"max_wait": INF},
+    "max_wait=-1": {"max_wait": -1},
+    "max_wait='60'": {"max_wait": "60"},
 }
 
 
 WAITS = {
-    "wait_for_completion": lambda c, options: c.beta.batch.wait_for_completion("bjb-1", **options),
-    "wait_for_many": lambda c, options: c.beta.batch.wait_for_many(["bjb-1", "bjb-2"], **options),
+    "beta.batch.wait_for_completion": lambda c, options: c.beta.batch.wait_for_completion(
+        "bjb-1", **options
+    ),
+    "beta.batch.wait_for_many": lambda c, options: c.beta.batch.wait_for_many(
+        ["bjb-1", "bjb-2"], **options
+    ),
+    "batches.wait_for_completion": lambda c, options: c.batches.wait_for_completion(
+        "bat-1", **options
+    ),
+    "batches.wait_for_many": lambda c, options: c.batches.wait_for_many(
+        ["bat-1", "bat-2"], **options
+    ),
 }
 
 
@@ -127,12 +137,16 @@ async def test_a_wait_checks_its_numbers_before_polling(
     assert next(iter(options)) in str(error), error
 
 
+@pytest.mark.parametrize("resource", ["beta.batch", "batches"])
 @pytest.mark.parametrize("concurrency", [0, NAN, 1.5, True, "2"])
-async def test_async_wait_for_many_checks_its_concurrency(concurrency: object) -> None:
-    error = await _refused(
-        AsyncLlamaCloud,
-        lambda c: c.beta.batch.wait_for_many(["bjb-1"], concurrency=concurrency),
-    )
+async def test_async_wait_for_many_checks_its_concurrency(
+    resource: str, concurrency: object
+) -> None:
+    def wait(client: AsyncLlamaCloud) -> Any:
+        target = client.beta.batch if resource == "beta.batch" else client.batches
+        return target.wait_for_many(["x-1"], concurrency=concurrency)
+
+    error = await _refused(AsyncLlamaCloud, wait)
     assert "concurrency" in str(error)
 
 
@@ -140,7 +154,7 @@ async def test_async_wait_for_many_checks_its_concurrency(concurrency: object) -
 async def test_a_finite_wait_still_works(client_class: type) -> None:
     with HostileServer(lambda seen: reply(200, progress("completed"))) as server:
         client = client_class(api_key=KEY, base_url=server.url)
-        waiting = client.beta.batch.wait_for_completion("bjb-1", poll_interval=1, timeout=30)
+        waiting = client.beta.batch.wait_for_completion("bjb-1", poll_interval=1, max_wait=30)
         done = await waiting if client_class is AsyncLlamaCloud else waiting
         if client_class is AsyncLlamaCloud:
             await client.close()

@@ -4,10 +4,9 @@ them)."""
 
 from __future__ import annotations
 
-import pytest
 from llama_cloud_batch.testing import BatchServer
 from servers import KEY
-from terminal import assert_shown_as_text, cli_env, run_cli
+from terminal import Run, assert_shown_as_text, cli_env, run_cli
 
 JOBS = 3000
 TIMEOUT = 6.0
@@ -16,8 +15,7 @@ POLL_INTERVAL = 2.0
 SLACK = 4.0
 
 
-@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
-def test_many_jobs_keep_the_timeout_on_a_terminal_as_on_a_pipe(terminal: bool) -> None:
+def _wait(terminal: bool) -> tuple[Run, int]:
     with BatchServer(api_key=KEY, max_recorded_requests=10 * JOBS) as server:
         job_ids = [server.add_job(items=2) for _ in range(JOBS)]  # nothing moves them
         run = run_cli(
@@ -29,8 +27,14 @@ def test_many_jobs_keep_the_timeout_on_a_terminal_as_on_a_pipe(terminal: bool) -
     assert_shown_as_text(run)
     assert run.code == 5  # timed out, with every job still open
     assert run.elapsed < TIMEOUT + POLL_INTERVAL + SLACK, f"{run.elapsed:.1f} s, {polls} polls"
-    # Polling goes at the pace it has without a display (all 3,000 here, on a pipe or not).
-    assert polls > JOBS / 2, polls
-    if terminal:
-        # The screen holds the bars it has room for, and a line counting the others.
-        assert "more jobs" in run.output
+    return run, polls
+
+
+def test_many_jobs_keep_the_timeout_on_a_terminal_as_on_a_pipe() -> None:
+    _, piped = _wait(terminal=False)
+    shown, drawn = _wait(terminal=True)
+    # Polling on a terminal goes at the pace it has without a display, measured side by side on
+    # the same machine (the bug polled a third as many; a busy machine slows both alike).
+    assert drawn > piped / 2, (drawn, piped)
+    # The screen holds the bars it has room for, and a line counting the others.
+    assert "more jobs" in shown.output

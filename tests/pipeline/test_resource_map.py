@@ -398,3 +398,39 @@ def test_a_method_name_that_would_shadow_something_is_refused(
     line = one_line_failure(generate(repo, spec, resource_map, tmp_path))
 
     assert line == f"generate: resources.yaml: {expected}"
+
+
+def test_a_resource_of_hand_written_methods_only_has_no_raw_views(
+    repo: Path, spec: Spec, resource_map: dict[str, Any], tmp_path: Path
+) -> None:
+    """`custom:` and no `methods:` (as client.webhooks): the classes inherit the mixins and get
+    no with_raw_response / with_streaming_response (there is nothing to call raw)."""
+    (repo / "overrides" / "llama_cloud_batch" / "resources" / "notes.py").write_text(
+        "class NotesMixin:\n    def jot(self) -> str:\n        return 'noted'\n\n\n"
+        "class AsyncNotesMixin(NotesMixin):\n    pass\n"
+    )
+    resource_map["resources"]["beta"]["subresources"]["notes"] = {"custom": "notes"}
+
+    completed = generate(repo, spec, resource_map, tmp_path)
+
+    assert completed.returncode == 0, completed.stderr
+    module = tmp_path / "out" / "_llama_cloud_batch_generated" / "resources" / "notes.py"
+    text = module.read_text()
+    assert "class Notes(NotesMixin, SyncAPIResource):" in text
+    assert "class AsyncNotes(AsyncNotesMixin, AsyncAPIResource):" in text
+    assert "with_raw_response" not in text
+    beta = (module.parent / "beta.py").read_text()
+    assert "def notes(self) -> Notes:" in beta
+    assert "NotesWithRawResponse" not in beta
+
+
+def test_an_empty_resource_is_refused(
+    repo: Path, spec: Spec, resource_map: dict[str, Any], tmp_path: Path
+) -> None:
+    resource_map["resources"]["beta"]["subresources"]["nothing"] = {}
+
+    line = one_line_failure(generate(repo, spec, resource_map, tmp_path))
+
+    assert line == (
+        "generate: resources.yaml: beta.nothing: no methods, sub-resources or `custom:` module"
+    )

@@ -640,7 +640,13 @@ RULES: list[tuple[str, Callable[[Spec], object], Change]] = [
     (
         "response additionalProperties turned off",
         lambda s: s["components"]["schemas"]["Out"].__setitem__("additionalProperties", False),
-        Change("response-additional-properties-changed", "Out", False, "extra properties refused"),
+        Change(
+            "response-additional-properties-changed",
+            "Out",
+            True,
+            "extra properties refused",
+            wire=False,
+        ),
     ),
     (
         "request property made readOnly",
@@ -795,3 +801,60 @@ def test_a_renamed_path_variable_reaches_the_same_urls() -> None:
     # The method's keyword argument is renamed: code passing thing_id= breaks.
     assert Change("parameter-removed", "POST /things/{id} (makeThing) path thing_id", True,
                   "parameter removed") in changes  # fmt: skip
+
+
+def with_webhook() -> Spec:
+    """small() with a `thing.done` webhook whose body is the component `Event`."""
+    spec = small()
+    spec["components"]["schemas"]["Event"] = {
+        "type": "object",
+        "required": ["event_type"],
+        "properties": {
+            "event_type": {"type": "string"},
+            "data": {"$ref": "#/components/schemas/Out"},
+        },
+    }
+    body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}}
+    spec["webhooks"] = {
+        "thing.done": {"post": {"requestBody": body, "responses": {"200": {"description": "ok"}}}}
+    }
+    return spec
+
+
+def test_webhook_events_added_and_removed() -> None:
+    added = compare(small(), with_webhook())
+    assert Change("webhook-added", "webhook thing.done", False, "new event") in added
+    assert required_bump(added) == "minor"
+    removed = compare(with_webhook(), small())
+    assert Change("webhook-removed", "webhook thing.done", True, "event removed", wire=False) in (
+        removed
+    )
+    assert required_bump(removed) == "major"
+
+
+def test_a_webhook_body_is_judged_as_an_answer() -> None:
+    def loosen(spec: Spec) -> None:
+        spec["components"]["schemas"]["Event"]["properties"]["event_id"] = {"type": "string"}
+        spec["components"]["schemas"]["Event"]["required"].append("event_id")
+
+    def drop_required(spec: Spec) -> None:
+        spec["components"]["schemas"]["Event"]["required"] = []
+
+    # A required property added to what the client reads breaks nobody; one made optional does.
+    assert all(not change.breaking for change in changed(with_webhook(), loosen))
+    assert any(change.breaking for change in changed(with_webhook(), drop_required))
+
+
+def test_a_webhook_body_dropped_is_breaking() -> None:
+    def drop(spec: Spec) -> None:
+        del spec["webhooks"]["thing.done"]["post"]["requestBody"]
+
+    changes = changed(with_webhook(), drop)
+    assert changes == [
+        Change(
+            "response-media-type-removed",
+            "webhook thing.done body",
+            True,
+            "application/json body removed",
+        )
+    ]

@@ -102,7 +102,7 @@ def strategy(schema: dict[str, Any], *, unknown_enums: bool = False) -> st.Searc
             return st.one_of([strategy(s, unknown_enums=unknown_enums) for s in schema[combinator]])
     types = schema.get("type")
     if types is None:
-        return JSON_VALUES  # no constraint at all (output_metadata, APIError.detail)
+        return JSON_VALUES  # no constraint at all (output_metadata, ErrorBody.detail)
     if isinstance(types, list):
         return st.one_of(
             [strategy({**schema, "type": t}, unknown_enums=unknown_enums) for t in types]
@@ -194,6 +194,13 @@ def test_valid_data_round_trips(name, data):
     again = model(name).from_dict(parsed.to_dict())
     assert again == parsed
     assert again.to_dict() == raw
+    # to_json() is the same data as a document: indented by 2 (the official SDK's default), or on
+    # one line; text is written as it is, not escaped.
+    assert json.loads(parsed.to_json()) == raw
+    assert json.loads(parsed.to_json(indent=None)) == raw
+    assert "\n" not in parsed.to_json(indent=None)
+    if raw:
+        assert parsed.to_json().startswith("{\n  ")
 
 
 @pytest.mark.parametrize("name", OBJECTS)

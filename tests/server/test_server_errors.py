@@ -46,7 +46,7 @@ def test_every_operation_needs_the_key(server, method, path, headers, detail, sp
     assert response.status_code == 401
     assert response.json() == {"detail": detail}
     assert response.headers["www-authenticate"] == "Bearer"
-    assert spec_errors("APIError", response.json()) == []
+    assert spec_errors("ErrorBody", response.json()) == []
     assert len(server.jobs()) == job_count  # nothing was created
     (record,) = server.requests
     assert record.authorized is False
@@ -71,7 +71,7 @@ def test_unknown_ids_are_404(server, http, path, spec_errors):
     response = http.get(path)
     assert response.status_code == 404
     assert "not found" in response.json()["detail"]
-    assert spec_errors("APIError", response.json()) == []
+    assert spec_errors("ErrorBody", response.json()) == []
 
 
 def test_cancel_of_an_unknown_job_is_404(server, http):

@@ -91,8 +91,9 @@ def test_serve_until_stopped_ends_after_its_duration():
     assert batch_threads() == []
 
 
-def test_the_command_line_serves_sample_jobs_until_interrupted():
-    process = subprocess.Popen(
+def test_the_command_line_serves_sample_jobs_until_interrupted(spawn):
+    # Started as a script or CI starts it in the background (SIGINT ignored): Ctrl-C still stops it.
+    process = spawn(
         [
             sys.executable,
             "-m",
@@ -111,22 +112,17 @@ def test_the_command_line_serves_sample_jobs_until_interrupted():
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert "Local batch-processing API on http://127.0.0.1:" in first, first
-        url = first.split(" on ", 1)[1].split(" ", 1)[0]
-        page = httpx.get(url + JOBS, headers={"Authorization": "Bearer cli-key"}, timeout=5).json()
-        assert page["total_size"] == 5
-        assert httpx.get(url + JOBS, timeout=5).status_code == 401
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
-        assert process.returncode == 0, err
-        assert "cli-key" not in first + out + err
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(5)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert "Local batch-processing API on http://127.0.0.1:" in first, first
+    url = first.split(" on ", 1)[1].split(" ", 1)[0]
+    page = httpx.get(url + JOBS, headers={"Authorization": "Bearer cli-key"}, timeout=5).json()
+    assert page["total_size"] == 5
+    assert httpx.get(url + JOBS, timeout=5).status_code == 401
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "cli-key" not in first + out + err
 
 
 def test_the_command_line_stops_by_itself_after_its_duration():

@@ -5,7 +5,6 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api_error import APIError
     from .batch import Batch
     from .batch_config import BatchConfig
     from .batch_config_job import BatchConfigJob
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from .batch_page import BatchPage
     from .batch_result import BatchResult
     from .batch_status import BatchStatus
+    from .batch_webhook_event import BatchWebhookEvent
     from .classifier_rule import ClassifierRule
     from .classifier_rule_param import ClassifierRuleParam
     from .classify_job import ClassifyJob
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .classify_mode import ClassifyMode
     from .classify_parsing_configuration import ClassifyParsingConfiguration
     from .classify_parsing_configuration_param import ClassifyParsingConfigurationParam
+    from .error_body import ErrorBody
     from .failed_page_mode import FailedPageMode
     from .http_validation_error import HTTPValidationError
     from .image_to_save import ImageToSave
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from .webhook_event import WebhookEvent
 
 _MODULES = {
-    "APIError": ".api_error",
     "Batch": ".batch",
     "BatchConfig": ".batch_config",
     "BatchConfigJob": ".batch_config_job",
@@ -70,6 +70,7 @@ _MODULES = {
     "BatchPage": ".batch_page",
     "BatchResult": ".batch_result",
     "BatchStatus": ".batch_status",
+    "BatchWebhookEvent": ".batch_webhook_event",
     "ClassifierRule": ".classifier_rule",
     "ClassifierRuleParam": ".classifier_rule_param",
     "ClassifyJob": ".classify_job",
@@ -78,6 +79,7 @@ _MODULES = {
     "ClassifyMode": ".classify_mode",
     "ClassifyParsingConfiguration": ".classify_parsing_configuration",
     "ClassifyParsingConfigurationParam": ".classify_parsing_configuration_param",
+    "ErrorBody": ".error_body",
     "FailedPageMode": ".failed_page_mode",
     "HTTPValidationError": ".http_validation_error",
     "ImageToSave": ".image_to_save",
@@ -100,7 +102,6 @@ _MODULES = {
 }
 
 __all__ = [
-    "APIError",
     "Batch",
     "BatchConfig",
     "BatchConfigJob",
@@ -118,6 +119,7 @@ __all__ = [
     "BatchPage",
     "BatchResult",
     "BatchStatus",
+    "BatchWebhookEvent",
     "ClassifierRule",
     "ClassifierRuleParam",
     "ClassifyJob",
@@ -126,6 +128,7 @@ __all__ = [
     "ClassifyMode",
     "ClassifyParsingConfiguration",
     "ClassifyParsingConfigurationParam",
+    "ErrorBody",
     "FailedPageMode",
     "HTTPValidationError",
     "ImageToSave",

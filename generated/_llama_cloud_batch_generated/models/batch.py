@@ -11,14 +11,14 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     as_utc,
-    claim,
+    claimed,
     expect_object,
     fromisoformat,
-    missing,
+    missing_property_error,
     parse_datetime,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["Batch"]
@@ -79,15 +79,15 @@ class Batch(Model):
 
             v_id = d["id"]
             if type(v_id) is not str:
-                raise wrong_type("id", "a string", v_id)
+                raise wrong_type_error("id", "a string", v_id)
 
             v_project_id = d["project_id"]
             if type(v_project_id) is not str:
-                raise wrong_type("project_id", "a string", v_project_id)
+                raise wrong_type_error("project_id", "a string", v_project_id)
 
             v_source_directory_id = d["source_directory_id"]
             if type(v_source_directory_id) is not str:
-                raise wrong_type("source_directory_id", "a string", v_source_directory_id)
+                raise wrong_type_error("source_directory_id", "a string", v_source_directory_id)
 
             v_status = d["status"]
             v_status = BatchStatus._parse(v_status, "status")
@@ -118,7 +118,7 @@ class Batch(Model):
             else:
                 try:
                     if type(v_results) is not list:
-                        raise wrong_type(None, "an array", v_results)
+                        raise wrong_type_error(None, "an array", v_results)
                     v_results_read: list[BatchResult] = []
                     try:
                         for v_results_item in v_results:
@@ -154,9 +154,9 @@ class Batch(Model):
 
             extra = {} if len(d) + absent == 8 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "Batch", "id") from None
+            raise claimed(error, d, "Batch", "id") from None
         else:
             model = cls(
                 v_config,
@@ -173,7 +173,7 @@ class Batch(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "Batch", "id")
+        raise claimed(failure, d, "Batch", "id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,9 +9,9 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
 )
@@ -57,14 +57,14 @@ class BatchConfig(Model):
 
             extra = {} if len(d) == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchConfig", None) from None
+            raise claimed(error, d, "BatchConfig", None) from None
         else:
             model = cls(v_job, additional_properties=extra)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchConfig", None)
+        raise claimed(failure, d, "BatchConfig", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

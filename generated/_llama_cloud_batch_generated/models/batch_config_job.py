@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchConfigJob"]
@@ -54,21 +54,21 @@ class BatchConfigJob(Model):
         try:
             v_configuration_id = d["configuration_id"]
             if type(v_configuration_id) is not str:
-                raise wrong_type("configuration_id", "a string", v_configuration_id)
+                raise wrong_type_error("configuration_id", "a string", v_configuration_id)
 
             v_type = d["type"]
             v_type = ProductJobType._parse(v_type, "type")
 
             extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchConfigJob", "configuration_id") from None
+            raise claimed(error, d, "BatchConfigJob", "configuration_id") from None
         else:
             model = cls(v_configuration_id, v_type, additional_properties=extra)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchConfigJob", "configuration_id")
+        raise claimed(failure, d, "BatchConfigJob", "configuration_id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

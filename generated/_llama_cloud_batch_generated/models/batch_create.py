@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchCreate"]
@@ -73,7 +73,7 @@ class BatchCreate(Model):
 
             v_source_directory_id = d["source_directory_id"]
             if type(v_source_directory_id) is not str:
-                raise wrong_type("source_directory_id", "a string", v_source_directory_id)
+                raise wrong_type_error("source_directory_id", "a string", v_source_directory_id)
 
             v_webhook_configuration_ids = d.get("webhook_configuration_ids")
             if v_webhook_configuration_ids is None:
@@ -84,12 +84,14 @@ class BatchCreate(Model):
             else:
                 try:
                     if type(v_webhook_configuration_ids) is not list:
-                        raise wrong_type(None, "an array", v_webhook_configuration_ids)
+                        raise wrong_type_error(None, "an array", v_webhook_configuration_ids)
                     v_webhook_configuration_ids_read: list[str] = []
                     try:
                         for v_webhook_configuration_ids_item in v_webhook_configuration_ids:
                             if type(v_webhook_configuration_ids_item) is not str:
-                                raise wrong_type(None, "a string", v_webhook_configuration_ids_item)
+                                raise wrong_type_error(
+                                    None, "a string", v_webhook_configuration_ids_item
+                                )
 
                             v_webhook_configuration_ids_read.append(
                                 v_webhook_configuration_ids_item
@@ -113,7 +115,7 @@ class BatchCreate(Model):
             else:
                 try:
                     if type(v_webhook_configurations) is not list:
-                        raise wrong_type(None, "an array", v_webhook_configurations)
+                        raise wrong_type_error(None, "an array", v_webhook_configurations)
                     v_webhook_configurations_read: list[WebhookConfigurationParam] = []
                     try:
                         for v_webhook_configurations_item in v_webhook_configurations:
@@ -134,9 +136,9 @@ class BatchCreate(Model):
 
             extra = {} if len(d) + absent == 4 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchCreate", "source_directory_id") from None
+            raise claimed(error, d, "BatchCreate", "source_directory_id") from None
         else:
             model = cls(
                 v_config,
@@ -149,7 +151,7 @@ class BatchCreate(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchCreate", "source_directory_id")
+        raise claimed(failure, d, "BatchCreate", "source_directory_id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -11,14 +11,14 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     as_utc,
-    claim,
+    claimed,
     expect_object,
     fromisoformat,
-    missing,
+    missing_property_error,
     parse_datetime,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchJob"]
@@ -84,21 +84,21 @@ class BatchJob(Model):
         try:
             v_id = d["id"]
             if type(v_id) is not str:
-                raise wrong_type("id", "a string", v_id)
+                raise wrong_type_error("id", "a string", v_id)
 
             v_job_type = d["job_type"]
             v_job_type = JobType._parse(v_job_type, "job_type")
 
             v_project_id = d["project_id"]
             if type(v_project_id) is not str:
-                raise wrong_type("project_id", "a string", v_project_id)
+                raise wrong_type_error("project_id", "a string", v_project_id)
 
             v_status = d["status"]
             v_status = BatchJobStatus._parse(v_status, "status")
 
             v_total_items = d["total_items"]
             if type(v_total_items) is not int:
-                raise wrong_type("total_items", "an integer", v_total_items)
+                raise wrong_type_error("total_items", "an integer", v_total_items)
 
             v_completed_at = d.get("completed_at")
             if v_completed_at is None:
@@ -141,7 +141,7 @@ class BatchJob(Model):
                 else:
                     nulls |= 4
             elif type(v_directory_id) is not str:
-                raise wrong_type("directory_id", "a string or null", v_directory_id)
+                raise wrong_type_error("directory_id", "a string or null", v_directory_id)
             v_effective_at = d.get("effective_at")
             if v_effective_at is None:
                 if "effective_at" not in d:
@@ -166,7 +166,7 @@ class BatchJob(Model):
                 else:
                     nulls |= 16
             elif type(v_error_message) is not str:
-                raise wrong_type("error_message", "a string or null", v_error_message)
+                raise wrong_type_error("error_message", "a string or null", v_error_message)
             v_failed_items = d.get("failed_items")
             if v_failed_items is None:
                 if "failed_items" not in d:
@@ -174,7 +174,7 @@ class BatchJob(Model):
                 else:
                     nulls |= 32
             elif type(v_failed_items) is not int:
-                raise wrong_type("failed_items", "an integer or null", v_failed_items)
+                raise wrong_type_error("failed_items", "an integer or null", v_failed_items)
             v_job_record_id = d.get("job_record_id")
             if v_job_record_id is None:
                 if "job_record_id" not in d:
@@ -182,7 +182,7 @@ class BatchJob(Model):
                 else:
                     nulls |= 64
             elif type(v_job_record_id) is not str:
-                raise wrong_type("job_record_id", "a string or null", v_job_record_id)
+                raise wrong_type_error("job_record_id", "a string or null", v_job_record_id)
             v_processed_items = d.get("processed_items")
             if v_processed_items is None:
                 if "processed_items" not in d:
@@ -190,7 +190,7 @@ class BatchJob(Model):
                 else:
                     nulls |= 128
             elif type(v_processed_items) is not int:
-                raise wrong_type("processed_items", "an integer or null", v_processed_items)
+                raise wrong_type_error("processed_items", "an integer or null", v_processed_items)
             v_skipped_items = d.get("skipped_items")
             if v_skipped_items is None:
                 if "skipped_items" not in d:
@@ -198,7 +198,7 @@ class BatchJob(Model):
                 else:
                     nulls |= 256
             elif type(v_skipped_items) is not int:
-                raise wrong_type("skipped_items", "an integer or null", v_skipped_items)
+                raise wrong_type_error("skipped_items", "an integer or null", v_skipped_items)
             v_started_at = d.get("started_at")
             if v_started_at is None:
                 if "started_at" not in d:
@@ -240,12 +240,12 @@ class BatchJob(Model):
                 else:
                     nulls |= 2048
             elif type(v_workflow_id) is not str:
-                raise wrong_type("workflow_id", "a string or null", v_workflow_id)
+                raise wrong_type_error("workflow_id", "a string or null", v_workflow_id)
             extra = {} if len(d) + absent == 17 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJob", "id") from None
+            raise claimed(error, d, "BatchJob", "id") from None
         else:
             model = cls(
                 v_id,
@@ -271,7 +271,7 @@ class BatchJob(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchJob", "id")
+        raise claimed(failure, d, "BatchJob", "id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

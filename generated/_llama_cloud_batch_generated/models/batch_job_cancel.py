@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchJobCancel"]
@@ -58,19 +58,19 @@ class BatchJobCancel(Model):
                 else:
                     nulls |= 1
             elif type(v_reason) is not str:
-                raise wrong_type("reason", "a string or null", v_reason)
+                raise wrong_type_error("reason", "a string or null", v_reason)
             extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobCancel", None) from None
+            raise claimed(error, d, "BatchJobCancel", None) from None
         else:
             model = cls(v_reason, additional_properties=extra)
             if nulls:
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchJobCancel", None)
+        raise claimed(failure, d, "BatchJobCancel", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchJobCancelResult"]
@@ -51,31 +51,31 @@ class BatchJobCancelResult(Model):
         try:
             v_job_id = d["job_id"]
             if type(v_job_id) is not str:
-                raise wrong_type("job_id", "a string", v_job_id)
+                raise wrong_type_error("job_id", "a string", v_job_id)
 
             v_message = d["message"]
             if type(v_message) is not str:
-                raise wrong_type("message", "a string", v_message)
+                raise wrong_type_error("message", "a string", v_message)
 
             v_processed_items = d["processed_items"]
             if type(v_processed_items) is not int:
-                raise wrong_type("processed_items", "an integer", v_processed_items)
+                raise wrong_type_error("processed_items", "an integer", v_processed_items)
 
             v_status = d["status"]
             v_status = BatchJobStatus._parse(v_status, "status")
 
             extra = {} if len(d) == 4 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobCancelResult", "job_id") from None
+            raise claimed(error, d, "BatchJobCancelResult", "job_id") from None
         else:
             model = cls(
                 v_job_id, v_message, v_processed_items, v_status, additional_properties=extra
             )
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchJobCancelResult", "job_id")
+        raise claimed(failure, d, "BatchJobCancelResult", "job_id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchJobCreate"]
@@ -83,7 +83,7 @@ class BatchJobCreate(Model):
                 else:
                     nulls |= 1
             elif type(v_continue_as_new_threshold) is not int:
-                raise wrong_type(
+                raise wrong_type_error(
                     "continue_as_new_threshold", "an integer or null", v_continue_as_new_threshold
                 )
             v_directory_id = d.get("directory_id")
@@ -93,7 +93,7 @@ class BatchJobCreate(Model):
                 else:
                     nulls |= 2
             elif type(v_directory_id) is not str:
-                raise wrong_type("directory_id", "a string or null", v_directory_id)
+                raise wrong_type_error("directory_id", "a string or null", v_directory_id)
             v_item_ids = d.get("item_ids")
             if v_item_ids is None:
                 if "item_ids" not in d:
@@ -103,12 +103,12 @@ class BatchJobCreate(Model):
             else:
                 try:
                     if type(v_item_ids) is not list:
-                        raise wrong_type(None, "an array", v_item_ids)
+                        raise wrong_type_error(None, "an array", v_item_ids)
                     v_item_ids_read: list[str] = []
                     try:
                         for v_item_ids_item in v_item_ids:
                             if type(v_item_ids_item) is not str:
-                                raise wrong_type(None, "a string", v_item_ids_item)
+                                raise wrong_type_error(None, "a string", v_item_ids_item)
 
                             v_item_ids_read.append(v_item_ids_item)
                     except ShapeError as error:
@@ -126,14 +126,14 @@ class BatchJobCreate(Model):
                 if "page_size" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("page_size", "an integer", None)
+                    raise wrong_type_error("page_size", "an integer", None)
             elif type(v_page_size) is not int:
-                raise wrong_type("page_size", "an integer", v_page_size)
+                raise wrong_type_error("page_size", "an integer", v_page_size)
             extra = {} if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobCreate", None) from None
+            raise claimed(error, d, "BatchJobCreate", None) from None
         else:
             model = cls(
                 v_job_config,
@@ -147,7 +147,7 @@ class BatchJobCreate(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchJobCreate", None)
+        raise claimed(failure, d, "BatchJobCreate", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in
@@ -171,7 +171,7 @@ def _read_job_config(data: Any) -> ParseJobConfigParam | ClassifyJobParam:
             return result2
         except ShapeError:
             pass
-    raise wrong_type(None, "ParseJobConfigParam or ClassifyJobParam", data)
+    raise wrong_type_error(None, "ParseJobConfigParam or ClassifyJobParam", data)
 
 
 from .classify_job_param import ClassifyJobParam  # noqa: E402

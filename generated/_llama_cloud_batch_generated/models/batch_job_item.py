@@ -11,14 +11,14 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     as_utc,
-    claim,
+    claimed,
     expect_object,
     fromisoformat,
-    missing,
+    missing_property_error,
     parse_datetime,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchJobItem"]
@@ -69,11 +69,11 @@ class BatchJobItem(Model):
         try:
             v_item_id = d["item_id"]
             if type(v_item_id) is not str:
-                raise wrong_type("item_id", "a string", v_item_id)
+                raise wrong_type_error("item_id", "a string", v_item_id)
 
             v_item_name = d["item_name"]
             if type(v_item_name) is not str:
-                raise wrong_type("item_name", "a string", v_item_name)
+                raise wrong_type_error("item_name", "a string", v_item_name)
 
             v_status = d["status"]
             v_status = BatchItemStatus._parse(v_status, "status")
@@ -119,7 +119,7 @@ class BatchJobItem(Model):
                 else:
                     nulls |= 4
             elif type(v_error_message) is not str:
-                raise wrong_type("error_message", "a string or null", v_error_message)
+                raise wrong_type_error("error_message", "a string or null", v_error_message)
             v_job_id = d.get("job_id")
             if v_job_id is None:
                 if "job_id" not in d:
@@ -127,7 +127,7 @@ class BatchJobItem(Model):
                 else:
                     nulls |= 8
             elif type(v_job_id) is not str:
-                raise wrong_type("job_id", "a string or null", v_job_id)
+                raise wrong_type_error("job_id", "a string or null", v_job_id)
             v_job_record_id = d.get("job_record_id")
             if v_job_record_id is None:
                 if "job_record_id" not in d:
@@ -135,7 +135,7 @@ class BatchJobItem(Model):
                 else:
                     nulls |= 16
             elif type(v_job_record_id) is not str:
-                raise wrong_type("job_record_id", "a string or null", v_job_record_id)
+                raise wrong_type_error("job_record_id", "a string or null", v_job_record_id)
             v_skip_reason = d.get("skip_reason")
             if v_skip_reason is None:
                 if "skip_reason" not in d:
@@ -143,7 +143,7 @@ class BatchJobItem(Model):
                 else:
                     nulls |= 32
             elif type(v_skip_reason) is not str:
-                raise wrong_type("skip_reason", "a string or null", v_skip_reason)
+                raise wrong_type_error("skip_reason", "a string or null", v_skip_reason)
             v_started_at = d.get("started_at")
             if v_started_at is None:
                 if "started_at" not in d:
@@ -163,9 +163,9 @@ class BatchJobItem(Model):
 
             extra = {} if len(d) + absent == 10 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobItem", "item_id") from None
+            raise claimed(error, d, "BatchJobItem", "item_id") from None
         else:
             model = cls(
                 v_item_id,
@@ -184,7 +184,7 @@ class BatchJobItem(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchJobItem", "item_id")
+        raise claimed(failure, d, "BatchJobItem", "item_id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchJobItemPage"]
@@ -52,7 +52,7 @@ class BatchJobItemPage(Model):
             v_items = d["items"]
             try:
                 if type(v_items) is not list:
-                    raise wrong_type(None, "an array", v_items)
+                    raise wrong_type_error(None, "an array", v_items)
                 v_items_read: list[BatchJobItem] = []
                 try:
                     for v_items_item in v_items:
@@ -76,27 +76,27 @@ class BatchJobItemPage(Model):
                 else:
                     nulls |= 1
             elif type(v_next_page_token) is not str:
-                raise wrong_type("next_page_token", "a string or null", v_next_page_token)
+                raise wrong_type_error("next_page_token", "a string or null", v_next_page_token)
             v_total_size = d.get("total_size")
             if v_total_size is None:
                 if "total_size" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("total_size", "an integer", None)
+                    raise wrong_type_error("total_size", "an integer", None)
             elif type(v_total_size) is not int:
-                raise wrong_type("total_size", "an integer", v_total_size)
+                raise wrong_type_error("total_size", "an integer", v_total_size)
             extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobItemPage", None) from None
+            raise claimed(error, d, "BatchJobItemPage", None) from None
         else:
             model = cls(v_items, v_next_page_token, v_total_size, additional_properties=extra)
             if nulls:
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchJobItemPage", None)
+        raise claimed(failure, d, "BatchJobItemPage", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchJobProgress"]
@@ -54,18 +54,18 @@ class BatchJobProgress(Model):
 
             v_progress_percentage = d["progress_percentage"]
             if type(v_progress_percentage) is not float and type(v_progress_percentage) is not int:
-                raise wrong_type("progress_percentage", "a number", v_progress_percentage)
+                raise wrong_type_error("progress_percentage", "a number", v_progress_percentage)
 
             extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchJobProgress", None) from None
+            raise claimed(error, d, "BatchJobProgress", None) from None
         else:
             model = cls(v_job, v_progress_percentage, additional_properties=extra)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchJobProgress", None)
+        raise claimed(failure, d, "BatchJobProgress", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

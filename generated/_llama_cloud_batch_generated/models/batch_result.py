@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["BatchResult"]
@@ -52,7 +52,9 @@ class BatchResult(Model):
         try:
             v_source_directory_file_id = d["source_directory_file_id"]
             if type(v_source_directory_file_id) is not str:
-                raise wrong_type("source_directory_file_id", "a string", v_source_directory_file_id)
+                raise wrong_type_error(
+                    "source_directory_file_id", "a string", v_source_directory_file_id
+                )
 
             v_error_message = d.get("error_message")
             if v_error_message is None:
@@ -61,7 +63,7 @@ class BatchResult(Model):
                 else:
                     nulls |= 1
             elif type(v_error_message) is not str:
-                raise wrong_type("error_message", "a string or null", v_error_message)
+                raise wrong_type_error("error_message", "a string or null", v_error_message)
             v_job_reference = d.get("job_reference")
             if v_job_reference is None:
                 if "job_reference" not in d:
@@ -78,9 +80,9 @@ class BatchResult(Model):
 
             extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "BatchResult", "source_directory_file_id") from None
+            raise claimed(error, d, "BatchResult", "source_directory_file_id") from None
         else:
             model = cls(
                 v_source_directory_file_id,
@@ -92,7 +94,7 @@ class BatchResult(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "BatchResult", "source_directory_file_id")
+        raise claimed(failure, d, "BatchResult", "source_directory_file_id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ClassifierRuleParam"]
@@ -53,22 +53,22 @@ class ClassifierRuleParam(Model):
         try:
             v_type = d["type"]
             if type(v_type) is not str:
-                raise wrong_type("type", "a string", v_type)
+                raise wrong_type_error("type", "a string", v_type)
 
             v_description = d["description"]
             if type(v_description) is not str:
-                raise wrong_type("description", "a string", v_description)
+                raise wrong_type_error("description", "a string", v_description)
 
             extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ClassifierRuleParam", None) from None
+            raise claimed(error, d, "ClassifierRuleParam", None) from None
         else:
             model = cls(v_type, v_description, additional_properties=extra)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ClassifierRuleParam", None)
+        raise claimed(failure, d, "ClassifierRuleParam", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

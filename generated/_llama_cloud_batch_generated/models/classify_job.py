@@ -11,14 +11,14 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     as_utc,
-    claim,
+    claimed,
     expect_object,
     fromisoformat,
-    missing,
+    missing_property_error,
     parse_datetime,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ClassifyJob"]
@@ -73,16 +73,16 @@ class ClassifyJob(Model):
         try:
             v_id = d["id"]
             if type(v_id) is not str:
-                raise wrong_type("id", "a string", v_id)
+                raise wrong_type_error("id", "a string", v_id)
 
             v_project_id = d["project_id"]
             if type(v_project_id) is not str:
-                raise wrong_type("project_id", "a string", v_project_id)
+                raise wrong_type_error("project_id", "a string", v_project_id)
 
             v_rules = d["rules"]
             try:
                 if type(v_rules) is not list:
-                    raise wrong_type(None, "an array", v_rules)
+                    raise wrong_type_error(None, "an array", v_rules)
                 v_rules_read: list[ClassifierRule] = []
                 try:
                     for v_rules_item in v_rules:
@@ -104,7 +104,7 @@ class ClassifyJob(Model):
 
             v_user_id = d["user_id"]
             if type(v_user_id) is not str:
-                raise wrong_type("user_id", "a string", v_user_id)
+                raise wrong_type_error("user_id", "a string", v_user_id)
 
             v_created_at = d.get("created_at")
             if v_created_at is None:
@@ -147,7 +147,7 @@ class ClassifyJob(Model):
                 else:
                     nulls |= 4
             elif type(v_error_message) is not str:
-                raise wrong_type("error_message", "a string or null", v_error_message)
+                raise wrong_type_error("error_message", "a string or null", v_error_message)
             v_job_record_id = d.get("job_record_id")
             if v_job_record_id is None:
                 if "job_record_id" not in d:
@@ -155,7 +155,7 @@ class ClassifyJob(Model):
                 else:
                     nulls |= 8
             elif type(v_job_record_id) is not str:
-                raise wrong_type("job_record_id", "a string or null", v_job_record_id)
+                raise wrong_type_error("job_record_id", "a string or null", v_job_record_id)
             v_mode = d.get("mode")
             if v_mode is None:
                 if "mode" not in d:
@@ -200,9 +200,9 @@ class ClassifyJob(Model):
 
             extra = {} if len(d) + absent == 12 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ClassifyJob", "id") from None
+            raise claimed(error, d, "ClassifyJob", "id") from None
         else:
             model = cls(
                 v_id,
@@ -223,7 +223,7 @@ class ClassifyJob(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ClassifyJob", "id")
+        raise claimed(failure, d, "ClassifyJob", "id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -11,14 +11,14 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     as_utc,
-    claim,
+    claimed,
     expect_object,
     fromisoformat,
-    missing,
+    missing_property_error,
     parse_datetime,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ClassifyJobParam"]
@@ -95,16 +95,16 @@ class ClassifyJobParam(Model):
         try:
             v_id = d["id"]
             if type(v_id) is not str:
-                raise wrong_type("id", "a string", v_id)
+                raise wrong_type_error("id", "a string", v_id)
 
             v_project_id = d["project_id"]
             if type(v_project_id) is not str:
-                raise wrong_type("project_id", "a string", v_project_id)
+                raise wrong_type_error("project_id", "a string", v_project_id)
 
             v_rules = d["rules"]
             try:
                 if type(v_rules) is not list:
-                    raise wrong_type(None, "an array", v_rules)
+                    raise wrong_type_error(None, "an array", v_rules)
                 v_rules_read: list[ClassifierRuleParam] = []
                 try:
                     for v_rules_item in v_rules:
@@ -126,7 +126,7 @@ class ClassifyJobParam(Model):
 
             v_user_id = d["user_id"]
             if type(v_user_id) is not str:
-                raise wrong_type("user_id", "a string", v_user_id)
+                raise wrong_type_error("user_id", "a string", v_user_id)
 
             v_created_at = d.get("created_at")
             if v_created_at is None:
@@ -150,7 +150,7 @@ class ClassifyJobParam(Model):
                 if "effective_at" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("effective_at", "an ISO 8601 date-time string", None)
+                    raise wrong_type_error("effective_at", "an ISO 8601 date-time string", None)
             else:
                 try:
                     v_effective_at_parsed = fromisoformat(v_effective_at)
@@ -169,7 +169,7 @@ class ClassifyJobParam(Model):
                 else:
                     nulls |= 4
             elif type(v_error_message) is not str:
-                raise wrong_type("error_message", "a string or null", v_error_message)
+                raise wrong_type_error("error_message", "a string or null", v_error_message)
             v_job_record_id = d.get("job_record_id")
             if v_job_record_id is None:
                 if "job_record_id" not in d:
@@ -177,13 +177,13 @@ class ClassifyJobParam(Model):
                 else:
                     nulls |= 8
             elif type(v_job_record_id) is not str:
-                raise wrong_type("job_record_id", "a string or null", v_job_record_id)
+                raise wrong_type_error("job_record_id", "a string or null", v_job_record_id)
             v_mode = d.get("mode")
             if v_mode is None:
                 if "mode" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("mode", "a string", None)
+                    raise wrong_type_error("mode", "a string", None)
             else:
                 v_mode = ClassifyMode._parse(v_mode, "mode")
 
@@ -192,7 +192,7 @@ class ClassifyJobParam(Model):
                 if "parsing_configuration" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("parsing_configuration", "an object", None)
+                    raise wrong_type_error("parsing_configuration", "an object", None)
             else:
                 try:
                     v_parsing_configuration = ClassifyParsingConfigurationParam.from_dict(
@@ -222,9 +222,9 @@ class ClassifyJobParam(Model):
 
             extra = {} if len(d) + absent == 12 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ClassifyJobParam", "id") from None
+            raise claimed(error, d, "ClassifyJobParam", "id") from None
         else:
             model = cls(
                 v_id,
@@ -245,7 +245,7 @@ class ClassifyJobParam(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ClassifyJobParam", "id")
+        raise claimed(failure, d, "ClassifyJobParam", "id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

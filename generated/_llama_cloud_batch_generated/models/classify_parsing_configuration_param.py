@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ClassifyParsingConfigurationParam"]
@@ -152,7 +152,7 @@ class ClassifyParsingConfigurationParam(Model):
                 if "lang" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("lang", "a string", None)
+                    raise wrong_type_error("lang", "a string", None)
             else:
                 v_lang = ParsingLanguage._parse(v_lang, "lang")
 
@@ -163,7 +163,7 @@ class ClassifyParsingConfigurationParam(Model):
                 else:
                     nulls |= 2
             elif type(v_max_pages) is not int:
-                raise wrong_type("max_pages", "an integer or null", v_max_pages)
+                raise wrong_type_error("max_pages", "an integer or null", v_max_pages)
             v_target_pages = d.get("target_pages")
             if v_target_pages is None:
                 if "target_pages" not in d:
@@ -173,12 +173,12 @@ class ClassifyParsingConfigurationParam(Model):
             else:
                 try:
                     if type(v_target_pages) is not list:
-                        raise wrong_type(None, "an array", v_target_pages)
+                        raise wrong_type_error(None, "an array", v_target_pages)
                     v_target_pages_read: list[int] = []
                     try:
                         for v_target_pages_item in v_target_pages:
                             if type(v_target_pages_item) is not int:
-                                raise wrong_type(None, "an integer", v_target_pages_item)
+                                raise wrong_type_error(None, "an integer", v_target_pages_item)
 
                             v_target_pages_read.append(v_target_pages_item)
                     except ShapeError as error:
@@ -193,16 +193,16 @@ class ClassifyParsingConfigurationParam(Model):
 
             extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ClassifyParsingConfigurationParam", None) from None
+            raise claimed(error, d, "ClassifyParsingConfigurationParam", None) from None
         else:
             model = cls(v_lang, v_max_pages, v_target_pages, additional_properties=extra)
             if nulls:
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ClassifyParsingConfigurationParam", None)
+        raise claimed(failure, d, "ClassifyParsingConfigurationParam", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

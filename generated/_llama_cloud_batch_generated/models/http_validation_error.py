@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["HTTPValidationError"]
@@ -50,11 +50,11 @@ class HTTPValidationError(Model):
                 if "detail" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("detail", "an array", None)
+                    raise wrong_type_error("detail", "an array", None)
             else:
                 try:
                     if type(v_detail) is not list:
-                        raise wrong_type(None, "an array", v_detail)
+                        raise wrong_type_error(None, "an array", v_detail)
                     v_detail_read: list[ValidationError] = []
                     try:
                         for v_detail_item in v_detail:
@@ -73,16 +73,16 @@ class HTTPValidationError(Model):
 
             extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "HTTPValidationError", None) from None
+            raise claimed(error, d, "HTTPValidationError", None) from None
         else:
             model = cls(v_detail, additional_properties=extra)
             if nulls:
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "HTTPValidationError", None)
+        raise claimed(failure, d, "HTTPValidationError", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ItemProcessingResults"]
@@ -51,11 +51,11 @@ class ItemProcessingResults(Model):
         try:
             v_item_id = d["item_id"]
             if type(v_item_id) is not str:
-                raise wrong_type("item_id", "a string", v_item_id)
+                raise wrong_type_error("item_id", "a string", v_item_id)
 
             v_item_name = d["item_name"]
             if type(v_item_name) is not str:
-                raise wrong_type("item_name", "a string", v_item_name)
+                raise wrong_type_error("item_name", "a string", v_item_name)
 
             v_processing_results = d.get("processing_results")
             if v_processing_results is None:
@@ -66,7 +66,7 @@ class ItemProcessingResults(Model):
             else:
                 try:
                     if type(v_processing_results) is not list:
-                        raise wrong_type(None, "an array", v_processing_results)
+                        raise wrong_type_error(None, "an array", v_processing_results)
                     v_processing_results_read: list[ProcessingResult] = []
                     try:
                         for v_processing_results_item in v_processing_results:
@@ -87,16 +87,16 @@ class ItemProcessingResults(Model):
 
             extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ItemProcessingResults", "item_id") from None
+            raise claimed(error, d, "ItemProcessingResults", "item_id") from None
         else:
             model = cls(v_item_id, v_item_name, v_processing_results, additional_properties=extra)
             if nulls:
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ItemProcessingResults", "item_id")
+        raise claimed(failure, d, "ItemProcessingResults", "item_id")
 
 
 # The properties the spec describes: anything else a server sends is kept in

@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ParseJobConfigParam"]
@@ -82,13 +82,13 @@ class ParseJobConfigParam(Model):
                 else:
                     nulls |= 1
             elif type(v_correlation_id) is not str:
-                raise wrong_type("correlation_id", "a string or null", v_correlation_id)
+                raise wrong_type_error("correlation_id", "a string or null", v_correlation_id)
             v_job_name: Literal["parse_raw_file_job"] | None = d.get("job_name")
             if v_job_name is None:
                 if "job_name" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("job_name", "'parse_raw_file_job'", None)
+                    raise wrong_type_error("job_name", "'parse_raw_file_job'", None)
             else:
                 if not (type(v_job_name) is str and v_job_name == "parse_raw_file_job"):
                     raise ShapeError("job_name", "expected 'parse_raw_file_job'")
@@ -115,7 +115,7 @@ class ParseJobConfigParam(Model):
                 else:
                     nulls |= 8
             elif type(v_parent_job_execution_id) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "parent_job_execution_id", "a string or null", v_parent_job_execution_id
                 )
             v_partitions = d.get("partitions")
@@ -123,16 +123,16 @@ class ParseJobConfigParam(Model):
                 if "partitions" not in d:
                     absent += 1
                 else:
-                    raise wrong_type("partitions", "an object", None)
+                    raise wrong_type_error("partitions", "an object", None)
             else:
                 try:
                     if type(v_partitions) is not dict:
-                        raise wrong_type(None, "an object", v_partitions)
+                        raise wrong_type_error(None, "an object", v_partitions)
                     v_partitions_read: dict[str, str] = {}
                     for v_partitions_key, v_partitions_item in v_partitions.items():
                         try:
                             if type(v_partitions_item) is not str:
-                                raise wrong_type(None, "a string", v_partitions_item)
+                                raise wrong_type_error(None, "a string", v_partitions_item)
 
                         except ShapeError as error:
                             error.path.insert(0, v_partitions_key)
@@ -151,7 +151,7 @@ class ParseJobConfigParam(Model):
                 else:
                     nulls |= 32
             elif type(v_project_id) is not str:
-                raise wrong_type("project_id", "a string or null", v_project_id)
+                raise wrong_type_error("project_id", "a string or null", v_project_id)
             v_session_id = d.get("session_id")
             if v_session_id is None:
                 if "session_id" not in d:
@@ -159,7 +159,7 @@ class ParseJobConfigParam(Model):
                 else:
                     nulls |= 64
             elif type(v_session_id) is not str:
-                raise wrong_type("session_id", "a string or null", v_session_id)
+                raise wrong_type_error("session_id", "a string or null", v_session_id)
             v_user_id = d.get("user_id")
             if v_user_id is None:
                 if "user_id" not in d:
@@ -167,7 +167,7 @@ class ParseJobConfigParam(Model):
                 else:
                     nulls |= 128
             elif type(v_user_id) is not str:
-                raise wrong_type("user_id", "a string or null", v_user_id)
+                raise wrong_type_error("user_id", "a string or null", v_user_id)
             v_webhook_url = d.get("webhook_url")
             if v_webhook_url is None:
                 if "webhook_url" not in d:
@@ -175,12 +175,12 @@ class ParseJobConfigParam(Model):
                 else:
                     nulls |= 256
             elif type(v_webhook_url) is not str:
-                raise wrong_type("webhook_url", "a string or null", v_webhook_url)
+                raise wrong_type_error("webhook_url", "a string or null", v_webhook_url)
             extra = {} if len(d) + absent == 9 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ParseJobConfigParam", None) from None
+            raise claimed(error, d, "ParseJobConfigParam", None) from None
         else:
             model = cls(
                 v_correlation_id,
@@ -198,7 +198,7 @@ class ParseJobConfigParam(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ParseJobConfigParam", None)
+        raise claimed(failure, d, "ParseJobConfigParam", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

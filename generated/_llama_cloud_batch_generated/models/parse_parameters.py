@@ -9,13 +9,13 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    hidden,
-    missing,
+    hidden_repr,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ParseParameters"]
@@ -167,7 +167,7 @@ class ParseParameters(Model):
     azure_openai_api_version: str | None = None
     azure_openai_deployment_name: str | None = None
     azure_openai_endpoint: str | None = None
-    azure_openai_key: str | None = _field(default=None, repr=hidden)
+    azure_openai_key: str | None = _field(default=None, repr=hidden_repr)
     bbox_bottom: float | None = None
     bbox_left: float | None = None
     bbox_right: float | None = None
@@ -190,7 +190,7 @@ class ParseParameters(Model):
     extract_printed_page_number: bool | None = None
     fast_mode: bool | None = None
     formatting_instruction: str | None = None
-    gpt4o_api_key: str | None = _field(default=None, repr=hidden)
+    gpt4o_api_key: str | None = _field(default=None, repr=hidden_repr)
     gpt4o_mode: bool | None = None
     guess_xlsx_sheet_name: bool | None = None
     hide_footers: bool | None = None
@@ -276,7 +276,7 @@ class ParseParameters(Model):
     type: Literal["parse"] | None = None
     use_vendor_multimodal_model: bool | None = None
     user_prompt: str | None = None
-    vendor_multimodal_api_key: str | None = _field(default=None, repr=hidden)
+    vendor_multimodal_api_key: str | None = _field(default=None, repr=hidden_repr)
     vendor_multimodal_model_name: str | None = None
     version: str | None = None
     webhook_configurations: list[WebhookConfiguration] | None = None
@@ -303,7 +303,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1
             elif type(v_adaptive_long_table) is not bool:
-                raise wrong_type("adaptive_long_table", "a boolean or null", v_adaptive_long_table)
+                raise wrong_type_error(
+                    "adaptive_long_table", "a boolean or null", v_adaptive_long_table
+                )
             v_aggressive_table_extraction = d.get("aggressive_table_extraction")
             if v_aggressive_table_extraction is None:
                 if "aggressive_table_extraction" not in d:
@@ -311,7 +313,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2
             elif type(v_aggressive_table_extraction) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "aggressive_table_extraction",
                     "a boolean or null",
                     v_aggressive_table_extraction,
@@ -323,7 +325,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4
             elif type(v_annotate_links) is not bool:
-                raise wrong_type("annotate_links", "a boolean or null", v_annotate_links)
+                raise wrong_type_error("annotate_links", "a boolean or null", v_annotate_links)
             v_auto_mode = d.get("auto_mode")
             if v_auto_mode is None:
                 if "auto_mode" not in d:
@@ -331,7 +333,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 8
             elif type(v_auto_mode) is not bool:
-                raise wrong_type("auto_mode", "a boolean or null", v_auto_mode)
+                raise wrong_type_error("auto_mode", "a boolean or null", v_auto_mode)
             v_auto_mode_configuration_json = d.get("auto_mode_configuration_json")
             if v_auto_mode_configuration_json is None:
                 if "auto_mode_configuration_json" not in d:
@@ -339,7 +341,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 16
             elif type(v_auto_mode_configuration_json) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "auto_mode_configuration_json",
                     "a string or null",
                     v_auto_mode_configuration_json,
@@ -351,7 +353,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 32
             elif type(v_auto_mode_trigger_on_image_in_page) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "auto_mode_trigger_on_image_in_page",
                     "a boolean or null",
                     v_auto_mode_trigger_on_image_in_page,
@@ -363,7 +365,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 64
             elif type(v_auto_mode_trigger_on_regexp_in_page) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "auto_mode_trigger_on_regexp_in_page",
                     "a string or null",
                     v_auto_mode_trigger_on_regexp_in_page,
@@ -375,7 +377,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 128
             elif type(v_auto_mode_trigger_on_table_in_page) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "auto_mode_trigger_on_table_in_page",
                     "a boolean or null",
                     v_auto_mode_trigger_on_table_in_page,
@@ -387,7 +389,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 256
             elif type(v_auto_mode_trigger_on_text_in_page) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "auto_mode_trigger_on_text_in_page",
                     "a string or null",
                     v_auto_mode_trigger_on_text_in_page,
@@ -399,7 +401,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 512
             elif type(v_azure_openai_api_version) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "azure_openai_api_version", "a string or null", v_azure_openai_api_version
                 )
             v_azure_openai_deployment_name = d.get("azure_openai_deployment_name")
@@ -409,7 +411,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1024
             elif type(v_azure_openai_deployment_name) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "azure_openai_deployment_name",
                     "a string or null",
                     v_azure_openai_deployment_name,
@@ -421,7 +423,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2048
             elif type(v_azure_openai_endpoint) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "azure_openai_endpoint", "a string or null", v_azure_openai_endpoint
                 )
             v_azure_openai_key = d.get("azure_openai_key")
@@ -431,7 +433,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4096
             elif type(v_azure_openai_key) is not str:
-                raise wrong_type("azure_openai_key", "a string or null", v_azure_openai_key)
+                raise wrong_type_error("azure_openai_key", "a string or null", v_azure_openai_key)
             v_bbox_bottom = d.get("bbox_bottom")
             if v_bbox_bottom is None:
                 if "bbox_bottom" not in d:
@@ -439,7 +441,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 8192
             elif type(v_bbox_bottom) is not float and type(v_bbox_bottom) is not int:
-                raise wrong_type("bbox_bottom", "a number or null", v_bbox_bottom)
+                raise wrong_type_error("bbox_bottom", "a number or null", v_bbox_bottom)
             v_bbox_left = d.get("bbox_left")
             if v_bbox_left is None:
                 if "bbox_left" not in d:
@@ -447,7 +449,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 16384
             elif type(v_bbox_left) is not float and type(v_bbox_left) is not int:
-                raise wrong_type("bbox_left", "a number or null", v_bbox_left)
+                raise wrong_type_error("bbox_left", "a number or null", v_bbox_left)
             v_bbox_right = d.get("bbox_right")
             if v_bbox_right is None:
                 if "bbox_right" not in d:
@@ -455,7 +457,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 32768
             elif type(v_bbox_right) is not float and type(v_bbox_right) is not int:
-                raise wrong_type("bbox_right", "a number or null", v_bbox_right)
+                raise wrong_type_error("bbox_right", "a number or null", v_bbox_right)
             v_bbox_top = d.get("bbox_top")
             if v_bbox_top is None:
                 if "bbox_top" not in d:
@@ -463,7 +465,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 65536
             elif type(v_bbox_top) is not float and type(v_bbox_top) is not int:
-                raise wrong_type("bbox_top", "a number or null", v_bbox_top)
+                raise wrong_type_error("bbox_top", "a number or null", v_bbox_top)
             v_bounding_box = d.get("bounding_box")
             if v_bounding_box is None:
                 if "bounding_box" not in d:
@@ -471,7 +473,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 131072
             elif type(v_bounding_box) is not str:
-                raise wrong_type("bounding_box", "a string or null", v_bounding_box)
+                raise wrong_type_error("bounding_box", "a string or null", v_bounding_box)
             v_compact_markdown_table = d.get("compact_markdown_table")
             if v_compact_markdown_table is None:
                 if "compact_markdown_table" not in d:
@@ -479,7 +481,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 262144
             elif type(v_compact_markdown_table) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "compact_markdown_table", "a boolean or null", v_compact_markdown_table
                 )
             v_complemental_formatting_instruction = d.get("complemental_formatting_instruction")
@@ -489,7 +491,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 524288
             elif type(v_complemental_formatting_instruction) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "complemental_formatting_instruction",
                     "a string or null",
                     v_complemental_formatting_instruction,
@@ -501,7 +503,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1048576
             elif type(v_confidence_score_effort) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "confidence_score_effort", "a string or null", v_confidence_score_effort
                 )
             v_content_guideline_instruction = d.get("content_guideline_instruction")
@@ -511,7 +513,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2097152
             elif type(v_content_guideline_instruction) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "content_guideline_instruction",
                     "a string or null",
                     v_content_guideline_instruction,
@@ -523,7 +525,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4194304
             elif type(v_continuous_mode) is not bool:
-                raise wrong_type("continuous_mode", "a boolean or null", v_continuous_mode)
+                raise wrong_type_error("continuous_mode", "a boolean or null", v_continuous_mode)
             v_custom_metadata = d.get("custom_metadata")
             if v_custom_metadata is None:
                 if "custom_metadata" not in d:
@@ -533,7 +535,7 @@ class ParseParameters(Model):
             else:
                 try:
                     if type(v_custom_metadata) is not dict:
-                        raise wrong_type(None, "an object", v_custom_metadata)
+                        raise wrong_type_error(None, "an object", v_custom_metadata)
                     v_custom_metadata = v_custom_metadata
 
                 except ShapeError as error:
@@ -547,7 +549,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 16777216
             elif type(v_disable_image_extraction) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "disable_image_extraction", "a boolean or null", v_disable_image_extraction
                 )
             v_disable_ocr = d.get("disable_ocr")
@@ -557,7 +559,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 33554432
             elif type(v_disable_ocr) is not bool:
-                raise wrong_type("disable_ocr", "a boolean or null", v_disable_ocr)
+                raise wrong_type_error("disable_ocr", "a boolean or null", v_disable_ocr)
             v_disable_reconstruction = d.get("disable_reconstruction")
             if v_disable_reconstruction is None:
                 if "disable_reconstruction" not in d:
@@ -565,7 +567,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 67108864
             elif type(v_disable_reconstruction) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "disable_reconstruction", "a boolean or null", v_disable_reconstruction
                 )
             v_do_not_cache = d.get("do_not_cache")
@@ -575,7 +577,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 134217728
             elif type(v_do_not_cache) is not bool:
-                raise wrong_type("do_not_cache", "a boolean or null", v_do_not_cache)
+                raise wrong_type_error("do_not_cache", "a boolean or null", v_do_not_cache)
             v_do_not_unroll_columns = d.get("do_not_unroll_columns")
             if v_do_not_unroll_columns is None:
                 if "do_not_unroll_columns" not in d:
@@ -583,7 +585,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 268435456
             elif type(v_do_not_unroll_columns) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "do_not_unroll_columns", "a boolean or null", v_do_not_unroll_columns
                 )
             v_enable_cost_optimizer = d.get("enable_cost_optimizer")
@@ -593,7 +595,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 536870912
             elif type(v_enable_cost_optimizer) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "enable_cost_optimizer", "a boolean or null", v_enable_cost_optimizer
                 )
             v_extract_charts = d.get("extract_charts")
@@ -603,7 +605,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1073741824
             elif type(v_extract_charts) is not bool:
-                raise wrong_type("extract_charts", "a boolean or null", v_extract_charts)
+                raise wrong_type_error("extract_charts", "a boolean or null", v_extract_charts)
             v_extract_layout = d.get("extract_layout")
             if v_extract_layout is None:
                 if "extract_layout" not in d:
@@ -611,7 +613,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2147483648
             elif type(v_extract_layout) is not bool:
-                raise wrong_type("extract_layout", "a boolean or null", v_extract_layout)
+                raise wrong_type_error("extract_layout", "a boolean or null", v_extract_layout)
             v_extract_printed_page_number = d.get("extract_printed_page_number")
             if v_extract_printed_page_number is None:
                 if "extract_printed_page_number" not in d:
@@ -619,7 +621,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4294967296
             elif type(v_extract_printed_page_number) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "extract_printed_page_number",
                     "a boolean or null",
                     v_extract_printed_page_number,
@@ -631,7 +633,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 8589934592
             elif type(v_fast_mode) is not bool:
-                raise wrong_type("fast_mode", "a boolean or null", v_fast_mode)
+                raise wrong_type_error("fast_mode", "a boolean or null", v_fast_mode)
             v_formatting_instruction = d.get("formatting_instruction")
             if v_formatting_instruction is None:
                 if "formatting_instruction" not in d:
@@ -639,7 +641,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 17179869184
             elif type(v_formatting_instruction) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "formatting_instruction", "a string or null", v_formatting_instruction
                 )
             v_gpt4o_api_key = d.get("gpt4o_api_key")
@@ -649,7 +651,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 34359738368
             elif type(v_gpt4o_api_key) is not str:
-                raise wrong_type("gpt4o_api_key", "a string or null", v_gpt4o_api_key)
+                raise wrong_type_error("gpt4o_api_key", "a string or null", v_gpt4o_api_key)
             v_gpt4o_mode = d.get("gpt4o_mode")
             if v_gpt4o_mode is None:
                 if "gpt4o_mode" not in d:
@@ -657,7 +659,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 68719476736
             elif type(v_gpt4o_mode) is not bool:
-                raise wrong_type("gpt4o_mode", "a boolean or null", v_gpt4o_mode)
+                raise wrong_type_error("gpt4o_mode", "a boolean or null", v_gpt4o_mode)
             v_guess_xlsx_sheet_name = d.get("guess_xlsx_sheet_name")
             if v_guess_xlsx_sheet_name is None:
                 if "guess_xlsx_sheet_name" not in d:
@@ -665,7 +667,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 137438953472
             elif type(v_guess_xlsx_sheet_name) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "guess_xlsx_sheet_name", "a boolean or null", v_guess_xlsx_sheet_name
                 )
             v_hide_footers = d.get("hide_footers")
@@ -675,7 +677,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 274877906944
             elif type(v_hide_footers) is not bool:
-                raise wrong_type("hide_footers", "a boolean or null", v_hide_footers)
+                raise wrong_type_error("hide_footers", "a boolean or null", v_hide_footers)
             v_hide_headers = d.get("hide_headers")
             if v_hide_headers is None:
                 if "hide_headers" not in d:
@@ -683,7 +685,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 549755813888
             elif type(v_hide_headers) is not bool:
-                raise wrong_type("hide_headers", "a boolean or null", v_hide_headers)
+                raise wrong_type_error("hide_headers", "a boolean or null", v_hide_headers)
             v_high_res_ocr = d.get("high_res_ocr")
             if v_high_res_ocr is None:
                 if "high_res_ocr" not in d:
@@ -691,7 +693,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1099511627776
             elif type(v_high_res_ocr) is not bool:
-                raise wrong_type("high_res_ocr", "a boolean or null", v_high_res_ocr)
+                raise wrong_type_error("high_res_ocr", "a boolean or null", v_high_res_ocr)
             v_html_make_all_elements_visible = d.get("html_make_all_elements_visible")
             if v_html_make_all_elements_visible is None:
                 if "html_make_all_elements_visible" not in d:
@@ -699,7 +701,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2199023255552
             elif type(v_html_make_all_elements_visible) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "html_make_all_elements_visible",
                     "a boolean or null",
                     v_html_make_all_elements_visible,
@@ -711,7 +713,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4398046511104
             elif type(v_html_remove_fixed_elements) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "html_remove_fixed_elements", "a boolean or null", v_html_remove_fixed_elements
                 )
             v_html_remove_navigation_elements = d.get("html_remove_navigation_elements")
@@ -721,7 +723,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 8796093022208
             elif type(v_html_remove_navigation_elements) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "html_remove_navigation_elements",
                     "a boolean or null",
                     v_html_remove_navigation_elements,
@@ -733,7 +735,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 17592186044416
             elif type(v_http_proxy) is not str:
-                raise wrong_type("http_proxy", "a string or null", v_http_proxy)
+                raise wrong_type_error("http_proxy", "a string or null", v_http_proxy)
             v_ignore_document_elements_for_layout_detection = d.get(
                 "ignore_document_elements_for_layout_detection"
             )
@@ -743,7 +745,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 35184372088832
             elif type(v_ignore_document_elements_for_layout_detection) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "ignore_document_elements_for_layout_detection",
                     "a boolean or null",
                     v_ignore_document_elements_for_layout_detection,
@@ -757,7 +759,7 @@ class ParseParameters(Model):
             else:
                 try:
                     if type(v_images_to_save) is not list:
-                        raise wrong_type(None, "an array", v_images_to_save)
+                        raise wrong_type_error(None, "an array", v_images_to_save)
                     v_images_to_save_read: list[ImageToSave] = []
                     try:
                         for v_images_to_save_item in v_images_to_save:
@@ -781,7 +783,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 140737488355328
             elif type(v_inline_images_in_markdown) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "inline_images_in_markdown", "a boolean or null", v_inline_images_in_markdown
                 )
             v_input_s3_path = d.get("input_s3_path")
@@ -791,7 +793,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 281474976710656
             elif type(v_input_s3_path) is not str:
-                raise wrong_type("input_s3_path", "a string or null", v_input_s3_path)
+                raise wrong_type_error("input_s3_path", "a string or null", v_input_s3_path)
             v_input_s3_region = d.get("input_s3_region")
             if v_input_s3_region is None:
                 if "input_s3_region" not in d:
@@ -799,7 +801,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 562949953421312
             elif type(v_input_s3_region) is not str:
-                raise wrong_type("input_s3_region", "a string or null", v_input_s3_region)
+                raise wrong_type_error("input_s3_region", "a string or null", v_input_s3_region)
             v_input_url = d.get("input_url")
             if v_input_url is None:
                 if "input_url" not in d:
@@ -807,7 +809,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1125899906842624
             elif type(v_input_url) is not str:
-                raise wrong_type("input_url", "a string or null", v_input_url)
+                raise wrong_type_error("input_url", "a string or null", v_input_url)
             v_internal_is_screenshot_job = d.get("internal_is_screenshot_job")
             if v_internal_is_screenshot_job is None:
                 if "internal_is_screenshot_job" not in d:
@@ -815,7 +817,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2251799813685248
             elif type(v_internal_is_screenshot_job) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "internal_is_screenshot_job", "a boolean or null", v_internal_is_screenshot_job
                 )
             v_invalidate_cache = d.get("invalidate_cache")
@@ -825,7 +827,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4503599627370496
             elif type(v_invalidate_cache) is not bool:
-                raise wrong_type("invalidate_cache", "a boolean or null", v_invalidate_cache)
+                raise wrong_type_error("invalidate_cache", "a boolean or null", v_invalidate_cache)
             v_is_formatting_instruction = d.get("is_formatting_instruction")
             if v_is_formatting_instruction is None:
                 if "is_formatting_instruction" not in d:
@@ -833,7 +835,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 9007199254740992
             elif type(v_is_formatting_instruction) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "is_formatting_instruction", "a boolean or null", v_is_formatting_instruction
                 )
             v_job_timeout_extra_time_per_page_in_seconds = d.get(
@@ -848,7 +850,7 @@ class ParseParameters(Model):
                 type(v_job_timeout_extra_time_per_page_in_seconds) is not float
                 and type(v_job_timeout_extra_time_per_page_in_seconds) is not int
             ):
-                raise wrong_type(
+                raise wrong_type_error(
                     "job_timeout_extra_time_per_page_in_seconds",
                     "a number or null",
                     v_job_timeout_extra_time_per_page_in_seconds,
@@ -863,7 +865,7 @@ class ParseParameters(Model):
                 type(v_job_timeout_in_seconds) is not float
                 and type(v_job_timeout_in_seconds) is not int
             ):
-                raise wrong_type(
+                raise wrong_type_error(
                     "job_timeout_in_seconds", "a number or null", v_job_timeout_in_seconds
                 )
             v_keep_page_separator_when_merging_tables = d.get(
@@ -875,7 +877,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 72057594037927936
             elif type(v_keep_page_separator_when_merging_tables) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "keep_page_separator_when_merging_tables",
                     "a boolean or null",
                     v_keep_page_separator_when_merging_tables,
@@ -887,7 +889,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 144115188075855872
             elif type(v_lang) is not str:
-                raise wrong_type("lang", "a string or null", v_lang)
+                raise wrong_type_error("lang", "a string or null", v_lang)
             v_languages = d.get("languages")
             if v_languages is None:
                 if "languages" not in d:
@@ -897,7 +899,7 @@ class ParseParameters(Model):
             else:
                 try:
                     if type(v_languages) is not list:
-                        raise wrong_type(None, "an array", v_languages)
+                        raise wrong_type_error(None, "an array", v_languages)
                     v_languages_read: list[ParsingLanguage] = []
                     try:
                         for v_languages_item in v_languages:
@@ -921,7 +923,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 576460752303423488
             elif type(v_layout_aware) is not bool:
-                raise wrong_type("layout_aware", "a boolean or null", v_layout_aware)
+                raise wrong_type_error("layout_aware", "a boolean or null", v_layout_aware)
             v_line_level_bounding_box = d.get("line_level_bounding_box")
             if v_line_level_bounding_box is None:
                 if "line_level_bounding_box" not in d:
@@ -929,7 +931,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1152921504606846976
             elif type(v_line_level_bounding_box) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "line_level_bounding_box", "a boolean or null", v_line_level_bounding_box
                 )
             v_markdown_table_multiline_header_separator = d.get(
@@ -941,7 +943,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2305843009213693952
             elif type(v_markdown_table_multiline_header_separator) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "markdown_table_multiline_header_separator",
                     "a string or null",
                     v_markdown_table_multiline_header_separator,
@@ -953,7 +955,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4611686018427387904
             elif type(v_max_pages) is not int:
-                raise wrong_type("max_pages", "an integer or null", v_max_pages)
+                raise wrong_type_error("max_pages", "an integer or null", v_max_pages)
             v_max_pages_enforced = d.get("max_pages_enforced")
             if v_max_pages_enforced is None:
                 if "max_pages_enforced" not in d:
@@ -961,7 +963,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 9223372036854775808
             elif type(v_max_pages_enforced) is not int:
-                raise wrong_type("max_pages_enforced", "an integer or null", v_max_pages_enforced)
+                raise wrong_type_error(
+                    "max_pages_enforced", "an integer or null", v_max_pages_enforced
+                )
             v_merge_tables_across_pages_in_markdown = d.get("merge_tables_across_pages_in_markdown")
             if v_merge_tables_across_pages_in_markdown is None:
                 if "merge_tables_across_pages_in_markdown" not in d:
@@ -969,7 +973,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 18446744073709551616
             elif type(v_merge_tables_across_pages_in_markdown) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "merge_tables_across_pages_in_markdown",
                     "a boolean or null",
                     v_merge_tables_across_pages_in_markdown,
@@ -981,7 +985,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 36893488147419103232
             elif type(v_model) is not str:
-                raise wrong_type("model", "a string or null", v_model)
+                raise wrong_type_error("model", "a string or null", v_model)
             v_outlined_table_extraction = d.get("outlined_table_extraction")
             if v_outlined_table_extraction is None:
                 if "outlined_table_extraction" not in d:
@@ -989,7 +993,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 73786976294838206464
             elif type(v_outlined_table_extraction) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "outlined_table_extraction", "a boolean or null", v_outlined_table_extraction
                 )
             v_outputBucket = d.get("outputBucket")
@@ -999,7 +1003,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 147573952589676412928
             elif type(v_outputBucket) is not str:
-                raise wrong_type("outputBucket", "a string or null", v_outputBucket)
+                raise wrong_type_error("outputBucket", "a string or null", v_outputBucket)
             v_output_pdf_of_document = d.get("output_pdf_of_document")
             if v_output_pdf_of_document is None:
                 if "output_pdf_of_document" not in d:
@@ -1007,7 +1011,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 295147905179352825856
             elif type(v_output_pdf_of_document) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "output_pdf_of_document", "a boolean or null", v_output_pdf_of_document
                 )
             v_output_s3_path_prefix = d.get("output_s3_path_prefix")
@@ -1017,7 +1021,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 590295810358705651712
             elif type(v_output_s3_path_prefix) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "output_s3_path_prefix", "a string or null", v_output_s3_path_prefix
                 )
             v_output_s3_region = d.get("output_s3_region")
@@ -1027,7 +1031,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1180591620717411303424
             elif type(v_output_s3_region) is not str:
-                raise wrong_type("output_s3_region", "a string or null", v_output_s3_region)
+                raise wrong_type_error("output_s3_region", "a string or null", v_output_s3_region)
             v_output_tables_as_HTML = d.get("output_tables_as_HTML")
             if v_output_tables_as_HTML is None:
                 if "output_tables_as_HTML" not in d:
@@ -1035,7 +1039,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2361183241434822606848
             elif type(v_output_tables_as_HTML) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "output_tables_as_HTML", "a boolean or null", v_output_tables_as_HTML
                 )
             v_page_error_tolerance = d.get("page_error_tolerance")
@@ -1048,7 +1052,9 @@ class ParseParameters(Model):
                 type(v_page_error_tolerance) is not float
                 and type(v_page_error_tolerance) is not int
             ):
-                raise wrong_type("page_error_tolerance", "a number or null", v_page_error_tolerance)
+                raise wrong_type_error(
+                    "page_error_tolerance", "a number or null", v_page_error_tolerance
+                )
             v_page_footer_prefix = d.get("page_footer_prefix")
             if v_page_footer_prefix is None:
                 if "page_footer_prefix" not in d:
@@ -1056,7 +1062,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 9444732965739290427392
             elif type(v_page_footer_prefix) is not str:
-                raise wrong_type("page_footer_prefix", "a string or null", v_page_footer_prefix)
+                raise wrong_type_error(
+                    "page_footer_prefix", "a string or null", v_page_footer_prefix
+                )
             v_page_footer_suffix = d.get("page_footer_suffix")
             if v_page_footer_suffix is None:
                 if "page_footer_suffix" not in d:
@@ -1064,7 +1072,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 18889465931478580854784
             elif type(v_page_footer_suffix) is not str:
-                raise wrong_type("page_footer_suffix", "a string or null", v_page_footer_suffix)
+                raise wrong_type_error(
+                    "page_footer_suffix", "a string or null", v_page_footer_suffix
+                )
             v_page_header_prefix = d.get("page_header_prefix")
             if v_page_header_prefix is None:
                 if "page_header_prefix" not in d:
@@ -1072,7 +1082,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 37778931862957161709568
             elif type(v_page_header_prefix) is not str:
-                raise wrong_type("page_header_prefix", "a string or null", v_page_header_prefix)
+                raise wrong_type_error(
+                    "page_header_prefix", "a string or null", v_page_header_prefix
+                )
             v_page_header_suffix = d.get("page_header_suffix")
             if v_page_header_suffix is None:
                 if "page_header_suffix" not in d:
@@ -1080,7 +1092,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 75557863725914323419136
             elif type(v_page_header_suffix) is not str:
-                raise wrong_type("page_header_suffix", "a string or null", v_page_header_suffix)
+                raise wrong_type_error(
+                    "page_header_suffix", "a string or null", v_page_header_suffix
+                )
             v_page_prefix = d.get("page_prefix")
             if v_page_prefix is None:
                 if "page_prefix" not in d:
@@ -1088,7 +1102,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 151115727451828646838272
             elif type(v_page_prefix) is not str:
-                raise wrong_type("page_prefix", "a string or null", v_page_prefix)
+                raise wrong_type_error("page_prefix", "a string or null", v_page_prefix)
             v_page_separator = d.get("page_separator")
             if v_page_separator is None:
                 if "page_separator" not in d:
@@ -1096,7 +1110,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 302231454903657293676544
             elif type(v_page_separator) is not str:
-                raise wrong_type("page_separator", "a string or null", v_page_separator)
+                raise wrong_type_error("page_separator", "a string or null", v_page_separator)
             v_page_suffix = d.get("page_suffix")
             if v_page_suffix is None:
                 if "page_suffix" not in d:
@@ -1104,7 +1118,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 604462909807314587353088
             elif type(v_page_suffix) is not str:
-                raise wrong_type("page_suffix", "a string or null", v_page_suffix)
+                raise wrong_type_error("page_suffix", "a string or null", v_page_suffix)
             v_parse_mode = d.get("parse_mode")
             if v_parse_mode is None:
                 if "parse_mode" not in d:
@@ -1121,7 +1135,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2417851639229258349412352
             elif type(v_parsing_instruction) is not str:
-                raise wrong_type("parsing_instruction", "a string or null", v_parsing_instruction)
+                raise wrong_type_error(
+                    "parsing_instruction", "a string or null", v_parsing_instruction
+                )
             v_pipeline_id = d.get("pipeline_id")
             if v_pipeline_id is None:
                 if "pipeline_id" not in d:
@@ -1129,7 +1145,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4835703278458516698824704
             elif type(v_pipeline_id) is not str:
-                raise wrong_type("pipeline_id", "a string or null", v_pipeline_id)
+                raise wrong_type_error("pipeline_id", "a string or null", v_pipeline_id)
             v_precise_bounding_box = d.get("precise_bounding_box")
             if v_precise_bounding_box is None:
                 if "precise_bounding_box" not in d:
@@ -1137,7 +1153,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 9671406556917033397649408
             elif type(v_precise_bounding_box) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "precise_bounding_box", "a boolean or null", v_precise_bounding_box
                 )
             v_premium_mode = d.get("premium_mode")
@@ -1147,7 +1163,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 19342813113834066795298816
             elif type(v_premium_mode) is not bool:
-                raise wrong_type("premium_mode", "a boolean or null", v_premium_mode)
+                raise wrong_type_error("premium_mode", "a boolean or null", v_premium_mode)
             v_presentation_out_of_bounds_content = d.get("presentation_out_of_bounds_content")
             if v_presentation_out_of_bounds_content is None:
                 if "presentation_out_of_bounds_content" not in d:
@@ -1155,7 +1171,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 38685626227668133590597632
             elif type(v_presentation_out_of_bounds_content) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "presentation_out_of_bounds_content",
                     "a boolean or null",
                     v_presentation_out_of_bounds_content,
@@ -1167,7 +1183,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 77371252455336267181195264
             elif type(v_presentation_skip_embedded_data) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "presentation_skip_embedded_data",
                     "a boolean or null",
                     v_presentation_skip_embedded_data,
@@ -1181,7 +1197,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 154742504910672534362390528
             elif type(v_preserve_layout_alignment_across_pages) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "preserve_layout_alignment_across_pages",
                     "a boolean or null",
                     v_preserve_layout_alignment_across_pages,
@@ -1193,7 +1209,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 309485009821345068724781056
             elif type(v_preserve_very_small_text) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "preserve_very_small_text", "a boolean or null", v_preserve_very_small_text
                 )
             v_preset = d.get("preset")
@@ -1203,7 +1219,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 618970019642690137449562112
             elif type(v_preset) is not str:
-                raise wrong_type("preset", "a string or null", v_preset)
+                raise wrong_type_error("preset", "a string or null", v_preset)
             v_priority = d.get("priority")
             if v_priority is None:
                 if "priority" not in d:
@@ -1220,7 +1236,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2475880078570760549798248448
             elif type(v_project_id) is not str:
-                raise wrong_type("project_id", "a string or null", v_project_id)
+                raise wrong_type_error("project_id", "a string or null", v_project_id)
             v_remove_hidden_text = d.get("remove_hidden_text")
             if v_remove_hidden_text is None:
                 if "remove_hidden_text" not in d:
@@ -1228,7 +1244,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 4951760157141521099596496896
             elif type(v_remove_hidden_text) is not bool:
-                raise wrong_type("remove_hidden_text", "a boolean or null", v_remove_hidden_text)
+                raise wrong_type_error(
+                    "remove_hidden_text", "a boolean or null", v_remove_hidden_text
+                )
             v_replace_failed_page_mode = d.get("replace_failed_page_mode")
             if v_replace_failed_page_mode is None:
                 if "replace_failed_page_mode" not in d:
@@ -1249,7 +1267,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 19807040628566084398385987584
             elif type(v_replace_failed_page_with_error_message_prefix) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "replace_failed_page_with_error_message_prefix",
                     "a string or null",
                     v_replace_failed_page_with_error_message_prefix,
@@ -1263,7 +1281,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 39614081257132168796771975168
             elif type(v_replace_failed_page_with_error_message_suffix) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "replace_failed_page_with_error_message_suffix",
                     "a string or null",
                     v_replace_failed_page_with_error_message_suffix,
@@ -1277,7 +1295,7 @@ class ParseParameters(Model):
             else:
                 try:
                     if type(v_resource_info) is not dict:
-                        raise wrong_type(None, "an object", v_resource_info)
+                        raise wrong_type_error(None, "an object", v_resource_info)
                     v_resource_info = v_resource_info
 
                 except ShapeError as error:
@@ -1291,7 +1309,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 158456325028528675187087900672
             elif type(v_save_images) is not bool:
-                raise wrong_type("save_images", "a boolean or null", v_save_images)
+                raise wrong_type_error("save_images", "a boolean or null", v_save_images)
             v_skip_diagonal_text = d.get("skip_diagonal_text")
             if v_skip_diagonal_text is None:
                 if "skip_diagonal_text" not in d:
@@ -1299,7 +1317,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 316912650057057350374175801344
             elif type(v_skip_diagonal_text) is not bool:
-                raise wrong_type("skip_diagonal_text", "a boolean or null", v_skip_diagonal_text)
+                raise wrong_type_error(
+                    "skip_diagonal_text", "a boolean or null", v_skip_diagonal_text
+                )
             v_specialized_chart_parsing_agentic = d.get("specialized_chart_parsing_agentic")
             if v_specialized_chart_parsing_agentic is None:
                 if "specialized_chart_parsing_agentic" not in d:
@@ -1307,7 +1327,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 633825300114114700748351602688
             elif type(v_specialized_chart_parsing_agentic) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "specialized_chart_parsing_agentic",
                     "a boolean or null",
                     v_specialized_chart_parsing_agentic,
@@ -1319,7 +1339,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1267650600228229401496703205376
             elif type(v_specialized_chart_parsing_efficient) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "specialized_chart_parsing_efficient",
                     "a boolean or null",
                     v_specialized_chart_parsing_efficient,
@@ -1331,7 +1351,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2535301200456458802993406410752
             elif type(v_specialized_chart_parsing_plus) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "specialized_chart_parsing_plus",
                     "a boolean or null",
                     v_specialized_chart_parsing_plus,
@@ -1343,7 +1363,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 5070602400912917605986812821504
             elif type(v_specialized_image_parsing) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "specialized_image_parsing", "a boolean or null", v_specialized_image_parsing
                 )
             v_spreadsheet_extract_sub_tables = d.get("spreadsheet_extract_sub_tables")
@@ -1353,7 +1373,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 10141204801825835211973625643008
             elif type(v_spreadsheet_extract_sub_tables) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "spreadsheet_extract_sub_tables",
                     "a boolean or null",
                     v_spreadsheet_extract_sub_tables,
@@ -1365,7 +1385,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 20282409603651670423947251286016
             elif type(v_spreadsheet_force_formula_computation) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "spreadsheet_force_formula_computation",
                     "a boolean or null",
                     v_spreadsheet_force_formula_computation,
@@ -1377,7 +1397,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 40564819207303340847894502572032
             elif type(v_spreadsheet_include_hidden_sheets) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "spreadsheet_include_hidden_sheets",
                     "a boolean or null",
                     v_spreadsheet_include_hidden_sheets,
@@ -1389,7 +1409,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 81129638414606681695789005144064
             elif type(v_strict_mode_buggy_font) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "strict_mode_buggy_font", "a boolean or null", v_strict_mode_buggy_font
                 )
             v_strict_mode_image_extraction = d.get("strict_mode_image_extraction")
@@ -1399,7 +1419,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 162259276829213363391578010288128
             elif type(v_strict_mode_image_extraction) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "strict_mode_image_extraction",
                     "a boolean or null",
                     v_strict_mode_image_extraction,
@@ -1411,7 +1431,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 324518553658426726783156020576256
             elif type(v_strict_mode_image_ocr) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "strict_mode_image_ocr", "a boolean or null", v_strict_mode_image_ocr
                 )
             v_strict_mode_reconstruction = d.get("strict_mode_reconstruction")
@@ -1421,7 +1441,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 649037107316853453566312041152512
             elif type(v_strict_mode_reconstruction) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "strict_mode_reconstruction", "a boolean or null", v_strict_mode_reconstruction
                 )
             v_structured_output = d.get("structured_output")
@@ -1431,7 +1451,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1298074214633706907132624082305024
             elif type(v_structured_output) is not bool:
-                raise wrong_type("structured_output", "a boolean or null", v_structured_output)
+                raise wrong_type_error(
+                    "structured_output", "a boolean or null", v_structured_output
+                )
             v_structured_output_json_schema = d.get("structured_output_json_schema")
             if v_structured_output_json_schema is None:
                 if "structured_output_json_schema" not in d:
@@ -1439,7 +1461,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2596148429267413814265248164610048
             elif type(v_structured_output_json_schema) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "structured_output_json_schema",
                     "a string or null",
                     v_structured_output_json_schema,
@@ -1451,7 +1473,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 5192296858534827628530496329220096
             elif type(v_structured_output_json_schema_name) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "structured_output_json_schema_name",
                     "a string or null",
                     v_structured_output_json_schema_name,
@@ -1463,7 +1485,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 10384593717069655257060992658440192
             elif type(v_system_prompt) is not str:
-                raise wrong_type("system_prompt", "a string or null", v_system_prompt)
+                raise wrong_type_error("system_prompt", "a string or null", v_system_prompt)
             v_system_prompt_append = d.get("system_prompt_append")
             if v_system_prompt_append is None:
                 if "system_prompt_append" not in d:
@@ -1471,7 +1493,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 20769187434139310514121985316880384
             elif type(v_system_prompt_append) is not str:
-                raise wrong_type("system_prompt_append", "a string or null", v_system_prompt_append)
+                raise wrong_type_error(
+                    "system_prompt_append", "a string or null", v_system_prompt_append
+                )
             v_take_screenshot = d.get("take_screenshot")
             if v_take_screenshot is None:
                 if "take_screenshot" not in d:
@@ -1479,7 +1503,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 41538374868278621028243970633760768
             elif type(v_take_screenshot) is not bool:
-                raise wrong_type("take_screenshot", "a boolean or null", v_take_screenshot)
+                raise wrong_type_error("take_screenshot", "a boolean or null", v_take_screenshot)
             v_target_pages = d.get("target_pages")
             if v_target_pages is None:
                 if "target_pages" not in d:
@@ -1487,7 +1511,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 83076749736557242056487941267521536
             elif type(v_target_pages) is not str:
-                raise wrong_type("target_pages", "a string or null", v_target_pages)
+                raise wrong_type_error("target_pages", "a string or null", v_target_pages)
             v_tier = d.get("tier")
             if v_tier is None:
                 if "tier" not in d:
@@ -1495,7 +1519,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 166153499473114484112975882535043072
             elif type(v_tier) is not str:
-                raise wrong_type("tier", "a string or null", v_tier)
+                raise wrong_type_error("tier", "a string or null", v_tier)
             v_type: Literal["parse"] | None = d.get("type")
             if v_type is None:
                 if "type" not in d:
@@ -1514,7 +1538,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 664613997892457936451903530140172288
             elif type(v_use_vendor_multimodal_model) is not bool:
-                raise wrong_type(
+                raise wrong_type_error(
                     "use_vendor_multimodal_model",
                     "a boolean or null",
                     v_use_vendor_multimodal_model,
@@ -1526,7 +1550,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1329227995784915872903807060280344576
             elif type(v_user_prompt) is not str:
-                raise wrong_type("user_prompt", "a string or null", v_user_prompt)
+                raise wrong_type_error("user_prompt", "a string or null", v_user_prompt)
             v_vendor_multimodal_api_key = d.get("vendor_multimodal_api_key")
             if v_vendor_multimodal_api_key is None:
                 if "vendor_multimodal_api_key" not in d:
@@ -1534,7 +1558,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 2658455991569831745807614120560689152
             elif type(v_vendor_multimodal_api_key) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "vendor_multimodal_api_key", "a string or null", v_vendor_multimodal_api_key
                 )
             v_vendor_multimodal_model_name = d.get("vendor_multimodal_model_name")
@@ -1544,7 +1568,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 5316911983139663491615228241121378304
             elif type(v_vendor_multimodal_model_name) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "vendor_multimodal_model_name",
                     "a string or null",
                     v_vendor_multimodal_model_name,
@@ -1556,7 +1580,7 @@ class ParseParameters(Model):
                 else:
                     nulls |= 10633823966279326983230456482242756608
             elif type(v_version) is not str:
-                raise wrong_type("version", "a string or null", v_version)
+                raise wrong_type_error("version", "a string or null", v_version)
             v_webhook_configurations = d.get("webhook_configurations")
             if v_webhook_configurations is None:
                 if "webhook_configurations" not in d:
@@ -1566,7 +1590,7 @@ class ParseParameters(Model):
             else:
                 try:
                     if type(v_webhook_configurations) is not list:
-                        raise wrong_type(None, "an array", v_webhook_configurations)
+                        raise wrong_type_error(None, "an array", v_webhook_configurations)
                     v_webhook_configurations_read: list[WebhookConfiguration] = []
                     try:
                         for v_webhook_configurations_item in v_webhook_configurations:
@@ -1592,12 +1616,12 @@ class ParseParameters(Model):
                 else:
                     nulls |= 42535295865117307932921825928971026432
             elif type(v_webhook_url) is not str:
-                raise wrong_type("webhook_url", "a string or null", v_webhook_url)
+                raise wrong_type_error("webhook_url", "a string or null", v_webhook_url)
             extra = {} if len(d) + absent == 126 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ParseParameters", None) from None
+            raise claimed(error, d, "ParseParameters", None) from None
         else:
             model = cls(
                 v_adaptive_long_table,
@@ -1732,7 +1756,7 @@ class ParseParameters(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ParseParameters", None)
+        raise claimed(failure, d, "ParseParameters", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

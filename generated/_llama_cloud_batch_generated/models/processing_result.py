@@ -11,14 +11,14 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     as_utc,
-    claim,
+    claimed,
     expect_object,
     fromisoformat,
-    missing,
+    missing_property_error,
     parse_datetime,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ProcessingResult"]
@@ -65,7 +65,7 @@ class ProcessingResult(Model):
         try:
             v_item_id = d["item_id"]
             if type(v_item_id) is not str:
-                raise wrong_type("item_id", "a string", v_item_id)
+                raise wrong_type_error("item_id", "a string", v_item_id)
 
             v_job_config = d["job_config"]
             try:
@@ -85,11 +85,11 @@ class ProcessingResult(Model):
 
             v_output_s3_path = d["output_s3_path"]
             if type(v_output_s3_path) is not str:
-                raise wrong_type("output_s3_path", "a string", v_output_s3_path)
+                raise wrong_type_error("output_s3_path", "a string", v_output_s3_path)
 
             v_parameters_hash = d["parameters_hash"]
             if type(v_parameters_hash) is not str:
-                raise wrong_type("parameters_hash", "a string", v_parameters_hash)
+                raise wrong_type_error("parameters_hash", "a string", v_parameters_hash)
 
             v_processed_at = d["processed_at"]
             try:
@@ -104,7 +104,7 @@ class ProcessingResult(Model):
 
             v_result_id = d["result_id"]
             if type(v_result_id) is not str:
-                raise wrong_type("result_id", "a string", v_result_id)
+                raise wrong_type_error("result_id", "a string", v_result_id)
 
             v_output_metadata = d.get("output_metadata")
             if v_output_metadata is None:
@@ -114,9 +114,9 @@ class ProcessingResult(Model):
                     nulls |= 1
             extra = {} if len(d) + absent == 8 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ProcessingResult", None) from None
+            raise claimed(error, d, "ProcessingResult", None) from None
         else:
             model = cls(
                 v_item_id,
@@ -133,7 +133,7 @@ class ProcessingResult(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ProcessingResult", None)
+        raise claimed(failure, d, "ProcessingResult", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in
@@ -157,7 +157,7 @@ def _read_job_config(data: Any) -> ParseJobConfig | ClassifyJob:
             return result2
         except ShapeError:
             pass
-    raise wrong_type(None, "ParseJobConfig or ClassifyJob", data)
+    raise wrong_type_error(None, "ParseJobConfig or ClassifyJob", data)
 
 
 from .classify_job import ClassifyJob  # noqa: E402

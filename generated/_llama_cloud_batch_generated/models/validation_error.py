@@ -9,12 +9,12 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["ValidationError"]
@@ -49,7 +49,7 @@ class ValidationError(Model):
             v_loc = d["loc"]
             try:
                 if type(v_loc) is not list:
-                    raise wrong_type(None, "an array", v_loc)
+                    raise wrong_type_error(None, "an array", v_loc)
                 v_loc_read: list[str | int] = []
                 try:
                     for v_loc_item in v_loc:
@@ -68,22 +68,22 @@ class ValidationError(Model):
 
             v_msg = d["msg"]
             if type(v_msg) is not str:
-                raise wrong_type("msg", "a string", v_msg)
+                raise wrong_type_error("msg", "a string", v_msg)
 
             v_type = d["type"]
             if type(v_type) is not str:
-                raise wrong_type("type", "a string", v_type)
+                raise wrong_type_error("type", "a string", v_type)
 
             extra = {} if len(d) == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "ValidationError", None) from None
+            raise claimed(error, d, "ValidationError", None) from None
         else:
             model = cls(v_loc, v_msg, v_type, additional_properties=extra)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "ValidationError", None)
+        raise claimed(failure, d, "ValidationError", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in
@@ -96,7 +96,7 @@ def _read_loc(data: Any) -> str | int:
     if type(data) is str:
         try:
             if type(data) is not str:
-                raise wrong_type(None, "a string", data)
+                raise wrong_type_error(None, "a string", data)
             result1 = data
 
             return result1
@@ -105,10 +105,10 @@ def _read_loc(data: Any) -> str | int:
     if type(data) is int:
         try:
             if type(data) is not int:
-                raise wrong_type(None, "an integer", data)
+                raise wrong_type_error(None, "an integer", data)
             result2 = data
 
             return result2
         except ShapeError:
             pass
-    raise wrong_type(None, "a string or an integer", data)
+    raise wrong_type_error(None, "a string or an integer", data)

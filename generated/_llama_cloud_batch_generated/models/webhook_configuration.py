@@ -9,14 +9,14 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    hidden,
-    hidden_values,
-    missing,
+    hidden_repr,
+    hidden_values_repr,
+    missing_property_error,
     unknown_properties,
     wire_names,
-    wrong_type,
+    wrong_type_error,
 )
 
 __all__ = ["WebhookConfiguration"]
@@ -36,9 +36,9 @@ class WebhookConfiguration(Model):
     """
 
     webhook_events: list[WebhookEvent] | None = None
-    webhook_headers: dict[str, str] | None = _field(default=None, repr=hidden_values)
+    webhook_headers: dict[str, str] | None = _field(default=None, repr=hidden_values_repr)
     webhook_output_format: str | None = None
-    webhook_signing_secret: str | None = _field(default=None, repr=hidden)
+    webhook_signing_secret: str | None = _field(default=None, repr=hidden_repr)
     webhook_url: str | None = None
     additional_properties: dict[str, Any] = _field(factory=dict, kw_only=True)
 
@@ -64,7 +64,7 @@ class WebhookConfiguration(Model):
             else:
                 try:
                     if type(v_webhook_events) is not list:
-                        raise wrong_type(None, "an array", v_webhook_events)
+                        raise wrong_type_error(None, "an array", v_webhook_events)
                     v_webhook_events_read: list[WebhookEvent] = []
                     try:
                         for v_webhook_events_item in v_webhook_events:
@@ -90,12 +90,12 @@ class WebhookConfiguration(Model):
             else:
                 try:
                     if type(v_webhook_headers) is not dict:
-                        raise wrong_type(None, "an object", v_webhook_headers)
+                        raise wrong_type_error(None, "an object", v_webhook_headers)
                     v_webhook_headers_read: dict[str, str] = {}
                     for v_webhook_headers_key, v_webhook_headers_item in v_webhook_headers.items():
                         try:
                             if type(v_webhook_headers_item) is not str:
-                                raise wrong_type(None, "a string", v_webhook_headers_item)
+                                raise wrong_type_error(None, "a string", v_webhook_headers_item)
 
                         except ShapeError as error:
                             error.path.insert(0, v_webhook_headers_key)
@@ -114,7 +114,7 @@ class WebhookConfiguration(Model):
                 else:
                     nulls |= 4
             elif type(v_webhook_output_format) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "webhook_output_format", "a string or null", v_webhook_output_format
                 )
             v_webhook_signing_secret = d.get("webhook_signing_secret")
@@ -124,7 +124,7 @@ class WebhookConfiguration(Model):
                 else:
                     nulls |= 8
             elif type(v_webhook_signing_secret) is not str:
-                raise wrong_type(
+                raise wrong_type_error(
                     "webhook_signing_secret", "a string or null", v_webhook_signing_secret
                 )
             v_webhook_url = d.get("webhook_url")
@@ -134,12 +134,12 @@ class WebhookConfiguration(Model):
                 else:
                     nulls |= 16
             elif type(v_webhook_url) is not str:
-                raise wrong_type("webhook_url", "a string or null", v_webhook_url)
+                raise wrong_type_error("webhook_url", "a string or null", v_webhook_url)
             extra = {} if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "WebhookConfiguration", None) from None
+            raise claimed(error, d, "WebhookConfiguration", None) from None
         else:
             model = cls(
                 v_webhook_events,
@@ -153,7 +153,7 @@ class WebhookConfiguration(Model):
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "WebhookConfiguration", None)
+        raise claimed(failure, d, "WebhookConfiguration", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in

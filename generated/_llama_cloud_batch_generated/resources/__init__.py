@@ -12,6 +12,7 @@ from llama_cloud_batch._base_client import AsyncAPIClient, SyncAPIClient
 if TYPE_CHECKING:
     from .batches import AsyncBatches, Batches
     from .beta import AsyncBeta, Beta
+    from .webhooks import AsyncWebhooks, Webhooks
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -33,6 +34,13 @@ class Client(SyncAPIClient):
 
         return Batches(self)
 
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """`webhooks`."""
+        from .webhooks import Webhooks
+
+        return Webhooks(self)
+
 
 class AsyncClient(AsyncAPIClient):
     """The asyncio client's top-level resources."""
@@ -50,3 +58,10 @@ class AsyncClient(AsyncAPIClient):
         from .batches import AsyncBatches
 
         return AsyncBatches(self)
+
+    @cached_property
+    def webhooks(self) -> AsyncWebhooks:
+        """`webhooks`, for asyncio."""
+        from .webhooks import AsyncWebhooks
+
+        return AsyncWebhooks(self)

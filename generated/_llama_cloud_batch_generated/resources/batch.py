@@ -13,6 +13,13 @@ from functools import cached_property
 from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 
+from llama_cloud_batch import types
+from llama_cloud_batch._base_client import Timeout
+from llama_cloud_batch._pagination import (
+    AsyncPage,
+    AsyncPager,
+    SyncPage,
+)
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
 from llama_cloud_batch.resources.batch import AsyncBatchMixin, BatchMixin
 
@@ -22,20 +29,6 @@ else:
     from typing_extensions import deprecated
 
 if TYPE_CHECKING:
-    from llama_cloud_batch._base_client import Timeout
-    from llama_cloud_batch._pagination import (
-        AsyncPage,
-        AsyncPager,
-        SyncPage,
-    )
-
-    from ..models.batch_job import BatchJob
-    from ..models.batch_job_cancel_result import BatchJobCancelResult
-    from ..models.batch_job_progress import BatchJobProgress
-    from ..models.batch_job_status import BatchJobStatus
-    from ..models.classify_job_param import ClassifyJobParam
-    from ..models.job_type import JobType
-    from ..models.parse_job_config_param import ParseJobConfigParam
     from .job_items import (
         AsyncJobItems,
         AsyncJobItemsWithRawResponse,
@@ -49,8 +42,6 @@ __all__ = ["AsyncBatch", "Batch"]
 
 
 class Batch(BatchMixin, SyncAPIResource):
-    """`beta.batch`"""
-
     @cached_property
     def job_items(self) -> JobItems:
         """`beta.batch.job_items`."""
@@ -73,12 +64,12 @@ class Batch(BatchMixin, SyncAPIResource):
         self,
         *,
         directory_id: str | None = None,
-        job_type: JobType | Literal["classify", "extract", "parse"] | None = None,
+        job_type: types.JobType | Literal["classify", "extract", "parse"] | None = None,
         limit: int | None = None,
         offset: int | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
-        status: BatchJobStatus
+        status: types.BatchJobStatus
         | Literal["cancelled", "completed", "dispatched", "failed", "pending", "running"]
         | None = None,
         timeout: Timeout = None,
@@ -86,7 +77,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> SyncPage[BatchJob]:
+    ) -> SyncPage[types.BatchJob]:
         """List batch jobs.
 
         Deprecated: use `client.batches.list()` instead.
@@ -129,10 +120,10 @@ class Batch(BatchMixin, SyncAPIResource):
     def create(
         self,
         *,
-        job_config: ParseJobConfigParam
-        | ParseJobConfigParam.Dict
-        | ClassifyJobParam
-        | ClassifyJobParam.Dict,
+        job_config: types.ParseJobConfigParam
+        | types.ParseJobConfigParam.Dict
+        | types.ClassifyJobParam
+        | types.ClassifyJobParam.Dict,
         organization_id: str | None = None,
         project_id: str | None = None,
         temporal_namespace: str | None = None,
@@ -146,7 +137,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJob:
+    ) -> types.BatchJob:
         """Create a batch job.
 
         Deprecated: use `client.batches.create()` instead.
@@ -199,7 +190,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> BatchJobProgress:
+    ) -> types.BatchJobProgress:
         """Get a batch job's status.
 
         Deprecated: use `client.batches.get()` instead.
@@ -239,7 +230,7 @@ class Batch(BatchMixin, SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJobCancelResult:
+    ) -> types.BatchJobCancelResult:
         """Cancel a batch job.
 
         Deprecated: use `client.batches.cancel()` instead.
@@ -273,8 +264,6 @@ class Batch(BatchMixin, SyncAPIResource):
 
 
 class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
-    """`beta.batch`, for asyncio"""
-
     @cached_property
     def job_items(self) -> AsyncJobItems:
         """`beta.batch.job_items`."""
@@ -297,12 +286,12 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         self,
         *,
         directory_id: str | None = None,
-        job_type: JobType | Literal["classify", "extract", "parse"] | None = None,
+        job_type: types.JobType | Literal["classify", "extract", "parse"] | None = None,
         limit: int | None = None,
         offset: int | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
-        status: BatchJobStatus
+        status: types.BatchJobStatus
         | Literal["cancelled", "completed", "dispatched", "failed", "pending", "running"]
         | None = None,
         timeout: Timeout = None,
@@ -310,7 +299,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> AsyncPager[BatchJob, AsyncPage[BatchJob]]:
+    ) -> AsyncPager[types.BatchJob, AsyncPage[types.BatchJob]]:
         """List batch jobs.
 
         Deprecated: use `client.batches.list()` instead.
@@ -353,10 +342,10 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
     async def create(
         self,
         *,
-        job_config: ParseJobConfigParam
-        | ParseJobConfigParam.Dict
-        | ClassifyJobParam
-        | ClassifyJobParam.Dict,
+        job_config: types.ParseJobConfigParam
+        | types.ParseJobConfigParam.Dict
+        | types.ClassifyJobParam
+        | types.ClassifyJobParam.Dict,
         organization_id: str | None = None,
         project_id: str | None = None,
         temporal_namespace: str | None = None,
@@ -370,7 +359,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJob:
+    ) -> types.BatchJob:
         """Create a batch job.
 
         Deprecated: use `client.batches.create()` instead.
@@ -423,7 +412,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> BatchJobProgress:
+    ) -> types.BatchJobProgress:
         """Get a batch job's status.
 
         Deprecated: use `client.batches.get()` instead.
@@ -465,7 +454,7 @@ class AsyncBatch(AsyncBatchMixin, AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         retry_non_idempotent: bool | None = None,
-    ) -> BatchJobCancelResult:
+    ) -> types.BatchJobCancelResult:
         """Cancel a batch job.
 
         Deprecated: use `client.batches.cancel()` instead.

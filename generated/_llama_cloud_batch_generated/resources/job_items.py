@@ -7,8 +7,15 @@ import sys
 from collections.abc import Mapping
 from functools import cached_property
 from operator import attrgetter
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
+from llama_cloud_batch import types
+from llama_cloud_batch._base_client import Timeout
+from llama_cloud_batch._pagination import (
+    AsyncPage,
+    AsyncPager,
+    SyncPage,
+)
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
 
 if sys.version_info >= (3, 13):
@@ -16,18 +23,6 @@ if sys.version_info >= (3, 13):
 else:
     from typing_extensions import deprecated
 
-if TYPE_CHECKING:
-    from llama_cloud_batch._base_client import Timeout
-    from llama_cloud_batch._pagination import (
-        AsyncPage,
-        AsyncPager,
-        SyncPage,
-    )
-
-    from ..models.batch_item_status import BatchItemStatus
-    from ..models.batch_job_item import BatchJobItem
-    from ..models.item_processing_results import ItemProcessingResults
-    from ..models.job_type import JobType
 
 __all__ = ["AsyncJobItems", "JobItems"]
 
@@ -56,7 +51,7 @@ class JobItems(SyncAPIResource):
         offset: int | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
-        status: BatchItemStatus
+        status: types.BatchItemStatus
         | Literal["cancelled", "completed", "failed", "pending", "processing", "skipped"]
         | None = None,
         timeout: Timeout = None,
@@ -64,7 +59,7 @@ class JobItems(SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> SyncPage[BatchJobItem]:
+    ) -> SyncPage[types.BatchJobItem]:
         """List a batch job's items.
 
         Deprecated: use `client.batches.get()` instead.
@@ -110,7 +105,7 @@ class JobItems(SyncAPIResource):
         self,
         item_id: str,
         *,
-        job_type: JobType | Literal["classify", "extract", "parse"] | None = None,
+        job_type: types.JobType | Literal["classify", "extract", "parse"] | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
         timeout: Timeout = None,
@@ -118,7 +113,7 @@ class JobItems(SyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> ItemProcessingResults:
+    ) -> types.ItemProcessingResults:
         """Get an item's processing results.
 
         Deprecated: the API will remove it.
@@ -172,7 +167,7 @@ class AsyncJobItems(AsyncAPIResource):
         offset: int | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
-        status: BatchItemStatus
+        status: types.BatchItemStatus
         | Literal["cancelled", "completed", "failed", "pending", "processing", "skipped"]
         | None = None,
         timeout: Timeout = None,
@@ -180,7 +175,7 @@ class AsyncJobItems(AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> AsyncPager[BatchJobItem, AsyncPage[BatchJobItem]]:
+    ) -> AsyncPager[types.BatchJobItem, AsyncPage[types.BatchJobItem]]:
         """List a batch job's items.
 
         Deprecated: use `client.batches.get()` instead.
@@ -226,7 +221,7 @@ class AsyncJobItems(AsyncAPIResource):
         self,
         item_id: str,
         *,
-        job_type: JobType | Literal["classify", "extract", "parse"] | None = None,
+        job_type: types.JobType | Literal["classify", "extract", "parse"] | None = None,
         organization_id: str | None = None,
         project_id: str | None = None,
         timeout: Timeout = None,
@@ -234,7 +229,7 @@ class AsyncJobItems(AsyncAPIResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
-    ) -> ItemProcessingResults:
+    ) -> types.ItemProcessingResults:
         """Get an item's processing results.
 
         Deprecated: the API will remove it.

@@ -3,33 +3,41 @@
 Needs the ``cli`` extra (``pip install 'llama-cloud-batch[cli]'``), which adds rich for tables
 and progress; the standard library's argparse reads the command line. The library never
 imports this package.
+
+`main` is the console script (it exits the process); `run` is the same command line inside the
+calling process, printing to whatever `sys.stdout` and `sys.stderr` are when it is called and
+returning the exit status (tests, and programs that embed the command).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
-_MISSING_EXTRA_STATUS = 2  # ExitCode.USAGE: the installation is the configuration at fault
 _INTERRUPTED_STATUS = 130  # ExitCode.INTERRUPTED
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def run(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line in this process and returns its exit status; never exits, and
+    never lets a traceback out. `argv` is the arguments after the program name (default:
+    sys.argv[1:]); the environment and sys.stdin are read as the console script reads them."""
+    # Loads neither httpx nor rich: --help answers without them (each command loads its own).
+    from ._app import run as run_command
+
+    return run_command(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The console script: runs the command line and exits with its documented status."""
-    try:
-        from ._app import run
-    except ImportError as missing:
-        if (missing.name or "").split(".")[0] != "rich":
-            raise
-        print(
-            "llama-cloud-batch: error: the command line needs the 'cli' extra: "
-            "pip install 'llama-cloud-batch[cli]'",
-            file=sys.stderr,
-        )
-        sys.exit(_MISSING_EXTRA_STATUS)
+    # Ctrl-C must reach the command however it was started: a shell without job control (a
+    # script, cron, CI) starts a background command with SIGINT ignored, and a process keeps
+    # that through exec, so without this it could not be interrupted at all.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     status = run(argv)
     if status == _INTERRUPTED_STATUS:
         # Ctrl-C stops at once: fetches still waiting on the network in worker threads would

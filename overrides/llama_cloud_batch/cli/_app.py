@@ -3,30 +3,64 @@
 argparse rather than click or typer: httpx imports its own command line (click, rich, pygments)
 whenever click is installed, so an extra that brought click would make `import httpx`, and so
 `import llama_cloud_batch`, load all three for every user of the extra.
+
+This module imports neither httpx nor rich: `--help`, `--version`, a usage error and
+`completion` answer without them. Each command's code (`_commands`, which loads rich and the
+client) is imported once the arguments are read, by the name the parser recorded.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
+from enum import Enum
+from importlib import import_module
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .._version import __version__
-from . import _commands, _render
-from ._commands import State
-from ._errors import EXIT_CODES_HELP, PROG, CommandError, ExitCode, describe, exit_code_of
+from ._errors import EXIT_CODES_HELP, PROG, CommandError, ExitCode
 
-Handler = Callable[[State, argparse.Namespace], int]
+if TYPE_CHECKING:
+    from ._commands import State
+
+Handler = Callable[["State", argparse.Namespace], int]
+
+# An example for `jobs create --config` (shown in its --help and in docs/guide/cli.md; a test
+# checks that the client's request check accepts it).
+JOB_CONFIG_EXAMPLE = """\
+{
+  "job_name": "parse_raw_file_job",
+  "parameters": {"type": "parse", "lang": "en"}
+}"""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        # One line, as every other failure, instead of argparse's usage block.
+        # One line, as every other failure, instead of argparse's usage block; it names the
+        # help of the command that was being read (`jobs list --help`, not the top level's).
         raise CommandError(f"{message} (see {self.prog} --help)", ExitCode.USAGE)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: None = None
+    ) -> argparse.Namespace:
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            # argparse reports a flag no command knows from the top level; the help that lists
+            # the flags is the command's own.
+            prog = getattr(parsed, "prog", self.prog)
+            raise CommandError(
+                f"unrecognized arguments: {' '.join(extras)} (see {prog} --help)", ExitCode.USAGE
+            )
+        return parsed
+
+
+# ----- option values ------------------------------------------------------------------------
 
 
 def _count(text: str) -> int:
@@ -58,8 +92,61 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+class EnumChoice:
+    """An option whose values are one of the spec's enums, read from the generated enum (so a
+    value the spec gains is accepted by regeneration): checked here, before any request, with a
+    "did you mean" for a near miss; case is forgiven, and the spec's spelling is sent."""
+
+    def __init__(self, enum_name: str) -> None:
+        self.enum_name = enum_name
+        self.__name__ = enum_name  # argparse names the type in some messages
+
+    def enum(self) -> type[Enum]:
+        # The generated enums import no httpx and no rich; they load when the parser is built.
+        from .. import types
+
+        found: type[Enum] = getattr(types, self.enum_name)
+        return found
+
+    def values(self) -> list[str]:
+        return [str(member.value) for member in self.enum()]
+
+    def __call__(self, text: str) -> str:
+        values = self.values()
+        if text in values:
+            return text
+        folded = {value.casefold(): value for value in values}
+        if text.casefold() in folded:
+            return folded[text.casefold()]
+        close = difflib.get_close_matches(text.casefold(), list(folded), n=1, cutoff=0.6)
+        hint = f" (did you mean {folded[close[0]]!r}?)" if close else ""
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}{hint}; valid values: {', '.join(values)}"
+        )
+
+
+def _enum_option(
+    parser: argparse.ArgumentParser, flag: str, enum_name: str, what: str, **options: Any
+) -> None:
+    choice = EnumChoice(enum_name)
+    values = choice.values()
+    parser.add_argument(
+        flag,
+        type=choice,
+        metavar=flag.lstrip("-").upper().replace("-", "_"),
+        help=f"{what}: {', '.join(values)}",
+        # For shell completion; every value the type lets through is one of them.
+        choices=values,
+        **options,
+    )
+
+
+# ----- the parser ---------------------------------------------------------------------------
+
+
 def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
-    """--api-key, --api-key-file, --base-url, --verbose: before the command or after it."""
+    """--api-key, --api-key-file, --base-url, --allow-insecure-http, --verbose: before the
+    command or after it."""
     parser.add_argument(
         "--api-key",
         metavar="KEY",
@@ -80,6 +167,13 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
         help="the API's address (default: $LLAMA_CLOUD_BASE_URL, else the LlamaCloud API)",
     )
     parser.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        default=default,
+        help="send the key over plain http:// to a host other than this machine (a test server "
+        "on another machine; never the real API)",
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="count",
@@ -88,26 +182,60 @@ def _global_options(parser: argparse.ArgumentParser, default: object) -> None:
     )
 
 
-def _command(
-    group: argparse._SubParsersAction[_Parser],
-    name: str,
-    handler: Handler,
-    summary: str,
-    common: _Parser,
-) -> _Parser:
-    parser = group.add_parser(
-        name, help=summary, description=summary, epilog=EXIT_CODES_HELP, parents=[common]
+class Commands:
+    """Adds the commands of one group (`jobs`, `batches`, ...) to the parser."""
+
+    def __init__(
+        self, groups: argparse._SubParsersAction[_Parser], name: str, summary: str, common: _Parser
+    ) -> None:
+        group = groups.add_parser(name, help=summary, description=summary)
+        self.name = name
+        self.commands = group.add_subparsers(metavar="COMMAND", required=True)
+        self.common = common
+
+    def add(self, name: str, handler: str, summary: str, epilog: str = "") -> _Parser:
+        """A command run by `_commands.<handler>`."""
+        layout: dict[str, Any] = {"epilog": EXIT_CODES_HELP}
+        if epilog:
+            # An example's lines as written (the exit statuses are wrapped by hand for it).
+            layout = {
+                "epilog": f"{epilog}\n\n{textwrap.fill(EXIT_CODES_HELP, 80)}",
+                "formatter_class": argparse.RawDescriptionHelpFormatter,
+            }
+        parser = self.commands.add_parser(
+            name, help=summary, description=summary, parents=[self.common], **layout
+        )
+        parser.set_defaults(handler=handler, prog=parser.prog)
+        return parser
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--json / --jsonl (a table, or tab-separated lines off a terminal, otherwise), stored
+    together as `output`."""
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--json",
+        dest="output",
+        action="store_const",
+        const="json",
+        help="print one JSON document, for scripts",
     )
-    parser.set_defaults(handler=handler)
-    return parser
+    choice.add_argument(
+        "--jsonl",
+        dest="output",
+        action="store_const",
+        const="jsonl",
+        help="print one JSON object per line, for scripts",
+    )
+    parser.set_defaults(output="table")
 
 
-def _wait_options(parser: argparse.ArgumentParser) -> None:
+def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
         "--timeout",
         type=_seconds,
         metavar="SECONDS",
-        help="give up after this long, with exit status 5 (default: wait until done)",
+        help=f"give up after this long, with exit status 5 (default: wait until {what} done)",
     )
     parser.add_argument(
         "--poll-interval",
@@ -116,44 +244,145 @@ def _wait_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="pause between the first polls; it grows to 10 s (default: 2)",
     )
-
-
-def build_parser() -> _Parser:
-    common = _Parser(add_help=False)
-    # In a command's own options, a global option left out must not hide one given before it.
-    _global_options(common, argparse.SUPPRESS)
-    parser = _Parser(
-        prog=PROG,
-        description="LlamaCloud batch jobs from the terminal: start, follow, list, fetch results.",
-        epilog=EXIT_CODES_HELP,
+    parser.add_argument(
+        "--give-up-after",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="when the API cannot be reached (or answers only with errors worth retrying) for "
+        "this long, stop with exit status 6 (default: 300)",
     )
-    _global_options(parser, None)
-    parser.set_defaults(verbose=0)
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    groups = parser.add_subparsers(metavar="COMMAND", required=True)
 
-    jobs = groups.add_parser("jobs", help="list, inspect, start, cancel and wait for batch jobs")
-    job_commands = jobs.add_subparsers(metavar="COMMAND", required=True)
-    listing = _command(job_commands, "list", _commands.jobs_list, "every job, newest first", common)
-    listing.add_argument("--status", help="only jobs in this status (running, completed, ...)")
-    listing.add_argument("--job-type", help="only jobs of this type (parse, extract, classify)")
+
+def _timestamp(text: str) -> str:
+    """An ISO 8601 date and time (2025-01-31T12:00:00Z), or a date (its midnight, UTC)."""
+    import datetime
+
+    try:
+        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or time: {text!r} (e.g. 2025-01-31 or 2025-01-31T12:00:00Z)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value.isoformat()
+
+
+def _batches(groups: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    batches = Commands(
+        groups,
+        "batches",
+        "batches (the v2 API): list, inspect, start, cancel, wait, per-file results",
+        common,
+    )
+    listing = batches.add("list", "batches_list", "every batch, newest first")
+    _enum_option(listing, "--status", "BatchStatus", "only batches in this status")
+    listing.add_argument("--source-directory-id", help="only batches over this directory")
+    listing.add_argument(
+        "--created-after",
+        type=_timestamp,
+        metavar="TIME",
+        help="only batches created at this time or later (ISO 8601; a date is its midnight UTC)",
+    )
+    listing.add_argument(
+        "--created-before",
+        type=_timestamp,
+        metavar="TIME",
+        help="only batches created at this time or earlier",
+    )
+    listing.add_argument("--limit", type=_count, help="at most this many batches (default: all)")
+    add_output_options(listing)
+
+    get = batches.add("get", "batches_get", "one batch")
+    get.add_argument("batch", metavar="BATCH")
+    get.add_argument(
+        "--expand",
+        action="append",
+        choices=["results"],
+        help="results: with each file's result (its job, or why it has none)",
+    )
+    add_output_options(get)
+
+    create = batches.add(
+        "create",
+        "batches_create",
+        "start a batch: one job per file of a directory, all with one saved configuration",
+    )
+    create.add_argument(
+        "--source-directory-id", required=True, help="process every file of this directory"
+    )
+    _enum_option(
+        create, "--job-type", "ProductJobType", "the kind of job run on each file", required=True
+    )
+    create.add_argument(
+        "--configuration-id", required=True, help="the saved configuration the jobs run with"
+    )
+    create.add_argument(
+        "--webhook-configuration-id",
+        action="append",
+        metavar="ID",
+        help="a saved webhook configuration to notify (repeat it)",
+    )
+    create.add_argument("--wait", action="store_true", help="then follow it as `batches wait` does")
+    _wait_options(create, "it is")
+    add_output_options(create)
+
+    cancel = batches.add("cancel", "batches_cancel", "stop a batch that is not final")
+    cancel.add_argument("batch", metavar="BATCH")
+    add_output_options(cancel)
+
+    wait = batches.add(
+        "wait",
+        "batches_wait",
+        "follow batches until each is final (live bars on a terminal, plain lines elsewhere)",
+    )
+    wait.add_argument("batches", metavar="BATCH", nargs="+")
+    _wait_options(wait, "each is")
+    add_output_options(wait)
+
+    results = batches.add(
+        "results",
+        "batches_results",
+        "each file's result (its job, or why it has none), once the batch is final: waits "
+        "for it first",
+    )
+    results.add_argument("batch", metavar="BATCH")
+    _wait_options(results, "it is")
+    add_output_options(results)
+
+
+def _jobs(groups: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    jobs = Commands(
+        groups,
+        "jobs",
+        "the beta batch jobs (deprecated by the API: use `batches`): list, inspect, start, "
+        "cancel, wait",
+        common,
+    )
+    listing = jobs.add("list", "jobs_list", "every job, newest first")
+    _enum_option(listing, "--status", "BatchJobStatus", "only jobs in this status")
+    _enum_option(listing, "--job-type", "JobType", "only jobs of this type")
     listing.add_argument("--directory-id", help="only jobs over this directory")
     listing.add_argument("--limit", type=_count, help="at most this many jobs (default: all)")
-    _render.add_output_options(listing)
+    add_output_options(listing)
 
-    get = _command(job_commands, "get", _commands.jobs_get, "one job and its progress", common)
+    get = jobs.add("get", "jobs_get", "one job and its progress")
     get.add_argument("job", metavar="JOB")
-    _render.add_output_options(get)
+    add_output_options(get)
 
-    cancel = _command(
-        job_commands, "cancel", _commands.jobs_cancel, "stop a pending or running job", common
-    )
+    cancel = jobs.add("cancel", "jobs_cancel", "stop a pending or running job")
     cancel.add_argument("job", metavar="JOB")
     cancel.add_argument("--reason", help="why, recorded with the job")
-    _render.add_output_options(cancel)
+    add_output_options(cancel)
 
-    create = _command(
-        job_commands, "create", _commands.jobs_create, "start a job over files", common
+    create = jobs.add(
+        "create",
+        "jobs_create",
+        "start a job over files",
+        epilog=f"An example job config (job.json), a parse job in English:\n\n"
+        f"{JOB_CONFIG_EXAMPLE}\n\n"
+        "  llama-cloud-batch jobs create --config job.json --directory-id DIR --wait",
     )
     create.add_argument(
         "--config", required=True, metavar="FILE", help="the job config as JSON (- for stdin)"
@@ -166,35 +395,31 @@ def build_parser() -> _Parser:
         "--items-file", metavar="FILE", help="files to process, one item ID a line (- for stdin)"
     )
     create.add_argument("--wait", action="store_true", help="then follow it as `jobs wait` does")
-    _wait_options(create)
-    _render.add_output_options(create)
+    _wait_options(create, "it is")
+    add_output_options(create)
 
-    wait = _command(
-        job_commands,
+    wait = jobs.add(
         "wait",
-        _commands.jobs_wait,
+        "jobs_wait",
         "follow jobs until each is final (live bars on a terminal, plain lines elsewhere)",
-        common,
     )
     wait.add_argument("jobs", metavar="JOB", nargs="+")
-    _wait_options(wait)
-    _render.add_output_options(wait)
+    _wait_options(wait, "each is")
+    add_output_options(wait)
 
-    items = groups.add_parser("items", help="the files of a batch job")
-    item_commands = items.add_subparsers(metavar="COMMAND", required=True)
-    item_list = _command(item_commands, "list", _commands.items_list, "every item of a job", common)
-    item_list.add_argument("job", metavar="JOB")
-    item_list.add_argument("--status", help="only items in this status (failed, completed, ...)")
-    _render.add_output_options(item_list)
 
-    results = groups.add_parser("results", help="processing results of a job's items")
-    result_commands = results.add_subparsers(metavar="COMMAND", required=True)
-    download = _command(
-        result_commands,
+def _items(groups: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    items = Commands(groups, "items", "the files of a beta batch job", common)
+    listing = items.add("list", "items_list", "every item of a job")
+    listing.add_argument("job", metavar="JOB")
+    _enum_option(listing, "--status", "BatchItemStatus", "only items in this status")
+    add_output_options(listing)
+
+    results = Commands(groups, "results", "processing results of a beta job's items", common)
+    download = results.add(
         "download",
-        _commands.results_download,
+        "results_download",
         "save each item's results to DIR/ITEM_ID.json; run again to resume",
-        common,
     )
     download.add_argument("job", metavar="JOB")
     download.add_argument(
@@ -204,40 +429,133 @@ def build_parser() -> _Parser:
         metavar="DIR",
         help="where the files go (made if missing)",
     )
-    download.add_argument(
+    _enum_option(
+        download,
         "--status",
-        help="fetch the items in this status (default: the completed ones; others have none)",
+        "BatchItemStatus",
+        "fetch the items in this status (default: the completed ones; others have none)",
     )
     download.add_argument(
         "--concurrency", type=_count, default=8, help="results fetched at once (default: 8)"
     )
-    _render.add_output_options(download)
+    download.add_argument(
+        "--fsync",
+        action="store_true",
+        help="flush each file to the disk before it takes its name (slower; by default the "
+        "files are synced once, at the end)",
+    )
+    add_output_options(download)
+
+
+def _completion(groups: argparse._SubParsersAction[_Parser]) -> None:
+    completion = groups.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or fish)",
+        description="Prints a script that completes the commands, flags and values of "
+        f"{PROG} in your shell. Load it, or save it where your shell looks:",
+        epilog=f"  bash: {PROG} completion bash > ~/.local/share/bash-completion/completions/"
+        f"{PROG}\n"
+        f"  zsh:  {PROG} completion zsh > ~/.zfunc/_{PROG}   (with fpath+=~/.zfunc before "
+        "compinit)\n"
+        f"  fish: {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
+    completion.set_defaults(handler="completion", prog=completion.prog)
+
+
+def build_parser() -> _Parser:
+    common = _Parser(add_help=False)
+    # In a command's own options, a global option left out must not hide one given before it.
+    _global_options(common, argparse.SUPPRESS)
+    parser = _Parser(
+        prog=PROG,
+        description="LlamaCloud batches from the terminal: start, follow, list, fetch results.",
+        epilog=EXIT_CODES_HELP,
+    )
+    _global_options(parser, None)
+    parser.set_defaults(verbose=0, allow_insecure_http=False)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    groups = parser.add_subparsers(metavar="COMMAND", required=True)
+    _batches(groups, common)
+    _jobs(groups, common)
+    _items(groups, common)
+    _completion(groups)
     return parser
+
+
+MISSING_EXTRA = (
+    f"{PROG}: error: the command line needs the 'cli' extra: pip install 'llama-cloud-batch[cli]'"
+)
+
+
+class _MissingExtra(Exception):
+    """rich is not installed: the commands cannot run (--help and completion still can)."""
+
+
+def _commands_module() -> Any:
+    try:
+        return import_module("._commands", __package__)
+    except ImportError as missing:
+        if (missing.name or "").split(".")[0] != "rich":
+            raise
+        raise _MissingExtra from None
 
 
 def run(argv: Sequence[str] | None = None, state: State | None = None) -> int:
     """Runs the command line; returns the exit status. Never lets a traceback out."""
-    state = state or State()
+    made: list[State] = [state] if state is not None else []
+
+    def current() -> State:
+        if not made:
+            made.append(_commands_module().State())
+        return made[0]
+
     try:
-        args = build_parser().parse_args(argv)
-        state.api_key, state.base_url = _commands.api_key(args), args.base_url
-        if args.verbose:
-            _commands.verbose_logging(args.verbose, state.err)
-        handler: Handler = args.handler
-        return handler(state, args)
-    except SystemExit as done:  # --help and --version
-        return done.code if isinstance(done.code, int) else ExitCode.OK
-    except KeyboardInterrupt:
-        state.note(f"{PROG}: interrupted")
-        return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`| head`): nothing more can be said on stdout, so nothing is,
-        # not even when the interpreter flushes it on the way out.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return ExitCode.ERROR
-    except Exception as error:
-        state.note(f"{PROG}: error: {state.redact(describe(error))}")
-        return exit_code_of(error)
-    finally:
-        state.close()
+        try:
+            parser = build_parser()
+            if argv is None:
+                # The shell asking for completions (only the console script is asked).
+                from ._completion import complete_if_asked
+
+                complete_if_asked(parser)
+            args = parser.parse_args(argv)
+            handler_name: str = args.handler
+            if handler_name == "completion":
+                from ._completion import script
+
+                sys.stdout.write(script(args.shell))
+                return ExitCode.OK
+            commands = _commands_module()
+            state = current()
+            state.api_key, state.base_url = commands.api_key(args), args.base_url
+            state.allow_insecure_http = args.allow_insecure_http
+            if args.verbose:
+                state.verbose_logging(args.verbose)
+            handler: Handler = getattr(commands, handler_name)
+            return handler(state, args)
+        except SystemExit as done:  # --help and --version
+            return done.code if isinstance(done.code, int) else ExitCode.OK
+        except KeyboardInterrupt:
+            current().note(f"{PROG}: interrupted")
+            return ExitCode.INTERRUPTED
+        except BrokenPipeError:
+            # The reader went away (`| head`): nothing more can be said on stdout, so nothing
+            # is, not even when the interpreter flushes it on the way out.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return ExitCode.ERROR
+        except _MissingExtra:
+            raise
+        except Exception as error:
+            from ._errors import describe, exit_code_of
+
+            state = current()
+            state.note(f"{PROG}: error: {state.redact(describe(error, state))}")
+            return exit_code_of(error)
+        finally:
+            if made:
+                made[0].close()
+    except _MissingExtra:
+        print(MISSING_EXTRA, file=sys.stderr)
+        return ExitCode.USAGE

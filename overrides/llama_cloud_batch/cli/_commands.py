@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from itertools import islice
@@ -18,12 +19,12 @@ from .._config import api_key_given, clean_api_key
 from .._exceptions import LlamaCloudError, MissingAPIKeyError
 from .._redact import Redactor
 from . import _render
-from ._errors import CommandError, ExitCode, describe
+from ._errors import PROG, CommandError, ExitCode, describe
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from _llama_cloud_batch_generated.models import BatchJob
+    from _llama_cloud_batch_generated.models import Batch, BatchJob
 
     from .._client import LlamaCloud
     from ..types import ParseJobConfigParam
@@ -38,25 +39,56 @@ class State:
 
     api_key: str | None = None
     base_url: str | None = None
-    out: Console = field(default_factory=Console)
-    err: Console = field(default_factory=lambda: Console(stderr=True))
+    allow_insecure_http: bool = False
+    # Each run's own, on the streams of that moment (a caller running the command in its own
+    # process may have replaced them).
+    out: Console = field(default_factory=lambda: Console(file=sys.stdout))
+    err: Console = field(default_factory=lambda: Console(file=sys.stderr))
     _client: LlamaCloud | None = None
+    # --verbose's handler and the level the logger had before it, for close() to put back.
+    _verbose: tuple[logging.Handler, int] | None = None
 
     def client(self) -> LlamaCloud:
         if self._client is None:
             from .._client import LlamaCloud
 
             try:
-                self._client = LlamaCloud(api_key=self.api_key, base_url=self.base_url)
+                self._client = LlamaCloud(
+                    api_key=self.api_key,
+                    base_url=self.base_url,
+                    allow_insecure_http=self.allow_insecure_http,
+                )
             except ValueError as error:
                 # The options or the environment are wrong (a base URL with a query, a key
                 # with a control character): bad configuration, not a failure of the API.
                 raise CommandError(str(error), ExitCode.USAGE) from error
         return self._client
 
+    def shown_base_url(self) -> str:
+        """The API's address in use (the client's, else what the options and environment say)."""
+        if self._client is not None:
+            return str(self._client.base_url)
+        return self.base_url or os.environ.get("LLAMA_CLOUD_BASE_URL") or "the LlamaCloud API"
+
+    def verbose_logging(self, level: int) -> None:
+        """--verbose: the client's log (requests, retries; never headers) above any progress
+        bar, until close()."""
+        logger = logging.getLogger("llama_cloud_batch")
+        handler = RichHandler(console=self.err, show_path=False, markup=False)
+        self._verbose = (handler, logger.level)
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        if self._verbose is not None:
+            # The logger outlives the run when the command runs inside another program.
+            handler, level = self._verbose
+            logger = logging.getLogger("llama_cloud_batch")
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            self._verbose = None
 
     def _redactor(self) -> Redactor | None:
         """The client's own, so the key hidden is the one it sends (from --api-key,
@@ -82,16 +114,13 @@ class State:
         redactor = self._redactor()
         return value if redactor is None else redactor.value(value)
 
+    def describe(self, error: BaseException) -> str:
+        """An error in one line, naming the flags and variables that change it."""
+        return describe(error, self)
+
     def note(self, text: str) -> None:
         """One line on stderr, shown as text (it may quote the server: an error's message)."""
         self.err.print(_render.shown(text), soft_wrap=True)
-
-
-def verbose_logging(level: int, console: Console) -> None:
-    """--verbose: the client's log (requests, retries; never headers) above any progress bar."""
-    logger = logging.getLogger("llama_cloud_batch")
-    logger.addHandler(RichHandler(console=console, show_path=False, markup=False))
-    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
 
 
 def _params(**given: Any) -> dict[str, Any]:
@@ -109,14 +138,14 @@ def jobs_list(state: State, args: argparse.Namespace) -> int:
     )
     page = state.client().beta.batch.list(**params)
     found: Iterator[BatchJob] = iter(page) if args.limit is None else islice(page, args.limit)
-    _render.emit(found, args.output, lambda job: job.to_dict(), _render.jobs_table, state.out)
+    _render.emit(found, args.output, lambda job: job.to_dict(), _render.jobs_listing, state.out)
     return ExitCode.OK
 
 
 def jobs_get(state: State, args: argparse.Namespace) -> int:
     progress = state.client().beta.batch.get_status(args.job)
     if args.output == "table":
-        state.out.print(_render.progress_table(progress))
+        _render.print_fields(_render.progress_listing(progress), state.out)
     else:
         _render.echo_json(progress.to_dict())
     return ExitCode.OK
@@ -200,46 +229,184 @@ def jobs_create(state: State, args: argparse.Namespace) -> int:
     )
     if args.wait:
         state.note(f"created {created.id} ({created.total_items} items)")
-        return _follow(state, [created.id], args)
+        return follow(state, [created.id], args, "jobs")
     if args.output == "table":
-        state.out.print(_render.jobs_table([created]))
+        _render.print_listing(_render.jobs_listing([created]), state.out)
     else:
         _render.echo_json(created.to_dict())
     return ExitCode.OK
 
 
 def jobs_wait(state: State, args: argparse.Namespace) -> int:
-    return _follow(state, list(dict.fromkeys(args.jobs)), args)
+    return follow(state, list(dict.fromkeys(args.jobs)), args, "jobs")
 
 
-def _follow(state: State, job_ids: list[str], args: argparse.Namespace) -> int:
+class _Interrupted(Exception):
+    """Ctrl-C during a wait, after the note saying how to take it up again."""
+
+
+def _wait_for(
+    state: State, ids: list[str], args: argparse.Namespace, group: str, resume: str
+) -> list[Any]:
+    """Follows jobs or batches until each is final, showing their progress; their results.
+    On Ctrl-C says the command that takes the wait up again (`resume` followed by the IDs
+    still open) and raises _Interrupted; when the API gives no answer for --give-up-after,
+    CommandError with ExitCode.UNREACHABLE."""
     # Here, not at the top: rich.progress is for the commands that show it, not `jobs list`.
     from . import _wait
 
-    display = _wait.WaitDisplay(state.err, job_ids, live=state.err.is_terminal, redact=state.redact)
+    kind = _wait.jobs_kind() if group == "jobs" else _wait.batches_kind()
+    display = _wait.WaitDisplay(
+        state.err,
+        ids,
+        live=state.err.is_terminal,
+        redact=state.redact,
+        kind=kind,
+        describe=state.describe,
+        give_up_after=args.give_up_after,
+    )
+    client = state.client()
+    waiter = client.beta.batch if group == "jobs" else client.batches
+    again = "Follow them again with" if resume.endswith(" wait") else "Get them with"
     try:
-        results = _wait.follow(
-            state.client(),
-            job_ids,
-            display,
-            timeout=args.timeout,
-            poll_interval=args.poll_interval,
-        )
+        with display:
+            results: list[Any] = waiter.wait_for_many(
+                ids,
+                max_wait=args.timeout,
+                poll_interval=args.poll_interval,
+                max_poll_interval=max(args.poll_interval, 10.0),
+                on_update=display.update,
+            )
     except KeyboardInterrupt:
-        left = display.open_jobs()
+        left = display.open_ids()
         state.note(
-            "interrupted: the jobs go on running on the server."
-            + (f" Follow them again with: {_wait.resume_hint(left)}" if left else "")
+            f"interrupted: the {group} go on running on the server."
+            + (f" {again}: {_wait.resume_hint(resume, left)}" if left else "")
         )
+        raise _Interrupted from None
+    except _wait.GaveUp as gave_up:
+        left = display.open_ids()
+        raise CommandError(
+            f"gave up after {gave_up.seconds:g} s without an answer from the API: "
+            f"{gave_up.reason}. {again}: {_wait.resume_hint(resume, left)}",
+            ExitCode.UNREACHABLE,
+        ) from None
+    return results
+
+
+def follow(state: State, ids: list[str], args: argparse.Namespace, group: str) -> int:
+    """`jobs wait` and `batches wait`: follows until each is final; prints the outcomes."""
+    from . import _wait
+
+    try:
+        results = _wait_for(state, ids, args, group, f"{group} wait")
+    except _Interrupted:
         return ExitCode.INTERRUPTED
+    to_json = _wait.result_json if group == "jobs" else _wait.batch_result_json
+    listing = _wait.summary_listing if group == "jobs" else _wait.batch_summary_listing
     _render.emit(
         results,
         args.output,
-        lambda result: state.redact_value(_wait.result_json(result)),
-        lambda rows: _wait.summary_table(rows, state.redact),
+        lambda result: state.redact_value(to_json(result, state.describe)),
+        lambda rows: listing(rows, state.redact, state.describe),
         state.out,
     )
     return _wait.exit_code(results)
+
+
+# ----- batches (v2) -------------------------------------------------------------------------
+
+
+def batches_list(state: State, args: argparse.Namespace) -> int:
+    page_size = None if args.limit is None else min(args.limit, _PAGE_SIZE)
+    params = _params(
+        status=args.status,
+        source_directory_id=args.source_directory_id,
+        created_at_on_or_after=args.created_after,
+        created_at_on_or_before=args.created_before,
+        page_size=page_size,
+    )
+    page = state.client().batches.list(**params)
+    found: Iterator[Batch] = iter(page) if args.limit is None else islice(page, args.limit)
+    _render.emit(
+        found, args.output, lambda batch: batch.to_dict(), _render.batches_listing, state.out
+    )
+    return ExitCode.OK
+
+
+def _show_batch(state: State, batch: Batch, output: str) -> None:
+    if output != "table":
+        _render.echo_json(batch.to_dict())
+        return
+    _render.print_fields(_render.batch_fields(batch), state.out)
+    if batch.results is None:
+        return
+    listing = _render.results_listing(batch.results)
+    if state.out.is_terminal:
+        _render.print_listing(listing, state.out)
+    else:  # a line per file after the fields: result<TAB>FILE<TAB>JOB<TAB>TYPE<TAB>ERROR
+        for row in listing.rows:
+            state.out.file.write(_render.tsv_line(["result", *row]) + "\n")
+
+
+def batches_get(state: State, args: argparse.Namespace) -> int:
+    batch = state.client().batches.get(args.batch, **_params(expand=args.expand))
+    _show_batch(state, batch, args.output)
+    return ExitCode.OK
+
+
+def batches_create(state: State, args: argparse.Namespace) -> int:
+    created = state.client().batches.create(
+        config={"job": {"type": args.job_type, "configuration_id": args.configuration_id}},
+        source_directory_id=args.source_directory_id,
+        **_params(webhook_configuration_ids=args.webhook_configuration_id),
+    )
+    if args.wait:
+        state.note(f"created {created.id} ({created.status})")
+        return follow(state, [created.id], args, "batches")
+    _show_batch(state, created, args.output)
+    return ExitCode.OK
+
+
+def batches_cancel(state: State, args: argparse.Namespace) -> int:
+    cancelled = state.client().batches.cancel(args.batch)
+    _show_batch(state, cancelled, args.output)
+    return ExitCode.OK
+
+
+def batches_wait(state: State, args: argparse.Namespace) -> int:
+    return follow(state, list(dict.fromkeys(args.batches)), args, "batches")
+
+
+def batches_results(state: State, args: argparse.Namespace) -> int:
+    """Waits for the batch (with progress on a terminal), then prints each file's result; the
+    exit status is the wait's (a failed batch: 3, and its results are printed)."""
+    from . import _wait
+
+    try:
+        (waited,) = _wait_for(state, [args.batch], args, "batches", "batches results")
+    except _Interrupted:
+        return ExitCode.INTERRUPTED
+    code = _wait.exit_code([waited])
+    if not waited.is_final:
+        state.note(
+            f"{PROG}: batch {args.batch} is {_wait.state(waited)}: its results are listed once "
+            "it is final"
+        )
+        return code
+    batch = state.client().batches.get(args.batch, expand=["results"])
+    if batch.results is None:
+        # The API lists no per-file results for it (a batch that failed as a whole, say).
+        state.note(f"{PROG}: batch {args.batch} ended {batch.status} with no per-file results")
+        return code
+    _render.emit(
+        batch.results,
+        args.output,
+        lambda result: result.to_dict(),
+        _render.results_listing,
+        state.out,
+    )
+    return code
 
 
 # ----- items and results --------------------------------------------------------------------
@@ -247,12 +414,12 @@ def _follow(state: State, job_ids: list[str], args: argparse.Namespace) -> int:
 
 def items_list(state: State, args: argparse.Namespace) -> int:
     page = state.client().beta.batch.job_items.list(args.job, **_params(status=args.status))
-    _render.emit(page, args.output, lambda item: item.to_dict(), _render.items_table, state.out)
+    _render.emit(page, args.output, lambda item: item.to_dict(), _render.items_listing, state.out)
     return ExitCode.OK
 
 
 def results_download(state: State, args: argparse.Namespace) -> int:
-    from . import _download  # loads rich.progress (see _follow)
+    from . import _download  # loads rich.progress (see follow)
 
     out: Path = args.out
     try:
@@ -270,12 +437,15 @@ def results_download(state: State, args: argparse.Namespace) -> int:
             console=state.err,
             live=state.err.is_terminal,
             summary=summary,
+            fsync=args.fsync,
         )
     except KeyboardInterrupt:
         state.note(f"interrupted: {summary.line()}. Run the same command again to fetch the rest.")
         return ExitCode.INTERRUPTED
     except (LlamaCloudError, OSError) as error:
-        raise CommandError(f"{describe(error)} ({summary.line()}; run again to resume)") from error
+        raise CommandError(
+            f"{state.describe(error)} ({summary.line()}; run again to resume)"
+        ) from error
     if args.output == "table":
         state.out.print(_render.shown(summary.line()), soft_wrap=True)
     else:

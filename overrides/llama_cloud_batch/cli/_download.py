@@ -1,12 +1,20 @@
 """`results download`: every item's processing results, one JSON file per item, resumable.
 
-A file appears only once whole (written beside its final name, flushed, then renamed): a
-second run skips the items whose file it finds whole (see is_saved) and fetches the rest,
-whether the first run was interrupted or the job has gained items since.
+A file appears only once whole (written beside its final name, then renamed): a second run
+skips the items whose file it finds whole (see is_saved) and fetches the rest, whether the
+first run was interrupted or the job has gained items since.
+
+The disk is synced once, at the end (os.sync), not file by file: an fsync per file was half
+the cost of saving an item. A rename is atomic for the processes that read the directory, so a
+killed run never leaves a half-written file under a final name; after a power cut, files of the
+last moments may be missing (or, on a file system that does not order a rename after its data,
+empty), and is_saved fetches those again. --fsync (fsync=True) syncs each file before its rename
+instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .._body import loads
@@ -58,8 +67,9 @@ def item_filename(item_id: str) -> str:
     return f"{stem}~{hashlib.sha256(item_id.encode()).hexdigest()[:32]}.json"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Writes `data` to a new file beside `path`, then renames it over `path`.
+def write_atomically(path: Path, data: bytes, *, fsync: bool = False) -> None:
+    """Writes `data` to a new file beside `path`, then renames it over `path`; with `fsync`,
+    the data reaches the disk before the rename.
 
     The partial file is made by mkstemp: created exclusively (O_EXCL, never through a link or
     into a FIFO someone planted) under a name no one can guess, and readable by this user only,
@@ -70,8 +80,9 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+            if fsync:
+                file.flush()
+                os.fsync(file.fileno())
         partial.replace(path)
     except BaseException:
         # missing_ok: renamed already (Ctrl-C just after the rename).
@@ -102,8 +113,13 @@ def is_saved(path: Path, item_id: str) -> bool:
 
 
 def item_document(item: BatchJobItem, results: ItemProcessingResults) -> bytes:
+    """The file's bytes: indented UTF-8 JSON and a final line break. orjson writes it in a
+    tenth of json's time; what orjson refuses (an integer beyond 64 bits) goes through json."""
     document = {"item": item.to_dict(), "results": results.to_dict()}
-    return (json.dumps(document, indent=2) + "\n").encode()
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 @dataclass
@@ -149,6 +165,7 @@ def download(
     console: Console,
     live: bool,
     summary: DownloadSummary,
+    fsync: bool = False,
 ) -> None:
     """Saves every item's results into `out`, counting into `summary` as it goes (so that an
     interruption still leaves an exact count of what is saved)."""
@@ -176,10 +193,23 @@ def download(
         progress.advance(task)
         return True
 
-    with progress:
-        for item, results in client.beta.batch.iter_results(
-            job_id, status=status, concurrency=concurrency, skip=skip
-        ):
-            write_atomically(out / item_filename(item.item_id), item_document(item, results))
-            summary.saved += 1
-            progress.advance(task)
+    # Off a terminal nothing is drawn, so nothing is started: rich before 14.3 prints an empty
+    # line when even a disabled Progress stops.
+    interrupted = False
+    try:
+        with progress if live else contextlib.nullcontext():
+            for item, results in client.beta.batch.iter_results(
+                job_id, status=status, concurrency=concurrency, skip=skip
+            ):
+                write_atomically(
+                    out / item_filename(item.item_id), item_document(item, results), fsync=fsync
+                )
+                summary.saved += 1
+                progress.advance(task)
+    except KeyboardInterrupt:
+        # Stops at once: what is written is whole, and the system writes it out in its time.
+        interrupted = True
+        raise
+    finally:
+        if summary.saved and not fsync and not interrupted:
+            os.sync()  # once for every file of the run (see the module's docstring)

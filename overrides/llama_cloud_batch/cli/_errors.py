@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from .._exceptions import (
     APIConnectionError,
@@ -11,6 +13,9 @@ from .._exceptions import (
     LlamaCloudError,
     MissingAPIKeyError,
 )
+
+if TYPE_CHECKING:
+    from ._commands import State
 
 PROG = "llama-cloud-batch"
 
@@ -24,13 +29,19 @@ class ExitCode(IntEnum):
     JOB_FAILED = 3  # `jobs wait`: a job ended failed
     JOB_CANCELLED = 4  # `jobs wait`: a job ended cancelled
     TIMED_OUT = 5  # `jobs wait`: the deadline passed with a job still open
+    UNREACHABLE = 6  # a wait gave up: the API could not be reached for --give-up-after seconds
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 EXIT_CODES_HELP = (
     "Exit status: 0 done; 1 an error from the API, the network or a file; 2 bad usage or "
-    "configuration; 3 a job failed; 4 a job was cancelled; 5 timed out waiting; 130 interrupted."
+    "configuration; 3 a job or batch failed; 4 a job or batch was cancelled; 5 timed out "
+    "waiting; 6 a wait gave up, the API unreachable for --give-up-after seconds; 130 "
+    "interrupted."
 )
+
+# The address option and its variable, named wherever the API cannot be reached.
+BASE_URL_HINT = "check --base-url or LLAMA_CLOUD_BASE_URL"
 
 
 class CommandError(Exception):
@@ -46,15 +57,31 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def describe(error: BaseException) -> str:
-    """What went wrong, in one line (the client's messages already leave the key out)."""
+def _in_shell_terms(message: str) -> str:
+    """The client's advice in the command's terms: its flags, not the constructor's arguments."""
+    return re.sub(r"\bpass allow_insecure_http=True\b", "pass --allow-insecure-http", message)
+
+
+def describe(error: BaseException, state: State | None = None) -> str:
+    """What went wrong, in one line (the client's messages already leave the key out), naming
+    the flags and environment variables that change it."""
     if isinstance(error, CommandError):
         return one_line(error.message)
+    if isinstance(error, MissingAPIKeyError):
+        return (
+            "no API key: give --api-key-file FILE (or --api-key KEY), or set "
+            "LLAMA_CLOUD_API_KEY (LLAMA_PARSE_API_KEY is read too)"
+        )
+    if isinstance(error, InsecureConnectionError):
+        return _in_shell_terms(one_line(str(error))).replace(
+            "; use https://", "; use an https:// --base-url (or LLAMA_CLOUD_BASE_URL)", 1
+        )
     if isinstance(error, APIStatusError):
         hint = " (check --api-key or LLAMA_CLOUD_API_KEY)" if error.status_code == 401 else ""
         return one_line(str(error)) + hint
     if isinstance(error, APIConnectionError):
-        return f"cannot reach the API: {one_line(str(error))}"
+        where = f" at {state.shown_base_url()}" if state is not None else ""
+        return f"cannot reach the API{where} ({BASE_URL_HINT}): {one_line(str(error))}"
     if isinstance(error, LlamaCloudError | OSError):
         return one_line(str(error))
     return f"unexpected {type(error).__name__}: {one_line(str(error))}"

@@ -2,10 +2,19 @@
 
 Independent of the socket layer: `App.handle` takes a parsed request and returns the reply to
 send (or a request to drop the connection), so the HTTP handler stays a thin shell.
+
+Everything but the answers themselves comes from the spec, for every operation it has, with no
+code per operation: routes (404, 405 with Allow), the key (401), the request's parameters and
+body (422), the answer's check against its schema, faults and the request record. An answer
+comes from the operation's handler (the table in `App._handlers`), which names the inputs it
+honours. An operation without a handler, or a request sending an input its handler does not
+honour, gets a 501 whose detail names the operation (and the input) rather than a made-up
+answer or an input silently ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -14,18 +23,29 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit
 
 from .._redact import MAX_BODY_DEPTH, depth
-from ._faults import Fault, FaultPlan
-from ._spec import Operation, Problem, Spec, coerce_parameter, problems_from_errors
-from ._store import NotFound, Store
+from ._faults import PAGE_TOKEN, Fault, FaultPlan
+from ._spec import (
+    Operation,
+    Problem,
+    Spec,
+    coerce_parameter,
+    parse_date_time,
+    problems_from_errors,
+)
+from ._store import InvalidInput, NotFound, Store
 
 logger = logging.getLogger("llama_cloud_batch.testing")
 
 JSON = "application/json"
 MAX_BODY_BYTES = 1 << 20
 DEFAULT_MAX_RECORDED_REQUESTS = 1000
+# The local server's own answer to what it cannot answer truthfully: never a spec violation.
+NOT_IMPLEMENTED = 501
+# How many answers known to conform are remembered (16 bytes each) before starting afresh.
+MAX_REMEMBERED_ANSWERS = 100_000
 
 
 @dataclass
@@ -98,8 +118,24 @@ class _Call:
 
     operation: Operation
     path: dict[str, str]
-    query: dict[str, Any]
+    query: dict[str, Any]  # every parameter given, as its schema's type, by the spec's name
     body: Any
+    # The query and header parameters sent, and the top-level body properties the spec lists.
+    inputs: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Handler:
+    """How the local server answers one operation: `run` makes the answer's body from the
+    validated call; `reads` names every query, header and body input it honours."""
+
+    run: Callable[[_Call], Any]
+    reads: frozenset[str]
+
+
+# Accepted by every operation. One organization: organization_id filters nothing; project_id
+# picks the project (jobs and batches made without one are in DEFAULT_PROJECT_ID).
+_SCOPE = frozenset({"organization_id", "project_id"})
 
 
 class App:
@@ -125,6 +161,8 @@ class App:
         self.requests: deque[RecordedRequest] = deque(maxlen=max_recorded_requests)
         self.violations: list[SpecViolation] = []
         self.errors: list[str] = []
+        self.handlers = self._handlers()
+        self._conforming: set[bytes] = set()  # digests of answers that matched the spec
 
     # ----- entry point ---------------------------------------------------------------------
 
@@ -159,6 +197,10 @@ class App:
             return Reply(fault.status, fault.body, {"content-type": fault.content_type})
         if fault is not None and fault.kind == "hang" and self._wait(fault.seconds):
             return Reply(0, drop=True)  # the server is stopping: nobody waits for this answer
+        asked = parse_qs(query, keep_blank_values=True)
+        if fault is not None and fault.kind == "ignore_page_token":
+            pairs = parse_qsl(query, keep_blank_values=True)
+            query = urlencode([(name, value) for name, value in pairs if name != PAGE_TOKEN])
         try:
             status, body, headers = self._dispatch(request, query, operation, path_args, allowed)
         except Exception:  # a bug in the server itself: report it, never hide it
@@ -180,7 +222,8 @@ class App:
                 )
                 return _json_reply(500, {"detail": detail})
         if fault is not None:
-            body = fault.transform(body)  # past validation on purpose: breaking it is the point
+            # Past validation on purpose: breaking the answer is the point.
+            body = fault.transform(body, asked)
         return _json_reply(status, body, headers)
 
     # ----- bookkeeping ---------------------------------------------------------------------
@@ -250,25 +293,54 @@ class App:
                     401, {"detail": detail or "Not authenticated"}, {"www-authenticate": "Bearer"}
                 )
             call = self._validate(operation, request, query, path_args)
-            return 200, self._operate(call), {}
+            return 200, self._handler(call).run(call), {}
         except _Answer as answer:
             return answer.status, answer.body, answer.headers
         except NotFound as missing:
             return 404, {"detail": str(missing)}, {}
+        except InvalidInput as invalid:
+            problem = Problem(invalid.loc, str(invalid), "value_error")
+            return 422, {"detail": [problem.to_json()]}, {}
+
+    def _handler(self, call: _Call) -> _Handler:
+        """The handler that answers the call; a 501 naming what has no local implementation."""
+        operation = call.operation
+        where = f"{operation.operation_id} ({operation.method} {operation.path})"
+        handler = self.handlers.get(operation.operation_id)
+        if handler is None:
+            detail = (
+                f"{where} has no local implementation: the spec has the operation, the local "
+                "server (llama_cloud_batch.testing) does not answer it yet."
+            )
+            logger.warning("%s", detail)
+            raise _Answer(NOT_IMPLEMENTED, {"detail": detail})
+        unread = sorted(call.inputs - handler.reads)
+        if unread:
+            detail = (
+                f"{where}: the local server does not implement {', '.join(unread)}, which the "
+                "spec has; it refuses the request rather than ignore them."
+            )
+            logger.warning("%s", detail)
+            raise _Answer(NOT_IMPLEMENTED, {"detail": detail})
+        return handler
 
     def _validate(
         self, operation: Operation, request: Request, query: str, path_args: dict[str, str]
     ) -> _Call:
-        raw_query = {name: values[-1] for name, values in parse_qs(query, True).items()}
+        raw_query = parse_qs(query, True)
         problems: list[Problem] = []
         values: dict[str, Any] = {}
         for parameter in operation.parameters:
             if parameter.location == "path":
-                raw: str | None = path_args.get(parameter.name)
+                raw: str | list[str] | None = path_args.get(parameter.name)
             elif parameter.location == "header":
                 raw = request.headers.get(parameter.name.lower())
+            elif parameter.name not in raw_query:
+                raw = None
             else:
-                raw = raw_query.get(parameter.name)
+                given = raw_query[parameter.name]
+                # An array takes each of its keys' values; anything else, the last one.
+                raw = given if self.spec.takes_many(parameter) else given[-1]
             if raw is None:
                 if parameter.required:
                     loc = (parameter.location, parameter.name)
@@ -296,7 +368,11 @@ class App:
                 problems.append(Problem(("body",), message, "value_error"))
         if problems:
             raise _Answer(422, {"detail": [problem.to_json() for problem in problems]})
-        return _Call(operation, path_args, values, body)
+        inputs = {p.name for p in operation.parameters if p.location != "path"} & values.keys()
+        if operation.body_schema is not None and isinstance(body, dict):
+            listed = self.spec.deref(operation.body_schema).get("properties", {})
+            inputs |= body.keys() & listed.keys()
+        return _Call(operation, path_args, values, body, frozenset(inputs))
 
     def _body(self, operation: Operation, request: Request) -> tuple[Any, list[Problem]]:
         assert operation.body_schema is not None
@@ -326,55 +402,144 @@ class App:
         return body, problems_from_errors(errors, ("body",))
 
     def _response_problems(self, operation: Operation, status: int, body: Any) -> list[str]:
+        if status == NOT_IMPLEMENTED:
+            return []  # the local server speaking of itself, not an answer of the API
         if str(status) not in operation.responses:
             return [f"status {status} is not a documented answer of {operation.operation_id}"]
         schema = operation.responses[str(status)]
         if schema is None:
             return []
-        return [
+        # Whether an answer conforms depends on nothing else, so one that did is not checked
+        # again: a listing walked twice, a batch polled while nothing moves.
+        text = json.dumps([operation.operation_id, status, body], sort_keys=True)
+        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        with self.lock:
+            if digest in self._conforming:
+                return []
+        problems = [
             f"at {'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
             for error in self.spec.errors(schema, body)
         ]
+        if not problems:
+            with self.lock:
+                if len(self._conforming) >= MAX_REMEMBERED_ANSWERS:
+                    self._conforming.clear()
+                self._conforming.add(digest)
+        return problems
 
-    # ----- the six operations --------------------------------------------------------------
+    # ----- the operations ------------------------------------------------------------------
 
-    def _operate(self, call: _Call) -> Any:
+    def _handlers(self) -> dict[str, _Handler]:
+        """Every operation the local server answers, by operationId, with the inputs it honours.
+        Accepted with no local effect: createBatchJob's page_size, continue_as_new_threshold
+        and temporal-namespace (how the API runs the work), createBatch's webhooks (nothing is
+        delivered)."""
+        return {
+            "listBatchJobs": _Handler(
+                self._list_batch_jobs,
+                _SCOPE | {"directory_id", "job_type", "status", "limit", "offset"},
+            ),
+            "createBatchJob": _Handler(
+                self._create_batch_job,
+                _SCOPE
+                | {"temporal-namespace", "job_config", "directory_id", "item_ids", "page_size"}
+                | {"continue_as_new_threshold"},
+            ),
+            "getBatchJobStatus": _Handler(self._get_batch_job_status, _SCOPE),
+            "cancelBatchJob": _Handler(
+                self._cancel_batch_job, _SCOPE | {"temporal-namespace", "reason"}
+            ),
+            "listBatchJobItems": _Handler(
+                self._list_batch_job_items, _SCOPE | {"status", "limit", "offset"}
+            ),
+            "getItemProcessingResults": _Handler(
+                self._get_item_processing_results, _SCOPE | {"job_type"}
+            ),
+            "listBatches": _Handler(
+                self._list_batches,
+                _SCOPE
+                | {"status", "source_directory_id", "page_size", PAGE_TOKEN}
+                | {"created_at_on_or_after", "created_at_on_or_before"},
+            ),
+            "createBatch": _Handler(
+                self._create_batch,
+                _SCOPE
+                | {"config", "source_directory_id"}
+                | {"webhook_configurations", "webhook_configuration_ids"},
+            ),
+            "getBatch": _Handler(self._get_batch, _SCOPE | {"expand"}),
+            "cancelBatch": _Handler(self._cancel_batch, _SCOPE),
+        }
+
+    def _list_batch_jobs(self, call: _Call) -> Any:
         query = call.query
-        project = query.get("project_id")
-        match call.operation.operation_id:
-            case "listBatchJobs":
-                return self.store.list_jobs(
-                    directory_id=query.get("directory_id"),
-                    job_type=query.get("job_type"),
-                    status=query.get("status"),
-                    project_id=project,
-                    limit=query.get("limit"),
-                    offset=query.get("offset"),
-                )
-            case "createBatchJob":
-                return self.store.create_job(
-                    job_type=self._job_type(call.body["job_config"]),
-                    job_config=call.body["job_config"],
-                    directory_id=call.body.get("directory_id"),
-                    item_ids=call.body.get("item_ids"),
-                    project_id=project,
-                )
-            case "getBatchJobStatus":
-                return self.store.job_progress(call.path["job_id"], project)
-            case "cancelBatchJob":
-                reason = (call.body or {}).get("reason")
-                return self.store.cancel(call.path["job_id"], reason, project)
-            case "listBatchJobItems":
-                return self.store.list_items(
-                    call.path["job_id"],
-                    status=query.get("status"),
-                    project_id=project,
-                    limit=query.get("limit"),
-                    offset=query.get("offset"),
-                )
-            case "getItemProcessingResults":
-                return self.store.processing_results(call.path["item_id"], query.get("job_type"))
-        raise NotImplementedError(call.operation.operation_id)
+        return self.store.list_jobs(
+            directory_id=query.get("directory_id"),
+            job_type=query.get("job_type"),
+            status=query.get("status"),
+            project_id=query.get("project_id"),
+            limit=query.get("limit"),
+            offset=query.get("offset"),
+        )
+
+    def _create_batch_job(self, call: _Call) -> Any:
+        return self.store.create_job(
+            job_type=self._job_type(call.body["job_config"]),
+            job_config=call.body["job_config"],
+            directory_id=call.body.get("directory_id"),
+            item_ids=call.body.get("item_ids"),
+            project_id=call.query.get("project_id"),
+        )
+
+    def _get_batch_job_status(self, call: _Call) -> Any:
+        return self.store.job_progress(call.path["job_id"], call.query.get("project_id"))
+
+    def _cancel_batch_job(self, call: _Call) -> Any:
+        reason = (call.body or {}).get("reason")
+        return self.store.cancel(call.path["job_id"], reason, call.query.get("project_id"))
+
+    def _list_batch_job_items(self, call: _Call) -> Any:
+        return self.store.list_items(
+            call.path["job_id"],
+            status=call.query.get("status"),
+            project_id=call.query.get("project_id"),
+            limit=call.query.get("limit"),
+            offset=call.query.get("offset"),
+        )
+
+    def _get_item_processing_results(self, call: _Call) -> Any:
+        return self.store.processing_results(call.path["item_id"], call.query.get("job_type"))
+
+    def _list_batches(self, call: _Call) -> Any:
+        query = call.query
+        after, before = query.get("created_at_on_or_after"), query.get("created_at_on_or_before")
+        return self.store.list_batches(
+            status=query.get("status"),
+            source_directory_id=query.get("source_directory_id"),
+            created_on_or_after=None if after is None else parse_date_time(after),
+            created_on_or_before=None if before is None else parse_date_time(before),
+            project_id=query.get("project_id"),
+            page_size=query.get("page_size"),
+            page_token=query.get(PAGE_TOKEN),
+        )
+
+    def _create_batch(self, call: _Call) -> Any:
+        return self.store.create_batch(
+            config=call.body["config"],
+            source_directory_id=call.body["source_directory_id"],
+            project_id=call.query.get("project_id"),
+        )
+
+    def _get_batch(self, call: _Call) -> Any:
+        return self.store.batch(
+            call.path["batch_id"],
+            # Other values are strings the spec allows and the API may add: they expand nothing.
+            expand_results="results" in call.query.get("expand", ()),
+            project_id=call.query.get("project_id"),
+        )
+
+    def _cancel_batch(self, call: _Call) -> Any:
+        return self.store.cancel_batch(call.path["batch_id"], call.query.get("project_id"))
 
     def _job_type(self, job_config: Any) -> str:
         # The body carries no job type: a config that is a whole classify job means classify.

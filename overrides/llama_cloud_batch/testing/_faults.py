@@ -2,6 +2,9 @@
 
 A test schedules a fault for the next N requests, optionally only those of one method, path
 pattern or operation; the server takes the first scheduled fault that matches each request.
+Every fault applies to every operation of the spec, the v2 batches' as the beta's; the two
+page-token faults apply only to requests that carry a page token (the cursor listings' later
+pages), so a first page neither takes nor uses them up.
 """
 
 from __future__ import annotations
@@ -14,8 +17,21 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
-FaultKind = Literal["status", "hang", "drop", "not_json", "unknown_enum", "extra_properties"]
+FaultKind = Literal[
+    "status",
+    "hang",
+    "drop",
+    "not_json",
+    "unknown_enum",
+    "extra_properties",
+    "repeat_page_token",
+    "ignore_page_token",
+]
+# The cursor listings' token names (the spec's, and the resource map's defaults).
+PAGE_TOKEN = "page_token"  # noqa: S105 - a parameter name, not a secret
+NEXT_PAGE_TOKEN = "next_page_token"  # noqa: S105
 _DEFAULT_EXTRA = {"x_local_server_extra": {"added": True, "values": [1, 2, 3]}}
 
 
@@ -79,17 +95,38 @@ class Fault:
         """Send the real answer with these properties added to every object in it."""
         return cls("extra_properties", properties=dict(properties or _DEFAULT_EXTRA))
 
+    @classmethod
+    def repeat_page_token(cls) -> Fault:
+        """Send the real page, naming as the next page the token this request came with: a
+        server whose listing loops. Only requests carrying a page token take it."""
+        return cls("repeat_page_token")
+
+    @classmethod
+    def ignore_page_token(cls) -> Fault:
+        """Answer as if the request carried no page token: the first page again, which holds
+        nothing new for a client walking on. Only requests carrying a page token take it."""
+        return cls("ignore_page_token")
+
     @property
     def replaces_answer(self) -> bool:
         """Whether the real answer is never computed (the request does not reach the API)."""
         return self.kind in {"status", "drop", "not_json"}
 
-    def transform(self, body: Any) -> Any:
-        """The real answer's body as this fault changes it (unchanged for other kinds)."""
+    @property
+    def needs_page_token(self) -> bool:
+        """Whether only requests that carry a page token can take this fault."""
+        return self.kind in {"repeat_page_token", "ignore_page_token"}
+
+    def transform(self, body: Any, query: Mapping[str, list[str]]) -> Any:
+        """The real answer's body as this fault changes it (unchanged for other kinds); `query`
+        is the request's."""
         if self.kind == "unknown_enum":
             return _replace(body, self.field, self.value)
         if self.kind == "extra_properties":
             return _extend(body, self.properties)
+        token = query.get(PAGE_TOKEN)
+        if self.kind == "repeat_page_token" and token and isinstance(body, dict):
+            return {**body, NEXT_PAGE_TOKEN: token[-1]}
         return body
 
 
@@ -130,7 +167,13 @@ class ScheduledFault:
             (self.method is None or self.method.upper() == method.upper())
             and (self.path is None or fnmatch.fnmatchcase(raw_path, self.path))
             and (self.operation is None or self.operation == operation)
+            and (not self.fault.needs_page_token or PAGE_TOKEN in query_of(raw_path))
         )
+
+
+def query_of(raw_path: str) -> dict[str, list[str]]:
+    """A request target's query parameters, each with every value it was given."""
+    return parse_qs(urlsplit(raw_path).query, keep_blank_values=True)
 
 
 class FaultPlan:

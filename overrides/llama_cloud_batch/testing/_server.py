@@ -31,7 +31,7 @@ from ._app import (
 )
 from ._faults import Fault, FaultPlan, ScheduledFault
 from ._spec import Spec, shared_spec
-from ._store import JOB_TYPES, Outcome, Store
+from ._store import BATCH_JOB_TYPES, JOB_TYPES, BatchOutcome, Outcome, Store
 
 logger = logging.getLogger("llama_cloud_batch.testing")
 
@@ -40,7 +40,11 @@ DEFAULT_API_KEY = "test-key"
 # An idle keep-alive connection is closed after this long, so no handler thread waits forever.
 IDLE_TIMEOUT_SECONDS = 15.0
 STOP_TIMEOUT_SECONDS = 5.0
+# How often the accept loop looks for stop(): stop() waits for it, and a test suite may start and
+# stop a server per test (at 0.1 s, that wait was most of a short test's time).
+POLL_SECONDS = 0.01
 _SEED_STATUSES = ("completed", "running", "pending", "failed", "cancelled", "completed", "running")
+_SEED_BATCH_STATUSES = ("COMPLETED", "RUNNING", "PENDING", "THROTTLED", "COMPLETED", "FAILED")
 # A chunk size is hex digits only: int(..., 16) would also take "-5" (read to EOF) or "1_0".
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,8}")
 
@@ -171,7 +175,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class BatchServer:
-    """A stateful local batch-processing API for tests and demos; see the package docs."""
+    """A stateful local batch-processing API for tests and demos; see the package docs.
+
+    Examples:
+        >>> from llama_cloud_batch import LlamaCloud
+        >>> from llama_cloud_batch.testing import BatchServer
+        >>> with BatchServer(api_key="test-key") as server:
+        ...     batch_id = server.add_batch(files=4, failed_files=1)
+        ...     client = LlamaCloud(api_key="test-key", base_url=server.url)
+        ...     ticks = server.run_until_idle()  # PENDING -> THROTTLED -> RUNNING -> COMPLETED
+        ...     batch = client.batches.get(batch_id, expand=["results"])
+        ...     print(batch.status, [result.error_message is None for result in batch.results])
+        COMPLETED [True, True, True, False]
+    """
 
     def __init__(
         self,
@@ -182,6 +198,7 @@ class BatchServer:
         tick_seconds: float = 1.0,
         items_per_tick: int = 2,
         default_directory_size: int = 3,
+        fail_every: int | None = None,
         start_time: datetime.datetime | None = None,
         seed: int = 0,
         spec: Spec | None = None,
@@ -201,6 +218,7 @@ class BatchServer:
             tick_seconds=tick_seconds,
             items_per_tick=items_per_tick,
             default_directory_size=default_directory_size,
+            fail_every=fail_every,
             seed=seed,
         )
         self.faults = FaultPlan()
@@ -217,7 +235,8 @@ class BatchServer:
 
     def __repr__(self) -> str:
         state = f"url={self.url!r}" if self._http is not None else "not started"
-        return f"BatchServer({state}, jobs={len(self.store.job_ids())})"
+        jobs, batches = len(self.store.job_ids()), len(self.store.batch_ids())
+        return f"BatchServer({state}, jobs={jobs}, batches={batches})"
 
     # ----- lifecycle -----------------------------------------------------------------------
 
@@ -242,7 +261,7 @@ class BatchServer:
         self._http = _HTTPServer(self._port, self.app)
         serve = threading.Thread(
             target=self._http.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": POLL_SECONDS},
             name="batch-server",
             daemon=True,
         )
@@ -359,8 +378,70 @@ class BatchServer:
             )
         return ids
 
+    def add_batch(
+        self,
+        *,
+        status: str = "PENDING",
+        source_directory_id: str | None = None,
+        files: int | Sequence[str] | None = None,
+        job_type: str = "parse_v2",
+        config: Mapping[str, Any] | None = None,
+        project_id: str | None = None,
+        failed_files: int = 0,
+        outcome: BatchOutcome = "COMPLETED",
+        throttled_ticks: int = 1,
+        created_at: datetime.datetime | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Adds a batch (v2) and returns its ID.
+
+        The batch processes the files of `source_directory_id` (registered with
+        add_directory, or made up with `default_directory_size` files); `files`, a count or a
+        list of names, registers that directory (a new one without an ID) with these files.
+        `config` defaults to `job_type` with a preset. The last `failed_files` files get an
+        error instead of a job; `outcome="FAILED"` ends the batch FAILED. It stays THROTTLED
+        for `throttled_ticks` ticks (0 skips it). `status` other than PENDING drives it there at
+        once (RUNNING: about half its files done). `extra` is merged into the batch as the API
+        shows it, as for add_job.
+        """
+        batch_id = self.store.add_batch(
+            source_directory_id=source_directory_id,
+            files=files,
+            job_type=job_type,
+            config=config,
+            project_id=project_id,
+            failed_files=failed_files,
+            outcome=outcome,
+            throttled_ticks=throttled_ticks,
+            created_at=created_at,
+            extra=extra,
+        )
+        self.store.set_batch_status(batch_id, status)
+        return batch_id
+
+    def seed_batches(self, n: int = 10) -> list[str]:
+        """Adds `n` varied batches (statuses, job types, three directories, a failed file now and
+        then), created a second apart, oldest first; returns their IDs in that order. Cheap
+        enough for 10,000."""
+        ids = []
+        now = self.store.now
+        for index in range(n):
+            status = _SEED_BATCH_STATUSES[index % len(_SEED_BATCH_STATUSES)]
+            ids.append(
+                self.add_batch(
+                    status=status,
+                    source_directory_id=f"dir-{index % 3 + 1}",
+                    job_type=BATCH_JOB_TYPES[index % len(BATCH_JOB_TYPES)],
+                    failed_files=1 if index % 5 == 4 else 0,
+                    outcome="FAILED" if status == "FAILED" else "COMPLETED",
+                    created_at=now - datetime.timedelta(seconds=n - index),
+                )
+            )
+        return ids
+
     def add_directory(self, directory_id: str, names: Sequence[str]) -> list[str]:
-        """Registers a directory holding these file names; returns the files' item IDs."""
+        """Registers a directory holding these file names (replacing any it held); returns the
+        files' IDs (the beta's item IDs, a batch's `source_directory_file_id`)."""
         return self.store.add_directory(directory_id, names)
 
     def tick(self, count: int = 1) -> None:
@@ -372,12 +453,12 @@ class BatchServer:
         return self.store.advance(seconds)
 
     def run_until_idle(self, max_ticks: int = 1000) -> int:
-        """Ticks until no job is pending or running; returns the ticks taken."""
+        """Ticks until no job or batch can move on; returns the ticks taken."""
         for taken in range(max_ticks + 1):
             if not self.store.active():
                 return taken
             self.store.tick()
-        raise RuntimeError(f"jobs still active after {max_ticks} ticks")
+        raise RuntimeError(f"jobs or batches still active after {max_ticks} ticks")
 
     def job(self, job_id: str) -> dict[str, Any]:
         """The job as the API shows it."""
@@ -395,6 +476,14 @@ class BatchServer:
         items: list[dict[str, Any]] = page["items"]
         return items
 
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        """The batch as the API shows it with ``expand=results``."""
+        return self.store.batch(batch_id, expand_results=True)
+
+    def batches(self) -> list[dict[str, Any]]:
+        """Every batch as the API lists it, newest first."""
+        return self.store.all_batches()
+
     # ----- faults and records --------------------------------------------------------------
 
     def inject(
@@ -409,11 +498,15 @@ class BatchServer:
         """Applies `fault` to the next `times` requests that match (all by default).
 
         `path` is a shell-style pattern over the raw path with its query, e.g.
-        ``"/api/v1/beta/batch-processing/*/items*"``; `operation` is an operationId of the spec.
+        ``"/api/v2/batches/*/cancel*"``. `operation` names an operation of the spec by its
+        operationId (``getBatch``) or as the client's errors and logs print it (``get_batch``);
+        case and underscores do not count. Any other name raises ValueError listing the valid
+        ones.
         """
-        if operation is not None and operation not in self.app.spec.by_id:
-            raise ValueError(f"no operation {operation!r} in the spec")
-        return self.faults.add(ScheduledFault(fault, times, method, path, operation))
+        operation_id = None
+        if operation is not None:
+            operation_id = self.app.spec.operation_named(operation).operation_id
+        return self.faults.add(ScheduledFault(fault, times, method, path, operation_id))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -425,7 +518,9 @@ class BatchServer:
         with self.app.lock:
             return list(self.app.requests)
 
-    def requests_for(self, operation_id: str) -> list[RecordedRequest]:
+    def requests_for(self, operation: str) -> list[RecordedRequest]:
+        """The recorded requests of one operation, named as for inject()."""
+        operation_id = self.app.spec.operation_named(operation).operation_id
         return [r for r in self.requests if r.operation_id == operation_id]
 
     def clear_requests(self) -> None:

@@ -12,7 +12,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -39,8 +39,13 @@ def _is_date_time(value: object) -> bool:
     if not _DATE_TIME.match(value):
         return False
     # The pattern lets 2024-13-45 through; fromisoformat catches impossible dates and times.
-    datetime.datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    parse_date_time(value)
     return True
+
+
+def parse_date_time(value: str) -> datetime.datetime:
+    """An RFC 3339 date-time (one that passed the spec's `date-time` check) as a datetime."""
+    return datetime.datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
 
 
 @dataclass(frozen=True)
@@ -154,10 +159,29 @@ class Spec:
 
     @functools.cache  # noqa: B019 -- one Spec lives as long as the process; the cache is the point
     def _validator(self, schema_json: str) -> jsonschema.protocols.Validator:
-        schema = _absolute_refs(json.loads(schema_json))
+        schema = self._inline(json.loads(schema_json), ())
         return jsonschema.Draft202012Validator(
             schema, registry=self._registry, format_checker=_FORMATS
         )
+
+    def _inline(self, node: Any, chain: tuple[str, ...]) -> Any:
+        """The schema with each local reference replaced by what it points at: jsonschema checks
+        an answer several times faster than by following references, of which a page of batches
+        has thousands. A reference back into one being inlined stays one, pointed at the spec."""
+        if isinstance(node, list):
+            return [self._inline(value, chain) for value in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if not (isinstance(ref, str) and ref.startswith("#")):
+            return {key: self._inline(value, chain) for key, value in node.items()}
+        if ref in chain:
+            target: Any = {"$ref": SPEC_URI + ref}
+        else:
+            target = self._inline(self.resolve(ref), (*chain, ref))
+        siblings = {key: self._inline(value, chain) for key, value in node.items() if key != "$ref"}
+        # Keywords beside a $ref apply too (JSON Schema 2020-12): allOf keeps both.
+        return {"allOf": [target], **siblings} if siblings else target
 
     def errors(self, schema: Mapping[str, Any], instance: Any) -> list[jsonschema.ValidationError]:
         """Every way the instance breaks the schema (empty when it conforms)."""
@@ -167,21 +191,36 @@ class Spec:
     def component(self, name: str) -> Mapping[str, Any]:
         return {"$ref": f"#/components/schemas/{name}"}
 
+    def takes_many(self, parameter: Parameter) -> bool:
+        """Whether the parameter is an array, sent as one key per value (`expand=a&expand=b`)."""
+        kind = self.deref(parameter.schema).get("type")
+        return kind == "array" or (isinstance(kind, list) and "array" in kind)
 
-def _absolute_refs(node: Any) -> Any:
-    """The schema with local ``#/...`` references pointed at the spec document."""
-    if isinstance(node, dict):
-        return {
-            key: (
-                SPEC_URI + value
-                if key == "$ref" and isinstance(value, str) and value.startswith("#")
-                else _absolute_refs(value)
-            )
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_absolute_refs(value) for value in node]
-    return node
+    def operation_named(self, name: str) -> Operation:
+        """The operation of this operationId (`getItemProcessingResults`) or of the name the
+        client prints in its errors and logs (`get_item_processing_results`): case and
+        underscores do not count. ValueError, listing the valid names, for any other."""
+        if name in self.by_id:
+            return self.by_id[name]
+        found = [op for op in self.operations if _loose(op.operation_id) == _loose(name)]
+        if len(found) == 1:
+            return found[0]
+        valid = ", ".join(
+            f"{op.operation_id} ({snake_case(op.operation_id)})" for op in self.operations
+        )
+        raise ValueError(
+            f"no operation {name!r} in the spec; name one by its operationId or as the client's "
+            f"errors print it: {valid}"
+        )
+
+
+def _loose(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def snake_case(operation_id: str) -> str:
+    """An operationId as the client's errors and logs print it: getBatch -> get_batch."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).lower()
 
 
 @functools.cache
@@ -227,42 +266,59 @@ def _short_message(error: jsonschema.ValidationError) -> str:
     return message if len(message) <= 300 else message[:297] + "..."
 
 
-def coerce_parameter(spec: Spec, parameter: Parameter, raw: str) -> tuple[Any, list[Problem]]:
-    """A query/header/path value (always text on the wire) as the type its schema says."""
+def coerce_parameter(
+    spec: Spec, parameter: Parameter, raw: str | Sequence[str]
+) -> tuple[Any, list[Problem]]:
+    """A query/header/path value (always text on the wire) as the type its schema says; an
+    array parameter's values (a sequence) each as the type of its items."""
     loc: tuple[str | int, ...] = (parameter.location, parameter.name)
     schema = spec.deref(parameter.schema)
-    kind = schema.get("type")
-    value: Any = raw
+    if isinstance(raw, str):
+        value, problem = _coerce_text(schema.get("type"), raw, loc)
+        if problem is not None:
+            return None, [problem]
+    else:
+        kind = spec.deref(schema.get("items", {})).get("type")
+        value = []
+        for index, text in enumerate(raw):
+            item, problem = _coerce_text(kind, text, (*loc, index))
+            if problem is not None:
+                return None, [problem]
+            value.append(item)
+    problems = []
+    for error in spec.errors(parameter.schema, value):
+        where = (*loc, *error.absolute_path)  # an array's item by its index
+        if error.validator == "enum":
+            allowed = ", ".join(repr(v) for v in _listed(error.validator_value))
+            problems.append(Problem(where, f"Input should be one of {allowed}", "enum"))
+        elif error.validator == "minimum":
+            minimum = error.validator_value
+            message = f"Input should be greater than or equal to {minimum}"
+            problems.append(Problem(where, message, "greater_than_equal"))
+        else:
+            problems.append(Problem(where, _short_message(error), _error_type(error)))
+    return value, problems
+
+
+def _coerce_text(kind: object, raw: str, loc: tuple[str | int, ...]) -> tuple[Any, Problem | None]:
+    """Text as the scalar type `kind` names (other kinds keep the text), or the 422 problem."""
     if kind == "integer":
         # At most 100 digits: enough for any bound, and far below int()'s 4,300-digit limit.
         if not re.fullmatch(r"[+-]?\d{1,100}", raw.strip()):
             message = "Input should be a valid integer, unable to parse string as an integer"
-            return None, [Problem(loc, message, "int_parsing")]
-        value = int(raw)
-    elif kind == "number":
+            return None, Problem(loc, message, "int_parsing")
+        return int(raw), None
+    if kind == "number":
         try:
-            value = float(raw)
+            number = float(raw)
         except ValueError:
-            value = math.nan
-        if not math.isfinite(value):
-            return None, [Problem(loc, "Input should be a valid number", "float_parsing")]
-    elif kind == "boolean":
+            number = math.nan
+        if not math.isfinite(number):
+            return None, Problem(loc, "Input should be a valid number", "float_parsing")
+        return number, None
+    if kind == "boolean":
         lowered = raw.lower()
         if lowered not in {"true", "false", "1", "0"}:
-            return None, [Problem(loc, "Input should be a valid boolean", "bool_parsing")]
-        value = lowered in {"true", "1"}
-    problems = []
-    for error in spec.errors(parameter.schema, value):
-        if error.validator == "enum":
-            allowed = ", ".join(repr(v) for v in _listed(error.validator_value))
-            problems.append(Problem(loc, f"Input should be one of {allowed}", "enum"))
-        elif error.validator == "minimum":
-            minimum = error.validator_value
-            problems.append(
-                Problem(
-                    loc, f"Input should be greater than or equal to {minimum}", "greater_than_equal"
-                )
-            )
-        else:
-            problems.append(Problem(loc, _short_message(error), _error_type(error)))
-    return value, problems
+            return None, Problem(loc, "Input should be a valid boolean", "bool_parsing")
+        return lowered in {"true", "1"}, None
+    return raw, None

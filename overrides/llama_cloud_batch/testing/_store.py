@@ -1,16 +1,26 @@
-"""The local server's state: jobs, their items, per-item results, and a clock that moves them.
+"""The local server's state: beta jobs and their items, v2 batches over directories of files,
+their results, and a clock that moves them.
 
 Nothing here knows HTTP: the handler calls these methods and sends what they return. Every public
 method takes the lock, so handler threads, the auto-tick thread and the test see one state.
 
-Life of a job, one step per tick: ``pending`` (or ``dispatched``) -> ``running`` (items to skip
-are skipped) -> each following tick finishes the items that were ``processing`` and starts the
-next ``items_per_tick`` pending ones -> ``completed`` (or ``failed``) once no item is left.
+Life of a job (beta), one step per tick: ``pending`` (or ``dispatched``) -> ``running`` (items to
+skip are skipped) -> each following tick finishes the items that were ``processing`` and starts
+the next ``items_per_tick`` pending ones -> ``completed`` (or ``failed``) once no item is left.
 ``cancel`` stops a pending or running job and cancels its unfinished items.
+
+Life of a batch (v2), one step per tick: ``PENDING`` -> ``THROTTLED`` (for `throttled_ticks`
+ticks; none skips it) -> ``RUNNING`` -> each following tick gives the next ``items_per_tick``
+files a job (or, for a file planned to fail, an error) -> ``COMPLETED`` (or ``FAILED``) once every
+file has one. ``cancel`` asks an active batch to stop; it reaches ``CANCELLED`` at the next tick,
+keeping the results of the files already done.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bisect
 import copy
 import datetime
 import hashlib
@@ -18,7 +28,7 @@ import json
 import random
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,11 +41,31 @@ DEFAULT_FAILURE_MESSAGE = "Simulated failure: the batch workflow stopped."
 ITEM_FAILURE_MESSAGE = "Simulated failure: the file could not be processed."
 SKIP_REASON = "The file was already processed with these parameters."
 
+ACTIVE_BATCH_STATUSES = frozenset({"PENDING", "THROTTLED", "RUNNING"})
+BATCH_JOB_TYPES = ("parse_v2", "extract_v2")
+# A batch's job type -> the prefix of the IDs of the jobs it creates for its files.
+_JOB_ID_PREFIXES = {"parse_v2": "pjb", "extract_v2": "ejb"}
+DEFAULT_PAGE_SIZE = 100
+# The largest page the cursor listing sends, whatever page_size asks: answers stay bounded.
+MAX_PAGE_SIZE = 1000
+FILE_FAILURE_MESSAGE = "Simulated failure: no job could be created for the file."
+_NOT_A_CURSOR = "Invalid page token: pass the next_page_token of a page of this listing."
+
 Outcome = Literal["completed", "failed"]
+BatchOutcome = Literal["COMPLETED", "FAILED"]
 
 
 class NotFound(LookupError):
-    """No job or item with that ID (in that project)."""
+    """No job, item or batch with that ID (in that project)."""
+
+
+class InvalidInput(ValueError):
+    """A request input that passes the spec's schema but not the server (an unknown page token);
+    `loc` says where, as in the API's 422 detail."""
+
+    def __init__(self, loc: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 @dataclass
@@ -123,8 +153,74 @@ class _Job:
         return {**documented, **copy.deepcopy(self.extra)}
 
 
+@dataclass
+class _Batch:
+    id: str
+    seq: int
+    project_id: str
+    source_directory_id: str
+    config: dict[str, Any]
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    files: list[str]  # the directory's file IDs when the batch was created
+    failing: frozenset[int]  # positions of the files that get an error instead of a job
+    outcome: BatchOutcome
+    throttle_left: int  # THROTTLED ticks still to go
+    status: str = "PENDING"
+    # One entry per file done so far, in file order: (job ID or None, error message or None).
+    done: list[tuple[str | None, str | None]] = field(default_factory=list)
+    cancel_requested: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def order(self) -> tuple[datetime.datetime, int]:
+        """Where the batch sits in a listing (newest first is the reverse of this order)."""
+        return (self.created_at, self.seq)
+
+    def results(self) -> list[dict[str, Any]] | None:
+        """Each done file's job or error; None until the batch ends, and for a failed batch,
+        which broke down before it could say."""
+        if self.status not in {"COMPLETED", "CANCELLED"}:
+            return None
+        job_type = self.config.get("job", {}).get("type")
+        return [
+            {
+                "source_directory_file_id": file_id,
+                "job_reference": None if job_id is None else {"type": job_type, "id": job_id},
+                "error_message": error,
+            }
+            for file_id, (job_id, error) in zip(self.files, self.done, strict=False)
+        ]
+
+    def to_json(self, *, expand_results: bool = False) -> dict[str, Any]:
+        documented = {
+            "id": self.id,
+            "config": copy.deepcopy(self.config),
+            "project_id": self.project_id,
+            "source_directory_id": self.source_directory_id,
+            "status": self.status,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "results": self.results() if expand_results else None,
+        }
+        # `extra` wins on purpose, as for jobs: how a test makes the server hold bad data.
+        return {**documented, **copy.deepcopy(self.extra)}
+
+
 def _iso(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def every_nth(fail_every: int | None, count: int) -> frozenset[int]:
+    """The positions of the nth, 2nth, ... of `count` files (none when fail_every is None)."""
+    if fail_every is None:
+        return frozenset()
+    return frozenset(range(fail_every - 1, count, fail_every))
+
+
+def default_batch_config(job_type: str) -> dict[str, Any]:
+    """A batch's configuration when a test gives none: the job type with a preset's ID."""
+    return {"job": {"type": job_type, "configuration_id": f"preset-{job_type}-default"}}
 
 
 def default_job_config(job_type: str, project_id: str, new_id: str) -> dict[str, Any]:
@@ -158,21 +254,29 @@ class Store:
         tick_seconds: float = 1.0,
         items_per_tick: int = 2,
         default_directory_size: int = 3,
+        fail_every: int | None = None,
         seed: int = 0,
     ) -> None:
         if tick_seconds <= 0 or items_per_tick < 1 or default_directory_size < 0:
             raise ValueError("tick_seconds > 0, items_per_tick >= 1, default_directory_size >= 0")
+        if fail_every is not None and fail_every < 1:
+            raise ValueError("fail_every is None or at least 1")
         self.lock = threading.RLock()
         now = start or datetime.datetime.now(datetime.UTC)
         self.now = now.replace(microsecond=0)
         self.tick_seconds = tick_seconds
         self.items_per_tick = items_per_tick
         self.default_directory_size = default_directory_size
+        self.fail_every = fail_every
         # IDs only need to be unique and repeatable per seed, not unguessable.
         self._rng = random.Random(seed)  # noqa: S311
         self._elapsed = 0.0
         self._seq = 0
         self._jobs: dict[str, _Job] = {}
+        self._batches: dict[str, _Batch] = {}  # in creation order
+        # The same batches oldest first, as listings read them (kept sorted: a listing then
+        # costs its page, not a sort of every batch).
+        self._listing: list[_Batch] = []
         self._files: dict[str, str] = {}
         self._directories: dict[str, list[str]] = {}
         self._results: dict[str, list[dict[str, Any]]] = {}
@@ -348,9 +452,11 @@ class Store:
             return due
 
     def active(self) -> bool:
-        """Whether any job can still move."""
+        """Whether any job or batch can still move."""
         with self.lock:
-            return any(job.status in ACTIVE_JOB_STATUSES for job in self._jobs.values())
+            return any(job.status in ACTIVE_JOB_STATUSES for job in self._jobs.values()) or any(
+                batch.status in ACTIVE_BATCH_STATUSES for batch in self._batches.values()
+            )
 
     def _step(self) -> None:
         self.ticks += 1
@@ -359,6 +465,9 @@ class Store:
                 self._start(job)
             elif job.status == "running":
                 self._advance_job(job)
+        for batch in self._batches.values():
+            if batch.status in ACTIVE_BATCH_STATUSES:
+                self._advance_batch(batch)
 
     def _touch(self, job: _Job, status: str | None = None) -> None:
         if status is not None and status != job.status:
@@ -481,7 +590,10 @@ class Store:
                 item_ids=item_ids,
                 project_id=project_id,
             )
-            return self._jobs[job_id].to_json()
+            job = self._jobs[job_id]
+            for position in every_nth(self.fail_every, len(job.items)):
+                job.items[position].planned = "failed"
+            return job.to_json()
 
     def cancel(
         self, job_id: str, reason: str | None = None, project_id: str | None = None
@@ -538,6 +650,225 @@ class Store:
                 "item_name": self._files[item_id],
                 "processing_results": results,
             }
+
+    # ----- batches (v2) --------------------------------------------------------------------
+
+    def add_batch(
+        self,
+        *,
+        source_directory_id: str | None = None,
+        files: int | Sequence[str] | None = None,
+        job_type: str = "parse_v2",
+        config: Mapping[str, Any] | None = None,
+        project_id: str | None = None,
+        failed_files: int = 0,
+        outcome: BatchOutcome = "COMPLETED",
+        throttled_ticks: int = 1,
+        created_at: datetime.datetime | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A new PENDING batch; returns its ID. See BatchServer.add_batch for the arguments."""
+        if throttled_ticks < 0:
+            raise ValueError("throttled_ticks is 0 or more")
+        with self.lock:
+            directory = source_directory_id or self.new_id("dir")
+            if isinstance(files, int):
+                self.add_directory(directory, [f"document-{n + 1}.pdf" for n in range(files)])
+            elif files is not None:
+                self.add_directory(directory, files)
+            file_ids = list(self._directory_files(directory))
+            if not 0 <= failed_files <= len(file_ids):
+                raise ValueError("failed_files must be between 0 and the file count")
+            self._seq += 1
+            created = created_at or self.now
+            batch = _Batch(
+                id=self.new_id("bat"),
+                seq=self._seq,
+                project_id=project_id or DEFAULT_PROJECT_ID,
+                source_directory_id=directory,
+                config=copy.deepcopy(dict(config or default_batch_config(job_type))),
+                created_at=created,
+                updated_at=created,
+                files=file_ids,
+                failing=frozenset(range(len(file_ids) - failed_files, len(file_ids))),
+                outcome=outcome,
+                throttle_left=throttled_ticks,
+                extra=dict(extra or {}),
+            )
+            self._batches[batch.id] = batch
+            bisect.insort(self._listing, batch, key=_order)
+            return batch.id
+
+    def set_batch_status(self, batch_id: str, status: str) -> None:
+        """Drives a batch to a status the way ticks would (used to seed batches in any state)."""
+        with self.lock:
+            batch = self._batch(batch_id)
+            if status == "PENDING":
+                return
+            if status not in {"THROTTLED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}:
+                # Unknown to the spec: stored as is, so tests can make the server hold bad data.
+                batch.status = status
+                return
+            if status == "THROTTLED":
+                batch.throttle_left = max(batch.throttle_left, 1)
+            if status in {"COMPLETED", "FAILED"}:
+                batch.outcome = "COMPLETED" if status == "COMPLETED" else "FAILED"
+            # Running: about half its files done; cancelled: after about a third.
+            wanted = {"RUNNING": len(batch.files) // 2, "CANCELLED": len(batch.files) // 3}
+
+            def there() -> bool:
+                if status == "THROTTLED":
+                    return batch.status == "THROTTLED"
+                if status in wanted:
+                    return batch.status == "RUNNING" and len(batch.done) >= wanted[status]
+                return batch.status not in ACTIVE_BATCH_STATUSES
+
+            for _ in range(batch.throttle_left + len(batch.files) + 3):  # each step moves it on
+                if there():
+                    break
+                self._advance_batch(batch)
+            if status == "CANCELLED":
+                batch.cancel_requested = True
+                self._advance_batch(batch)
+
+    def _advance_batch(self, batch: _Batch) -> None:
+        if batch.cancel_requested:
+            self._touch_batch(batch, "CANCELLED")
+        elif batch.status == "PENDING":
+            self._touch_batch(batch, "THROTTLED" if batch.throttle_left else "RUNNING")
+        elif batch.status == "THROTTLED":
+            batch.throttle_left -= 1
+            if batch.throttle_left <= 0:
+                self._touch_batch(batch, "RUNNING")
+        elif batch.status == "RUNNING":
+            prefix = _JOB_ID_PREFIXES.get(batch.config.get("job", {}).get("type"), "job")
+            first = len(batch.done)
+            for position in range(first, min(first + self.items_per_tick, len(batch.files))):
+                failed = position in batch.failing
+                batch.done.append(
+                    (None, FILE_FAILURE_MESSAGE) if failed else (self.new_id(prefix), None)
+                )
+            finished = len(batch.done) == len(batch.files)
+            self._touch_batch(batch, batch.outcome if finished else None)
+
+    def _touch_batch(self, batch: _Batch, status: str | None = None) -> None:
+        if status is not None:
+            batch.status = status
+        batch.updated_at = self.now
+
+    def _batch(self, batch_id: str, project_id: str | None = None) -> _Batch:
+        batch = self._batches.get(batch_id)
+        if batch is None or (project_id is not None and batch.project_id != project_id):
+            raise NotFound(f"Batch {batch_id!r} not found")
+        return batch
+
+    def create_batch(
+        self,
+        *,
+        config: Mapping[str, Any],
+        source_directory_id: str,
+        project_id: str | None,
+    ) -> dict[str, Any]:
+        with self.lock:
+            batch = self._batch(
+                self.add_batch(
+                    config=config, source_directory_id=source_directory_id, project_id=project_id
+                )
+            )
+            batch.failing = every_nth(self.fail_every, len(batch.files))
+            return batch.to_json()
+
+    def batch(
+        self, batch_id: str, *, expand_results: bool = False, project_id: str | None = None
+    ) -> dict[str, Any]:
+        with self.lock:
+            return self._batch(batch_id, project_id).to_json(expand_results=expand_results)
+
+    def cancel_batch(self, batch_id: str, project_id: str | None = None) -> dict[str, Any]:
+        """Asks an active batch to stop (it is CANCELLED at the next tick); a batch in a final
+        status stays as it is."""
+        with self.lock:
+            batch = self._batch(batch_id, project_id)
+            if batch.status in ACTIVE_BATCH_STATUSES and not batch.cancel_requested:
+                batch.cancel_requested = True
+                self._touch_batch(batch)
+            return batch.to_json()
+
+    def list_batches(
+        self,
+        *,
+        status: str | None = None,
+        source_directory_id: str | None = None,
+        created_on_or_after: datetime.datetime | None = None,
+        created_on_or_before: datetime.datetime | None = None,
+        project_id: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of the batches that pass the filters, newest first, by cursor."""
+        with self.lock:
+            tests: list[Callable[[_Batch], bool]] = []
+            if status is not None:
+                tests.append(lambda batch: batch.status == status)
+            if source_directory_id is not None:
+                tests.append(lambda batch: batch.source_directory_id == source_directory_id)
+            if project_id is not None:
+                tests.append(lambda batch: batch.project_id == project_id)
+            if created_on_or_after is not None:
+                tests.append(lambda batch: batch.created_at >= created_on_or_after)
+            if created_on_or_before is not None:
+                tests.append(lambda batch: batch.created_at <= created_on_or_before)
+            # A token names the last batch of the page before by its place in the order, so
+            # batches created meanwhile (newer: ahead of the walk) neither repeat nor shift it.
+            end = len(self._listing)
+            if page_token is not None:
+                end = bisect.bisect_left(self._listing, _read_token(page_token), key=_order)
+            # The spec sets no minimum: a size below 1 gets the server's default, like none.
+            size = DEFAULT_PAGE_SIZE if page_size is None or page_size < 1 else page_size
+            size = min(size, MAX_PAGE_SIZE)
+            page: list[_Batch] = []
+            more = False
+            for index in range(end - 1, -1, -1):  # newest first
+                batch = self._listing[index]
+                if all(test(batch) for test in tests):
+                    more = len(page) == size
+                    if more:
+                        break
+                    page.append(batch)
+            return {
+                "items": [batch.to_json() for batch in page],
+                "next_page_token": _token(page[-1]) if more else None,
+            }
+
+    def all_batches(self) -> list[dict[str, Any]]:
+        """Every batch as the API lists it, newest first."""
+        with self.lock:
+            return [batch.to_json() for batch in reversed(self._listing)]
+
+    def batch_ids(self) -> list[str]:
+        with self.lock:
+            return list(self._batches)
+
+
+def _order(batch: _Batch) -> tuple[datetime.datetime, int]:
+    return batch.order
+
+
+def _token(batch: _Batch) -> str:
+    text = f"{batch.created_at.isoformat()}|{batch.seq}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _read_token(token: str) -> tuple[datetime.datetime, int]:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        created_text, _, seq_text = text.partition("|")
+        created, seq = datetime.datetime.fromisoformat(created_text), int(seq_text)
+    except (ValueError, binascii.Error) as error:  # UnicodeDecodeError is a ValueError
+        raise InvalidInput(("query", "page_token"), _NOT_A_CURSOR) from error
+    if created.tzinfo is None:  # every token this server hands out has its offset
+        raise InvalidInput(("query", "page_token"), _NOT_A_CURSOR)
+    return created, seq
 
 
 def _page(entries: list[dict[str, Any]], limit: int | None, offset: int | None) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
     python -m llama_cloud_batch.testing.demo      (or: nox -s demo)
 
-Starts the local batch-processing API with sample jobs that advance on their own, runs the
-documentation's list example against it (unchanged but for its import line, configured only by
-LLAMA_CLOUD_BASE_URL and LLAMA_CLOUD_API_KEY), then lists a job's items, starts a job and waits
+Starts the local batch-processing API with sample batches (v2) and jobs (the deprecated beta)
+that advance on their own. Lists batches, starts one and follows it to its per-file results;
+then runs the documentation's list example (unchanged but for its import line, configured only
+by LLAMA_CLOUD_BASE_URL and LLAMA_CLOUD_API_KEY), lists a job's items, starts a job and waits
 for it to complete, and shows the same from the command line (with the cli extra).
 """
 
@@ -18,7 +19,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 
-from llama_cloud_batch import LlamaCloud
+from llama_cloud_batch import Batch, LlamaCloud
 
 from ._server import BatchServer
 
@@ -36,6 +37,7 @@ page = page.items[0]
 print(page.id)
 """
 WAIT_TIMEOUT_SECONDS = 60.0
+POLL_SECONDS = 0.1
 
 
 def section(title: str) -> None:
@@ -63,6 +65,41 @@ def run_seed_example(url: str) -> str:
     return completed.stdout
 
 
+def batches_tour(client: LlamaCloud, server: BatchServer) -> None:
+    """client.batches (v2): a listing by cursor, and a batch followed to its results."""
+    section("Batches, newest first (one page of 5; iterating the page walks every page)")
+    page = client.batches.list(page_size=5)
+    for batch in page.items:
+        print(f"  {batch.id}  {batch.config.job.type:<10}  {batch.status}")
+    print(f"every page: {sum(1 for _ in page)} batches")
+
+    section("A new parse batch over directory dir-reports, followed to the end")
+    server.add_directory("dir-reports", ["q1.pdf", "q2.pdf", "q3.pdf"])
+    batch = client.batches.create(
+        config={"job": {"type": "parse_v2", "configuration_id": "preset-demo"}},
+        source_directory_id="dir-reports",
+    )
+    seen = [batch.status]
+
+    def record(update: Batch) -> None:
+        if update.status != seen[-1]:
+            seen.append(update.status)
+
+    batch = client.batches.wait_for_completion(
+        batch.id,
+        expand=["results"],
+        on_update=record,
+        poll_interval=POLL_SECONDS,
+        max_poll_interval=POLL_SECONDS,
+        max_wait=WAIT_TIMEOUT_SECONDS,
+    )
+    print(f"{batch.id}: " + " -> ".join(seen))
+    for result in batch.results or []:
+        job = result.job_reference
+        outcome = f"{job.type} job {job.id}" if job else f"no job: {result.error_message}"
+        print(f"  {result.source_directory_file_id}: {outcome}")
+
+
 def tour(client: LlamaCloud, server: BatchServer) -> str:
     """The library's calls; returns the ID of the job it started."""
     section("Jobs, newest first (one page of 5; iterating the page walks every page)")
@@ -87,7 +124,7 @@ def tour(client: LlamaCloud, server: BatchServer) -> str:
     )
     print(f"created {created.id}: {created.status}, {created.total_items} files")
     done = client.beta.batch.wait_for_completion(
-        created.id, poll_interval=0.2, max_poll_interval=1.0, timeout=WAIT_TIMEOUT_SECONDS
+        created.id, poll_interval=0.2, max_poll_interval=1.0, max_wait=WAIT_TIMEOUT_SECONDS
     )
     finished = done.job
     print(
@@ -130,19 +167,27 @@ def command_line(url: str, job_id: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m llama_cloud_batch.testing.demo")
+    parser.add_argument("--batches", type=int, default=8, help="sample batches to start with")
     parser.add_argument("--jobs", type=int, default=8, help="sample jobs to start with")
     parser.add_argument(
         "--auto-tick", type=float, default=0.5, help="seconds between job steps (default 0.5)"
     )
     args = parser.parse_args(argv)
     with BatchServer(api_key=DEMO_KEY, auto_tick=args.auto_tick) as server:
+        server.seed_batches(args.batches)
         server.seed(args.jobs)
-        section(f"Local batch-processing API on {server.url}, {args.jobs} sample jobs")
-        print(f"jobs move one step every {args.auto_tick} s; nothing leaves this machine")
-        section("The documentation's example (LLAMA_CLOUD_BASE_URL points at the local server)")
-        print(SEED_EXAMPLE.rstrip())
-        print(f"--> {run_seed_example(server.url).strip()}")
+        section(
+            f"Local batch-processing API on {server.url}, {args.batches} sample batches, "
+            f"{args.jobs} sample jobs"
+        )
+        print(
+            f"batches and jobs move one step every {args.auto_tick} s; nothing leaves this machine"
+        )
         with LlamaCloud(api_key=DEMO_KEY, base_url=server.url) as client:
+            batches_tour(client, server)
+            section("The deprecated beta: the documentation's example (LLAMA_CLOUD_BASE_URL set)")
+            print(SEED_EXAMPLE.rstrip())
+            print(f"--> {run_seed_example(server.url).strip()}")
             created = tour(client, server)
         command_line(server.url, created)
         server.assert_no_violations()

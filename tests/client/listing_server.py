@@ -1,4 +1,4 @@
-"""A listing server on 127.0.0.1 that misbehaves on purpose, for test_listing.py.
+"""A listing server on 127.0.0.1 that misbehaves on purpose, for test_pagination.py.
 
 It serves the jobs listing (and a job's items listing) from a list of ids, newest first, and
 can ignore `offset`, cap its pages, leave out or inflate `total_size`, change the listing
@@ -20,7 +20,6 @@ from urllib.parse import parse_qs, urlsplit
 MAX_REQUESTS = 300
 MAX_DELAY = 0.3
 MAX_HOLD = 5.0
-KEY = "sk-listing-test-key"
 JOBS_PATH = "/api/v1/beta/batch-processing"
 
 
@@ -105,7 +104,7 @@ class ListingServer:
         self._server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
 
     def _answer(self, path: str, query: dict[str, str]) -> tuple[int, Any]:

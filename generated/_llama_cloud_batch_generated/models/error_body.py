@@ -9,18 +9,18 @@ from attrs import field as _field
 from llama_cloud_batch._models import (
     Model,
     ShapeError,
-    claim,
+    claimed,
     expect_object,
-    missing,
+    missing_property_error,
     unknown_properties,
     wire_names,
 )
 
-__all__ = ["APIError"]
+__all__ = ["ErrorBody"]
 
 
 @_define(getstate_setstate=False)
-class APIError(Model):
+class ErrorBody(Model):
     """The body of an error answer other than a validation failure.
 
     Attributes:
@@ -39,7 +39,7 @@ class APIError(Model):
         missing required property, a value of the wrong type, an unparsable timestamp. Never
         returns a half-built object.
         """
-        d = data if type(data) is dict else expect_object(data, "APIError")
+        d = data if type(data) is dict else expect_object(data, "ErrorBody")
         # How many optional properties the server left out, and which it sent as null (a bit
         # each, in the order of the class's optional properties).
         absent = nulls = 0
@@ -52,18 +52,18 @@ class APIError(Model):
                     nulls |= 1
             extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
-            failure = missing(error)
+            failure = missing_property_error(error)
         except ShapeError as error:
-            raise claim(error, d, "APIError", None) from None
+            raise claimed(error, d, "ErrorBody", None) from None
         else:
             model = cls(v_detail, additional_properties=extra)
             if nulls:
                 model._record_nulls(nulls)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
-        raise claim(failure, d, "APIError", None)
+        raise claimed(failure, d, "ErrorBody", None)
 
 
 # The properties the spec describes: anything else a server sends is kept in
 # additional_properties.
-_KNOWN = wire_names(APIError)
+_KNOWN = wire_names(ErrorBody)
