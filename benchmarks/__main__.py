@@ -45,6 +45,8 @@ FULL = {
     "stream_large": 100_000,
     "stream_rounds": 2,
     "burners": 1,
+    "cli_items": 2000,
+    "cli_rounds": 5,
     "generate_runs": 3,
 }
 # Small enough for the smoke test: several pages, every code path, no regeneration.
@@ -65,6 +67,8 @@ QUICK = {
     "stream_large": 300,
     "stream_rounds": 1,
     "burners": 1,
+    "cli_items": 40,
+    "cli_rounds": 1,
     "generate_runs": 0,
 }
 
@@ -132,6 +136,8 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
     stage(f"streaming memory, {burners} CPU burner(s) running")
     sizes = [int(settings["stream_small"]), int(settings["stream_large"])]
     streaming = sections.streaming_memory(sizes, limit, int(settings["stream_rounds"]), burners)
+    stage("command-line download")
+    cli = sections.cli_download(int(settings["cli_items"]), int(settings["cli_rounds"]))
     generate_runs = int(settings["generate_runs"])
     regenerate = []
     if generate_runs > 0:
@@ -156,6 +162,7 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
         memory,
         streaming,
         regenerate,
+        cli,
     )
 
 

@@ -279,13 +279,17 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     assert settings["first_call_extra_modules"] == "none"
     assert set(settings["load_1min_by_stage"]) >= {"imports", "listing by shape"}
     markdown = markdown_path.read_text(encoding="utf-8")
+    # The command line's download: the raw downloader, the command, the command with --fsync.
+    assert [row["samples"] for row in figures["cli_download"]] == [settings["cli_rounds"]] * 3
+    assert all(row["correct"] is True for row in figures["cli_download"])
     # Every target of issue 18 is a row with a verdict: the realistic mix against raw httpx,
-    # the official SDK against ours on each shape, streaming under load, imports; then issue
-    # 11's four kept figures. The official SDK's rows say "not measured" where it is missing.
+    # the official SDK against ours on each shape, the v2 batches' realistic mix, streaming
+    # under load, imports, the command line's download; then issue 11's four kept figures. The
+    # official SDK's rows say "not measured" where it is missing.
     target_text = markdown.split("## Targets (issue 18)")[1].split("## 1.")[0]
     target_rows = [line for line in target_text.splitlines() if line.startswith("| ")]
     target_rows = [line for line in target_rows if not line.startswith("| figure |")]
-    assert len(target_rows) == 1 + len(SHAPES) + 1 + 1 + 4
+    assert len(target_rows) == 1 + len(SHAPES) + 1 + 1 + 1 + 1 + 4
     unmeasured = [line for line in target_rows if "not measured" in line]
     assert len(unmeasured) == (0 if official else len(SHAPES))
     assert all("official SDK" in line for line in unmeasured)
