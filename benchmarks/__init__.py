@@ -1,8 +1,8 @@
 """The speed and memory benchmark of llama_cloud_batch against the official SDK and raw httpx.
 
 Run it with `nox -s bench` (installs this package, and llama-cloud==2.10.0, orjson and
-matplotlib into the bench session; writes docs/benchmarks.md and docs/benchmarks.png, about
-seven minutes on two cores) or `nox -s bench -- --quick` (under a minute, nothing written). It
+matplotlib into the bench session; writes docs/benchmarks.md and docs/benchmarks.png, ten
+to fifteen minutes on two cores) or `nox -s bench -- --quick` (under a minute, nothing written). It
 prints figures; nothing in it asserts on timings, and the run fails only when a contender did
 not see every entry in server order.
 

@@ -486,10 +486,12 @@ def render(results: Results) -> str:
         "",
         "## Targets (issue 18)",
         "",
-        *_targets_table(targets(results)),
+        *_targets_table(issue_18 := targets(results)),
+        *_stability(issue_18),
         "Issue 11's other figures, kept to catch regressions (on the realistic mix):",
         "",
         *_targets_table(kept_targets(results)),
+        *_reproducing(),
     ]
     lines += _imports_section(results)
     lines += [f"## 2. One `list(limit={limit})` call, kept-alive connection, realistic mix", ""]
@@ -544,6 +546,40 @@ def render(results: Results) -> str:
     else:
         lines += ["Not measured in this run.", ""]
     return "\n".join(lines)
+
+
+def _stability(rows: Sequence[Target]) -> list[str]:
+    """Which verdicts another run could turn: those whose interquartile range straddles the
+    goal. The others hold in at least three rounds out of four of this run."""
+    flip = [row.figure.split(":")[0] for row in rows if row.could_flip]
+    text = (
+        "Stability: every verdict above holds in at least three rounds out of four of this run"
+        " (its interquartile range lies on one side of the goal)."
+        if not flip
+        else "Stability: these verdicts could turn on another run (their interquartile range"
+        " straddles the goal): " + "; ".join(flip) + ". The others hold in at least three"
+        " rounds out of four of this run."
+    )
+    return [text, ""]
+
+
+def _reproducing() -> list[str]:
+    return [
+        "## Reproducing",
+        "",
+        "- `nox -s bench` measures everything and writes this page, `docs/benchmarks.png` and",
+        "  the raw figures (`.cache/benchmarks.json`); arguments after `--` set round counts",
+        "  (`python -m benchmarks --help` lists them; the command this page was made with is at",
+        "  its top). The machine should be otherwise idle: the load average is reported per",
+        "  stage because other work moves the figures (CPU time less than wall time).",
+        "- `nox -s bench -- --quick` checks the harness in under a minute (nothing written).",
+        "- `python -m benchmarks --render .cache/benchmarks.json --markdown docs/benchmarks.md",
+        "  --plot docs/benchmarks.png` writes this page again from saved figures.",
+        "- `python -m benchmarks.cli_download --items 2000 --rounds 5` runs section 9 alone.",
+        "- `python -m benchmarks.profile listing-sync --shape realistic` (or `listing-async`,",
+        "  `one-call`) shows where a contender's CPU goes, under cProfile.",
+        "",
+    ]
 
 
 def _cli_section(results: Results) -> list[str]:
