@@ -272,16 +272,17 @@ def diff(session: nox.Session) -> None:
 
 @nox.session(python=OLDEST)
 def bench(session: nox.Session) -> None:
-    """Speed and memory against the official SDK and raw httpx -> docs/benchmarks.md and .png
-    (~4 min).
+    """Speed and memory against the official SDK and raw httpx, and the command line's download
+    against a raw downloader -> docs/benchmarks.md and .png (~10 min).
 
     Arguments after -- go to `python -m benchmarks` (e.g. `-- --quick`, `-- --jobs 2000`).
     """
     import shlex
 
     # Installed as users get it (not editable: an editable install adds a path entry that every
-    # import of the package searches).
-    session.install("--reinstall-package", "llama-cloud-batch", ".", *group("bench"))
+    # import of the package searches), with the command line (its download is measured) and the
+    # local test server it downloads from.
+    session.install("--reinstall-package", "llama-cloud-batch", ".[cli,testing]", *group("bench"))
     passed = ["--", *session.posargs] if session.posargs else []
     command = shlex.join(["nox", "-s", "bench", *passed])
     report = (

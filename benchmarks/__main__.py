@@ -18,13 +18,16 @@ import time
 from pathlib import Path
 
 from . import sections
+from .data import HEADLINE, SHAPES
 from .processes import running_server
 from .report import Results, render
 from .sections import Row
 
-# The full run: about four minutes on two cores, the official SDK included (in every fifth
-# round: it is there for comparison, and would otherwise take most of the time). The rounds
-# are enough that a median's verdict does not move between runs on a quiet machine.
+# The full run: about ten minutes on two cores at load 4. The official SDK, there for scale, runs
+# in one round out of official_every (it would otherwise take most of the time). listing_rounds
+# is for the headline shape (with 41 its median moved by 0.01 between two runs at load 4),
+# shape_rounds for each other shape. Streaming is measured in fresh processes, each 100,000-job
+# walk under tracemalloc taking about a minute on a busy machine, hence its few rounds.
 FULL = {
     "jobs": 10_000,
     "limit": 100,
@@ -33,10 +36,17 @@ FULL = {
     "call_rounds": 41,
     "calls_per_round": 100,
     "listing_rounds": 41,
-    "official_every": 5,
+    "shape_rounds": 25,
+    "official_every": 3,
+    "async_rounds": 31,
+    "batches_rounds": 21,
     "slow_rounds": 5,
     "stream_small": 20_000,
     "stream_large": 100_000,
+    "stream_rounds": 2,
+    "burners": 1,
+    "cli_items": 2000,
+    "cli_rounds": 5,
     "generate_runs": 3,
 }
 # Small enough for the smoke test: several pages, every code path, no regeneration.
@@ -48,10 +58,17 @@ QUICK = {
     "call_rounds": 2,
     "calls_per_round": 3,
     "listing_rounds": 2,
+    "shape_rounds": 2,
     "official_every": 1,
+    "async_rounds": 2,
+    "batches_rounds": 2,
     "slow_rounds": 2,
     "stream_small": 100,
     "stream_large": 300,
+    "stream_rounds": 1,
+    "burners": 1,
+    "cli_items": 40,
+    "cli_rounds": 1,
     "generate_runs": 0,
 }
 
@@ -77,46 +94,76 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(settings: dict[str, float | int], official: bool) -> Results:
     jobs, limit = int(settings["jobs"]), int(settings["limit"])
-    print(f"importing, {settings['import_rounds']} rounds ...", file=sys.stderr)
-    imports, bytecode = sections.cold_imports(
-        int(settings["import_rounds"]), official, int(settings["official_every"])
-    )
+    every = int(settings["official_every"])
+    # The 1-minute load average as each stage starts: how busy the machine was (the benchmark's
+    # own processes included: the client, the server, and the burners while streaming); and
+    # how long each stage took, to see where a run's minutes go.
+    loads: dict[str, float] = {}
+    starts: dict[str, float] = {}
+
+    def stage(name: str) -> None:
+        loads[name] = round(os.getloadavg()[0], 2)
+        starts[name] = time.perf_counter()
+        print(f"{name} ...", file=sys.stderr)
+
+    stage("imports")
+    imports, bytecode = sections.cold_imports(int(settings["import_rounds"]), official, every)
     with running_server(jobs, float(settings["latency_ms"])) as server:
-        first_call_extra = sections.first_call_extra(server.fast_url)
-        print("one list call ...", file=sys.stderr)
-        one_call = sections.one_call(
-            server.fast_url,
-            limit,
-            int(settings["call_rounds"]),
-            int(settings["calls_per_round"]),
-            official,
-            int(settings["official_every"]),
-        )
-        print("whole listing ...", file=sys.stderr)
-        listing = sections.full_listing(
-            server.fast_url,
-            jobs,
-            limit,
-            int(settings["listing_rounds"]),
-            official,
-            int(settings["official_every"]),
-        )
-        print("whole listing with latency ...", file=sys.stderr)
-        slow = sections.slow_listing(server.slow_url, jobs, limit, int(settings["slow_rounds"]))
-        print("memory ...", file=sys.stderr)
-        memory = sections.memory_per_job(server.fast_url, jobs, limit, official)
-    print("streaming memory ...", file=sys.stderr)
+        headline = server.url(HEADLINE)
+        first_call_extra = sections.first_call_extra(headline)
+        stage("one call")
+        rounds, repeat = int(settings["call_rounds"]), int(settings["calls_per_round"])
+        one_call = sections.one_call(headline, limit, rounds, repeat, official, every)
+        stage("listing by shape")
+        # The headline gets the most rounds: its verdict is the one that must not flip.
+        by_shape = {
+            shape: int(settings["listing_rounds" if shape == HEADLINE else "shape_rounds"])
+            for shape in SHAPES
+        }
+        listing = sections.listing_by_shape(server, by_shape, jobs, limit, official, every)
+        stage("async listing")
+        rounds = int(settings["async_rounds"])
+        async_listing = sections.async_listing(headline, jobs, limit, rounds, official, every)
+        stage("v2 batch listing by shape")
+        rounds = int(settings["batches_rounds"])
+        batches = sections.batches_by_shape(server, SHAPES, jobs, limit, rounds)
+        stage("listing with latency")
+        slow_url = server.url(HEADLINE, slow=True)
+        slow = sections.slow_listing(slow_url, jobs, limit, int(settings["slow_rounds"]))
+        stage("kept memory")
+        memory = sections.memory_per_job(headline, jobs, limit, official)
+    burners = int(settings["burners"])
+    stage(f"streaming memory, {burners} CPU burner(s) running")
     sizes = [int(settings["stream_small"]), int(settings["stream_large"])]
-    streaming = sections.streaming_memory(sizes, limit)
+    streaming = sections.streaming_memory(sizes, limit, int(settings["stream_rounds"]), burners)
+    stage("command-line download")
+    cli = sections.cli_download(int(settings["cli_items"]), int(settings["cli_rounds"]))
     generate_runs = int(settings["generate_runs"])
     regenerate = []
     if generate_runs > 0:
-        print(f"nox -s generate, {generate_runs} runs after a warm-up ...", file=sys.stderr)
+        stage("regenerating")
         regenerate = sections.regenerate(generate_runs)
     figures: dict[str, object] = dict(settings)
     figures["import_bytecode_written"] = bytecode
     figures["first_call_extra_modules"] = ", ".join(first_call_extra) or "none"
-    return Results(figures, imports, one_call, listing, slow, memory, streaming, regenerate)
+    figures["load_1min_by_stage"] = loads
+    ends = [*list(starts.values())[1:], time.perf_counter()]
+    figures["seconds_by_stage"] = {
+        name: round(end - start) for (name, start), end in zip(starts.items(), ends, strict=True)
+    }
+    return Results(
+        figures,
+        imports,
+        one_call,
+        listing,
+        async_listing,
+        batches,
+        slow,
+        memory,
+        streaming,
+        regenerate,
+        cli,
+    )
 
 
 def _load(path: Path) -> Results:

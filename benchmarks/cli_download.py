@@ -38,6 +38,10 @@ import orjson
 KEY = "bench-download-key"
 BASE = "/api/v1/beta/batch-processing"
 THREADS = 8
+# The contenders, by name: the raw fetch, then the command without and with --fsync.
+RAW = "raw"
+CLI = "cli"
+CONTENDERS = (RAW, CLI, "cli --fsync")
 
 _SERVE = """
 import json, sys
@@ -93,6 +97,20 @@ def raw_fetch(url: str, job_id: str) -> int:
             return sum(1 for _ in pool.map(fetch, item_ids))
 
 
+@contextlib.contextmanager
+def _environment_kept() -> Iterator[None]:
+    """The command reads its key and URL from the environment: set for it, restored after."""
+    kept = {name: os.environ.get(name) for name in ("LLAMA_CLOUD_API_KEY", "LLAMA_CLOUD_BASE_URL")}
+    try:
+        yield
+    finally:
+        for name, value in kept.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def cli_download(url: str, job_id: str, out: Path, *extra: str) -> None:
     from llama_cloud_batch.cli import run
 
@@ -105,30 +123,43 @@ def cli_download(url: str, job_id: str, out: Path, *extra: str) -> None:
     assert summary["already_saved"] == 0, summary
 
 
+def measure(items: int, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU seconds (this process) of each contender in each round, in alternating
+    order after a warm-up raw fetch: (wall, cpu), each by contender name."""
+    wall: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    cpu: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    with (
+        serving(items) as (url, job_id),
+        tempfile.TemporaryDirectory() as scratch,
+        _environment_kept(),
+    ):
+        raw_fetch(url, job_id)  # warm up: imports, connections, the server's caches
+        for round_ in range(rounds):
+            order = list(CONTENDERS) if round_ % 2 == 0 else list(reversed(CONTENDERS))
+            for name in order:
+                out = Path(scratch) / f"{name.replace(' ', '')}-{round_}"
+                started, used = time.perf_counter(), time.process_time()
+                if name == RAW:
+                    assert raw_fetch(url, job_id) == items
+                else:
+                    cli_download(url, job_id, out, *name.split()[1:])
+                wall[name].append(time.perf_counter() - started)
+                cpu[name].append(time.process_time() - used)
+    return wall, cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    times: dict[str, list[float]] = {"raw": [], "cli": [], "cli --fsync": []}
-    with serving(args.items) as (url, job_id), tempfile.TemporaryDirectory() as scratch:
-        raw_fetch(url, job_id)  # warm up: imports, connections, the server's caches
-        for round_ in range(args.rounds):
-            order = list(times) if round_ % 2 == 0 else list(reversed(times))
-            for name in order:
-                out = Path(scratch) / f"{name.replace(' ', '')}-{round_}"
-                started = time.perf_counter()
-                if name == "raw":
-                    assert raw_fetch(url, job_id) == args.items
-                else:
-                    cli_download(url, job_id, out, *name.split()[1:])
-                times[name].append(time.perf_counter() - started)
+    times, _ = measure(args.items, args.rounds)
     print(f"{args.items} items, {args.rounds} rounds, wall seconds (median):")
     for name, values in times.items():
-        ratios = [value / raw for value, raw in zip(values, times["raw"], strict=True)]
+        ratios = [value / raw for value, raw in zip(values, times[RAW], strict=True)]
         print(
             f"  {name:<12} {statistics.median(values):6.2f} s"
-            + ("" if name == "raw" else f"   / raw: {statistics.median(ratios):.2f}x")
+            + ("" if name == RAW else f"   / raw: {statistics.median(ratios):.2f}x")
             + f"   (rounds: {', '.join(f'{value:.2f}' for value in values)})"
         )
 

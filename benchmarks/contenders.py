@@ -8,6 +8,9 @@ so is orjson (the raw orjson contenders are left out without it).
 
 The raw contenders decode with `json.loads(response.content)` (what `response.json()` does, minus
 its encoding sniffing) or `orjson.loads`: the loop a user of bare httpx writes.
+
+A base URL names one data shape of the benchmark server (Server.url). The v2 batch listing
+(cursor pages) has no official contender: llama-cloud 2.10.0, the benchmark's pin, predates it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from .data import LIST_PATH
+from .data import BATCHES_PATH, LIST_PATH
 
 API_KEY = "bench-key"
 
@@ -212,3 +215,38 @@ def raw_async_listing(
                 return ids
 
     return lambda: _run_on(loop, walk)
+
+
+# --- the v2 batch listing (cursor pages) -------------------------------------------------------
+
+
+def ours_batches_listing(stack: ExitStack, base_url: str, limit: int) -> Listing:
+    """Our sync client over GET /api/v2/batches (a cursor listing: nothing fetched ahead)."""
+    from llama_cloud_batch import LlamaCloud
+
+    client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
+
+    def walk() -> list[str]:
+        return [batch.id for batch in client.batches.list(page_size=limit)]
+
+    return walk
+
+
+def raw_batches_listing(
+    stack: ExitStack, base_url: str, limit: int, loads: Callable[[bytes], Any] = json.loads
+) -> Listing:
+    """The cursor loop a user of bare httpx writes: page_token from each page's next_page_token."""
+    http = _raw_client(stack, base_url)
+
+    def walk() -> list[str]:
+        ids: list[str] = []
+        params: dict[str, Any] = {"page_size": limit}
+        while True:
+            page = loads(http.get(BATCHES_PATH, params=params).content)
+            ids += [batch["id"] for batch in page["items"]]
+            token = page.get("next_page_token")
+            if not token:
+                return ids
+            params["page_token"] = token
+
+    return walk

@@ -1,7 +1,7 @@
 """Memory, measured in a fresh process per contender and method.
 
-    python -m benchmarks.memory --contender ours|official|raw --method traced|rss|stream \
-        --base-url URL --limit 100 --jobs 10000
+    python -m benchmarks.memory --contender ours|official|raw \
+        --method traced|rss|stream|stream-rss --base-url URL --limit 100 --jobs 10000
 
 prints one JSON object. The contender fetches one page first (so lazy imports, the connection
 and first-call caches exist before the baseline), then walks the whole listing.
@@ -11,10 +11,13 @@ current total (Python allocations only, exact, the figure the target uses); "rss
 of VmRSS, run without tracemalloc (whose own bookkeeping would inflate it): what the process
 really took from the OS, allocator slack and fragmentation included.
 
-Streaming (stream): each job's id is read and checked against the expected one, and the job is
-dropped. The figure is tracemalloc's peak during the walk over its total before it: what a
-walk holds at its worst (pages in flight, de-duplication state), which a client that streams
-keeps flat however long the listing.
+Streaming (stream, stream-rss): each job's id is read and checked against the expected one, and
+the job is dropped. "stream" is tracemalloc's peak during the walk over its total before it:
+what a walk holds at its worst (pages in flight, de-duplication state), which a client that
+streams keeps flat however long the listing. "stream-rss", run without tracemalloc, is the peak
+RSS (VmHWM, reset just before the walk through /proc/self/clear_refs) over VmRSS before it.
+Both also say how many threads were fetching pages ahead at most (sampled every 1,000 jobs):
+0 while the walk stayed sequential.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -76,22 +80,47 @@ def _raw(stack: ExitStack, base_url: str, limit: int) -> tuple[Walk, Callable[[A
 _CONTENDERS = {"ours": _ours, "official": _official, "raw": _raw}
 
 
-def _stream(walk: Walk, id_of: Callable[[Any], str], jobs: int) -> dict[str, Any]:
+def _reset_peak_rss() -> None:
+    # Linux: "5" resets VmHWM to the current RSS.
+    with open("/proc/self/clear_refs", "w", encoding="ascii") as clear_refs:  # noqa: PTH123 - procfs
+        clear_refs.write("5")
+
+
+# The name of the threads a sync walk fetches pages ahead on (_pagination._SyncFetcher).
+_PREFETCH_THREAD = "llama-cloud-batch-page"
+
+
+def _prefetch_threads() -> int:
+    """How many threads are fetching pages ahead: 0 while the walk is sequential."""
+    return sum(thread.name.startswith(_PREFETCH_THREAD) for thread in threading.enumerate())
+
+
+def _stream(walk: Walk, id_of: Callable[[Any], str], jobs: int, traced: bool) -> dict[str, Any]:
     gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    tracemalloc.reset_peak()
-    count, in_order = 0, True
+    if traced:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+    else:
+        before = proc_status_kb("VmRSS") * 1024
+        _reset_peak_rss()
+    count, in_order, threads = 0, True, 0
     for job in walk():
         # The expected id is made on the fly: a list of 100,000 ids would be in the figure.
         in_order = in_order and id_of(job) == job_id(count)
         count += 1
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+        if count % 1000 == 0:
+            threads = max(threads, _prefetch_threads())
+    if traced:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    else:
+        peak = proc_status_kb("VmHWM") * 1024
     return {
         "jobs": count,
         "all_jobs_seen": in_order and count == jobs,
         "peak_growth": peak - before,
+        "prefetch_threads": threads,
     }
 
 
@@ -100,8 +129,9 @@ def measure(contender: str, method: str, base_url: str, limit: int, jobs: int) -
     "stream", the peak growth of a walk that keeps nothing."""
     with ExitStack() as stack:
         walk, id_of = _CONTENDERS[contender](stack, base_url, limit)
-        if method == "stream":
-            return {"contender": contender, "method": method, **_stream(walk, id_of, jobs)}
+        if method in ("stream", "stream-rss"):
+            figures = _stream(walk, id_of, jobs, traced=method == "stream")
+            return {"contender": contender, "method": method, **figures}
         gc.collect()
         if method == "traced":
             tracemalloc.start()
@@ -128,7 +158,9 @@ def measure(contender: str, method: str, base_url: str, limit: int, jobs: int) -
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contender", choices=sorted(_CONTENDERS), required=True)
-    parser.add_argument("--method", choices=("traced", "rss", "stream"), required=True)
+    parser.add_argument(
+        "--method", choices=("traced", "rss", "stream", "stream-rss"), required=True
+    )
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--jobs", type=int, required=True)

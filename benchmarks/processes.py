@@ -1,32 +1,41 @@
-"""Child processes of the benchmark: the server, and fresh interpreters for cold measurements."""
+"""Child processes of the benchmark: the server, fresh interpreters for cold measurements, and
+CPU burners that keep the machine busy while a measurement runs."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data import SHAPES
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Long enough for a full run, short enough that a server orphaned by a crash goes away soon.
-SERVER_LIFETIME_S = 900.0
+SERVER_LIFETIME_S = 1800.0
 
 
 @dataclass(frozen=True)
 class Server:
     """Where the benchmark server listens: `fast` answers at once, `slow` after the latency."""
 
-    fast_url: str
-    slow_url: str
+    fast: str
+    slow: str
     jobs: int
     pid: int
 
+    def url(self, shape: str, slow: bool = False) -> str:
+        """The base URL of the server of one data shape (see benchmarks.server)."""
+        return f"{self.slow if slow else self.fast}/{shape}"
+
 
 @contextmanager
-def running_server(jobs: int, latency_ms: float) -> Iterator[Server]:
+def running_server(
+    jobs: int, latency_ms: float, shapes: Sequence[str] = SHAPES
+) -> Iterator[Server]:
     """Starts `python -m benchmarks.server` and stops it on exit (by closing its stdin)."""
     command = [
         sys.executable,
@@ -35,6 +44,7 @@ def running_server(jobs: int, latency_ms: float) -> Iterator[Server]:
         f"--jobs={jobs}",
         f"--latency-ms={latency_ms}",
         f"--lifetime={SERVER_LIFETIME_S}",
+        f"--shapes={','.join(shapes)}",
     ]
     process = subprocess.Popen(
         command, cwd=REPO_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -47,8 +57,8 @@ def running_server(jobs: int, latency_ms: float) -> Iterator[Server]:
             raise RuntimeError(f"the benchmark server exited early with {process.wait()}")
         ports = json.loads(line)
         yield Server(
-            fast_url=f"http://127.0.0.1:{ports['fast']}",
-            slow_url=f"http://127.0.0.1:{ports['slow']}",
+            fast=f"http://127.0.0.1:{ports['fast']}",
+            slow=f"http://127.0.0.1:{ports['slow']}",
             jobs=int(ports["jobs"]),
             pid=process.pid,
         )
@@ -80,3 +90,25 @@ def run_python(args: list[str], timeout: float = 300.0, env: dict[str, str] | No
             f"{completed.stderr[-2000:]}"
         )
     return completed.stdout
+
+
+# A pure-Python busy loop: one core's worth of CPU demand, with no I/O and no memory to speak of.
+_BURN = "while True: pass"
+
+
+@contextmanager
+def cpu_burners(count: int) -> Iterator[list[int]]:
+    """`count` processes that each keep a CPU busy until exit: the machine other work shares.
+
+    Yields their pids; each is killed and reaped on exit, whatever happened inside."""
+    burners = [
+        subprocess.Popen([sys.executable, "-c", _BURN], stdin=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+    try:
+        yield [burner.pid for burner in burners]
+    finally:
+        for burner in burners:
+            burner.kill()
+        for burner in burners:
+            burner.wait()

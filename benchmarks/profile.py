@@ -1,6 +1,7 @@
 """Where a contender's time goes: cProfile over repeated runs against the benchmark server.
 
-    python -m benchmarks.profile listing-sync        # our sync client over the whole listing
+    python -m benchmarks.profile listing-sync        # our sync client, the realistic mix
+    python -m benchmarks.profile listing-sync --shape omitted   # another data shape
     python -m benchmarks.profile listing-async --latency   # our async client, 20 ms per request
     python -m benchmarks.profile one-call --runs 200 --top 30
 
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 from . import contenders as c
+from .data import HEADLINE, SHAPES
 from .processes import running_server
 
 TARGETS = ("listing-sync", "listing-async", "listing-raw", "one-call")
@@ -50,10 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", action="store_true", help="use the 20 ms port")
     parser.add_argument("--page-concurrency", type=int, default=None)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--shape", choices=SHAPES, default=HEADLINE, help="the data shape")
     args = parser.parse_args(argv)
     loop = asyncio.new_event_loop()
-    with running_server(args.jobs, 20.0) as server, ExitStack() as stack:
-        base_url = server.slow_url if args.latency else server.fast_url
+    with running_server(args.jobs, 20.0, [args.shape]) as server, ExitStack() as stack:
+        base_url = server.url(args.shape, slow=args.latency)
         run = _contender(args.target, stack, loop, base_url, args.limit, args.page_concurrency)
         run()  # warm-up: imports, connection, the server's response cache
         started = time.perf_counter()

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,15 +21,16 @@ from typing import Any
 from llama_cloud_batch._client import DEFAULT_PAGE_CONCURRENCY
 
 from . import contenders as c
-from .data import expected_ids
-from .processes import REPO_ROOT, run_python, running_server
+from .data import HEADLINE, expected_batch_ids, expected_ids
+from .processes import REPO_ROOT, Server, cpu_burners, run_python, running_server
 from .timing import Contest, Samples
 
 # Labels of the figures the targets compare; the report looks rows up by them.
 PASS = "python -c pass"
 IMPORT_HTTPX = "import httpx"
 IMPORT_OURS = "import llama_cloud_batch"
-IMPORT_OURS_FIRST_CALL = "import llama_cloud_batch + the first list call's imports"
+IMPORT_OURS_CLIENT = "from llama_cloud_batch import LlamaCloud"
+IMPORT_OURS_FIRST_CALL = f"{IMPORT_OURS_CLIENT} + the first list call's imports"
 IMPORT_OFFICIAL = "import llama_cloud"
 OURS_SYNC = f"{c.OURS} sync"
 OURS_ASYNC = f"{c.OURS} async"
@@ -39,8 +40,10 @@ RAW_LOOP = "raw httpx + json.loads loop"
 RAW_ORJSON_LOOP = "raw httpx + orjson.loads loop"
 RAW_ASYNC_LOOP = "raw httpx async + json.loads loop"
 RAW_SEQUENTIAL = f"{RAW_LOOP} (sequential)"
-# What a first list() call loads beyond `import llama_cloud_batch` and making the client: the
-# resource classes, the operation and its models (first_call_extra checks that is all).
+# What a first list() call loads beyond `from llama_cloud_batch import LlamaCloud` and making the
+# client: the resource classes, the operation and its models (first_call_extra checks that is
+# all). `import llama_cloud_batch` alone loads neither the client nor httpx (they load on first
+# use), so the figure the target compares starts from the client's import.
 FIRST_CALL_MODULES = (
     "_llama_cloud_batch_generated.resources.beta",
     "_llama_cloud_batch_generated.resources.batch",
@@ -52,12 +55,15 @@ FIRST_CALL_MODULES = (
 @dataclass
 class Row:
     """One contender's figures. For timings `value` is the median CPU seconds of the client
-    process and `cpu`/`wall` hold one figure per round; for memory, `value` is bytes."""
+    process and `cpu`/`wall` hold one figure per round; for memory, `value` is bytes (and for
+    streaming, `cpu`/`wall` hold each round's traced and RSS peaks). `shape` is the data shape
+    measured (data.SHAPES), empty where none is (imports)."""
 
     name: str
     value: float
     samples: int
     correct: bool | None = None
+    shape: str = ""
     extra: dict[str, float] = field(default_factory=dict)
     cpu: list[float] = field(default_factory=list)
     wall: list[float] = field(default_factory=list)
@@ -75,13 +81,14 @@ def has_official_sdk() -> bool:
     return importlib.util.find_spec("llama_cloud") is not None
 
 
-def _rows(samples: dict[str, Samples]) -> list[Row]:
+def _rows(samples: dict[str, Samples], shape: str = HEADLINE) -> list[Row]:
     return [
         Row(
             name,
             statistics.median(s.cpu),
             s.runs,
             s.correct,
+            shape,
             cpu=s.cpu,
             wall=s.wall,
             rounds=s.rounds,
@@ -104,15 +111,17 @@ print(_cpu, _wall, _hwm)
 
 _BYTECODE_CHECK = """\
 import importlib.util, os, sys
-import httpx, llama_cloud_batch, {first_call}
-modules = [httpx, llama_cloud_batch, *(sys.modules[name] for name in {first_call_names!r})]
+import httpx, llama_cloud_batch, llama_cloud_batch._client, {first_call}
+modules = [httpx, llama_cloud_batch, llama_cloud_batch._client]
+modules += [sys.modules[name] for name in {first_call_names!r}]
 print(all(os.path.exists(importlib.util.cache_from_source(m.__file__)) for m in modules))
 """
 
 _FIRST_CALL_CHECK = """\
 import json, sys
-import llama_cloud_batch, {first_call}
-client = llama_cloud_batch.LlamaCloud(api_key={key!r}, base_url={url!r}, max_retries=0)
+from llama_cloud_batch import LlamaCloud
+import {first_call}
+client = LlamaCloud(api_key={key!r}, base_url={url!r}, max_retries=0)
 before = set(sys.modules)
 client.beta.batch.list(limit=10)
 ours = ("llama_cloud_batch", "_llama_cloud_batch_generated", "attr", "attrs", "orjson")
@@ -144,7 +153,8 @@ def cold_imports(rounds: int, official: bool, official_every: int) -> tuple[list
         PASS: "pass",
         IMPORT_HTTPX: "import httpx",
         IMPORT_OURS: "import llama_cloud_batch",
-        IMPORT_OURS_FIRST_CALL: f"import llama_cloud_batch, {', '.join(FIRST_CALL_MODULES)}",
+        IMPORT_OURS_CLIENT: IMPORT_OURS_CLIENT,
+        IMPORT_OURS_FIRST_CALL: f"{IMPORT_OURS_CLIENT}\nimport {', '.join(FIRST_CALL_MODULES)}",
     }
     if official:
         statements[IMPORT_OFFICIAL] = "import llama_cloud"
@@ -213,42 +223,87 @@ def one_call(
         return _rows(contest.run(rounds, repeat))
 
 
-# --- 3. and 4. whole listings ---------------------------------------------------------------
+# --- 3. to 5. whole listings ----------------------------------------------------------------
 
 
 def _listing_contest(
-    listings: dict[str, c.Listing], jobs: int, every: dict[str, int] | None = None
+    listings: dict[str, c.Listing], expected: list[str], every: dict[str, int] | None = None
 ) -> Contest[list[str]]:
-    expected = expected_ids(jobs)
     return Contest(listings, check=lambda ids: ids == expected, every=every or {})
 
 
-def full_listing(
+def listing_by_shape(
+    server: Server,
+    rounds: Mapping[str, int],
+    jobs: int,
+    limit: int,
+    official: bool,
+    official_every: int,
+) -> list[Row]:
+    """The sync listing of every job, for each data shape in turn (`rounds` of it): each
+    client's own way of walking pages, defaults kept, alternating round by round."""
+    rows: list[Row] = []
+    sdk = c.official_sdk() if official else None
+    orjson_loads = c.orjson_loads()
+    for shape, shape_rounds in rounds.items():
+        print(f"  {shape} ...", file=sys.stderr)
+        base_url = server.url(shape)
+        with ExitStack() as stack:
+            listings: dict[str, c.Listing] = {
+                OURS_SYNC: c.ours_sync_listing(stack, base_url, limit)
+            }
+            if sdk is not None:
+                listings[OFFICIAL_SYNC] = c.official_sync_listing(stack, sdk, base_url, limit)
+            listings[RAW_LOOP] = c.raw_sync_listing(stack, base_url, limit)
+            if orjson_loads is not None:
+                listings[RAW_ORJSON_LOOP] = c.raw_sync_listing(stack, base_url, limit, orjson_loads)
+            contest = _listing_contest(
+                listings, expected_ids(jobs), {OFFICIAL_SYNC: official_every}
+            )
+            rows += _rows(contest.run(shape_rounds), shape)
+    return rows
+
+
+def async_listing(
     base_url: str, jobs: int, limit: int, rounds: int, official: bool, official_every: int
 ) -> list[Row]:
-    """Every job of the listing, by each client's own way of walking pages (defaults kept)."""
+    """The async listing of every job (one data shape), against the raw httpx async loop."""
     loop = asyncio.new_event_loop()
     try:
         with ExitStack() as stack:
             listings: dict[str, c.Listing] = {
-                OURS_SYNC: c.ours_sync_listing(stack, base_url, limit),
-                OURS_ASYNC: c.ours_async_listing(stack, loop, base_url, limit),
+                OURS_ASYNC: c.ours_async_listing(stack, loop, base_url, limit)
             }
             sdk = c.official_sdk() if official else None
             if sdk is not None:
-                listings[OFFICIAL_SYNC] = c.official_sync_listing(stack, sdk, base_url, limit)
                 listings[OFFICIAL_ASYNC] = c.official_async_listing(
                     stack, loop, sdk, base_url, limit
                 )
-            listings[RAW_LOOP] = c.raw_sync_listing(stack, base_url, limit)
-            orjson_loads = c.orjson_loads()
-            if orjson_loads is not None:
-                listings[RAW_ORJSON_LOOP] = c.raw_sync_listing(stack, base_url, limit, orjson_loads)
             listings[RAW_ASYNC_LOOP] = c.raw_async_listing(stack, loop, base_url, limit)
-            every = {OFFICIAL_SYNC: official_every, OFFICIAL_ASYNC: official_every}
-            return _rows(_listing_contest(listings, jobs, every).run(rounds))
+            every = {OFFICIAL_ASYNC: official_every}
+            return _rows(_listing_contest(listings, expected_ids(jobs), every).run(rounds))
     finally:
         loop.close()
+
+
+OURS_BATCHES = f"{c.OURS} batches.list"
+RAW_BATCHES = "raw httpx + json.loads cursor loop"
+
+
+def batches_by_shape(
+    server: Server, shapes: Sequence[str], count: int, limit: int, rounds: int
+) -> list[Row]:
+    """The v2 batch listing (cursor pages) of every batch, for each data shape in turn."""
+    rows: list[Row] = []
+    for shape in shapes:
+        base_url = server.url(shape)
+        with ExitStack() as stack:
+            listings = {
+                OURS_BATCHES: c.ours_batches_listing(stack, base_url, limit),
+                RAW_BATCHES: c.raw_batches_listing(stack, base_url, limit),
+            }
+            rows += _rows(_listing_contest(listings, expected_batch_ids(count)).run(rounds), shape)
+    return rows
 
 
 def ours_sync_slow_label() -> str:
@@ -270,12 +325,12 @@ def slow_listing(slow_url: str, jobs: int, limit: int, rounds: int) -> list[Row]
                 ours_async_slow_label(): c.ours_async_listing(stack, loop, slow_url, limit),
                 RAW_SEQUENTIAL: c.raw_sync_listing(stack, slow_url, limit),
             }
-            return _rows(_listing_contest(listings, jobs).run(rounds))
+            return _rows(_listing_contest(listings, expected_ids(jobs)).run(rounds))
     finally:
         loop.close()
 
 
-# --- 5. memory per kept job, and 6. streaming memory ----------------------------------------
+# --- 6. memory per kept job, and 7. streaming memory under load -----------------------------
 
 MEMORY_LABELS = {
     "ours": f"{c.OURS} models",
@@ -293,7 +348,8 @@ def _memory_child(kind: str, method: str, base_url: str, limit: int, jobs: int) 
 
 
 def memory_per_job(base_url: str, jobs: int, limit: int, official: bool) -> list[Row]:
-    """Bytes held per job, tracemalloc (the figure) and VmRSS growth, each in a fresh process."""
+    """Bytes held per job, tracemalloc (the figure) and VmRSS growth, each in a fresh process
+    (`base_url`: the headline shape's)."""
     kinds = ["ours", "official", "raw"] if official else ["ours", "raw"]
     rows = []
     for kind in kinds:
@@ -307,6 +363,7 @@ def memory_per_job(base_url: str, jobs: int, limit: int, official: bool) -> list
                 figures["traced"]["bytes_per_job"],
                 1,
                 correct=all(figure["all_jobs_seen"] for figure in figures.values()),
+                shape=HEADLINE,
                 extra={"rss_bytes_per_job": figures["rss"]["bytes_per_job"]},
             )
         )
@@ -317,27 +374,86 @@ def stream_label(kind: str, jobs: int) -> str:
     return f"{STREAM_LABELS[kind]}, {jobs} jobs"
 
 
-def streaming_memory(sizes: list[int], limit: int) -> list[Row]:
-    """Peak tracemalloc growth of a walk that keeps nothing, at each listing size (a server of
-    that many jobs each), in a fresh process per contender and size."""
+def streaming_memory(sizes: list[int], limit: int, rounds: int, burners: int) -> list[Row]:
+    """Peak growth of a walk that keeps nothing, at default settings, while `burners` other
+    processes keep CPUs busy: tracemalloc's peak (the figure) and, in a run without tracemalloc,
+    the peak RSS. Each size has a server of its own (the headline shape); each figure is made in
+    a fresh process, contenders alternating over `rounds` rounds; the row holds the medians."""
     rows = []
     for jobs in sizes:
-        with running_server(jobs, 0.0) as server:
-            for kind in STREAM_LABELS:
-                figure = _memory_child(kind, "stream", server.fast_url, limit, jobs)
-                rows.append(
-                    Row(
-                        stream_label(kind, jobs),
-                        float(figure["peak_growth"]),
-                        1,
-                        correct=bool(figure["all_jobs_seen"]),
-                        extra={"jobs": float(jobs)},
-                    )
+        traced: dict[str, list[float]] = {kind: [] for kind in STREAM_LABELS}
+        rss: dict[str, list[float]] = {kind: [] for kind in STREAM_LABELS}
+        seen = dict.fromkeys(STREAM_LABELS, True)
+        # The most threads fetching ahead in any round, by method: whether prefetch started.
+        threads = {kind: {"stream": 0, "stream-rss": 0} for kind in STREAM_LABELS}
+        loads: list[float] = []
+        with running_server(jobs, 0.0, [HEADLINE]) as server, cpu_burners(burners):
+            kinds = list(STREAM_LABELS)
+            for round_index in range(rounds):
+                for kind in kinds if round_index % 2 == 0 else reversed(kinds):
+                    for method, figures in (("stream", traced), ("stream-rss", rss)):
+                        figure = _memory_child(kind, method, server.url(HEADLINE), limit, jobs)
+                        figures[kind].append(float(figure["peak_growth"]))
+                        seen[kind] = seen[kind] and bool(figure["all_jobs_seen"])
+                        most = max(threads[kind][method], int(figure["prefetch_threads"]))
+                        threads[kind][method] = most
+                loads.append(os.getloadavg()[0])
+        for kind in STREAM_LABELS:
+            rows.append(
+                Row(
+                    stream_label(kind, jobs),
+                    statistics.median(traced[kind]),
+                    rounds,
+                    correct=seen[kind],
+                    shape=HEADLINE,
+                    extra={
+                        "jobs": float(jobs),
+                        "peak_rss_growth_bytes": statistics.median(rss[kind]),
+                        "burners": float(burners),
+                        "load_1min": statistics.median(loads),
+                        "prefetch_threads_traced": float(threads[kind]["stream"]),
+                        "prefetch_threads_rss": float(threads[kind]["stream-rss"]),
+                    },
+                    # One traced and one RSS figure per round, for the spread of their ratios.
+                    cpu=traced[kind],
+                    wall=rss[kind],
+                    rounds=list(range(rounds)),
                 )
+            )
     return rows
 
 
-# --- 7. regenerating --------------------------------------------------------------------------
+# --- 9. the command line's results download -------------------------------------------------
+
+CLI_RAW = "raw: list, then 8 threads fetch every item (httpx + orjson, nothing kept)"
+CLI_OURS = "llama-cloud-batch results download (a file per item)"
+CLI_FSYNC = f"{CLI_OURS}, --fsync"
+
+
+def cli_download(items: int, rounds: int) -> list[Row]:
+    """`llama-cloud-batch results download` of one job's `items` items against the raw
+    8-thread downloader (benchmarks/cli_download.py), alternating; wall time is the figure."""
+    from . import cli_download as download
+
+    labels = {download.RAW: CLI_RAW, download.CLI: CLI_OURS, "cli --fsync": CLI_FSYNC}
+    wall, cpu = download.measure(items, rounds)
+    return [
+        Row(
+            labels[name],
+            statistics.median(cpu[name]),
+            rounds,
+            correct=True,  # measure() asserts every item was fetched, or saved
+            shape="",
+            extra={"items": float(items)},
+            cpu=cpu[name],
+            wall=wall[name],
+            rounds=list(range(rounds)),
+        )
+        for name in download.CONTENDERS
+    ]
+
+
+# --- 10. regenerating --------------------------------------------------------------------------
 
 REGENERATE = "nox -s generate"
 

@@ -60,8 +60,8 @@ Timeout = float | httpx.Timeout | None
 
 class RequestOptions(NamedTuple):
     """Per-call settings; None means "as the client is configured". Immutable, so one instance
-    can serve many calls (a NamedTuple: a frozen dataclass costs ~1 ms at import, generating
-    its methods with exec)."""
+    can serve many calls (a NamedTuple: a frozen dataclass generates its methods with exec at
+    import, which every import of the package would pay for)."""
 
     timeout: Timeout = None
     extra_headers: Mapping[str, str] | None = None
@@ -78,8 +78,8 @@ class _Cookies(httpx.Cookies):
     """The cookie jar of an httpx client the client makes itself.
 
     httpx hands every response to the jar through a urllib request and an email message built
-    for it (~25 us, 3% of a listing page), even when the response sets no cookie, which leaves
-    the jar as it was: only responses with Set-Cookie (or Set-Cookie2) are handed over here.
+    for it, a cost on every page of a listing, even when the response sets no cookie, which
+    leaves the jar as it was: only responses with Set-Cookie (or Set-Cookie2) are handed over.
     """
 
     def extract_cookies(self, response: httpx.Response) -> None:
@@ -200,7 +200,7 @@ class BaseClient:
             if self._owns_http and not http.cookies:
                 # The client's own httpx client has no caller defaults (auth, params, base URL)
                 # and, without cookies, nothing else build_request would merge: a Request made
-                # directly costs ~30 us a call less, about 4% of a listing page.
+                # directly skips that merging, on every page of a listing.
                 request_headers = self._http_headers(http)
                 if headers is not self._headers:
                     request_headers = httpx.Headers(request_headers)
@@ -451,7 +451,7 @@ def _has_request(error: httpx.RequestError) -> bool:
 
 
 async def _async_sleep(seconds: float) -> None:
-    # asyncio is imported on first use: it would cost sync users ~15 ms at import.
+    # asyncio is imported on first use: sync users would otherwise pay for its import.
     import asyncio
 
     await asyncio.sleep(seconds)

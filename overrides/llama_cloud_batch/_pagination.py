@@ -34,6 +34,7 @@ fetched ahead: a cursor names the next page only in the answer before it.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
 from collections.abc import (
@@ -167,7 +168,7 @@ class _Walk(Generic[T]):
         page_ids = set(keys)
         if len(page_ids) == len(keys):
             # Set operations in C for the usual cases (nothing seen again, or only the entry
-            # the walk asked for again); the walk costs ~2% less CPU than filtering each entry.
+            # the walk asked for again), rather than a Python-level test of each entry.
             seen = ids.intersection(page_ids)
             if not seen:
                 fresh = list(items)
@@ -374,14 +375,46 @@ class AsyncPage(_PageBase[T]):
             await fetcher.close()
 
 
+def run_queue_wait() -> float | None:
+    """Seconds the calling thread has spent runnable but waiting for a CPU, since it started;
+    None where the system does not say (Linux does, in /proc/thread-self/schedstat)."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        # "<ns on a CPU> <ns waiting on a run queue> <timeslices>"
+        return int(os.read(fd, 128).split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def queue_snapshot() -> tuple[float | None, float]:
+    """run_queue_wait() and time.perf_counter(), one right after the other: a page that is
+    weighed against the run queue ends where the queue was read, so that a wait for a CPU
+    during the reading (a system call) is in both the page's wall time and its run-queue wait."""
+    return run_queue_wait(), time.perf_counter()
+
+
 class _Pace:
     """How many pages to fetch ahead of the one the walk waits for.
 
     None while the process keeps busy: at zero latency, threads or more connections only cost
-    CPU. When the walk was idle more than busy for two pages in a row, the window widens to
-    cover the wait. It stays only if the pages after that come at least a third faster: on a
-    crowded machine, waiting for a CPU looks idle too, and fetching ahead does not help with
-    that. Otherwise the window narrows back, and the next try waits REST pages.
+    CPU. The window widens only on evidence of network latency: two pages in a row where the
+    walk waited on the network longer than it worked. Waiting on the network is the wall time
+    the process spent neither on a CPU (process time) nor waiting for one: on a crowded machine
+    a thread that is ready to run waits its turn, which looks idle to the clocks alone, and
+    fetching ahead does not help with that. The system says how long the thread waited for a CPU
+    (see queue_snapshot), read only on a page that looked idle; such a page ends where the
+    reading was taken, so its wall time and its run-queue wait cover the same span. Where the
+    system does not say, idle time counts as network time, and the trial below is the only
+    guard.
+
+    A widening is a trial: it stays only if the pages after it come at least a third faster.
+    Otherwise the window narrows back, and the next try waits REST pages. The window, and so the
+    pages held in flight, is never more than page_concurrency - 1.
     """
 
     JUDGED = 2  # pages that judge a widening, after the first (which was not fetched ahead)
@@ -393,18 +426,32 @@ class _Pace:
         "_fallback",
         "_last",
         "_most",
+        "_queued_at",
         "_rest",
+        "_snapshot",
         "_trial",
         "_wall",
         "window",
     )
 
-    def __init__(self, concurrency: int, wall: float, cpu: float) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        wall: float,
+        cpu: float,
+        snapshot: Callable[[], tuple[float | None, float]] = queue_snapshot,
+    ) -> None:
         self._most = concurrency - 1
         self.window = 0
         self._wall = wall
         self._cpu = cpu
-        self._last: float | None = None  # wall time of the last page, when it was mostly idle
+        self._snapshot = snapshot
+        # The run-queue wait when last read: a page's own is the growth since, so a reading
+        # skipped on busy pages only overstates it (which errs towards not widening).
+        self._queued_at: float | None = None
+        if concurrency > 1:
+            self._queued_at, self._wall = snapshot()
+        self._last: float | None = None  # wall time of the last page, when it mostly waited
         self._trial: list[float] | None = None  # wall times of the pages since widening
         self._before = 0.0  # wall time per page before widening
         self._fallback = 0  # the window before widening
@@ -413,7 +460,8 @@ class _Pace:
     def tick(self, wall: float, cpu: float) -> None:
         """Called as each page arrives, with time.perf_counter() and time.process_time():
         weighs the wall time since the last page against the CPU time the process spent."""
-        took, busy = wall - self._wall, cpu - self._cpu
+        start = self._wall
+        took, busy = wall - start, cpu - self._cpu
         self._wall, self._cpu = wall, cpu
         if self._trial is not None:
             self._judge(self._trial, took)
@@ -421,15 +469,31 @@ class _Pace:
             self._rest -= 1
         elif took - busy <= busy or self.window >= self._most:
             self._last = None
-        elif self._last is None:
-            self._last = took
         else:
-            wanted = int((took - busy) / busy) + 1 if busy > 0 else self._most
-            self._before = (self._last + took) / 2
-            self._fallback = self.window
-            self.window = min(self._most, max(2 * self.window, wanted))
-            self._trial = []
-            self._last = None
+            queued = self._queued_since()  # moves the page's end to the reading
+            took = self._wall - start
+            network = took - busy - queued
+            if network <= took - network:
+                self._last = None
+            elif self._last is None:
+                self._last = took
+            else:
+                work = took - network
+                wanted = int(network / work) + 1 if work > 0 else self._most
+                self._before = (self._last + took) / 2
+                self._fallback = self.window
+                self.window = min(self._most, max(2 * self.window, wanted))
+                self._trial = []
+                self._last = None
+
+    def _queued_since(self) -> float:
+        """The run-queue wait since the last reading (0 where the system does not say); the
+        page ends, and the next one starts, where this reading was taken."""
+        before = self._queued_at
+        self._queued_at, self._wall = self._snapshot()
+        if self._queued_at is None or before is None:
+            return 0.0
+        return max(0.0, self._queued_at - before)
 
     def _judge(self, trial: list[float], took: float) -> None:
         trial.append(took)

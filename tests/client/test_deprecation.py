@@ -145,3 +145,43 @@ def test_the_wait_helpers_old_timeout_argument_shows_plainly_in_their_signature(
         parameter = inspect.signature(method).parameters["timeout"]
         assert repr(parameter.default) == "NOT_GIVEN"
         assert "object at" not in str(inspect.signature(method))
+
+
+def test_an_async_deprecated_method_warns_at_the_caller_and_still_returns_a_coroutine(
+    server: ScriptedServer,
+) -> None:
+    import asyncio
+
+    from llama_cloud_batch import AsyncLlamaCloud
+
+    server.script = answer
+
+    async def main() -> None:
+        async with AsyncLlamaCloud(api_key=API_KEY, base_url=server.url) as client:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                await client.beta.batch.get_status("bjb-1")
+            (warning,) = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+            assert warning.filename == __file__
+            assert getattr(client.beta.batch.get_status, "__deprecated__", None)
+
+    asyncio.run(main())
+
+
+def test_a_first_sync_call_does_not_import_asyncio() -> None:
+    # The beta's async methods are deprecated too: marking them must not import asyncio (which
+    # typing_extensions' marker does on Python 3.11) into a program that never uses it.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from llama_cloud_batch import LlamaCloud\n"
+        "client = LlamaCloud(api_key='k', base_url='http://127.0.0.1:9')\n"
+        "client.beta.batch, client.batches, client.beta.batch.list\n"
+        "print('asyncio' in sys.modules)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert completed.stdout.strip() == "False"

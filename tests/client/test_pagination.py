@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,16 +209,17 @@ def test_an_empty_page_is_checked_from_a_step_back_then_raises(server: ScriptedS
 
 
 class TestPace:
-    """The prefetch window, from the wall and CPU time a walk spends per page."""
+    """The prefetch window, from the wall, CPU and run-queue time a walk spends per page."""
 
     @staticmethod
-    def run(concurrency: int, pages: list[tuple[float, float]]) -> list[int]:
-        """Feeds (wall, cpu) milliseconds per page; the window after each."""
-        wall = cpu = 0.0
-        pace = pagination._Pace(concurrency, wall, cpu)
+    def run(concurrency: int, pages: list[tuple[float, ...]]) -> list[int]:
+        """Feeds (wall, cpu[, waiting for a CPU]) milliseconds per page; the window after each."""
+        wall = cpu = queued = 0.0
+        pace = pagination._Pace(concurrency, wall, cpu, snapshot=lambda: (queued, wall))
         windows = []
-        for page_wall, page_cpu in pages:
+        for page_wall, page_cpu, *page_queued in pages:
             wall, cpu = wall + page_wall / 1000, cpu + page_cpu / 1000
+            queued += sum(page_queued) / 1000
             pace.tick(wall, cpu)
             windows.append(pace.window)
         return windows
@@ -234,15 +237,101 @@ class TestPace:
         assert self.run(4, [(22, 2)] * 2) == [0, 3]  # at most page_concurrency - 1 ahead
         assert self.run(8, [(6, 2)] * 2) == [0, 3]  # idle twice the busy time: 3 ahead
 
+    def test_waiting_for_a_cpu_is_not_network_latency(self) -> None:
+        # A crowded machine: each page takes 2 ms of CPU and waits 5 ms for one. The clocks
+        # alone would read that as 5 ms of latency a page; the run queue explains all of it.
+        assert self.run(8, [(7, 2, 5)] * 100) == [0] * 100
+        # Mostly explained: 1 ms of the 6 idle was the network, less than the work (7 ms).
+        assert self.run(8, [(8, 2, 5)] * 100) == [0] * 100
+
+    def test_latency_on_a_crowded_machine_still_opens_the_window(self) -> None:
+        # 22 ms of network a page besides 2 ms of CPU and 2 ms waiting for one: the window
+        # covers the wait with pages of work (22 / 4, rounded down), plus the page asked for.
+        assert self.run(8, [(26, 2, 2)] * 2) == [0, 6]
+
     def test_a_window_that_does_not_pay_is_closed_for_a_while(self) -> None:
-        # A crowded machine: pages take three times their CPU whatever is fetched ahead.
+        # Idle time the system does not explain, yet pages take three times their CPU whatever
+        # is fetched ahead (a server starved of CPU, or a system that does not report its run
+        # queue): the trial closes the window.
         windows = self.run(8, [(6, 2)] * 40)
         assert windows[:5] == [0, 3, 3, 3, 0]  # opened, judged on two pages, closed
         assert windows[5 : 5 + pagination._Pace.REST] == [0] * pagination._Pace.REST
         assert 3 in windows[5 + pagination._Pace.REST :]  # tried again after the rest
 
+    def test_a_wait_for_a_cpu_while_reading_the_run_queue_stays_with_its_page(self) -> None:
+        # Reading the run queue is a system call, where a crowded machine often takes the CPU
+        # away: here for 5 ms on every other page, after the page's clocks and before the
+        # reading. The page ends at the reading, so those 5 ms are in both its wall time and its
+        # run-queue wait, and its 8 ms on the network are seen as they are. (Had the next page
+        # started at the clocks, it would carry 5 ms its reading cannot explain, and this one
+        # 5 ms of run-queue wait its wall time does not hold: neither would look right.)
+        wall = cpu = queued = 0.0
+        pace = pagination._Pace(8, wall, cpu, snapshot=lambda: (queued, wall))
+        windows = []
+        for lost in [0.005, 0.0]:
+            wall, cpu = wall + 0.010, cpu + 0.002  # 2 ms of work, 8 ms waiting on the server
+            clocks = wall
+            wall, queued = wall + lost, queued + lost  # the reading waits for a CPU
+            pace.tick(clocks, cpu)
+            windows.append(pace.window)
+        assert windows == [0, 5]  # 8 ms waiting over 2 of work: 4 pages ahead, and one more
+
+    def test_without_the_run_queue_idle_time_counts_as_network(self) -> None:
+        wall = 0.0
+        pace = pagination._Pace(8, wall, 0.0, snapshot=lambda: (None, wall))
+        wall = 0.006
+        pace.tick(wall, 0.002)
+        wall = 0.012
+        pace.tick(wall, 0.004)
+        assert pace.window == 3
+
+    def test_the_run_queue_is_read_only_on_pages_that_look_idle(self) -> None:
+        readings = []
+
+        def snapshot() -> tuple[float, float]:
+            readings.append(1)
+            return 0.0, 0.0
+
+        pace = pagination._Pace(8, 0.0, 0.0, snapshot=snapshot)
+        assert len(readings) == 1  # where the walk starts
+        for count in range(1, 51):
+            pace.tick(count * 0.002, count * 0.0015)  # busy: answers come faster than parsing
+        assert len(readings) == 1
+        pace.tick(0.2, 0.076)
+        assert len(readings) == 2
+
     def test_page_concurrency_1_never_fetches_ahead(self) -> None:
         assert self.run(1, [(22, 2)] * 5) == [0] * 5
+
+    def test_the_run_queue_wait_is_read_where_the_system_reports_it(self) -> None:
+        waited = pagination.run_queue_wait()
+        if sys.platform == "linux" and Path("/proc/thread-self/schedstat").exists():
+            assert waited is not None
+            assert waited >= 0
+        else:
+            assert waited is None
+
+
+def test_pages_fetched_ahead_never_exceed_the_window() -> None:
+    fetched: list[int] = []
+
+    def fetch(offset: int) -> pagination.SyncPage[str]:
+        fetched.append(offset)
+        model = _Model([f"j{i}" for i in range(offset, offset + 10)], 1000)
+        return pagination.SyncPage(model, offset=offset, key=str, fetch=fetch)
+
+    fetcher = pagination._SyncFetcher(fetch, concurrency=8)
+    asked = range(9, 500, 9)
+    try:
+        for offset in asked:
+            fetcher._pace.window = 3  # held open, whatever the clocks say
+            assert fetcher.get(offset, iter(range(offset + 9, 1000, 9))).items[0] == f"j{offset}"
+            assert len(fetcher._ahead) <= 3
+    finally:
+        fetcher.close()
+    # Nothing past three pages beyond the last one asked for, each page once.
+    assert max(fetched) <= asked[-1] + 3 * 9
+    assert len(fetched) == len(set(fetched))
 
 
 @dataclass

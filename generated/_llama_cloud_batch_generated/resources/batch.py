@@ -7,7 +7,6 @@ The classes also inherit what overrides/llama_cloud_batch/resources/batch.py add
 from __future__ import annotations
 
 import builtins
-import sys
 from collections.abc import Mapping
 from functools import cached_property
 from operator import attrgetter
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from llama_cloud_batch import types
 from llama_cloud_batch._base_client import Timeout
+from llama_cloud_batch._deprecation import deprecated
 from llama_cloud_batch._pagination import (
     AsyncPage,
     AsyncPager,
@@ -22,11 +22,6 @@ from llama_cloud_batch._pagination import (
 )
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
 from llama_cloud_batch.resources.batch import AsyncBatchMixin, BatchMixin
-
-if sys.version_info >= (3, 13):
-    from warnings import deprecated
-else:
-    from typing_extensions import deprecated
 
 if TYPE_CHECKING:
     from .job_items import (

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from functools import cached_property
 from operator import attrgetter
@@ -11,18 +10,13 @@ from typing import Literal
 
 from llama_cloud_batch import types
 from llama_cloud_batch._base_client import Timeout
+from llama_cloud_batch._deprecation import deprecated
 from llama_cloud_batch._pagination import (
     AsyncPage,
     AsyncPager,
     SyncPage,
 )
 from llama_cloud_batch.resources._base import AsyncAPIResource, SyncAPIResource, request_options
-
-if sys.version_info >= (3, 13):
-    from warnings import deprecated
-else:
-    from typing_extensions import deprecated
-
 
 __all__ = ["AsyncJobItems", "JobItems"]
 

@@ -182,11 +182,17 @@ def download(
         disable=not live,
     )
     task = progress.add_task(shown(job_id).plain, total=total)
+    # The names already in `out`, read once: only those can be saved items, so a fresh directory
+    # costs no open() per item. (Each system call lets the fetching threads take the GIL, which
+    # this thread then waits to get back.) A file another process writes meanwhile is written
+    # again, whole.
+    present = {entry.name for entry in os.scandir(out)}
 
     def skip(item: BatchJobItem) -> bool:
+        name = item_filename(item.item_id)
         if status is None and str(item.status) != _WITH_RESULTS:
             summary.without_results[str(item.status)] += 1
-        elif is_saved(out / item_filename(item.item_id), item.item_id):
+        elif name in present and is_saved(out / name, item.item_id):
             summary.already_saved += 1
         else:
             return False

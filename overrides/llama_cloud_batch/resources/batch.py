@@ -10,7 +10,6 @@ they belong to, they are deprecated: client.batches is its successor.
 from __future__ import annotations
 
 import builtins
-import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -19,12 +18,8 @@ from typing import TYPE_CHECKING, Any, cast
 from .. import types
 from .._base_client import Timeout
 from .._config import check_count
+from .._deprecation import deprecated
 from .._waiting import DEFAULT_POLL_CONCURRENCY, NOT_GIVEN, WaitResult
-
-if sys.version_info >= (3, 13):
-    from warnings import deprecated
-else:
-    from typing_extensions import deprecated
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
