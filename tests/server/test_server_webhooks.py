@@ -303,7 +303,8 @@ def test_a_batch_without_webhooks_sends_nothing(server: BatchServer, client: Lla
 
 
 class hanging_receiver:
-    """A loopback listener that accepts connections and never answers, until the block ends."""
+    """A loopback listener that accepts connections and never answers, until the block ends;
+    its event is set when a request has reached it."""
 
     def __enter__(self) -> tuple[str, threading.Event]:
         self.listener = socket.socket()
@@ -324,7 +325,13 @@ class hanging_receiver:
             except TimeoutError:
                 continue
             self.held.append(connection)
-            self.accepted.set()
+            # Set once the request's first bytes arrive: a connection can be accepted (from the
+            # listen backlog) before the sender has decided to send, and a stop() in between
+            # rightly records the delivery as not sent.
+            connection.settimeout(5)
+            with contextlib.suppress(OSError):
+                if connection.recv(1, socket.MSG_PEEK):
+                    self.accepted.set()
 
     def __exit__(self, *exc: object) -> None:
         self.done.set()
