@@ -126,7 +126,7 @@ def run(settings: dict[str, float | int], official: bool) -> Results:
         async_listing = sections.async_listing(headline, jobs, limit, rounds, official, every)
         stage("v2 batch listing by shape")
         rounds = int(settings["batches_rounds"])
-        batches = sections.batches_by_shape(server, SHAPES, jobs, limit, rounds)
+        batches = sections.batches_by_shape(server, SHAPES, jobs, limit, rounds, official, every)
         stage("listing with latency")
         slow_url = server.url(HEADLINE, slow=True)
         slow = sections.slow_listing(slow_url, jobs, limit, int(settings["slow_rounds"]))

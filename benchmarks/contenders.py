@@ -9,8 +9,7 @@ so is orjson (the raw orjson contenders are left out without it).
 The raw contenders decode with `json.loads(response.content)` (what `response.json()` does, minus
 its encoding sniffing) or `orjson.loads`: the loop a user of bare httpx writes.
 
-A base URL names one data shape of the benchmark server (Server.url). The v2 batch listing
-(cursor pages) has no official contender: llama-cloud 2.10.0, the benchmark's pin, predates it.
+A base URL names one data shape of the benchmark server (Server.url).
 """
 
 from __future__ import annotations
@@ -225,6 +224,19 @@ def ours_batches_listing(stack: ExitStack, base_url: str, limit: int) -> Listing
     from llama_cloud_batch import LlamaCloud
 
     client = stack.enter_context(LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0))
+
+    def walk() -> list[str]:
+        return [batch.id for batch in client.batches.list(page_size=limit)]
+
+    return walk
+
+
+def official_batches_listing(
+    stack: ExitStack, sdk: ModuleType, base_url: str, limit: int
+) -> Listing:
+    """The official SDK's v2 cursor auto-pagination (llama-cloud has client.batches from 2.10)."""
+    client = sdk.LlamaCloud(api_key=API_KEY, base_url=base_url, max_retries=0)
+    stack.callback(client.close)
 
     def walk() -> list[str]:
         return [batch.id for batch in client.batches.list(page_size=limit)]

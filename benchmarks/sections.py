@@ -287,22 +287,32 @@ def async_listing(
 
 
 OURS_BATCHES = f"{c.OURS} batches.list"
+OFFICIAL_BATCHES = f"{c.OFFICIAL} batches.list"
 RAW_BATCHES = "raw httpx + json.loads cursor loop"
 
 
 def batches_by_shape(
-    server: Server, shapes: Sequence[str], count: int, limit: int, rounds: int
+    server: Server,
+    shapes: Sequence[str],
+    count: int,
+    limit: int,
+    rounds: int,
+    official: bool,
+    official_every: int,
 ) -> list[Row]:
     """The v2 batch listing (cursor pages) of every batch, for each data shape in turn."""
     rows: list[Row] = []
+    sdk = c.official_sdk() if official else None
     for shape in shapes:
         base_url = server.url(shape)
         with ExitStack() as stack:
-            listings = {
-                OURS_BATCHES: c.ours_batches_listing(stack, base_url, limit),
-                RAW_BATCHES: c.raw_batches_listing(stack, base_url, limit),
-            }
-            rows += _rows(_listing_contest(listings, expected_batch_ids(count)).run(rounds), shape)
+            listings = {OURS_BATCHES: c.ours_batches_listing(stack, base_url, limit)}
+            if sdk is not None:
+                listings[OFFICIAL_BATCHES] = c.official_batches_listing(stack, sdk, base_url, limit)
+            listings[RAW_BATCHES] = c.raw_batches_listing(stack, base_url, limit)
+            every = {OFFICIAL_BATCHES: official_every}
+            contest = _listing_contest(listings, expected_batch_ids(count), every)
+            rows += _rows(contest.run(rounds), shape)
     return rows
 
 

@@ -246,6 +246,8 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     assert listing == {(shape, name) for shape in SHAPES for name in contenders}
     batches = {(row["shape"], row["name"]) for row in figures["batches"]}
     batch_contenders = {"llama_cloud_batch batches.list", "raw httpx + json.loads cursor loop"}
+    if official:
+        batch_contenders.add("llama-cloud (official SDK) batches.list")
     assert batches == {(shape, name) for shape in SHAPES for name in batch_contenders}
     assert len(figures["async_listing"]) == 2 + official
     assert len(figures["one_call"]) == 2 + official + orjson
@@ -283,15 +285,16 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     assert [row["samples"] for row in figures["cli_download"]] == [settings["cli_rounds"]] * 3
     assert all(row["correct"] is True for row in figures["cli_download"])
     # Every target of issue 18 is a row with a verdict: the realistic mix against raw httpx,
-    # the official SDK against ours on each shape, the v2 batches' realistic mix, streaming
+    # the official SDK against ours on each shape, the v2 batches' realistic mix and the official
+    # SDK against ours on each shape of it, streaming
     # under load, imports, the command line's download; then issue 11's four kept figures. The
     # official SDK's rows say "not measured" where it is missing.
     target_text = markdown.split("## Targets (issue 18)")[1].split("## 1.")[0]
     target_rows = [line for line in target_text.splitlines() if line.startswith("| ")]
     target_rows = [line for line in target_rows if not line.startswith("| figure |")]
-    assert len(target_rows) == 1 + len(SHAPES) + 1 + 1 + 1 + 1 + 4
+    assert len(target_rows) == 1 + len(SHAPES) + 1 + len(SHAPES) + 1 + 1 + 1 + 4
     unmeasured = [line for line in target_rows if "not measured" in line]
-    assert len(unmeasured) == (0 if official else len(SHAPES))
+    assert len(unmeasured) == (0 if official else 2 * len(SHAPES))
     assert all("official SDK" in line for line in unmeasured)
     # The report can be made again from the saved figures alone, identically.
     rendered = tmp_path / "rendered.md"
