@@ -1,3 +1,3 @@
 """The package version: the one place it is kept (release tooling edits it)."""
 
-__version__ = "1.4.0"
+__version__ = "2.0.0"
