@@ -43,6 +43,18 @@ CONFIG = schemathesis.Config.from_dict(
                 },
             },
             {
+                # The local server delivers webhooks only where it can and may: a loopback http
+                # URL, in a format it writes (testing/_webhooks.py). It answers 422 to an inline
+                # webhook configuration it cannot deliver (no URL, another host), which the
+                # schema allows; the rest of a createBatch request is checked as the spec says.
+                "include-operation-id": "createBatch",
+                "checks": {
+                    "positive_data_acceptance": {
+                        "expected-statuses": ["2xx", "401", "404", "422", "429"]
+                    }
+                },
+            },
+            {
                 # A page token is any string to the schema, but only one the server handed out
                 # names a page: the server answers others 422, as its spec documents.
                 "include-operation-id": "listBatches",
@@ -56,8 +68,8 @@ CONFIG = schemathesis.Config.from_dict(
     }
 )
 schema = schemathesis.openapi.from_path(SPEC, config=CONFIG)
-# IDs the seeded server knows, so that half the generated paths reach real jobs and items
-# rather than all ending in 404. Filled by the server fixture before any case is generated.
+# IDs the seeded server knows, so that most generated paths reach real jobs and items rather
+# than all ending in 404. Filled by the server fixture before any case is generated.
 KNOWN_IDS: dict[str, list[str]] = {"job_id": [], "item_id": [], "batch_id": []}
 
 
@@ -74,7 +86,9 @@ def flatmap_path_parameters(
     ]
     if not known:
         return st.just(path_parameters)
-    return st.one_of(st.just(path_parameters), st.sampled_from(known))
+    # Mostly the known IDs, sometimes the generated ones: a success needs a known ID and a good
+    # key and query together, and a coin toss for the ID left too few on some operations.
+    return st.sampled_from([*known, path_parameters])
 
 
 @pytest.fixture(scope="module")
