@@ -131,12 +131,21 @@ def unwrap(
 def _verify(body: bytes, headers: WebhookHeaders, secret: str | None) -> None:
     key = _secret(secret)
     digest = _signature(headers)
-    expected = hmac.new(key, body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, digest):
+    if not hmac.compare_digest(_hex_digest(body, key), digest):
         raise InvalidWebhookSignatureError(
             f"{SIGNATURE_HEADER} does not match the body: the body was changed, or it was signed "
             "with another secret"
         )
+
+
+def _hex_digest(body: bytes, key: bytes) -> str:
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def signature_header_value(body: bytes, secret: str) -> str:
+    """What LlamaCloud sends in LC-Signature with `body`: ``sha256=`` and the HMAC-SHA256 in
+    lowercase hex (the local test server signs with it)."""
+    return _SCHEME + _hex_digest(body, secret.encode())
 
 
 def _event(body: bytes) -> KnownWebhookEvent | UnknownWebhookEvent:

@@ -20,8 +20,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime
-import hashlib
-import hmac
 import ipaddress
 import json
 import logging
@@ -34,12 +32,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..webhooks import SIGNATURE_HEADER, signature_header_value
 from ._faults import Fault, FaultPlan
 from ._store import InvalidInput
 
 logger = logging.getLogger("llama_cloud_batch.testing")
 
-SIGNATURE_HEADER = "LC-Signature"
 USER_AGENT = "llama-cloud-batch-local-webhooks"
 DEFAULT_WEBHOOK_TIMEOUT = 2.0
 DEFAULT_WEBHOOK_ATTEMPTS = 3
@@ -169,11 +167,6 @@ def _is_loopback(host: str) -> bool:
     except ValueError:
         return False  # a name: resolving it could lead anywhere
     return address.is_loopback
-
-
-def sign(body: bytes, secret: str) -> str:
-    """The LC-Signature value of a body: ``sha256=`` and the HMAC-SHA256 in lowercase hex."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -408,9 +401,11 @@ class WebhookDispatcher:
         }
         secret = message.subscription.secret
         if fault is not None and fault.kind == "webhook_bad_signature":
-            headers[SIGNATURE_HEADER] = sign(message.body, f"not-{secret or 'the-secret'}")
+            headers[SIGNATURE_HEADER] = signature_header_value(
+                message.body, f"not-{secret or 'the-secret'}"
+            )
         elif secret is not None:
-            headers[SIGNATURE_HEADER] = sign(message.body, secret)
+            headers[SIGNATURE_HEADER] = signature_header_value(message.body, secret)
         kind = None if fault is None else fault.kind
         for attempt in range(1, self.attempts + 1):
             status, error = self._post(message.subscription.url, message.body, headers)
