@@ -6,7 +6,9 @@ Every run is bounded (RUN_TIMEOUT) and its process killed if it outlives that.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import os
 import pty
 import re
@@ -20,6 +22,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pytest
+from llama_cloud_batch.cli import run
 from servers import KEY
 
 RUN_TIMEOUT = 60
@@ -112,6 +116,24 @@ def run_cli(
         raw.decode("utf-8", errors="replace"),
         time.monotonic() - started,
         _children_cpu() - cpu_before,
+    )
+
+
+def run_here(args: Sequence[str], env: dict[str, str]) -> Run:
+    """Runs the command line in this process, with `env` as its whole environment and its
+    output captured as run_cli's pipe would: for what needs no process of its own (starting one
+    costs more CPU than most commands). `cpu` is this process's, the server's threads included."""
+    output = io.StringIO()
+    started, cpu_before = time.monotonic(), time.process_time()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in set(os.environ) - set(env):
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            code = run(list(args))
+    return Run(
+        code, output.getvalue(), time.monotonic() - started, time.process_time() - cpu_before
     )
 
 

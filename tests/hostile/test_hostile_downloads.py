@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from llama_cloud_batch.testing import BatchServer
 from servers import KEY
-from terminal import cli_env, run_cli
+from terminal import cli_env, run_cli, run_here
 
 # Short of RUN_TIMEOUT: a download that blocks on a FIFO fails here rather than hanging.
 BLOCKED = 20
@@ -34,13 +34,16 @@ def _job(server: BatchServer, item_ids: list[str]) -> str:
     return job_id
 
 
-def _download(server: BatchServer, job_id: str, out: Path) -> dict[str, Any]:
-    run = run_cli(
-        ["results", "download", job_id, "--out", str(out), "--json"],
-        cli_env(server.url),
-        terminal=False,
-        timeout=BLOCKED,
-    )
+def _download(
+    server: BatchServer, job_id: str, out: Path, *, process: bool = False
+) -> dict[str, Any]:
+    """`results download --json`, in this process, or in a process of its own (`process`) when
+    the download could block: that one is killed after BLOCKED seconds."""
+    args = ["results", "download", job_id, "--out", str(out), "--json"]
+    if process:
+        run = run_cli(args, cli_env(server.url), terminal=False, timeout=BLOCKED)
+    else:
+        run = run_here(args, cli_env(server.url))
     assert run.code == 0, run.output
     summary: dict[str, Any] = json.loads(run.output)
     return summary
@@ -187,7 +190,7 @@ def test_what_is_not_a_plain_file_at_the_final_name_is_replaced(
         os.mkfifo(out / "file-1.json")
     else:
         (out / "file-1.json").symlink_to(elsewhere)
-    summary = _download(server, _job(server, ["file-1"]), out)
+    summary = _download(server, _job(server, ["file-1"]), out, process=True)
     assert summary["saved"] == 1
     final = out / "file-1.json"
     assert final.is_file()

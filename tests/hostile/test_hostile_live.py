@@ -8,8 +8,8 @@ from llama_cloud_batch.testing import BatchServer
 from servers import KEY
 from terminal import Run, assert_shown_as_text, cli_env, run_cli
 
-JOBS = 3000
-TIMEOUT = 6.0
+JOBS = 1000
+TIMEOUT = 3.0
 POLL_INTERVAL = 2.0
 # Starting the interpreter and printing a line per job at the end, on a busy 2-core machine.
 SLACK = 4.0

@@ -8,6 +8,7 @@ wrong strategy fails loudly instead of testing nothing.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from importlib import resources
 from typing import Any
@@ -79,11 +80,16 @@ def model(name: str) -> Any:
     return getattr(models, name)
 
 
-def schema_errors(name: str, instance: Any) -> list[str]:
-    validator = jsonschema.Draft202012Validator(
+# Built once per schema: building a validator or a strategy costs more than using it.
+@functools.cache
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
         {"$ref": f"urn:spec#/components/schemas/{name}"}, registry=_REGISTRY
     )
-    return [error.message for error in validator.iter_errors(instance)]
+
+
+def schema_errors(name: str, instance: Any) -> list[str]:
+    return [error.message for error in _validator(name).iter_errors(instance)]
 
 
 def strategy(schema: dict[str, Any], *, unknown_enums: bool = False) -> st.SearchStrategy[Any]:
@@ -167,10 +173,12 @@ def _object(schema: dict[str, Any], unknown_enums: bool) -> st.SearchStrategy[di
     return st.tuples(base, paired).map(lambda parts: {**parts[0], **parts[1]})
 
 
+@functools.cache
 def instances(name: str, *, unknown_enums: bool = False) -> st.SearchStrategy[dict[str, Any]]:
     return strategy(SCHEMAS[name], unknown_enums=unknown_enums)
 
 
+@functools.cache
 def extra_properties(name: str) -> st.SearchStrategy[dict[str, Any]]:
     known = set(SCHEMAS[name].get("properties", {}))
     keys = st.text(min_size=1, max_size=10).filter(lambda key: key not in known)
