@@ -79,20 +79,28 @@ def lint(session: nox.Session) -> None:
     )  # fmt: skip
 
 
-# The client's tests in two processes per core (pytest-xdist): a third of their time is spent
-# waiting on deadlines and timeouts, which another process's work fills. `-- -n 0` runs them in
-# one process.
-ALL_CORES = ("-n", str(2 * (os.cpu_count() or 1)))
+# pytest-xdist: the client's tests in two processes per core, as a third of their time is spent
+# waiting on deadlines and timeouts, which another process's work fills; the tools' checks in one
+# per core, busy throughout (the contract's schemathesis keeps one process). `-- -n 0` runs
+# either in one process.
+TWO_PER_CORE = ("-n", str(2 * (os.cpu_count() or 1)))
+ONE_PER_CORE = ("-n", "auto")
 
 
 def keep_bytecode(session: nox.Session) -> None:
     """Let the session's Pythons cache what they compile (in __pycache__/, which git ignores).
 
-    Where PYTHONDONTWRITEBYTECODE is set (as in many CI images) every process the tests start,
-    each pytest-xdist worker and each command-line child, would compile the package, its
+    Where PYTHONDONTWRITEBYTECODE is set, as in many CI images, every process a test run starts
+    (each xdist worker, each command-line or generator child) would compile the package, its
     dependencies and the tests again: 5 s of CPU per worker, most of a child's run.
     """
     session.env["PYTHONDONTWRITEBYTECODE"] = ""  # Python reads an empty value as unset
+
+
+def run_pytest(session: nox.Session, *args: str) -> None:
+    """pytest with `args`, then the session's own arguments."""
+    keep_bytecode(session)
+    session.run("pytest", *args, *session.posargs)
 
 
 @nox.session(python=PYTHONS)
@@ -100,8 +108,7 @@ def tests(session: nox.Session) -> None:
     """The client's own tests (pytest's testpaths), on each Python (~1 min each); `nox -s
     tests-3.12` picks one, arguments after -- go to pytest."""
     session.install(*group("test"), *PACKAGE_EDITABLE)
-    keep_bytecode(session)
-    session.run("pytest", *ALL_CORES, *session.posargs)
+    run_pytest(session, *TWO_PER_CORE)
 
 
 @nox.session(python=OLDEST)
@@ -110,8 +117,7 @@ def lowest(session: nox.Session) -> None:
     # One resolution: installed first, the test tools would bring newer httpx, attrs and rich,
     # which the package's install then keeps, as they satisfy its floors.
     session.install("--resolution", "lowest-direct", *group("test"), *PACKAGE_EDITABLE)
-    keep_bytecode(session)
-    session.run("pytest", *ALL_CORES, *session.posargs)
+    run_pytest(session, *TWO_PER_CORE)
 
 
 @nox.session(python=OLDEST)
@@ -119,7 +125,7 @@ def pipeline(session: nox.Session) -> None:
     """The maintainers' pipeline: generation in scratch copies, the API diff, the benchmark's
     harness (~2 min)."""
     session.install(*group("pipeline"), *PACKAGE_EDITABLE)
-    session.run("pytest", "tests/pipeline", "tests/bench", *session.posargs)
+    run_pytest(session, *ONE_PER_CORE, "tests/pipeline", "tests/bench")
 
 
 @nox.session(python=OLDEST)
@@ -127,14 +133,14 @@ def spec(session: nox.Session) -> None:
     """The spec: valid OpenAPI 3.1, clean under Redocly's rules (Node.js), and in agreement with
     the official SDK's structure."""
     session.install(*group("spec"), *PACKAGE_EDITABLE)
-    session.run("pytest", "tests/spec", *session.posargs)
+    run_pytest(session, *ONE_PER_CORE, "tests/spec")
 
 
 @nox.session(python=OLDEST)
 def typing(session: nox.Session) -> None:
     """The public API under mypy and pyright, installed as users get it (not editable)."""
     session.install(*group("typing"), "--reinstall-package", "llama-cloud-batch", ".")
-    session.run("pytest", "tests/typing", *session.posargs)
+    run_pytest(session, *ONE_PER_CORE, "tests/typing")
 
 
 @nox.session(python=OLDEST)
@@ -149,22 +155,23 @@ def docs(session: nox.Session) -> None:
     # mkdocs-gen-files and mkdocs-literate-nav (through properdocs).
     session.env["NO_MKDOCS_2_WARNING"] = "1"
     session.env["DISABLE_MKDOCS_2_WARNING"] = "true"
+    keep_bytecode(session)
     session.run("mkdocs", "build", "--strict", *session.posargs)
-    session.run("pytest", "tests/docs")
+    session.run("pytest", *ONE_PER_CORE, "tests/docs")
 
 
 @nox.session(python=OLDEST)
 def contract(session: nox.Session) -> None:
     """The local server against the spec: schemathesis, and Prism's validating proxy (Node.js)."""
     session.install(*group("contract"), *PACKAGE_EDITABLE)
-    session.run("pytest", "tests/contract", *session.posargs)
+    run_pytest(session, "tests/contract")
 
 
 @nox.session(python=OLDEST)
 def release_checks(session: nox.Session) -> None:
     """Building, release notes and publishing end to end, against a local package index."""
     session.install(*group("release-check"), *PACKAGE_EDITABLE)
-    session.run("pytest", "tests/release", *session.posargs)
+    run_pytest(session, *ONE_PER_CORE, "tests/release")
 
 
 @nox.session(python=OLDEST)
