@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, Self, TypeVar
@@ -41,6 +42,7 @@ from ._retries import retry_delay, should_retry_error, should_retry_status
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import ssl
     from types import TracebackType
 
     from ._requests import Query, RequestSpec
@@ -88,21 +90,38 @@ class _Cookies(httpx.Cookies):
             super().extract_cookies(response)
 
 
+# httpx's default SSL context, one per process for each CA setting of the environment that
+# httpx reads (SSL_CERT_FILE, SSL_CERT_DIR): building one reads the whole CA bundle, about 25 ms
+# of CPU, which every client made would otherwise repeat. A context is only read once built.
+_SSL_CONTEXTS: dict[tuple[str, str], ssl.SSLContext] = {}
+_SSL_CONTEXTS_LOCK = threading.Lock()
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """The context httpx.create_ssl_context() makes for the environment as it is now."""
+    key = (os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+    with _SSL_CONTEXTS_LOCK:
+        context = _SSL_CONTEXTS.get(key)
+        if context is None:
+            context = _SSL_CONTEXTS[key] = httpx.create_ssl_context()
+    return context
+
+
 class _OwnedHttpClient(httpx.Client):
-    """httpx.Client with the jar above. httpx keeps its jar in `_cookies` and reaches it only
-    through that name (the `cookies` property included); were that to change, this client
-    would only lose the shortcut, never a cookie."""
+    """httpx.Client with the jar above and the shared SSL context. httpx keeps its jar in
+    `_cookies` and reaches it only through that name (the `cookies` property included); were
+    that to change, this client would only lose the shortcut, never a cookie."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(verify=shared_ssl_context())
         self._cookies = _Cookies()
 
 
 class _OwnedAsyncHttpClient(httpx.AsyncClient):
-    """httpx.AsyncClient with the jar above (see _OwnedHttpClient)."""
+    """httpx.AsyncClient with the jar above and the shared SSL context (see _OwnedHttpClient)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(verify=shared_ssl_context())
         self._cookies = _Cookies()
 
 

@@ -5,8 +5,12 @@ LLAMA_CLOUD_BASE_URL."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+from pathlib import Path
 from typing import Any
 
+import certifi
 import httpx
 import pytest
 from factories import API_KEY, page
@@ -218,3 +222,75 @@ def test_default_query_goes_with_every_call_under_the_calls_own_values(
 def test_a_default_query_no_query_string_can_carry_is_refused_at_once() -> None:
     with pytest.raises(TypeError, match="where: cannot send a dict in a query string"):
         LlamaCloud(api_key=API_KEY, default_query={"where": {"a": 1}})
+
+
+# ----- the SSL context the clients share ---------------------------------------------------------
+
+
+def _ca_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The CA files and folders SSL contexts load from now on, in order."""
+    reads: list[str] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def recording(
+        context: ssl.SSLContext, cafile: Any = None, capath: Any = None, cadata: Any = None
+    ) -> None:
+        reads.append(str(cafile or capath))
+        load(context, cafile, capath, cadata)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", recording)
+    return reads
+
+
+def _made_and_closed(**options: Any) -> None:
+    LlamaCloud(api_key=API_KEY, **options).close()
+    asyncio.run(AsyncLlamaCloud(api_key=API_KEY, **options).close())
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_clients_share_one_ssl_context_per_ca_setting_of_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    # CA settings no client of this process has seen yet, and none other (httpx reads
+    # SSL_CERT_FILE first).
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    first, second = tmp_path / "first", tmp_path / "second"
+    if variable == "SSL_CERT_FILE":
+        shutil.copy(certifi.where(), first)
+        shutil.copy(certifi.where(), second)
+    else:
+        first.mkdir()
+        second.mkdir()
+    monkeypatch.setenv(variable, str(first))
+    reads = _ca_reads(monkeypatch)
+    for _ in range(3):
+        _made_and_closed()
+    assert reads == [str(first)]  # six clients, one read of the CA setting they name
+    monkeypatch.setenv(variable, str(second))
+    _made_and_closed()
+    assert reads == [str(first), str(second)]
+
+
+def test_a_missing_ca_file_fails_every_client_made_while_it_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "missing.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(missing))
+    for _ in range(2):  # nothing broken is kept for the next client
+        with pytest.raises(FileNotFoundError):
+            LlamaCloud(api_key=API_KEY)
+    missing.write_bytes(Path(certifi.where()).read_bytes())
+    _made_and_closed()
+
+
+def test_an_http_client_of_the_callers_keeps_its_own_ssl_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unseen = tmp_path / "ca.pem"
+    shutil.copy(certifi.where(), unseen)
+    monkeypatch.setenv("SSL_CERT_FILE", str(unseen))
+    reads = _ca_reads(monkeypatch)
+    with httpx.Client(verify=False) as own:
+        LlamaCloud(api_key=API_KEY, http_client=own).close()
+    assert reads == []  # no context was built for it
