@@ -105,7 +105,7 @@ def run_pytest(session: nox.Session, *args: str) -> None:
 
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """The client's own tests (pytest's testpaths), on each Python (70-80 s each); `nox -s
+    """The client's own tests (pytest's testpaths), on each Python (about 1 min each); `nox -s
     tests-3.12` picks one, arguments after -- go to pytest."""
     session.install(*group("test"), *PACKAGE_EDITABLE)
     run_pytest(session, *TWO_PER_CORE)
