@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,41 +21,9 @@ from llama_cloud_batch import (
     WaitTimeoutError,
 )
 from scripted_server import Received, Reply, ScriptedServer
+from virtual_clock import Clock
 
 BATCHES = "/api/v2/batches/"
-
-
-class Clock:
-    """time.sleep, asyncio.sleep and time.monotonic for the code under test: a sleep moves a
-    virtual offset instead of waiting."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self.offset = 0.0
-        self._monotonic = time.monotonic
-        self._async_sleep = asyncio.sleep
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.offset += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        if seconds == 0:
-            await self._async_sleep(0)
-            return
-        self.sleep(seconds)
-
-    def monotonic(self) -> float:
-        return self._monotonic() + self.offset
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    recorded = Clock()
-    monkeypatch.setattr(time, "sleep", recorded.sleep)
-    monkeypatch.setattr(time, "monotonic", recorded.monotonic)
-    monkeypatch.setattr(asyncio, "sleep", recorded.async_sleep)
-    return recorded
 
 
 def progressing(*statuses: str) -> Any:

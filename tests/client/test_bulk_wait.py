@@ -6,9 +6,7 @@ local server, so no test depends on how fast the machine is.
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -25,41 +23,6 @@ from llama_cloud_batch.testing import BatchServer, Fault
 from scripted_server import Received, Reply, ScriptedServer
 
 STATUS_PATH = "/api/v1/beta/batch-processing/"
-
-
-class Clock:
-    """time.sleep and time.monotonic for the code under test: sleeping moves a virtual offset
-    (and runs `on_sleep`, which may tick a server) instead of waiting."""
-
-    def __init__(self) -> None:
-        self.sleeps: list[float] = []
-        self.offset = 0.0
-        self.on_sleep = lambda: None
-        self._monotonic = time.monotonic
-        self._async_sleep = asyncio.sleep
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.offset += seconds
-        self.on_sleep()
-
-    async def async_sleep(self, seconds: float) -> None:
-        if seconds == 0:  # the event loop's own checkpoints, not a wait of the code under test
-            await self._async_sleep(0)
-            return
-        self.sleep(seconds)
-
-    def monotonic(self) -> float:
-        return self._monotonic() + self.offset
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    recorded = Clock()
-    monkeypatch.setattr(time, "sleep", recorded.sleep)
-    monkeypatch.setattr(time, "monotonic", recorded.monotonic)
-    monkeypatch.setattr(asyncio, "sleep", recorded.async_sleep)
-    return recorded
 
 
 @pytest.fixture
