@@ -3,13 +3,16 @@ on one (a real pseudo-terminal), and Ctrl-C that says how to resume."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import re
 import select
 import signal
+import struct
 import subprocess
+import termios
 import time
 
 import pytest
@@ -117,17 +120,17 @@ def _read_pty(fd: int, process: subprocess.Popen[bytes]) -> bytes:
     return output
 
 
-def test_live_progress_bars_on_a_terminal(server, spawn):
-    # A real process on a pseudo-terminal: rich sees a terminal as it would for a person.
-    slow = server.add_job(items=12, failed_items=1, skipped_items=1)
-    quick = server.add_job(items=2)
+def _on_terminal(server, spawn, args: list[str], columns: int) -> tuple[int, str]:
+    """Runs the installed script with `args` on a pseudo-terminal `columns` wide, as a person
+    would see it, the server ticking on each poll; its exit status and what it drew."""
     primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     process = spawn(
-        [str(SCRIPT), "jobs", "wait", slow, quick, *FAST],
+        [str(SCRIPT), *args, *FAST],
         stdin=secondary,
         stdout=secondary,
         stderr=secondary,
-        env=process_env(server, TERM="xterm-256color", COLUMNS="150", NO_COLOR=None),
+        env=process_env(server, TERM="xterm-256color", COLUMNS=str(columns), NO_COLOR=None),
     )
     os.close(secondary)
     try:
@@ -136,7 +139,14 @@ def test_live_progress_bars_on_a_terminal(server, spawn):
             code = process.wait(timeout=RUN_TIMEOUT)
     finally:
         os.close(primary)
-    text = raw.decode(errors="replace")
+    return code, raw.decode(errors="replace")
+
+
+def test_live_progress_bars_on_a_terminal(server, spawn):
+    # A real process on a pseudo-terminal: rich sees a terminal as it would for a person.
+    slow = server.add_job(items=12, failed_items=1, skipped_items=1)
+    quick = server.add_job(items=2)
+    code, text = _on_terminal(server, spawn, ["jobs", "wait", slow, quick], columns=150)
     assert code == 0
     assert KEY not in text
     assert "\x1b[" in text  # a live display redraws in place
@@ -202,27 +212,7 @@ def test_at_80_columns_the_bars_keep_their_room_and_statuses_show_whole(
         config = tmp_path / "job.json"
         config.write_text(json.dumps({"job_name": "parse_raw_file_job", "parameters": {}}))
         args = ["jobs", "create", "--config", str(config), "--directory-id", "dir-80", "--wait"]
-    primary, secondary = pty.openpty()
-    import fcntl
-    import struct
-    import termios
-
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 80, 0, 0))
-    process = spawn(
-        [str(SCRIPT), *args, *FAST],
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-        env=process_env(server, TERM="xterm-256color", COLUMNS="80", NO_COLOR=None),
-    )
-    os.close(secondary)
-    try:
-        with tick_on_each_poll(server):
-            raw = _read_pty(primary, process)
-            code = process.wait(timeout=RUN_TIMEOUT)
-    finally:
-        os.close(primary)
-    text = raw.decode(errors="replace")
+    code, text = _on_terminal(server, spawn, args, columns=80)
     assert code == 0, text[-2000:]
     assert "━" in text  # the bars are drawn
     assert "…" not in text  # nothing cut: not `runnin…`, not an ID
