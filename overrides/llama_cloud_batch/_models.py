@@ -15,7 +15,7 @@ import enum
 import json
 import threading
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 # Bound once: generated readers call it for every timestamp.
 fromisoformat = datetime.datetime.fromisoformat
@@ -339,21 +339,6 @@ class _OpenEnum(enum.Enum):
         result: Self = unknown
         return result
 
-    @classmethod
-    def _parse(cls, value: object, location: str | int | None) -> Self:
-        """The value of a response; a ShapeError naming `location` for a value of another type."""
-        # Exactly the JSON type: True and 2.0 hash like 1 and 2 but are not integers in JSON.
-        if type(value) is not cls._json_type:
-            expected = "an integer" if cls._json_type is int else "a string"
-            raise wrong_type_error(location, expected, value)
-        # A listed value straight from the enum's own map: calling the class goes through
-        # Enum's machinery, ten times the cost, and responses hold thousands of values.
-        member = cls._value2member_map_.get(value)
-        if member is not None:
-            known: Self = member  # type: ignore[assignment]  # the map holds this class's members
-            return known
-        return cls(value)
-
     @property
     def is_known(self) -> bool:
         """Whether the spec lists this value (False for values the server added since)."""
@@ -371,3 +356,22 @@ class OpenIntEnum(_OpenEnum, enum.IntEnum):
 
 OpenStrEnum._json_type = str
 OpenIntEnum._json_type = int
+
+
+E = TypeVar("E", bound=_OpenEnum)
+
+# Each open enum class's value-to-member map, found by class: on Python 3.11, where EnumType
+# defines __getattr__, an attribute lookup on an enum class costs five dict lookups, and a
+# listing reads thousands of enum values.
+_MEMBER_MAPS: dict[type, dict[Any, Any]] = {}
+
+
+def enum_member(cls: type[E], value: object) -> E:
+    """The member of `cls` for a response value already checked to have the enum's JSON type
+    (generated readers check it inline): a listed one, or one made for a value the server added
+    since (see _OpenEnum)."""
+    members = _MEMBER_MAPS.get(cls)
+    if members is None:
+        members = _MEMBER_MAPS[cls] = cls._value2member_map_
+    member: E | None = members.get(value)  # type: ignore[assignment]  # the map holds cls's members
+    return member if member is not None else cls(value)

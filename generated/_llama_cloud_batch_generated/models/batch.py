@@ -12,6 +12,7 @@ from llama_cloud_batch._models import (
     ShapeError,
     as_utc,
     claimed,
+    enum_member,
     expect_object,
     fromisoformat,
     missing_property_error,
@@ -90,7 +91,9 @@ class Batch(Model):
                 raise wrong_type_error("source_directory_id", "a string", v_source_directory_id)
 
             v_status = d["status"]
-            v_status = BatchStatus._parse(v_status, "status")
+            if type(v_status) is not str:
+                raise wrong_type_error("status", "a string", v_status)
+            v_status = enum_member(BatchStatus, v_status)
 
             v_created_at = d.get("created_at")
             if v_created_at is None:

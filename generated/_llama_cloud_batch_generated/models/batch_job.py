@@ -12,6 +12,7 @@ from llama_cloud_batch._models import (
     ShapeError,
     as_utc,
     claimed,
+    enum_member,
     expect_object,
     fromisoformat,
     missing_property_error,
@@ -87,14 +88,18 @@ class BatchJob(Model):
                 raise wrong_type_error("id", "a string", v_id)
 
             v_job_type = d["job_type"]
-            v_job_type = JobType._parse(v_job_type, "job_type")
+            if type(v_job_type) is not str:
+                raise wrong_type_error("job_type", "a string", v_job_type)
+            v_job_type = enum_member(JobType, v_job_type)
 
             v_project_id = d["project_id"]
             if type(v_project_id) is not str:
                 raise wrong_type_error("project_id", "a string", v_project_id)
 
             v_status = d["status"]
-            v_status = BatchJobStatus._parse(v_status, "status")
+            if type(v_status) is not str:
+                raise wrong_type_error("status", "a string", v_status)
+            v_status = enum_member(BatchJobStatus, v_status)
 
             v_total_items = d["total_items"]
             if type(v_total_items) is not int:

@@ -10,6 +10,7 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     claimed,
+    enum_member,
     expect_object,
     missing_property_error,
     unknown_properties,
@@ -62,7 +63,9 @@ class BatchJobCancelResult(Model):
                 raise wrong_type_error("processed_items", "an integer", v_processed_items)
 
             v_status = d["status"]
-            v_status = BatchJobStatus._parse(v_status, "status")
+            if type(v_status) is not str:
+                raise wrong_type_error("status", "a string", v_status)
+            v_status = enum_member(BatchJobStatus, v_status)
 
             extra = {} if len(d) == 4 else unknown_properties(d, _KNOWN)
         except KeyError as error:

@@ -12,6 +12,7 @@ from llama_cloud_batch._models import (
     ShapeError,
     as_utc,
     claimed,
+    enum_member,
     expect_object,
     fromisoformat,
     missing_property_error,
@@ -76,7 +77,9 @@ class BatchJobItem(Model):
                 raise wrong_type_error("item_name", "a string", v_item_name)
 
             v_status = d["status"]
-            v_status = BatchItemStatus._parse(v_status, "status")
+            if type(v_status) is not str:
+                raise wrong_type_error("status", "a string", v_status)
+            v_status = enum_member(BatchItemStatus, v_status)
 
             v_completed_at = d.get("completed_at")
             if v_completed_at is None:

@@ -12,6 +12,7 @@ from llama_cloud_batch._models import (
     ShapeError,
     as_utc,
     claimed,
+    enum_member,
     expect_object,
     fromisoformat,
     missing_property_error,
@@ -61,7 +62,9 @@ class BatchWebhookEvent(Model):
         absent = nulls = 0
         try:
             v_event_type = d["event_type"]
-            v_event_type = WebhookEvent._parse(v_event_type, "event_type")
+            if type(v_event_type) is not str:
+                raise wrong_type_error("event_type", "a string", v_event_type)
+            v_event_type = enum_member(WebhookEvent, v_event_type)
 
             v_event_id = d.get("event_id")
             if v_event_id is None:

@@ -12,6 +12,7 @@ from llama_cloud_batch._models import (
     ShapeError,
     as_utc,
     claimed,
+    enum_member,
     expect_object,
     fromisoformat,
     missing_property_error,
@@ -100,7 +101,9 @@ class ClassifyJob(Model):
                 raise
 
             v_status = d["status"]
-            v_status = ClassifyJobStatus._parse(v_status, "status")
+            if type(v_status) is not str:
+                raise wrong_type_error("status", "a string", v_status)
+            v_status = enum_member(ClassifyJobStatus, v_status)
 
             v_user_id = d["user_id"]
             if type(v_user_id) is not str:
@@ -163,7 +166,9 @@ class ClassifyJob(Model):
                 else:
                     nulls |= 16
             else:
-                v_mode = ClassifyMode._parse(v_mode, "mode")
+                if type(v_mode) is not str:
+                    raise wrong_type_error("mode", "a string or null", v_mode)
+                v_mode = enum_member(ClassifyMode, v_mode)
 
             v_parsing_configuration = d.get("parsing_configuration")
             if v_parsing_configuration is None:

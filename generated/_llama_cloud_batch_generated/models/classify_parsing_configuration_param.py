@@ -10,6 +10,7 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     claimed,
+    enum_member,
     expect_object,
     missing_property_error,
     unknown_properties,
@@ -154,7 +155,9 @@ class ClassifyParsingConfigurationParam(Model):
                 else:
                     raise wrong_type_error("lang", "a string", None)
             else:
-                v_lang = ParsingLanguage._parse(v_lang, "lang")
+                if type(v_lang) is not str:
+                    raise wrong_type_error("lang", "a string", v_lang)
+                v_lang = enum_member(ParsingLanguage, v_lang)
 
             v_max_pages = d.get("max_pages")
             if v_max_pages is None:

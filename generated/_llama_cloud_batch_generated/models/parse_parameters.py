@@ -10,6 +10,7 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     claimed,
+    enum_member,
     expect_object,
     hidden_repr,
     missing_property_error,
@@ -763,7 +764,9 @@ class ParseParameters(Model):
                     v_images_to_save_read: list[ImageToSave] = []
                     try:
                         for v_images_to_save_item in v_images_to_save:
-                            v_images_to_save_item = ImageToSave._parse(v_images_to_save_item, None)
+                            if type(v_images_to_save_item) is not str:
+                                raise wrong_type_error(None, "a string", v_images_to_save_item)
+                            v_images_to_save_item = enum_member(ImageToSave, v_images_to_save_item)
 
                             v_images_to_save_read.append(v_images_to_save_item)
                     except ShapeError as error:
@@ -903,7 +906,9 @@ class ParseParameters(Model):
                     v_languages_read: list[ParsingLanguage] = []
                     try:
                         for v_languages_item in v_languages:
-                            v_languages_item = ParsingLanguage._parse(v_languages_item, None)
+                            if type(v_languages_item) is not str:
+                                raise wrong_type_error(None, "a string", v_languages_item)
+                            v_languages_item = enum_member(ParsingLanguage, v_languages_item)
 
                             v_languages_read.append(v_languages_item)
                     except ShapeError as error:
@@ -1126,7 +1131,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1208925819614629174706176
             else:
-                v_parse_mode = ParseMode._parse(v_parse_mode, "parse_mode")
+                if type(v_parse_mode) is not str:
+                    raise wrong_type_error("parse_mode", "a string or null", v_parse_mode)
+                v_parse_mode = enum_member(ParseMode, v_parse_mode)
 
             v_parsing_instruction = d.get("parsing_instruction")
             if v_parsing_instruction is None:
@@ -1227,7 +1234,9 @@ class ParseParameters(Model):
                 else:
                     nulls |= 1237940039285380274899124224
             else:
-                v_priority = ParsePriority._parse(v_priority, "priority")
+                if type(v_priority) is not str:
+                    raise wrong_type_error("priority", "a string or null", v_priority)
+                v_priority = enum_member(ParsePriority, v_priority)
 
             v_project_id = d.get("project_id")
             if v_project_id is None:
@@ -1254,9 +1263,11 @@ class ParseParameters(Model):
                 else:
                     nulls |= 9903520314283042199192993792
             else:
-                v_replace_failed_page_mode = FailedPageMode._parse(
-                    v_replace_failed_page_mode, "replace_failed_page_mode"
-                )
+                if type(v_replace_failed_page_mode) is not str:
+                    raise wrong_type_error(
+                        "replace_failed_page_mode", "a string or null", v_replace_failed_page_mode
+                    )
+                v_replace_failed_page_mode = enum_member(FailedPageMode, v_replace_failed_page_mode)
 
             v_replace_failed_page_with_error_message_prefix = d.get(
                 "replace_failed_page_with_error_message_prefix"

@@ -12,6 +12,7 @@ from llama_cloud_batch._models import (
     ShapeError,
     as_utc,
     claimed,
+    enum_member,
     expect_object,
     fromisoformat,
     missing_property_error,
@@ -81,7 +82,9 @@ class ProcessingResult(Model):
                 raise
 
             v_job_type = d["job_type"]
-            v_job_type = JobType._parse(v_job_type, "job_type")
+            if type(v_job_type) is not str:
+                raise wrong_type_error("job_type", "a string", v_job_type)
+            v_job_type = enum_member(JobType, v_job_type)
 
             v_output_s3_path = d["output_s3_path"]
             if type(v_output_s3_path) is not str:

@@ -10,6 +10,7 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     claimed,
+    enum_member,
     expect_object,
     missing_property_error,
     unknown_properties,
@@ -49,7 +50,9 @@ class ProductJobReference(Model):
                 raise wrong_type_error("id", "a string", v_id)
 
             v_type = d["type"]
-            v_type = ProductJobType._parse(v_type, "type")
+            if type(v_type) is not str:
+                raise wrong_type_error("type", "a string", v_type)
+            v_type = enum_member(ProductJobType, v_type)
 
             extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:

@@ -10,6 +10,7 @@ from llama_cloud_batch._models import (
     Model,
     ShapeError,
     claimed,
+    enum_member,
     expect_object,
     hidden_repr,
     hidden_values_repr,
@@ -68,7 +69,9 @@ class WebhookConfiguration(Model):
                     v_webhook_events_read: list[WebhookEvent] = []
                     try:
                         for v_webhook_events_item in v_webhook_events:
-                            v_webhook_events_item = WebhookEvent._parse(v_webhook_events_item, None)
+                            if type(v_webhook_events_item) is not str:
+                                raise wrong_type_error(None, "a string", v_webhook_events_item)
+                            v_webhook_events_item = enum_member(WebhookEvent, v_webhook_events_item)
 
                             v_webhook_events_read.append(v_webhook_events_item)
                     except ShapeError as error:
