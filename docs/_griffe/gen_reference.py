@@ -318,8 +318,8 @@ def public_functions(cls: type) -> list[str]:
 
 
 def custom_parts(resource: Resource, sync: str) -> tuple[list[str], list[str]]:
-    """The `custom:` module's methods the resource inherits (sync mixin), and the module's other
-    public classes (wait results) in its order."""
+    """The `custom:` module's methods the resource inherits (sync mixin), and the other classes
+    the module exports (its wait result) in its order."""
     if resource.custom is None:
         return [], []
     module = importlib.import_module(f"{OVERRIDES}.resources.{resource.custom}")
@@ -327,11 +327,8 @@ def custom_parts(resource: Resource, sync: str) -> tuple[list[str], list[str]]:
     methods = public_functions(getattr(module, f"{sync}Mixin"))
     others = [
         name
-        for name, value in vars(module).items()
-        if not name.startswith("_")
-        and name not in mixins
-        and inspect.isclass(value)
-        and value.__module__ == module.__name__
+        for name in module.__all__
+        if name not in mixins and inspect.isclass(getattr(module, name))
     ]
     return methods, others
 

@@ -42,8 +42,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._client import AsyncLlamaCloud, LlamaCloud
     from ._response import APIResponse, AsyncAPIResponse
-    from .resources.batch import JobWaitResult
-    from .resources.batches import BatchWaitResult
+    from .resources.wait_results import BatchWaitResult, JobWaitResult
     from .types import (
         Batch,
         BatchItemStatus,
@@ -64,8 +63,8 @@ _LAZY = {
     "LlamaCloud": "._client",
     "APIResponse": "._response",
     "AsyncAPIResponse": "._response",
-    "BatchWaitResult": ".resources.batches",
-    "JobWaitResult": ".resources.batch",
+    "BatchWaitResult": ".resources.wait_results",
+    "JobWaitResult": ".resources.wait_results",
     **dict.fromkeys(
         (
             "Batch",

@@ -53,6 +53,8 @@ E = TypeVar("E", bound="APIResponseValidationError | APIStatusError")
 DEFAULT_BASE_URL = "https://api.cloud.llamaindex.ai"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+# How many polls an async wait_for_many runs at once.
+DEFAULT_POLL_CONCURRENCY = 8
 DEFAULT_MAX_RESPONSE_BYTES = _body.DEFAULT_MAX_RESPONSE_BYTES
 _ERROR_BODY_PREVIEW = 500
 _INVALID_BODY_PREVIEW = 100

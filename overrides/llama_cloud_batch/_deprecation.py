@@ -1,5 +1,6 @@
 """The @deprecated marker (PEP 702) of deprecated operations: warnings.deprecated from Python
-3.13; before it, a function-only equivalent, which type checkers see as typing_extensions'.
+3.13; before it, a function-only equivalent, which type checkers see as typing_extensions'. And
+NOT_GIVEN, the default of a deprecated parameter, so that passing it at all can warn.
 
 Not typing_extensions' at run time: on Python 3.11 it marks a coroutine function for asyncio by
 importing asyncio, and the beta resource's async methods are deprecated, so a first sync call
@@ -11,7 +12,7 @@ unchanged (the wrapper returns the coroutine).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 13):
@@ -40,4 +41,15 @@ else:
         return decorate
 
 
-__all__ = ["deprecated"]
+class _NotGiven:
+    """`timeout=` not given to a wait (None is a value there: wait for ever)."""
+
+    def __repr__(self) -> str:
+        # As help() and inspect.signature() show the default.
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+
+__all__ = ["NOT_GIVEN", "deprecated"]

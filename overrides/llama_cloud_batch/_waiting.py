@@ -20,20 +20,21 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ._config import check_count, check_seconds
+from ._deprecation import NOT_GIVEN
 from ._exceptions import APIConnectionError, APIStatusError, LlamaCloudError, WaitTimeoutError
 from ._logging import logger
 from ._retries import asked_wait, is_transient_error
 
 if TYPE_CHECKING:
     from ._base_client import Timeout
+    from .resources.wait_results import WaitResult
 
 T = TypeVar("T")
 _GROWTH = 1.5
-DEFAULT_POLL_CONCURRENCY = 8
 
 
 class Status(Protocol):
@@ -43,17 +44,6 @@ class Status(Protocol):
     def is_final(self) -> bool: ...
     @property
     def is_known(self) -> bool: ...
-
-
-class _NotGiven:
-    """`timeout=` not given to a wait (None is a value there: wait for ever)."""
-
-    def __repr__(self) -> str:
-        # As help() and inspect.signature() show the default.
-        return "NOT_GIVEN"
-
-
-NOT_GIVEN: Any = _NotGiven()
 
 
 def deadline_argument(
@@ -242,30 +232,7 @@ def waiting_for_one(
     return _One(ident, schedule, status_of, on_update)
 
 
-@dataclass(frozen=True, slots=True)
-class WaitResult(Generic[T]):
-    """Where one of the things a wait_for_many follows stands: its last answer, and why following
-    it stopped. `error` is the error that ended following it (one that vanished: NotFoundError)
-    or, while `timed_out`, the last transient error seen. It is settled when `is_final`, `error`
-    or `timed_out` says so."""
-
-    id: str
-    answer: T | None = None
-    status: str | None = None  # the last answer's status, as a string
-    is_final: bool = False  # the last status is one the spec marks final
-    error: LlamaCloudError | None = None
-    timed_out: bool = False
-
-    @property
-    def settled(self) -> bool:
-        return (
-            self.is_final
-            or self.timed_out
-            or (self.error is not None and not is_transient_error(self.error))
-        )
-
-
-R = TypeVar("R", bound=WaitResult[Any])
+R = TypeVar("R", bound="WaitResult[Any]")
 
 
 class Follower(Generic[T, R]):

@@ -12,47 +12,25 @@ from __future__ import annotations
 import builtins
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import types
-from .._base_client import Timeout
+from .._base_client import DEFAULT_POLL_CONCURRENCY, Timeout
 from .._config import check_count
-from .._deprecation import deprecated
-from .._waiting import DEFAULT_POLL_CONCURRENCY, NOT_GIVEN, WaitResult
+from .._deprecation import NOT_GIVEN, deprecated
+from .wait_results import JobWaitResult
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from _llama_cloud_batch_generated.resources.batch import AsyncBatch, Batch
 
+
 DEFAULT_RESULTS_CONCURRENCY = 8
 _DEPRECATED = "client.beta.batch.{}() is deprecated: use client.batches.{}() instead"
 # The caller of a deprecated method, seen from deadline_argument (the @deprecated wrapper adds a
 # frame).
 _CALLER = 4
-
-
-@dataclass(frozen=True, slots=True)
-class JobWaitResult(WaitResult["types.BatchJobProgress"]):
-    """Where one job of `wait_for_many` stands: its last get_status answer (`progress`, None if
-    none came), and why following it stopped (see WaitResult)."""
-
-    @property
-    def job_id(self) -> str:
-        return self.id
-
-    @property
-    def progress(self) -> types.BatchJobProgress | None:
-        return self.answer
-
-    @property
-    def job(self) -> types.BatchJob | None:
-        return None if self.answer is None else self.answer.job
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "completed"
 
 
 def _job_status(progress: types.BatchJobProgress) -> Any:

@@ -11,33 +11,15 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .. import types
-from .._base_client import Timeout
-from .._waiting import DEFAULT_POLL_CONCURRENCY, NOT_GIVEN, WaitResult
+from .._base_client import DEFAULT_POLL_CONCURRENCY, Timeout
+from .._deprecation import NOT_GIVEN
+from .wait_results import BatchWaitResult
 
 if TYPE_CHECKING:
     from _llama_cloud_batch_generated.resources.batches import AsyncBatches, Batches
-
-
-@dataclass(frozen=True, slots=True)
-class BatchWaitResult(WaitResult["types.Batch"]):
-    """Where one batch of `wait_for_many` stands: its last answer (`batch`, None if none came),
-    and why following it stopped (see WaitResult)."""
-
-    @property
-    def batch_id(self) -> str:
-        return self.id
-
-    @property
-    def batch(self) -> types.Batch | None:
-        return self.answer
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "COMPLETED"
 
 
 def _status(batch: types.Batch) -> Any:

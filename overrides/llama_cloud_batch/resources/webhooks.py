@@ -77,3 +77,6 @@ class WebhooksMixin:
 
 class AsyncWebhooksMixin(WebhooksMixin):
     """client.webhooks of AsyncLlamaCloud: the same synchronous methods (they do no I/O)."""
+
+
+__all__ = ["AsyncWebhooksMixin", "WebhooksMixin"]
