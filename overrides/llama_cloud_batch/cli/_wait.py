@@ -34,14 +34,13 @@ from rich.table import Table
 from rich.text import Text
 
 from .._retries import is_transient_error
-from ..resources.wait_results import WaitResult
+from ..resources.wait_results import BatchWaitResult, JobWaitResult, WaitResult
 from ._errors import PROG, ExitCode
 from ._render import Cell, Column, Listing, done_count, shown
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-    from ..resources.wait_results import BatchWaitResult, JobWaitResult
 
 # The narrowest bar drawn: below this it says nothing. A layout that shows more than the short
 # counts is drawn only when it leaves the bar _BAR_ROOMY columns.
@@ -201,8 +200,6 @@ def _nothing(result: WaitResult[Any]) -> str:
 
 
 def jobs_kind() -> Kind:
-    from ..resources.wait_results import JobWaitResult
-
     return Kind(
         "jobs",
         JobWaitResult,
@@ -215,8 +212,6 @@ def jobs_kind() -> Kind:
 
 
 def batches_kind() -> Kind:
-    from ..resources.wait_results import BatchWaitResult
-
     return Kind(
         "batches", BatchWaitResult, lambda _: None, _nothing, _nothing, _nothing, lambda _: None
     )
