@@ -360,9 +360,9 @@ OpenIntEnum._json_type = int
 
 E = TypeVar("E", bound=_OpenEnum)
 
-# Each open enum class's value-to-member map, found by class: on Python 3.11, where EnumType
-# defines __getattr__, an attribute lookup on an enum class costs five dict lookups, and a
-# listing reads thousands of enum values.
+# Each open enum class's value-to-member map, found by class rather than as an attribute: on
+# Python 3.11, EnumType defines __getattr__, which makes every attribute lookup on an enum class
+# slow, and a listing reads thousands of enum values.
 _MEMBER_MAPS: dict[type, dict[Any, Any]] = {}
 
 
