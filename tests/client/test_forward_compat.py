@@ -46,6 +46,15 @@ def test_known_values_are_enum_members() -> None:
     assert JobType.PARSE == "parse"
 
 
+def test_a_value_read_from_a_response_is_the_member_itself() -> None:
+    assert BatchJob.from_dict(job(1, status="running")).status is BatchJobStatus.RUNNING
+    # A value the server added since: one object for it however many jobs carry it.
+    first, second = (BatchJob.from_dict(job(n, status="zz-paused")) for n in (2, 3))
+    assert first.status is second.status
+    assert isinstance(first.status, BatchJobStatus)
+    assert not first.status.is_known
+
+
 def test_timestamps_are_timezone_aware(server: ScriptedServer) -> None:
     server.script = lambda r: Reply(
         200,
