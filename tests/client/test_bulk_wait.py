@@ -295,23 +295,3 @@ def test_a_status_that_only_looks_final_is_not_final(status, clock):
     assert result.status == status
     assert not result.is_final
     assert result.timed_out
-
-
-def test_the_waiting_engine_loads_with_the_first_wait_not_with_the_resources() -> None:
-    # A program that only lists does not pay for importing the engine of the waits.
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\n"
-        "from llama_cloud_batch import LlamaCloud\n"
-        "client = LlamaCloud(api_key='k', base_url='http://127.0.0.1:9')\n"
-        "client.beta.batch.list, client.batches.list, client.batches.wait_for_many\n"
-        "print('llama_cloud_batch._waiting' in sys.modules)\n"
-        "client.batches.wait_for_many([], max_wait=0)\n"
-        "print('llama_cloud_batch._waiting' in sys.modules)\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert completed.stdout.splitlines() == ["False", "True"]

@@ -168,9 +168,10 @@ def test_an_async_deprecated_method_warns_at_the_caller_and_still_returns_a_coro
     asyncio.run(main())
 
 
-def test_a_first_sync_call_does_not_import_asyncio() -> None:
+def test_a_first_sync_call_loads_neither_asyncio_nor_the_waiting_engine() -> None:
     # The beta's async methods are deprecated too: marking them must not import asyncio (which
-    # typing_extensions' marker does on Python 3.11) into a program that never uses it.
+    # typing_extensions' marker does on Python 3.11) into a program that never uses it. And a
+    # program that only lists does not pay for importing the engine of the waits.
     import subprocess
     import sys
 
@@ -178,10 +179,12 @@ def test_a_first_sync_call_does_not_import_asyncio() -> None:
         "import sys\n"
         "from llama_cloud_batch import LlamaCloud\n"
         "client = LlamaCloud(api_key='k', base_url='http://127.0.0.1:9')\n"
-        "client.beta.batch, client.batches, client.beta.batch.list\n"
-        "print('asyncio' in sys.modules)\n"
+        "client.beta.batch, client.batches, client.beta.batch.list, client.batches.wait_for_many\n"
+        "print('asyncio' in sys.modules, 'llama_cloud_batch._waiting' in sys.modules)\n"
+        "client.batches.wait_for_many([], max_wait=0)\n"
+        "print('llama_cloud_batch._waiting' in sys.modules)\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
-    assert completed.stdout.strip() == "False"
+    assert completed.stdout.splitlines() == ["False False", "True"]
