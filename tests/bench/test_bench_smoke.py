@@ -274,7 +274,10 @@ def test_quick_run_sees_every_job_with_every_contender(tmp_path: Path) -> None:
     for row in figures["imports"]:
         assert row["samples"] == settings["import_rounds"]
         assert len(row["cpu"]) == settings["import_rounds"]
-        assert row["extra"]["peak_rss_bytes"] > 0
+    separate, (paired_httpx, paired_whole) = figures["imports"][:-2], figures["imports"][-2:]
+    assert all(row["extra"]["peak_rss_bytes"] > 0 for row in separate)
+    # The target's pair, timed in one process each round: httpx, then the whole that includes it.
+    assert all(0 < h < w for h, w in zip(paired_httpx["cpu"], paired_whole["cpu"], strict=True))
     # The imports were timed reading bytecode, as users get them, and a real first list() call
     # loaded nothing of ours (or attrs, orjson) beyond the modules the import figure counts.
     assert settings["import_bytecode_written"] is True
