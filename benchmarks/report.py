@@ -336,6 +336,8 @@ def kept_targets(results: Results) -> list[Target]:
             "≤ 1.00x",
             call_cpu,
             _at_most(call_cpu, 1.0),
+            note="issue 11 met it (0.85x) on friendly data, with the msgspec reader issue 18 "
+            "removed; issue 18 bounds the same overhead at 1.2x on this mix (the listing above)",
         ),
         _target(
             "async listing at zero latency, client CPU / raw httpx async loop",
