@@ -114,8 +114,8 @@ print(_cpu, _wall, _hwm)
 
 # Both sides of the import target in one process: `import httpx` timed alone, then the rest of
 # the first call's imports (which need httpx anyway, so the sum is their whole cost). The two
-# share the process's conditions: on a shared 2-core VM, separate processes' CPU times vary by
-# up to half from one to the next, and a ratio of two such medians moves by 0.2 between runs.
+# share the process's conditions: on a shared VM, separate processes' CPU times vary widely from
+# one to the next, and a ratio of two such medians moves between runs (docs/benchmarks.md).
 _PAIRED_CHILD = """\
 import time
 _cpu = time.process_time()
