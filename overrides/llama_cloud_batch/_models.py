@@ -172,13 +172,12 @@ def unknown_properties(data: Mapping[str, Any], known: frozenset[str]) -> dict[s
     return {key: value for key, value in data.items() if key not in known}
 
 
-def closed_properties(data: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    """Nothing, for a model whose schema allows no other property; a ShapeError naming the first
-    one `data` has."""
+def refuse_unknown_properties(data: Mapping[str, Any], known: frozenset[str]) -> None:
+    """For a model whose schema allows no other property: a ShapeError naming the first one
+    `data` has."""
     unknown = sorted(data.keys() - known)
     if unknown:
         raise ShapeError(None, f"unexpected property {unknown[0][:100]!r}")
-    return {}
 
 
 # Each model class's properties: (attribute, wire name, optional), from its attrs fields (a field

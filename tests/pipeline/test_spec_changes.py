@@ -1,6 +1,7 @@
 """The pipeline end to end, on a throwaway copy of the repository: a spec change reaches the
-generated code, spec_diff classifies it, generation is reproducible and leaves nothing stale,
-and `generate.py --check` catches a hand edit.
+generated code, spec_diff classifies it, schemas that close or type their other properties read
+as they say, generation is reproducible and leaves nothing stale, and `generate.py --check`
+catches a hand edit.
 
 generate.py finds spec/, generator/ and overrides/ from its own location, so each run uses the
 copy's generator/generate.py and never touches the repository's generated/. The changes are
@@ -117,13 +118,14 @@ PROBE = textwrap.dedent(
 )
 
 
-def probe(output: Path, scratch: Path) -> dict[str, Any]:
+def probe(output: Path, scratch: Path, script: str = PROBE) -> dict[str, Any]:
     """Imports the generated package, as a package `api` of its own (the overrides around it
-    expect the real spec's operations), in a fresh interpreter, and reports on it."""
+    expect the real spec's operations), in a fresh interpreter, and reports on it (`script`
+    prints the report as JSON)."""
     shutil.copytree(output / PACKAGE, scratch / "api")
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     completed = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", script],
         capture_output=True,
         text=True,
         timeout=120,
@@ -176,6 +178,68 @@ def test_added_enum_value_and_optional_property_reach_the_code_as_a_minor_change
         ("response-property-added", "Widget.priority", False),
     }
     assert required_bump(changes) == "minor"
+
+
+EXTRAS_PROBE = textwrap.dedent(
+    """
+    import json
+
+    from api.models import Sealed, Tally, Widget
+    from llama_cloud_batch.types import ShapeError
+
+    def error(model, data):
+        try:
+            model.from_dict(data)
+        except ShapeError as exc:
+            return str(exc)
+        return None
+
+    first, second = (Widget.from_dict({"id": n, "status": "active"}) for n in "ab")
+    first.additional_properties["note"] = "mine"
+    tally = Tally.from_dict({"name": "t", "apples": 3, "pears": 0})
+    print(json.dumps({
+        "sealed": Sealed.from_dict({"id": "s"}).to_dict(),
+        "sealed_extra": error(Sealed, {"id": "s", "surprise": 1}),
+        "tally_extra": tally.additional_properties,
+        "tally_round_trip": tally.to_dict(),
+        "tally_wrong": error(Tally, {"name": "t", "apples": "three"}),
+        "tally_none": Tally.from_dict({"name": "t"}).additional_properties,
+        "second_extra": second.additional_properties,
+        "first_extra": first.to_dict().get("note"),
+    }))
+    """
+)
+
+
+def test_closed_and_typed_additional_properties_read_as_the_spec_says(
+    repo: Path, spec: Spec, tmp_path: Path
+) -> None:
+    new = copy.deepcopy(spec)
+    new["components"]["schemas"]["Sealed"] = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    new["components"]["schemas"]["Tally"] = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}},
+        "additionalProperties": {"type": "integer"},
+    }
+    output = build(repo, write_spec(new, tmp_path / "openapi.yaml"), tmp_path / "out").parent
+
+    report = probe(output, tmp_path / "scratch", EXTRAS_PROBE)
+
+    assert report["sealed"] == {"id": "s"}
+    assert report["sealed_extra"] == "unexpected property 'surprise' (Sealed 's')"
+    assert report["tally_extra"] == {"apples": 3, "pears": 0}
+    assert report["tally_round_trip"] == {"name": "t", "apples": 3, "pears": 0}
+    assert report["tally_wrong"] == "apples: expected an integer, got a string"
+    assert report["tally_none"] == {}
+    # Each object read has a dict of its own: one's unknown properties are not another's.
+    assert report["second_extra"] == {}
+    assert report["first_extra"] == "mine"
 
 
 def remove_label(spec: Spec) -> None:

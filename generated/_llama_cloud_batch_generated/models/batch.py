@@ -155,7 +155,7 @@ class Batch(Model):
                     else as_utc(v_updated_at, v_updated_at_parsed)
                 )
 
-            extra = {} if len(d) + absent == 8 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 8 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -170,8 +170,10 @@ class Batch(Model):
                 v_created_at,
                 v_results,
                 v_updated_at,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -55,13 +55,18 @@ class BatchConfig(Model):
                 error.path.insert(0, "job")
                 raise
 
-            extra = {} if len(d) == 1 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchConfig", None) from None
         else:
-            model = cls(v_job, additional_properties=extra)
+            model = cls(
+                v_job,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
         raise claimed(failure, d, "BatchConfig", None)

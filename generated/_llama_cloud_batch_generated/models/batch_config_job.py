@@ -62,13 +62,19 @@ class BatchConfigJob(Model):
                 raise wrong_type_error("type", "a string", v_type)
             v_type = enum_member(ProductJobType, v_type)
 
-            extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchConfigJob", "configuration_id") from None
         else:
-            model = cls(v_configuration_id, v_type, additional_properties=extra)
+            model = cls(
+                v_configuration_id,
+                v_type,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
         raise claimed(failure, d, "BatchConfigJob", "configuration_id")

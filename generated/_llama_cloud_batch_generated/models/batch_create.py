@@ -134,7 +134,7 @@ class BatchCreate(Model):
                     error.path.insert(0, "webhook_configurations")
                     raise
 
-            extra = {} if len(d) + absent == 4 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 4 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -145,8 +145,10 @@ class BatchCreate(Model):
                 v_source_directory_id,
                 v_webhook_configuration_ids,
                 v_webhook_configurations,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

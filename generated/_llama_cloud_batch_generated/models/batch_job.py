@@ -246,7 +246,7 @@ class BatchJob(Model):
                     nulls |= 2048
             elif type(v_workflow_id) is not str:
                 raise wrong_type_error("workflow_id", "a string or null", v_workflow_id)
-            extra = {} if len(d) + absent == 17 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 17 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -270,8 +270,10 @@ class BatchJob(Model):
                 v_started_at,
                 v_updated_at,
                 v_workflow_id,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -59,13 +59,18 @@ class BatchJobCancel(Model):
                     nulls |= 1
             elif type(v_reason) is not str:
                 raise wrong_type_error("reason", "a string or null", v_reason)
-            extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchJobCancel", None) from None
         else:
-            model = cls(v_reason, additional_properties=extra)
+            model = cls(
+                v_reason,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

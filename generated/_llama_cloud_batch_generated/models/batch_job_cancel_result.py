@@ -67,15 +67,21 @@ class BatchJobCancelResult(Model):
                 raise wrong_type_error("status", "a string", v_status)
             v_status = enum_member(BatchJobStatus, v_status)
 
-            extra = {} if len(d) == 4 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) == 4 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchJobCancelResult", "job_id") from None
         else:
             model = cls(
-                v_job_id, v_message, v_processed_items, v_status, additional_properties=extra
+                v_job_id,
+                v_message,
+                v_processed_items,
+                v_status,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
         raise claimed(failure, d, "BatchJobCancelResult", "job_id")

@@ -129,7 +129,7 @@ class BatchJobCreate(Model):
                     raise wrong_type_error("page_size", "an integer", None)
             elif type(v_page_size) is not int:
                 raise wrong_type_error("page_size", "an integer", v_page_size)
-            extra = {} if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -141,8 +141,10 @@ class BatchJobCreate(Model):
                 v_directory_id,
                 v_item_ids,
                 v_page_size,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -164,7 +164,7 @@ class BatchJobItem(Model):
                     else as_utc(v_started_at, v_started_at_parsed)
                 )
 
-            extra = {} if len(d) + absent == 10 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 10 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -181,8 +181,10 @@ class BatchJobItem(Model):
                 v_job_record_id,
                 v_skip_reason,
                 v_started_at,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

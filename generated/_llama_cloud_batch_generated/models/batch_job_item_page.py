@@ -85,13 +85,20 @@ class BatchJobItemPage(Model):
                     raise wrong_type_error("total_size", "an integer", None)
             elif type(v_total_size) is not int:
                 raise wrong_type_error("total_size", "an integer", v_total_size)
-            extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchJobItemPage", None) from None
         else:
-            model = cls(v_items, v_next_page_token, v_total_size, additional_properties=extra)
+            model = cls(
+                v_items,
+                v_next_page_token,
+                v_total_size,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

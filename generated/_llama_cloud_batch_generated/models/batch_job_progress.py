@@ -56,13 +56,19 @@ class BatchJobProgress(Model):
             if type(v_progress_percentage) is not float and type(v_progress_percentage) is not int:
                 raise wrong_type_error("progress_percentage", "a number", v_progress_percentage)
 
-            extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchJobProgress", None) from None
         else:
-            model = cls(v_job, v_progress_percentage, additional_properties=extra)
+            model = cls(
+                v_job,
+                v_progress_percentage,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
         raise claimed(failure, d, "BatchJobProgress", None)

@@ -75,13 +75,19 @@ class BatchPage(Model):
                     nulls |= 1
             elif type(v_next_page_token) is not str:
                 raise wrong_type_error("next_page_token", "a string or null", v_next_page_token)
-            extra = {} if len(d) + absent == 2 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchPage", None) from None
         else:
-            model = cls(v_items, v_next_page_token, additional_properties=extra)
+            model = cls(
+                v_items,
+                v_next_page_token,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

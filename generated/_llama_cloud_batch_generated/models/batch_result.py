@@ -78,7 +78,7 @@ class BatchResult(Model):
                     error.path.insert(0, "job_reference")
                     raise
 
-            extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -88,8 +88,10 @@ class BatchResult(Model):
                 v_source_directory_file_id,
                 v_error_message,
                 v_job_reference,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

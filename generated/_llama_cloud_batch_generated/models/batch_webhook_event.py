@@ -105,13 +105,21 @@ class BatchWebhookEvent(Model):
                     error.path.insert(0, "data")
                     raise
 
-            extra = {} if len(d) + absent == 4 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 4 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "BatchWebhookEvent", None) from None
         else:
-            model = cls(v_event_type, v_event_id, v_timestamp, v_data, additional_properties=extra)
+            model = cls(
+                v_event_type,
+                v_event_id,
+                v_timestamp,
+                v_data,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

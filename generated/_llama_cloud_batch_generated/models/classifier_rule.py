@@ -52,13 +52,19 @@ class ClassifierRule(Model):
             if type(v_description) is not str:
                 raise wrong_type_error("description", "a string", v_description)
 
-            extra = {} if len(d) == 2 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) == 2 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "ClassifierRule", None) from None
         else:
-            model = cls(v_type, v_description, additional_properties=extra)
+            model = cls(
+                v_type,
+                v_description,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
         raise claimed(failure, d, "ClassifierRule", None)

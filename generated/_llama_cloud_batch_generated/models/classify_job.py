@@ -203,7 +203,7 @@ class ClassifyJob(Model):
                     else as_utc(v_updated_at, v_updated_at_parsed)
                 )
 
-            extra = {} if len(d) + absent == 12 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 12 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -222,8 +222,10 @@ class ClassifyJob(Model):
                 v_mode,
                 v_parsing_configuration,
                 v_updated_at,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

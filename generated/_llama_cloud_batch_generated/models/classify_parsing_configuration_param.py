@@ -194,13 +194,20 @@ class ClassifyParsingConfigurationParam(Model):
                     error.path.insert(0, "target_pages")
                     raise
 
-            extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "ClassifyParsingConfigurationParam", None) from None
         else:
-            model = cls(v_lang, v_max_pages, v_target_pages, additional_properties=extra)
+            model = cls(
+                v_lang,
+                v_max_pages,
+                v_target_pages,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

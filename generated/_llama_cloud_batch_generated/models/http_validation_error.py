@@ -71,13 +71,18 @@ class HTTPValidationError(Model):
                     error.path.insert(0, "detail")
                     raise
 
-            extra = {} if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 1 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "HTTPValidationError", None) from None
         else:
-            model = cls(v_detail, additional_properties=extra)
+            model = cls(
+                v_detail,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -85,13 +85,20 @@ class ItemProcessingResults(Model):
                     error.path.insert(0, "processing_results")
                     raise
 
-            extra = {} if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 3 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
             raise claimed(error, d, "ItemProcessingResults", "item_id") from None
         else:
-            model = cls(v_item_id, v_item_name, v_processing_results, additional_properties=extra)
+            model = cls(
+                v_item_id,
+                v_item_name,
+                v_processing_results,
+            )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -162,7 +162,7 @@ class ParseJobConfig(Model):
                     nulls |= 256
             elif type(v_webhook_url) is not str:
                 raise wrong_type_error("webhook_url", "a string or null", v_webhook_url)
-            extra = {} if len(d) + absent == 9 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 9 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -178,8 +178,10 @@ class ParseJobConfig(Model):
                 v_session_id,
                 v_user_id,
                 v_webhook_url,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

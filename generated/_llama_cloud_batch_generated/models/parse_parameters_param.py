@@ -1866,7 +1866,7 @@ class ParseParametersParam(Model):
                     nulls |= 42535295865117307932921825928971026432
             elif type(v_webhook_url) is not str:
                 raise wrong_type_error("webhook_url", "a string or null", v_webhook_url)
-            extra = {} if len(d) + absent == 126 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 126 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -1999,8 +1999,10 @@ class ParseParametersParam(Model):
                 v_version,
                 v_webhook_configurations,
                 v_webhook_url,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -115,7 +115,7 @@ class ProcessingResult(Model):
                     absent += 1
                 else:
                     nulls |= 1
-            extra = {} if len(d) + absent == 8 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 8 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -130,8 +130,10 @@ class ProcessingResult(Model):
                 v_processed_at,
                 v_result_id,
                 v_output_metadata,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -138,7 +138,7 @@ class WebhookConfiguration(Model):
                     nulls |= 16
             elif type(v_webhook_url) is not str:
                 raise wrong_type_error("webhook_url", "a string or null", v_webhook_url)
-            extra = {} if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
+            extra = None if len(d) + absent == 5 else unknown_properties(d, _KNOWN)
         except KeyError as error:
             failure = missing_property_error(error)
         except ShapeError as error:
@@ -150,8 +150,10 @@ class WebhookConfiguration(Model):
                 v_webhook_output_format,
                 v_webhook_signing_secret,
                 v_webhook_url,
-                additional_properties=extra,
             )
+            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            if extra is not None:
+                model.additional_properties = extra
             if nulls:
                 model._record_nulls(nulls)
             return model
