@@ -295,3 +295,17 @@ def test_a_status_that_only_looks_final_is_not_final(status, clock):
     assert result.status == status
     assert not result.is_final
     assert result.timed_out
+
+
+def test_the_wait_results_stay_importable_from_the_resource_modules() -> None:
+    # 2.0.0 defined them there; they load from there on first use, as from the package.
+    import llama_cloud_batch
+    from llama_cloud_batch.resources import batch, batches
+    from llama_cloud_batch.resources.batch import JobWaitResult
+    from llama_cloud_batch.resources.batches import BatchWaitResult
+
+    assert JobWaitResult is llama_cloud_batch.JobWaitResult
+    assert BatchWaitResult is llama_cloud_batch.BatchWaitResult
+    assert {"JobWaitResult", "BatchWaitResult"} <= {*batch.__all__, *batches.__all__}
+    with pytest.raises(AttributeError, match="has no attribute 'BatchWaitResult'"):
+        batch.BatchWaitResult  # noqa: B018  # each module exports its own resource's result

@@ -171,7 +171,7 @@ def test_an_async_deprecated_method_warns_at_the_caller_and_still_returns_a_coro
 def test_a_first_sync_call_loads_neither_asyncio_nor_the_waiting_engine() -> None:
     # The beta's async methods are deprecated too: marking them must not import asyncio (which
     # typing_extensions' marker does on Python 3.11) into a program that never uses it. And a
-    # program that only lists does not pay for importing the engine of the waits.
+    # program that only lists does not pay for importing the waits' engine or their results.
     import subprocess
     import sys
 
@@ -180,11 +180,12 @@ def test_a_first_sync_call_loads_neither_asyncio_nor_the_waiting_engine() -> Non
         "from llama_cloud_batch import LlamaCloud\n"
         "client = LlamaCloud(api_key='k', base_url='http://127.0.0.1:9')\n"
         "client.beta.batch, client.batches, client.beta.batch.list, client.batches.wait_for_many\n"
-        "print('asyncio' in sys.modules, 'llama_cloud_batch._waiting' in sys.modules)\n"
+        "waits = ('llama_cloud_batch._waiting', 'llama_cloud_batch.resources.wait_results')\n"
+        "print('asyncio' in sys.modules, *(name in sys.modules for name in waits))\n"
         "client.batches.wait_for_many([], max_wait=0)\n"
-        "print('llama_cloud_batch._waiting' in sys.modules)\n"
+        "print(*(name in sys.modules for name in waits))\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
-    assert completed.stdout.splitlines() == ["False False", "True"]
+    assert completed.stdout.splitlines() == ["False False False", "True True"]

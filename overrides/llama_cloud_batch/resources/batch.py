@@ -14,16 +14,19 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+import llama_cloud_batch
+
 from .. import types
 from .._base_client import DEFAULT_POLL_CONCURRENCY, Timeout
 from .._config import check_count
 from .._deprecation import NOT_GIVEN, deprecated
-from .wait_results import JobWaitResult
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
     from _llama_cloud_batch_generated.resources.batch import AsyncBatch, Batch
+
+    from .wait_results import JobWaitResult
 
 
 DEFAULT_RESULTS_CONCURRENCY = 8
@@ -140,10 +143,10 @@ class BatchMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[JobWaitResult], None] | None = None,
+        on_update: Callable[[llama_cloud_batch.JobWaitResult], None] | None = None,
         request_timeout: Timeout = None,
         timeout: Any = NOT_GIVEN,
-    ) -> builtins.list[JobWaitResult]:
+    ) -> builtins.list[llama_cloud_batch.JobWaitResult]:
         """Follows every job until each is final or `max_wait` seconds pass.
 
         Polls politely: one round over the open jobs, then a pause growing from `poll_interval`
@@ -169,7 +172,7 @@ class BatchMixin:
             "batch job",
             job_ids,
             _job_status,
-            JobWaitResult,
+            llama_cloud_batch.JobWaitResult,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_wait=deadline_argument(max_wait, timeout, "wait_for_many", stacklevel=_CALLER),
@@ -294,11 +297,11 @@ class AsyncBatchMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[JobWaitResult], None] | None = None,
+        on_update: Callable[[llama_cloud_batch.JobWaitResult], None] | None = None,
         request_timeout: Timeout = None,
         concurrency: int = DEFAULT_POLL_CONCURRENCY,
         timeout: Any = NOT_GIVEN,
-    ) -> builtins.list[JobWaitResult]:
+    ) -> builtins.list[llama_cloud_batch.JobWaitResult]:
         """As BatchMixin.wait_for_many; each round polls up to `concurrency` jobs at once."""
         from .._waiting import Follower, deadline_argument, wait_many_async
 
@@ -307,7 +310,7 @@ class AsyncBatchMixin:
             "batch job",
             job_ids,
             _job_status,
-            JobWaitResult,
+            llama_cloud_batch.JobWaitResult,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_wait=deadline_argument(max_wait, timeout, "wait_for_many", stacklevel=_CALLER),
@@ -432,3 +435,11 @@ async def _async_results_in_order(
 
 
 __all__ = ["AsyncBatchMixin", "BatchMixin", "JobWaitResult"]
+
+
+def __getattr__(name: str) -> Any:
+    # JobWaitResult, exported here since 2.0.0: it lives in wait_results, loaded with the first
+    # wait (through the package's lazy names, as in the annotations), not with this module.
+    if name == "JobWaitResult":
+        return llama_cloud_batch.JobWaitResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

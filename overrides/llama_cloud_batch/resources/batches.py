@@ -13,13 +13,16 @@ import builtins
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
+import llama_cloud_batch
+
 from .. import types
 from .._base_client import DEFAULT_POLL_CONCURRENCY, Timeout
 from .._deprecation import NOT_GIVEN
-from .wait_results import BatchWaitResult
 
 if TYPE_CHECKING:
     from _llama_cloud_batch_generated.resources.batches import AsyncBatches, Batches
+
+    from .wait_results import BatchWaitResult
 
 
 def _status(batch: types.Batch) -> Any:
@@ -133,9 +136,9 @@ class BatchesMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[BatchWaitResult], None] | None = None,
+        on_update: Callable[[llama_cloud_batch.BatchWaitResult], None] | None = None,
         request_timeout: Timeout = None,
-    ) -> builtins.list[BatchWaitResult]:
+    ) -> builtins.list[llama_cloud_batch.BatchWaitResult]:
         """Follows every batch until each is final or `max_wait` seconds pass.
 
         Polls politely: one round over the open batches, then a pause growing from
@@ -163,7 +166,7 @@ class BatchesMixin:
             "batch",
             batch_ids,
             _status,
-            BatchWaitResult,
+            llama_cloud_batch.BatchWaitResult,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_wait=deadline_argument(max_wait, NOT_GIVEN, "wait_for_many"),
@@ -277,10 +280,10 @@ class AsyncBatchesMixin:
         poll_interval: float = 1.0,
         max_poll_interval: float = 10.0,
         max_wait: float | None = 3600.0,
-        on_update: Callable[[BatchWaitResult], None] | None = None,
+        on_update: Callable[[llama_cloud_batch.BatchWaitResult], None] | None = None,
         request_timeout: Timeout = None,
         concurrency: int = DEFAULT_POLL_CONCURRENCY,
-    ) -> builtins.list[BatchWaitResult]:
+    ) -> builtins.list[llama_cloud_batch.BatchWaitResult]:
         """As BatchesMixin.wait_for_many; each round polls up to `concurrency` batches at once."""
         from .._waiting import Follower, deadline_argument, wait_many_async
 
@@ -289,7 +292,7 @@ class AsyncBatchesMixin:
             "batch",
             batch_ids,
             _status,
-            BatchWaitResult,
+            llama_cloud_batch.BatchWaitResult,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             max_wait=deadline_argument(max_wait, NOT_GIVEN, "wait_for_many"),
@@ -326,3 +329,11 @@ class AsyncBatchesMixin:
 
 
 __all__ = ["AsyncBatchesMixin", "BatchWaitResult", "BatchesMixin"]
+
+
+def __getattr__(name: str) -> Any:
+    # BatchWaitResult, exported here since 2.0.0: it lives in wait_results, loaded with the first
+    # wait (through the package's lazy names, as in the annotations), not with this module.
+    if name == "BatchWaitResult":
+        return llama_cloud_batch.BatchWaitResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
