@@ -276,7 +276,11 @@ class Model:
 
     def _record_nulls(self, mask: int) -> None:
         """Records which optional properties came as null (from_dict; see null_names)."""
-        self._nulls = null_names(type(self), mask)
+        nulls = null_names(type(self), mask)
+        try:
+            self._nulls = nulls
+        except AttributeError:  # a frozen subclass's __setattr__: set past it, as attrs' __init__
+            object.__setattr__(self, "_nulls", nulls)
 
     def _null_names(self) -> frozenset[str]:
         try:

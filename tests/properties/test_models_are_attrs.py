@@ -78,6 +78,22 @@ def test_unknown_properties_and_nulls_survive_attrs_copies_and_pickling(
     assert (repr(parsed), parsed.to_dict(), pickle.dumps(parsed)) == before
 
 
+@attrs.frozen
+class FrozenItem(model("BatchJobItem")):  # type: ignore[misc]
+    """What a user may make of a model: an immutable one."""
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_a_frozen_subclass_reads_what_its_model_reads(data: Any) -> None:
+    raw, parsed = data.draw(read_with_extras("BatchJobItem"))
+    frozen = FrozenItem.from_dict(raw)
+    assert frozen.to_dict() == parsed.to_dict() == raw
+    assert frozen.additional_properties == parsed.additional_properties
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        frozen.additional_properties = {}
+
+
 def test_an_attrs_subclass_is_an_attrs_class_with_the_fields() -> None:
     item = Tagged("itm-1", "a.pdf", "pending", tag="y")
     assert [f.name for f in attrs.fields(Tagged)][:3] == ["item_id", "item_name", "status"]

@@ -69,9 +69,10 @@ class ClassifierRuleParam(Model):
                 v_type,
                 v_description,
             )
-            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            # Set, not passed (a keyword argument to a class call costs a dict per object), the
+            # way attrs' __init__ sets fields: past the __setattr__ of a frozen subclass.
             if extra is not None:
-                model.additional_properties = extra
+                object.__setattr__(model, "additional_properties", extra)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
         raise claimed(failure, d, "ClassifierRuleParam", None)

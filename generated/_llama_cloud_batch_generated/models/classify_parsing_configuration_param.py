@@ -205,9 +205,10 @@ class ClassifyParsingConfigurationParam(Model):
                 v_max_pages,
                 v_target_pages,
             )
-            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            # Set, not passed (a keyword argument to a class call costs a dict per object), the
+            # way attrs' __init__ sets fields: past the __setattr__ of a frozen subclass.
             if extra is not None:
-                model.additional_properties = extra
+                object.__setattr__(model, "additional_properties", extra)
             if nulls:
                 model._record_nulls(nulls)
             return model

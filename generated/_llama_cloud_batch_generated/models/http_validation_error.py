@@ -80,9 +80,10 @@ class HTTPValidationError(Model):
             model = cls(
                 v_detail,
             )
-            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            # Set, not passed (a keyword argument to a class call costs a dict per object), the
+            # way attrs' __init__ sets fields: past the __setattr__ of a frozen subclass.
             if extra is not None:
-                model.additional_properties = extra
+                object.__setattr__(model, "additional_properties", extra)
             if nulls:
                 model._record_nulls(nulls)
             return model

@@ -85,9 +85,10 @@ class ValidationError(Model):
                 v_msg,
                 v_type,
             )
-            # Set, not passed: a keyword argument to a class call costs a dict per object.
+            # Set, not passed (a keyword argument to a class call costs a dict per object), the
+            # way attrs' __init__ sets fields: past the __setattr__ of a frozen subclass.
             if extra is not None:
-                model.additional_properties = extra
+                object.__setattr__(model, "additional_properties", extra)
             return model
         # Raised here, outside the except block, so that it chains no KeyError.
         raise claimed(failure, d, "ValidationError", None)
