@@ -1,8 +1,9 @@
 """What wait_for_many returns: where each job (client.beta.batch) or batch (client.batches)
 stands, one class per resource on a shared frozen dataclass.
 
-The resources import this module for their signatures; the engine that waits (_waiting) loads
-with the first wait.
+The resources' signatures name these classes by the package's lazy names
+(`llama_cloud_batch.JobWaitResult`), so this module loads with the first wait, as the engine
+that waits (_waiting) does, and a program that only lists pays for neither.
 """
 
 from __future__ import annotations
