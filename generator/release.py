@@ -14,7 +14,8 @@ tells what the diff found.
 
 Then it writes the version into _version.py (the one place it is kept) and into the spec's
 `info.version` (which always equals the version of the release that shipped that spec), prepends a
-CHANGELOG.md entry made from the change list, and regenerates generated/. It commits and tags
+CHANGELOG.md entry made from the change list (and the lines of its `## Unreleased` section, which
+the entry takes in), and regenerates generated/. It commits and tags
 nothing: it prints the git commands that do.
 """
 
@@ -51,6 +52,7 @@ TAG_PATTERN = "v[0-9]*.[0-9]*.[0-9]*"
 # `info:` and before the next top-level key. Edited in place so comments and layout survive.
 INFO_VERSION = re.compile(r"(?m)^(info:\n(?:[ \t]+.*\n|\n)*?[ \t]+version:[ \t]*)(\S.*)$")
 CHANGELOG_HEADER = "# Changelog\n"
+UNRELEASED = "## Unreleased"
 
 
 class ReleaseError(RuntimeError):
@@ -99,8 +101,14 @@ def set_spec_version(text: str, version: str) -> str:
     return updated
 
 
-def changelog_entry(version: str, date: datetime.date, changes: Sequence[spec_diff.Change]) -> str:
-    """One entry: Breaking, Added (spec_diff's `*-added` kinds), Changed (the rest)."""
+def changelog_entry(
+    version: str,
+    date: datetime.date,
+    changes: Sequence[spec_diff.Change],
+    unreleased: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """One entry: Breaking, Added (spec_diff's `*-added` kinds), Changed (the rest), each
+    followed by the hand-written lines `unreleased` files under it; its other sections last."""
     sections: dict[str, list[str]] = {"Breaking": [], "Added": [], "Changed": []}
     for change in changes:
         if change.breaking:
@@ -112,10 +120,33 @@ def changelog_entry(version: str, date: datetime.date, changes: Sequence[spec_di
         sections[section].append(f"- `{change.where}`: {change.detail}")
     if not changes:
         sections["Changed"].append("- No change to the API description (spec/openapi.yaml).")
+    for title, lines in (unreleased or {}).items():
+        sections.setdefault(title, []).extend(lines)
     body = "".join(
         f"\n### {title}\n\n" + "\n".join(lines) + "\n" for title, lines in sections.items() if lines
     )
     return f"## {version} ({date.isoformat()})\n{body}"
+
+
+def take_unreleased(changelog: str) -> tuple[str, dict[str, list[str]]]:
+    """The changelog without its `## Unreleased` section (lines written by hand, between releases,
+    about what the spec does not show), and that section's lines by `###` heading (lines before
+    any heading count as Changed)."""
+    start = re.search(rf"(?m)^{re.escape(UNRELEASED)}[ \t]*$", changelog)
+    if start is None:
+        return changelog, {}
+    following = re.search(r"(?m)^## ", changelog[start.end() :])
+    end = len(changelog) if following is None else start.end() + following.start()
+    sections: dict[str, list[str]] = {}
+    title = "Changed"
+    for line in changelog[start.end() : end].splitlines():
+        if line.startswith("### "):
+            title = line.removeprefix("### ").strip()
+        else:
+            sections.setdefault(title, []).append(line)
+    texts = {title: "\n".join(lines).strip("\n") for title, lines in sections.items()}
+    pending = {title: text.split("\n") for title, text in texts.items() if text}
+    return changelog[: start.start()] + changelog[end:], pending
 
 
 def prepend_entry(changelog: str, entry: str) -> str:
@@ -225,10 +256,9 @@ def apply(release: Release, date: datetime.date) -> None:
     """Writes the version, the spec's info.version and the changelog, then regenerates."""
     VERSION_FILE.write_text(write_version(VERSION_FILE.read_text(), release.version))
     SPEC.write_text(set_spec_version(SPEC.read_text(), release.version))
-    changelog = CHANGELOG.read_text() if CHANGELOG.exists() else ""
-    CHANGELOG.write_text(
-        prepend_entry(changelog, changelog_entry(release.version, date, release.changes))
-    )
+    changelog, unreleased = take_unreleased(CHANGELOG.read_text() if CHANGELOG.exists() else "")
+    entry = changelog_entry(release.version, date, release.changes, unreleased)
+    CHANGELOG.write_text(prepend_entry(changelog, entry))
     if generate.main([]) != 0:
         raise ReleaseError("regenerating generated/ failed; see above")
 

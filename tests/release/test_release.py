@@ -99,6 +99,37 @@ def test_prepend_entry_goes_above_the_newest_entry() -> None:
     assert release.prepend_entry("", "## 0.2.0 (d)\n") == "# Changelog\n\n## 0.2.0 (d)\n"
 
 
+HAND_WRITTEN = (
+    "# Changelog\n\nIntro.\n\n## Unreleased\n\n- Reading is faster.\n\n"
+    "### Fixed\n\n- Frozen subclasses read nulls.\n  (Continued.)\n\n### Breaking\n\n"
+    "- `Old` is gone.\n\n## 0.1.0\n\n- First.\n"
+)
+
+
+def test_the_unreleased_section_joins_the_next_entry_under_its_headings() -> None:
+    rest, pending = release.take_unreleased(HAND_WRITTEN)
+    assert rest == "# Changelog\n\nIntro.\n\n## 0.1.0\n\n- First.\n"
+    assert pending == {
+        "Changed": ["- Reading is faster."],
+        "Fixed": ["- Frozen subclasses read nulls.", "  (Continued.)"],
+        "Breaking": ["- `Old` is gone."],
+    }
+    removed = Change("response-property-removed", "BatchJob.x", True, "property removed")
+    entry = release.changelog_entry("1.0.0", datetime.date(2031, 2, 3), [removed], pending)
+    assert entry == (
+        "## 1.0.0 (2031-02-03)\n"
+        "\n### Breaking\n\n- `BatchJob.x`: property removed\n- `Old` is gone.\n"
+        "\n### Changed\n\n- Reading is faster.\n"
+        "\n### Fixed\n\n- Frozen subclasses read nulls.\n  (Continued.)\n"
+    )
+    assert release.take_unreleased(rest) == (rest, {})
+    # An empty section, or one the last release already took, adds nothing.
+    assert release.take_unreleased("# Changelog\n\n## Unreleased\n\n## 0.1.0\n") == (
+        "# Changelog\n\n## 0.1.0\n",
+        {},
+    )
+
+
 # --- release in a copy of the repository ------------------------------------------------------
 
 
@@ -131,6 +162,16 @@ def an_optional_property(schema: dict[str, Any]) -> str:
     return str(
         next(name for name in schema["properties"] if name not in schema.get("required", []))
     )
+
+
+def snapshot_without_unreleased(destination: Path) -> Path:
+    """A snapshot whose CHANGELOG.md has no `## Unreleased` section (the repository's own may hold
+    any lines), still one commit."""
+    repository = snapshot(destination)
+    changelog = repository / "CHANGELOG.md"
+    changelog.write_text(release.take_unreleased(changelog.read_text())[0])
+    git("commit", "--quiet", "--all", "--amend", "--no-edit", cwd=repository)
+    return repository
 
 
 def assert_released(
@@ -180,7 +221,7 @@ def test_auto_picks_major_after_a_property_is_removed(tmp_path: Path) -> None:
 
 
 def test_auto_picks_minor_after_a_property_is_added(tmp_path: Path) -> None:
-    repository = snapshot(tmp_path / "repo")
+    repository = snapshot_without_unreleased(tmp_path / "repo")
     before = current_version(repository)
     edit_spec(
         repository,
@@ -193,6 +234,22 @@ def test_auto_picks_minor_after_a_property_is_added(tmp_path: Path) -> None:
     entry = assert_released(repository, result, f"{major}.{int(minor) + 1}.0")
     assert f"### Added\n\n- `{SCHEMA}.queue_position`: new optional property\n" in entry
     assert "### Breaking" not in entry
+
+
+def test_a_patch_release_takes_in_the_unreleased_lines(tmp_path: Path) -> None:
+    repository = snapshot_without_unreleased(tmp_path / "repo")
+    before = current_version(repository)
+    changelog = repository / "CHANGELOG.md"
+    older = changelog.read_text().split("\n## ", 1)[1]
+    changelog.write_text(
+        "# Changelog\n\n## Unreleased\n\n### Fixed\n\n- A hand-written line.\n\n## " + older
+    )
+    result = run(repository, "generator/release.py", "patch", "--date", DATE)
+    major, minor, patch = before.split(".")
+    entry = assert_released(repository, result, f"{major}.{minor}.{int(patch) + 1}")
+    assert "### Changed\n\n- No change to the API description (spec/openapi.yaml).\n" in entry
+    assert entry.endswith("\n### Fixed\n\n- A hand-written line.\n")
+    assert "## Unreleased" not in changelog.read_text()
 
 
 def test_an_explicit_bump_below_the_required_one_is_refused(tmp_path: Path) -> None:
