@@ -415,7 +415,13 @@ def resource_page(resource: Resource, spec: Mapping[str, Any]) -> str:
             )
         )
         others += [
-            directive(f"{OVERRIDES}.resources.{part.custom}.{name}", show_bases=False)
+            # With what they inherit (the fields, settled, succeeded), not their private names.
+            directive(
+                f"{OVERRIDES}.resources.{part.custom}.{name}",
+                show_bases=False,
+                inherited_members=True,
+                filters=["!^_"],
+            )
             for name in extra
         ]
     if others:

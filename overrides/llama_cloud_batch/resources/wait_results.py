@@ -9,7 +9,7 @@ that waits (_waiting) does, and a program that only lists pays for neither.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from .._exceptions import LlamaCloudError
 from .._retries import is_transient_error
@@ -33,6 +33,8 @@ class WaitResult(Generic[T]):
     is_final: bool = False  # the last status is one the spec marks final
     error: LlamaCloudError | None = None
     timed_out: bool = False
+    # The status that means success, set by each resource's result.
+    _success: ClassVar[str]
 
     @property
     def settled(self) -> bool:
@@ -42,6 +44,12 @@ class WaitResult(Generic[T]):
             or (self.error is not None and not is_transient_error(self.error))
         )
 
+    @property
+    def succeeded(self) -> bool:
+        """Whether the last status is the resource's success (a job's `completed`, a batch's
+        `COMPLETED`)."""
+        return self.status == self._success
+
 
 class JobWaitResult(WaitResult["types.BatchJobProgress"]):
     """Where one job of `wait_for_many` stands: its last get_status answer (`progress`, None if
@@ -49,6 +57,7 @@ class JobWaitResult(WaitResult["types.BatchJobProgress"]):
 
     # No field of its own, so no @dataclass: WaitResult's methods serve it as they are.
     __slots__ = ()
+    _success = "completed"
 
     @property
     def job_id(self) -> str:
@@ -62,16 +71,13 @@ class JobWaitResult(WaitResult["types.BatchJobProgress"]):
     def job(self) -> types.BatchJob | None:
         return None if self.answer is None else self.answer.job
 
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "completed"
-
 
 class BatchWaitResult(WaitResult["types.Batch"]):
     """Where one batch of `wait_for_many` stands: its last answer (`batch`, None if none came),
     and why following it stopped (see WaitResult)."""
 
     __slots__ = ()
+    _success = "COMPLETED"
 
     @property
     def batch_id(self) -> str:
@@ -80,10 +86,6 @@ class BatchWaitResult(WaitResult["types.Batch"]):
     @property
     def batch(self) -> types.Batch | None:
         return self.answer
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status == "COMPLETED"
 
 
 __all__ = ["BatchWaitResult", "JobWaitResult", "WaitResult"]
