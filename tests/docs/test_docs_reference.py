@@ -3,6 +3,7 @@ resources' pages follow the map; models show fields, then methods, one group per
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -93,7 +94,7 @@ def resource_methods() -> list[str]:
 
 def helper_results() -> list[str]:
     """The `custom:` modules' other public classes (what the wait helpers return), with their
-    public methods and properties."""
+    public methods, properties and fields, their own and those they inherit from this package."""
     paths = []
     for top in RESOURCES:
         for resource in top.walk():
@@ -105,12 +106,16 @@ def helper_results() -> list[str]:
                 if name.endswith("Mixin") or not inspect.isclass(cls):
                     continue
                 paths.append(f"{module.__name__}.{name}")
-                paths += [
-                    f"{module.__name__}.{name}.{member}"
-                    for member, value in vars(cls).items()
-                    if not member.startswith("_")
-                    and (inspect.isfunction(value) or isinstance(value, property))
-                ]
+                members = {field.name for field in dataclasses.fields(cls)}
+                for owner in cls.__mro__:
+                    if owner.__module__.startswith("llama_cloud_batch"):
+                        members |= {
+                            member
+                            for member, value in vars(owner).items()
+                            if not member.startswith("_")
+                            and (inspect.isfunction(value) or isinstance(value, property))
+                        }
+                paths += [f"{module.__name__}.{name}.{member}" for member in sorted(members)]
     return paths
 
 
